@@ -1,0 +1,29 @@
+// How every CLI command reports: one JSON object per line with --json (for line automation),
+// otherwise a sentence for a person. Errors always carry their stable code.
+import { isEnrollerError } from '../../shared/errors';
+
+export interface Output {
+  readonly json: boolean;
+  /** A result record: JSON line, or the human text. */
+  record(value: Record<string, unknown>, human: string): void;
+  /** A failure: `{status, code, message}` as JSON, or "error CODE: message" on stderr. */
+  fail(code: string, message: string, details?: Record<string, unknown>): void;
+}
+
+export function createOutput(json: boolean): Output {
+  return {
+    json,
+    record(value, human) {
+      process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
+    },
+    fail(code, message, details) {
+      if (json) process.stdout.write(`${JSON.stringify({ status: 'failed', code, message, ...(details ? { details } : {}) })}\n`);
+      else process.stderr.write(`error ${code}: ${message}\n`);
+    },
+  };
+}
+
+export function describeError(error: unknown): { code: string; message: string } {
+  if (isEnrollerError(error)) return { code: error.code, message: error.message };
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+}

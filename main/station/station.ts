@@ -1,0 +1,53 @@
+// The station: one data folder, one database, one log. Later layers (devices, enrollers,
+// the pipeline) hang off this object; entry points create exactly one per process.
+import fs from 'node:fs';
+import path from 'node:path';
+import { CONTRACT_VERSION, type StationInfo } from '../../shared/contract';
+import { openDatabase, schemaVersion, type Db } from '../store/database';
+import { forSource, type Logger } from '../log';
+
+export type StationMode = StationInfo['mode'];
+
+export interface StationOptions {
+  readonly dataDir: string;
+  readonly appVersion: string;
+  readonly mode: StationMode;
+  readonly log: Logger;
+}
+
+export class Station {
+  readonly dataDir: string;
+  readonly db: Db;
+  readonly log: Logger;
+  readonly #appVersion: string;
+  readonly #mode: StationMode;
+
+  private constructor(options: StationOptions, db: Db) {
+    this.dataDir = options.dataDir;
+    this.db = db;
+    this.log = forSource(options.log, 'station');
+    this.#appVersion = options.appVersion;
+    this.#mode = options.mode;
+  }
+
+  static open(options: StationOptions): Station {
+    // 0700: the folder will hold the encrypted CA key and the audit trail.
+    fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    const db = openDatabase(path.join(options.dataDir, 'station.sqlite'));
+    return new Station(options, db);
+  }
+
+  info(): StationInfo {
+    return {
+      appVersion: this.#appVersion,
+      contractVersion: CONTRACT_VERSION,
+      dataDir: this.dataDir,
+      schemaVersion: schemaVersion(this.db),
+      mode: this.#mode,
+    };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

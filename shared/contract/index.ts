@@ -1,0 +1,44 @@
+// The one contract between main and every UI (Electron IPC or browser-mode WebSocket).
+// Channel names are `domain:verb`. Add methods and events; never change a published shape
+// without bumping CONTRACT_VERSION.
+import { z } from 'zod';
+import type { EventSpec, MethodSpec } from './define';
+import { stationMethods } from './station';
+
+export const CONTRACT_VERSION = 1;
+
+export const methods = {
+  ...stationMethods,
+} as const satisfies Record<string, MethodSpec>;
+
+export const events = {
+  'station:log': {
+    summary: 'A line the technician should see in the station log.',
+    payload: z.object({ level: z.enum(['info', 'warn', 'error']), message: z.string(), at: z.string() }),
+  },
+} as const satisfies Record<string, EventSpec>;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type RequestOf<M extends MethodName> = z.input<Methods[M]['request']>;
+export type ResponseOf<M extends MethodName> = z.infer<Methods[M]['response']>;
+export type PayloadOf<E extends EventName> = z.infer<Events[E]['payload']>;
+
+export const methodNames = Object.keys(methods) as MethodName[];
+export const eventNames = Object.keys(events) as EventName[];
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(methods, name);
+}
+
+/** What a UI calls. Implemented by the preload bridge and by the WebSocket client alike. */
+export type EnrollerApi = {
+  [M in MethodName]: (request: RequestOf<M>) => Promise<ResponseOf<M>>;
+} & {
+  on<E extends EventName>(event: E, listener: (payload: PayloadOf<E>) => void): () => void;
+};
+
+export * from './station';
+export type { EventSpec, MethodSpec } from './define';

@@ -1,0 +1,20 @@
+// The station domain of the contract: who is answering, and with what data.
+import { z } from 'zod';
+
+export const StationInfo = z.object({
+  appVersion: z.string(),
+  contractVersion: z.number().int().positive(),
+  dataDir: z.string(),
+  schemaVersion: z.number().int().nonnegative(),
+  mode: z.enum(['electron', 'browser', 'cli']),
+});
+export type StationInfo = z.infer<typeof StationInfo>;
+
+export const stationMethods = {
+  'station:info': {
+    kind: 'query',
+    summary: 'Versions and where this station keeps its data.',
+    request: z.object({}).strict(),
+    response: StationInfo,
+  },
+} as const;

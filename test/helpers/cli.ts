@@ -1,0 +1,44 @@
+// Runs the real CLI (`main/bin/enroller.mjs`) as a child process, as line automation would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+
+export const repoRoot = path.resolve(import.meta.dirname, '../..');
+export const enrollerBin = path.join(repoRoot, 'main/bin/enroller.mjs');
+
+export interface Served {
+  readonly url: string;
+  readonly origin: string;
+  readonly token: string;
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `enroller serve` and resolves with the URL from its first stdout line. */
+export function serve(dataDir: string, extraArgs: string[] = []): Promise<Served> {
+  const child = spawn(process.execPath, [enrollerBin, '--data-dir', dataDir, 'serve', ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve printed no URL within 20 s: ${stderr}`)), 20_000);
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+    readline.createInterface({ input: child.stdout! }).once('line', (line) => {
+      clearTimeout(timer);
+      const url = new URL(line);
+      resolve({
+        url: line,
+        origin: url.origin,
+        token: new URLSearchParams(url.hash.slice(1)).get('token') ?? '',
+        child,
+        stop: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+  });
+}

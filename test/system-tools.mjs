@@ -1,0 +1,26 @@
+// The Debian/Ubuntu packages the test suite drives for real. A missing one fails the run at
+// once with the exact install line — never a silent skip.
+import { execFileSync } from 'node:child_process';
+
+/** command → Debian package that provides it */
+export const systemTools = {
+  chromium: 'chromium',
+  ip: 'iproute2',
+  openssl: 'openssl',
+};
+
+export function missingTools() {
+  return Object.entries(systemTools).filter(([command]) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+export function installLine(missing) {
+  const packages = [...new Set(missing.map(([, pkg]) => pkg))].join(' ');
+  return `sudo apt-get update && sudo apt-get install -y --no-install-recommends ${packages}`;
+}
