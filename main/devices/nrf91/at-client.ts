@@ -1,0 +1,221 @@
+// One AT conversation with one modem: exactly one command in flight, a deadline and a cancel
+// path on every command, replies recognised by whole final-result lines, and everything
+// unsolicited (URCs, boot banners) kept apart from replies. See nrf91-at.md §1 and §8.3.
+import { EventEmitter } from 'node:events';
+import { EnrollerError } from '../../../shared/errors';
+import type { Logger } from '../../log';
+import type { Transport } from '../transport';
+import { bareError, cmeError } from './cme';
+import { parseFinalResult } from './final-result';
+import { LineReader, type LineEvent } from './line-reader';
+
+/**
+ * at_host's buffer holds 4095 bytes. A CR-terminated build keeps the LF of our previous CRLF at
+ * the front, a CRLF build keeps our CR at the end: the command text itself gets 4093.
+ * Overflowing inside a quoted PEM wedges a real device until it is reset, so this is checked
+ * before a single byte is sent.
+ */
+export const MAX_COMMAND_BYTES = 4093;
+
+export const TIMEOUTS = {
+  /** Most commands answer in milliseconds; a silent modem is detected within this. */
+  default: 2_500,
+  /** CFUN may wait for the modem to detach from the network. */
+  cfun: 10_000,
+  /** KEYGEN and credential writes take seconds on real modems (nrfcredstore waits 15 s). */
+  credential: 15_000,
+  /** Quiet time before a resync after a lost reply, so a late answer is not taken for a new one. */
+  resyncQuiet: 250,
+} as const;
+
+/** Unsolicited result codes the modem may print at any time (nrf91-at.md §1.2). */
+const URC_PREFIXES = ['+CEREG', '+CGEV', '+CSCON', '+CNEC', '+CIREG', '%CESQ', '%XTIME', '%MDMEV', '%XSIM', '%NCELLMEAS', '%XMODEMSLEEP', '%CONEVAL', '%XT3412'];
+const BANNER = /^\*\*\* Booting /;
+const MAX_REPLY_LINES = 256;
+
+export interface CommandOptions {
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+interface InFlight {
+  readonly command: string;
+  readonly lines: string[];
+  readonly resolve: (lines: string[]) => void;
+  readonly reject: (error: EnrollerError) => void;
+}
+
+export interface AtClientEvents {
+  urc: [line: string];
+  reset: [];
+}
+
+export class AtClient extends EventEmitter<AtClientEvents> {
+  readonly transport: Transport;
+  readonly #log: Logger;
+  readonly #reader: LineReader;
+  #queue: Promise<unknown> = Promise.resolve();
+  #current: InFlight | undefined;
+  #needsResync = false;
+  #needsCmee = false;
+  #lastDataAt = 0;
+  readonly #unsubscribe: Array<() => void>;
+
+  constructor(transport: Transport, log: Logger, maxLineBytes?: number) {
+    super();
+    this.transport = transport;
+    this.#log = log;
+    this.#reader = new LineReader(maxLineBytes);
+    this.#unsubscribe = [
+      transport.onData((chunk) => {
+        this.#lastDataAt = Date.now();
+        for (const event of this.#reader.push(chunk)) this.#onLine(event);
+      }),
+      transport.onClose((error) => {
+        this.#fail(new EnrollerError('DEVICE_DISCONNECTED', `The device on ${transport.label} went away (unplugged or closed).`, { cause: error?.message }));
+      }),
+    ];
+  }
+
+  /** True after a reset banner: the modem forgot AT+CMEE=1 (the caller's next command re-sends it). */
+  get cmeeLost(): boolean {
+    return this.#needsCmee;
+  }
+
+  /** Sends one command; resolves with its information lines when the modem answers OK. */
+  command(command: string, options: CommandOptions = {}): Promise<string[]> {
+    const run = this.#queue.then(() => this.#run(command, options));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    for (const off of this.#unsubscribe) off();
+    this.#fail(new EnrollerError('DEVICE_DISCONNECTED', `The connection to ${this.transport.label} was closed.`));
+    await this.transport.close();
+  }
+
+  async #run(command: string, options: CommandOptions): Promise<string[]> {
+    if (Buffer.byteLength(command) > MAX_COMMAND_BYTES) {
+      throw new EnrollerError('DEVICE_COMMAND_TOO_LONG', `The command is ${Buffer.byteLength(command)} bytes; the modem accepts at most ${MAX_COMMAND_BYTES}. Nothing was sent.`, {
+        bytes: Buffer.byteLength(command),
+        limit: MAX_COMMAND_BYTES,
+      });
+    }
+    if (this.#needsResync) await this.#resync(options.signal);
+    if (this.#needsCmee && !/^AT\+CMEE=/i.test(command)) {
+      await this.#exchange('AT+CMEE=1', { ...options, timeoutMs: TIMEOUTS.default });
+      this.#needsCmee = false;
+    }
+    return this.#exchange(command, options);
+  }
+
+  #exchange(command: string, options: CommandOptions): Promise<string[]> {
+    if (this.transport.closed) {
+      return Promise.reject(new EnrollerError('DEVICE_DISCONNECTED', `The device on ${this.transport.label} is not connected.`));
+    }
+    if (options.signal?.aborted) return Promise.reject(aborted(command));
+    const timeoutMs = options.timeoutMs ?? TIMEOUTS.default;
+    return new Promise<string[]>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        this.#current = undefined;
+      };
+      const timer = setTimeout(() => {
+        done();
+        this.#needsResync = true;
+        reject(new EnrollerError('DEVICE_TIMEOUT', `The modem did not answer ${shortName(command)} within ${timeoutMs / 1000} s.`, { command: shortName(command), timeoutMs }));
+      }, timeoutMs);
+      const onAbort = () => {
+        done();
+        this.#needsResync = true;
+        reject(aborted(command));
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.#current = {
+        command,
+        lines: [],
+        resolve: (lines) => {
+          done();
+          resolve(lines);
+        },
+        reject: (error) => {
+          done();
+          reject(error);
+        },
+      };
+      this.#log.debug({ command: shortName(command) }, 'at send');
+      this.transport.write(Buffer.from(`${command}\r\n`)).catch((error: unknown) => {
+        this.#current?.reject(new EnrollerError('DEVICE_DISCONNECTED', `Could not write to ${this.transport.label}.`, { cause: String(error) }));
+      });
+    });
+  }
+
+  /** After a lost reply: wait for the line to go quiet, then prove the modem answers again. */
+  async #resync(signal: AbortSignal | undefined): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      while (Date.now() - this.#lastDataAt < TIMEOUTS.resyncQuiet) {
+        await new Promise((r) => setTimeout(r, TIMEOUTS.resyncQuiet));
+      }
+      try {
+        await this.#exchange('AT', { timeoutMs: TIMEOUTS.default, ...(signal ? { signal } : {}) });
+        this.#needsResync = false;
+        return;
+      } catch (error) {
+        if (error instanceof EnrollerError && (error.code === 'DEVICE_DISCONNECTED' || error.code === 'DEVICE_ABORTED')) throw error;
+      }
+    }
+    throw new EnrollerError('DEVICE_NOT_RESPONDING', `The modem on ${this.transport.label} stopped answering. Replug or reset it, then retry.`);
+  }
+
+  #onLine(event: LineEvent): void {
+    const current = this.#current;
+    if (event.kind === 'overflow') {
+      this.#log.warn({ bytes: event.bytes }, 'discarded an over-long line from the device');
+      if (current) {
+        this.#needsResync = true;
+        current.reject(new EnrollerError('DEVICE_LINE_TOO_LONG', `The device sent a line of ${event.bytes} bytes, far more than any reply; it was discarded.`, { bytes: event.bytes }));
+      }
+      return;
+    }
+    const line = event.text;
+    if (BANNER.test(line)) {
+      this.#needsCmee = true;
+      this.emit('reset');
+      current?.reject(new EnrollerError('DEVICE_RESET', 'The modem restarted in the middle of a command. Check its power and cable, then retry.', { command: shortName(current.command) }));
+      return;
+    }
+    const final = parseFinalResult(line);
+    if (current && final) {
+      if (final.kind === 'ok') current.resolve(current.lines);
+      else if (final.kind === 'cme') current.reject(cmeError(final.code, shortName(current.command)));
+      else current.reject(bareError(shortName(current.command)));
+      return;
+    }
+    if (!current || URC_PREFIXES.some((p) => line.startsWith(p))) {
+      this.emit('urc', line);
+      return;
+    }
+    if (current.lines.length >= MAX_REPLY_LINES) {
+      this.#needsResync = true;
+      current.reject(new EnrollerError('DEVICE_GARBAGE', `The device flooded the reply to ${shortName(current.command)} with more than ${MAX_REPLY_LINES} lines.`));
+      return;
+    }
+    current.lines.push(line);
+  }
+
+  #fail(error: EnrollerError): void {
+    this.#current?.reject(error);
+  }
+}
+
+/** Commands can carry certificates; logs and errors name only the command's head. */
+export function shortName(command: string): string {
+  const head = command.split(/[,"\r\n]/, 1)[0] ?? command;
+  return head.length > 40 ? `${head.slice(0, 40)}…` : head;
+}
+
+function aborted(command: string): EnrollerError {
+  return new EnrollerError('DEVICE_ABORTED', `${shortName(command)} was cancelled.`, { command: shortName(command) });
+}
