@@ -48,6 +48,7 @@ export const errorCodes = [
   'MODEM_CSR_INVALID',
   'MODEM_EVIDENCE_MISMATCH',
   'MODEM_CONTENT_NOT_WRITABLE',
+  'MODEM_READBACK_MISMATCH',
   'INTERNAL',
 ] as const;
 

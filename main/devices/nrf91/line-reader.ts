@@ -43,6 +43,9 @@ export class LineReader {
   }
 
   #byte(byte: number, events: LineEvent[]): void {
+    // A line break always ends an escape sequence (as terminals execute C0 controls inside
+    // one), so noise with a stray ESC cannot swallow the line holding OK.
+    if (byte === CR || byte === LF) this.#escape = 0;
     if (this.#escape !== 0 || byte === ESC) {
       this.#ansi(byte);
       return;

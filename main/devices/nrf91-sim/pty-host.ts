@@ -1,0 +1,71 @@
+// Puts a simulated modem behind a real pseudo-terminal pair (socat), so the station reaches it
+// through serialport exactly as it reaches a USB modem. Linux and macOS (socat installed).
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { EnrollerError } from '../../../shared/errors';
+import { PortRegistry } from '../serial/port-registry';
+import { openSerialTransport } from '../serial/serial-transport';
+import { Nrf91Simulator, type SimulatorOptions } from './simulator';
+
+export interface PtySimulator {
+  /** The path the station opens, like /dev/ttyACM0. */
+  readonly hostPath: string;
+  readonly simulator: Nrf91Simulator;
+  /** Pulls the cable: the PTY pair disappears. */
+  unplug(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PtySimulatorOptions extends SimulatorOptions {
+  /** Folder for the PTY links (and the modem's credential file, unless given). */
+  readonly dir: string;
+  /** Link name for the station's end; defaults to `ttyNRF-<seed>`. */
+  readonly name?: string;
+}
+
+const simulatorPorts = new PortRegistry();
+
+export async function startPtySimulator(options: PtySimulatorOptions): Promise<PtySimulator> {
+  fs.mkdirSync(options.dir, { recursive: true });
+  const name = options.name ?? `ttyNRF-${options.seed}`;
+  const hostPath = path.join(options.dir, name);
+  const devicePath = path.join(options.dir, `.${name}.device`);
+  for (const link of [hostPath, devicePath]) fs.rmSync(link, { force: true });
+
+  const socat = spawn('socat', [`pty,raw,echo=0,link=${hostPath}`, `pty,raw,echo=0,link=${devicePath}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let socatError = '';
+  socat.stderr?.on('data', (d: Buffer) => (socatError += d.toString()));
+  const spawnFailed = new Promise<never>((_, reject) =>
+    socat.once('error', (error) =>
+      reject(new EnrollerError('DEVICE_PORT_OPEN_FAILED', `Could not start socat for the simulator (${error.message}). Install it: apt-get install socat`)),
+    ),
+  );
+  await Promise.race([waitForLinks([hostPath, devicePath], socat, () => socatError), spawnFailed]);
+
+  const transport = await openSerialTransport(devicePath, simulatorPorts, { owner: `simulator ${options.seed}` });
+  const simulator = new Nrf91Simulator(transport, { stateFile: path.join(options.dir, `${name}.nvm.json`), ...options });
+  const stop = async () => {
+    simulator.detach();
+    await transport.close().catch(() => undefined);
+    await killAndWait(socat);
+  };
+  return { hostPath, simulator, unplug: stop, close: stop };
+}
+
+async function waitForLinks(links: string[], socat: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!links.every((l) => fs.existsSync(l))) {
+    if (socat.exitCode !== null) throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', `socat exited: ${stderr().trim()}`);
+    if (Date.now() > deadline) throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', 'socat did not create the PTY pair within 5 s.');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function killAndWait(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}

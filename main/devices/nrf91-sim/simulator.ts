@@ -1,0 +1,340 @@
+// An nRF91 behind Nordic's AT-client firmware, as a state machine on a byte stream
+// (nrf91-at.md §1–§5): no echo; CR, LF or CRLF termination counted only outside quotes; a
+// 4095-byte command buffer that silently drops the rest (and wedges inside quotes); CMEE off after
+// boot; CFUN states with 518 while online; real P-256 keys and CSRs; COSE evidence; SHA-256 lists;
+// 513/514/519/527 where the modem gives them. Faults can be injected for the next command.
+import crypto from 'node:crypto';
+import type { Transport } from '../transport';
+import { formatUuid } from '../nrf91/parsers/keygen';
+import { SimCredentialStore } from './credential-store';
+import { simIdentity, type SimIdentity } from './identity';
+import { attestationToken, generateIdentityKey, modemKeygen } from './keygen';
+
+export type Termination = 'CR' | 'LF' | 'CRLF';
+export type Fault = 'drop-reply' | 'garbage' | 'reset' | 'unplug' | 'flood' | 'wrong-answer';
+
+export interface SimulatorOptions {
+  /** Same seed, same device (IMEI, UUID). */
+  readonly seed: string;
+  readonly firmware?: string;
+  readonly termination?: Termination;
+  /** Time KEYGEN takes inside the modem. */
+  readonly keygenDelayMs?: number;
+  /** UART line rate; bytes take 10 bit times each (8N1). 0 = unthrottled. */
+  readonly baudRate?: number;
+  /** Encode the CSR signatureAlgorithm with a NULL, as mfw 1.3.7 / 2.0.2 do. */
+  readonly nullQuirk?: boolean;
+  /** Credential file: the modem's NVM survives a simulator restart. */
+  readonly stateFile?: string;
+  /** Print a Zephyr boot banner when attached, as a freshly powered device does. */
+  readonly bootBanner?: boolean;
+}
+
+const BUFFER_LIMIT = 4095;
+const OFFLINE = new Set([0, 4, 20, 44]);
+const CFUN_MODES = new Set([0, 1, 4, 20, 21, 30, 31, 40, 41, 44]);
+const MODEM_OWNED = [
+  { secTag: 4294967293, type: 10 },
+  { secTag: 4294967294, type: 6 },
+  { secTag: 4294967292, type: 11 },
+];
+
+export class Nrf91Simulator {
+  readonly identity: SimIdentity;
+  readonly store: SimCredentialStore;
+  readonly #transport: Transport;
+  readonly #options: Required<Omit<SimulatorOptions, 'stateFile' | 'firmware'>>;
+  #buffer: number[] = [];
+  #inQuotes = false;
+  #busy = false;
+  #cmee = 0;
+  #cfun = 0;
+  #faults: Fault[] = [];
+  #out: Promise<void> = Promise.resolve();
+  /** Bytes the modem has sent and received, for line-rate lower bounds. */
+  bytesIn = 0;
+  bytesOut = 0;
+  commands = 0;
+  readonly #unsubscribe: () => void;
+
+  constructor(transport: Transport, options: SimulatorOptions) {
+    this.#transport = transport;
+    this.identity = simIdentity(options.seed, options.firmware);
+    this.store = new SimCredentialStore(options.stateFile);
+    this.#options = {
+      seed: options.seed,
+      termination: options.termination ?? 'CR',
+      keygenDelayMs: options.keygenDelayMs ?? 0,
+      baudRate: options.baudRate ?? 0,
+      nullQuirk: options.nullQuirk ?? true,
+      bootBanner: options.bootBanner ?? false,
+    };
+    this.#unsubscribe = transport.onData((chunk) => this.#receive(chunk));
+    if (this.#options.bootBanner) this.#boot();
+  }
+
+  get imei(): string {
+    return this.identity.imei;
+  }
+
+  get functionalMode(): number {
+    return this.#cfun;
+  }
+
+  /** The next command suffers this fault (one fault per command, in order). */
+  inject(fault: Fault): void {
+    this.#faults.push(fault);
+  }
+
+  /** A power cycle: CMEE and CFUN forget their values, the banner prints. NVM is kept. */
+  reboot(): void {
+    this.#buffer = [];
+    this.#inQuotes = false;
+    this.#boot();
+  }
+
+  detach(): void {
+    this.#unsubscribe();
+  }
+
+  #boot(): void {
+    this.#cmee = 0;
+    this.#cfun = 0;
+    this.#send('*** Booting nRF Connect SDK v2.9.0-7787b2649840 ***\r\nThe AT host sample started\r\n');
+  }
+
+  #receive(chunk: Uint8Array): void {
+    this.bytesIn += chunk.length;
+    for (const byte of chunk) {
+      // While a command runs, at_host has UART RX disabled: bytes are lost.
+      if (this.#busy) continue;
+      if (this.#isTerminator(byte) && !this.#inQuotes) {
+        this.#complete();
+        continue;
+      }
+      if (byte === 0x22) this.#inQuotes = !this.#inQuotes;
+      if ((byte === 0x08 || byte === 0x7f) && this.#buffer.length > 0) {
+        this.#buffer.pop();
+        continue;
+      }
+      if (byte === 0x00 && !this.#inQuotes) continue;
+      if (this.#buffer.length < BUFFER_LIMIT) this.#buffer.push(byte);
+      // else: silently dropped, exactly like at_host
+    }
+  }
+
+  #isTerminator(byte: number): boolean {
+    switch (this.#options.termination) {
+      case 'CR':
+        return byte === 0x0d;
+      case 'LF':
+        return byte === 0x0a;
+      case 'CRLF':
+        // at_host's CRLF mode ends on LF and keeps the preceding CR in the buffer.
+        return byte === 0x0a;
+    }
+  }
+
+  #complete(): void {
+    const raw = Buffer.from(this.#buffer).toString('utf8');
+    this.#buffer = [];
+    this.#inQuotes = false;
+    // A leading LF (from a CRLF host on a CR build) and a trailing CR (CRLF build) are tolerated.
+    const command = raw.replace(/^\n+/, '').replace(/\r$/, '');
+    if (!/[^\s]/.test(command)) return; // no printable character: dropped without reply
+    this.commands += 1;
+    this.#busy = true;
+    const fault = this.#faults.shift();
+    void this.#execute(command, fault).finally(() => {
+      this.#busy = false;
+    });
+  }
+
+  async #execute(command: string, fault: Fault | undefined): Promise<void> {
+    // The command's bytes take time on the wire before the modem has them all.
+    await this.#lineDelay(Buffer.byteLength(command) + 2);
+    if (fault === 'unplug') {
+      await this.#transport.close();
+      return;
+    }
+    if (fault === 'reset') {
+      this.reboot();
+      return;
+    }
+    if (fault === 'flood') {
+      this.#send('#'.repeat(70 * 1024));
+      return;
+    }
+    let reply: string | Uint8Array;
+    try {
+      reply = await this.#handle(command);
+    } catch (error) {
+      reply = error instanceof CmeError ? this.#error(error.cme) : 'ERROR\r\n';
+    }
+    if (fault === 'drop-reply') return;
+    // Invalid UTF-8, a stray quote and control bytes, then OK: the reply itself is lost.
+    if (fault === 'garbage') reply = Buffer.concat([Buffer.from([0xff, 0xfe, 0x22, 0x07]), crypto.randomBytes(8), Buffer.from('\r\nOK\r\n')]);
+    if (fault === 'wrong-answer') reply = '+CFUN: 1\r\nOK\r\n';
+    await this.#send(reply);
+  }
+
+  #error(cme: number): string {
+    return this.#cmee === 1 ? `+CME ERROR: ${cme}\r\n` : 'ERROR\r\n';
+  }
+
+  async #handle(command: string): Promise<string> {
+    const head = command.split(/[=?]/, 1)[0]!.toUpperCase();
+    const rest = command.slice(head.length);
+    const ok = (...lines: string[]) => lines.map((l) => `${l}\r\n`).join('') + 'OK\r\n';
+    switch (head) {
+      case 'AT':
+        if (rest !== '') throw new SyntaxError();
+        return ok();
+      case 'AT+CMEE':
+        if (rest === '?') return ok(`+CMEE: ${this.#cmee}`);
+        if (rest === '=0' || rest === '=1') {
+          this.#cmee = Number(rest.slice(1));
+          return ok();
+        }
+        throw new SyntaxError();
+      case 'AT+CFUN': {
+        if (rest === '?') return ok(`+CFUN: ${this.#cfun}`);
+        if (rest === '=?') return ok('+CFUN: (0,1,4,20,21,30,31,40,41,44)');
+        const mode = Number(rest.slice(1));
+        if (!rest.startsWith('=') || !CFUN_MODES.has(mode)) throw new SyntaxError();
+        this.#cfun = mode === 21 || mode === 31 || mode === 41 ? 1 : mode;
+        return ok();
+      }
+      case 'AT+CGSN':
+        if (rest === '' || rest === '=0') return ok(this.identity.imei);
+        if (rest === '=1') return ok(`+CGSN: "${this.identity.imei}"`);
+        throw new SyntaxError();
+      case 'AT+CGMR':
+        return ok(this.identity.firmware);
+      case 'AT+CGMM':
+        return ok(this.identity.model);
+      case 'AT+CGMI':
+        return ok('Nordic Semiconductor ASA');
+      case 'AT%XMODEMUUID':
+        if (rest !== '') throw new SyntaxError();
+        return ok(`%XMODEMUUID: ${formatUuid(this.identity.firmwareUuid)}`);
+      case 'AT%ATTESTTOKEN':
+        return ok(`%ATTESTTOKEN: "${await attestationToken(this.identity, await this.#identityKey())}"`);
+      case 'AT%CMNG':
+        return this.#cmng(rest, ok);
+      case 'AT%KEYGEN':
+        return this.#keygen(rest, ok);
+      default:
+        throw new SyntaxError();
+    }
+  }
+
+  #cmng(rest: string, ok: (...lines: string[]) => string): string {
+    const match = /^=(\d)(?:, ?(\d+))?(?:, ?(\d+))?(?:, ?"([^"]*)")?(?:, ?"([^"]*)")?$/s.exec(rest);
+    if (!match) throw new SyntaxError();
+    const opcode = Number(match[1]);
+    const secTag = match[2] === undefined ? undefined : Number(match[2]);
+    const type = match[3] === undefined ? undefined : Number(match[3]);
+    const content = match[4];
+    switch (opcode) {
+      case 0: {
+        if (secTag === undefined || type === undefined || content === undefined || content === '') throw new CmeError(50);
+        if (!OFFLINE.has(this.#cfun)) throw new CmeError(518);
+        if (secTag > 2147483647 || type > 5) throw new CmeError(514);
+        if ((type === 0 || type === 1) && !looksLikePem(content)) throw new CmeError(527);
+        this.store.put(secTag, type, content);
+        return ok();
+      }
+      case 1: {
+        const own = this.store.entries().filter((e) => (secTag === undefined || e.secTag === secTag) && (type === undefined || e.type === type));
+        const modem = secTag === undefined ? MODEM_OWNED.map((e) => ({ ...e, sha256: crypto.createHash('sha256').update(`${this.identity.imei}:${e.type}`).digest('hex').toUpperCase() })) : [];
+        return ok(...[...own, ...modem].map((e) => `%CMNG: ${e.secTag},${e.type},"${e.sha256}"`));
+      }
+      case 2: {
+        if (secTag === undefined || type === undefined) throw new CmeError(50);
+        if (type === 2 || type === 3) throw new CmeError(514);
+        const stored = this.store.get(secTag, type);
+        if (!stored) throw new CmeError(513);
+        return ok(`%CMNG: ${secTag},${type},"${stored.sha256}","${stored.content}"`);
+      }
+      case 3: {
+        if (secTag === undefined || type === undefined) throw new CmeError(50);
+        if (secTag > 2147483647) throw new CmeError(514);
+        if (!OFFLINE.has(this.#cfun)) throw new CmeError(518);
+        if (!this.store.delete(secTag, type)) throw new CmeError(513);
+        return ok();
+      }
+      default:
+        throw new SyntaxError();
+    }
+  }
+
+  async #keygen(rest: string, ok: (...lines: string[]) => string): Promise<string> {
+    const match = /^=(\d+), ?(\d+)(?:, ?(\d))?(?:, ?"([^"]*)")?(?:, ?"([01]{9})")?$/.exec(rest);
+    if (!match) throw new SyntaxError();
+    const secTag = Number(match[1]);
+    const keyType = Number(match[2]);
+    const format = Number(match[3] ?? 0);
+    if (keyType !== 2 || format !== 0) throw new CmeError(514); // only CSRs for client keys here
+    if (secTag > 2147483647) throw new CmeError(514);
+    if (!OFFLINE.has(this.#cfun)) throw new CmeError(518);
+    if (this.store.get(secTag, 2)) throw new CmeError(519);
+    const subject = match[4] ?? `CN=${formatUuid(this.identity.deviceUuid)}`;
+    if (!/^(?:(?:C|ST|L|O|OU|CN)=[^,=]+)(?:,(?:C|ST|L|O|OU|CN)=[^,=]+)*$/.test(subject)) throw new CmeError(50);
+    await delay(this.#options.keygenDelayMs);
+    const generated = await modemKeygen({
+      subject,
+      keyUsage: match[5] ?? '111010000',
+      secTag,
+      deviceUuid: this.identity.deviceUuid,
+      identityKey: await this.#identityKey(),
+      nullQuirk: this.#options.nullQuirk,
+    });
+    this.store.data.keys[String(secTag)] = generated.privateKeyPkcs8;
+    this.store.put(secTag, 2, `-----BEGIN PUBLIC KEY-----\n${Buffer.from(generated.publicKeySpki).toString('base64')}\n-----END PUBLIC KEY-----`);
+    return ok(`%KEYGEN: "${Buffer.from(generated.csrDer).toString('base64url')}.${Buffer.from(generated.cose).toString('base64url')}"`);
+  }
+
+  async #identityKey(): Promise<string> {
+    if (!this.store.data.identityKey) {
+      this.store.data.identityKey = await generateIdentityKey();
+      this.store.save();
+    }
+    return this.store.data.identityKey;
+  }
+
+  /** Queues bytes out at the UART rate, in order. */
+  #send(text: string | Uint8Array): Promise<void> {
+    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text);
+    this.#out = this.#out.then(async () => {
+      const chunkSize = 256;
+      for (let offset = 0; offset < bytes.length; offset += chunkSize) {
+        const chunk = bytes.subarray(offset, offset + chunkSize);
+        await this.#lineDelay(chunk.length);
+        if (this.#transport.closed) return;
+        this.bytesOut += chunk.length;
+        await this.#transport.write(chunk).catch(() => undefined);
+      }
+    });
+    return this.#out;
+  }
+
+  async #lineDelay(bytes: number): Promise<void> {
+    if (this.#options.baudRate > 0) await delay((bytes * 10 * 1000) / this.#options.baudRate);
+  }
+}
+
+class CmeError extends Error {
+  constructor(readonly cme: number) {
+    super(`CME ${cme}`);
+  }
+}
+
+function looksLikePem(content: string): boolean {
+  // 91x1 firmware validates certificate content: real LF line breaks, BEGIN/END armour (§3.3).
+  return /^-----BEGIN [A-Z ]+-----\n[A-Za-z0-9+/=\n]+\n-----END [A-Z ]+-----(\n-----BEGIN [A-Z ]+-----\n[A-Za-z0-9+/=\n]+\n-----END [A-Z ]+-----)*$/.test(content);
+}
+
+function delay(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+}

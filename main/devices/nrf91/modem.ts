@@ -1,0 +1,189 @@
+// Credential operations on an nRF91 modem, in the order Nordic's own tools use them
+// (nrf91-at.md §6 and §8.4): connect, identify, go offline, delete-then-generate, write, list.
+import crypto from 'node:crypto';
+import { EnrollerError } from '../../../shared/errors';
+import { verifyCsr, type VerifiedCsr } from '../../pki/csr';
+import type { Logger } from '../../log';
+import { TIMEOUTS, type AtClient } from './at-client';
+import { parseCredentialList, type CredentialEntry } from './parsers/cmng';
+import { atLeast, parseCfun, parseFirmware, parseImei, type FirmwareVersion } from './parsers/identity';
+import { parseAttestationToken, parseKeygen, parseKeygenEvidence, type KeygenEvidence } from './parsers/keygen';
+
+/** %CMNG credential types (nrf91-at.md §3.2). */
+export const CredentialType = {
+  rootCa: 0,
+  clientCert: 1,
+  clientKey: 2,
+  psk: 3,
+  pskIdentity: 4,
+} as const;
+
+/** Functional modes in which credential writes and KEYGEN are allowed (LTE not active). */
+const OFFLINE_MODES = new Set([0, 4, 20, 44]);
+
+export interface ModemIdentity {
+  readonly imei: string;
+  readonly firmware: FirmwareVersion;
+  /** From %ATTESTTOKEN; absent on firmware that cannot produce one. */
+  readonly deviceUuid: string | undefined;
+  readonly model: string | undefined;
+}
+
+export interface GeneratedKey {
+  readonly csr: VerifiedCsr;
+  /** The CSR exactly as the modem sent it (before normalisation), for the audit trail. */
+  readonly rawCsr: Uint8Array;
+  /** COSE_Sign1 from the modem: evidence the key was born inside it. */
+  readonly cose: Uint8Array;
+  readonly evidence: KeygenEvidence;
+}
+
+export interface OperationOptions {
+  readonly signal?: AbortSignal;
+}
+
+export class Nrf91Modem {
+  readonly at: AtClient;
+  readonly #log: Logger;
+
+  constructor(at: AtClient, log: Logger) {
+    this.at = at;
+    this.#log = log;
+  }
+
+  /** `AT` until it answers (the first command after power-up may get ERROR), then `AT+CMEE=1`. */
+  async connect(options: OperationOptions = {}): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.at.command('AT', options);
+        await this.at.command('AT+CMEE=1', options);
+        return;
+      } catch (error) {
+        lastError = error;
+        if (error instanceof EnrollerError && ['DEVICE_DISCONNECTED', 'DEVICE_ABORTED', 'DEVICE_COMMAND_TOO_LONG'].includes(error.code)) throw error;
+      }
+    }
+    throw lastError;
+  }
+
+  async identify(options: OperationOptions = {}): Promise<ModemIdentity> {
+    const imei = parseImei(await this.at.command('AT+CGSN=1', options));
+    const firmware = parseFirmware(await this.at.command('AT+CGMR', options));
+    if (!atLeast(firmware, 1, 3, 0)) {
+      throw new EnrollerError('MODEM_FIRMWARE_TOO_OLD', `Modem firmware ${firmware.raw} cannot generate keys; update it to 1.3.0 or newer.`, { firmware: firmware.raw });
+    }
+    const model = (await this.at.command('AT+CGMM', options)).find((l) => /^nRF91\w*/.test(l));
+    let deviceUuid: string | undefined;
+    try {
+      deviceUuid = parseAttestationToken(await this.at.command('AT%ATTESTTOKEN', options)).deviceUuid;
+    } catch (error) {
+      if (!(error instanceof EnrollerError) || !['MODEM_ERROR', 'MODEM_UNSUPPORTED', 'DEVICE_GARBAGE'].includes(error.code)) throw error;
+      this.#log.info({ code: error.code }, 'no attestation token; the device UUID will come from KEYGEN');
+    }
+    return { imei, firmware, deviceUuid, model };
+  }
+
+  async functionalMode(options: OperationOptions = {}): Promise<number> {
+    return parseCfun(await this.at.command('AT+CFUN?', options));
+  }
+
+  async setFunctionalMode(mode: number, options: OperationOptions = {}): Promise<void> {
+    await this.at.command(`AT+CFUN=${mode}`, { ...options, timeoutMs: TIMEOUTS.cfun });
+  }
+
+  /** Runs `work` with the modem offline (CFUN=4), then puts back the mode it found. */
+  async withOffline<T>(work: () => Promise<T>, options: OperationOptions = {}): Promise<T> {
+    const previous = await this.functionalMode(options);
+    if (OFFLINE_MODES.has(previous)) return work();
+    await this.setFunctionalMode(4, options);
+    const now = await this.functionalMode(options);
+    if (now !== 4) throw new EnrollerError('MODEM_ONLINE', `The modem did not go offline (it reports CFUN ${now}).`, { cfun: now });
+    try {
+      return await work();
+    } finally {
+      if (!this.at.transport.closed) await this.setFunctionalMode(previous, options).catch(() => undefined);
+    }
+  }
+
+  async list(secTag?: number, type?: number, options: OperationOptions = {}): Promise<CredentialEntry[]> {
+    const args = [1, secTag, type].filter((v) => v !== undefined).join(',');
+    return parseCredentialList(await this.at.command(`AT%CMNG=${args}`, options));
+  }
+
+  /** Deletes one credential; returns false when there was none (513 is not a failure here). */
+  async delete(secTag: number, type: number, options: OperationOptions = {}): Promise<boolean> {
+    try {
+      await this.at.command(`AT%CMNG=3,${secTag},${type}`, options);
+      return true;
+    } catch (error) {
+      if (error instanceof EnrollerError && error.code === 'MODEM_CREDENTIAL_NOT_FOUND') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Writes PEM text into a sec tag. Returns exactly what was sent and its SHA-256, which is what
+   * the modem's list must show afterwards. LF line endings, no surrounding whitespace: 91x1
+   * firmware answers 527 to CRLF PEM (nrf91-at.md §3.3).
+   */
+  async write(secTag: number, type: number, content: string, options: OperationOptions & { deleteFirst?: boolean } = {}): Promise<{ sent: string; sha256: string }> {
+    const sent = toModemText(content);
+    if (options.deleteFirst) await this.delete(secTag, type, options);
+    await this.at.command(`AT%CMNG=0,${secTag},${type},"${sent}"`, { ...options, timeoutMs: TIMEOUTS.credential });
+    return { sent, sha256: sha256Hex(sent) };
+  }
+
+  /** Readback: the modem's SHA-256 of what it stored must equal the SHA-256 of what we sent. */
+  async verifyStored(secTag: number, type: number, expectedSha256: string, options: OperationOptions = {}): Promise<void> {
+    const [entry] = await this.list(secTag, type, options);
+    if (!entry) throw new EnrollerError('MODEM_READBACK_MISMATCH', `Nothing is stored at security tag ${secTag}, type ${type}, after writing it.`, { secTag, type });
+    if (entry.sha256 !== expectedSha256.toUpperCase()) {
+      throw new EnrollerError('MODEM_READBACK_MISMATCH', `The credential read back from security tag ${secTag}, type ${type}, differs from what was written.`, {
+        secTag,
+        type,
+        expected: expectedSha256.toUpperCase(),
+        stored: entry.sha256,
+      });
+    }
+  }
+
+  /**
+   * Delete-then-generate (nrf91-at.md §4.3), then prove the reply belongs to this request: the
+   * CSR's signature verifies, and the COSE payload names this sec tag, this device and this CSR.
+   */
+  async generateKey(secTag: number, subject: string, expectedUuid: string | undefined, options: OperationOptions = {}): Promise<GeneratedKey> {
+    if (!/^[^"\r\n]{1,200}$/.test(subject)) {
+      throw new EnrollerError('MODEM_CONTENT_NOT_WRITABLE', 'The certificate subject cannot be sent to the modem (it is empty, too long, or contains quotes or line breaks).');
+    }
+    await this.delete(secTag, CredentialType.clientKey, options);
+    const lines = await this.at.command(`AT%KEYGEN=${secTag},2,0,"${subject}"`, { ...options, timeoutMs: TIMEOUTS.credential });
+    const { csrDer, cose } = parseKeygen(lines);
+    const evidence = parseKeygenEvidence(cose);
+    if (!evidence) throw new EnrollerError('MODEM_EVIDENCE_MISMATCH', "The modem's key-generation evidence (COSE) could not be read.");
+    const digest = crypto.createHash('sha256').update(csrDer).digest();
+    const problems = [
+      evidence.messageType !== 9 && 'it is not a CSR message',
+      evidence.secTag !== secTag && `it names security tag ${evidence.secTag}, not ${secTag}`,
+      !digest.equals(evidence.digest) && 'its digest does not match the CSR',
+      expectedUuid !== undefined && evidence.deviceUuid !== expectedUuid && `it names device ${evidence.deviceUuid}, not ${expectedUuid}`,
+    ].filter(Boolean);
+    if (problems.length > 0) {
+      throw new EnrollerError('MODEM_EVIDENCE_MISMATCH', `The modem's key-generation evidence does not match this request: ${problems.join('; ')}.`, { problems });
+    }
+    const csr = await verifyCsr(csrDer);
+    return { csr, rawCsr: csrDer, cose, evidence };
+  }
+}
+
+export function toModemText(content: string): string {
+  const text = content.replace(/\r\n?/g, '\n').trim();
+  if (text.length === 0 || text.includes('"')) {
+    throw new EnrollerError('MODEM_CONTENT_NOT_WRITABLE', 'This content cannot be written to the modem (it is empty or contains a double quote).');
+  }
+  return text;
+}
+
+export function sha256Hex(text: string): string {
+  return crypto.createHash('sha256').update(text, 'utf8').digest('hex').toUpperCase();
+}

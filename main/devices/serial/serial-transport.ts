@@ -1,0 +1,77 @@
+// A Transport over a real serial port (USB CDC, FTDI, or a PTY) through node-serialport.
+import { SerialPort } from 'serialport';
+import { EnrollerError } from '../../../shared/errors';
+import { TransportEvents, type Transport } from '../transport';
+import type { PortRegistry } from './port-registry';
+
+export interface SerialOptions {
+  readonly baudRate?: number;
+  /** RTS/CTS flow control: on for Nordic DKs, off for many factory jigs. */
+  readonly rtscts?: boolean;
+  /** Who holds the port, for the "already in use" message. */
+  readonly owner?: string;
+}
+
+export async function openSerialTransport(portPath: string, registry: PortRegistry, options: SerialOptions = {}): Promise<Transport> {
+  const release = registry.claim(portPath, options.owner ?? 'the station');
+  const port = new SerialPort({ path: portPath, baudRate: options.baudRate ?? 115200, rtscts: options.rtscts ?? false, autoOpen: false });
+  try {
+    await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+  } catch (error) {
+    release();
+    throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', `Could not open ${portPath}: ${(error as Error).message}`, { port: portPath });
+  }
+  return new SerialTransport(portPath, port, release);
+}
+
+class SerialTransport implements Transport {
+  readonly #events = new TransportEvents();
+  readonly #port: SerialPort;
+  readonly label: string;
+
+  constructor(label: string, port: SerialPort, release: () => void) {
+    this.label = label;
+    this.#port = port;
+    port.on('data', (chunk: Buffer) => this.#events.emitData(chunk));
+    port.on('close', (error?: Error | null) => {
+      release();
+      this.#events.emitClose(error ?? undefined);
+    });
+    port.on('error', (error: Error) => {
+      // A read error on a vanished device (EIO): treat it as an unplug.
+      release();
+      this.#events.emitClose(error);
+      if (port.isOpen) port.close(() => undefined);
+    });
+  }
+
+  get closed(): boolean {
+    return this.#events.closed;
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    if (this.closed) return Promise.reject(new EnrollerError('DEVICE_DISCONNECTED', `${this.label} is closed.`));
+    return new Promise((resolve, reject) => {
+      this.#port.write(Buffer.from(bytes), (error) => {
+        if (error) return reject(error);
+        this.#port.drain((drainError) => (drainError ? reject(drainError) : resolve()));
+      });
+    });
+  }
+
+  onData(listener: (chunk: Uint8Array) => void): () => void {
+    return this.#events.onData(listener);
+  }
+
+  onClose(listener: (error?: Error) => void): () => void {
+    return this.#events.onClose(listener);
+  }
+
+  close(): Promise<void> {
+    if (!this.#port.isOpen) {
+      this.#events.emitClose();
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#port.close(() => resolve()));
+  }
+}

@@ -1,0 +1,31 @@
+// A CSR as the station trusts it: parsed, quirk-normalised, and its proof of possession checked.
+import { EnrollerError } from '../../shared/errors';
+import { x509 } from './crypto';
+import { normalizeCsrDer } from './csr-der';
+
+export interface VerifiedCsr {
+  /** DER as the station stores and forwards it (normalised). */
+  readonly der: Uint8Array;
+  readonly request: x509.Pkcs10CertificateRequest;
+  readonly subject: string;
+  /** SubjectPublicKeyInfo DER: the key the certificate must carry. */
+  readonly publicKeySpki: Uint8Array;
+}
+
+export async function verifyCsr(der: Uint8Array): Promise<VerifiedCsr> {
+  const normalized = normalizeCsrDer(der);
+  let request: x509.Pkcs10CertificateRequest;
+  try {
+    request = new x509.Pkcs10CertificateRequest(normalized);
+  } catch (error) {
+    throw new EnrollerError('MODEM_CSR_INVALID', 'The certificate request is not a valid PKCS#10 structure.', { cause: String(error) });
+  }
+  let valid = false;
+  try {
+    valid = await request.verify();
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new EnrollerError('MODEM_CSR_INVALID', "The certificate request's signature does not verify: it was not signed by the key it carries.");
+  return { der: normalized, request, subject: request.subject, publicKeySpki: new Uint8Array(request.publicKey.rawData) };
+}
