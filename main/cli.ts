@@ -9,6 +9,8 @@ import { EventHub } from './api/events';
 import { createStationService } from './api/station-service';
 import { startBrowserServer } from './browser/server';
 import { createOutput, describeError, type Output } from './cli/output';
+import { startPtySimulator, type PtySimulator } from './devices/nrf91-sim/pty-host';
+import type { Termination } from './devices/nrf91-sim/simulator';
 import { createLogger, type Logger } from './log';
 import { resolveDataDir } from './station/data-dir';
 import { Station, type StationMode } from './station/station';
@@ -80,6 +82,45 @@ program
     process.once('SIGINT', () => void stop());
     process.once('SIGTERM', () => void stop());
   });
+
+program
+  .command('sim')
+  .description('N simulated nRF91 modems on real PTYs (socat); prints one port path per line, runs until stopped')
+  .requiredOption('--count <n>', 'how many modems', (v) => parseCount(v))
+  .option('--dir <dir>', 'folder for the PTY links and each modem\'s credential storage (default: <data dir>/sim)')
+  .option('--baud <rate>', 'simulated UART line rate in baud (0 = unthrottled)', (v) => parseCount(v, 0), 115200)
+  .option('--keygen-delay <ms>', 'time KEYGEN takes inside the modem', (v) => parseCount(v, 0), 1500)
+  .addOption(new Option('--termination <mode>', 'the firmware\'s line termination').choices(['CR', 'LF', 'CRLF']).default('CR'))
+  .action(async (options: { count: number; dir?: string; baud: number; keygenDelay: number; termination: Termination }, command: Command) => {
+    const { out } = context(command);
+    const globals = command.optsWithGlobals<GlobalOptions>();
+    const dir = path.resolve(options.dir ?? path.join(resolveDataDir({ flag: globals.dataDir }), 'sim'));
+    const sims: PtySimulator[] = [];
+    for (let i = 0; i < options.count; i++) {
+      const sim = await startPtySimulator({
+        dir,
+        seed: `bench-${i + 1}`,
+        name: `ttyNRF${i + 1}`,
+        baudRate: options.baud,
+        keygenDelayMs: options.keygenDelay,
+        termination: options.termination,
+      });
+      sims.push(sim);
+      out.record({ port: sim.hostPath, imei: sim.simulator.imei }, sim.hostPath);
+    }
+    const stop = async () => {
+      await Promise.all(sims.map((s) => s.close()));
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
+  });
+
+function parseCount(value: string, min = 1): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`not a whole number ≥ ${min}: ${value}`);
+  return n;
+}
 
 function parsePort(value: string): number {
   const port = Number(value);

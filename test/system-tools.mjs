@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 /** command → Debian package that provides it */
 export const systemTools = {
   chromium: 'chromium',
+  socat: 'socat',
   ip: 'iproute2',
   openssl: 'openssl',
 };

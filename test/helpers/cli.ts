@@ -42,3 +42,32 @@ export function serve(dataDir: string, extraArgs: string[] = []): Promise<Served
     });
   });
 }
+
+/** Starts `enroller sim --count N --json` and resolves with the N records it prints. */
+export function simulate(dataDir: string, count: number, extraArgs: string[] = []): Promise<{ ports: Array<{ port: string; imei: string }>; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [enrollerBin, '--data-dir', dataDir, '--json', 'sim', '--count', String(count), ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const ports: Array<{ port: string; imei: string }> = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sim printed ${ports.length}/${count} ports in 20 s: ${stderr}`)), 20_000);
+    child.once('exit', (code) => reject(new Error(`sim exited with ${code}: ${stderr}`)));
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      ports.push(JSON.parse(line) as { port: string; imei: string });
+      if (ports.length === count) {
+        clearTimeout(timer);
+        resolve({
+          ports,
+          stop: () =>
+            new Promise((done) => {
+              if (child.exitCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+  });
+}

@@ -45,6 +45,8 @@ export async function startPtySimulator(options: PtySimulatorOptions): Promise<P
 
   const transport = await openSerialTransport(devicePath, simulatorPorts, { owner: `simulator ${options.seed}` });
   const simulator = new Nrf91Simulator(transport, { stateFile: path.join(options.dir, `${name}.nvm.json`), ...options });
+  // The simulator closing its end (an injected unplug) pulls the whole cable, as on a real bench.
+  transport.onClose(() => void killAndWait(socat));
   const stop = async () => {
     simulator.detach();
     await transport.close().catch(() => undefined);

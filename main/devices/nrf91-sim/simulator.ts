@@ -11,7 +11,7 @@ import { simIdentity, type SimIdentity } from './identity';
 import { attestationToken, generateIdentityKey, modemKeygen } from './keygen';
 
 export type Termination = 'CR' | 'LF' | 'CRLF';
-export type Fault = 'drop-reply' | 'garbage' | 'reset' | 'unplug' | 'flood' | 'wrong-answer';
+export type Fault = 'drop-reply' | 'late-reply' | 'garbage' | 'reset' | 'unplug' | 'flood' | 'wrong-answer';
 
 export interface SimulatorOptions {
   /** Same seed, same device (IMEI, UUID). */
@@ -49,7 +49,7 @@ export class Nrf91Simulator {
   #busy = false;
   #cmee = 0;
   #cfun = 0;
-  #faults: Fault[] = [];
+  #faults: Array<{ fault: Fault; when: RegExp | undefined }> = [];
   #out: Promise<void> = Promise.resolve();
   /** Bytes the modem has sent and received, for line-rate lower bounds. */
   bytesIn = 0;
@@ -81,9 +81,9 @@ export class Nrf91Simulator {
     return this.#cfun;
   }
 
-  /** The next command suffers this fault (one fault per command, in order). */
-  inject(fault: Fault): void {
-    this.#faults.push(fault);
+  /** The next command (or the next one matching `when`) suffers this fault. */
+  inject(fault: Fault, when?: RegExp): void {
+    this.#faults.push({ fault, when });
   }
 
   /** A power cycle: CMEE and CFUN forget their values, the banner prints. NVM is kept. */
@@ -144,7 +144,8 @@ export class Nrf91Simulator {
     if (!/[^\s]/.test(command)) return; // no printable character: dropped without reply
     this.commands += 1;
     this.#busy = true;
-    const fault = this.#faults.shift();
+    const index = this.#faults.findIndex((f) => !f.when || f.when.test(command));
+    const fault = index === -1 ? undefined : this.#faults.splice(index, 1)[0]?.fault;
     void this.#execute(command, fault).finally(() => {
       this.#busy = false;
     });
@@ -172,6 +173,8 @@ export class Nrf91Simulator {
       reply = error instanceof CmeError ? this.#error(error.cme) : 'ERROR\r\n';
     }
     if (fault === 'drop-reply') return;
+    // Answers after the host's deadline; RX stays off meanwhile, as in at_host.
+    if (fault === 'late-reply') await delay(3_000);
     // Invalid UTF-8, a stray quote and control bytes, then OK: the reply itself is lost.
     if (fault === 'garbage') reply = Buffer.concat([Buffer.from([0xff, 0xfe, 0x22, 0x07]), crypto.randomBytes(8), Buffer.from('\r\nOK\r\n')]);
     if (fault === 'wrong-answer') reply = '+CFUN: 1\r\nOK\r\n';

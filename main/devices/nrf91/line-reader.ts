@@ -28,7 +28,6 @@ export class LineReader {
   /** ANSI escape state: 0 none, 1 after ESC, 2 inside a CSI sequence. */
   #escape = 0;
   #discarding = false;
-  #discarded = 0;
   readonly #decoder = new TextDecoder('utf-8', { fatal: false });
 
   constructor(maxLineBytes = DEFAULT_MAX_LINE_BYTES) {
@@ -51,11 +50,7 @@ export class LineReader {
       return;
     }
     if (this.#discarding) {
-      if (byte === CR || byte === LF) {
-        events.push({ kind: 'overflow', bytes: this.#discarded });
-        this.#discarding = false;
-        this.#discarded = 0;
-      } else this.#discarded += 1;
+      if (byte === CR || byte === LF) this.#discarding = false;
       return;
     }
     if (byte === CR || byte === LF) {
@@ -81,10 +76,10 @@ export class LineReader {
 
   #append(byte: number, events: LineEvent[]): void {
     if (this.#length >= this.#maxLineBytes) {
+      // Reported now, not at the next line break: a flood may never send one.
+      events.push({ kind: 'overflow', bytes: this.#length + 1 });
       this.#discarding = true;
-      this.#discarded = this.#length + 1;
       this.#reset();
-      void events;
       return;
     }
     if (this.#length === this.#line.length) {

@@ -76,3 +76,14 @@ describe('nRF91 credential operations (in-process simulator)', () => {
     await expect(modem.verifyStored(TAG + 1, 0, sha256)).rejects.toMatchObject({ code: 'MODEM_READBACK_MISMATCH' });
   });
 });
+
+describe('line termination builds', () => {
+  it.each(['CR', 'LF', 'CRLF'] as const)('a host sending CRLF talks to a %s firmware build', async (termination) => {
+    const { modem, sim } = memoryModem({ termination });
+    await modem.connect();
+    expect((await modem.identify()).imei).toBe(sim.imei);
+    await modem.setFunctionalMode(4);
+    const { sha256 } = await modem.write(TAG, 0, await samplePem());
+    await modem.verifyStored(TAG, 0, sha256);
+  });
+});
