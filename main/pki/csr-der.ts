@@ -7,7 +7,7 @@ import { DER_NULL, DER_SEQUENCE, derTlv } from './der';
 
 const ECDSA_WITH_SHA = '1.2.840.10045.4.3.';
 
-interface CsrParts {
+export interface CsrParts {
   readonly info: Uint8Array;
   readonly algorithmOid: Uint8Array;
   readonly algorithmOidText: string;
@@ -15,7 +15,7 @@ interface CsrParts {
   readonly signature: Uint8Array;
 }
 
-function split(der: Uint8Array): CsrParts | undefined {
+export function splitCsr(der: Uint8Array): CsrParts | undefined {
   const parsed = asn1js.fromBER(der);
   if (parsed.offset === -1 || parsed.offset !== der.length) return undefined;
   const outer = parsed.result;
@@ -35,14 +35,14 @@ function split(der: Uint8Array): CsrParts | undefined {
 
 /** Drops a NULL from an ECDSA signatureAlgorithm; any other input comes back unchanged. */
 export function normalizeCsrDer(der: Uint8Array): Uint8Array {
-  const parts = split(der);
+  const parts = splitCsr(der);
   if (!parts || !parts.hasParameters || !parts.algorithmOidText.startsWith(ECDSA_WITH_SHA)) return der;
   return derTlv(DER_SEQUENCE, parts.info, derTlv(DER_SEQUENCE, parts.algorithmOid), parts.signature);
 }
 
 /** The quirk itself, for the simulator: what current modem firmware emits. */
 export function addNullToEcdsaAlgorithm(der: Uint8Array): Uint8Array {
-  const parts = split(der);
+  const parts = splitCsr(der);
   if (!parts || parts.hasParameters || !parts.algorithmOidText.startsWith(ECDSA_WITH_SHA)) return der;
   return derTlv(DER_SEQUENCE, parts.info, derTlv(DER_SEQUENCE, parts.algorithmOid, DER_NULL), parts.signature);
 }

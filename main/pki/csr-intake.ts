@@ -1,0 +1,223 @@
+// CSR intake: the one door every certificate request passes, whatever brought it (a modem, a
+// TPM, a file). Size cap before parsing, framing scan before any recursive parser, signature
+// (proof of possession) before policy, then key policy, requested extensions and subject.
+// Every refusal is a stable code and a sentence; nothing in a hostile CSR can crash the station.
+import crypto from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import * as asn1X509 from '@peculiar/asn1-x509';
+import * as asn1js from 'asn1js';
+import { EnrollerError } from '../../shared/errors';
+import { x509 } from './crypto';
+import { normalizeCsrDer, splitCsr } from './csr-der';
+import { scanDer } from './der-scan';
+import { assertNamedCurve, classifyKey, DEFAULT_KEY_POLICY, type KeyAlgorithm, type KeyPolicy } from './key-policy';
+
+export const DEFAULT_MAX_CSR_BYTES = 16 * 1024;
+
+export interface CsrIntakeOptions {
+  readonly maxBytes?: number;
+  readonly keyPolicy?: KeyPolicy;
+  /** Subject alternative names asked for in the CSR; off by default (the device type sets SANs). */
+  readonly allowRequestedSans?: boolean;
+}
+
+export interface AcceptedCsr {
+  /** Normalised DER (the nRF91 NULL quirk removed). */
+  readonly der: Uint8Array;
+  readonly subject: x509.Name;
+  /** Attribute → value, single-valued RDNs only (e.g. { CN: 'nrf-3526…' }). */
+  readonly subjectFields: Readonly<Record<string, string>>;
+  readonly publicKeySpki: Uint8Array;
+  /** SHA-256 of the SubjectPublicKeyInfo, hex: how a key is recognised across requests. */
+  readonly keyFingerprint: string;
+  readonly keyAlgorithm: KeyAlgorithm;
+  /** The PKCS#9 challengePassword (an enrollment code), when the device put one in. */
+  readonly challengePassword: string | undefined;
+  readonly requestedSans: ReadonlyArray<{ type: string; value: string }>;
+}
+
+const SIGNATURE_ALGORITHMS: Record<string, string | null> = {
+  '1.2.840.113549.1.1.11': 'sha256',
+  '1.2.840.113549.1.1.12': 'sha384',
+  '1.2.840.113549.1.1.13': 'sha512',
+  '1.2.840.10045.4.3.2': 'sha256',
+  '1.2.840.10045.4.3.3': 'sha384',
+  '1.2.840.10045.4.3.4': 'sha512',
+  '1.3.101.112': null, // Ed25519: verified, then refused by key policy
+  '2.16.840.1.101.3.4.3.2': 'sha256', // dsa-with-sha256: verified, then refused by key policy
+};
+
+const OID = {
+  extensionRequest: '1.2.840.113549.1.9.14',
+  challengePassword: '1.2.840.113549.1.9.7',
+  basicConstraints: '2.5.29.19',
+  keyUsage: '2.5.29.15',
+  extKeyUsage: '2.5.29.37',
+  subjectAltName: '2.5.29.17',
+  subjectKeyIdentifier: '2.5.29.14',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+};
+
+/** Attributes a device subject may carry, with their upper bounds (RFC 5280 Appendix A). */
+const SUBJECT_ATTRIBUTES: Record<string, number> = { CN: 64, O: 64, OU: 64, C: 2, ST: 128, L: 128, serialNumber: 64, DC: 63, UID: 64, E: 255 };
+const SUBJECT_FORBIDDEN = /[\u0000-\u001f\u007f,+="\\<>;#]/;
+
+/** DER, PEM, or base64/base64url text in; DER out. */
+export function decodeCsrInput(input: Uint8Array | string, maxBytes = DEFAULT_MAX_CSR_BYTES): Uint8Array {
+  const limit = Math.ceil(maxBytes * 1.4) + 200; // base64 and PEM armour
+  if (input.length > (typeof input === 'string' ? limit : maxBytes)) throw tooLarge(input.length, maxBytes);
+  let text: string | undefined;
+  if (typeof input === 'string') text = input;
+  else if (input[0] !== 0x30) text = Buffer.from(input).toString('latin1');
+  if (text === undefined) return input as Uint8Array;
+  const pem = /-----BEGIN (?:NEW )?CERTIFICATE REQUEST-----([\s\S]*?)-----END (?:NEW )?CERTIFICATE REQUEST-----/.exec(text);
+  const body = (pem ? pem[1]! : text).replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/_-]+=*$/.test(body)) throw malformed('it is neither DER, PEM nor base64');
+  const der = new Uint8Array(Buffer.from(body.replace(/-/g, '+').replace(/_/g, '/'), 'base64'));
+  if (der.length > maxBytes) throw tooLarge(der.length, maxBytes);
+  return der;
+}
+
+export async function intakeCsr(input: Uint8Array | string, options: CsrIntakeOptions = {}): Promise<AcceptedCsr> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_CSR_BYTES;
+  const raw = decodeCsrInput(input, maxBytes);
+  const scan = scanDer(raw);
+  if (!scan.ok) throw malformed(scan.reason);
+  const der = normalizeCsrDer(raw);
+  const parts = splitCsr(der);
+  if (!parts) throw malformed('it is not a PKCS#10 CertificationRequest');
+
+  const info = asn1js.fromBER(parts.info).result;
+  const fields = info instanceof asn1js.Sequence ? info.valueBlock.value : [];
+  const [version, subjectBlock, spkiBlock, attributesBlock] = fields;
+  if (!(version instanceof asn1js.Integer) || version.valueBlock.valueDec !== 0 || !(subjectBlock instanceof asn1js.Sequence) || !(spkiBlock instanceof asn1js.Sequence)) {
+    throw malformed('its version, subject or public key is missing or wrong');
+  }
+  const spki = new Uint8Array(spkiBlock.valueBeforeDecodeView);
+  assertNamedCurve(spki);
+
+  // Proof of possession first: nothing else about a request matters if its key did not sign it.
+  const hash = SIGNATURE_ALGORITHMS[parts.algorithmOidText];
+  if (hash === undefined) {
+    throw new EnrollerError('CSR_SIGNATURE_ALGORITHM_UNSUPPORTED', `The request is signed with an algorithm the station does not accept (${parts.algorithmOidText}).`, {
+      algorithm: parts.algorithmOidText,
+    });
+  }
+  let publicKey: crypto.KeyObject;
+  try {
+    publicKey = crypto.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+  } catch {
+    throw new EnrollerError('CSR_KEY_TYPE_NOT_ALLOWED', 'The public key in the request is of a kind the station cannot use.');
+  }
+  const signature = asn1js.fromBER(parts.signature).result;
+  if (!(signature instanceof asn1js.BitString)) throw malformed('its signature is not a BIT STRING');
+  let verified = false;
+  try {
+    verified = crypto.verify(hash, parts.info, { key: publicKey, dsaEncoding: 'der' }, signature.valueBlock.valueHexView);
+  } catch {
+    verified = false;
+  }
+  if (!verified) throw new EnrollerError('CSR_BAD_SIGNATURE', "The request's signature does not verify: it was not signed by the key it carries (no proof of possession).");
+
+  const keyAlgorithm = classifyKey(publicKey, options.keyPolicy ?? DEFAULT_KEY_POLICY);
+  const { challengePassword, requestedSans } = checkAttributes(attributesBlock, options.allowRequestedSans ?? false);
+  const subject = new x509.Name(new Uint8Array(subjectBlock.valueBeforeDecodeView));
+  return {
+    der,
+    subject,
+    subjectFields: checkSubject(subject),
+    publicKeySpki: spki,
+    keyFingerprint: crypto.createHash('sha256').update(spki).digest('hex'),
+    keyAlgorithm,
+    challengePassword,
+    requestedSans,
+  };
+}
+
+function checkSubject(subject: x509.Name): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const rdn of subject.toJSON()) {
+    const entries = Object.entries(rdn);
+    if (entries.length !== 1 || entries[0]![1].length !== 1) throw subjectInvalid('a multi-valued name component');
+    const [attribute, [value]] = entries[0] as [string, [string]];
+    const limit = SUBJECT_ATTRIBUTES[attribute];
+    if (limit === undefined) throw subjectInvalid(`the attribute ${attribute}`);
+    if (value.length === 0 || value.length > limit) throw subjectInvalid(`${attribute} of length ${value.length} (1–${limit} allowed)`);
+    if (SUBJECT_FORBIDDEN.test(value) || value.trim() !== value) throw subjectInvalid(`characters in ${attribute} that could be mistaken for name syntax`);
+    if (attribute === 'C' && !/^[A-Z]{2}$/.test(value)) throw subjectInvalid('a country that is not two capital letters');
+    if (attribute in fields) throw subjectInvalid(`${attribute} twice`);
+    fields[attribute] = value;
+  }
+  return fields;
+}
+
+function checkAttributes(block: asn1js.AsnType | undefined, allowSans: boolean) {
+  let challengePassword: string | undefined;
+  const requestedSans: Array<{ type: string; value: string }> = [];
+  if (!block) return { challengePassword, requestedSans };
+  const attributes = (block as asn1js.Constructed).valueBlock?.value ?? [];
+  for (const attribute of attributes) {
+    const [oid, values] = (attribute as asn1js.Sequence).valueBlock?.value ?? [];
+    const type = oid instanceof asn1js.ObjectIdentifier ? oid.valueBlock.toString() : '';
+    const first = (values as asn1js.Set | undefined)?.valueBlock?.value?.[0];
+    if (type === OID.challengePassword) {
+      challengePassword = (first as asn1js.Utf8String | undefined)?.valueBlock?.value;
+    } else if (type === OID.extensionRequest && first) {
+      const extensions = AsnConvert.parse(new Uint8Array(first.valueBeforeDecodeView), asn1X509.Extensions);
+      for (const extension of extensions) checkRequestedExtension(new x509.Extension(AsnConvert.serialize(extension)), allowSans, requestedSans);
+    }
+  }
+  return { challengePassword, requestedSans };
+}
+
+function checkRequestedExtension(extension: x509.Extension, allowSans: boolean, sans: Array<{ type: string; value: string }>): void {
+  switch (extension.type) {
+    case OID.basicConstraints:
+      if (new x509.BasicConstraintsExtension(extension.rawData).ca) throw requestsCa('CA:TRUE');
+      return;
+    case OID.keyUsage: {
+      const usages = new x509.KeyUsagesExtension(extension.rawData).usages;
+      if (usages & (x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign)) throw requestsCa('keyCertSign or cRLSign');
+      return;
+    }
+    case OID.extKeyUsage: {
+      const extra = new x509.ExtendedKeyUsageExtension(extension.rawData).usages.map(String).filter((u) => u !== OID.clientAuth);
+      if (extra.length > 0) {
+        throw new EnrollerError('CSR_EXTRA_EKU', `The request asks for key purposes a device certificate does not get (${extra.join(', ')}); only clientAuth is issued.`, { usages: extra });
+      }
+      return;
+    }
+    case OID.subjectAltName: {
+      const names = new x509.SubjectAlternativeNameExtension(extension.rawData).names.toJSON();
+      if (!allowSans) {
+        throw new EnrollerError('CSR_EXTRA_SAN', 'The request asks for subject alternative names; this device type takes its names from the station, not from the device.', {
+          names: names.slice(0, 5),
+        });
+      }
+      sans.push(...names);
+      return;
+    }
+    case OID.subjectKeyIdentifier:
+      return;
+    default:
+      if (extension.critical) {
+        throw new EnrollerError('CSR_UNKNOWN_CRITICAL_EXTENSION', `The request marks an extension the station does not know as critical (${extension.type}).`, { oid: extension.type });
+      }
+  }
+}
+
+function requestsCa(what: string): EnrollerError {
+  return new EnrollerError('CSR_REQUESTS_CA', `The request asks to become a certificate authority (${what}); devices never get CA certificates.`);
+}
+
+function subjectInvalid(what: string): EnrollerError {
+  return new EnrollerError('CSR_SUBJECT_INVALID', `The request's subject is not acceptable: it has ${what}.`);
+}
+
+function malformed(reason: string): EnrollerError {
+  return new EnrollerError('CSR_MALFORMED', `The certificate request cannot be read: ${reason}.`, { reason });
+}
+
+function tooLarge(bytes: number, limit: number): EnrollerError {
+  return new EnrollerError('CSR_TOO_LARGE', `The certificate request is ${bytes} bytes; at most ${limit} are accepted.`, { bytes, limit });
+}

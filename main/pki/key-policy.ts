@@ -1,0 +1,60 @@
+// Which device keys the station accepts: EC P-256/P-384 and RSA 2048–4096 with a sane public
+// exponent. Everything else — DSA, small or exotic curves, explicit curve parameters, tiny or
+// huge RSA — is refused with its own code.
+import crypto from 'node:crypto';
+import * as asn1js from 'asn1js';
+import { EnrollerError } from '../../shared/errors';
+
+export type KeyAlgorithm = 'ec-p256' | 'ec-p384' | 'rsa-2048' | 'rsa-3072' | 'rsa-4096';
+export const ALL_KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['ec-p256', 'ec-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'];
+
+const ID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+const CURVES: Record<string, KeyAlgorithm> = { prime256v1: 'ec-p256', 'P-256': 'ec-p256', secp384r1: 'ec-p384', 'P-384': 'ec-p384' };
+
+export interface KeyPolicy {
+  readonly allowed: readonly KeyAlgorithm[];
+}
+
+export const DEFAULT_KEY_POLICY: KeyPolicy = { allowed: ALL_KEY_ALGORITHMS };
+
+/** Structural checks that must happen before the key is handed to a crypto library. */
+export function assertNamedCurve(spki: Uint8Array): void {
+  const parsed = asn1js.fromBER(spki);
+  const algorithm = (parsed.result as asn1js.Sequence).valueBlock?.value?.[0];
+  if (!(algorithm instanceof asn1js.Sequence)) throw new EnrollerError('CSR_MALFORMED', 'The public key in the request is not a valid SubjectPublicKeyInfo.');
+  const [oid, params] = algorithm.valueBlock.value;
+  if (oid instanceof asn1js.ObjectIdentifier && oid.valueBlock.toString() === ID_EC_PUBLIC_KEY && !(params instanceof asn1js.ObjectIdentifier)) {
+    throw new EnrollerError('CSR_KEY_EXPLICIT_CURVE', 'The key uses explicit curve parameters instead of a named curve; only P-256 and P-384 are accepted.');
+  }
+}
+
+export function classifyKey(publicKey: crypto.KeyObject, policy: KeyPolicy = DEFAULT_KEY_POLICY): KeyAlgorithm {
+  const type = publicKey.asymmetricKeyType;
+  const details = publicKey.asymmetricKeyDetails ?? {};
+  let algorithm: KeyAlgorithm;
+  if (type === 'ec') {
+    const curve = details.namedCurve ?? 'unknown';
+    const known = CURVES[curve];
+    if (!known) throw new EnrollerError('CSR_KEY_CURVE_NOT_ALLOWED', `The key is on curve ${curve}; only P-256 and P-384 are accepted.`, { curve });
+    algorithm = known;
+  } else if (type === 'rsa') {
+    const bits = details.modulusLength ?? 0;
+    const exponent = details.publicExponent ?? 0n;
+    if (bits < 2048) throw new EnrollerError('CSR_KEY_TOO_SMALL', `The RSA key has ${bits} bits; at least 2048 are required.`, { bits });
+    if (bits > 4096) throw new EnrollerError('CSR_KEY_TOO_LARGE', `The RSA key has ${bits} bits; at most 4096 are accepted.`, { bits });
+    // RFC 4871 / NIST SP 800-89: odd, and at least 65537, below 2^256.
+    if (exponent < 65537n || exponent % 2n === 0n || exponent >= 2n ** 256n) {
+      throw new EnrollerError('CSR_KEY_BAD_EXPONENT', `The RSA public exponent ${exponent} is not acceptable (it must be odd and at least 65537).`, { exponent: String(exponent) });
+    }
+    algorithm = bits <= 2048 ? 'rsa-2048' : bits <= 3072 ? 'rsa-3072' : 'rsa-4096';
+    if (bits !== 2048 && bits !== 3072 && bits !== 4096) {
+      throw new EnrollerError('CSR_KEY_TYPE_NOT_ALLOWED', `RSA keys must be 2048, 3072 or 4096 bits; this one has ${bits}.`, { bits });
+    }
+  } else {
+    throw new EnrollerError('CSR_KEY_TYPE_NOT_ALLOWED', `${String(type ?? 'unknown').toUpperCase()} keys are not accepted; use EC P-256/P-384 or RSA 2048–4096.`, { type });
+  }
+  if (!policy.allowed.includes(algorithm)) {
+    throw new EnrollerError('CSR_KEY_TYPE_NOT_ALLOWED', `This device type does not accept ${algorithm} keys (allowed: ${policy.allowed.join(', ')}).`, { algorithm });
+  }
+  return algorithm;
+}
