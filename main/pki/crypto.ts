@@ -7,3 +7,8 @@ import * as x509 from '@peculiar/x509';
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 export { x509, webcrypto };
+
+/** WebCrypto types from Node's own definitions (main has no DOM lib). */
+export type CryptoKey = webcrypto.CryptoKey;
+export type CryptoKeyPair = webcrypto.CryptoKeyPair;
+export type SigningAlgorithm = webcrypto.EcKeyImportParams | webcrypto.RsaHashedImportParams;

@@ -3,7 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CONTRACT_VERSION, type StationInfo } from '../../shared/contract';
+import { AuditLog } from '../store/audit-log';
 import { openDatabase, schemaVersion, type Db } from '../store/database';
+import { DeviceTypeStore } from '../store/device-type-store';
+import { StationCa } from './certificate-authority';
 import { forSource, type Logger } from '../log';
 
 export type StationMode = StationInfo['mode'];
@@ -19,6 +22,9 @@ export class Station {
   readonly dataDir: string;
   readonly db: Db;
   readonly log: Logger;
+  readonly audit: AuditLog;
+  readonly ca: StationCa;
+  readonly deviceTypes: DeviceTypeStore;
   readonly #appVersion: string;
   readonly #mode: StationMode;
 
@@ -26,6 +32,9 @@ export class Station {
     this.dataDir = options.dataDir;
     this.db = db;
     this.log = forSource(options.log, 'station');
+    this.audit = new AuditLog(db);
+    this.ca = new StationCa(db, this.audit);
+    this.deviceTypes = new DeviceTypeStore(db);
     this.#appVersion = options.appVersion;
     this.#mode = options.mode;
   }

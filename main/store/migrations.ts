@@ -20,6 +20,75 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'authority, certificates, audit, device types',
+    sql: `
+      -- The embedded CA. Keys only as EncryptedPrivateKeyInfo (PBES2/PBKDF2-SHA256 600k/AES-256).
+      CREATE TABLE authorities (
+        id            INTEGER PRIMARY KEY,
+        role          TEXT NOT NULL CHECK (role IN ('root', 'issuing')),
+        fingerprint   TEXT NOT NULL UNIQUE,
+        subject       TEXT NOT NULL,
+        certificate   BLOB NOT NULL,
+        encrypted_key BLOB,
+        active        INTEGER NOT NULL DEFAULT 1,
+        created_at    TEXT NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX authorities_active_role ON authorities(role) WHERE active = 1;
+
+      -- Every serial ever drawn: reserved before signing, completed after. Never deleted.
+      CREATE TABLE certificates (
+        serial             TEXT NOT NULL,
+        issuer_fingerprint TEXT NOT NULL,
+        device_id          TEXT NOT NULL,
+        csr_sha256         TEXT NOT NULL,
+        key_fingerprint    TEXT NOT NULL,
+        kind               TEXT NOT NULL CHECK (kind IN ('birth', 'operational', 'verification')),
+        status             TEXT NOT NULL CHECK (status IN ('reserved', 'issued', 'revoked')),
+        der                BLOB,
+        not_before         TEXT,
+        not_after          TEXT,
+        revoked_at         TEXT,
+        revocation_reason  INTEGER,
+        created_at         TEXT NOT NULL,
+        PRIMARY KEY (issuer_fingerprint, serial)
+      ) STRICT;
+      CREATE UNIQUE INDEX certificates_one_per_csr ON certificates(issuer_fingerprint, csr_sha256) WHERE kind != 'verification';
+      CREATE INDEX certificates_device ON certificates(device_id);
+
+      -- A public key belongs to one device: a second device presenting it is a clone or a test key.
+      CREATE TABLE device_keys (
+        key_fingerprint TEXT PRIMARY KEY,
+        device_id       TEXT NOT NULL,
+        first_seen      TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE crl_numbers (
+        issuer_fingerprint TEXT PRIMARY KEY,
+        number             INTEGER NOT NULL CHECK (number > 0)
+      ) STRICT;
+
+      -- Append-only, hash-chained: each row's hash covers its content and the previous hash.
+      CREATE TABLE audit_log (
+        seq       INTEGER PRIMARY KEY,
+        at        TEXT NOT NULL,
+        actor     TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        subject   TEXT NOT NULL,
+        details   TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash      TEXT NOT NULL UNIQUE
+      ) STRICT;
+
+      CREATE TABLE device_types (
+        name       TEXT PRIMARY KEY,
+        document   TEXT NOT NULL,
+        builtin    INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

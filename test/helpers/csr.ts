@@ -12,7 +12,7 @@ export async function keyPair(alg: Alg = P256): Promise<Keys> {
   return (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as unknown as Keys;
 }
 
-export async function makeCsr(options: { name?: string | x509.JsonName; keys?: Keys; alg?: Alg; extensions?: x509.Extension[]; attributes?: x509.Attribute[] } = {}): Promise<Uint8Array> {
+export async function makeCsr(options: { name?: string | x509.JsonName; keys?: Keys; alg?: Alg; extensions?: x509.Extension[]; attributes?: x509.Attribute[] } = {}): Promise<Uint8Array<ArrayBuffer>> {
   const alg = options.alg ?? P256;
   const request = await x509.Pkcs10CertificateRequestGenerator.create({
     name: options.name ?? 'CN=device-1',

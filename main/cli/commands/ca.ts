@@ -1,0 +1,91 @@
+// `enroller ca …`: the embedded CA (DESIGN.md CLI contract).
+import fs from 'node:fs';
+import { Command, Option } from 'commander';
+import { readSecret } from '../secrets';
+import { withStation } from '../context';
+
+export function caCommand(): Command {
+  const ca = new Command('ca').description('the embedded CA: create, import, export, prove possession');
+
+  ca.command('init')
+    .description('create the embedded root and issuing CA (keys encrypted with the passphrase)')
+    .addOption(new Option('--key <algorithm>', 'key algorithm').choices(['ec-p256', 'rsa-2048']).default('ec-p256'))
+    .option('--subject <dn>', 'root CA subject', 'CN=Floor Enroller Root CA,O=Floor Enroller')
+    .option('--permit-dns <suffix...>', 'name constraints: DNS names the issuing CA may certify')
+    .option('--passphrase-file <file>', 'read the CA passphrase from this file')
+    .option('--force', 'replace an existing CA', false)
+    .action(async (options: { key: 'ec-p256' | 'rsa-2048'; subject: string; permitDns?: string[]; passphraseFile?: string; force: boolean }, command: Command) => {
+      await withStation(command, async (station, { out }) => {
+        const passphrase = await readSecret(options.passphraseFile, 'New CA passphrase');
+        const status = await station.ca.init({
+          keyAlgorithm: options.key,
+          subject: options.subject,
+          passphrase,
+          force: options.force,
+          ...(options.permitDns ? { nameConstraints: { permittedDns: options.permitDns } } : {}),
+        });
+        out.record({ status: 'initialized', ...status }, `CA ready.\n  root:    ${status.root?.subject}\n  issuing: ${status.issuing?.subject}`);
+      });
+    });
+
+  ca.command('import')
+    .description("use a factory's existing issuing CA instead")
+    .requiredOption('--cert <pem>', 'the issuing CA certificate (PEM file)')
+    .requiredOption('--key <pem>', 'its private key (PEM file, encrypted or not)')
+    .option('--chain <pem>', 'the chain above it, up to the root (PEM file)')
+    .option('--key-passphrase-file <file>', 'passphrase of the key file, if it is encrypted')
+    .option('--passphrase-file <file>', 'the station CA passphrase to protect the key with')
+    .action(async (options: { cert: string; key: string; chain?: string; keyPassphraseFile?: string; passphraseFile?: string }, command: Command) => {
+      await withStation(command, async (station, { out }) => {
+        const keyPassphrase = options.keyPassphraseFile ? await readSecret(options.keyPassphraseFile, 'Key file passphrase') : undefined;
+        const passphrase = await readSecret(options.passphraseFile, 'Station CA passphrase');
+        const status = await station.ca.import({
+          certPem: fs.readFileSync(options.cert, 'utf8'),
+          keyPem: fs.readFileSync(options.key, 'utf8'),
+          passphrase,
+          ...(keyPassphrase ? { keyPassphrase } : {}),
+          ...(options.chain ? { chainPem: fs.readFileSync(options.chain, 'utf8') } : {}),
+        });
+        out.record({ status: 'imported', ...status }, `CA imported: ${status.issuing?.subject}`);
+      });
+    });
+
+  ca.command('export')
+    .description('the CA chain as PEM: issuing CA first, then root')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(async (options: { out?: string }, command: Command) => {
+      await withStation(command, async (station, { out }) => {
+        const pem = station.ca.chainPem();
+        if (options.out) {
+          fs.writeFileSync(options.out, pem);
+          out.record({ status: 'exported', file: options.out }, `Chain written to ${options.out}`);
+        } else if (out.json) out.record({ status: 'exported', pem }, pem);
+        else process.stdout.write(pem);
+      });
+    });
+
+  ca.command('verification-cert')
+    .description('proof-of-possession certificate for a verification code (Azure DPS, INeS)')
+    .requiredOption('--code <code>', 'the verification code the cloud gave you')
+    .requiredOption('--out <file>', 'where to write the certificate (PEM)')
+    .addOption(new Option('--ca <which>', 'which CA is being registered').choices(['root', 'issuing']).default('root'))
+    .option('--passphrase-file <file>', 'read the CA passphrase from this file')
+    .action(async (options: { code: string; out: string; ca: 'root' | 'issuing'; passphraseFile?: string }, command: Command) => {
+      await withStation(command, async (station, { out }) => {
+        const passphrase = await readSecret(options.passphraseFile, 'CA passphrase');
+        const certificate = await station.ca.verificationCertificate(options.code, passphrase, options.ca);
+        fs.writeFileSync(options.out, certificate.toString('pem') + '\n');
+        out.record({ status: 'issued', file: options.out, serial: certificate.serialNumber, subject: certificate.subject }, `Verification certificate for ${options.code} written to ${options.out}`);
+      });
+    });
+
+  ca.command('status')
+    .description('whether the CA exists, and its subjects')
+    .action(async (_options: unknown, command: Command) => {
+      await withStation(command, async (station, { out }) => {
+        const status = station.ca.status();
+        out.record({ ...status }, status.initialized ? `root:    ${status.root?.subject}\nissuing: ${status.issuing?.subject}` : 'No CA yet: run `enroller ca init`.');
+      });
+    });
+  return ca;
+}

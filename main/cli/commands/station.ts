@@ -1,0 +1,80 @@
+// `enroller info`, `enroller serve` (browser mode) and `enroller sim` (simulated modems on PTYs).
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { createDispatch } from '../../api/dispatch';
+import { EventHub } from '../../api/events';
+import { createStationService } from '../../api/station-service';
+import { startBrowserServer } from '../../browser/server';
+import { startPtySimulator, type PtySimulator } from '../../devices/nrf91-sim/pty-host';
+import type { Termination } from '../../devices/nrf91-sim/simulator';
+import { context, packageRoot, withStation } from '../context';
+import { parseCount, parsePort } from '../numbers';
+
+export function infoCommand(): Command {
+  return new Command('info').description('print the station version, contract version, data folder and schema version').action(async (_options: unknown, command: Command) => {
+    await withStation(command, async (station, { out }) => {
+      const info = station.info();
+      out.record(info, Object.entries(info).map(([k, v]) => `${k.padEnd(16)} ${String(v)}`).join('\n'));
+    });
+  });
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('browser mode on 127.0.0.1; the first stdout line is the URL with its access token')
+    .option('--port <n>', 'TCP port (default: a free one)', (v) => parsePort(v), 0)
+    .action(async (options: { port: number }, command: Command) => {
+      const { out, log, openStation } = context(command);
+      const station = openStation('browser');
+      const hub = new EventHub();
+      const server = await startBrowserServer({
+        dispatch: createDispatch(createStationService(station), log),
+        events: hub,
+        rendererDir: path.join(packageRoot, 'out', 'renderer'),
+        log,
+        port: options.port,
+      });
+      // The URL comes first and alone, so scripts can read one line and open it.
+      out.record({ url: server.url, port: server.port, dataDir: station.dataDir }, server.url);
+      const stop = async () => {
+        await server.close();
+        station.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+    });
+}
+
+export function simCommand(): Command {
+  return new Command('sim')
+    .description('N simulated nRF91 modems on real PTYs (socat); prints one port path per line, runs until stopped')
+    .requiredOption('--count <n>', 'how many modems', (v) => parseCount(v))
+    .option('--dir <dir>', "folder for the PTY links and each modem's credential storage (default: <data dir>/sim)")
+    .option('--baud <rate>', 'simulated UART line rate in baud (0 = unthrottled)', (v) => parseCount(v, 0), 115200)
+    .option('--keygen-delay <ms>', 'time KEYGEN takes inside the modem', (v) => parseCount(v, 0), 1500)
+    .addOption(new Option('--termination <mode>', "the firmware's line termination").choices(['CR', 'LF', 'CRLF']).default('CR'))
+    .action(async (options: { count: number; dir?: string; baud: number; keygenDelay: number; termination: Termination }, command: Command) => {
+      const { out, dataDir } = context(command);
+      const dir = path.resolve(options.dir ?? path.join(dataDir, 'sim'));
+      const sims: PtySimulator[] = [];
+      for (let i = 0; i < options.count; i++) {
+        const sim = await startPtySimulator({
+          dir,
+          seed: `bench-${i + 1}`,
+          name: `ttyNRF${i + 1}`,
+          baudRate: options.baud,
+          keygenDelayMs: options.keygenDelay,
+          termination: options.termination,
+        });
+        sims.push(sim);
+        out.record({ port: sim.hostPath, imei: sim.simulator.imei }, sim.hostPath);
+      }
+      const stop = async () => {
+        await Promise.all(sims.map((s) => s.close()));
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+    });
+}

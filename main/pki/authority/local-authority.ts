@@ -1,0 +1,156 @@
+// The station's embedded authority, unlocked: it signs device certificates whose contents come
+// from the device type (never from the CSR), in the order reserve → sign → store, so a crash can
+// neither reuse a serial nor lose a record, and the same CSR never gets a second certificate.
+import crypto from 'node:crypto';
+import { EnrollerError } from '../../../shared/errors';
+import type { DeviceAttributes, DeviceTypeDocument } from '../../../shared/device-type';
+import { x509, type CryptoKey } from '../crypto';
+import type { AcceptedCsr } from '../csr-intake';
+import { resolveName } from '../device-type/naming';
+import { decryptPrivateKey, signingAlgorithmFor, toSigningKey } from './key-vault';
+import type { CertificateKind, IssuanceLedger } from './ledger';
+import { randomSerial, type RandomSource } from './serial';
+
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const MAX_SERIAL_DRAWS = 8;
+/** Devices' clocks drift; a certificate valid from five minutes ago is not rejected by them. */
+const BACKDATE_MS = 5 * 60 * 1000;
+
+export interface AuthorityMaterial {
+  readonly root: x509.X509Certificate;
+  readonly issuing: x509.X509Certificate;
+  /** EncryptedPrivateKeyInfo DER of the issuing CA's key. */
+  readonly encryptedIssuingKey: Uint8Array;
+}
+
+export interface IssueRequest {
+  readonly csr: AcceptedCsr;
+  readonly deviceType: DeviceTypeDocument;
+  readonly deviceId: string;
+  readonly attributes: DeviceAttributes;
+  readonly kind?: CertificateKind;
+  readonly now?: Date;
+}
+
+export interface Issued {
+  readonly certificate: x509.X509Certificate;
+  readonly serial: string;
+  /** True when this CSR already had its certificate and it was returned, not signed again. */
+  readonly alreadyIssued: boolean;
+}
+
+export class LocalAuthority {
+  readonly root: x509.X509Certificate;
+  readonly issuing: x509.X509Certificate;
+  readonly fingerprint: string;
+  readonly #key: CryptoKey;
+  readonly #algorithm: ReturnType<typeof signingAlgorithmFor> & { hash: string };
+  readonly #ledger: IssuanceLedger;
+  readonly #random: RandomSource | undefined;
+
+  private constructor(material: AuthorityMaterial, key: CryptoKey, algorithm: ReturnType<typeof signingAlgorithmFor>, ledger: IssuanceLedger, random?: RandomSource) {
+    this.root = material.root;
+    this.issuing = material.issuing;
+    this.fingerprint = fingerprintOf(material.issuing);
+    this.#key = key;
+    this.#algorithm = { ...algorithm, hash: 'SHA-256' };
+    this.#ledger = ledger;
+    this.#random = random;
+  }
+
+  static async unlock(material: AuthorityMaterial, passphrase: string, ledger: IssuanceLedger, random?: RandomSource): Promise<LocalAuthority> {
+    const keyObject = decryptPrivateKey(material.encryptedIssuingKey, passphrase);
+    const publicFromKey = crypto.createPublicKey(keyObject).export({ format: 'der', type: 'spki' });
+    if (!Buffer.from(material.issuing.publicKey.rawData).equals(publicFromKey)) {
+      throw new EnrollerError('CA_IMPORT_INVALID', "The issuing CA's key does not belong to its certificate.");
+    }
+    return new LocalAuthority(material, await toSigningKey(keyObject), signingAlgorithmFor(keyObject), ledger, random);
+  }
+
+  async issue(request: IssueRequest): Promise<Issued> {
+    const csrSha256 = crypto.createHash('sha256').update(request.csr.der).digest('hex');
+    const kind = request.kind ?? request.deviceType.certificate.kind;
+    const existing = this.#ledger.findByCsr(this.fingerprint, csrSha256);
+    if (existing?.der) return { certificate: new x509.X509Certificate(existing.der), serial: existing.serial, alreadyIssued: true };
+
+    let serial = existing?.serial;
+    for (let draw = 0; serial === undefined && draw < MAX_SERIAL_DRAWS; draw++) {
+      const candidate = randomSerial(this.#random);
+      const reserved = this.#ledger.reserve({
+        serial: candidate,
+        issuerFingerprint: this.fingerprint,
+        deviceId: request.deviceId,
+        csrSha256,
+        keyFingerprint: request.csr.keyFingerprint,
+        kind,
+      });
+      if (reserved) serial = candidate;
+    }
+    if (serial === undefined) throw new EnrollerError('CA_SERIAL_EXHAUSTED', 'Could not draw an unused serial number; the ledger may be damaged.');
+
+    const certificate = await this.#sign(request, serial, kind);
+    this.#ledger.complete(serial, new Uint8Array(certificate.rawData), certificate.notBefore, certificate.notAfter);
+    return { certificate, serial, alreadyIssued: false };
+  }
+
+  async #sign(request: IssueRequest, serial: string, kind: CertificateKind): Promise<x509.X509Certificate> {
+    const now = request.now ?? new Date();
+    const { subject, sans } = resolveName(request.deviceType, { ...request.attributes, deviceId: request.deviceId }, request.csr.subjectFields);
+    const days = kind === 'birth' ? Math.min(request.deviceType.certificate.validityDays, request.deviceType.offline.birthMaxValidityDays) : request.deviceType.certificate.validityDays;
+    const notAfter = new Date(Math.min(now.getTime() + days * 86_400_000, this.issuing.notAfter.getTime()));
+    const publicKey = new x509.PublicKey(request.csr.publicKeySpki);
+    const isRsa = request.csr.keyAlgorithm.startsWith('rsa');
+    const extensions: x509.Extension[] = [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | (isRsa ? x509.KeyUsageFlags.keyEncipherment : 0), true),
+      new x509.ExtendedKeyUsageExtension([CLIENT_AUTH], false),
+      await x509.SubjectKeyIdentifierExtension.create(publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(this.issuing),
+    ];
+    if (sans.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(sans.map((s) => ({ type: s.type, value: s.value }))));
+    return x509.X509CertificateGenerator.create({
+      serialNumber: serial,
+      subject: subject.map(([attribute, value]) => ({ [attribute]: [value] })),
+      issuer: this.issuing.subject,
+      notBefore: new Date(now.getTime() - BACKDATE_MS),
+      notAfter,
+      publicKey,
+      signingKey: this.#key as never,
+      signingAlgorithm: this.#algorithm,
+      extensions,
+    });
+  }
+
+  /** CA chain as PEM: issuing CA first, then the root (DESIGN.md `ca export`). */
+  chainPem(): string {
+    return `${this.issuing.toString('pem')}\n${this.root.toString('pem')}\n`;
+  }
+
+  async revoke(serial: string, reason = 0, now = new Date()): Promise<void> {
+    this.#ledger.revoke(serial, reason, now);
+  }
+
+  async crl(now = new Date(), nextUpdateHours = 24 * 7): Promise<x509.X509Crl> {
+    const number = this.#ledger.nextCrlNumber(this.fingerprint);
+    return x509.X509CrlGenerator.create({
+      issuer: this.issuing.subject,
+      thisUpdate: now,
+      nextUpdate: new Date(now.getTime() + nextUpdateHours * 3_600_000),
+      entries: this.#ledger.revokedBy(this.fingerprint).map((r) => ({ serialNumber: r.serial, revocationDate: r.revokedAt, reason: r.reason })),
+      signingKey: this.#key as never,
+      signingAlgorithm: this.#algorithm,
+      extensions: [new x509.Extension('2.5.29.20', false, crlNumberDer(number)), await x509.AuthorityKeyIdentifierExtension.create(this.issuing)],
+    });
+  }
+}
+
+export function fingerprintOf(certificate: x509.X509Certificate): string {
+  return crypto.createHash('sha256').update(new Uint8Array(certificate.rawData)).digest('hex');
+}
+
+function crlNumberDer(number: number): Uint8Array {
+  const bytes: number[] = [];
+  for (let n = number; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
+  if (bytes.length === 0 || bytes[0]! & 0x80) bytes.unshift(0);
+  return Uint8Array.of(0x02, bytes.length, ...bytes);
+}

@@ -1,0 +1,45 @@
+// Device types as validated JSON documents. Built-ins are seeded on open and cannot be removed.
+import { EnrollerError } from '../../shared/errors';
+import { builtinDeviceTypes, DeviceTypeDocument, type DeviceTypeInput } from '../../shared/device-type';
+import type { Db } from './database';
+
+export class DeviceTypeStore {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+    const seed = db.prepare('INSERT OR IGNORE INTO device_types (name, document, builtin, updated_at) VALUES (?, ?, 1, ?)');
+    db.transaction(() => {
+      for (const builtin of builtinDeviceTypes) seed.run(builtin.name, JSON.stringify(DeviceTypeDocument.parse(builtin)), new Date().toISOString());
+    })();
+  }
+
+  get(name: string): DeviceTypeDocument {
+    const row = this.#db.prepare<[string], { document: string }>('SELECT document FROM device_types WHERE name = ?').get(name);
+    if (!row) throw new EnrollerError('DEVICE_TYPE_NOT_FOUND', `There is no device type named "${name}".`, { name });
+    return DeviceTypeDocument.parse(JSON.parse(row.document));
+  }
+
+  list(): DeviceTypeDocument[] {
+    return this.#db
+      .prepare<[], { document: string }>('SELECT document FROM device_types ORDER BY name')
+      .all()
+      .map((r) => DeviceTypeDocument.parse(JSON.parse(r.document)));
+  }
+
+  /** Validates and stores (insert or replace). Returns the normalised document. */
+  put(input: unknown): DeviceTypeDocument {
+    const parsed = DeviceTypeDocument.safeParse(input);
+    if (!parsed.success) {
+      throw new EnrollerError('DEVICE_TYPE_INVALID', 'The device type is not valid.', {
+        issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+      });
+    }
+    this.#db
+      .prepare('INSERT INTO device_types (name, document, builtin, updated_at) VALUES (?, ?, 0, ?) ON CONFLICT(name) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at')
+      .run(parsed.data.name, JSON.stringify(parsed.data), new Date().toISOString());
+    return parsed.data;
+  }
+}
+
+export type { DeviceTypeInput };

@@ -1,0 +1,117 @@
+// The authority's ledger on SQLite: reservations, completions, revocations and CRL numbers,
+// each committed with its audit row in one transaction (synchronous=FULL: on disk on return).
+import { EnrollerError } from '../../shared/errors';
+import type { IssuanceLedger, IssuanceRecord, Reservation, RevokedEntry } from '../pki/authority/ledger';
+import type { AuditLog } from './audit-log';
+import type { Db } from './database';
+
+interface Row {
+  serial: string;
+  issuer_fingerprint: string;
+  device_id: string;
+  csr_sha256: string;
+  key_fingerprint: string;
+  kind: IssuanceRecord['kind'];
+  status: IssuanceRecord['status'];
+  der: Buffer | null;
+}
+
+export class SqliteIssuanceLedger implements IssuanceLedger {
+  readonly #db: Db;
+  readonly #audit: AuditLog;
+
+  constructor(db: Db, audit: AuditLog) {
+    this.#db = db;
+    this.#audit = audit;
+  }
+
+  findByCsr(issuerFingerprint: string, csrSha256: string): IssuanceRecord | undefined {
+    const row = this.#db
+      .prepare<[string, string], Row>("SELECT * FROM certificates WHERE issuer_fingerprint = ? AND csr_sha256 = ? AND kind != 'verification'")
+      .get(issuerFingerprint, csrSha256);
+    return row ? toRecord(row) : undefined;
+  }
+
+  reserve(reservation: Reservation): boolean {
+    return this.#db.transaction(() => {
+      const taken = this.#db
+        .prepare('SELECT 1 FROM certificates WHERE issuer_fingerprint = ? AND serial = ?')
+        .get(reservation.issuerFingerprint, reservation.serial);
+      if (taken) return false;
+      const now = new Date().toISOString();
+      if (reservation.kind !== 'verification') {
+        const owner = this.#db.prepare<[string], { device_id: string }>('SELECT device_id FROM device_keys WHERE key_fingerprint = ?').get(reservation.keyFingerprint);
+        if (owner && owner.device_id !== reservation.deviceId) {
+          throw new EnrollerError(
+            'CSR_DUPLICATE_KEY',
+            `This public key already belongs to device ${owner.device_id}; two devices never share a key (a cloned or test key?).`,
+            { owner: owner.device_id, deviceId: reservation.deviceId },
+          );
+        }
+        if (!owner) this.#db.prepare('INSERT INTO device_keys (key_fingerprint, device_id, first_seen) VALUES (?, ?, ?)').run(reservation.keyFingerprint, reservation.deviceId, now);
+      }
+      this.#db
+        .prepare(
+          `INSERT INTO certificates (serial, issuer_fingerprint, device_id, csr_sha256, key_fingerprint, kind, status, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?)`,
+        )
+        .run(reservation.serial, reservation.issuerFingerprint, reservation.deviceId, reservation.csrSha256, reservation.keyFingerprint, reservation.kind, now);
+      this.#audit.append('certificate.reserved', reservation.deviceId, { serial: reservation.serial, csrSha256: reservation.csrSha256, kind: reservation.kind });
+      return true;
+    })();
+  }
+
+  complete(serial: string, der: Uint8Array, notBefore: Date, notAfter: Date): void {
+    this.#db.transaction(() => {
+      const row = this.#db.prepare<[string], Row>("SELECT * FROM certificates WHERE serial = ? AND status = 'reserved'").get(serial);
+      if (!row) throw new EnrollerError('CA_CERTIFICATE_NOT_FOUND', `No reservation for serial ${serial}.`);
+      this.#db
+        .prepare("UPDATE certificates SET der = ?, not_before = ?, not_after = ?, status = 'issued' WHERE serial = ? AND issuer_fingerprint = ?")
+        .run(Buffer.from(der), notBefore.toISOString(), notAfter.toISOString(), serial, row.issuer_fingerprint);
+      this.#audit.append('certificate.issued', row.device_id, { serial, kind: row.kind, notAfter: notAfter.toISOString() });
+    })();
+  }
+
+  revoke(serial: string, reason: number, at: Date): void {
+    this.#db.transaction(() => {
+      const changed = this.#db
+        .prepare("UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ? WHERE serial = ? AND status = 'issued'")
+        .run(at.toISOString(), reason, serial).changes;
+      if (changed === 0) throw new EnrollerError('CA_CERTIFICATE_NOT_FOUND', `No issued certificate with serial ${serial}.`);
+      this.#audit.append('certificate.revoked', serial, { reason });
+    })();
+  }
+
+  revokedBy(issuerFingerprint: string): RevokedEntry[] {
+    return this.#db
+      .prepare<[string], { serial: string; revoked_at: string; revocation_reason: number }>(
+        "SELECT serial, revoked_at, revocation_reason FROM certificates WHERE issuer_fingerprint = ? AND status = 'revoked' ORDER BY revoked_at",
+      )
+      .all(issuerFingerprint)
+      .map((r) => ({ serial: r.serial, revokedAt: new Date(r.revoked_at), reason: r.revocation_reason }));
+  }
+
+  nextCrlNumber(issuerFingerprint: string): number {
+    return this.#db.transaction(() => {
+      this.#db
+        .prepare('INSERT INTO crl_numbers (issuer_fingerprint, number) VALUES (?, 1) ON CONFLICT(issuer_fingerprint) DO UPDATE SET number = number + 1')
+        .run(issuerFingerprint);
+      const { number } = this.#db.prepare<[string], { number: number }>('SELECT number FROM crl_numbers WHERE issuer_fingerprint = ?').get(issuerFingerprint)!;
+      this.#audit.append('crl.numbered', issuerFingerprint, { number });
+      return number;
+    })();
+  }
+}
+
+function toRecord(row: Row): IssuanceRecord {
+  return {
+    serial: row.serial,
+    issuerFingerprint: row.issuer_fingerprint,
+    deviceId: row.device_id,
+    csrSha256: row.csr_sha256,
+    keyFingerprint: row.key_fingerprint,
+    kind: row.kind,
+    status: row.status,
+    der: row.der ? new Uint8Array(row.der) : undefined,
+  };
+}
