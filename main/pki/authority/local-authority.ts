@@ -71,6 +71,12 @@ export class LocalAuthority {
     const csrSha256 = crypto.createHash('sha256').update(request.csr.der).digest('hex');
     const kind = request.kind ?? request.deviceType.certificate.kind;
     const existing = this.#ledger.findByCsr(this.fingerprint, csrSha256);
+    if (existing && existing.deviceId !== request.deviceId) {
+      throw new EnrollerError('CSR_DUPLICATE_KEY', `This request was already used by device ${existing.deviceId}; two devices never share a key or a request.`, {
+        owner: existing.deviceId,
+        deviceId: request.deviceId,
+      });
+    }
     if (existing?.der) return { certificate: new x509.X509Certificate(existing.der), serial: existing.serial, alreadyIssued: true };
 
     let serial = existing?.serial;
