@@ -3,7 +3,7 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 import { x509, webcrypto, type CryptoKeyPair } from '../crypto';
-import { randomSerial } from './serial';
+import { randomSerial, type RandomSource } from './serial';
 
 export type CaKeyAlgorithm = 'ec-p256' | 'rsa-2048';
 
@@ -26,6 +26,9 @@ export interface CaInitOptions {
   readonly now?: Date;
   readonly rootValidityYears?: number;
   readonly issuingValidityYears?: number;
+  /** Fixed keys and serial source: for known-answer tests only. */
+  readonly keys?: { readonly root: CryptoKeyPair; readonly issuing: CryptoKeyPair };
+  readonly random?: RandomSource;
 }
 
 export interface CaPair {
@@ -46,11 +49,11 @@ export async function createCa(options: CaInitOptions = {}): Promise<{ root: CaP
   const now = options.now ?? new Date();
   const rootSubject = options.subject ?? 'CN=Floor Enroller Root CA,O=Floor Enroller';
   const issuingSubject = issuingNameFor(rootSubject);
-  const rootKeys = await generateKeyPair(algorithm);
-  const issuingKeys = await generateKeyPair(algorithm);
+  const rootKeys = options.keys?.root ?? (await generateKeyPair(algorithm));
+  const issuingKeys = options.keys?.issuing ?? (await generateKeyPair(algorithm));
 
   const root = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerial(),
+    serialNumber: randomSerial(options.random),
     name: rootSubject,
     notBefore: now,
     notAfter: addYears(now, options.rootValidityYears ?? 25),
@@ -71,7 +74,7 @@ export async function createCa(options: CaInitOptions = {}): Promise<{ root: CaP
   ];
   if (options.nameConstraints) extensions.push(nameConstraintsExtension(options.nameConstraints));
   const issuing = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
+    serialNumber: randomSerial(options.random),
     subject: issuingSubject,
     issuer: root.subject,
     notBefore: now,
