@@ -23,7 +23,7 @@ const program = new Command()
   .addCommand(simCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  const { code, message } = describeError(error);
-  createOutput(process.argv.includes('--json')).fail(code, message);
+  const { code, message, details } = describeError(error);
+  createOutput(process.argv.includes('--json')).fail(code, message, details);
   process.exitCode = 1;
 });

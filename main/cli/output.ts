@@ -23,7 +23,7 @@ export function createOutput(json: boolean): Output {
   };
 }
 
-export function describeError(error: unknown): { code: string; message: string } {
-  if (isEnrollerError(error)) return { code: error.code, message: error.message };
+export function describeError(error: unknown): { code: string; message: string; details?: Record<string, unknown> } {
+  if (isEnrollerError(error)) return { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }

@@ -70,7 +70,7 @@ export class StationCa {
     let chain: x509.X509Certificate[];
     try {
       issuing = new x509.X509Certificate(options.certPem);
-      chain = options.chainPem ? new x509.X509Certificates(options.chainPem).map((c) => c) : [];
+      chain = (options.chainPem?.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((pem) => new x509.X509Certificate(pem));
     } catch (error) {
       throw new EnrollerError('CA_IMPORT_INVALID', 'The CA certificate or chain is not valid PEM.', { cause: (error as Error).message });
     }

@@ -19,28 +19,42 @@ interface Row {
 export class SqliteIssuanceLedger implements IssuanceLedger {
   readonly #db: Db;
   readonly #audit: AuditLog;
+  // Prepared once: issuance is the station's hot path.
+  readonly #byCsr;
+  readonly #serialTaken;
+  readonly #keyOwner;
+  readonly #bindKey;
+  readonly #insertReservation;
+  readonly #reserved;
+  readonly #store;
 
   constructor(db: Db, audit: AuditLog) {
     this.#db = db;
     this.#audit = audit;
+    this.#byCsr = db.prepare<[string, string], Row>("SELECT * FROM certificates WHERE issuer_fingerprint = ? AND csr_sha256 = ? AND kind != 'verification'");
+    this.#serialTaken = db.prepare<[string, string], { 1: number }>('SELECT 1 FROM certificates WHERE issuer_fingerprint = ? AND serial = ?');
+    this.#keyOwner = db.prepare<[string], { device_id: string }>('SELECT device_id FROM device_keys WHERE key_fingerprint = ?');
+    this.#bindKey = db.prepare('INSERT INTO device_keys (key_fingerprint, device_id, first_seen) VALUES (?, ?, ?)');
+    this.#insertReservation = db.prepare(
+      `INSERT INTO certificates (serial, issuer_fingerprint, device_id, csr_sha256, key_fingerprint, kind, status, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?)`,
+    );
+    this.#reserved = db.prepare<[string], Row>("SELECT * FROM certificates WHERE serial = ? AND status = 'reserved'");
+    this.#store = db.prepare("UPDATE certificates SET der = ?, not_before = ?, not_after = ?, status = 'issued' WHERE serial = ? AND issuer_fingerprint = ?");
   }
 
   findByCsr(issuerFingerprint: string, csrSha256: string): IssuanceRecord | undefined {
-    const row = this.#db
-      .prepare<[string, string], Row>("SELECT * FROM certificates WHERE issuer_fingerprint = ? AND csr_sha256 = ? AND kind != 'verification'")
-      .get(issuerFingerprint, csrSha256);
+    const row = this.#byCsr.get(issuerFingerprint, csrSha256);
     return row ? toRecord(row) : undefined;
   }
 
   reserve(reservation: Reservation): boolean {
     return this.#db.transaction(() => {
-      const taken = this.#db
-        .prepare('SELECT 1 FROM certificates WHERE issuer_fingerprint = ? AND serial = ?')
-        .get(reservation.issuerFingerprint, reservation.serial);
+      const taken = this.#serialTaken.get(reservation.issuerFingerprint, reservation.serial);
       if (taken) return false;
       const now = new Date().toISOString();
       if (reservation.kind !== 'verification') {
-        const owner = this.#db.prepare<[string], { device_id: string }>('SELECT device_id FROM device_keys WHERE key_fingerprint = ?').get(reservation.keyFingerprint);
+        const owner = this.#keyOwner.get(reservation.keyFingerprint);
         if (owner && owner.device_id !== reservation.deviceId) {
           throw new EnrollerError(
             'CSR_DUPLICATE_KEY',
@@ -48,14 +62,9 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
             { owner: owner.device_id, deviceId: reservation.deviceId },
           );
         }
-        if (!owner) this.#db.prepare('INSERT INTO device_keys (key_fingerprint, device_id, first_seen) VALUES (?, ?, ?)').run(reservation.keyFingerprint, reservation.deviceId, now);
+        if (!owner) this.#bindKey.run(reservation.keyFingerprint, reservation.deviceId, now);
       }
-      this.#db
-        .prepare(
-          `INSERT INTO certificates (serial, issuer_fingerprint, device_id, csr_sha256, key_fingerprint, kind, status, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?)`,
-        )
-        .run(reservation.serial, reservation.issuerFingerprint, reservation.deviceId, reservation.csrSha256, reservation.keyFingerprint, reservation.kind, now);
+      this.#insertReservation.run(reservation.serial, reservation.issuerFingerprint, reservation.deviceId, reservation.csrSha256, reservation.keyFingerprint, reservation.kind, now);
       this.#audit.append('certificate.reserved', reservation.deviceId, { serial: reservation.serial, csrSha256: reservation.csrSha256, kind: reservation.kind });
       return true;
     })();
@@ -63,11 +72,9 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
 
   complete(serial: string, der: Uint8Array, notBefore: Date, notAfter: Date): void {
     this.#db.transaction(() => {
-      const row = this.#db.prepare<[string], Row>("SELECT * FROM certificates WHERE serial = ? AND status = 'reserved'").get(serial);
+      const row = this.#reserved.get(serial);
       if (!row) throw new EnrollerError('CA_CERTIFICATE_NOT_FOUND', `No reservation for serial ${serial}.`);
-      this.#db
-        .prepare("UPDATE certificates SET der = ?, not_before = ?, not_after = ?, status = 'issued' WHERE serial = ? AND issuer_fingerprint = ?")
-        .run(Buffer.from(der), notBefore.toISOString(), notAfter.toISOString(), serial, row.issuer_fingerprint);
+      this.#store.run(Buffer.from(der), notBefore.toISOString(), notAfter.toISOString(), serial, row.issuer_fingerprint);
       this.#audit.append('certificate.issued', row.device_id, { serial, kind: row.kind, notAfter: notAfter.toISOString() });
     })();
   }

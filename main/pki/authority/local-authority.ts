@@ -2,6 +2,7 @@
 // from the device type (never from the CSR), in the order reserve → sign → store, so a crash can
 // neither reuse a serial nor lose a record, and the same CSR never gets a second certificate.
 import crypto from 'node:crypto';
+import * as asn1js from 'asn1js';
 import { EnrollerError } from '../../../shared/errors';
 import type { DeviceAttributes, DeviceTypeDocument } from '../../../shared/device-type';
 import { x509, type CryptoKey } from '../crypto';
@@ -47,8 +48,17 @@ export class LocalAuthority {
   readonly #algorithm: ReturnType<typeof signingAlgorithmFor> & { hash: string };
   readonly #ledger: IssuanceLedger;
   readonly #random: RandomSource | undefined;
+  /** The same for every certificate this CA signs: built once. */
+  readonly #authorityKeyId: x509.AuthorityKeyIdentifierExtension;
 
-  private constructor(material: AuthorityMaterial, key: CryptoKey, algorithm: ReturnType<typeof signingAlgorithmFor>, ledger: IssuanceLedger, random?: RandomSource) {
+  private constructor(
+    material: AuthorityMaterial,
+    key: CryptoKey,
+    algorithm: ReturnType<typeof signingAlgorithmFor>,
+    ledger: IssuanceLedger,
+    authorityKeyId: x509.AuthorityKeyIdentifierExtension,
+    random?: RandomSource,
+  ) {
     this.root = material.root;
     this.issuing = material.issuing;
     this.fingerprint = fingerprintOf(material.issuing);
@@ -56,6 +66,7 @@ export class LocalAuthority {
     this.#algorithm = { ...algorithm, hash: 'SHA-256' };
     this.#ledger = ledger;
     this.#random = random;
+    this.#authorityKeyId = authorityKeyId;
   }
 
   static async unlock(material: AuthorityMaterial, passphrase: string, ledger: IssuanceLedger, random?: RandomSource): Promise<LocalAuthority> {
@@ -64,7 +75,8 @@ export class LocalAuthority {
     if (!Buffer.from(material.issuing.publicKey.rawData).equals(publicFromKey)) {
       throw new EnrollerError('CA_IMPORT_INVALID', "The issuing CA's key does not belong to its certificate.");
     }
-    return new LocalAuthority(material, await toSigningKey(keyObject), signingAlgorithmFor(keyObject), ledger, random);
+    const authorityKeyId = await x509.AuthorityKeyIdentifierExtension.create(material.issuing);
+    return new LocalAuthority(material, await toSigningKey(keyObject), signingAlgorithmFor(keyObject), ledger, authorityKeyId, random);
   }
 
   async issue(request: IssueRequest): Promise<Issued> {
@@ -110,8 +122,8 @@ export class LocalAuthority {
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | (isRsa ? x509.KeyUsageFlags.keyEncipherment : 0), true),
       new x509.ExtendedKeyUsageExtension([CLIENT_AUTH], false),
-      await x509.SubjectKeyIdentifierExtension.create(publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(this.issuing),
+      new x509.SubjectKeyIdentifierExtension(keyIdentifier(request.csr.publicKeySpki)),
+      this.#authorityKeyId,
     ];
     if (sans.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(sans.map((s) => ({ type: s.type, value: s.value }))));
     return x509.X509CertificateGenerator.create({
@@ -145,9 +157,16 @@ export class LocalAuthority {
       entries: this.#ledger.revokedBy(this.fingerprint).map((r) => ({ serialNumber: r.serial, revocationDate: r.revokedAt, reason: r.reason })),
       signingKey: this.#key as never,
       signingAlgorithm: this.#algorithm,
-      extensions: [new x509.Extension('2.5.29.20', false, crlNumberDer(number)), await x509.AuthorityKeyIdentifierExtension.create(this.issuing)],
+      extensions: [new x509.Extension('2.5.29.20', false, crlNumberDer(number)), this.#authorityKeyId],
     });
   }
+}
+
+/** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's bits. */
+export function keyIdentifier(spki: Uint8Array): string {
+  const bits = asn1js.fromBER(spki).result as asn1js.Sequence;
+  const publicKey = bits.valueBlock.value[1] as asn1js.BitString;
+  return crypto.createHash('sha1').update(publicKey.valueBlock.valueHexView).digest('hex');
 }
 
 export function fingerprintOf(certificate: x509.X509Certificate): string {

@@ -1,0 +1,69 @@
+// Device types: validation with clear messages, and INeS precedence for each subject field.
+import { describe, expect, it } from 'vitest';
+import { builtinDeviceTypes, DeviceTypeDocument, type DeviceTypeInput } from '../../../shared/device-type';
+import { deviceIdFor, resolveName } from '../../../main/pki/device-type/naming';
+import { DeviceTypeStore } from '../../../main/store/device-type-store';
+import { openTestStation } from '../../helpers/station';
+
+const base = DeviceTypeDocument.parse(builtinDeviceTypes[0]);
+
+describe('device type documents', () => {
+  it('ships nrf91-default and tpm-default in every fresh data folder', () => {
+    const station = openTestStation();
+    expect(station.deviceTypes.list().map((t) => t.name)).toEqual(['nrf91-default', 'tpm-default']);
+    expect(station.deviceTypes.get('nrf91-default')).toMatchObject({ idTemplate: 'nrf-{imei}', secTags: { client: 16842753 }, profile: 'local' });
+    station.close();
+  });
+
+  it.each<[string, Partial<DeviceTypeInput> | Record<string, unknown>, string]>([
+    ['an unknown placeholder', { idTemplate: 'nrf-{mac}' }, 'idTemplate'],
+    ['an upper-case name', { name: 'NRF' }, 'name'],
+    ['no subject', { subject: [] }, 'subject'],
+    ['an nrf91 type without sec tags', { secTags: undefined }, 'secTags'],
+    ['a sec tag out of range', { secTags: { client: 4294967293, caCerts: [] } }, 'secTags.client'],
+    ['an unknown key algorithm', { keyPolicy: { allowed: ['dsa-1024'] } }, 'keyPolicy.allowed.0'],
+    ['an unknown field', { colour: 'red' }, ''],
+  ])('refuses %s with DEVICE_TYPE_INVALID naming the field', (_name, change, field) => {
+    const station = openTestStation();
+    const store = new DeviceTypeStore(station.db);
+    try {
+      store.put({ ...builtinDeviceTypes[0], ...change });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'DEVICE_TYPE_INVALID' });
+      expect((error as { details: { issues: Array<{ path: string }> } }).details.issues.map((i) => i.path)).toContain(field);
+    }
+    station.close();
+  });
+
+  it('builds the device ID from its template, and says what is missing', () => {
+    expect(deviceIdFor(base, { imei: '352656109480783' })).toBe('nrf-352656109480783');
+    expect(() => deviceIdFor(base, {})).toThrowError(expect.objectContaining({ code: 'DEVICE_TYPE_FIELD_MISSING' }));
+  });
+
+  it('resolves each field: device attribute, else default, else CSR, else error if required', () => {
+    const type = DeviceTypeDocument.parse({
+      ...builtinDeviceTypes[0],
+      subject: [
+        { attribute: 'CN', template: '{deviceId}', required: true },
+        { attribute: 'O', template: 'Acme {model}', default: 'Acme' },
+        { attribute: 'OU', fromCsr: true },
+        { attribute: 'serialNumber', template: '{serial}', fromCsr: false },
+        { attribute: 'C', default: 'DE' },
+      ],
+      san: [{ type: 'uri', template: 'urn:dev:{deviceId}' }, { type: 'dns', template: '{petName}.devices.example' }],
+    });
+    const name = resolveName(type, { deviceId: 'nrf-1', model: 'Tracker' }, { CN: 'from-csr', OU: 'Line 3', C: 'US' });
+    expect(name.subject).toEqual([
+      ['CN', 'nrf-1'],
+      ['O', 'Acme Tracker'],
+      ['OU', 'Line 3'],
+      ['C', 'DE'],
+    ]);
+    expect(name.sans).toEqual([{ type: 'url', value: 'urn:dev:nrf-1' }]);
+    expect(resolveName(type, { deviceId: 'nrf-1' }, {}).subject).toContainEqual(['O', 'Acme']);
+    expect(() => resolveName({ ...type, subject: [{ attribute: 'CN', fromCsr: false, required: true }] }, {}, { CN: 'x' })).toThrowError(
+      expect.objectContaining({ code: 'DEVICE_TYPE_FIELD_MISSING' }),
+    );
+  });
+});
