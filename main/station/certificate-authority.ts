@@ -6,6 +6,7 @@ import { x509, webcrypto } from '../pki/crypto';
 import { createCa, type CaInitOptions } from '../pki/authority/ca-init';
 import { decryptPrivateKey, encryptPrivateKey, signingAlgorithmFor, toSigningKey } from '../pki/authority/key-vault';
 import { fingerprintOf, LocalAuthority } from '../pki/authority/local-authority';
+import { readPkcs12 } from '../pki/authority/pkcs12';
 import { randomSerial } from '../pki/authority/serial';
 import type { AuditLog } from '../store/audit-log';
 import { AuthorityStore, type AuthorityRole } from '../store/authority-store';
@@ -62,6 +63,26 @@ export class StationCa {
       issuing.pkcs8.fill(0);
     }
     return this.status();
+  }
+
+  /** The same as import(), from a PKCS#12 file holding the issuing CA, its key and its chain. */
+  async importPkcs12(options: { p12: Uint8Array; p12Passphrase: string; passphrase: string }): Promise<CaStatus> {
+    const { certificates, keyPkcs8 } = await readPkcs12(options.p12, options.p12Passphrase);
+    try {
+      const key = crypto.createPrivateKey({ key: Buffer.from(keyPkcs8), format: 'der', type: 'pkcs8' });
+      const spki = crypto.createPublicKey(key).export({ format: 'der', type: 'spki' });
+      const own = certificates.find((c) => Buffer.from(c.publicKey.rawData).equals(spki));
+      if (!own) throw new EnrollerError('CA_IMPORT_INVALID', 'The PKCS#12 file holds no certificate for its key.');
+      const others = certificates.filter((c) => c !== own);
+      return await this.import({
+        certPem: own.toString('pem'),
+        keyPem: key.export({ format: 'pem', type: 'pkcs8' }).toString(),
+        chainPem: others.map((c) => c.toString('pem')).join('\n'),
+        passphrase: options.passphrase,
+      });
+    } finally {
+      keyPkcs8.fill(0);
+    }
   }
 
   /** Uses a factory's existing issuing CA: its certificate, its key (PEM, maybe encrypted) and its chain up to a root. */

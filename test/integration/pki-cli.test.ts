@@ -73,6 +73,13 @@ describe('enroller ca import', () => {
     fs.writeFileSync(file('pass'), 'station passphrase');
     const imported = await enroller(dir, 'ca', 'import', '--cert', file('issuing.pem'), '--key', file('issuing.key'), '--chain', file('root.pem'), '--key-passphrase-file', file('keypass'), '--passphrase-file', file('pass'));
     expect(imported).toMatchObject({ code: 0, lines: [{ status: 'imported', issuing: { subject: 'CN=Factory Issuing' }, root: { subject: 'CN=Factory Root' } }] });
+    // The same CA as one PKCS#12 file (OpenSSL 3 defaults: PBES2/AES-256, SHA-256 MAC).
+    await openssl(['pkcs12', '-export', '-inkey', file('issuing.key'), '-passin', 'pass:keyfilepass', '-in', file('issuing.pem'), '-certfile', file('root.pem'), '-passout', 'pass:p12pass', '-out', file('ca.p12')]);
+    fs.writeFileSync(file('p12pass'), 'p12pass');
+    const fromP12 = await enroller(tempDir(), 'ca', 'import', '--p12', file('ca.p12'), '--key-passphrase-file', file('p12pass'), '--passphrase-file', file('pass'));
+    expect(fromP12).toMatchObject({ code: 0, lines: [{ status: 'imported', issuing: { subject: 'CN=Factory Issuing' }, root: { subject: 'CN=Factory Root' } }] });
+    const badP12 = await enroller(tempDir(), 'ca', 'import', '--p12', file('ca.p12'), '--key-passphrase-file', file('keypass'), '--passphrase-file', file('pass'));
+    expect(badP12).toMatchObject({ code: 1, lines: [{ code: 'CA_IMPORT_INVALID' }] });
     const wrongKey = await enroller(dir, 'ca', 'import', '--cert', file('issuing.pem'), '--key', file('root.key'), '--passphrase-file', file('pass'));
     expect(wrongKey).toMatchObject({ code: 1, lines: [{ code: 'CA_IMPORT_INVALID' }] });
     expect((await enroller(dir, 'ca', 'export', '--out', file('chain.pem'))).code).toBe(0);

@@ -1,6 +1,7 @@
 // `enroller ca …`: the embedded CA (DESIGN.md CLI contract).
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
+import { EnrollerError } from '../../../shared/errors';
 import { readSecret } from '../secrets';
 import { withStation } from '../context';
 
@@ -29,14 +30,23 @@ export function caCommand(): Command {
     });
 
   ca.command('import')
-    .description("use a factory's existing issuing CA instead")
-    .requiredOption('--cert <pem>', 'the issuing CA certificate (PEM file)')
-    .requiredOption('--key <pem>', 'its private key (PEM file, encrypted or not)')
+    .description("use a factory's existing issuing CA instead (PEM files, or one PKCS#12 file)")
+    .option('--cert <pem>', 'the issuing CA certificate (PEM file)')
+    .option('--key <pem>', 'its private key (PEM file, encrypted or not)')
     .option('--chain <pem>', 'the chain above it, up to the root (PEM file)')
-    .option('--key-passphrase-file <file>', 'passphrase of the key file, if it is encrypted')
+    .option('--p12 <file>', 'instead of --cert/--key/--chain: a PKCS#12 file with the CA, its key and chain')
+    .option('--key-passphrase-file <file>', 'passphrase of the key file or the PKCS#12 file, if it is encrypted')
     .option('--passphrase-file <file>', 'the station CA passphrase to protect the key with')
-    .action(async (options: { cert: string; key: string; chain?: string; keyPassphraseFile?: string; passphraseFile?: string }, command: Command) => {
+    .action(async (options: { cert?: string; key?: string; chain?: string; p12?: string; keyPassphraseFile?: string; passphraseFile?: string }, command: Command) => {
       await withStation(command, async (station, { out }) => {
+        if (options.p12) {
+          const p12Passphrase = await readSecret(options.keyPassphraseFile, 'PKCS#12 passphrase');
+          const passphrase = await readSecret(options.passphraseFile, 'Station CA passphrase');
+          const status = await station.ca.importPkcs12({ p12: new Uint8Array(fs.readFileSync(options.p12)), p12Passphrase, passphrase });
+          out.record({ status: 'imported', ...status }, `CA imported: ${status.issuing?.subject}`);
+          return;
+        }
+        if (!options.cert || !options.key) throw new EnrollerError('CA_IMPORT_INVALID', 'Give --cert and --key (PEM files), or --p12.');
         const keyPassphrase = options.keyPassphraseFile ? await readSecret(options.keyPassphraseFile, 'Key file passphrase') : undefined;
         const passphrase = await readSecret(options.passphraseFile, 'Station CA passphrase');
         const status = await station.ca.import({
