@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 export const systemTools = {
   chromium: 'chromium',
   socat: 'socat',
+  pki: 'strongswan-pki',
+  scepserver: 'scep',
   ip: 'iproute2',
   openssl: 'openssl',
 };

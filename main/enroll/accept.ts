@@ -1,0 +1,34 @@
+// Nothing the service returns is trusted as is: the certificate must carry the very key the
+// device generated, and chain by signature to a CA this profile pins. A wrong one is never
+// written to a device.
+import { EnrollerError } from '../../shared/errors';
+import { x509 } from '../pki/crypto';
+
+export async function acceptIssued(
+  certificate: x509.X509Certificate,
+  chain: readonly x509.X509Certificate[],
+  csrPublicKeySpki: Uint8Array,
+  trustedCas: readonly x509.X509Certificate[],
+): Promise<void> {
+  if (!Buffer.from(certificate.publicKey.rawData).equals(Buffer.from(csrPublicKeySpki))) {
+    throw new EnrollerError('ENROLL_WRONG_KEY', "The service returned a certificate for a different key than the device's request. It will not be written.");
+  }
+  const candidates = [...chain, ...trustedCas];
+  let current = certificate;
+  for (let depth = 0; depth < 8; depth++) {
+    const trusted = trustedCas.find((ca) => ca.subject === current.issuer);
+    if (trusted && (await signedBy(current, trusted))) return;
+    const parent = candidates.find((c) => c.subject === current.issuer && c !== current);
+    if (!parent || !(await signedBy(current, parent))) break;
+    current = parent;
+  }
+  throw new EnrollerError('ENROLL_UNTRUSTED_ISSUER', `The returned certificate does not chain to a CA this profile trusts (issuer "${certificate.issuer}"). It will not be written.`);
+}
+
+async function signedBy(child: x509.X509Certificate, parent: x509.X509Certificate): Promise<boolean> {
+  try {
+    return await child.verify({ publicKey: parent.publicKey, signatureOnly: true });
+  } catch {
+    return false;
+  }
+}

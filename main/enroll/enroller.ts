@@ -1,0 +1,33 @@
+// One interface for every way the station gets a certificate: EST, SCEP, or its own embedded CA.
+// The pipeline never knows which protocol answered (DESIGN.md, "Enroller").
+import type { x509 } from '../pki/crypto';
+
+export type EnrollResult =
+  | {
+      readonly status: 'issued';
+      readonly certificate: x509.X509Certificate;
+      /** Anything else the server returned (intermediates), leaf excluded. */
+      readonly chain: readonly x509.X509Certificate[];
+    }
+  | {
+      readonly status: 'pending';
+      /** Opaque: what poll() needs to ask again. */
+      readonly transaction: string;
+      readonly retryAfterSeconds: number;
+    };
+
+export interface EnrollContext {
+  readonly deviceId: string;
+  readonly signal?: AbortSignal;
+  /** Per-request deadline; every network request has one. */
+  readonly timeoutMs?: number;
+  /** Re-enrollment with an existing certificate (EST simplereenroll, SCEP RenewalReq). */
+  readonly renew?: { readonly certificatePem: string; readonly keyPem: string };
+}
+
+export interface Enroller {
+  readonly protocol: 'est' | 'scep' | 'local';
+  caCerts(context?: Pick<EnrollContext, 'signal' | 'timeoutMs'>): Promise<x509.X509Certificate[]>;
+  enroll(csrDer: Uint8Array, context: EnrollContext): Promise<EnrollResult>;
+  poll(transaction: string, context: EnrollContext): Promise<EnrollResult>;
+}

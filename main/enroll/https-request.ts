@@ -1,0 +1,125 @@
+// One HTTPS request with the station's rules: explicit trust anchors (never the OS store by
+// default), TLS 1.2 or newer, the hostname checked, an optional pinned fingerprint, a deadline,
+// a cancel path, a size cap — and every failure mapped to a stable code.
+import crypto from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { PeerCertificate } from 'node:tls';
+import tls from 'node:tls';
+import { EnrollerError } from '../../shared/errors';
+
+export interface TlsTrust {
+  /** PEM trust anchors for the server's certificate. */
+  readonly anchorsPem?: string;
+  /** SHA-256 of the server's (leaf) certificate, hex, colons optional: pinned. */
+  readonly fingerprintSha256?: string;
+}
+
+export interface ClientIdentity {
+  readonly certificatePem: string;
+  readonly keyPem: string;
+}
+
+export interface HttpRequest {
+  readonly method: 'GET' | 'POST';
+  readonly url: URL;
+  readonly headers?: Record<string, string>;
+  readonly body?: string | Uint8Array;
+  readonly trust?: TlsTrust;
+  readonly clientIdentity?: ClientIdentity;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  readonly maxBytes?: number;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+const TLS_CODES: Record<string, { code: 'ENROLL_TLS_UNTRUSTED' | 'ENROLL_TLS_HOSTNAME' | 'ENROLL_TLS_EXPIRED' | 'ENROLL_TLS_VERSION'; sentence: string }> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: { code: 'ENROLL_TLS_UNTRUSTED', sentence: "The server's certificate is self-signed and not among this profile's trust anchors." },
+  SELF_SIGNED_CERT_IN_CHAIN: { code: 'ENROLL_TLS_UNTRUSTED', sentence: "The server's certificate chains to a root this profile does not trust." },
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: { code: 'ENROLL_TLS_UNTRUSTED', sentence: "The server's certificate is not signed by a CA this profile trusts." },
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: { code: 'ENROLL_TLS_UNTRUSTED', sentence: "The server's certificate is not signed by a CA this profile trusts." },
+  ERR_TLS_CERT_ALTNAME_INVALID: { code: 'ENROLL_TLS_HOSTNAME', sentence: "The server's certificate is for a different host name than the profile's URL." },
+  CERT_HAS_EXPIRED: { code: 'ENROLL_TLS_EXPIRED', sentence: "The server's certificate has expired." },
+  CERT_NOT_YET_VALID: { code: 'ENROLL_TLS_EXPIRED', sentence: "The server's certificate is not valid yet (check this station's clock)." },
+  ERR_SSL_UNSUPPORTED_PROTOCOL: { code: 'ENROLL_TLS_VERSION', sentence: 'The server offers only TLS older than 1.2, which the station refuses.' },
+  ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: { code: 'ENROLL_TLS_VERSION', sentence: 'The server offers only TLS older than 1.2, which the station refuses.' },
+  ERR_SSL_WRONG_VERSION_NUMBER: { code: 'ENROLL_TLS_VERSION', sentence: 'The server does not speak TLS 1.2 or newer on this port.' },
+};
+
+export function httpsRequest(request: HttpRequest): Promise<HttpResponse> {
+  const isHttps = request.url.protocol === 'https:';
+  const maxBytes = request.maxBytes ?? 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    if (request.signal?.aborted) return reject(new EnrollerError('ENROLL_ABORTED', 'The request was cancelled.'));
+    const pin = request.trust?.fingerprintSha256?.replace(/:/g, '').toLowerCase();
+    const options: https.RequestOptions = {
+      method: request.method,
+      headers: request.headers ?? {},
+      timeout: request.timeoutMs,
+      ...(isHttps
+        ? {
+            minVersion: 'TLSv1.2' as const,
+            rejectUnauthorized: true,
+            ...(request.trust?.anchorsPem ? { ca: request.trust.anchorsPem } : {}),
+            ...(request.clientIdentity ? { cert: request.clientIdentity.certificatePem, key: request.clientIdentity.keyPem } : {}),
+            agent: false as const,
+            checkServerIdentity: (host: string, cert: PeerCertificate) => {
+              const hostError = tls.checkServerIdentity(host, cert);
+              if (hostError) return hostError;
+              if (pin && crypto.createHash('sha256').update(cert.raw).digest('hex') !== pin) {
+                return Object.assign(new Error('pinned fingerprint mismatch'), { code: 'PIN_MISMATCH' });
+              }
+              return undefined;
+            },
+          }
+        : {}),
+    };
+    const client = isHttps ? https : http;
+    const req = client.request(request.url, options, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) {
+          req.destroy(new EnrollerError('ENROLL_BAD_RESPONSE', `The server's answer is larger than ${maxBytes} bytes.`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('aborted', () => reject(new EnrollerError('ENROLL_BAD_RESPONSE', 'The server closed the connection in the middle of its answer (truncated).')));
+      res.on('error', (error) => reject(mapError(error, request)));
+    });
+    const onAbort = () => req.destroy(new EnrollerError('ENROLL_ABORTED', 'The request was cancelled.'));
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('timeout', () => req.destroy(new EnrollerError('ENROLL_TIMEOUT', `The server did not answer within ${request.timeoutMs / 1000} s.`)));
+    req.on('error', (error) => reject(mapError(error, request)));
+    req.on('close', () => request.signal?.removeEventListener('abort', onAbort));
+    if (request.body !== undefined) req.write(request.body);
+    req.end();
+  });
+}
+
+function mapError(error: Error & { code?: string }, request: HttpRequest): EnrollerError {
+  if (error instanceof EnrollerError) return error;
+  const where = { url: request.url.origin, cause: error.code ?? error.message };
+  const tlsCode = error.code ? TLS_CODES[error.code] : undefined;
+  if (tlsCode) return new EnrollerError(tlsCode.code, tlsCode.sentence, where);
+  // Any other X.509 verification failure (CERT_SIGNATURE_FAILURE, CERT_REVOKED, …): not trusted.
+  if (error.code && /^(CERT_|UNABLE_TO_|INVALID_CA|PATH_LENGTH|ERR_TLS_CERT)/.test(error.code)) {
+    return new EnrollerError('ENROLL_TLS_UNTRUSTED', `The server's certificate cannot be trusted (${error.code}).`, where);
+  }
+  if (error.code === 'PIN_MISMATCH') return new EnrollerError('ENROLL_TLS_FINGERPRINT', "The server's certificate is not the one pinned in this profile.", where);
+  if (/wrong version number|unsupported protocol|protocol version/i.test(error.message)) {
+    return new EnrollerError('ENROLL_TLS_VERSION', 'The server offers only TLS older than 1.2, which the station refuses.', where);
+  }
+  if (error.code === 'ECONNRESET' || error.code === 'ERR_STREAM_PREMATURE_CLOSE') {
+    return new EnrollerError('ENROLL_BAD_RESPONSE', 'The server closed the connection without a complete answer.', where);
+  }
+  return new EnrollerError('ENROLL_UNREACHABLE', `The provisioning service at ${request.url.origin} cannot be reached (${error.code ?? error.message}).`, where);
+}

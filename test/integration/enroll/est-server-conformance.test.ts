@@ -1,0 +1,46 @@
+// The EST test server checked by an independent client: strongSwan's `pki --estca` / `--est`.
+// (strongSwan 5.9.8 reads only single-line base64, so this server instance does not wrap.)
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { x509 } from '../../../main/pki/crypto';
+import { makeCsr } from '../../helpers/csr';
+import { tempDir } from '../../helpers/station';
+import { startEstServer, type EstServer } from '../../support/est-server';
+
+const run = promisify(execFile);
+let server: EstServer;
+const dir = tempDir('enroller-strongswan-');
+beforeAll(async () => {
+  server = await startEstServer({ user: 'ss', password: 'ss-pass', wrapping: 'none' });
+  fs.writeFileSync(path.join(dir, 'tls-ca.pem'), server.tlsCaPem);
+});
+afterAll(() => server.close());
+
+describe('EST test server, as strongSwan pki sees it', () => {
+  it('pki --estca fetches the CA certificate', async () => {
+    const out = path.join(dir, 'ca.pem');
+    await run('pki', ['--estca', '--url', server.url, '--cacert', path.join(dir, 'tls-ca.pem'), '--caout', out, '--outform', 'pem', '--force']);
+    const written = fs.readdirSync(dir).filter((f) => f.startsWith('ca'));
+    const pem = fs.readFileSync(path.join(dir, written.find((f) => f.endsWith('.pem') && f !== 'tls-ca.pem')!), 'utf8');
+    expect(new x509.X509Certificate(pem).subject).toBe(server.issuingCa.certificate.subject);
+  });
+
+  it('pki --est enrolls a CSR with a password and gets a certificate for its key', async () => {
+    const csr = await makeCsr({ name: 'CN=strongswan-device' });
+    fs.writeFileSync(path.join(dir, 'dev.csr'), Buffer.from(csr));
+    // The password is a throwaway test credential; production code never puts one in argv.
+    const { stdout } = await run('pki', ['--est', '--url', server.url, '--in', path.join(dir, 'dev.csr'), '--cacert', path.join(dir, 'tls-ca.pem'), '--userpass', 'ss:ss-pass', '--outform', 'pem']);
+    const cert = new x509.X509Certificate(stdout);
+    expect(cert.subject).toBe('CN=strongswan-device');
+    expect(Buffer.from(cert.publicKey.rawData).equals(Buffer.from(new x509.Pkcs10CertificateRequest(csr).publicKey.rawData))).toBe(true);
+    expect(server.requests.at(-1)).toMatchObject({ path: '/.well-known/est/simpleenroll', authorized: 'basic' });
+  });
+
+  it('pki --est is refused with a wrong password', async () => {
+    fs.writeFileSync(path.join(dir, 'dev2.csr'), Buffer.from(await makeCsr()));
+    await expect(run('pki', ['--est', '--url', server.url, '--in', path.join(dir, 'dev2.csr'), '--cacert', path.join(dir, 'tls-ca.pem'), '--userpass', 'ss:nope', '--outform', 'pem'])).rejects.toBeTruthy();
+  });
+});

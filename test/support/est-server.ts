@@ -1,0 +1,177 @@
+// A conformant EST test server (RFC 7030 / RFC 8951) on 127.0.0.1 — the stand-in for a real
+// provisioning service, since none is packaged for Debian or npm. Checked against an independent
+// client (strongSwan `pki --est/--estca`) in test/integration/enroll/est-server-conformance.test.ts.
+// Like real servers it insists on Content-Type application/pkcs10, decodes any base64 wrapping,
+// and can be told to behave badly (202s, 500, garbage, truncation, slowness, a wrong key).
+import crypto from 'node:crypto';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { x509 } from '../../main/pki/crypto';
+import { writeCertsOnly } from '../../main/pki/pkcs7';
+import { EC, keys, privateKeyPem, RSA, signCertificate, testCa, type TestCa } from './test-pki';
+
+export type EstFault = 'none' | '500' | 'garbage' | 'truncated' | 'wrong-key' | 'slow' | 'wrong-ca';
+export type Wrapping = 'none' | '64-lf' | '76-crlf';
+
+export interface EstServerOptions {
+  readonly user?: string;
+  readonly password?: string;
+  /** Names in the TLS certificate (default: IP 127.0.0.1 and localhost). */
+  readonly tlsNames?: x509.JsonGeneralNames;
+  readonly tlsExpired?: boolean;
+  /** Offer only this TLS version (e.g. 'TLSv1' to test refusal). */
+  readonly tlsOnly?: 'TLSv1' | 'TLSv1.1';
+  readonly wrapping?: Wrapping;
+  /** The TLS key: RSA by default, as strongSwan's client offers no ECDSA cipher suites. */
+  readonly tlsKey?: 'rsa' | 'ec';
+}
+
+export interface EstServer {
+  readonly url: string;
+  readonly port: number;
+  readonly tlsCaPem: string;
+  readonly issuingCa: TestCa;
+  readonly clientCa: TestCa;
+  /** 202 this many times before issuing. */
+  pendingTimes: number;
+  fault: EstFault;
+  readonly requests: Array<{ path: string; contentType: string | undefined; authorized: 'basic' | 'certificate' | 'none'; label: string | undefined }>;
+  issuedCount: number;
+  /** A client certificate the server accepts for authentication (an RA identity). */
+  clientIdentity(): Promise<{ certificatePem: string; keyPem: string }>;
+  close(): Promise<void>;
+}
+
+export async function startEstServer(options: EstServerOptions = {}): Promise<EstServer> {
+  const tlsAlgorithm = options.tlsKey === 'ec' ? EC : RSA;
+  const tlsCa = await testCa('EST Test TLS Root', tlsAlgorithm);
+  const issuingCa = await testCa('EST Test Issuing CA');
+  const clientCa = await testCa('EST Test Client CA');
+  const otherCa = await testCa('Some Other CA');
+  const tlsKeys = await keys(tlsAlgorithm);
+  const tlsCert = await signCertificate(tlsCa, {
+    subject: 'CN=est.test',
+    publicKey: tlsKeys.publicKey,
+    sans: options.tlsNames ?? [{ type: 'ip', value: '127.0.0.1' }, { type: 'dns', value: 'localhost' }],
+    serverAuth: true,
+    ...(options.tlsExpired ? { notBefore: new Date(Date.now() - 10 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) } : {}),
+  });
+  const wrapping = options.wrapping ?? '64-lf';
+
+  const state: EstServer = {
+    url: '',
+    port: 0,
+    tlsCaPem: tlsCa.certificate.toString('pem'),
+    issuingCa,
+    clientCa,
+    pendingTimes: 0,
+    fault: 'none',
+    requests: [],
+    issuedCount: 0,
+    async clientIdentity() {
+      const pair = await keys();
+      const cert = await signCertificate(clientCa, { subject: 'CN=station-ra', publicKey: pair.publicKey, clientAuth: true });
+      return { certificatePem: cert.toString('pem'), keyPem: await privateKeyPem(pair) };
+    },
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+
+  const encode = (der: Uint8Array) => {
+    const b64 = Buffer.from(der).toString('base64');
+    if (wrapping === 'none') return b64;
+    if (wrapping === '64-lf') return b64.replace(/.{64}/g, '$&\n');
+    return b64.replace(/.{76}/g, '$&\r\n');
+  };
+
+  const server = https.createServer(
+    {
+      key: await privateKeyPem(tlsKeys),
+      cert: tlsCert.toString('pem'),
+      ca: [clientCa.certificate.toString('pem'), issuingCa.certificate.toString('pem')],
+      requestCert: true,
+      rejectUnauthorized: false,
+      ...(options.tlsOnly ? { minVersion: options.tlsOnly, maxVersion: options.tlsOnly, ciphers: 'DEFAULT:@SECLEVEL=0' } : { minVersion: 'TLSv1.2' as const }),
+    },
+    (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => void handle(req, res, Buffer.concat(chunks)));
+    },
+  );
+
+  async function handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: Buffer) {
+    const match = /^\/\.well-known\/est(?:\/([A-Za-z0-9_-]+))?\/(cacerts|simpleenroll|simplereenroll|csrattrs|serverkeygen)$/.exec(req.url ?? '');
+    const socket = req.socket as TLSSocket;
+    const peer = socket.getPeerCertificate();
+    const certOk = socket.authorized && Boolean(peer?.raw);
+    const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const basicOk = basic !== undefined && options.user !== undefined && Buffer.from(basic, 'base64').toString() === `${options.user}:${options.password}`;
+    state.requests.push({ path: req.url ?? '', contentType: req.headers['content-type'], authorized: basicOk ? 'basic' : certOk ? 'certificate' : 'none', label: match?.[1] });
+    if (!match) return void res.writeHead(404).end();
+    const operation = match[2]!;
+    if (operation === 'cacerts') return void send(res, writeCertsOnly([issuingCa.certificate]), 'application/pkcs7-mime');
+    if (operation === 'csrattrs') return void send(res, Uint8Array.of(0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02), 'application/csrattrs');
+    if (req.method !== 'POST') return void res.writeHead(405).end();
+    if (!/^application\/pkcs10/i.test(req.headers['content-type'] ?? '')) return void res.writeHead(415).end('Content-Type must be application/pkcs10');
+    // simplereenroll authenticates with the certificate being renewed; the rest with a password or an RA certificate.
+    const authenticated = operation === 'simplereenroll' ? certOk : basicOk || certOk;
+    if (!authenticated) return void res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="est"' }).end();
+    let csr: x509.Pkcs10CertificateRequest;
+    try {
+      csr = new x509.Pkcs10CertificateRequest(Buffer.from(body.toString('latin1').replace(/\s+/g, ''), 'base64'));
+      if (!(await csr.verify())) throw new Error('bad signature');
+    } catch {
+      return void res.writeHead(400).end('bad request');
+    }
+    if (state.pendingTimes > 0) {
+      state.pendingTimes--;
+      return void res.writeHead(202, { 'Retry-After': '1' }).end();
+    }
+    switch (state.fault) {
+      case '500':
+        return void res.writeHead(500).end('internal error');
+      case 'garbage':
+        return void res.writeHead(200, { 'Content-Type': 'application/pkcs7-mime; smime-type=certs-only' }).end('%%% this is not base64 %%%');
+      case 'truncated': {
+        res.writeHead(200, { 'Content-Type': 'application/pkcs7-mime; smime-type=certs-only', 'Content-Length': '4000' });
+        res.write('MIIB');
+        setTimeout(() => req.socket.destroy(), 20);
+        return;
+      }
+      case 'slow':
+        return void setTimeout(() => res.writeHead(500).end(), 10_000);
+      default:
+        break;
+    }
+    const signer = state.fault === 'wrong-ca' ? otherCa : issuingCa;
+    const publicKey = state.fault === 'wrong-key' ? (await keys()).publicKey : csr.publicKey;
+    if (operation === 'serverkeygen') {
+      const pair = await keys();
+      const cert = await signCertificate(signer, { subject: csr.subject, publicKey: pair.publicKey, clientAuth: true });
+      const pkcs8 = Buffer.from(await crypto.webcrypto.subtle.exportKey('pkcs8', pair.privateKey as never));
+      const boundary = 'est-boundary';
+      res.writeHead(200, { 'Content-Type': `multipart/mixed; boundary=${boundary}` });
+      return void res.end(
+        `--${boundary}\r\nContent-Type: application/pkcs8\r\nContent-Transfer-Encoding: base64\r\n\r\n${encode(pkcs8)}\r\n` +
+          `--${boundary}\r\nContent-Type: application/pkcs7-mime; smime-type=certs-only\r\nContent-Transfer-Encoding: base64\r\n\r\n${encode(writeCertsOnly([cert]))}\r\n--${boundary}--\r\n`,
+      );
+    }
+    const issued = await signCertificate(signer, { subject: csr.subject, publicKey, clientAuth: true });
+    state.issuedCount++;
+    send(res, writeCertsOnly([issued]), 'application/pkcs7-mime; smime-type=certs-only');
+  }
+
+  function send(res: import('node:http').ServerResponse, der: Uint8Array, type: string) {
+    // Content-Length, not chunked: strongSwan's client insists on it.
+    const body = encode(der);
+    res.writeHead(200, { 'Content-Type': type, 'Content-Transfer-Encoding': 'base64', 'Content-Length': Buffer.byteLength(body) }).end(body);
+  }
+
+  server.on('tlsClientError', (error) => { if (process.env.EST_DEBUG) console.error('tlsClientError', error.message); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  return Object.assign(state, { url: `https://127.0.0.1:${port}`, port });
+}
