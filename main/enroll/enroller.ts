@@ -1,5 +1,6 @@
 // One interface for every way the station gets a certificate: EST, SCEP, or its own embedded CA.
 // The pipeline never knows which protocol answered (DESIGN.md, "Enroller").
+import type { DeviceAttributes, DeviceTypeDocument } from '../../shared/device-type';
 import type { x509 } from '../pki/crypto';
 
 export type EnrollResult =
@@ -23,6 +24,10 @@ export interface EnrollContext {
   readonly timeoutMs?: number;
   /** Re-enrollment with an existing certificate (EST simplereenroll, SCEP RenewalReq). */
   readonly renew?: { readonly certificatePem: string; readonly keyPem: string };
+  /** What the local CA issues from (a remote service decides for itself). */
+  readonly deviceType?: DeviceTypeDocument;
+  readonly attributes?: DeviceAttributes;
+  readonly kind?: 'birth' | 'operational';
 }
 
 export interface Enroller {

@@ -5,7 +5,7 @@ import { x509 } from '../../../main/pki/crypto';
 import { intakeCsr } from '../../../main/pki/csr-intake';
 import { makeCsr, P256, RSA2048 } from '../../helpers/csr';
 import { memoryModem } from '../../helpers/modem';
-import { startEstServer, type EstServer } from '../../support/est-server';
+import { startEstServer, type EstServer, type EstServerOptions } from '../../support/est-server';
 import { testCa } from '../../support/test-pki';
 
 let server: EstServer;
@@ -108,7 +108,7 @@ describe('EST client: negative matrix (each a coded error, no credentials leaked
     ['expired server certificate', { tlsExpired: true }, 'ENROLL_TLS_EXPIRED'],
     ['a TLS 1.0-only server', { tlsOnly: 'TLSv1' }, 'ENROLL_TLS_VERSION'],
   ] as const)('%s', async (_name, serverOptions, code) => {
-    const bad = await startEstServer({ user: 'station', password: 'est-secret', ...serverOptions });
+    const bad = await startEstServer({ user: 'station', password: 'est-secret', ...(serverOptions as EstServerOptions) });
     try {
       const enroller = new EstEnroller({ baseUrl: bad.url, trust: { anchorsPem: bad.tlsCaPem }, basicAuth: { user: 'station', password: 'est-secret' } });
       await expect(enroller.enroll(await makeCsr(), { deviceId: 'd' })).rejects.toMatchObject({ code });
