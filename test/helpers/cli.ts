@@ -32,12 +32,7 @@ export function serve(dataDir: string, extraArgs: string[] = []): Promise<Served
         origin: url.origin,
         token: new URLSearchParams(url.hash.slice(1)).get('token') ?? '',
         child,
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
+        stop: () => stopChild(child),
       });
     });
   });
@@ -60,14 +55,18 @@ export function simulate(dataDir: string, count: number, extraArgs: string[] = [
         clearTimeout(timer);
         resolve({
           ports,
-          stop: () =>
-            new Promise((done) => {
-              if (child.exitCode !== null) return done();
-              child.once('exit', () => done());
-              child.kill('SIGTERM');
-            }),
+          stop: () => stopChild(child),
         });
       }
     });
+  });
+}
+
+/** SIGTERM, and resolve once the process has really gone. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
   });
 }

@@ -76,7 +76,8 @@ export class Nrf91Modem {
     const model = (await this.at.command('AT+CGMM', options)).find((l) => /^nRF91\w*/.test(l));
     let deviceUuid: string | undefined;
     try {
-      deviceUuid = parseAttestationToken(await this.at.command('AT%ATTESTTOKEN', options)).deviceUuid;
+      // The token is signed inside the modem: give it the credential deadline, not the default.
+      deviceUuid = parseAttestationToken(await this.at.command('AT%ATTESTTOKEN', { ...options, timeoutMs: TIMEOUTS.credential })).deviceUuid;
     } catch (error) {
       if (!(error instanceof EnrollerError) || !['MODEM_ERROR', 'MODEM_UNSUPPORTED', 'DEVICE_GARBAGE'].includes(error.code)) throw error;
       this.#log.info({ code: error.code }, 'no attestation token; the device UUID will come from KEYGEN');
