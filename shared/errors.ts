@@ -99,6 +99,9 @@ export const errorCodes = [
   'SCEP_NONCE_MISMATCH',
   'SCEP_TRANSACTION_MISMATCH',
   'SCEP_SIGNATURE_INVALID',
+  // station: the device pipeline
+  'DEVICE_ALREADY_ENROLLED',
+  'PROFILE_NOT_FOUND',
   'INTERNAL',
 ] as const;
 

@@ -89,6 +89,48 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: 'devices and jobs',
+    sql: `
+      -- Device modes as WISeKey INeS names them.
+      CREATE TABLE devices (
+        device_id   TEXT PRIMARY KEY,
+        device_type TEXT NOT NULL,
+        imei        TEXT,
+        uuid        TEXT,
+        serial      TEXT,
+        pet_name    TEXT,
+        mode        TEXT NOT NULL DEFAULT 'NEW' CHECK (mode IN ('NEW', 'FACTORY', 'OPERATIONAL', 'DISABLED')),
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      ) STRICT;
+
+      -- One row per attempt on a device; each step's result is committed before the next side effect.
+      CREATE TABLE jobs (
+        id            INTEGER PRIMARY KEY,
+        device_id     TEXT,
+        port          TEXT NOT NULL,
+        device_type   TEXT NOT NULL,
+        profile       TEXT NOT NULL,
+        step          TEXT NOT NULL CHECK (step IN ('detected', 'identified', 'approved', 'csr', 'enrolled', 'written', 'verified', 'done')),
+        status        TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'waiting')),
+        error_step    TEXT,
+        error_code    TEXT,
+        error_message TEXT,
+        csr_der       BLOB,
+        key_evidence  BLOB,
+        cert_serial   TEXT,
+        cert_issuer   TEXT,
+        cert_der      BLOB,
+        written       TEXT,
+        step_times    TEXT NOT NULL DEFAULT '{}',
+        started_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX jobs_device ON jobs(device_id);
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

@@ -1,0 +1,149 @@
+// Device jobs: the durable record of where each device is in the flow. Every step's result is
+// committed (synchronous=FULL) before the pipeline starts the next side effect.
+import type { Db } from './database';
+
+export const STEPS = ['detected', 'identified', 'approved', 'csr', 'enrolled', 'written', 'verified', 'done'] as const;
+export type Step = (typeof STEPS)[number];
+
+export interface JobRow {
+  readonly id: number;
+  readonly deviceId: string | null;
+  readonly port: string;
+  readonly deviceType: string;
+  readonly profile: string;
+  readonly step: Step;
+  readonly status: 'running' | 'done' | 'failed' | 'waiting';
+  readonly csrDer: Uint8Array | null;
+  readonly certSerial: string | null;
+  readonly certIssuer: string | null;
+  readonly certDer: Uint8Array | null;
+}
+
+interface RawJob {
+  id: number;
+  device_id: string | null;
+  port: string;
+  device_type: string;
+  profile: string;
+  step: Step;
+  status: JobRow['status'];
+  csr_der: Buffer | null;
+  cert_serial: string | null;
+  cert_issuer: string | null;
+  cert_der: Buffer | null;
+}
+
+const toRow = (r: RawJob): JobRow => ({
+  id: r.id,
+  deviceId: r.device_id,
+  port: r.port,
+  deviceType: r.device_type,
+  profile: r.profile,
+  step: r.step,
+  status: r.status,
+  csrDer: r.csr_der ? new Uint8Array(r.csr_der) : null,
+  certSerial: r.cert_serial,
+  certIssuer: r.cert_issuer,
+  certDer: r.cert_der ? new Uint8Array(r.cert_der) : null,
+});
+
+export interface StepResult {
+  readonly deviceId?: string;
+  readonly csrDer?: Uint8Array;
+  readonly keyEvidence?: Uint8Array;
+  readonly certSerial?: string;
+  readonly certIssuer?: string;
+  readonly certDer?: Uint8Array;
+  readonly written?: Record<string, string>;
+}
+
+export class JobStore {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  create(port: string, deviceType: string, profile: string): JobRow {
+    const now = new Date().toISOString();
+    const id = Number(
+      this.#db
+        .prepare("INSERT INTO jobs (port, device_type, profile, step, status, step_times, started_at, updated_at) VALUES (?, ?, ?, 'detected', 'running', ?, ?, ?)")
+        .run(port, deviceType, profile, JSON.stringify({ detected: now }), now, now).lastInsertRowid,
+    );
+    return this.get(id);
+  }
+
+  get(id: number): JobRow {
+    return toRow(this.#db.prepare<[number], RawJob>('SELECT * FROM jobs WHERE id = ?').get(id)!);
+  }
+
+  /** The newest job for a device, if any: the one to resume, or the proof it is done. */
+  latestFor(deviceId: string): JobRow | undefined {
+    const row = this.#db.prepare<[string], RawJob>('SELECT * FROM jobs WHERE device_id = ? ORDER BY id DESC LIMIT 1').get(deviceId);
+    return row ? toRow(row) : undefined;
+  }
+
+  /** Records that `step` is reached, with what it produced, in one transaction. */
+  advance(id: number, step: Step, result: StepResult = {}, extra?: () => void): JobRow {
+    const now = new Date().toISOString();
+    this.#db.transaction(() => {
+      const times = JSON.parse(this.#db.prepare<[number], { step_times: string }>('SELECT step_times FROM jobs WHERE id = ?').get(id)!.step_times) as Record<string, string>;
+      times[step] = now;
+      this.#db
+        .prepare(
+          `UPDATE jobs SET step = ?, status = ?, updated_at = ?, step_times = ?,
+             device_id = coalesce(?, device_id), csr_der = coalesce(?, csr_der), key_evidence = coalesce(?, key_evidence),
+             cert_serial = coalesce(?, cert_serial), cert_issuer = coalesce(?, cert_issuer), cert_der = coalesce(?, cert_der),
+             written = coalesce(?, written), error_step = NULL, error_code = NULL, error_message = NULL
+           WHERE id = ?`,
+        )
+        .run(
+          step,
+          step === 'done' ? 'done' : 'running',
+          now,
+          JSON.stringify(times),
+          result.deviceId ?? null,
+          result.csrDer ? Buffer.from(result.csrDer) : null,
+          result.keyEvidence ? Buffer.from(result.keyEvidence) : null,
+          result.certSerial ?? null,
+          result.certIssuer ?? null,
+          result.certDer ? Buffer.from(result.certDer) : null,
+          result.written ? JSON.stringify(result.written) : null,
+          id,
+        );
+      extra?.();
+    })();
+    return this.get(id);
+  }
+
+  /** Adopts an earlier unfinished job's durable results (CSR, certificate) into this one. */
+  inherit(id: number, from: JobRow): JobRow {
+    this.#db
+      .prepare('UPDATE jobs SET csr_der = ?, cert_serial = ?, cert_issuer = ?, cert_der = ?, updated_at = ? WHERE id = ?')
+      .run(from.csrDer ? Buffer.from(from.csrDer) : null, from.certSerial, from.certIssuer, from.certDer ? Buffer.from(from.certDer) : null, new Date().toISOString(), id);
+    return this.get(id);
+  }
+
+  fail(id: number, step: Step, code: string, message: string): void {
+    this.#db
+      .prepare("UPDATE jobs SET status = 'failed', error_step = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?")
+      .run(step, code, message, new Date().toISOString(), id);
+  }
+
+  upsertDevice(device: { deviceId: string; deviceType: string; imei?: string | undefined; uuid?: string | undefined; mode?: string }): void {
+    const now = new Date().toISOString();
+    this.#db
+      .prepare(
+        `INSERT INTO devices (device_id, device_type, imei, uuid, mode, created_at, updated_at) VALUES (?, ?, ?, ?, coalesce(?, 'NEW'), ?, ?)
+         ON CONFLICT(device_id) DO UPDATE SET imei = coalesce(excluded.imei, imei), uuid = coalesce(excluded.uuid, uuid),
+           mode = coalesce(?, mode), updated_at = excluded.updated_at`,
+      )
+      .run(device.deviceId, device.deviceType, device.imei ?? null, device.uuid ?? null, device.mode ?? null, now, now, device.mode ?? null);
+  }
+}
+
+/** A job parked until the service answers (EST 202, SCEP PENDING, offline "hold"). */
+export function markWaiting(db: Db, id: number, message: string): void {
+  db.prepare("UPDATE jobs SET status = 'waiting', error_message = ?, updated_at = ? WHERE id = ?").run(message, new Date().toISOString(), id);
+}

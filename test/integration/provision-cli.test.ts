@@ -1,0 +1,61 @@
+// `enroller provision` end to end on simulated modems behind real PTYs, with the local CA:
+// every device verified, certificates chain to the exported CA (openssl verify), the client
+// certificate the modem holds carries the key it generated, and a rerun does not enroll again.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { x509 } from '../../main/pki/crypto';
+import type { PtySimulator } from '../../main/devices/nrf91-sim/pty-host';
+import { enrollerBin } from '../helpers/cli';
+import { openssl } from '../helpers/openssl';
+import { ptyModems } from '../helpers/pty';
+import { tempDir } from '../helpers/station';
+
+const run = promisify(execFile);
+const sims: PtySimulator[] = [];
+afterAll(async () => {
+  await Promise.all(sims.map((s) => s.close()));
+});
+
+async function enroller(dir: string, ...args: string[]) {
+  try {
+    const { stdout } = await run(process.execPath, [enrollerBin, '--data-dir', dir, '--json', ...args]);
+    return { code: 0, lines: stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>) };
+  } catch (error) {
+    const e = error as { code: number; stdout: string };
+    return { code: e.code, lines: e.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>) };
+  }
+}
+
+describe('enroller provision', () => {
+  it('provisions 4 modems in parallel with the local CA, and recognises them on a rerun', async () => {
+    const dir = tempDir();
+    const pass = path.join(dir, 'pass');
+    fs.writeFileSync(pass, 'provision passphrase');
+    expect((await enroller(dir, 'ca', 'init', '--passphrase-file', pass)).code).toBe(0);
+    sims.push(...(await ptyModems(4, { baudRate: 115200, keygenDelayMs: 100 })));
+    const ports = sims.flatMap((s) => ['--port', s.hostPath]);
+    const first = await enroller(dir, 'provision', ...ports, '--device-type', 'nrf91-default', '--passphrase-file', pass);
+    expect(first.code).toBe(0);
+    expect(first.lines.map((l) => l.status)).toEqual(['verified', 'verified', 'verified', 'verified']);
+    await enroller(dir, 'ca', 'export', '--out', path.join(dir, 'chain.pem'));
+    const chain = fs.readFileSync(path.join(dir, 'chain.pem'), 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
+    fs.writeFileSync(path.join(dir, 'root.pem'), chain[1]!);
+    fs.writeFileSync(path.join(dir, 'issuing.pem'), chain[0]!);
+    for (const [i, sim] of sims.entries()) {
+      expect(first.lines[i]).toMatchObject({ port: sim.hostPath, deviceId: `nrf-${sim.simulator.imei}` });
+      const stored = sim.simulator.store.get(16842753, 1)!.content;
+      const leaf = new x509.X509Certificate(stored.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0]);
+      expect(leaf.serialNumber).toBe(first.lines[i]!.certSerial);
+      // The certificate in the modem carries the key the modem generated.
+      expect(sim.simulator.store.get(16842753, 2)!.content).toContain(Buffer.from(leaf.publicKey.rawData).toString('base64'));
+      fs.writeFileSync(path.join(dir, `leaf${i}.pem`), leaf.toString('pem'));
+      expect((await openssl(['verify', '-CAfile', path.join(dir, 'root.pem'), '-untrusted', path.join(dir, 'issuing.pem'), path.join(dir, `leaf${i}.pem`)])).stdout).toContain('OK');
+    }
+    const again = await enroller(dir, 'provision', ...ports, '--device-type', 'nrf91-default', '--passphrase-file', pass);
+    expect(again.lines.map((l) => l.code)).toEqual(Array(4).fill('DEVICE_ALREADY_ENROLLED'));
+    expect(again.lines.map((l) => l.certSerial)).toEqual(first.lines.map((l) => l.certSerial));
+  });
+});
