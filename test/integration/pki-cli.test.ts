@@ -1,27 +1,16 @@
 // The CA and device-type commands as line automation runs them: JSON lines, exit codes, files.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { builtinDeviceTypes } from '../../shared/device-type';
-import { enrollerBin } from '../helpers/cli';
+import { runEnroller } from '../helpers/cli';
 import { openssl } from '../helpers/openssl';
 import { intakeCsr } from '../../main/pki/csr-intake';
 import { makeCsr } from '../helpers/csr';
 import { openTestStation, tempDir } from '../helpers/station';
 
-const run = promisify(execFile);
 
-async function enroller(dataDir: string, ...args: string[]) {
-  try {
-    const { stdout } = await run(process.execPath, [enrollerBin, '--data-dir', dataDir, '--json', ...args]);
-    return { code: 0, lines: stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
-  } catch (error) {
-    const e = error as { code: number; stdout: string };
-    return { code: e.code, lines: e.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
-  }
-}
+const enroller = runEnroller;
 
 describe('enroller ca / device-type', () => {
   it('initialises, refuses a second init, exports a chain OpenSSL verifies, and makes a verification cert', async () => {
