@@ -25,6 +25,22 @@ export async function acceptIssued(
   throw new EnrollerError('ENROLL_UNTRUSTED_ISSUER', `The returned certificate does not chain to a CA this profile trusts (issuer "${certificate.issuer}"). It will not be written.`);
 }
 
+/**
+ * Picks the device's certificate out of whatever a service returned (the one with the CSR's key,
+ * else the first) and accepts it; the rest is the chain.
+ */
+export async function acceptFromReply(
+  certificates: readonly x509.X509Certificate[],
+  csrPublicKeySpki: Uint8Array,
+  trustedCas: readonly x509.X509Certificate[],
+): Promise<{ status: 'issued'; certificate: x509.X509Certificate; chain: x509.X509Certificate[] }> {
+  const leaf = certificates.find((c) => Buffer.from(c.publicKey.rawData).equals(Buffer.from(csrPublicKeySpki))) ?? certificates[0];
+  if (!leaf) throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The service answered without a certificate.');
+  const chain = certificates.filter((c) => c !== leaf);
+  await acceptIssued(leaf, chain, csrPublicKeySpki, trustedCas);
+  return { status: 'issued', certificate: leaf, chain };
+}
+
 async function signedBy(child: x509.X509Certificate, parent: x509.X509Certificate): Promise<boolean> {
   try {
     return await child.verify({ publicKey: parent.publicKey, signatureOnly: true });

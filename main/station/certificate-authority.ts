@@ -7,6 +7,7 @@ import { createCa, type CaInitOptions } from '../pki/authority/ca-init';
 import { decryptPrivateKey, encryptPrivateKey, signingAlgorithmFor, toSigningKey } from '../pki/authority/key-vault';
 import { fingerprintOf, LocalAuthority } from '../pki/authority/local-authority';
 import { readPkcs12 } from '../pki/authority/pkcs12';
+import { pemCertificateBlocks } from '../pki/pem';
 import { randomSerial } from '../pki/authority/serial';
 import type { AuditLog } from '../store/audit-log';
 import { AuthorityStore, type AuthorityRole } from '../store/authority-store';
@@ -91,7 +92,7 @@ export class StationCa {
     let chain: x509.X509Certificate[];
     try {
       issuing = new x509.X509Certificate(options.certPem);
-      chain = (options.chainPem?.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((pem) => new x509.X509Certificate(pem));
+      chain = pemCertificateBlocks(options.chainPem ?? '').map((pem) => new x509.X509Certificate(pem));
     } catch (error) {
       throw new EnrollerError('CA_IMPORT_INVALID', 'The CA certificate or chain is not valid PEM.', { cause: (error as Error).message });
     }
@@ -127,7 +128,7 @@ export class StationCa {
     const issuing = this.#store.active('issuing');
     if (!issuing?.encryptedKey) throw new EnrollerError('CA_NOT_INITIALIZED', 'This station has no CA yet. Run `enroller ca init` (or `ca import`).');
     const root = this.#store.active('root') ?? issuing;
-    return { root: new x509.X509Certificate(root.certificate), issuing: new x509.X509Certificate(issuing.certificate), encryptedIssuingKey: issuing.encryptedKey, stored: { root, issuing } };
+    return { root: new x509.X509Certificate(root.certificate), issuing: new x509.X509Certificate(issuing.certificate), encryptedIssuingKey: issuing.encryptedKey };
   }
 
   async unlock(passphrase: string, actor = 'station'): Promise<LocalAuthority> {
@@ -140,7 +141,8 @@ export class StationCa {
   /** Chain as PEM: issuing CA first, then the root. */
   chainPem(): string {
     const { root, issuing } = this.#material();
-    return root === issuing || fingerprintOf(root) === fingerprintOf(issuing) ? issuing.toString('pem') + '\n' : `${issuing.toString('pem')}\n${root.toString('pem')}\n`;
+    // An imported issuing CA without its chain stands alone: it is then its own last link.
+    return fingerprintOf(root) === fingerprintOf(issuing) ? issuing.toString('pem') + '\n' : `${issuing.toString('pem')}\n${root.toString('pem')}\n`;
   }
 
   rootPem(): string {

@@ -5,7 +5,7 @@
 import { EnrollerError } from '../../../shared/errors';
 import { x509 } from '../../pki/crypto';
 import { readCertsOnly } from '../../pki/pkcs7';
-import { acceptIssued } from '../accept';
+import { acceptFromReply } from '../accept';
 import { decodeBase64Body, encodeBase64Body } from '../base64-body';
 import type { EnrollContext, Enroller, EnrollResult } from '../enroller';
 import { httpsRequest, type ClientIdentity, type HttpResponse, type TlsTrust } from '../https-request';
@@ -57,12 +57,8 @@ export class EstEnroller implements Enroller {
       return { status: 'pending', transaction: `${operation}:${Buffer.from(csrDer).toString('base64url')}`, retryAfterSeconds: retryAfter(response) };
     }
     this.#expect(response, operation);
-    const certificates = readCertsOnly(this.#decode(response));
     const csrKey = new Uint8Array(new x509.Pkcs10CertificateRequest(csrDer.slice()).publicKey.rawData);
-    const leaf = certificates.find((c) => Buffer.from(c.publicKey.rawData).equals(Buffer.from(csrKey))) ?? certificates[0];
-    if (!leaf) throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The EST server answered without a certificate.');
-    await acceptIssued(leaf, certificates.filter((c) => c !== leaf), csrKey, await this.#cas(context));
-    return { status: 'issued', certificate: leaf, chain: certificates.filter((c) => c !== leaf) };
+    return acceptFromReply(readCertsOnly(this.#decode(response)), csrKey, await this.#cas(context));
   }
 
   /** RFC 7030 §4.2.3: after Retry-After the client sends the same request again. */

@@ -86,7 +86,7 @@ export function openEnvelope(der: Uint8Array, privateKey: crypto.KeyObject): Uin
 }
 
 /** An OCTET STRING's bytes, whether primitive or constructed from pieces (BER). */
-function octets(value: asn1js.OctetString): Buffer {
+export function octets(value: asn1js.OctetString): Buffer {
   const block = value.valueBlock as unknown as { isConstructed?: boolean; value?: asn1js.OctetString[]; valueHexView?: Uint8Array; valueHex?: ArrayBuffer };
   if ((value.idBlock.isConstructed || block.isConstructed) && block.value) return Buffer.concat(block.value.map((part) => octets(part)));
   // An [0] IMPLICIT OCTET STRING arrives as a bare primitive block (pkijs keeps only valueHex).

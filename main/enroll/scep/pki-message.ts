@@ -6,6 +6,7 @@ import * as pkijs from 'pkijs';
 import { EnrollerError } from '../../../shared/errors';
 import { x509, webcrypto, type CryptoKey } from '../../pki/crypto';
 import '../../pki/authority/key-vault'; // sets the pkijs crypto engine
+import { octets } from './envelope';
 
 export const SCEP_OID = {
   messageType: '2.16.840.1.113733.1.9.2',
@@ -19,7 +20,6 @@ const CONTENT_TYPE = '1.2.840.113549.1.9.3';
 const MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
 const SIGNED_DATA = '1.2.840.113549.1.7.2';
 const DATA = '1.2.840.113549.1.7.1';
-const HASH_OIDS: Record<string, string> = { 'SHA-256': '2.16.840.1.101.3.4.2.1', 'SHA-1': '1.3.14.3.2.26', 'SHA-512': '2.16.840.1.101.3.4.2.3' };
 
 export const MessageType = { CertRep: '3', RenewalReq: '17', PKCSReq: '19', CertPoll: '20' } as const;
 
@@ -127,14 +127,10 @@ export async function readCertRep(der: Uint8Array, trusted: readonly x509.X509Ce
     failInfo: failInfoText === undefined ? undefined : Number(failInfoText),
     transactionId: text(SCEP_OID.transactionId) ?? '',
     recipientNonce: bytes(SCEP_OID.recipientNonce),
-    envelopedContent: eContent ? flatten(eContent) : undefined,
+    envelopedContent: eContent ? new Uint8Array(octets(eContent)) : undefined,
   };
 }
 
-function flatten(value: asn1js.OctetString): Uint8Array {
-  if (value.valueBlock.isConstructed) return Buffer.concat((value.valueBlock.value as asn1js.OctetString[]).map((v) => Buffer.from(flatten(v))));
-  return new Uint8Array(value.valueBlock.valueHexView);
-}
 
 /** A throwaway RSA identity that signs the envelope and receives the encrypted reply. */
 export async function requesterIdentity(commonName: string): Promise<{ signer: Signer; privateKey: crypto.KeyObject }> {
@@ -154,4 +150,3 @@ export async function requesterIdentity(commonName: string): Promise<{ signer: S
   return { signer: { certificate, privateKey: signingKey }, privateKey };
 }
 
-export { HASH_OIDS };

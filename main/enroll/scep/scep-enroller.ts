@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import { EnrollerError } from '../../../shared/errors';
 import { x509, webcrypto } from '../../pki/crypto';
 import { readCertsOnly } from '../../pki/pkcs7';
-import { acceptIssued } from '../accept';
+import { acceptFromReply } from '../accept';
 import type { EnrollContext, Enroller, EnrollResult } from '../enroller';
 import { httpsRequest, type HttpResponse, type TlsTrust } from '../https-request';
 import { envelope, openEnvelope, type CipherName } from './envelope';
@@ -126,11 +126,7 @@ export class ScepEnroller implements Enroller {
     }
     if (!reply.envelopedContent) throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The SCEP reply says SUCCESS but carries no certificate.');
     const certificates = readCertsOnly(openEnvelope(reply.envelopedContent, identity.privateKey));
-    const leaf = certificates.find((c) => Buffer.from(c.publicKey.rawData).equals(Buffer.from(csrKey))) ?? certificates[0];
-    if (!leaf) throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The SCEP reply carries no certificate.');
-    const chain = certificates.filter((c) => c !== leaf);
-    await acceptIssued(leaf, chain, csrKey, cas.filter((c) => c.getExtension(x509.BasicConstraintsExtension)?.ca !== false));
-    return { status: 'issued', certificate: leaf, chain };
+    return acceptFromReply(certificates, csrKey, cas.filter((c) => c.getExtension(x509.BasicConstraintsExtension)?.ca !== false));
   }
 
   #get(operation: string, context: Pick<EnrollContext, 'signal' | 'timeoutMs'>, message?: string): Promise<HttpResponse> {

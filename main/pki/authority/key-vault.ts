@@ -50,8 +50,3 @@ export function signingAlgorithmFor(key: crypto.KeyObject): SigningAlgorithm {
   }
   return { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
 }
-
-export function toPem(der: Uint8Array, label: string): string {
-  const body = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
-}

@@ -7,6 +7,7 @@ import { CredentialType, type Nrf91Modem } from '../../devices/nrf91/modem';
 import type { Enroller } from '../../enroll/enroller';
 import { x509 } from '../../pki/crypto';
 import { deviceIdFor } from '../../pki/device-type/naming';
+import { pemCertificateBlocks } from '../../pki/pem';
 import type { AuditLog } from '../../store/audit-log';
 import type { Db } from '../../store/database';
 import { markWaiting, type JobStore, type Step } from '../../store/job-store';
@@ -81,7 +82,7 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
       }
       const leaf = new x509.X509Certificate(job.certDer!);
       attempting = 'written';
-      const clientPem = [leaf.toString('pem'), ...pemBlocks(input.pems.issuingChain).slice(0, 1)].join('\n');
+      const clientPem = [leaf.toString('pem'), ...pemCertificateBlocks(input.pems.issuingChain).slice(0, 1)].join('\n');
       const written: Record<string, string> = {};
       written[`${secTags.client}/1`] = (await modem.write(secTags.client, CredentialType.clientCert, clientPem, { ...options, deleteFirst: true })).sha256;
       for (const slot of secTags.caCerts) {
@@ -118,8 +119,4 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
 
 function outcome(port: string, deviceId: string | undefined, status: JobOutcome['status'], certSerial: string | null | undefined, issuer: string | null | undefined, code: string | undefined, message: string | undefined): JobOutcome {
   return { port, deviceId, status, certSerial: certSerial ?? undefined, issuer: issuer ?? undefined, code, message };
-}
-
-function pemBlocks(text: string): string[] {
-  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
