@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { Command, Option } from 'commander';
 import { caCommand } from './cli/commands/ca';
 import { deviceTypeCommand } from './cli/commands/device-type';
+import { profileCommand } from './cli/commands/profile';
 import { provisionCommand } from './cli/commands/provision';
 import { infoCommand, serveCommand, simCommand } from './cli/commands/station';
 import { appVersion } from './cli/context';
@@ -20,6 +21,7 @@ const program = new Command()
   .addCommand(infoCommand())
   .addCommand(caCommand())
   .addCommand(deviceTypeCommand())
+  .addCommand(profileCommand())
   .addCommand(provisionCommand())
   .addCommand(serveCommand())
   .addCommand(simCommand());

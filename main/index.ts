@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { app } from 'electron';
 import { createDispatch } from './api/dispatch';
-import { EventHub } from './api/events';
+import { benchEventsTo, EventHub } from './api/events';
 import { createStationService } from './api/station-service';
 import { bindIpc, forwardEvents } from './electron/ipc';
 import { registerAppScheme, serveRenderer } from './electron/protocol';
@@ -11,6 +11,9 @@ import { createStationWindow, lockDownSession } from './electron/window';
 import { createLogger } from './log';
 import { resolveDataDir } from './station/data-dir';
 import { Station } from './station/station';
+import { Bench } from './station/bench';
+import { serialSlots, simulatedSlots } from './station/slot-sources';
+import { inProcessModems } from './devices/nrf91-sim/memory-host';
 
 registerAppScheme();
 
@@ -26,7 +29,12 @@ function start(): void {
   const log = createLogger({ destination: path.join(dataDir, 'logs', 'station.log') });
   const station = Station.open({ dataDir, appVersion: app.getVersion(), mode: 'electron', log });
   const hub = new EventHub();
-  bindIpc(createDispatch(createStationService(station), log), log);
+  // `npm start` attaches a few simulated modems (`--simulate N`) so a newcomer can run a batch
+  // with no hardware; real USB serial ports are always on the bench too.
+  const simulate = Number(/^--simulate=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--simulate=')) ?? '')?.[1] ?? 0);
+  const modems = inProcessModems(simulate, { dir: path.join(dataDir, 'simulated-modems') });
+  const bench = new Bench(station, simulatedSlots(modems, serialSlots()), benchEventsTo(hub), log);
+  bindIpc(createDispatch(createStationService(station, bench), log), log);
 
   lockDownSession();
   serveRenderer(path.join(import.meta.dirname, '../renderer'));

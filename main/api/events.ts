@@ -17,3 +17,11 @@ export class EventHub {
     return () => this.#listeners.delete(listener);
   }
 }
+
+/** The bench's notifications as contract events. */
+export function benchEventsTo(hub: EventHub): { deviceChanged(slot: PayloadOf<'device:changed'>): void; batchProgress(batch: PayloadOf<'batch:progress'>): void } {
+  return {
+    deviceChanged: (slot) => hub.emit('device:changed', slot),
+    batchProgress: (batch) => hub.emit('batch:progress', batch),
+  };
+}

@@ -7,6 +7,7 @@ import { AuditLog } from '../store/audit-log';
 import { openDatabase, schemaVersion, type Db } from '../store/database';
 import { DeviceTypeStore } from '../store/device-type-store';
 import { StationCa } from './certificate-authority';
+import { StationProfiles } from './profiles';
 import { forSource, type Logger } from '../log';
 
 export type StationMode = StationInfo['mode'];
@@ -25,6 +26,7 @@ export class Station {
   readonly audit: AuditLog;
   readonly ca: StationCa;
   readonly deviceTypes: DeviceTypeStore;
+  readonly profiles: StationProfiles;
   readonly #appVersion: string;
   readonly #mode: StationMode;
 
@@ -35,6 +37,7 @@ export class Station {
     this.audit = new AuditLog(db);
     this.ca = new StationCa(db, this.audit);
     this.deviceTypes = new DeviceTypeStore(db);
+    this.profiles = new StationProfiles(db, this.ca, this.audit);
     this.#appVersion = options.appVersion;
     this.#mode = options.mode;
   }

@@ -17,6 +17,9 @@ export interface JobRow {
   readonly certSerial: string | null;
   readonly certIssuer: string | null;
   readonly certDer: Uint8Array | null;
+  readonly keySha256: string | null;
+  readonly errorCode: string | null;
+  readonly errorMessage: string | null;
 }
 
 interface RawJob {
@@ -31,6 +34,9 @@ interface RawJob {
   cert_serial: string | null;
   cert_issuer: string | null;
   cert_der: Buffer | null;
+  key_sha256: string | null;
+  error_code: string | null;
+  error_message: string | null;
 }
 
 const toRow = (r: RawJob): JobRow => ({
@@ -45,6 +51,9 @@ const toRow = (r: RawJob): JobRow => ({
   certSerial: r.cert_serial,
   certIssuer: r.cert_issuer,
   certDer: r.cert_der ? new Uint8Array(r.cert_der) : null,
+  keySha256: r.key_sha256,
+  errorCode: r.error_code,
+  errorMessage: r.error_message,
 });
 
 export interface StepResult {
@@ -55,6 +64,7 @@ export interface StepResult {
   readonly certIssuer?: string;
   readonly certDer?: Uint8Array;
   readonly written?: Record<string, string>;
+  readonly keySha256?: string;
 }
 
 export class JobStore {
@@ -64,12 +74,12 @@ export class JobStore {
     this.#db = db;
   }
 
-  create(port: string, deviceType: string, profile: string): JobRow {
+  create(port: string, deviceType: string, profile: string, batchId?: string): JobRow {
     const now = new Date().toISOString();
     const id = Number(
       this.#db
-        .prepare("INSERT INTO jobs (port, device_type, profile, step, status, step_times, started_at, updated_at) VALUES (?, ?, ?, 'detected', 'running', ?, ?, ?)")
-        .run(port, deviceType, profile, JSON.stringify({ detected: now }), now, now).lastInsertRowid,
+        .prepare("INSERT INTO jobs (port, device_type, profile, batch_id, step, status, step_times, started_at, updated_at) VALUES (?, ?, ?, ?, 'detected', 'running', ?, ?, ?)")
+        .run(port, deviceType, profile, batchId ?? null, JSON.stringify({ detected: now }), now, now).lastInsertRowid,
     );
     return this.get(id);
   }
@@ -95,7 +105,7 @@ export class JobStore {
           `UPDATE jobs SET step = ?, status = ?, updated_at = ?, step_times = ?,
              device_id = coalesce(?, device_id), csr_der = coalesce(?, csr_der), key_evidence = coalesce(?, key_evidence),
              cert_serial = coalesce(?, cert_serial), cert_issuer = coalesce(?, cert_issuer), cert_der = coalesce(?, cert_der),
-             written = coalesce(?, written), error_step = NULL, error_code = NULL, error_message = NULL
+             written = coalesce(?, written), key_sha256 = coalesce(?, key_sha256), error_step = NULL, error_code = NULL, error_message = NULL
            WHERE id = ?`,
         )
         .run(
@@ -110,6 +120,7 @@ export class JobStore {
           result.certIssuer ?? null,
           result.certDer ? Buffer.from(result.certDer) : null,
           result.written ? JSON.stringify(result.written) : null,
+          result.keySha256 ?? null,
           id,
         );
       extra?.();
@@ -120,8 +131,14 @@ export class JobStore {
   /** Adopts an earlier unfinished job's durable results (CSR, certificate) into this one. */
   inherit(id: number, from: JobRow): JobRow {
     this.#db
-      .prepare('UPDATE jobs SET csr_der = ?, cert_serial = ?, cert_issuer = ?, cert_der = ?, updated_at = ? WHERE id = ?')
-      .run(from.csrDer ? Buffer.from(from.csrDer) : null, from.certSerial, from.certIssuer, from.certDer ? Buffer.from(from.certDer) : null, new Date().toISOString(), id);
+      .prepare('UPDATE jobs SET csr_der = ?, key_sha256 = ?, cert_serial = ?, cert_issuer = ?, cert_der = ?, updated_at = ? WHERE id = ?')
+      .run(from.csrDer ? Buffer.from(from.csrDer) : null, from.keySha256, from.certSerial, from.certIssuer, from.certDer ? Buffer.from(from.certDer) : null, new Date().toISOString(), id);
+    return this.get(id);
+  }
+
+  /** Forgets an inherited CSR whose key is no longer in the device (it was regenerated elsewhere). */
+  dropStaleKey(id: number): JobRow {
+    this.#db.prepare('UPDATE jobs SET csr_der = NULL, key_sha256 = NULL, cert_serial = NULL, cert_issuer = NULL, cert_der = NULL, updated_at = ? WHERE id = ?').run(new Date().toISOString(), id);
     return this.get(id);
   }
 

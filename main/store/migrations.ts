@@ -131,6 +131,29 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX jobs_device ON jobs(device_id);
     `,
   },
+  {
+    version: 4,
+    name: 'enrollment profiles',
+    sql: `
+      -- Where certificates come from. settings: JSON (shared/profile.ts), safe to show.
+      -- secrets: AES-256-GCM under the station passphrase (main/pki/secret-box.ts), or NULL.
+      CREATE TABLE profiles (
+        name        TEXT PRIMARY KEY,
+        protocol    TEXT NOT NULL CHECK (protocol IN ('local', 'est', 'scep')),
+        settings    TEXT NOT NULL,
+        secrets     TEXT,
+        secret_keys TEXT NOT NULL DEFAULT '[]',
+        builtin     INTEGER NOT NULL DEFAULT 0,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      ) STRICT;
+
+      -- The modem's listed SHA-256 of the private key the CSR came from: proof at readback
+      -- (and on resume) that the key in the device is still the one that was certified.
+      ALTER TABLE jobs ADD COLUMN key_sha256 TEXT;
+      ALTER TABLE jobs ADD COLUMN batch_id TEXT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

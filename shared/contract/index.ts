@@ -3,15 +3,18 @@
 // without bumping CONTRACT_VERSION.
 import { z } from 'zod';
 import type { EventSpec, MethodSpec } from './define';
+import { benchEvents, benchMethods } from './batch';
 import { stationMethods } from './station';
 
 export const CONTRACT_VERSION = 1;
 
 export const methods = {
   ...stationMethods,
+  ...benchMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const events = {
+  ...benchEvents,
   'station:log': {
     summary: 'A line the technician should see in the station log.',
     payload: z.object({ level: z.enum(['info', 'warn', 'error']), message: z.string(), at: z.string() }),
@@ -41,4 +44,5 @@ export type EnrollerApi = {
 };
 
 export * from './station';
+export * from './batch';
 export type { EventSpec, MethodSpec } from './define';

@@ -2,10 +2,13 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { createDispatch } from '../../api/dispatch';
-import { EventHub } from '../../api/events';
+import { benchEventsTo, EventHub } from '../../api/events';
 import { createStationService } from '../../api/station-service';
 import { startBrowserServer } from '../../browser/server';
+import { inProcessModems } from '../../devices/nrf91-sim/memory-host';
 import { startPtySimulator, type PtySimulator } from '../../devices/nrf91-sim/pty-host';
+import { Bench } from '../../station/bench';
+import { serialSlots, simulatedSlots } from '../../station/slot-sources';
 import type { Termination } from '../../devices/nrf91-sim/simulator';
 import { context, packageRoot, withStation } from '../context';
 import { parseCount, parsePort } from '../numbers';
@@ -23,12 +26,17 @@ export function serveCommand(): Command {
   return new Command('serve')
     .description('browser mode on 127.0.0.1; the first stdout line is the URL with its access token')
     .option('--port <n>', 'TCP port (default: a free one)', (v) => parsePort(v), 0)
-    .action(async (options: { port: number }, command: Command) => {
+    .option('--simulate <n>', 'attach N simulated nRF91 modems in this process', (v) => parseCount(v, 0), 0)
+    .option('--keygen-delay <ms>', 'time KEYGEN takes inside a simulated modem', (v) => parseCount(v, 0), 300)
+    .option('--device-port <path...>', 'serial ports to add to the bench (PTYs are not listed by the OS)')
+    .action(async (options: { port: number; simulate: number; keygenDelay: number; devicePort?: string[] }, command: Command) => {
       const { out, log, openStation } = context(command);
       const station = openStation('browser');
       const hub = new EventHub();
+      const modems = inProcessModems(options.simulate, { dir: path.join(station.dataDir, 'simulated-modems'), keygenDelayMs: options.keygenDelay });
+      const bench = new Bench(station, simulatedSlots(modems, serialSlots(undefined, options.devicePort ?? [])), benchEventsTo(hub), log);
       const server = await startBrowserServer({
-        dispatch: createDispatch(createStationService(station), log),
+        dispatch: createDispatch(createStationService(station, bench), log),
         events: hub,
         rendererDir: path.join(packageRoot, 'out', 'renderer'),
         log,

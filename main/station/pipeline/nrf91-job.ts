@@ -10,7 +10,7 @@ import { deviceIdFor } from '../../pki/device-type/naming';
 import { pemCertificateBlocks } from '../../pki/pem';
 import type { AuditLog } from '../../store/audit-log';
 import type { Db } from '../../store/database';
-import { markWaiting, type JobStore, type Step } from '../../store/job-store';
+import { markWaiting, type JobRow, type JobStore, type Step } from '../../store/job-store';
 
 export interface JobOutcome {
   readonly port: string;
@@ -22,94 +22,137 @@ export interface JobOutcome {
   readonly message: string | undefined;
 }
 
+/** What a running job reports as it goes (the batch turns it into `device:changed`). */
+export interface JobProgress {
+  readonly step: Step;
+  readonly deviceId: string | undefined;
+  readonly imei?: string;
+}
+
 export interface Nrf91JobInput {
   readonly port: string;
   readonly modem: Nrf91Modem;
   readonly deviceType: DeviceTypeDocument;
-  readonly profile: string;
-  readonly enroller: Enroller;
+  readonly profile: { readonly name: string; readonly enroller: Enroller; readonly trustPem?: string | undefined };
   /** PEM text the device type's caCerts sources refer to. */
-  readonly pems: { readonly root: string; readonly issuingChain: string; readonly profileTrust?: string };
+  readonly pems: { readonly root: string; readonly issuingChain: string };
   readonly db: Db;
   readonly jobs: JobStore;
   readonly audit: AuditLog;
+  /** Aborts the device's work; an EnrollerError as the reason becomes the job's error. */
   readonly signal?: AbortSignal;
+  /** Awaited before each step's side effect: where a paused batch holds its devices. */
+  readonly checkpoint?: (step: Step) => Promise<void>;
+  readonly onProgress?: (progress: JobProgress) => void;
+  readonly batchId?: string;
   /** Enroll again a device that is already done. */
   readonly force?: boolean;
+  /** Who is running it, for the audit log. */
+  readonly actor?: string;
 }
 
 export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
   const { jobs, modem, deviceType } = input;
   const secTags = deviceType.secTags;
-  let job = jobs.create(input.port, deviceType.name, input.profile);
+  const actor = input.actor ?? 'station';
+  let job = jobs.create(input.port, deviceType.name, input.profile.name, input.batchId);
   let attempting: Step = 'identified';
   const options = input.signal ? { signal: input.signal } : {};
+  const reached = (next: JobRow) => {
+    job = next;
+    input.onProgress?.({ step: job.step, deviceId: job.deviceId ?? undefined });
+  };
+  const enter = async (step: Step) => {
+    attempting = step;
+    input.signal?.throwIfAborted();
+    await input.checkpoint?.(step);
+  };
   try {
     if (!secTags) throw new EnrollerError('DEVICE_TYPE_INVALID', `Device type ${deviceType.name} has no sec tags for an nRF91.`);
+    await enter('identified');
     await modem.connect(options);
     const identity = await modem.identify(options);
     const deviceId = deviceIdFor(deviceType, { imei: identity.imei, ...(identity.deviceUuid ? { uuid: identity.deviceUuid } : {}) });
     const previous = jobs.latestFor(deviceId);
     if (previous?.status === 'done' && !input.force) {
       // Recognised by ID: already enrolled, verified and recorded. Not enrolled a second time.
-      job = jobs.advance(job.id, 'done', { deviceId, ...(previous.certSerial ? { certSerial: previous.certSerial } : {}), ...(previous.certIssuer ? { certIssuer: previous.certIssuer } : {}) });
+      reached(jobs.advance(job.id, 'done', { deviceId, ...(previous.certSerial ? { certSerial: previous.certSerial } : {}), ...(previous.certIssuer ? { certIssuer: previous.certIssuer } : {}) }));
       return outcome(input.port, deviceId, 'verified', job.certSerial, job.certIssuer, 'DEVICE_ALREADY_ENROLLED', 'Already enrolled and verified earlier; nothing was changed.');
     }
-    job = jobs.advance(job.id, 'identified', { deviceId }, () => jobs.upsertDevice({ deviceId, deviceType: deviceType.name, imei: identity.imei, uuid: identity.deviceUuid }));
+    reached(jobs.advance(job.id, 'identified', { deviceId }, () => jobs.upsertDevice({ deviceId, deviceType: deviceType.name, imei: identity.imei, uuid: identity.deviceUuid })));
     if (previous && previous.status !== 'done' && !input.force) job = jobs.inherit(job.id, previous);
 
-    attempting = 'approved';
-    job = jobs.advance(job.id, 'approved', {}, () => input.audit.append('device.approved', deviceId, { port: input.port, imei: identity.imei }));
+    await enter('approved');
+    reached(jobs.advance(job.id, 'approved', {}, () => input.audit.append('device.approved', deviceId, { port: input.port, imei: identity.imei }, actor)));
 
     const result = await modem.withOffline(async () => {
-      attempting = 'csr';
-      if (!job.csrDer) {
-        const key = await modem.generateKey(secTags.client, `CN=${deviceId}`, identity.deviceUuid, options);
-        job = jobs.advance(job.id, 'csr', { csrDer: key.csr.der, keyEvidence: key.cose }, () => input.audit.append('csr.generated', deviceId, { secTag: secTags.client }));
+      if (job.csrDer && job.keySha256) {
+        // Resuming with a stored CSR: only if the device still holds the key it was made from.
+        const [key] = await modem.list(secTags.client, CredentialType.clientKey, options);
+        if (key?.sha256 !== job.keySha256) {
+          job = jobs.dropStaleKey(job.id);
+          input.audit.append('csr.superseded', deviceId, { reason: 'the key in the device changed since the CSR was stored' }, actor);
+        }
       }
-      attempting = 'enrolled';
+      if (!job.csrDer) {
+        await enter('csr');
+        const key = await modem.generateKey(secTags.client, `CN=${deviceId}`, identity.deviceUuid, options);
+        const [listed] = await modem.list(secTags.client, CredentialType.clientKey, options);
+        if (!listed) throw new EnrollerError('MODEM_KEYGEN_FAILED', 'The modem reported a new key but does not list it.');
+        reached(jobs.advance(job.id, 'csr', { csrDer: key.csr.der, keyEvidence: key.cose, keySha256: listed.sha256 }, () => input.audit.append('csr.generated', deviceId, { secTag: secTags.client }, actor)));
+      }
       if (!job.certDer) {
-        const enrolled = await input.enroller.enroll(job.csrDer!, { deviceId, deviceType, attributes: { imei: identity.imei, deviceId }, ...options });
+        await enter('enrolled');
+        const enrolled = await input.profile.enroller.enroll(job.csrDer!, { deviceId, deviceType, attributes: { imei: identity.imei, deviceId }, ...options });
         if (enrolled.status === 'pending') {
           markWaiting(input.db, job.id, `Waiting for the service (retry in ${enrolled.retryAfterSeconds} s).`);
           return 'waiting' as const;
         }
-        job = jobs.advance(job.id, 'enrolled', {
-          certSerial: enrolled.certificate.serialNumber,
-          certIssuer: enrolled.certificate.issuer,
-          certDer: new Uint8Array(enrolled.certificate.rawData),
-        });
+        reached(
+          jobs.advance(job.id, 'enrolled', {
+            certSerial: enrolled.certificate.serialNumber,
+            certIssuer: enrolled.certificate.issuer,
+            certDer: new Uint8Array(enrolled.certificate.rawData),
+          }),
+        );
       }
       const leaf = new x509.X509Certificate(job.certDer!);
-      attempting = 'written';
+      await enter('written');
       const clientPem = [leaf.toString('pem'), ...pemCertificateBlocks(input.pems.issuingChain).slice(0, 1)].join('\n');
       const written: Record<string, string> = {};
-      written[`${secTags.client}/1`] = (await modem.write(secTags.client, CredentialType.clientCert, clientPem, { ...options, deleteFirst: true })).sha256;
+      written[`${secTags.client}/${CredentialType.clientCert}`] = (await modem.write(secTags.client, CredentialType.clientCert, clientPem, { ...options, deleteFirst: true })).sha256;
       for (const slot of secTags.caCerts) {
-        const content = slot.certificates.map((source) => (typeof source === 'object' ? source.pem : source === 'root' ? input.pems.root : source === 'issuing-chain' ? input.pems.issuingChain : (input.pems.profileTrust ?? ''))).join('\n');
-        written[`${slot.secTag}/0`] = (await modem.write(slot.secTag, CredentialType.rootCa, content, { ...options, deleteFirst: true })).sha256;
+        const content = slot.certificates.map((source) => (typeof source === 'object' ? source.pem : source === 'root' ? input.pems.root : source === 'issuing-chain' ? input.pems.issuingChain : (input.profile.trustPem ?? ''))).join('\n');
+        written[`${slot.secTag}/${CredentialType.rootCa}`] = (await modem.write(slot.secTag, CredentialType.rootCa, content, { ...options, deleteFirst: true })).sha256;
       }
-      job = jobs.advance(job.id, 'written', { written }, () => input.audit.append('credentials.written', deviceId, { written }));
+      reached(jobs.advance(job.id, 'written', { written }, () => input.audit.append('credentials.written', deviceId, { written }, actor)));
 
-      attempting = 'verified';
+      await enter('verified');
       for (const [slot, sha] of Object.entries(written)) {
         const [tag, type] = slot.split('/').map(Number) as [number, number];
         await modem.verifyStored(tag, type, sha, options);
       }
+      // The certificate carries the CSR's key, and the device still holds that very key.
       const csrKey = new x509.Pkcs10CertificateRequest(job.csrDer!.slice()).publicKey.rawData;
       if (!Buffer.from(leaf.publicKey.rawData).equals(Buffer.from(csrKey))) {
         throw new EnrollerError('MODEM_READBACK_MISMATCH', 'The written certificate does not carry the key the modem generated.');
       }
-      job = jobs.advance(job.id, 'verified');
+      if (job.keySha256) await modem.verifyStored(secTags.client, CredentialType.clientKey, job.keySha256, options);
+      reached(jobs.advance(job.id, 'verified'));
       return 'verified' as const;
     }, options);
     if (result === 'waiting') return outcome(input.port, deviceId, 'waiting', undefined, undefined, undefined, 'Waiting for a certificate from the service.');
-    job = jobs.advance(job.id, 'done', {}, () => {
-      jobs.upsertDevice({ deviceId, deviceType: deviceType.name, mode: deviceType.certificate.kind === 'birth' ? 'FACTORY' : 'OPERATIONAL' });
-      input.audit.append('device.provisioned', deviceId, { serial: job.certSerial, port: input.port });
-    });
+    reached(
+      jobs.advance(job.id, 'done', {}, () => {
+        jobs.upsertDevice({ deviceId, deviceType: deviceType.name, mode: deviceType.certificate.kind === 'birth' ? 'FACTORY' : 'OPERATIONAL' });
+        input.audit.append('device.provisioned', deviceId, { serial: job.certSerial, port: input.port }, actor);
+      }),
+    );
     return outcome(input.port, deviceId, 'verified', job.certSerial, job.certIssuer, undefined, undefined);
-  } catch (error) {
+  } catch (caught) {
+    // An abort from the batch (cancel, deadline) names itself better than the I/O error it caused.
+    const reason: unknown = input.signal?.aborted ? input.signal.reason : undefined;
+    const error = isEnrollerError(reason) ? reason : caught;
     const code = isEnrollerError(error) ? error.code : 'INTERNAL';
     const message = error instanceof Error ? error.message : String(error);
     jobs.fail(job.id, attempting, code, message);

@@ -5,6 +5,8 @@ import { EnrollerError } from '../../../shared/errors';
 import { createDispatch } from '../../../main/api/dispatch';
 import { createStationService } from '../../../main/api/station-service';
 import type { ContractService } from '../../../main/api/service';
+import { Bench } from '../../../main/station/bench';
+import { simulatedSlots } from '../../../main/station/slot-sources';
 import type { Station } from '../../../main/station/station';
 import { fileLogger, openTestStation, tempDir } from '../../helpers/station';
 
@@ -14,7 +16,9 @@ afterEach(() => station?.close());
 
 function realDispatch() {
   station = openTestStation();
-  return createDispatch(createStationService(station), fileLogger(tempDir()).log);
+  const { log } = fileLogger(tempDir());
+  const bench = new Bench(station, simulatedSlots([]), { deviceChanged: () => undefined, batchProgress: () => undefined }, log);
+  return createDispatch(createStationService(station, bench), log);
 }
 
 describe('contract dispatch', () => {
@@ -52,11 +56,12 @@ describe('contract dispatch', () => {
 
   it('passes a thrown EnrollerError through as data, and hides an unexpected one as INTERNAL', async () => {
     const { log, file } = fileLogger(tempDir());
-    const throwing = (error: unknown): ContractService => ({
-      'station:info': () => {
-        throw error;
-      },
-    });
+    const throwing = (error: unknown): ContractService =>
+      ({
+        'station:info': () => {
+          throw error;
+        },
+      }) as unknown as ContractService;
     const coded = await createDispatch(throwing(new EnrollerError('STATION_NOT_READY', 'not yet', { why: 'test' })), log)('station:info', {}, caller);
     expect(coded).toEqual({ ok: false, error: { code: 'STATION_NOT_READY', message: 'not yet', details: { why: 'test' } } });
 

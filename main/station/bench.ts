@@ -1,0 +1,188 @@
+// The bench: the slots devices are plugged into, the station's unlocked state for this session,
+// and the batch running on them. The API layer and the CLI drive the station through this.
+import crypto from 'node:crypto';
+import { EnrollerError } from '../../shared/errors';
+import type { BatchState, CaStatus, SlotState } from '../../shared/contract/batch';
+import { AtClient } from '../devices/nrf91/at-client';
+import { Nrf91Modem } from '../devices/nrf91/modem';
+import type { Transport } from '../devices/transport';
+import { forSource, type Logger } from '../log';
+import { JobStore } from '../store/job-store';
+import { Batch } from './batch/batch';
+import type { JobOutcome } from './pipeline/nrf91-job';
+import { runNrf91Job } from './pipeline/nrf91-job';
+import type { ActiveProfile } from './profiles';
+import type { Station } from './station';
+
+/** Where the bench's devices are: serial ports, or simulated modems in this process. */
+export interface SlotSource {
+  ports(): Promise<string[]>;
+  open(port: string): Promise<Transport>;
+}
+
+export interface BenchEvents {
+  deviceChanged(slot: SlotState): void;
+  batchProgress(batch: BatchState): void;
+}
+
+export interface BatchRequest {
+  readonly deviceType: string;
+  readonly profile?: string | undefined;
+  readonly ports?: readonly string[] | undefined;
+  readonly force?: boolean | undefined;
+  readonly actor?: string;
+}
+
+/** Default per-device deadline: KEYGEN, a slow service and every write with room to spare. */
+export const DEVICE_DEADLINE_MS = 180_000;
+
+export class Bench {
+  readonly #station: Station;
+  readonly #source: SlotSource;
+  readonly #events: BenchEvents;
+  readonly #log: Logger;
+  readonly #jobs: JobStore;
+  readonly #deadlineMs: number;
+  #passphrase: string | undefined;
+  #profiles = new Map<string, ActiveProfile>();
+  #batch: Batch | undefined;
+  #done: Promise<JobOutcome[]> | undefined;
+
+  constructor(station: Station, source: SlotSource, events: BenchEvents, log: Logger, options: { deviceDeadlineMs?: number } = {}) {
+    this.#station = station;
+    this.#source = source;
+    this.#events = events;
+    this.#log = forSource(log, 'bench');
+    this.#jobs = new JobStore(station.db);
+    this.#deadlineMs = options.deviceDeadlineMs ?? DEVICE_DEADLINE_MS;
+  }
+
+  caStatus(): CaStatus {
+    return { ...this.#station.ca.status(), unlocked: this.#profiles.has('local') };
+  }
+
+  async initCa(passphrase: string, options: { keyAlgorithm?: 'ec-p256' | 'rsa-2048'; subject?: string } = {}): Promise<CaStatus> {
+    await this.#station.ca.init({ passphrase, ...options });
+    return this.unlock(passphrase);
+  }
+
+  /** Checks the passphrase against the CA and keeps it for this session only (memory). */
+  async unlock(passphrase: string, actor = 'station'): Promise<CaStatus> {
+    const profiles = new Map<string, ActiveProfile>();
+    if (this.#station.ca.status().initialized) profiles.set('local', await this.#station.profiles.activate('local', passphrase, actor));
+    this.#passphrase = passphrase;
+    this.#profiles = profiles;
+    return this.caStatus();
+  }
+
+  /** Whether starting a batch with this profile needs the station passphrase first. */
+  needsPassphrase(profile: string): boolean {
+    if (this.#passphrase !== undefined) return false;
+    const stored = this.#station.profiles.get(profile);
+    return stored.settings.protocol === 'local' || stored.sealedSecrets !== null;
+  }
+
+  async view(): Promise<{ batch: BatchState | null; slots: SlotState[] }> {
+    const inBatch = new Map((this.#batch?.slots() ?? []).map((s) => [s.port, s]));
+    const ports = await this.#source.ports();
+    const slots = ports.map((port): SlotState => inBatch.get(port) ?? { port, status: 'queued', step: 'detected', attempts: 0 });
+    for (const [port, slot] of inBatch) if (!ports.includes(port)) slots.push(slot);
+    return { batch: this.#batch?.state() ?? null, slots };
+  }
+
+  /** Starts a batch in the background; returns its first state. `finished()` awaits it. */
+  async start(request: BatchRequest): Promise<BatchState> {
+    if (this.#batch && this.#batch.state().counts.running + this.#batch.state().counts.paused > 0) {
+      throw new EnrollerError('BATCH_ALREADY_RUNNING', 'A batch is running on this bench; pause, cancel or wait for it first.');
+    }
+    const deviceType = this.#station.deviceTypes.get(request.deviceType);
+    const profile = await this.#activate(request.profile ?? deviceType.profile, request.actor);
+    const ports = request.ports ? [...request.ports] : await this.#source.ports();
+    if (ports.length === 0) throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', 'No devices are attached to this bench.');
+    const pems = { root: this.#station.ca.status().initialized ? this.#station.ca.rootPem() : '', issuingChain: this.#station.ca.status().initialized ? this.#station.ca.chainPem() : '' };
+    const batchId = crypto.randomUUID();
+    this.#station.audit.append('batch.started', batchId, { deviceType: deviceType.name, profile: profile.name, ports }, request.actor ?? 'station');
+    const batch = new Batch({
+      id: batchId,
+      deviceType: deviceType.name,
+      profile: profile.name,
+      ports,
+      deviceDeadlineMs: this.#deadlineMs,
+      onDevice: (slot) => this.#events.deviceChanged(slot),
+      onProgress: (state) => this.#events.batchProgress(state),
+      runDevice: async (port, run) => {
+        let modem: Nrf91Modem | undefined;
+        try {
+          const transport = await this.#source.open(port);
+          const log = forSource(this.#log, 'device', { port });
+          modem = new Nrf91Modem(new AtClient(transport, log), log);
+          return await runNrf91Job({
+            port,
+            modem,
+            deviceType,
+            profile,
+            pems,
+            db: this.#station.db,
+            jobs: this.#jobs,
+            audit: this.#station.audit,
+            batchId,
+            force: request.force ?? false,
+            actor: request.actor ?? 'station',
+            ...run,
+          });
+        } finally {
+          await modem?.at.close().catch(() => undefined);
+        }
+      },
+    });
+    this.#batch = batch;
+    this.#done = batch.run();
+    return batch.state();
+  }
+
+  /** Every device's outcome once the current batch (and any retry) has finished. */
+  async finished(): Promise<JobOutcome[]> {
+    if (!this.#done) throw new EnrollerError('BATCH_NOT_RUNNING', 'No batch has been started.');
+    return this.#done;
+  }
+
+  pause(): BatchState {
+    this.#current().pause();
+    return this.#current().state();
+  }
+
+  resume(): BatchState {
+    this.#current().resume();
+    return this.#current().state();
+  }
+
+  cancel(): BatchState {
+    this.#current().cancel();
+    return this.#current().state();
+  }
+
+  retry(ports?: readonly string[]): BatchState {
+    const batch = this.#current();
+    const previous = this.#done ?? Promise.resolve([]);
+    const retried = batch.retry(ports);
+    this.#done = Promise.all([previous, retried]).then(() => batch.outcomes());
+    return batch.state();
+  }
+
+  #current(): Batch {
+    if (!this.#batch) throw new EnrollerError('BATCH_NOT_RUNNING', 'No batch has been started on this bench.');
+    return this.#batch;
+  }
+
+  async #activate(name: string, actor = 'station'): Promise<ActiveProfile> {
+    const cached = this.#profiles.get(name);
+    if (cached) return cached;
+    const stored = this.#station.profiles.get(name);
+    if (stored.settings.protocol === 'local' || stored.sealedSecrets) {
+      if (!this.#passphrase) throw new EnrollerError('CA_PASSPHRASE_REQUIRED', `Unlock the station first: profile "${name}" needs the station passphrase.`);
+    }
+    const active = await this.#station.profiles.activate(name, this.#passphrase, actor);
+    this.#profiles.set(name, active);
+    return active;
+  }
+}

@@ -1,0 +1,121 @@
+// Enrollment profiles as the station uses them: add one (secrets sealed with the station
+// passphrase, which must be the CA's when the station has a CA, so there is one passphrase to
+// keep), list them, and turn one into an Enroller for the pipeline.
+import { EnrollerError } from '../../shared/errors';
+import { ProfileName, ProfileSettings, type ProfileSecrets, type ProfileSummary } from '../../shared/profile';
+import type { Enroller } from '../enroll/enroller';
+import { EstEnroller } from '../enroll/est/est-enroller';
+import { LocalEnroller } from '../enroll/local/local-enroller';
+import { ScepEnroller } from '../enroll/scep/scep-enroller';
+import { open, seal } from '../pki/secret-box';
+import type { AuditLog } from '../store/audit-log';
+import type { Db } from '../store/database';
+import { ProfileStore, type StoredProfile } from '../store/profile-store';
+import type { StationCa } from './certificate-authority';
+
+export interface ActiveProfile {
+  readonly name: string;
+  readonly settings: ProfileSettings;
+  readonly enroller: Enroller;
+  /** PEM the device type's `profile-trust` sec-tag source refers to (the service's trust anchors). */
+  readonly trustPem: string | undefined;
+  /** The SCEP challenge, for CSRs the station builds itself (TPM); a modem cannot carry it. */
+  readonly challenge: string | undefined;
+}
+
+export class StationProfiles {
+  readonly #store: ProfileStore;
+  readonly #ca: StationCa;
+  readonly #audit: AuditLog;
+
+  constructor(db: Db, ca: StationCa, audit: AuditLog) {
+    this.#store = new ProfileStore(db);
+    this.#ca = ca;
+    this.#audit = audit;
+  }
+
+  list(): ProfileSummary[] {
+    return this.#store.list().map(({ sealedSecrets: _sealed, ...summary }) => summary);
+  }
+
+  get(name: string): StoredProfile {
+    return this.#store.get(name);
+  }
+
+  async add(name: string, settingsInput: unknown, secrets: ProfileSecrets, options: { passphrase?: string; replace?: boolean; actor?: string }): Promise<ProfileSummary> {
+    const parsedName = ProfileName.safeParse(name);
+    if (!parsedName.success) throw new EnrollerError('PROFILE_INVALID', `"${name}" is not a usable profile name: ${parsedName.error.issues[0]?.message}.`);
+    const parsed = ProfileSettings.safeParse(settingsInput);
+    if (!parsed.success) {
+      throw new EnrollerError('PROFILE_INVALID', 'The profile settings are not valid.', { issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) });
+    }
+    const settings = parsed.data;
+    const keys = (Object.keys(secrets) as Array<keyof ProfileSecrets>).filter((k) => secrets[k] !== undefined);
+    if (settings.protocol === 'est' && secrets.password !== undefined && !settings.user) throw new EnrollerError('PROFILE_INVALID', 'An EST password needs a user name (--user).');
+    if (settings.protocol === 'est' && Boolean(settings.clientCertPem) !== (secrets.clientKeyPem !== undefined)) {
+      throw new EnrollerError('PROFILE_INVALID', 'A TLS client certificate and its key come together (--client-cert and --client-key).');
+    }
+    let sealed: { blob: string; keys: ProfileSummary['secrets'] } | undefined;
+    if (keys.length > 0) {
+      if (!options.passphrase) throw new EnrollerError('CA_PASSPHRASE_REQUIRED', 'Profile secrets are sealed with the station passphrase: give --passphrase-file FILE.');
+      await this.#checkPassphrase(options.passphrase, options.actor);
+      sealed = { blob: seal(JSON.stringify(secrets), options.passphrase, `profile:${name}`), keys: keys.map((k) => (k === 'clientKeyPem' ? 'clientKey' : k)) };
+    }
+    // Trying the settings now turns a bad URL or PEM into an error here, not on the floor.
+    if (settings.protocol !== 'local') this.#build(name, settings, secrets);
+    const stored = this.#store.put(name, settings, sealed, { replace: options.replace ?? false }, () =>
+      this.#audit.append('profile.saved', name, { protocol: settings.protocol, secrets: sealed?.keys ?? [] }, options.actor ?? 'station'),
+    );
+    const { sealedSecrets: _sealed, ...summary } = stored;
+    return summary;
+  }
+
+  /** The profile ready to enroll: secrets opened, the local CA unlocked when it is `local`. */
+  async activate(name: string, passphrase: string | undefined, actor = 'station'): Promise<ActiveProfile> {
+    const stored = this.#store.get(name);
+    if (stored.settings.protocol === 'local') {
+      if (!passphrase) throw new EnrollerError('CA_PASSPHRASE_REQUIRED', 'The local profile signs with the station CA: give its passphrase (--passphrase-file FILE).');
+      const enroller = new LocalEnroller(await this.#ca.unlock(passphrase, actor));
+      return { name, settings: stored.settings, enroller, trustPem: undefined, challenge: undefined };
+    }
+    let secrets: ProfileSecrets = {};
+    if (stored.sealedSecrets) {
+      if (!passphrase) throw new EnrollerError('CA_PASSPHRASE_REQUIRED', `Profile "${name}" has sealed secrets: give the station passphrase (--passphrase-file FILE).`);
+      secrets = JSON.parse(open(stored.sealedSecrets, passphrase, `profile:${name}`)) as ProfileSecrets;
+    }
+    return this.#build(name, stored.settings, secrets);
+  }
+
+  #build(name: string, settings: ProfileSettings, secrets: ProfileSecrets): ActiveProfile {
+    switch (settings.protocol) {
+      case 'local':
+        throw new EnrollerError('INTERNAL', 'A local profile is activated with the CA, not built from settings.');
+      case 'est': {
+        const trust = settings.trustPem ? { anchorsPem: settings.trustPem } : {};
+        const enroller = new EstEnroller({
+          baseUrl: settings.url,
+          trust,
+          ...(settings.label ? { label: settings.label } : {}),
+          ...(settings.user && secrets.password !== undefined ? { basicAuth: { user: settings.user, password: secrets.password } } : {}),
+          ...(settings.clientCertPem && secrets.clientKeyPem ? { clientIdentity: { certificatePem: settings.clientCertPem, keyPem: secrets.clientKeyPem } } : {}),
+          ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
+        });
+        return { name, settings, enroller, trustPem: settings.trustPem, challenge: undefined };
+      }
+      case 'scep': {
+        const enroller = new ScepEnroller({
+          url: settings.url,
+          ...(settings.caFingerprintSha256 ? { caFingerprintSha256: settings.caFingerprintSha256 } : {}),
+          ...(settings.trustPem ? { trust: { anchorsPem: settings.trustPem } } : {}),
+          ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
+        });
+        return { name, settings, enroller, trustPem: settings.trustPem, challenge: secrets.challenge };
+      }
+    }
+  }
+
+  async #checkPassphrase(passphrase: string, actor = 'station'): Promise<void> {
+    if (this.#ca.status().initialized) await this.#ca.unlock(passphrase, actor);
+    else if (passphrase.length < 8) throw new EnrollerError('CA_PASSPHRASE_REQUIRED', 'The station passphrase must have at least 8 characters.');
+  }
+}

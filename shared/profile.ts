@@ -1,0 +1,60 @@
+// An enrollment profile: where a certificate comes from — the station's embedded CA (`local`),
+// an EST service or a SCEP service — with the settings that are safe to show. Passwords,
+// challenges and client keys are kept apart (sealed with the station passphrase in main).
+import { z } from 'zod';
+
+export const ProfileName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, dot, dash or underscore (1–64)');
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+const sha256Hex = z
+  .string()
+  .transform((s) => s.replace(/:/g, '').toLowerCase())
+  .pipe(z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 fingerprint: 64 hex digits'));
+
+export const LocalProfile = z.object({ protocol: z.literal('local') }).strict();
+
+export const EstProfile = z
+  .object({
+    protocol: z.literal('est'),
+    url: httpUrl,
+    label: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+    user: z.string().min(1).max(256).optional(),
+    /** PEM trust anchors for the server's TLS certificate (else the system's). */
+    trustPem: z.string().optional(),
+    /** The station's RA certificate for TLS client authentication (its key is a secret). */
+    clientCertPem: z.string().optional(),
+    timeoutMs: z.number().int().min(1000).max(600_000).optional(),
+  })
+  .strict();
+
+export const ScepProfile = z
+  .object({
+    protocol: z.literal('scep'),
+    url: httpUrl,
+    caFingerprintSha256: sha256Hex.optional(),
+    trustPem: z.string().optional(),
+    timeoutMs: z.number().int().min(1000).max(600_000).optional(),
+  })
+  .strict();
+
+export const ProfileSettings = z.discriminatedUnion('protocol', [LocalProfile, EstProfile, ScepProfile]);
+export type ProfileSettings = z.infer<typeof ProfileSettings>;
+
+export const ProfileSummary = z.object({
+  name: ProfileName,
+  settings: ProfileSettings,
+  /** Which secrets are stored (never their values). */
+  secrets: z.array(z.enum(['password', 'clientKey', 'challenge'])),
+  builtin: z.boolean(),
+});
+export type ProfileSummary = z.infer<typeof ProfileSummary>;
+
+/** The secret half of a profile; only main ever holds it, and only unsealed in memory. */
+export interface ProfileSecrets {
+  readonly password?: string;
+  readonly clientKeyPem?: string;
+  readonly challenge?: string;
+}
+
+/** The built-in profile every station has: the embedded CA. */
+export const LOCAL_PROFILE = 'local';
