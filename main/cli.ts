@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { Command, Option } from 'commander';
 import { caCommand } from './cli/commands/ca';
 import { deviceTypeCommand } from './cli/commands/device-type';
+import { enrollCommand } from './cli/commands/enroll';
 import { profileCommand } from './cli/commands/profile';
 import { provisionCommand } from './cli/commands/provision';
 import { infoCommand, serveCommand, simCommand } from './cli/commands/station';
@@ -23,6 +24,7 @@ const program = new Command()
   .addCommand(deviceTypeCommand())
   .addCommand(profileCommand())
   .addCommand(provisionCommand())
+  .addCommand(enrollCommand())
   .addCommand(serveCommand())
   .addCommand(simCommand());
 

@@ -102,6 +102,7 @@ export const errorCodes = [
   // station: the device pipeline
   'DEVICE_ALREADY_ENROLLED',
   'PROFILE_NOT_FOUND',
+  'ENROLL_PENDING',
   'PROFILE_INVALID',
   'PROFILE_EXISTS',
   'SECRET_WRONG_PASSPHRASE',

@@ -152,19 +152,36 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     });
   }
 
-  /** After a lost reply: wait for the line to go quiet, then prove the modem answers again. */
+  /**
+   * After a lost reply: wait for the line to go quiet, then prove the modem answers again. A host
+   * that died in the middle of a quoted `%CMNG` write leaves the modem's parser inside the quotes,
+   * swallowing every later byte as content (nrf91-at.md §1); a lone `"` closes them, and any final
+   * result to it shows the parser is back outside. If the modem was not inside quotes, the first
+   * `"` opened them and gets no answer; the second closes them again.
+   */
   async #resync(signal: AbortSignal | undefined): Promise<void> {
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (const probe of ['AT', '"', '"', 'AT']) {
       while (Date.now() - this.#lastDataAt < TIMEOUTS.resyncQuiet) {
         await new Promise((r) => setTimeout(r, TIMEOUTS.resyncQuiet));
       }
       try {
-        await this.#exchange('AT', { timeoutMs: TIMEOUTS.default, ...(signal ? { signal } : {}) });
-        this.#needsResync = false;
-        return;
+        await this.#exchange(probe, { timeoutMs: TIMEOUTS.default, ...(signal ? { signal } : {}) });
       } catch (error) {
         if (error instanceof EnrollerError && (error.code === 'DEVICE_DISCONNECTED' || error.code === 'DEVICE_ABORTED')) throw error;
+        if (!(error instanceof EnrollerError) || error.code === 'DEVICE_TIMEOUT' || error.code === 'DEVICE_LINE_TOO_LONG') continue;
+        if (probe === 'AT') continue; // an error to a plain AT: not yet a healthy parser
       }
+      if (probe !== 'AT') {
+        this.#log.warn('closed an open quote left in the modem by an interrupted write');
+        try {
+          await this.#exchange('AT', { timeoutMs: TIMEOUTS.default, ...(signal ? { signal } : {}) });
+        } catch (error) {
+          if (error instanceof EnrollerError && (error.code === 'DEVICE_DISCONNECTED' || error.code === 'DEVICE_ABORTED')) throw error;
+          continue;
+        }
+      }
+      this.#needsResync = false;
+      return;
     }
     throw new EnrollerError('DEVICE_NOT_RESPONDING', `The modem on ${this.transport.label} stopped answering. Replug or reset it, then retry.`);
   }

@@ -66,6 +66,21 @@ describe('nRF91 credential operations (in-process simulator)', () => {
     await expect(modem.at.command('AT%CMNG=3,7,1')).rejects.toMatchObject({ code: 'MODEM_CREDENTIAL_NOT_FOUND' });
   });
 
+  it('recovers a modem left inside an open quote by a host that died mid-write', async () => {
+    const { modem, host, sim } = memoryModem();
+    await modem.connect();
+    await modem.setFunctionalMode(4);
+    // What a killed station leaves behind: half a %CMNG write, the quote never closed.
+    await host.write(Buffer.from('AT%CMNG=0,16842753,1,"-----BEGIN CERTIFICATE-----\nMIIB'));
+    const { AtClient } = await import('../../../main/devices/nrf91/at-client');
+    const { Nrf91Modem } = await import('../../../main/devices/nrf91/modem');
+    const { fileLogger, tempDir } = await import('../../helpers/station');
+    const fresh = new Nrf91Modem(new AtClient(host, fileLogger(tempDir()).log), fileLogger(tempDir()).log);
+    await fresh.connect();
+    expect(await fresh.list(16842753)).toEqual(expect.any(Array));
+    expect(sim.functionalMode).toBe(4);
+  }, 20_000);
+
   it('reports a write that the modem stored differently', async () => {
     const { modem } = memoryModem();
     await modem.connect();

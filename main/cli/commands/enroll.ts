@@ -1,0 +1,63 @@
+// `enroller enroll --csr FILE… --profile NAME --out-dir DIR`: CSR files in, certificates out (the
+// offline case: CSR.der files carried to the station). One JSON object per CSR as each finishes;
+// a bad file is reported on its own and the rest go on. Exit 0 only when every CSR was issued.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { runCsrFileJob, type CsrFileOutcome } from '../../station/pipeline/csr-file-job';
+import { JobStore } from '../../store/job-store';
+import { withStation } from '../context';
+import { parseCount } from '../numbers';
+import { readSecret } from '../secrets';
+
+const CSR_EXTENSIONS = /\.(der|pem|csr|p10|req)$/i;
+
+/** Files as given; a folder stands for the CSR files directly inside it, in name order. */
+export function expandCsrArguments(args: readonly string[]): string[] {
+  return args.flatMap((arg) => {
+    const stat = fs.statSync(arg, { throwIfNoEntry: false });
+    if (!stat?.isDirectory()) return [arg];
+    return fs
+      .readdirSync(arg)
+      .filter((name) => CSR_EXTENSIONS.test(name))
+      .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))
+      .map((name) => path.join(arg, name));
+  });
+}
+
+export function enrollCommand(): Command {
+  return new Command('enroll')
+    .description('CSR files in, certificates out: <device ID>.pem (with chain) and .der in the out dir')
+    .requiredOption('--csr <file...>', 'CSR file(s), DER or PEM, or folders of them')
+    .requiredOption('--profile <name>', 'enrollment profile (e.g. local)')
+    .requiredOption('--out-dir <dir>', 'where the certificates are written')
+    .option('--device-type <name>', 'device type that sets the subject, key policy and validity', 'nrf91-default')
+    .option('--passphrase-file <file>', 'station passphrase (the CA and sealed profile secrets)')
+    .option('--concurrency <n>', 'CSRs in flight at once', (v) => parseCount(v, 1), 4)
+    .option('--force', 'enroll again a device already enrolled with another key', false)
+    .action(async (options: { csr: string[]; profile: string; outDir: string; deviceType: string; passphraseFile?: string; concurrency: number; force: boolean }, command: Command) => {
+      await withStation(command, async (station, { out }) => {
+        const deviceType = station.deviceTypes.get(options.deviceType);
+        const stored = station.profiles.get(options.profile);
+        const needsPassphrase = stored.settings.protocol === 'local' || stored.sealedSecrets !== null;
+        const passphrase = needsPassphrase ? await readSecret(options.passphraseFile, 'Station passphrase') : undefined;
+        const profile = await station.profiles.activate(options.profile, passphrase, 'cli');
+        const chainPem = profile.settings.protocol === 'local' ? station.ca.chainPem() : '';
+        const jobs = new JobStore(station.db);
+        const files = expandCsrArguments(options.csr);
+        const outcomes: CsrFileOutcome[] = [];
+        let next = 0;
+        const worker = async () => {
+          while (next < files.length) {
+            const file = files[next++]!;
+            const o = await runCsrFileJob({ file, outDir: options.outDir, deviceType, profile, chainPem, db: station.db, jobs, audit: station.audit, force: options.force, actor: 'cli' });
+            outcomes.push(o);
+            const human = o.status === 'issued' ? `✔ ${o.csr}  ${o.deviceId}  → ${o.certFile}` : o.status === 'pending' ? `… ${o.csr}  ${o.deviceId ?? ''}  ${o.message}` : `✘ ${o.csr}  ${o.code}: ${o.message}`;
+            out.record({ ...o }, human);
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(options.concurrency, files.length) }, worker));
+        if (files.length === 0 || outcomes.some((o) => o.status !== 'issued')) process.exitCode = 1;
+      });
+    });
+}
