@@ -1,6 +1,7 @@
 // Batches on the bench, through the contract: one job per slot in parallel, a failing device that
 // stops nothing else, retry resuming from the last durable step, pause at step boundaries,
 // cancel, and the per-device deadline. Simulated modems run in-process (as `serve --simulate`).
+import crypto from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchState, SlotState } from '../../../shared/contract';
 import { createDispatch } from '../../../main/api/dispatch';
@@ -20,7 +21,7 @@ afterEach(() => station?.close());
 async function setUp(count: number, options: { keygenDelayMs?: number; deviceDeadlineMs?: number } = {}) {
   station = openTestStation();
   const { log } = fileLogger(tempDir());
-  const modems = inProcessModems(count, { dir: tempDir(), keygenDelayMs: options.keygenDelayMs ?? 50, seedPrefix: `batch-${Math.random().toString(36).slice(2)}` });
+  const modems = inProcessModems(count, { dir: tempDir(), keygenDelayMs: options.keygenDelayMs ?? 50, seedPrefix: `batch-${crypto.randomUUID()}` });
   const hub = new EventHub();
   const events: Array<{ event: string; payload: unknown }> = [];
   hub.subscribe((event, payload) => events.push({ event, payload }));
