@@ -99,7 +99,7 @@ export class Bench {
     const profile = await this.#activate(request.profile ?? deviceType.profile, request.actor);
     const ports = request.ports ? [...request.ports] : await this.#source.ports();
     if (ports.length === 0) throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', 'No devices are attached to this bench.');
-    const pems = { root: this.#station.ca.status().initialized ? this.#station.ca.rootPem() : '', issuingChain: this.#station.ca.status().initialized ? this.#station.ca.chainPem() : '' };
+    const pems = await this.#station.profiles.chainOf(profile);
     const batchId = crypto.randomUUID();
     this.#station.audit.append('batch.started', batchId, { deviceType: deviceType.name, profile: profile.name, ports }, request.actor ?? 'station');
     const batch = new Batch({

@@ -114,6 +114,20 @@ export class StationProfiles {
     }
   }
 
+  /**
+   * The chain a profile's certificates hang from, as PEM: the issuing chain (issuing CA first, root
+   * last) written after the leaf, and the root(s) installed as trust anchors. The local CA knows its
+   * own; a service is asked once (EST /cacerts, SCEP GetCACert).
+   */
+  async chainOf(active: ActiveProfile, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<{ root: string; issuingChain: string }> {
+    if (active.settings.protocol === 'local') return { root: this.#ca.rootPem(), issuingChain: this.#ca.chainPem() };
+    const certificates = await active.enroller.caCerts({ timeoutMs: options.timeoutMs ?? 30_000, ...(options.signal ? { signal: options.signal } : {}) });
+    const selfSigned = certificates.filter((c) => c.subject === c.issuer);
+    const issuing = certificates.filter((c) => c.subject !== c.issuer);
+    const roots = selfSigned.length > 0 ? selfSigned : certificates.slice(-1);
+    return { root: roots.map((c) => c.toString('pem')).join('\n'), issuingChain: [...issuing, ...selfSigned].map((c) => c.toString('pem')).join('\n') };
+  }
+
   async #checkPassphrase(passphrase: string, actor = 'station'): Promise<void> {
     if (this.#ca.status().initialized) await this.#ca.unlock(passphrase, actor);
     else if (passphrase.length < 8) throw new EnrollerError('CA_PASSPHRASE_REQUIRED', 'The station passphrase must have at least 8 characters.');

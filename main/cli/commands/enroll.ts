@@ -42,7 +42,7 @@ export function enrollCommand(): Command {
         const needsPassphrase = stored.settings.protocol === 'local' || stored.sealedSecrets !== null;
         const passphrase = needsPassphrase ? await readSecret(options.passphraseFile, 'Station passphrase') : undefined;
         const profile = await station.profiles.activate(options.profile, passphrase, 'cli');
-        const chainPem = profile.settings.protocol === 'local' ? station.ca.chainPem() : '';
+        const chainPem = (await station.profiles.chainOf(profile)).issuingChain;
         const jobs = new JobStore(station.db);
         const files = expandCsrArguments(options.csr);
         const outcomes: CsrFileOutcome[] = [];

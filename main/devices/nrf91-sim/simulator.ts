@@ -47,6 +47,7 @@ export class Nrf91Simulator {
   #buffer: number[] = [];
   #inQuotes = false;
   #busy = false;
+  #generation = 0;
   #cmee = 0;
   #cfun = 0;
   #faults: Array<{ fault: Fault; when: RegExp | undefined }> = [];
@@ -144,10 +145,12 @@ export class Nrf91Simulator {
     if (!/[^\s]/.test(command)) return; // no printable character: dropped without reply
     this.commands += 1;
     this.#busy = true;
+    const generation = ++this.#generation;
     const index = this.#faults.findIndex((f) => !f.when || f.when.test(command));
     const fault = index === -1 ? undefined : this.#faults.splice(index, 1)[0]?.fault;
     void this.#execute(command, fault).finally(() => {
-      this.#busy = false;
+      // Only if no later command has started meanwhile (RX came back with the reply).
+      if (this.#generation === generation) this.#busy = false;
     });
   }
 
@@ -178,7 +181,12 @@ export class Nrf91Simulator {
     // Invalid UTF-8, a stray quote and control bytes, then OK: the reply itself is lost.
     if (fault === 'garbage') reply = Buffer.concat([Buffer.from([0xff, 0xfe, 0x22, 0x07]), crypto.randomBytes(8), Buffer.from('\r\nOK\r\n')]);
     if (fault === 'wrong-answer') reply = '+CFUN: 1\r\nOK\r\n';
-    await this.#send(reply);
+    // at_host re-enables RX as it sends the final result: a host that answers the OK at once is
+    // heard. (Clearing it only after the write settles would drop such a host's next command
+    // whenever this process is slow — a simulator artefact, not modem behaviour.)
+    await this.#send(reply, () => {
+      this.#busy = false;
+    });
   }
 
   #error(cme: number): string {
@@ -306,8 +314,8 @@ export class Nrf91Simulator {
     return this.store.data.identityKey;
   }
 
-  /** Queues bytes out at the UART rate, in order. */
-  #send(text: string | Uint8Array): Promise<void> {
+  /** Queues bytes out at the UART rate, in order; `beforeLast` runs just before the last chunk goes. */
+  #send(text: string | Uint8Array, beforeLast?: () => void): Promise<void> {
     const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text);
     this.#out = this.#out.then(async () => {
       const chunkSize = 256;
@@ -316,8 +324,10 @@ export class Nrf91Simulator {
         await this.#lineDelay(chunk.length);
         if (this.#transport.closed) return;
         this.bytesOut += chunk.length;
+        if (offset + chunkSize >= bytes.length) beforeLast?.();
         await this.#transport.write(chunk).catch(() => undefined);
       }
+      if (bytes.length === 0) beforeLast?.();
     });
     return this.#out;
   }
