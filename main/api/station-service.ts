@@ -12,7 +12,7 @@ export function createStationService(station: Station, bench: Bench): ContractSe
     'ca:status': () => bench.caStatus(),
     'ca:init': ({ passphrase, keyAlgorithm, subject }) => bench.initCa(passphrase, { ...(keyAlgorithm ? { keyAlgorithm } : {}), ...(subject ? { subject } : {}) }),
     'profile:list': () => station.profiles.list(),
-    'deviceType:list': () => station.deviceTypes.list(),
+    'device-type:list': () => station.deviceTypes.list(),
     'device:list': () => bench.view(),
     'batch:start': (request, caller) => bench.start({ ...request, actor: actor(caller) }),
     'batch:pause': () => bench.pause(),

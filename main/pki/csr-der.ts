@@ -3,7 +3,10 @@
 // parsers reject (nrf91-at.md §4.2). The signature covers only certificationRequestInfo, so
 // dropping the NULL is a byte-exact splice that cannot change what was signed.
 import * as asn1js from 'asn1js';
-import { DER_NULL, DER_SEQUENCE, derTlv } from './der';
+import { childrenOf, DER_NULL, DER_SEQUENCE, derTlv, readTlv, type Tlv } from './der';
+
+const DER_BIT_STRING = 0x03;
+const DER_OID = 0x06;
 
 const ECDSA_WITH_SHA = '1.2.840.10045.4.3.';
 
@@ -16,20 +19,25 @@ export interface CsrParts {
 }
 
 export function splitCsr(der: Uint8Array): CsrParts | undefined {
-  const parsed = asn1js.fromBER(der);
-  if (parsed.offset === -1 || parsed.offset !== der.length) return undefined;
-  const outer = parsed.result;
-  if (!(outer instanceof asn1js.Sequence) || outer.valueBlock.value.length !== 3) return undefined;
-  const [info, algorithm, signature] = outer.valueBlock.value as [asn1js.AsnType, asn1js.AsnType, asn1js.AsnType];
-  if (!(algorithm instanceof asn1js.Sequence)) return undefined;
-  const [oid, ...params] = algorithm.valueBlock.value;
-  if (!(oid instanceof asn1js.ObjectIdentifier)) return undefined;
+  // Framing only (no full parse): this runs on every request, several times, on the hot path.
+  const outer = readTlv(der, 0);
+  if (!outer || outer.tag !== DER_SEQUENCE || outer.end !== der.length) return undefined;
+  const parts = childrenOf(der, outer);
+  if (!parts || parts.length !== 3) return undefined;
+  const [info, algorithm, signature] = parts as [Tlv, Tlv, Tlv];
+  if (info.tag !== DER_SEQUENCE || algorithm.tag !== DER_SEQUENCE || signature.tag !== DER_BIT_STRING) return undefined;
+  const algorithmParts = childrenOf(der, algorithm);
+  const oid = algorithmParts?.[0];
+  if (!oid || oid.tag !== DER_OID) return undefined;
+  const oidBytes = der.subarray(oid.start, oid.end);
+  const decoded = asn1js.fromBER(oidBytes).result;
+  if (!(decoded instanceof asn1js.ObjectIdentifier)) return undefined;
   return {
-    info: new Uint8Array(info.valueBeforeDecodeView),
-    algorithmOid: new Uint8Array(oid.valueBeforeDecodeView),
-    algorithmOidText: oid.valueBlock.toString(),
-    hasParameters: params.length > 0,
-    signature: new Uint8Array(signature.valueBeforeDecodeView),
+    info: der.slice(info.start, info.end),
+    algorithmOid: Uint8Array.from(oidBytes),
+    algorithmOidText: decoded.valueBlock.toString(),
+    hasParameters: algorithmParts!.length > 1,
+    signature: der.slice(signature.start, signature.end),
   };
 }
 

@@ -18,6 +18,7 @@ export interface JobRow {
   readonly certIssuer: string | null;
   readonly certDer: Uint8Array | null;
   readonly keySha256: string | null;
+  readonly keyEvidence: Uint8Array | null;
   readonly errorCode: string | null;
   readonly errorMessage: string | null;
 }
@@ -35,6 +36,7 @@ interface RawJob {
   cert_issuer: string | null;
   cert_der: Buffer | null;
   key_sha256: string | null;
+  key_evidence: Buffer | null;
   error_code: string | null;
   error_message: string | null;
 }
@@ -52,6 +54,7 @@ const toRow = (r: RawJob): JobRow => ({
   certIssuer: r.cert_issuer,
   certDer: r.cert_der ? new Uint8Array(r.cert_der) : null,
   keySha256: r.key_sha256,
+  keyEvidence: r.key_evidence ? new Uint8Array(r.key_evidence) : null,
   errorCode: r.error_code,
   errorMessage: r.error_message,
 });
@@ -67,62 +70,87 @@ export interface StepResult {
   readonly keySha256?: string;
 }
 
+export interface NewJob {
+  readonly port: string;
+  readonly deviceType: string;
+  readonly profile: string;
+  readonly batchId?: string | undefined;
+  readonly deviceId?: string | undefined;
+}
+
+const STATUS_OF = (step: Step): JobRow['status'] => (step === 'done' ? 'done' : 'running');
+
 export class JobStore {
   readonly #db: Db;
+  readonly #insert;
+  readonly #byId;
+  readonly #latest;
+  readonly #times;
+  readonly #update;
+  readonly #inherit;
+  readonly #fail;
 
   constructor(db: Db) {
     this.#db = db;
+    this.#insert = db.prepare(
+      `INSERT INTO jobs (port, device_type, profile, batch_id, device_id, step, status, step_times, started_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'detected', 'running', ?, ?, ?)`,
+    );
+    this.#byId = db.prepare<[number], RawJob>('SELECT * FROM jobs WHERE id = ?');
+    this.#latest = db.prepare<[string], RawJob>('SELECT * FROM jobs WHERE device_id = ? ORDER BY id DESC LIMIT 1');
+    this.#times = db.prepare<[number], { step_times: string }>('SELECT step_times FROM jobs WHERE id = ?');
+    this.#update = db.prepare(
+      `UPDATE jobs SET step = ?, status = ?, updated_at = ?, step_times = ?,
+         device_id = coalesce(?, device_id), csr_der = coalesce(?, csr_der), key_evidence = coalesce(?, key_evidence),
+         cert_serial = coalesce(?, cert_serial), cert_issuer = coalesce(?, cert_issuer), cert_der = coalesce(?, cert_der),
+         written = coalesce(?, written), key_sha256 = coalesce(?, key_sha256), error_step = NULL, error_code = NULL, error_message = NULL
+       WHERE id = ?`,
+    );
+    this.#inherit = db.prepare('UPDATE jobs SET csr_der = ?, key_evidence = ?, key_sha256 = ?, cert_serial = ?, cert_issuer = ?, cert_der = ?, updated_at = ? WHERE id = ?');
+    this.#fail = db.prepare("UPDATE jobs SET status = 'failed', error_step = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?");
   }
 
   create(port: string, deviceType: string, profile: string, batchId?: string): JobRow {
-    const now = new Date().toISOString();
-    const id = Number(
-      this.#db
-        .prepare("INSERT INTO jobs (port, device_type, profile, batch_id, step, status, step_times, started_at, updated_at) VALUES (?, ?, ?, ?, 'detected', 'running', ?, ?, ?)")
-        .run(port, deviceType, profile, batchId ?? null, JSON.stringify({ detected: now }), now, now).lastInsertRowid,
-    );
+    return this.get(this.#create({ port, deviceType, profile, batchId }));
+  }
+
+  /**
+   * Opens the job of an identified device and records the steps it has reached, in one
+   * transaction: adopting an earlier unfinished job's CSR and certificate when given.
+   */
+  start(job: NewJob & { readonly deviceId: string }, steps: readonly Step[], options: { inheritFrom?: JobRow | undefined; result?: StepResult } = {}, extra?: () => void): JobRow {
+    let id = 0;
+    this.#db.transaction(() => {
+      id = this.#create(job);
+      const from = options.inheritFrom;
+      if (from) {
+        this.#inherit.run(from.csrDer ? Buffer.from(from.csrDer) : null, from.keyEvidence ? Buffer.from(from.keyEvidence) : null, from.keySha256, from.certSerial, from.certIssuer, from.certDer ? Buffer.from(from.certDer) : null, new Date().toISOString(), id);
+      }
+      this.#advance(id, steps, options.result ?? {});
+      extra?.();
+    })();
     return this.get(id);
   }
 
+  /** A device that failed before it had a job (it could not be reached or identified). */
+  failNew(job: NewJob, step: Step, code: string, message: string): void {
+    this.#db.transaction(() => this.fail(this.#create(job), step, code, message))();
+  }
+
   get(id: number): JobRow {
-    return toRow(this.#db.prepare<[number], RawJob>('SELECT * FROM jobs WHERE id = ?').get(id)!);
+    return toRow(this.#byId.get(id)!);
   }
 
   /** The newest job for a device, if any: the one to resume, or the proof it is done. */
   latestFor(deviceId: string): JobRow | undefined {
-    const row = this.#db.prepare<[string], RawJob>('SELECT * FROM jobs WHERE device_id = ? ORDER BY id DESC LIMIT 1').get(deviceId);
+    const row = this.#latest.get(deviceId);
     return row ? toRow(row) : undefined;
   }
 
-  /** Records that `step` is reached, with what it produced, in one transaction. */
-  advance(id: number, step: Step, result: StepResult = {}, extra?: () => void): JobRow {
-    const now = new Date().toISOString();
+  /** Records that `step` (or each of `steps`, in order) is reached, with what it produced, in one transaction. */
+  advance(id: number, step: Step | readonly Step[], result: StepResult = {}, extra?: () => void): JobRow {
     this.#db.transaction(() => {
-      const times = JSON.parse(this.#db.prepare<[number], { step_times: string }>('SELECT step_times FROM jobs WHERE id = ?').get(id)!.step_times) as Record<string, string>;
-      times[step] = now;
-      this.#db
-        .prepare(
-          `UPDATE jobs SET step = ?, status = ?, updated_at = ?, step_times = ?,
-             device_id = coalesce(?, device_id), csr_der = coalesce(?, csr_der), key_evidence = coalesce(?, key_evidence),
-             cert_serial = coalesce(?, cert_serial), cert_issuer = coalesce(?, cert_issuer), cert_der = coalesce(?, cert_der),
-             written = coalesce(?, written), key_sha256 = coalesce(?, key_sha256), error_step = NULL, error_code = NULL, error_message = NULL
-           WHERE id = ?`,
-        )
-        .run(
-          step,
-          step === 'done' ? 'done' : 'running',
-          now,
-          JSON.stringify(times),
-          result.deviceId ?? null,
-          result.csrDer ? Buffer.from(result.csrDer) : null,
-          result.keyEvidence ? Buffer.from(result.keyEvidence) : null,
-          result.certSerial ?? null,
-          result.certIssuer ?? null,
-          result.certDer ? Buffer.from(result.certDer) : null,
-          result.written ? JSON.stringify(result.written) : null,
-          result.keySha256 ?? null,
-          id,
-        );
+      this.#advance(id, typeof step === 'string' ? [step] : step, result);
       extra?.();
     })();
     return this.get(id);
@@ -130,9 +158,7 @@ export class JobStore {
 
   /** Adopts an earlier unfinished job's durable results (CSR, certificate) into this one. */
   inherit(id: number, from: JobRow): JobRow {
-    this.#db
-      .prepare('UPDATE jobs SET csr_der = ?, key_sha256 = ?, cert_serial = ?, cert_issuer = ?, cert_der = ?, updated_at = ? WHERE id = ?')
-      .run(from.csrDer ? Buffer.from(from.csrDer) : null, from.keySha256, from.certSerial, from.certIssuer, from.certDer ? Buffer.from(from.certDer) : null, new Date().toISOString(), id);
+    this.#inherit.run(from.csrDer ? Buffer.from(from.csrDer) : null, from.keyEvidence ? Buffer.from(from.keyEvidence) : null, from.keySha256, from.certSerial, from.certIssuer, from.certDer ? Buffer.from(from.certDer) : null, new Date().toISOString(), id);
     return this.get(id);
   }
 
@@ -143,9 +169,7 @@ export class JobStore {
   }
 
   fail(id: number, step: Step, code: string, message: string): void {
-    this.#db
-      .prepare("UPDATE jobs SET status = 'failed', error_step = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?")
-      .run(step, code, message, new Date().toISOString(), id);
+    this.#fail.run(step, code, message, new Date().toISOString(), id);
   }
 
   upsertDevice(device: { deviceId: string; deviceType: string; imei?: string | undefined; uuid?: string | undefined; mode?: string }): void {
@@ -157,6 +181,33 @@ export class JobStore {
            mode = coalesce(?, mode), updated_at = excluded.updated_at`,
       )
       .run(device.deviceId, device.deviceType, device.imei ?? null, device.uuid ?? null, device.mode ?? null, now, now, device.mode ?? null);
+  }
+
+  #create(job: NewJob): number {
+    const now = new Date().toISOString();
+    return Number(this.#insert.run(job.port, job.deviceType, job.profile, job.batchId ?? null, job.deviceId ?? null, JSON.stringify({ detected: now }), now, now).lastInsertRowid);
+  }
+
+  #advance(id: number, steps: readonly Step[], result: StepResult): void {
+    const now = new Date().toISOString();
+    const times = JSON.parse(this.#times.get(id)!.step_times) as Record<string, string>;
+    for (const step of steps) times[step] = now;
+    const last = steps.at(-1)!;
+    this.#update.run(
+      last,
+      STATUS_OF(last),
+      now,
+      JSON.stringify(times),
+      result.deviceId ?? null,
+      result.csrDer ? Buffer.from(result.csrDer) : null,
+      result.keyEvidence ? Buffer.from(result.keyEvidence) : null,
+      result.certSerial ?? null,
+      result.certIssuer ?? null,
+      result.certDer ? Buffer.from(result.certDer) : null,
+      result.written ? JSON.stringify(result.written) : null,
+      result.keySha256 ?? null,
+      id,
+    );
   }
 }
 

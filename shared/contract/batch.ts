@@ -8,6 +8,7 @@ export const JobStep = z.enum(['detected', 'identified', 'approved', 'csr', 'enr
 export const SlotState = z.object({
   port: z.string(),
   status: z.enum(['queued', 'running', 'paused', 'verified', 'waiting', 'failed', 'cancelled']),
+  /** The step being worked on, or the last one reached once the device is finished. */
   step: JobStep,
   attempts: z.number().int().nonnegative(),
   deviceId: z.string().optional(),
@@ -92,7 +93,7 @@ export const benchMethods = {
     response: CaStatus,
   },
   'profile:list': { kind: 'query', summary: 'Enrollment profiles (secrets never included).', request: empty, response: z.array(ProfileSummary) },
-  'deviceType:list': { kind: 'query', summary: 'Device types this station knows.', request: empty, response: z.array(DeviceTypeDocument) },
+  'device-type:list': { kind: 'query', summary: 'Device types this station knows.', request: empty, response: z.array(DeviceTypeDocument) },
 } as const;
 
 export const benchEvents = {

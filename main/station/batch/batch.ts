@@ -117,13 +117,14 @@ export class Batch {
       this.#options.deviceDeadlineMs,
     );
     this.#update(slot, { status: 'running', attempts: slot.attempts + 1, startedAt: new Date().toISOString(), code: undefined, message: undefined, finishedAt: undefined });
+    // The slot shows the step being worked on as soon as it starts (and where a pause holds it).
     const checkpoint = async (step: Step) => {
       while (this.#paused && !controller.signal.aborted) {
         this.#update(slot, { status: 'paused', step });
         await new Promise<void>((wake) => this.#resumeWaiters.push(wake));
       }
       controller.signal.throwIfAborted();
-      if (slot.status === 'paused') this.#update(slot, { status: 'running' });
+      this.#update(slot, { status: 'running', step });
     };
     const onProgress = (progress: JobProgress) => this.#update(slot, { step: progress.step, ...(progress.deviceId ? { deviceId: progress.deviceId } : {}) });
     const running = this.#options.runDevice(port, { signal: controller.signal, checkpoint, onProgress }).catch(

@@ -55,68 +55,77 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
   const { jobs, modem, deviceType } = input;
   const secTags = deviceType.secTags;
   const actor = input.actor ?? 'station';
-  let job = jobs.create(input.port, deviceType.name, input.profile.name, input.batchId);
+  const newJob = { port: input.port, deviceType: deviceType.name, profile: input.profile.name, batchId: input.batchId };
+  // The row is opened once the device is identified; a device that cannot be reached or
+  // identified gets a failed row of its own.
+  let job: JobRow | undefined;
   let attempting: Step = 'identified';
   const options = input.signal ? { signal: input.signal } : {};
   const reached = (next: JobRow) => {
     job = next;
-    input.onProgress?.({ step: job.step, deviceId: job.deviceId ?? undefined });
+    input.onProgress?.({ step: next.step, deviceId: next.deviceId ?? undefined });
   };
   const enter = async (step: Step) => {
     attempting = step;
     input.signal?.throwIfAborted();
     await input.checkpoint?.(step);
   };
+  let deviceId: string | undefined;
   try {
     if (!secTags) throw new EnrollerError('DEVICE_TYPE_INVALID', `Device type ${deviceType.name} has no sec tags for an nRF91.`);
     await enter('identified');
     await modem.connect(options);
     const identity = await modem.identify(options);
-    const deviceId = deviceIdFor(deviceType, { imei: identity.imei, ...(identity.deviceUuid ? { uuid: identity.deviceUuid } : {}) });
-    const previous = jobs.latestFor(deviceId);
+    deviceId = deviceIdFor(deviceType, { imei: identity.imei, ...(identity.deviceUuid ? { uuid: identity.deviceUuid } : {}) });
+    const id = deviceId;
+    const previous = jobs.latestFor(id);
     if (previous?.status === 'done' && !input.force) {
       // Recognised by ID: already enrolled, verified and recorded. Not enrolled a second time.
-      reached(jobs.advance(job.id, 'done', { deviceId, ...(previous.certSerial ? { certSerial: previous.certSerial } : {}), ...(previous.certIssuer ? { certIssuer: previous.certIssuer } : {}) }));
-      return outcome(input.port, deviceId, 'verified', job.certSerial, job.certIssuer, 'DEVICE_ALREADY_ENROLLED', 'Already enrolled and verified earlier; nothing was changed.');
+      reached(jobs.start({ ...newJob, deviceId: id }, ['identified', 'done'], { result: { ...(previous.certSerial ? { certSerial: previous.certSerial } : {}), ...(previous.certIssuer ? { certIssuer: previous.certIssuer } : {}) } }));
+      return outcome(input.port, id, 'verified', previous.certSerial, previous.certIssuer, 'DEVICE_ALREADY_ENROLLED', 'Already enrolled and verified earlier; nothing was changed.');
     }
-    reached(jobs.advance(job.id, 'identified', { deviceId }, () => jobs.upsertDevice({ deviceId, deviceType: deviceType.name, imei: identity.imei, uuid: identity.deviceUuid })));
-    if (previous && previous.status !== 'done' && !input.force) job = jobs.inherit(job.id, previous);
-
     await enter('approved');
-    reached(jobs.advance(job.id, 'approved', {}, () => input.audit.append('device.approved', deviceId, { port: input.port, imei: identity.imei }, actor)));
+    // Identified and approved in one commit: nothing touches the device between the two.
+    reached(
+      jobs.start({ ...newJob, deviceId: id }, ['identified', 'approved'], { inheritFrom: previous && previous.status !== 'done' && !input.force ? previous : undefined }, () => {
+        jobs.upsertDevice({ deviceId: id, deviceType: deviceType.name, imei: identity.imei, uuid: identity.deviceUuid });
+        input.audit.append('device.approved', id, { port: input.port, imei: identity.imei }, actor);
+      }),
+    );
+    let current = job!;
 
     const result = await modem.withOffline(async () => {
-      if (job.csrDer && job.keySha256) {
+      if (current.csrDer && current.keySha256) {
         // Resuming with a stored CSR: only if the device still holds the key it was made from.
         const [key] = await modem.list(secTags.client, CredentialType.clientKey, options);
-        if (key?.sha256 !== job.keySha256) {
-          job = jobs.dropStaleKey(job.id);
-          input.audit.append('csr.superseded', deviceId, { reason: 'the key in the device changed since the CSR was stored' }, actor);
+        if (key?.sha256 !== current.keySha256) {
+          current = jobs.dropStaleKey(current.id);
+          input.audit.append('csr.superseded', id, { reason: 'the key in the device changed since the CSR was stored' }, actor);
         }
       }
-      if (!job.csrDer) {
+      if (!current.csrDer) {
         await enter('csr');
-        const key = await modem.generateKey(secTags.client, `CN=${deviceId}`, identity.deviceUuid, options);
+        const key = await modem.generateKey(secTags.client, `CN=${id}`, identity.deviceUuid, options);
         const [listed] = await modem.list(secTags.client, CredentialType.clientKey, options);
         if (!listed) throw new EnrollerError('MODEM_KEYGEN_FAILED', 'The modem reported a new key but does not list it.');
-        reached(jobs.advance(job.id, 'csr', { csrDer: key.csr.der, keyEvidence: key.cose, keySha256: listed.sha256 }, () => input.audit.append('csr.generated', deviceId, { secTag: secTags.client }, actor)));
+        reached((current = jobs.advance(current.id, 'csr', { csrDer: key.csr.der, keyEvidence: key.cose, keySha256: listed.sha256 }, () => input.audit.append('csr.generated', id, { secTag: secTags.client }, actor))));
       }
-      if (!job.certDer) {
+      if (!current.certDer) {
         await enter('enrolled');
-        const enrolled = await input.profile.enroller.enroll(job.csrDer!, { deviceId, deviceType, attributes: { imei: identity.imei, deviceId }, ...options });
+        const enrolled = await input.profile.enroller.enroll(current.csrDer!, { deviceId: id, deviceType, attributes: { imei: identity.imei, deviceId: id }, ...options });
         if (enrolled.status === 'pending') {
-          markWaiting(input.db, job.id, `Waiting for the service (retry in ${enrolled.retryAfterSeconds} s).`);
+          markWaiting(input.db, current.id, `Waiting for the service (retry in ${enrolled.retryAfterSeconds} s).`);
           return 'waiting' as const;
         }
         reached(
-          jobs.advance(job.id, 'enrolled', {
+          (current = jobs.advance(current.id, 'enrolled', {
             certSerial: enrolled.certificate.serialNumber,
             certIssuer: enrolled.certificate.issuer,
             certDer: new Uint8Array(enrolled.certificate.rawData),
-          }),
+          })),
         );
       }
-      const leaf = new x509.X509Certificate(job.certDer!);
+      const leaf = new x509.X509Certificate(current.certDer!);
       await enter('written');
       const clientPem = [leaf.toString('pem'), ...pemCertificateBlocks(input.pems.issuingChain).slice(0, 1)].join('\n');
       const written: Record<string, string> = {};
@@ -125,7 +134,7 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
         const content = slot.certificates.map((source) => (typeof source === 'object' ? source.pem : source === 'root' ? input.pems.root : source === 'issuing-chain' ? input.pems.issuingChain : (input.profile.trustPem ?? ''))).join('\n');
         written[`${slot.secTag}/${CredentialType.rootCa}`] = (await modem.write(slot.secTag, CredentialType.rootCa, content, { ...options, deleteFirst: true })).sha256;
       }
-      reached(jobs.advance(job.id, 'written', { written }, () => input.audit.append('credentials.written', deviceId, { written }, actor)));
+      reached((current = jobs.advance(current.id, 'written', { written }, () => input.audit.append('credentials.written', id, { written }, actor))));
 
       await enter('verified');
       for (const [slot, sha] of Object.entries(written)) {
@@ -133,30 +142,33 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
         await modem.verifyStored(tag, type, sha, options);
       }
       // The certificate carries the CSR's key, and the device still holds that very key.
-      const csrKey = new x509.Pkcs10CertificateRequest(job.csrDer!.slice()).publicKey.rawData;
+      const csrKey = new x509.Pkcs10CertificateRequest(current.csrDer!.slice()).publicKey.rawData;
       if (!Buffer.from(leaf.publicKey.rawData).equals(Buffer.from(csrKey))) {
         throw new EnrollerError('MODEM_READBACK_MISMATCH', 'The written certificate does not carry the key the modem generated.');
       }
-      if (job.keySha256) await modem.verifyStored(secTags.client, CredentialType.clientKey, job.keySha256, options);
-      reached(jobs.advance(job.id, 'verified'));
+      if (current.keySha256) await modem.verifyStored(secTags.client, CredentialType.clientKey, current.keySha256, options);
       return 'verified' as const;
     }, options);
-    if (result === 'waiting') return outcome(input.port, deviceId, 'waiting', undefined, undefined, undefined, 'Waiting for a certificate from the service.');
+    if (result === 'waiting') return outcome(input.port, id, 'waiting', undefined, undefined, undefined, 'Waiting for a certificate from the service.');
+    // Verified and done in one commit, once the modem is back online: a crash before it only
+    // repeats the (idempotent, delete-first) writes and the readback.
     reached(
-      jobs.advance(job.id, 'done', {}, () => {
-        jobs.upsertDevice({ deviceId, deviceType: deviceType.name, mode: deviceType.certificate.kind === 'birth' ? 'FACTORY' : 'OPERATIONAL' });
-        input.audit.append('device.provisioned', deviceId, { serial: job.certSerial, port: input.port }, actor);
+      jobs.advance(current.id, ['verified', 'done'], {}, () => {
+        jobs.upsertDevice({ deviceId: id, deviceType: deviceType.name, mode: deviceType.certificate.kind === 'birth' ? 'FACTORY' : 'OPERATIONAL' });
+        input.audit.append('device.provisioned', id, { serial: current.certSerial, port: input.port }, actor);
       }),
     );
-    return outcome(input.port, deviceId, 'verified', job.certSerial, job.certIssuer, undefined, undefined);
+    return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, undefined, undefined);
   } catch (caught) {
     // An abort from the batch (cancel, deadline) names itself better than the I/O error it caused.
     const reason: unknown = input.signal?.aborted ? input.signal.reason : undefined;
     const error = isEnrollerError(reason) ? reason : caught;
     const code = isEnrollerError(error) ? error.code : 'INTERNAL';
     const message = error instanceof Error ? error.message : String(error);
-    jobs.fail(job.id, attempting, code, message);
-    return outcome(input.port, job.deviceId ?? undefined, 'failed', job.certSerial, job.certIssuer, code, message);
+    const failed: JobRow | undefined = job;
+    if (failed) jobs.fail(failed.id, attempting, code, message);
+    else jobs.failNew({ ...newJob, deviceId }, attempting, code, message);
+    return outcome(input.port, deviceId, 'failed', failed?.certSerial, failed?.certIssuer, code, message);
   }
 }
 

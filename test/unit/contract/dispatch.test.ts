@@ -80,7 +80,7 @@ describe('contract dispatch', () => {
 
   it('names every method domain:verb and gives each a request and response schema', () => {
     for (const name of methodNames) {
-      expect(name).toMatch(/^[a-z]+:[a-z][a-zA-Z-]*$/);
+      expect(name).toMatch(/^[a-z]+(-[a-z]+)*:[a-z][a-zA-Z-]*$/);
       expect(methods[name].request.safeParse).toBeTypeOf('function');
       expect(methods[name].response.safeParse).toBeTypeOf('function');
     }
