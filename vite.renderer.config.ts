@@ -10,5 +10,7 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL('./out/renderer', import.meta.url)),
     emptyOutDir: true,
+    // Served from this machine (app:// or loopback), never over a network: one bundle is fine.
+    chunkSizeWarningLimit: 1024,
   },
 });

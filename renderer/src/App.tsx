@@ -1,7 +1,10 @@
+import '@mantine/core/styles.css';
+import { AppShell, Group, MantineProvider, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { EnrollerApi } from '../../shared/contract';
 import { connectApi } from './api/client';
 import { ApiError } from './api/errors';
+import { BenchView } from './bench/BenchView';
 import { StationInfoPanel } from './station/StationInfoPanel';
 
 type Connection = { state: 'connecting' } | { state: 'ready'; api: EnrollerApi } | { state: 'failed'; error: ApiError };
@@ -21,19 +24,33 @@ export function App() {
   }, []);
 
   return (
-    <div className="app">
-      <header className="app-header">
-        <h1>Floor Enroller</h1>
-      </header>
-      <main>
-        {connection.state === 'connecting' && <p role="status">Connecting to the station…</p>}
-        {connection.state === 'failed' && (
-          <p role="alert" className="error" data-code={connection.error.code}>
-            {connection.error.message}
-          </p>
-        )}
-        {connection.state === 'ready' && <StationInfoPanel api={connection.api} />}
-      </main>
-    </div>
+    <MantineProvider defaultColorScheme="auto">
+      <AppShell header={{ height: 52 }} padding="md">
+        <AppShell.Header>
+          <Group h="100%" px="md" justify="space-between">
+            <Title order={1} size="h4">
+              Floor Enroller
+            </Title>
+          </Group>
+        </AppShell.Header>
+        <AppShell.Main>
+          {connection.state === 'connecting' && <Text role="status">Connecting to the station…</Text>}
+          {connection.state === 'failed' && (
+            <Text role="alert" c="red" fw={600} data-code={connection.error.code}>
+              {connection.error.message}
+            </Text>
+          )}
+          {connection.state === 'ready' && (
+            <>
+              <BenchView api={connection.api} />
+              <details className="station-details">
+                <summary>Station</summary>
+                <StationInfoPanel api={connection.api} />
+              </details>
+            </>
+          )}
+        </AppShell.Main>
+      </AppShell>
+    </MantineProvider>
   );
 }

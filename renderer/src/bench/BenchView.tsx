@@ -1,0 +1,33 @@
+// The station view: CA gate first, then the batch header and one tile per slot.
+import { SimpleGrid, Stack, Text } from '@mantine/core';
+import { useEffect, useState } from 'react';
+import type { CaStatus, EnrollerApi } from '../../../shared/contract';
+import { BatchBar } from './BatchBar';
+import { CaGate } from './CaGate';
+import { SlotTile } from './SlotTile';
+import { useBench } from './useBench';
+
+export function BenchView({ api }: { api: EnrollerApi }) {
+  const [ca, setCa] = useState<CaStatus | null>(null);
+  const { batch, slots } = useBench(api);
+  useEffect(() => {
+    void api['ca:status']({}).then(setCa);
+  }, [api]);
+
+  if (!ca) return <Text role="status">Loading…</Text>;
+  if (!ca.initialized || !ca.unlocked) return <CaGate api={api} status={ca} onReady={setCa} />;
+  return (
+    <Stack>
+      <BatchBar api={api} batch={batch} />
+      {slots.length === 0 ? (
+        <Text c="dimmed">No devices on the bench. Plug a device in (USB serial), or start with `--simulate N`.</Text>
+      ) : (
+        <SimpleGrid cols={{ base: 2, sm: 3, lg: 4 }} spacing="sm" data-testid="bench">
+          {slots.map((slot) => (
+            <SlotTile key={slot.port} slot={slot} {...(batch && (slot.status === 'failed' || slot.status === 'cancelled') ? { onRetry: () => void api['batch:retry']({ ports: [slot.port] }) } : {})} />
+          ))}
+        </SimpleGrid>
+      )}
+    </Stack>
+  );
+}
