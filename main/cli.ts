@@ -2,6 +2,7 @@
 // Names, flags and JSON fields are a contract (DESIGN.md); extend, never rename.
 import 'reflect-metadata';
 import { Command, Option } from 'commander';
+import { auditCommand } from './cli/commands/audit';
 import { caCommand } from './cli/commands/ca';
 import { deviceTypeCommand } from './cli/commands/device-type';
 import { enrollCommand } from './cli/commands/enroll';
@@ -25,6 +26,7 @@ const program = new Command()
   .addCommand(profileCommand())
   .addCommand(provisionCommand())
   .addCommand(enrollCommand())
+  .addCommand(auditCommand())
   .addCommand(serveCommand())
   .addCommand(simCommand());
 

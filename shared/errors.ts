@@ -111,6 +111,7 @@ export const errorCodes = [
   'DEVICE_DEADLINE',
   'DEVICE_CANCELLED',
   'DEVICE_IDENTITY_CHANGED',
+  'AUDIT_CHAIN_BROKEN',
   'INTERNAL',
 ] as const;
 
