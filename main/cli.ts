@@ -6,6 +6,7 @@ import { auditCommand } from './cli/commands/audit';
 import { caCommand } from './cli/commands/ca';
 import { deviceTypeCommand } from './cli/commands/device-type';
 import { enrollCommand } from './cli/commands/enroll';
+import { queueCommand } from './cli/commands/queue';
 import { profileCommand } from './cli/commands/profile';
 import { provisionCommand } from './cli/commands/provision';
 import { infoCommand, serveCommand, simCommand } from './cli/commands/station';
@@ -26,6 +27,7 @@ const program = new Command()
   .addCommand(profileCommand())
   .addCommand(provisionCommand())
   .addCommand(enrollCommand())
+  .addCommand(queueCommand())
   .addCommand(auditCommand())
   .addCommand(serveCommand())
   .addCommand(simCommand());

@@ -8,6 +8,7 @@ import { Nrf91Modem } from '../devices/nrf91/modem';
 import type { Transport } from '../devices/transport';
 import { forSource, type Logger } from '../log';
 import { JobStore } from '../store/job-store';
+import { QueueStore } from '../store/queue-store';
 import { Batch } from './batch/batch';
 import type { JobOutcome } from './pipeline/nrf91-job';
 import { runNrf91Job } from './pipeline/nrf91-job';
@@ -42,6 +43,7 @@ export class Bench {
   readonly #events: BenchEvents;
   readonly #log: Logger;
   readonly #jobs: JobStore;
+  readonly #queue: QueueStore;
   readonly #deadlineMs: number;
   #passphrase: string | undefined;
   #profiles = new Map<string, ActiveProfile>();
@@ -54,6 +56,7 @@ export class Bench {
     this.#events = events;
     this.#log = forSource(log, 'bench');
     this.#jobs = new JobStore(station.db);
+    this.#queue = new QueueStore(station.db);
     this.#deadlineMs = options.deviceDeadlineMs ?? DEVICE_DEADLINE_MS;
   }
 
@@ -124,6 +127,8 @@ export class Bench {
             pems,
             db: this.#station.db,
             jobs: this.#jobs,
+            queue: this.#queue,
+            fallback: profile.name === 'local' ? undefined : this.#profiles.get('local'),
             audit: this.#station.audit,
             batchId,
             force: request.force ?? false,

@@ -58,7 +58,7 @@ export class StationCa {
           { role: 'issuing', fingerprint: fingerprintOf(issuing.certificate), subject: issuing.certificate.subject, certificate: new Uint8Array(issuing.certificate.rawData), encryptedKey: issuingKey },
         ]);
         this.#audit.append('ca.initialized', issuing.certificate.subject, { root: fingerprintOf(root.certificate), issuing: fingerprintOf(issuing.certificate), keyAlgorithm: options.keyAlgorithm ?? 'ec-p256' });
-      })();
+      }).immediate();
     } finally {
       root.pkcs8.fill(0);
       issuing.pkcs8.fill(0);
@@ -117,7 +117,7 @@ export class StationCa {
           { role: 'issuing', fingerprint: fingerprintOf(issuing), subject: issuing.subject, certificate: new Uint8Array(issuing.rawData), encryptedKey: encrypted },
         ]);
         this.#audit.append('ca.imported', issuing.subject, { issuing: fingerprintOf(issuing), root: fingerprintOf(root) });
-      })();
+      }).immediate();
     } finally {
       pkcs8.fill(0);
     }

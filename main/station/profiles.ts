@@ -1,7 +1,8 @@
 // Enrollment profiles as the station uses them: add one (secrets sealed with the station
 // passphrase, which must be the CA's when the station has a CA, so there is one passphrase to
 // keep), list them, and turn one into an Enroller for the pipeline.
-import { EnrollerError } from '../../shared/errors';
+import { EnrollerError, isEnrollerError } from '../../shared/errors';
+import { isTransient } from '../enroll/transient';
 import { ProfileName, ProfileSettings, type ProfileSecrets, type ProfileSummary } from '../../shared/profile';
 import type { Enroller } from '../enroll/enroller';
 import { EstEnroller } from '../enroll/est/est-enroller';
@@ -27,8 +28,10 @@ export class StationProfiles {
   readonly #store: ProfileStore;
   readonly #ca: StationCa;
   readonly #audit: AuditLog;
+  readonly #db: Db;
 
   constructor(db: Db, ca: StationCa, audit: AuditLog) {
+    this.#db = db;
     this.#store = new ProfileStore(db);
     this.#ca = ca;
     this.#audit = audit;
@@ -121,11 +124,23 @@ export class StationProfiles {
    */
   async chainOf(active: ActiveProfile, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<{ root: string; issuingChain: string }> {
     if (active.settings.protocol === 'local') return { root: this.#ca.rootPem(), issuingChain: this.#ca.chainPem() };
-    const certificates = await active.enroller.caCerts({ timeoutMs: options.timeoutMs ?? 30_000, ...(options.signal ? { signal: options.signal } : {}) });
+    let certificates;
+    try {
+      certificates = await active.enroller.caCerts({ timeoutMs: options.timeoutMs ?? 30_000, ...(options.signal ? { signal: options.signal } : {}) });
+    } catch (error) {
+      // Offline: the chain fetched the last time the service answered (pinned then) still holds.
+      const cached = this.#db.prepare<[string], { root_pem: string; chain_pem: string }>('SELECT root_pem, chain_pem FROM profile_chains WHERE profile = ?').get(active.name);
+      if (cached && isEnrollerError(error) && isTransient(error.code)) return { root: cached.root_pem, issuingChain: cached.chain_pem };
+      throw error;
+    }
     const selfSigned = certificates.filter((c) => c.subject === c.issuer);
     const issuing = certificates.filter((c) => c.subject !== c.issuer);
     const roots = selfSigned.length > 0 ? selfSigned : certificates.slice(-1);
-    return { root: roots.map((c) => c.toString('pem')).join('\n'), issuingChain: [...issuing, ...selfSigned].map((c) => c.toString('pem')).join('\n') };
+    const chain = { root: roots.map((c) => c.toString('pem')).join('\n'), issuingChain: [...issuing, ...selfSigned].map((c) => c.toString('pem')).join('\n') };
+    this.#db
+      .prepare('INSERT INTO profile_chains (profile, root_pem, chain_pem, fetched_at) VALUES (?, ?, ?, ?) ON CONFLICT(profile) DO UPDATE SET root_pem = excluded.root_pem, chain_pem = excluded.chain_pem, fetched_at = excluded.fetched_at')
+      .run(active.name, chain.root, chain.issuingChain, new Date().toISOString());
+    return chain;
   }
 
   async #checkPassphrase(passphrase: string, actor = 'station'): Promise<void> {

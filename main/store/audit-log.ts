@@ -56,7 +56,7 @@ export class AuditLog {
       this.#insert.run(entry.seq, entry.at, entry.actor, entry.action, entry.subject, entry.details, entry.prevHash, hash);
       // The head, kept beside the chain in the same commit: a truncated tail no longer reaches it.
       this.#anchor.run(JSON.stringify({ seq: entry.seq, hash }), entry.at);
-    })();
+    }).immediate();
     return { ...entry, hash };
   }
 

@@ -64,7 +64,7 @@ export function migrate(db: Db, migrations: readonly Migration[]): void {
       db.pragma(`user_version = ${migration.version}`);
     });
     try {
-      apply();
+      apply.immediate();
     } catch (error) {
       throw new EnrollerError(
         'STORE_MIGRATION_FAILED',

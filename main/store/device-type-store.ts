@@ -11,7 +11,7 @@ export class DeviceTypeStore {
     const seed = db.prepare('INSERT OR IGNORE INTO device_types (name, document, builtin, updated_at) VALUES (?, ?, 1, ?)');
     db.transaction(() => {
       for (const builtin of builtinDeviceTypes) seed.run(builtin.name, JSON.stringify(DeviceTypeDocument.parse(builtin)), new Date().toISOString());
-    })();
+    }).immediate();
   }
 
   get(name: string): DeviceTypeDocument {

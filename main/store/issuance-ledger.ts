@@ -67,7 +67,7 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
       this.#insertReservation.run(reservation.serial, reservation.issuerFingerprint, reservation.deviceId, reservation.csrSha256, reservation.keyFingerprint, reservation.kind, now);
       this.#audit.append('certificate.reserved', reservation.deviceId, { serial: reservation.serial, csrSha256: reservation.csrSha256, kind: reservation.kind });
       return true;
-    })();
+    }).immediate();
   }
 
   complete(serial: string, der: Uint8Array, notBefore: Date, notAfter: Date): void {
@@ -76,7 +76,7 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
       if (!row) throw new EnrollerError('CA_CERTIFICATE_NOT_FOUND', `No reservation for serial ${serial}.`);
       this.#store.run(Buffer.from(der), notBefore.toISOString(), notAfter.toISOString(), serial, row.issuer_fingerprint);
       this.#audit.append('certificate.issued', row.device_id, { serial, kind: row.kind, notAfter: notAfter.toISOString() });
-    })();
+    }).immediate();
   }
 
   revoke(serial: string, reason: number, at: Date): void {
@@ -86,7 +86,7 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
         .run(at.toISOString(), reason, serial).changes;
       if (changed === 0) throw new EnrollerError('CA_CERTIFICATE_NOT_FOUND', `No issued certificate with serial ${serial}.`);
       this.#audit.append('certificate.revoked', serial, { reason });
-    })();
+    }).immediate();
   }
 
   revokedBy(issuerFingerprint: string): RevokedEntry[] {
@@ -106,7 +106,7 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
       const { number } = this.#db.prepare<[string], { number: number }>('SELECT number FROM crl_numbers WHERE issuer_fingerprint = ?').get(issuerFingerprint)!;
       this.#audit.append('crl.numbered', issuerFingerprint, { number });
       return number;
-    })();
+    }).immediate();
   }
 }
 

@@ -128,13 +128,13 @@ export class JobStore {
       }
       this.#advance(id, steps, options.result ?? {});
       extra?.();
-    })();
+    }).immediate();
     return this.get(id);
   }
 
   /** A device that failed before it had a job (it could not be reached or identified). */
   failNew(job: NewJob, step: Step, code: string, message: string): void {
-    this.#db.transaction(() => this.fail(this.#create(job), step, code, message))();
+    this.#db.transaction(() => this.fail(this.#create(job), step, code, message)).immediate();
   }
 
   get(id: number): JobRow {
@@ -152,7 +152,7 @@ export class JobStore {
     this.#db.transaction(() => {
       this.#advance(id, typeof step === 'string' ? [step] : step, result);
       extra?.();
-    })();
+    }).immediate();
     return this.get(id);
   }
 

@@ -154,6 +154,49 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE jobs ADD COLUMN batch_id TEXT;
     `,
   },
+  {
+    version: 5,
+    name: 'offline queue and cached service chains',
+    sql: `
+      -- What is owed: a CSR waiting for a certificate from a service that could not be reached
+      -- (or answered "pending"). The single durable record of it; never deleted.
+      CREATE TABLE queue (
+        id              INTEGER PRIMARY KEY,
+        kind            TEXT NOT NULL CHECK (kind IN ('device', 'csr-file')),
+        device_id       TEXT NOT NULL,
+        device_type     TEXT NOT NULL,
+        profile         TEXT NOT NULL,
+        job_id          INTEGER,
+        csr_der         BLOB NOT NULL,
+        csr_sha256      TEXT NOT NULL,
+        csr_file        TEXT,
+        out_dir         TEXT,
+        status          TEXT NOT NULL CHECK (status IN ('queued', 'pending', 'synced', 'delivered', 'failed')),
+        txn             TEXT,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_code       TEXT,
+        last_message    TEXT,
+        cert_der        BLOB,
+        cert_serial     TEXT,
+        cert_issuer     TEXT,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        synced_at       TEXT
+      ) STRICT;
+      -- One open debt per CSR and profile: queuing the same CSR again finds the existing row.
+      CREATE UNIQUE INDEX queue_one_per_csr ON queue(profile, csr_sha256);
+      CREATE INDEX queue_device ON queue(device_id);
+
+      -- A service's CA chain, fetched once when it was reachable and used while it is not.
+      CREATE TABLE profile_chains (
+        profile     TEXT PRIMARY KEY,
+        root_pem    TEXT NOT NULL,
+        chain_pem   TEXT NOT NULL,
+        fetched_at  TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

@@ -59,7 +59,7 @@ export class ProfileStore {
         )
         .run(name, settings.protocol, JSON.stringify(settings), sealed?.blob ?? null, JSON.stringify(sealed?.keys ?? []), now, now);
       extra?.();
-    })();
+    }).immediate();
     return this.get(name);
   }
 }

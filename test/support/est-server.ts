@@ -41,6 +41,9 @@ export interface EstServer {
   /** A client certificate the server accepts for authentication (an RA identity). */
   clientIdentity(): Promise<{ certificatePem: string; keyPem: string }>;
   close(): Promise<void>;
+  /** Stops answering (the port is closed: "unreachable") and starts again on the same port and PKI. */
+  goOffline(): Promise<void>;
+  comeBack(): Promise<void>;
 }
 
 export async function startEstServer(options: EstServerOptions = {}): Promise<EstServer> {
@@ -75,7 +78,14 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
       return { certificatePem: cert.toString('pem'), keyPem: await privateKeyPem(pair) };
     },
     close: async () => {
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    goOffline: async () => {
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    comeBack: async () => {
+      await new Promise<void>((resolve) => server.listen(state.port, '127.0.0.1', () => resolve()));
     },
   };
 

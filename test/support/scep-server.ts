@@ -24,14 +24,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startScepServer(options: { challenge?: string; verifier?: 'approve' | 'reject' } = {}): Promise<ScepServer> {
+export async function startScepServer(options: { challenge?: string; verifier?: 'approve' | 'reject'; port?: number } = {}): Promise<ScepServer> {
   if (!process.env.ENROLLER_TEST_NETNS) {
     throw new Error('scepserver binds every interface: run the suite with `npm test` (as root it enters a private network namespace)');
   }
   const dir = tempDir('enroller-scep-');
   const depot = path.join(dir, 'depot');
   execFileSync('scepserver', ['ca', '-init', '-depot', depot, '-keySize', '2048', '-organization', 'Floor Test CA', '-country', 'DE'], { stdio: 'ignore' });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const args = ['-depot', depot, '-port', String(port), '-allowrenew', '0', '-crtvalid', '365'];
   if (options.challenge) args.push('-challenge', options.challenge);
   if (options.verifier) {

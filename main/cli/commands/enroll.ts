@@ -4,7 +4,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { isEnrollerError } from '../../../shared/errors';
+import { isTransient } from '../../enroll/transient';
 import { runCsrFileJob, type CsrFileOutcome } from '../../station/pipeline/csr-file-job';
+import { QueueStore } from '../../store/queue-store';
 import { JobStore } from '../../store/job-store';
 import { withStation } from '../context';
 import { parseCount } from '../numbers';
@@ -42,7 +45,15 @@ export function enrollCommand(): Command {
         const needsPassphrase = stored.settings.protocol === 'local' || stored.sealedSecrets !== null;
         const passphrase = needsPassphrase ? await readSecret(options.passphraseFile, 'Station passphrase') : undefined;
         const profile = await station.profiles.activate(options.profile, passphrase, 'cli');
-        const chainPem = (await station.profiles.chainOf(profile)).issuingChain;
+        // Unreachable service and nothing cached: every CSR is queued anyway; sync fetches the chain.
+        const chainPem = await station.profiles.chainOf(profile).then(
+          (chain) => chain.issuingChain,
+          (error: unknown) => {
+            if (isEnrollerError(error) && isTransient(error.code)) return '';
+            throw error;
+          },
+        );
+        const queue = new QueueStore(station.db);
         const jobs = new JobStore(station.db);
         const files = expandCsrArguments(options.csr);
         const outcomes: CsrFileOutcome[] = [];
@@ -50,7 +61,7 @@ export function enrollCommand(): Command {
         const worker = async () => {
           while (next < files.length) {
             const file = files[next++]!;
-            const o = await runCsrFileJob({ file, outDir: options.outDir, deviceType, profile, chainPem, db: station.db, jobs, audit: station.audit, force: options.force, actor: 'cli' });
+            const o = await runCsrFileJob({ file, outDir: path.resolve(options.outDir), deviceType, profile, chainPem, db: station.db, jobs, queue, audit: station.audit, force: options.force, actor: 'cli' });
             outcomes.push(o);
             const human = o.status === 'issued' ? `✔ ${o.csr}  ${o.deviceId}  → ${o.certFile}` : o.status === 'pending' ? `… ${o.csr}  ${o.deviceId ?? ''}  ${o.message}` : `✘ ${o.csr}  ${o.code}: ${o.message}`;
             out.record({ ...o }, human);

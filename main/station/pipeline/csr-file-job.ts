@@ -11,6 +11,8 @@ import { intakeCsr } from '../../pki/csr-intake';
 import type { AuditLog } from '../../store/audit-log';
 import type { Db } from '../../store/database';
 import { markWaiting, type JobStore, type Step } from '../../store/job-store';
+import type { QueueStore } from '../../store/queue-store';
+import { isTransient } from '../../enroll/transient';
 
 export interface CsrFileOutcome {
   readonly csr: string;
@@ -31,6 +33,7 @@ export interface CsrFileJobInput {
   readonly chainPem: string;
   readonly db: Db;
   readonly jobs: JobStore;
+  readonly queue: QueueStore;
   readonly audit: AuditLog;
   readonly force?: boolean;
   readonly signal?: AbortSignal;
@@ -71,30 +74,42 @@ export async function runCsrFileJob(input: CsrFileJobInput): Promise<CsrFileOutc
 
     attempting = 'enrolled';
     if (!job.certDer) {
-      const enrolled = await input.profile.enroller.enroll(job.csrDer!, { deviceId, deviceType: input.deviceType, attributes: { deviceId }, ...(input.signal ? { signal: input.signal } : {}) });
-      if (enrolled.status === 'pending') {
-        markWaiting(input.db, job.id, `Waiting for the service (retry in ${enrolled.retryAfterSeconds} s).`);
-        return result('pending', { code: 'ENROLL_PENDING', message: `The service has not issued it yet; ask again in ${enrolled.retryAfterSeconds} s.` });
+      const queued = (code: string, message: string, txn?: string) => {
+        input.queue.enqueue({ kind: 'csr-file', deviceId, deviceType: input.deviceType.name, profile: input.profile.name, jobId: job.id, csrDer: job.csrDer!, csrFile: input.file, outDir: input.outDir, code, message, ...(txn ? { txn } : {}) });
+        markWaiting(input.db, job.id, message);
+        return result('pending', { code: 'ENROLL_QUEUED', message: `Queued (${message}) — \`enroller queue sync\` writes the certificate to ${input.outDir} when the service answers.` });
+      };
+      let enrolled: Awaited<ReturnType<Enroller['enroll']>>;
+      try {
+        enrolled = await input.profile.enroller.enroll(job.csrDer!, { deviceId, deviceType: input.deviceType, attributes: { deviceId }, ...(input.signal ? { signal: input.signal } : {}) });
+      } catch (error) {
+        if (isEnrollerError(error) && isTransient(error.code) && input.profile.enroller.protocol !== 'local') return queued(error.code, error.message);
+        throw error;
       }
+      if (enrolled.status === 'pending') return queued('ENROLL_PENDING', `the service has not issued it yet; ask again in ${enrolled.retryAfterSeconds} s`, enrolled.transaction);
       job = jobs.advance(job.id, 'enrolled', { certSerial: enrolled.certificate.serialNumber, certIssuer: enrolled.certificate.issuer, certDer: new Uint8Array(enrolled.certificate.rawData) });
     }
-    const leaf = new x509.X509Certificate(job.certDer!.slice());
     attempting = 'written';
-    const files = writeCertificateFiles(input.outDir, deviceId, job.certDer!, leaf.toString('pem'), input.chainPem);
-    job = jobs.advance(job.id, 'written', { written: files }, () => input.audit.append('certificate.exported', deviceId, { serial: leaf.serialNumber, files }, actor));
-
-    attempting = 'verified';
-    const readBack = new x509.X509Certificate(new Uint8Array(fs.readFileSync(files.der)));
-    if (!Buffer.from(readBack.rawData).equals(Buffer.from(job.certDer!)) || !Buffer.from(readBack.publicKey.rawData).equals(Buffer.from(csr.publicKeySpki))) {
-      throw new EnrollerError('MODEM_READBACK_MISMATCH', `The certificate file for ${deviceId} does not read back as written.`);
-    }
-    job = jobs.advance(job.id, 'verified');
-    job = jobs.advance(job.id, 'done', {}, () => input.audit.append('device.provisioned', deviceId, { serial: leaf.serialNumber, csrFile: input.file }, actor));
-    return result('issued', { certFile: files.pem });
+    const certFile = exportCertificate({ jobs, audit: input.audit, jobId: job.id, outDir: input.outDir, deviceId, certDer: job.certDer!, publicKeySpki: csr.publicKeySpki, chainPem: input.chainPem, file: input.file, actor });
+    job = jobs.get(job.id);
+    return result('issued', { certFile });
   } catch (error) {
     const code = isEnrollerError(error) ? error.code : 'INTERNAL';
     const message = error instanceof Error ? error.message : String(error);
     jobs.fail(job.id, attempting, code, message);
     return result('failed', { code, message });
   }
+}
+
+/** Writes a job's certificate out as files, reads them back, and closes the job (written → done). */
+export function exportCertificate(input: { jobs: JobStore; audit: AuditLog; jobId: number; outDir: string; deviceId: string; certDer: Uint8Array; publicKeySpki: Uint8Array; chainPem: string; file: string; actor: string }): string {
+  const leaf = new x509.X509Certificate(input.certDer.slice());
+  const files = writeCertificateFiles(input.outDir, input.deviceId, input.certDer, leaf.toString('pem'), input.chainPem);
+  input.jobs.advance(input.jobId, 'written', { written: files }, () => input.audit.append('certificate.exported', input.deviceId, { serial: leaf.serialNumber, files }, input.actor));
+  const readBack = new x509.X509Certificate(new Uint8Array(fs.readFileSync(files.der)));
+  if (!Buffer.from(readBack.rawData).equals(Buffer.from(input.certDer)) || !Buffer.from(readBack.publicKey.rawData).equals(Buffer.from(input.publicKeySpki))) {
+    throw new EnrollerError('MODEM_READBACK_MISMATCH', `The certificate file for ${input.deviceId} does not read back as written.`);
+  }
+  input.jobs.advance(input.jobId, ['verified', 'done'], {}, () => input.audit.append('device.provisioned', input.deviceId, { serial: leaf.serialNumber, csrFile: input.file }, input.actor));
+  return files.pem;
 }

@@ -11,6 +11,8 @@ import { pemCertificateBlocks } from '../../pki/pem';
 import type { AuditLog } from '../../store/audit-log';
 import type { Db } from '../../store/database';
 import { markWaiting, type JobRow, type JobStore, type Step } from '../../store/job-store';
+import type { QueueStore } from '../../store/queue-store';
+import { isTransient } from '../../enroll/transient';
 
 export interface JobOutcome {
   readonly port: string;
@@ -38,7 +40,10 @@ export interface Nrf91JobInput {
   readonly pems: { readonly root: string; readonly issuingChain: string };
   readonly db: Db;
   readonly jobs: JobStore;
+  readonly queue: QueueStore;
   readonly audit: AuditLog;
+  /** The embedded CA, for birth certificates while a remote service is out of reach. */
+  readonly fallback?: { readonly name: string; readonly enroller: Enroller } | undefined;
   /** Aborts the device's work; an EnrollerError as the reason becomes the job's error. */
   readonly signal?: AbortSignal;
   /** Awaited before each step's side effect: where a paused batch holds its devices. */
@@ -79,7 +84,9 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
     deviceId = deviceIdFor(deviceType, { imei: identity.imei, ...(identity.deviceUuid ? { uuid: identity.deviceUuid } : {}) });
     const id = deviceId;
     const previous = jobs.latestFor(id);
-    if (previous?.status === 'done' && !input.force) {
+    // A certificate the sync worker obtained while this device was away is delivered now.
+    const owed = input.force ? undefined : input.queue.owedTo(id);
+    if (previous?.status === 'done' && !input.force && !owed) {
       // Recognised by ID: already enrolled, verified and recorded. Not enrolled a second time.
       reached(jobs.start({ ...newJob, deviceId: id }, ['identified', 'done'], { result: { ...(previous.certSerial ? { certSerial: previous.certSerial } : {}), ...(previous.certIssuer ? { certIssuer: previous.certIssuer } : {}) } }));
       return outcome(input.port, id, 'verified', previous.certSerial, previous.certIssuer, 'DEVICE_ALREADY_ENROLLED', 'Already enrolled and verified earlier; nothing was changed.');
@@ -87,12 +94,16 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
     await enter('approved');
     // Identified and approved in one commit: nothing touches the device between the two.
     reached(
-      jobs.start({ ...newJob, deviceId: id }, ['identified', 'approved'], { inheritFrom: previous && previous.status !== 'done' && !input.force ? previous : undefined }, () => {
+      jobs.start({ ...newJob, deviceId: id }, ['identified', 'approved'], { inheritFrom: previous && (previous.status !== 'done' || owed) && !input.force ? previous : undefined }, () => {
         jobs.upsertDevice({ deviceId: id, deviceType: deviceType.name, imei: identity.imei, uuid: identity.deviceUuid });
         input.audit.append('device.approved', id, { port: input.port, imei: identity.imei }, actor);
       }),
     );
     let current = job!;
+    if (owed) {
+      current = jobs.advance(current.id, 'enrolled', { csrDer: owed.csrDer, certDer: owed.certDer!, certSerial: owed.certSerial!, ...(owed.certDer ? { certIssuer: new x509.X509Certificate(owed.certDer.slice()).issuer } : {}) });
+    }
+    let birth = false;
 
     const result = await modem.withOffline(async () => {
       if (current.csrDer && current.keySha256) {
@@ -112,8 +123,25 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
       }
       if (!current.certDer) {
         await enter('enrolled');
-        const enrolled = await input.profile.enroller.enroll(current.csrDer!, { deviceId: id, deviceType, attributes: { imei: identity.imei, deviceId: id }, ...options });
+        const context = { deviceId: id, deviceType, attributes: { imei: identity.imei, deviceId: id }, ...options };
+        let enrolled: Awaited<ReturnType<Enroller['enroll']>>;
+        try {
+          enrolled = await input.profile.enroller.enroll(current.csrDer!, context);
+        } catch (error) {
+          if (!isEnrollerError(error) || !isTransient(error.code) || input.profile.enroller.protocol === 'local') throw error;
+          // The service is out of reach: the CSR goes into the queue (the record of what is owed),
+          // and the device type's offline policy decides what the device gets now.
+          input.queue.enqueue({ kind: 'device', deviceId: id, deviceType: deviceType.name, profile: input.profile.name, jobId: current.id, csrDer: current.csrDer!, code: error.code, message: error.message });
+          const offline = deviceType.offline;
+          if (offline.policy !== 'birth' || !offline.localCaAllowed || !input.fallback) {
+            markWaiting(input.db, current.id, 'Queued: the service cannot be reached. The certificate is written when the device is plugged in again after the queue syncs.');
+            return 'waiting' as const;
+          }
+          enrolled = await input.fallback.enroller.enroll(current.csrDer!, { ...context, kind: 'birth' });
+          birth = true;
+        }
         if (enrolled.status === 'pending') {
+          input.queue.enqueue({ kind: 'device', deviceId: id, deviceType: deviceType.name, profile: input.profile.name, jobId: current.id, csrDer: current.csrDer!, txn: enrolled.transaction, code: 'ENROLL_PENDING', message: 'The service has not issued it yet.' });
           markWaiting(input.db, current.id, `Waiting for the service (retry in ${enrolled.retryAfterSeconds} s).`);
           return 'waiting' as const;
         }
@@ -154,10 +182,14 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
     // repeats the (idempotent, delete-first) writes and the readback.
     reached(
       jobs.advance(current.id, ['verified', 'done'], {}, () => {
-        jobs.upsertDevice({ deviceId: id, deviceType: deviceType.name, mode: deviceType.certificate.kind === 'birth' ? 'FACTORY' : 'OPERATIONAL' });
-        input.audit.append('device.provisioned', id, { serial: current.certSerial, port: input.port }, actor);
+        jobs.upsertDevice({ deviceId: id, deviceType: deviceType.name, mode: birth || deviceType.certificate.kind === 'birth' ? 'FACTORY' : 'OPERATIONAL' });
+        input.audit.append('device.provisioned', id, { serial: current.certSerial, port: input.port, ...(birth ? { birth: true } : {}), ...(owed ? { fromQueue: owed.id } : {}) }, actor);
+        if (owed) input.queue.delivered(owed.id);
       }),
     );
+    if (birth) {
+      return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, 'ENROLL_QUEUED', 'Factory (birth) certificate written and verified; the operational certificate is queued until the service is back.');
+    }
     return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, undefined, undefined);
   } catch (caught) {
     // An abort from the batch (cancel, deadline) names itself better than the I/O error it caused.
