@@ -6,6 +6,7 @@ import { auditCommand } from './cli/commands/audit';
 import { caCommand } from './cli/commands/ca';
 import { deviceTypeCommand } from './cli/commands/device-type';
 import { enrollCommand } from './cli/commands/enroll';
+import { operatorCommand } from './cli/commands/operator';
 import { queueCommand } from './cli/commands/queue';
 import { profileCommand } from './cli/commands/profile';
 import { provisionCommand } from './cli/commands/provision';
@@ -19,6 +20,7 @@ const program = new Command()
   .version(appVersion)
   .option('--data-dir <dir>', 'station data folder (default: $ENROLLER_DATA_DIR, else the OS app-data folder)')
   .option('--json', 'one JSON object per line on stdout', false)
+  .option('--pin-file <file>', 'your PIN, once the station has a supervisor (never on the command line)')
   .addOption(new Option('--log-level <level>', 'log level on stderr').choices(['silent', 'error', 'warn', 'info', 'debug']).default('warn'))
   .showHelpAfterError()
   .addCommand(infoCommand())
@@ -29,6 +31,7 @@ const program = new Command()
   .addCommand(enrollCommand())
   .addCommand(queueCommand())
   .addCommand(auditCommand())
+  .addCommand(operatorCommand())
   .addCommand(serveCommand())
   .addCommand(simCommand());
 

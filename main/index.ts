@@ -4,7 +4,7 @@ import path from 'node:path';
 import { app } from 'electron';
 import { createDispatch } from './api/dispatch';
 import { benchEventsTo, EventHub } from './api/events';
-import { createStationService } from './api/station-service';
+import { createStationService, stationGuard } from './api/station-service';
 import { bindIpc, forwardEvents } from './electron/ipc';
 import { registerAppScheme, serveRenderer } from './electron/protocol';
 import { createStationWindow, lockDownSession } from './electron/window';
@@ -34,7 +34,7 @@ function start(): void {
   const simulate = Number(/^--simulate=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--simulate=')) ?? '')?.[1] ?? 0);
   const modems = inProcessModems(simulate, { dir: path.join(dataDir, 'simulated-modems') });
   const bench = new Bench(station, simulatedSlots(modems, serialSlots()), benchEventsTo(hub), log);
-  bindIpc(createDispatch(createStationService(station, bench), log), log);
+  bindIpc(createDispatch(createStationService(station, bench), log, stationGuard(station)), log);
 
   lockDownSession();
   serveRenderer(path.join(import.meta.dirname, '../renderer'));

@@ -113,6 +113,9 @@ export const errorCodes = [
   'DEVICE_CANCELLED',
   'DEVICE_IDENTITY_CHANGED',
   'AUDIT_CHAIN_BROKEN',
+  'AUTH_REQUIRED',
+  'AUTH_FORBIDDEN',
+  'AUTH_WRONG_PIN',
   'INTERNAL',
 ] as const;
 

@@ -1,19 +1,31 @@
 // The transport-agnostic heart of every binder: parse the request with its schema, call the
 // service, check the response, and turn any failure into error data with a stable code.
 import { EnrollerError, type ErrorData } from '../../shared/errors';
-import { isMethodName, methods } from '../../shared/contract';
+import { isMethodName, methods, type Access } from '../../shared/contract';
 import type { Result } from '../../shared/wire';
 import type { Logger } from '../log';
 import type { Caller, ContractService } from './service';
 
 export type Dispatch = (method: string, request: unknown, caller: Caller) => Promise<Result>;
 
-export function createDispatch(service: ContractService, log: Logger): Dispatch {
+/** Decides, before any handler runs, whether this caller may call a method of this access. */
+export interface Guard {
+  authorize(access: Access, caller: Caller, method: string): void;
+}
+
+export function createDispatch(service: ContractService, log: Logger, guard?: Guard): Dispatch {
   return async (method, request, caller) => {
     if (!isMethodName(method)) {
       return failure({ code: 'CONTRACT_UNKNOWN_METHOD', message: `The station has no method "${method.slice(0, 64)}".` });
     }
     const spec = methods[method];
+    // Roles first: a caller who may not call a method learns nothing more about it.
+    try {
+      guard?.authorize(spec.access, caller, method);
+    } catch (error) {
+      if (error instanceof EnrollerError) return failure(error.toData());
+      throw error;
+    }
     const parsed = spec.request.safeParse(request ?? {});
     if (!parsed.success) {
       return failure({

@@ -8,6 +8,7 @@ import { openDatabase, schemaVersion, type Db } from '../store/database';
 import { DeviceTypeStore } from '../store/device-type-store';
 import { StationCa } from './certificate-authority';
 import { StationProfiles } from './profiles';
+import { StationAccess } from './access';
 import { forSource, type Logger } from '../log';
 
 export type StationMode = StationInfo['mode'];
@@ -27,6 +28,7 @@ export class Station {
   readonly ca: StationCa;
   readonly deviceTypes: DeviceTypeStore;
   readonly profiles: StationProfiles;
+  readonly access: StationAccess;
   readonly #appVersion: string;
   readonly #mode: StationMode;
 
@@ -38,6 +40,7 @@ export class Station {
     this.ca = new StationCa(db, this.audit);
     this.deviceTypes = new DeviceTypeStore(db);
     this.profiles = new StationProfiles(db, this.ca, this.audit);
+    this.access = new StationAccess(db, this.audit);
     this.#appVersion = options.appVersion;
     this.#mode = options.mode;
   }

@@ -197,6 +197,19 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    name: 'operators',
+    sql: `
+      -- The people at the station. PINs only as scrypt hashes (main/pki/pin-hash.ts).
+      CREATE TABLE operators (
+        name       TEXT PRIMARY KEY,
+        role       TEXT NOT NULL CHECK (role IN ('operator', 'supervisor', 'auditor')),
+        pin_hash   TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

@@ -60,40 +60,45 @@ const BenchView = z.object({ batch: BatchState.nullable(), slots: z.array(SlotSt
 export const benchMethods = {
   'device:list': {
     kind: 'query',
+    access: 'read',
     summary: 'The slots on the bench and the state of the device in each.',
     request: empty,
     response: BenchView,
   },
   'batch:start': {
     kind: 'command',
+    access: 'operate',
     summary: 'Run the pipeline on every slot (or the given ones) with a device type and profile.',
     request: z.object({ deviceType: z.string().min(1), profile: z.string().min(1).optional(), ports: z.array(z.string()).min(1).optional(), force: z.boolean().optional() }).strict(),
     response: BatchState,
   },
-  'batch:pause': { kind: 'command', summary: 'Hold every device at its next step.', request: empty, response: BatchState },
-  'batch:resume': { kind: 'command', summary: 'Let paused devices go on.', request: empty, response: BatchState },
-  'batch:cancel': { kind: 'command', summary: 'Stop every device; each resumes from its last completed step later.', request: empty, response: BatchState },
+  'batch:pause': { kind: 'command', access: 'operate', summary: 'Hold every device at its next step.', request: empty, response: BatchState },
+  'batch:resume': { kind: 'command', access: 'operate', summary: 'Let paused devices go on.', request: empty, response: BatchState },
+  'batch:cancel': { kind: 'command', access: 'operate', summary: 'Stop every device; each resumes from its last completed step later.', request: empty, response: BatchState },
   'batch:retry': {
     kind: 'command',
+    access: 'operate',
     summary: 'Run failed and cancelled devices again (all, or the given ports).',
     request: z.object({ ports: z.array(z.string()).min(1).optional() }).strict(),
     response: BatchState,
   },
-  'ca:status': { kind: 'query', summary: 'Whether the embedded CA exists and is unlocked.', request: empty, response: CaStatus },
+  'ca:status': { kind: 'query', access: 'read', summary: 'Whether the embedded CA exists and is unlocked.', request: empty, response: CaStatus },
   'ca:init': {
     kind: 'command',
+    access: 'configure',
     summary: 'Create the embedded root and issuing CA, encrypted with the passphrase, and unlock it.',
     request: z.object({ passphrase: Passphrase, keyAlgorithm: z.enum(['ec-p256', 'rsa-2048']).optional(), subject: z.string().optional() }).strict(),
     response: CaStatus,
   },
   'station:unlock': {
     kind: 'command',
+    access: 'configure',
     summary: "Unlock the CA and the profiles' sealed secrets with the station passphrase, for this session.",
     request: z.object({ passphrase: Passphrase }).strict(),
     response: CaStatus,
   },
-  'profile:list': { kind: 'query', summary: 'Enrollment profiles (secrets never included).', request: empty, response: z.array(ProfileSummary) },
-  'device-type:list': { kind: 'query', summary: 'Device types this station knows.', request: empty, response: z.array(DeviceTypeDocument) },
+  'profile:list': { kind: 'query', access: 'read', summary: 'Enrollment profiles (secrets never included).', request: empty, response: z.array(ProfileSummary) },
+  'device-type:list': { kind: 'query', access: 'read', summary: 'Device types this station knows.', request: empty, response: z.array(DeviceTypeDocument) },
 } as const;
 
 export const benchEvents = {

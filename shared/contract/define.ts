@@ -2,8 +2,16 @@
 // events flow from main to the UI only.
 import type { z } from 'zod';
 
+/**
+ * Who may call a method once the station has operators: `public` anyone (login, versions),
+ * `read` any signed-in role (auditors too), `operate` operators and supervisors (batches),
+ * `configure` supervisors — and operators too while factory mode is unlocked.
+ */
+export type Access = 'public' | 'read' | 'operate' | 'configure';
+
 export interface MethodSpec {
   readonly kind: 'command' | 'query';
+  readonly access: Access;
   readonly summary: string;
   readonly request: z.ZodType;
   readonly response: z.ZodType;

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { EventSpec, MethodSpec } from './define';
 import { benchEvents, benchMethods } from './batch';
+import { sessionMethods } from './session';
 import { stationMethods } from './station';
 
 export const CONTRACT_VERSION = 1;
@@ -11,6 +12,7 @@ export const CONTRACT_VERSION = 1;
 export const methods = {
   ...stationMethods,
   ...benchMethods,
+  ...sessionMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const events = {
@@ -45,4 +47,5 @@ export type EnrollerApi = {
 
 export * from './station';
 export * from './batch';
-export type { EventSpec, MethodSpec } from './define';
+export * from './session';
+export type { Access, EventSpec, MethodSpec } from './define';

@@ -13,6 +13,7 @@ export type StationInfo = z.infer<typeof StationInfo>;
 export const stationMethods = {
   'station:info': {
     kind: 'query',
+    access: 'public',
     summary: 'Versions and where this station keeps its data.',
     request: z.object({}).strict(),
     response: StationInfo,

@@ -20,7 +20,7 @@ export function auditCommand(): Command {
     .description('check every row against the chain; names the first edited, deleted, inserted, reordered or truncated row')
     .option('--expect-head <seq:hash>', 'a head recorded earlier (from `audit export`) the chain must still reach', parseHead)
     .action(async (options: { expectHead?: { seq: number; hash: string } }, command: Command) => {
-      await withStation(command, async (station, { out }) => {
+      await withStation(command, 'read', async (station, { out }) => {
         const verdict = verifyAuditChain(station.db, options.expectHead);
         if (verdict.ok) {
           out.record({ status: 'ok', rows: verdict.rows, head: `${verdict.head.seq}:${verdict.head.hash}` }, `Audit trail whole: ${verdict.rows} rows, head ${verdict.head.seq}:${verdict.head.hash}`);
@@ -36,7 +36,7 @@ export function auditCommand(): Command {
     .description('write the trail as JSON lines (one row each) and print its head')
     .option('--out <file>', 'file to write (default: stdout)')
     .action(async (options: { out?: string }, command: Command) => {
-      await withStation(command, async (station, { out }) => {
+      await withStation(command, 'read', async (station, { out }) => {
         const verdict = verifyAuditChain(station.db);
         const lines = station.audit.entries().map((e) => JSON.stringify({ ...e, details: JSON.parse(e.details) as unknown }));
         if (options.out) fs.writeFileSync(options.out, lines.join('\n') + (lines.length ? '\n' : ''), { mode: 0o600 });

@@ -16,7 +16,7 @@ export function caCommand(): Command {
     .option('--passphrase-file <file>', 'read the CA passphrase from this file')
     .option('--force', 'replace an existing CA', false)
     .action(async (options: { key: 'ec-p256' | 'rsa-2048'; subject: string; permitDns?: string[]; passphraseFile?: string; force: boolean }, command: Command) => {
-      await withStation(command, async (station, { out }) => {
+      await withStation(command, 'configure', async (station, { out }) => {
         const passphrase = await readSecret(options.passphraseFile, 'New CA passphrase');
         const status = await station.ca.init({
           keyAlgorithm: options.key,
@@ -38,7 +38,7 @@ export function caCommand(): Command {
     .option('--key-passphrase-file <file>', 'passphrase of the key file or the PKCS#12 file, if it is encrypted')
     .option('--passphrase-file <file>', 'the station CA passphrase to protect the key with')
     .action(async (options: { cert?: string; key?: string; chain?: string; p12?: string; keyPassphraseFile?: string; passphraseFile?: string }, command: Command) => {
-      await withStation(command, async (station, { out }) => {
+      await withStation(command, 'configure', async (station, { out }) => {
         if (options.p12) {
           const p12Passphrase = await readSecret(options.keyPassphraseFile, 'PKCS#12 passphrase');
           const passphrase = await readSecret(options.passphraseFile, 'Station CA passphrase');
@@ -64,7 +64,7 @@ export function caCommand(): Command {
     .description('the CA chain as PEM: issuing CA first, then root')
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (options: { out?: string }, command: Command) => {
-      await withStation(command, async (station, { out }) => {
+      await withStation(command, 'read', async (station, { out }) => {
         const pem = station.ca.chainPem();
         if (options.out) {
           fs.writeFileSync(options.out, pem);
@@ -81,7 +81,7 @@ export function caCommand(): Command {
     .addOption(new Option('--ca <which>', 'which CA is being registered').choices(['root', 'issuing']).default('root'))
     .option('--passphrase-file <file>', 'read the CA passphrase from this file')
     .action(async (options: { code: string; out: string; ca: 'root' | 'issuing'; passphraseFile?: string }, command: Command) => {
-      await withStation(command, async (station, { out }) => {
+      await withStation(command, 'configure', async (station, { out }) => {
         const passphrase = await readSecret(options.passphraseFile, 'CA passphrase');
         const certificate = await station.ca.verificationCertificate(options.code, passphrase, options.ca);
         fs.writeFileSync(options.out, certificate.toString('pem') + '\n');
@@ -92,7 +92,7 @@ export function caCommand(): Command {
   ca.command('status')
     .description('whether the CA exists, and its subjects')
     .action(async (_options: unknown, command: Command) => {
-      await withStation(command, async (station, { out }) => {
+      await withStation(command, 'read', async (station, { out }) => {
         const status = station.ca.status();
         out.record({ ...status }, status.initialized ? `root:    ${status.root?.subject}\nissuing: ${status.issuing?.subject}` : 'No CA yet: run `enroller ca init`.');
       });

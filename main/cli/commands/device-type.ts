@@ -12,7 +12,7 @@ export function deviceTypeCommand(): Command {
     .description('import (or replace) a device type from a JSON file')
     .argument('<file>', 'FILE.json')
     .action(async (file: string, _options: unknown, command: Command) => {
-      await withStation(command, async (station, { out }) => {
+      await withStation(command, 'configure', async (station, { out }) => {
         let document: unknown;
         try {
           document = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -29,7 +29,7 @@ export function deviceTypeCommand(): Command {
     .command('list')
     .description('the device types this station knows')
     .action(async (_options: unknown, command: Command) => {
-      await withStation(command, async (station, { out }) => {
+      await withStation(command, 'read', async (station, { out }) => {
         for (const type of station.deviceTypes.list()) out.record({ name: type.name, device: type.device, profile: type.profile }, `${type.name.padEnd(24)} ${type.device.padEnd(8)} ${type.description}`);
       });
     });
@@ -39,7 +39,7 @@ export function deviceTypeCommand(): Command {
     .description('print a device type as JSON')
     .argument('<name>')
     .action(async (name: string, _options: unknown, command: Command) => {
-      await withStation(command, async (station) => {
+      await withStation(command, 'read', async (station) => {
         process.stdout.write(`${JSON.stringify(station.deviceTypes.get(name), null, 2)}\n`);
       });
     });

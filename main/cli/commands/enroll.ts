@@ -39,7 +39,7 @@ export function enrollCommand(): Command {
     .option('--concurrency <n>', 'CSRs in flight at once', (v) => parseCount(v, 1), 4)
     .option('--force', 'enroll again a device already enrolled with another key', false)
     .action(async (options: { csr: string[]; profile: string; outDir: string; deviceType: string; passphraseFile?: string; concurrency: number; force: boolean }, command: Command) => {
-      await withStation(command, async (station, { out }) => {
+      await withStation(command, 'operate', async (station, { out }) => {
         const deviceType = station.deviceTypes.get(options.deviceType);
         const stored = station.profiles.get(options.profile);
         const needsPassphrase = stored.settings.protocol === 'local' || stored.sealedSecrets !== null;

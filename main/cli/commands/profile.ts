@@ -55,7 +55,7 @@ export function profileCommand(): Command {
     .option('--passphrase-file <file>', 'station passphrase that seals the secrets')
     .option('--replace', 'replace a profile of the same name', false)
     .action(async (name: string, options: AddOptions, command: Command) => {
-      await withStation(command, async (station, { out }) => {
+      await withStation(command, 'configure', async (station, { out }) => {
         const secrets: { -readonly [K in keyof ProfileSecrets]: ProfileSecrets[K] } = {};
         let settings: Record<string, unknown>;
         const trustPem = options.trust ? readText(options.trust, 'trust anchor') : undefined;
@@ -84,7 +84,7 @@ export function profileCommand(): Command {
     .command('list')
     .description('the enrollment profiles of this station (secrets are never shown)')
     .action(async (_options: unknown, command: Command) => {
-      await withStation(command, async (station, { out }) => {
+      await withStation(command, 'read', async (station, { out }) => {
         for (const p of station.profiles.list()) {
           const where = p.settings.protocol === 'local' ? 'embedded CA' : p.settings.url;
           out.record({ name: p.name, protocol: p.settings.protocol, ...(p.settings.protocol !== 'local' ? { url: p.settings.url } : {}), secrets: p.secrets, builtin: p.builtin }, `${p.name.padEnd(16)} ${p.settings.protocol.padEnd(6)} ${where}`);

@@ -20,7 +20,7 @@ export function provisionCommand(): Command {
     .option('--deadline <seconds>', 'the most one device may take', (v) => parseCount(v, 1), 180)
     .option('--force', 'enroll again devices that are already done', false)
     .action(async (options: { port: string[]; deviceType: string; profile?: string; passphraseFile?: string; deadline: number; force: boolean }, command: Command) => {
-      await withStation(command, async (station, { out, log }) => {
+      await withStation(command, 'operate', async (station, { out, log }) => {
         const live = !out.json && process.stderr.isTTY;
         const printed = new Set<string>();
         const report = (o: JobOutcome) => {

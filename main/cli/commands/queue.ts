@@ -13,7 +13,7 @@ export function queueCommand(): Command {
     .command('list')
     .description('every queued item and where it stands')
     .action(async (_options: unknown, command: Command) => {
-      await withStation(command, async (station, { out }) => {
+      await withStation(command, 'read', async (station, { out }) => {
         for (const item of new QueueStore(station.db).list()) {
           out.record(
             { id: item.id, kind: item.kind, deviceId: item.deviceId, profile: item.profile, status: item.status, attempts: item.attempts, csr: item.csrFile ?? undefined, outDir: item.outDir ?? undefined, certSerial: item.certSerial ?? undefined, code: item.lastCode ?? undefined, message: item.lastMessage ?? undefined, nextAttemptAt: item.nextAttemptAt },
@@ -29,7 +29,7 @@ export function queueCommand(): Command {
     .option('--passphrase-file <file>', 'station passphrase, when a profile has sealed secrets')
     .option('--concurrency <n>', 'requests in flight at once', (v) => parseCount(v, 1), 4)
     .action(async (options: { passphraseFile?: string; concurrency: number }, command: Command) => {
-      await withStation(command, async (station, { out }) => {
+      await withStation(command, 'operate', async (station, { out }) => {
         const queued = new QueueStore(station.db).list(['queued', 'pending']);
         const sealed = new Set(queued.map((i) => i.profile).filter((name) => station.profiles.get(name).sealedSecrets !== null));
         const passphrase = sealed.size > 0 ? await readSecret(options.passphraseFile, 'Station passphrase') : undefined;

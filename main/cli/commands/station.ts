@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { createDispatch } from '../../api/dispatch';
 import { benchEventsTo, EventHub } from '../../api/events';
-import { createStationService } from '../../api/station-service';
+import { createStationService, stationGuard } from '../../api/station-service';
 import { startBrowserServer } from '../../browser/server';
 import { inProcessModems } from '../../devices/nrf91-sim/memory-host';
 import { startPtySimulator, type PtySimulator } from '../../devices/nrf91-sim/pty-host';
@@ -15,7 +15,7 @@ import { parseCount, parsePort } from '../numbers';
 
 export function infoCommand(): Command {
   return new Command('info').description('print the station version, contract version, data folder and schema version').action(async (_options: unknown, command: Command) => {
-    await withStation(command, async (station, { out }) => {
+    await withStation(command, 'public', async (station, { out }) => {
       const info = station.info();
       out.record(info, Object.entries(info).map(([k, v]) => `${k.padEnd(16)} ${String(v)}`).join('\n'));
     });
@@ -36,7 +36,7 @@ export function serveCommand(): Command {
       const modems = inProcessModems(options.simulate, { dir: path.join(station.dataDir, 'simulated-modems'), keygenDelayMs: options.keygenDelay });
       const bench = new Bench(station, simulatedSlots(modems, serialSlots(undefined, options.devicePort ?? [])), benchEventsTo(hub), log);
       const server = await startBrowserServer({
-        dispatch: createDispatch(createStationService(station, bench), log),
+        dispatch: createDispatch(createStationService(station, bench), log, stationGuard(station)),
         events: hub,
         rendererDir: path.join(packageRoot, 'out', 'renderer'),
         log,

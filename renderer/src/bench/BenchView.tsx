@@ -1,13 +1,24 @@
 // The station view: CA gate first, then the batch header and one tile per slot.
 import { SimpleGrid, Stack, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
-import type { CaStatus, EnrollerApi } from '../../../shared/contract';
+import type { CaStatus, EnrollerApi, Session } from '../../../shared/contract';
+import { PinGate } from './PinGate';
 import { BatchBar } from './BatchBar';
 import { CaGate } from './CaGate';
 import { SlotTile } from './SlotTile';
 import { useBench } from './useBench';
 
 export function BenchView({ api }: { api: EnrollerApi }) {
+  const [session, setSession] = useState<Session | null>(null);
+  useEffect(() => {
+    void api['session:whoami']({}).then(setSession);
+  }, [api]);
+  if (!session) return <Text role="status">Loading…</Text>;
+  if (session.rolesEnforced && !session.role) return <PinGate api={api} onSignedIn={setSession} />;
+  return <Bench api={api} />;
+}
+
+function Bench({ api }: { api: EnrollerApi }) {
   const [ca, setCa] = useState<CaStatus | null>(null);
   const { batch, slots } = useBench(api);
   useEffect(() => {

@@ -1,0 +1,103 @@
+// Roles at the station (WISeKey INeS style): operators run batches, supervisors configure the
+// station and unlock it, auditors read. A fresh station has nobody registered and allows
+// everything; once a supervisor exists every call is checked against the caller's role, on every
+// transport (the API layer asks here before any handler runs).
+import { EnrollerError } from '../../shared/errors';
+import type { Access, Role, Session } from '../../shared/contract';
+import { hashPin, pinMatches } from '../pki/pin-hash';
+import type { AuditLog } from '../store/audit-log';
+import type { Db } from '../store/database';
+import { OperatorStore } from '../store/operator-store';
+
+const FACTORY_MODE_KEY = 'station.factoryMode';
+
+export class StationAccess {
+  readonly #db: Db;
+  readonly #audit: AuditLog;
+  readonly #operators: OperatorStore;
+  /** Signed-in sessions (a window, a WebSocket, a CLI run): session id → who. */
+  readonly #sessions = new Map<string, { name: string; role: Role }>();
+
+  constructor(db: Db, audit: AuditLog) {
+    this.#db = db;
+    this.#audit = audit;
+    this.#operators = new OperatorStore(db);
+  }
+
+  get enforced(): boolean {
+    return this.#operators.hasSupervisor();
+  }
+
+  get factoryMode(): boolean {
+    const row = this.#db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(FACTORY_MODE_KEY);
+    return row ? row.value === 'locked' : true;
+  }
+
+  session(session: string): Session {
+    const who = this.#sessions.get(session);
+    return { rolesEnforced: this.enforced, factoryMode: this.factoryMode, ...(who ? { name: who.name, role: who.role } : {}) };
+  }
+
+  /** Throws AUTH_REQUIRED / AUTH_FORBIDDEN unless the session may call something of this access. */
+  authorize(access: Access, session: string, what: string): void {
+    if (access === 'public' || !this.enforced) return;
+    const who = this.#sessions.get(session);
+    if (!who) throw new EnrollerError('AUTH_REQUIRED', `Sign in with your PIN to ${what}.`);
+    if (allowed(who.role, access, this.factoryMode)) return;
+    throw new EnrollerError('AUTH_FORBIDDEN', `${who.name} is signed in as ${who.role}; ${what} needs ${access === 'operate' ? 'an operator or a supervisor' : 'a supervisor'}.`, { role: who.role, access });
+  }
+
+  login(session: string, pin: string, name?: string): Session {
+    const match = this.#operators.list().find((o) => (!name || o.name === name) && pinMatches(pin, o.pinHash));
+    if (!match) {
+      this.#audit.append('session.refused', name ?? '(unnamed)', {}, 'station');
+      throw new EnrollerError('AUTH_WRONG_PIN', 'That PIN is not right.');
+    }
+    this.#sessions.set(session, { name: match.name, role: match.role });
+    this.#audit.append('session.login', match.name, { role: match.role }, match.name);
+    return this.session(session);
+  }
+
+  logout(session: string): Session {
+    this.#sessions.delete(session);
+    return this.session(session);
+  }
+
+  actorOf(session: string, fallback: string): string {
+    return this.#sessions.get(session)?.name ?? fallback;
+  }
+
+  addOperator(name: string, role: Role, pin: string, actor: string): { name: string; role: Role } {
+    if (!this.enforced && role !== 'supervisor') throw new EnrollerError('AUTH_FORBIDDEN', 'Register a supervisor first: roles start to count once a supervisor exists.');
+    this.#operators.put(name, role, hashPin(pin), () => this.#audit.append('operator.saved', name, { role }, actor));
+    return { name, role };
+  }
+
+  operators(): Array<{ name: string; role: Role }> {
+    return this.#operators.list().map(({ name, role }) => ({ name, role }));
+  }
+
+  setFactoryMode(locked: boolean, actor: string): void {
+    this.#db
+      .transaction(() => {
+        this.#db
+          .prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+          .run(FACTORY_MODE_KEY, locked ? 'locked' : 'unlocked', new Date().toISOString());
+        this.#audit.append('station.factoryMode', locked ? 'locked' : 'unlocked', {}, actor);
+      })
+      .immediate();
+  }
+}
+
+export function allowed(role: Role, access: Access, factoryMode: boolean): boolean {
+  switch (access) {
+    case 'public':
+      return true;
+    case 'read':
+      return true;
+    case 'operate':
+      return role !== 'auditor';
+    case 'configure':
+      return role === 'supervisor' || (role === 'operator' && !factoryMode);
+  }
+}
