@@ -6,6 +6,7 @@ import { auditCommand } from './cli/commands/audit';
 import { caCommand } from './cli/commands/ca';
 import { deviceTypeCommand } from './cli/commands/device-type';
 import { enrollCommand } from './cli/commands/enroll';
+import { exportCommand } from './cli/commands/export';
 import { operatorCommand } from './cli/commands/operator';
 import { queueCommand } from './cli/commands/queue';
 import { profileCommand } from './cli/commands/profile';
@@ -32,6 +33,7 @@ const program = new Command()
   .addCommand(queueCommand())
   .addCommand(auditCommand())
   .addCommand(operatorCommand())
+  .addCommand(exportCommand())
   .addCommand(serveCommand())
   .addCommand(simCommand());
 

@@ -46,6 +46,33 @@ describe('enroller provision', () => {
       fs.writeFileSync(path.join(dir, `leaf${i}.pem`), leaf.toString('pem'));
       expect((await openssl(['verify', '-CAfile', path.join(dir, 'root.pem'), '-untrusted', path.join(dir, 'issuing.pem'), path.join(dir, `leaf${i}.pem`)])).stdout).toContain('OK');
     }
+    // The finished batch, exported for the clouds and the PKI team.
+    const batchId = String(first.lines[0]!.batchId);
+    expect(first.lines.every((l) => l.batchId === batchId)).toBe(true);
+    const exported = async (format: string) => {
+      const file = path.join(dir, `export.${format}`);
+      expect((await enroller(dir, 'export', '--format', format, '--batch', batchId, '--out', file, '--tag', 'line-3')).lines[0]).toMatchObject({ status: 'exported', devices: 8 });
+      return fs.readFileSync(file, 'utf8');
+    };
+    const nrf = await exported('nrfcloud');
+    const rows = nrf.split(/\r\n(?=nrf-)|\r\n$/).filter(Boolean);
+    expect(rows).toHaveLength(8);
+    for (const row of rows) {
+      const [id, , tags, fw, pem] = row.match(/^(nrf-\d{15}),([^,]*),([^,]*),([^,]*),"([\s\S]+)"$/)!.slice(1);
+      expect([tags, fw]).toEqual(['line-3', 'APP|MODEM']);
+      expect(new x509.X509Certificate(pem!).subject).toBe(`CN=${id}`);
+    }
+    const dps = JSON.parse(await exported('azure-dps')) as Array<{ registrationId: string; attestation: { x509: { clientCertificates: { primary: { certificate: string } } } } }>;
+    expect(dps.map((e) => new x509.X509Certificate(Buffer.from(e.attestation.x509.clientCertificates.primary.certificate, 'base64')).subject)).toEqual(dps.map((e) => `CN=${e.registrationId}`));
+    const aws = (await exported('aws')).trim().split('\n').map((l) => JSON.parse(l) as { ThingName: string; CertificatePem: string });
+    expect(aws.map((a) => a.ThingName).sort()).toEqual(first.lines.map((l) => l.deviceId).sort());
+    const reports = (await exported('report')).trim().split('\n').map((l) => JSON.parse(l) as { readback: string; keyOrigin: { kind: string }; certificate: { serial: string }; secTagsWritten: Record<string, string>; operator: string });
+    for (const r of reports) {
+      expect(r).toMatchObject({ readback: 'verified', keyOrigin: { kind: 'nrf91-keygen-cose' }, operator: 'cli' });
+      expect(Object.keys(r.secTagsWritten)).toEqual(['16842753/1', '16842753/0']);
+    }
+    expect(reports.map((r) => r.certificate.serial).sort()).toEqual(first.lines.map((l) => l.certSerial).sort());
+
     const again = await enroller(dir, 'provision', ...ports, '--device-type', 'nrf91-default', '--passphrase-file', pass);
     expect(again.code).toBe(0);
     for (const sim of sims) {

@@ -23,6 +23,7 @@ export function provisionCommand(): Command {
       await withStation(command, 'operate', async (station, { out, log }) => {
         const live = !out.json && process.stderr.isTTY;
         const printed = new Set<string>();
+        let batchId: string | undefined;
         const report = (o: JobOutcome) => {
           if (printed.has(o.port)) return;
           printed.add(o.port);
@@ -32,7 +33,7 @@ export function provisionCommand(): Command {
               : o.status === 'waiting'
                 ? `… ${o.port}  ${o.deviceId ?? ''}  ${o.message}`
                 : `✘ ${o.port}  ${o.deviceId ?? ''}  ${o.code}: ${o.message}`;
-          out.record({ ...o }, human);
+          out.record({ ...o, batchId }, human);
         };
         const bench = new Bench(
           station,
@@ -44,7 +45,9 @@ export function provisionCommand(): Command {
                 report({ port: slot.port, deviceId: slot.deviceId, status: slot.status === 'cancelled' ? 'failed' : slot.status, certSerial: slot.certSerial, issuer: slot.issuer, code: slot.code, message: slot.message });
               }
             },
-            batchProgress: () => undefined,
+            batchProgress: (batch) => {
+              batchId = batch.id;
+            },
           },
           log,
           { deviceDeadlineMs: options.deadline * 1000 },
