@@ -4,7 +4,8 @@ import path from 'node:path';
 import { app } from 'electron';
 import { createDispatch } from './api/dispatch';
 import { benchEventsTo, EventHub } from './api/events';
-import { createStationService, stationGuard } from './api/station-service';
+import { createStationService, queueEntries, stationGuard } from './api/station-service';
+import { startSyncWorker } from './station/sync/sync-worker';
 import { bindIpc, forwardEvents } from './electron/ipc';
 import { registerAppScheme, serveRenderer } from './electron/protocol';
 import { createStationWindow, lockDownSession } from './electron/window';
@@ -34,7 +35,8 @@ function start(): void {
   const simulate = Number(/^--simulate=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--simulate=')) ?? '')?.[1] ?? 0);
   const modems = inProcessModems(simulate, { dir: path.join(dataDir, 'simulated-modems') });
   const bench = new Bench(station, simulatedSlots(modems, serialSlots()), benchEventsTo(hub), log);
-  bindIpc(createDispatch(createStationService(station, bench), log, stationGuard(station)), log);
+  const sync = startSyncWorker(station, { intervalMs: 30_000, passphrase: () => bench.sessionPassphrase(), log, onChange: () => hub.emit('queue:changed', { entries: queueEntries(station) }) });
+  bindIpc(createDispatch(createStationService(station, bench, { sync }), log, stationGuard(station)), log);
 
   lockDownSession();
   serveRenderer(path.join(import.meta.dirname, '../renderer'));
@@ -46,5 +48,8 @@ function start(): void {
     window.focus();
   });
   app.on('window-all-closed', () => app.quit());
-  app.on('before-quit', () => station.close());
+  app.on('before-quit', () => {
+    void sync.stop();
+    station.close();
+  });
 }

@@ -2,6 +2,10 @@
 // binder, the browser-mode server and the CLI all call through here.
 import type { Bench } from '../station/bench';
 import type { Station } from '../station/station';
+import type { QueueEntry } from '../../shared/contract';
+import { syncQueue } from '../station/sync/queue-sync';
+import type { SyncWorker } from '../station/sync/sync-worker';
+import { QueueStore, type QueueItem } from '../store/queue-store';
 import type { Guard } from './dispatch';
 import type { Caller, ContractService } from './service';
 
@@ -13,7 +17,24 @@ export function stationGuard(station: Station): Guard {
   return { authorize: (access, caller, method) => station.access.authorize(access, sessionKey(caller), `call ${method}`) };
 }
 
-export function createStationService(station: Station, bench: Bench): ContractService {
+const toEntry = (item: QueueItem): QueueEntry => ({
+  id: item.id,
+  kind: item.kind,
+  deviceId: item.deviceId,
+  profile: item.profile,
+  status: item.status,
+  attempts: item.attempts,
+  nextAttemptAt: item.nextAttemptAt,
+  ...(item.certSerial ? { certSerial: item.certSerial } : {}),
+  ...(item.lastCode ? { code: item.lastCode } : {}),
+  ...(item.lastMessage ? { message: item.lastMessage } : {}),
+});
+
+export function queueEntries(station: Station): QueueEntry[] {
+  return new QueueStore(station.db).list().map(toEntry);
+}
+
+export function createStationService(station: Station, bench: Bench, options: { sync?: SyncWorker } = {}): ContractService {
   const actor = (caller: Caller) => station.access.actorOf(sessionKey(caller), `${caller.transport}:${caller.session.slice(0, 8)}`);
   return {
     'session:whoami': (_request, caller) => station.access.session(sessionKey(caller)),
@@ -37,5 +58,10 @@ export function createStationService(station: Station, bench: Bench): ContractSe
     'batch:resume': () => bench.resume(),
     'batch:cancel': () => bench.cancel(),
     'batch:retry': ({ ports }) => bench.retry(ports),
+    'queue:list': () => queueEntries(station),
+    'queue:sync': async () => {
+      await (options.sync ? options.sync.syncNow() : syncQueue(station, { passphrase: bench.sessionPassphrase(), actor: 'ui' }));
+      return queueEntries(station);
+    },
   };
 }

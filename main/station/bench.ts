@@ -78,6 +78,11 @@ export class Bench {
     return this.caStatus();
   }
 
+  /** The passphrase this session was unlocked with (memory only), for sealed profile secrets. */
+  sessionPassphrase(): string | undefined {
+    return this.#passphrase;
+  }
+
   /** Whether starting a batch with this profile needs the station passphrase first. */
   needsPassphrase(profile: string): boolean {
     if (this.#passphrase !== undefined) return false;

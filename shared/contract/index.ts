@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { EventSpec, MethodSpec } from './define';
 import { benchEvents, benchMethods } from './batch';
+import { queueEvents, queueMethods } from './queue';
 import { sessionMethods } from './session';
 import { stationMethods } from './station';
 
@@ -13,10 +14,12 @@ export const methods = {
   ...stationMethods,
   ...benchMethods,
   ...sessionMethods,
+  ...queueMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const events = {
   ...benchEvents,
+  ...queueEvents,
   'station:log': {
     summary: 'A line the technician should see in the station log.',
     payload: z.object({ level: z.enum(['info', 'warn', 'error']), message: z.string(), at: z.string() }),
@@ -48,4 +51,5 @@ export type EnrollerApi = {
 export * from './station';
 export * from './batch';
 export * from './session';
+export * from './queue';
 export type { Access, EventSpec, MethodSpec } from './define';

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { createDispatch } from '../../api/dispatch';
 import { benchEventsTo, EventHub } from '../../api/events';
-import { createStationService, stationGuard } from '../../api/station-service';
+import { createStationService, queueEntries, stationGuard } from '../../api/station-service';
+import { startSyncWorker } from '../../station/sync/sync-worker';
 import { startBrowserServer } from '../../browser/server';
 import { inProcessModems } from '../../devices/nrf91-sim/memory-host';
 import { startPtySimulator, type PtySimulator } from '../../devices/nrf91-sim/pty-host';
@@ -35,8 +36,10 @@ export function serveCommand(): Command {
       const hub = new EventHub();
       const modems = inProcessModems(options.simulate, { dir: path.join(station.dataDir, 'simulated-modems'), keygenDelayMs: options.keygenDelay });
       const bench = new Bench(station, simulatedSlots(modems, serialSlots(undefined, options.devicePort ?? [])), benchEventsTo(hub), log);
+      // Drains the offline queue in the background while the station runs (each item keeps its backoff).
+      const sync = startSyncWorker(station, { intervalMs: 30_000, passphrase: () => bench.sessionPassphrase(), log, onChange: () => hub.emit('queue:changed', { entries: queueEntries(station) }) });
       const server = await startBrowserServer({
-        dispatch: createDispatch(createStationService(station, bench), log, stationGuard(station)),
+        dispatch: createDispatch(createStationService(station, bench, { sync }), log, stationGuard(station)),
         events: hub,
         rendererDir: path.join(packageRoot, 'out', 'renderer'),
         log,
@@ -45,6 +48,7 @@ export function serveCommand(): Command {
       // The URL comes first and alone, so scripts can read one line and open it.
       out.record({ url: server.url, port: server.port, dataDir: station.dataDir }, server.url);
       const stop = async () => {
+        await sync.stop();
         await server.close();
         station.close();
         process.exit(0);
