@@ -2,6 +2,7 @@
 // Names, flags and JSON fields are a contract (DESIGN.md); extend, never rename.
 import 'reflect-metadata';
 import { Command, Option } from 'commander';
+import { approvalsCommand } from './cli/commands/approvals';
 import { auditCommand } from './cli/commands/audit';
 import { caCommand } from './cli/commands/ca';
 import { deviceTypeCommand } from './cli/commands/device-type';
@@ -34,6 +35,7 @@ const program = new Command()
   .addCommand(auditCommand())
   .addCommand(operatorCommand())
   .addCommand(exportCommand())
+  .addCommand(approvalsCommand())
   .addCommand(serveCommand())
   .addCommand(simCommand());
 

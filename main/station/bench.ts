@@ -32,6 +32,8 @@ export interface BatchRequest {
   readonly ports?: readonly string[] | undefined;
   readonly force?: boolean | undefined;
   readonly actor?: string;
+  /** Pet names the technician gave (typed or scanned), by port. */
+  readonly petNames?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Default per-device deadline: KEYGEN, a slow service and every write with room to spare. */
@@ -133,6 +135,8 @@ export class Bench {
             db: this.#station.db,
             jobs: this.#jobs,
             queue: this.#queue,
+            approvals: this.#station.approvals,
+            petName: request.petNames?.[port],
             fallback: profile.name === 'local' ? undefined : this.#profiles.get('local'),
             audit: this.#station.audit,
             batchId,
@@ -146,7 +150,12 @@ export class Bench {
       },
     });
     this.#batch = batch;
-    this.#done = batch.run();
+    // Approvals go to the registration sink when the batch is done (best effort: what the sink
+    // does not take stays in the outbox for the sync worker).
+    this.#done = batch.run().then(async (outcomes) => {
+      await this.#station.approvals.forward(request.actor ?? 'station').catch((error: unknown) => this.#log.warn({ err: error }, 'approvals not forwarded'));
+      return outcomes;
+    });
     return batch.state();
   }
 

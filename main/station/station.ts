@@ -9,6 +9,7 @@ import { DeviceTypeStore } from '../store/device-type-store';
 import { StationCa } from './certificate-authority';
 import { StationProfiles } from './profiles';
 import { StationAccess } from './access';
+import { Approvals } from './approvals/approvals';
 import { forSource, type Logger } from '../log';
 
 export type StationMode = StationInfo['mode'];
@@ -29,6 +30,7 @@ export class Station {
   readonly deviceTypes: DeviceTypeStore;
   readonly profiles: StationProfiles;
   readonly access: StationAccess;
+  readonly approvals: Approvals;
   readonly #appVersion: string;
   readonly #mode: StationMode;
 
@@ -41,6 +43,7 @@ export class Station {
     this.deviceTypes = new DeviceTypeStore(db);
     this.profiles = new StationProfiles(db, this.ca, this.audit);
     this.access = new StationAccess(db, this.audit);
+    this.approvals = new Approvals(db, this.audit);
     this.#appVersion = options.appVersion;
     this.#mode = options.mode;
   }

@@ -210,6 +210,29 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    name: 'approvals outbox and pet names',
+    sql: `
+      -- Each enrollee's approval (ID + pet name), waiting to be forwarded to the service's
+      -- registration sink; kept after it is sent, dropped (as 'expired') only past its expiry.
+      CREATE TABLE approvals (
+        id           INTEGER PRIMARY KEY,
+        device_id    TEXT NOT NULL,
+        pet_name     TEXT NOT NULL,
+        payload      TEXT NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'expired')),
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        last_code    TEXT,
+        last_message TEXT,
+        created_at   TEXT NOT NULL,
+        expires_at   TEXT NOT NULL,
+        sent_at      TEXT
+      ) STRICT;
+      CREATE INDEX approvals_open ON approvals(status) WHERE status = 'pending';
+      CREATE UNIQUE INDEX devices_pet_name ON devices(pet_name) WHERE pet_name IS NOT NULL;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

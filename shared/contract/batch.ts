@@ -12,6 +12,8 @@ export const SlotState = z.object({
   step: JobStep,
   attempts: z.number().int().nonnegative(),
   deviceId: z.string().optional(),
+  /** The readable name the technician says and writes on the label ("amber-falcon"). */
+  petName: z.string().optional(),
   certSerial: z.string().optional(),
   issuer: z.string().optional(),
   /** A stable error code and the sentence for the technician. */
@@ -69,7 +71,9 @@ export const benchMethods = {
     kind: 'command',
     access: 'operate',
     summary: 'Run the pipeline on every slot (or the given ones) with a device type and profile.',
-    request: z.object({ deviceType: z.string().min(1), profile: z.string().min(1).optional(), ports: z.array(z.string()).min(1).optional(), force: z.boolean().optional() }).strict(),
+    request: z
+      .object({ deviceType: z.string().min(1), profile: z.string().min(1).optional(), ports: z.array(z.string()).min(1).optional(), force: z.boolean().optional(), petNames: z.record(z.string(), z.string().max(63)).optional() })
+      .strict(),
     response: BatchState,
   },
   'batch:pause': { kind: 'command', access: 'operate', summary: 'Hold every device at its next step.', request: empty, response: BatchState },

@@ -3,6 +3,7 @@
 // per device (as each finishes) with --json. Exit 0 only when every device verified.
 import { Command } from 'commander';
 import type { SlotState } from '../../../shared/contract/batch';
+import { EnrollerError } from '../../../shared/errors';
 import { Bench } from '../../station/bench';
 import type { JobOutcome } from '../../station/pipeline/nrf91-job';
 import { serialSlots } from '../../station/slot-sources';
@@ -19,7 +20,8 @@ export function provisionCommand(): Command {
     .option('--passphrase-file <file>', 'station passphrase (the CA and sealed profile secrets)')
     .option('--deadline <seconds>', 'the most one device may take', (v) => parseCount(v, 1), 180)
     .option('--force', 'enroll again devices that are already done', false)
-    .action(async (options: { port: string[]; deviceType: string; profile?: string; passphraseFile?: string; deadline: number; force: boolean }, command: Command) => {
+    .option('--pet-name <port=name...>', 'the pet name for the device on a port (else one is made up, like "amber-falcon")')
+    .action(async (options: { port: string[]; deviceType: string; profile?: string; passphraseFile?: string; deadline: number; force: boolean; petName?: string[] }, command: Command) => {
       await withStation(command, 'operate', async (station, { out, log }) => {
         const live = !out.json && process.stderr.isTTY;
         const printed = new Set<string>();
@@ -29,7 +31,7 @@ export function provisionCommand(): Command {
           printed.add(o.port);
           const human =
             o.status === 'verified'
-              ? `✔ ${o.port}  ${o.deviceId}  serial ${o.certSerial}${o.code ? `  (${o.message})` : ''}`
+              ? `✔ ${o.port}  ${o.deviceId}${o.petName ? ` (${o.petName})` : ''}  serial ${o.certSerial}${o.code ? `  (${o.message})` : ''}`
               : o.status === 'waiting'
                 ? `… ${o.port}  ${o.deviceId ?? ''}  ${o.message}`
                 : `✘ ${o.port}  ${o.deviceId ?? ''}  ${o.code}: ${o.message}`;
@@ -42,7 +44,7 @@ export function provisionCommand(): Command {
             deviceChanged: (slot: SlotState) => {
               if (live && (slot.status === 'running' || slot.status === 'paused')) process.stderr.write(`  ${slot.port}  ${slot.deviceId ?? ''}  ${slot.step}\n`);
               if (slot.status === 'verified' || slot.status === 'failed' || slot.status === 'waiting' || slot.status === 'cancelled') {
-                report({ port: slot.port, deviceId: slot.deviceId, status: slot.status === 'cancelled' ? 'failed' : slot.status, certSerial: slot.certSerial, issuer: slot.issuer, code: slot.code, message: slot.message });
+                report({ port: slot.port, deviceId: slot.deviceId, petName: slot.petName, status: slot.status === 'cancelled' ? 'failed' : slot.status, certSerial: slot.certSerial, issuer: slot.issuer, code: slot.code, message: slot.message });
               }
             },
             batchProgress: (batch) => {
@@ -58,7 +60,14 @@ export function provisionCommand(): Command {
         const cancel = () => bench.cancel();
         process.once('SIGINT', cancel);
         process.once('SIGTERM', cancel);
-        await bench.start({ deviceType: options.deviceType, profile, ports: options.port, force: options.force, actor: 'cli' });
+        const petNames = Object.fromEntries(
+          (options.petName ?? []).map((pair) => {
+            const at = pair.lastIndexOf('=');
+            if (at <= 0) throw new EnrollerError('APPROVAL_INVALID', `--pet-name takes PORT=NAME, not "${pair}".`);
+            return [pair.slice(0, at), pair.slice(at + 1)];
+          }),
+        );
+        await bench.start({ deviceType: options.deviceType, profile, ports: options.port, force: options.force, actor: 'cli', petNames });
         const outcomes = await bench.finished();
         process.off('SIGINT', cancel);
         process.off('SIGTERM', cancel);

@@ -126,7 +126,7 @@ export class Batch {
       controller.signal.throwIfAborted();
       this.#update(slot, { status: 'running', step });
     };
-    const onProgress = (progress: JobProgress) => this.#update(slot, { step: progress.step, ...(progress.deviceId ? { deviceId: progress.deviceId } : {}) });
+    const onProgress = (progress: JobProgress) => this.#update(slot, { step: progress.step, ...(progress.deviceId ? { deviceId: progress.deviceId } : {}), ...(progress.petName ? { petName: progress.petName } : {}) });
     const running = this.#options.runDevice(port, { signal: controller.signal, checkpoint, onProgress }).catch(
       (error: unknown): JobOutcome => ({ port, deviceId: slot.deviceId, status: 'failed', certSerial: undefined, issuer: undefined, code: error instanceof EnrollerError ? error.code : 'INTERNAL', message: String((error as Error)?.message ?? error) }),
     );
@@ -138,6 +138,7 @@ export class Batch {
     this.#update(slot, {
       status,
       ...(result.deviceId ? { deviceId: result.deviceId } : {}),
+      ...(result.petName ? { petName: result.petName } : {}),
       code: result.code,
       message: result.message,
       certSerial: result.certSerial,

@@ -12,11 +12,13 @@ import type { AuditLog } from '../../store/audit-log';
 import type { Db } from '../../store/database';
 import { markWaiting, type JobRow, type JobStore, type Step } from '../../store/job-store';
 import type { QueueStore } from '../../store/queue-store';
+import type { Approvals } from '../approvals/approvals';
 import { isTransient } from '../../enroll/transient';
 
 export interface JobOutcome {
   readonly port: string;
   readonly deviceId: string | undefined;
+  readonly petName?: string | undefined;
   readonly status: 'verified' | 'waiting' | 'failed';
   readonly certSerial: string | undefined;
   readonly issuer: string | undefined;
@@ -28,6 +30,7 @@ export interface JobOutcome {
 export interface JobProgress {
   readonly step: Step;
   readonly deviceId: string | undefined;
+  readonly petName?: string | undefined;
   readonly imei?: string;
 }
 
@@ -41,6 +44,9 @@ export interface Nrf91JobInput {
   readonly db: Db;
   readonly jobs: JobStore;
   readonly queue: QueueStore;
+  readonly approvals: Approvals;
+  /** The pet name the technician gave (typed or scanned) for the device on this port. */
+  readonly petName?: string | undefined;
   readonly audit: AuditLog;
   /** The embedded CA, for birth certificates while a remote service is out of reach. */
   readonly fallback?: { readonly name: string; readonly enroller: Enroller } | undefined;
@@ -68,7 +74,7 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
   const options = input.signal ? { signal: input.signal } : {};
   const reached = (next: JobRow) => {
     job = next;
-    input.onProgress?.({ step: next.step, deviceId: next.deviceId ?? undefined });
+    input.onProgress?.({ step: next.step, deviceId: next.deviceId ?? undefined, petName });
   };
   const enter = async (step: Step) => {
     attempting = step;
@@ -76,6 +82,7 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
     await input.checkpoint?.(step);
   };
   let deviceId: string | undefined;
+  let petName: string | undefined;
   try {
     if (!secTags) throw new EnrollerError('DEVICE_TYPE_INVALID', `Device type ${deviceType.name} has no sec tags for an nRF91.`);
     await enter('identified');
@@ -89,14 +96,18 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
     if (previous?.status === 'done' && !input.force && !owed) {
       // Recognised by ID: already enrolled, verified and recorded. Not enrolled a second time.
       reached(jobs.start({ ...newJob, deviceId: id }, ['identified', 'done'], { result: { ...(previous.certSerial ? { certSerial: previous.certSerial } : {}), ...(previous.certIssuer ? { certIssuer: previous.certIssuer } : {}) } }));
-      return outcome(input.port, id, 'verified', previous.certSerial, previous.certIssuer, 'DEVICE_ALREADY_ENROLLED', 'Already enrolled and verified earlier; nothing was changed.');
+      return outcome(input.port, id, 'verified', previous.certSerial, previous.certIssuer, 'DEVICE_ALREADY_ENROLLED', 'Already enrolled and verified earlier; nothing was changed.', input.approvals.petNameOf(id));
     }
     await enter('approved');
-    // Identified and approved in one commit: nothing touches the device between the two.
+    petName = input.approvals.petNameFor(id, input.petName);
+    const name = petName;
+    // Identified and approved in one commit: nothing touches the device between the two. The
+    // approval (ID + pet name) is owed to the registration sink in the same commit.
     reached(
       jobs.start({ ...newJob, deviceId: id }, ['identified', 'approved'], { inheritFrom: previous && (previous.status !== 'done' || owed) && !input.force ? previous : undefined }, () => {
         jobs.upsertDevice({ deviceId: id, deviceType: deviceType.name, imei: identity.imei, uuid: identity.deviceUuid });
-        input.audit.append('device.approved', id, { port: input.port, imei: identity.imei }, actor);
+        input.approvals.record(id, name, { imei: identity.imei, uuid: identity.deviceUuid ?? null, deviceType: deviceType.name, port: input.port, operator: actor });
+        input.audit.append('device.approved', id, { port: input.port, imei: identity.imei, petName: name }, actor);
       }),
     );
     let current = job!;
@@ -177,7 +188,7 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
       if (current.keySha256) await modem.verifyStored(secTags.client, CredentialType.clientKey, current.keySha256, options);
       return 'verified' as const;
     }, options);
-    if (result === 'waiting') return outcome(input.port, id, 'waiting', undefined, undefined, undefined, 'Waiting for a certificate from the service.');
+    if (result === 'waiting') return outcome(input.port, id, 'waiting', undefined, undefined, undefined, 'Waiting for a certificate from the service.', petName);
     // Verified and done in one commit, once the modem is back online: a crash before it only
     // repeats the (idempotent, delete-first) writes and the readback.
     reached(
@@ -188,9 +199,9 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
       }),
     );
     if (birth) {
-      return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, 'ENROLL_QUEUED', 'Factory (birth) certificate written and verified; the operational certificate is queued until the service is back.');
+      return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, 'ENROLL_QUEUED', 'Factory (birth) certificate written and verified; the operational certificate is queued until the service is back.', petName);
     }
-    return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, undefined, undefined);
+    return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, undefined, undefined, petName);
   } catch (caught) {
     // An abort from the batch (cancel, deadline) names itself better than the I/O error it caused.
     const reason: unknown = input.signal?.aborted ? input.signal.reason : undefined;
@@ -200,10 +211,10 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
     const failed: JobRow | undefined = job;
     if (failed) jobs.fail(failed.id, attempting, code, message);
     else jobs.failNew({ ...newJob, deviceId }, attempting, code, message);
-    return outcome(input.port, deviceId, 'failed', failed?.certSerial, failed?.certIssuer, code, message);
+    return outcome(input.port, deviceId, 'failed', failed?.certSerial, failed?.certIssuer, code, message, petName);
   }
 }
 
-function outcome(port: string, deviceId: string | undefined, status: JobOutcome['status'], certSerial: string | null | undefined, issuer: string | null | undefined, code: string | undefined, message: string | undefined): JobOutcome {
-  return { port, deviceId, status, certSerial: certSerial ?? undefined, issuer: issuer ?? undefined, code, message };
+function outcome(port: string, deviceId: string | undefined, status: JobOutcome['status'], certSerial: string | null | undefined, issuer: string | null | undefined, code: string | undefined, message: string | undefined, petName?: string): JobOutcome {
+  return { port, deviceId, ...(petName ? { petName } : {}), status, certSerial: certSerial ?? undefined, issuer: issuer ?? undefined, code, message };
 }

@@ -102,5 +102,7 @@ export async function syncQueue(station: Station, options: SyncOptions = {}): Pr
   }
 
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, items.length) }, worker));
+  // Approvals waiting for the registration sink travel with the same sync.
+  await station.approvals.forward(actor);
   return outcomes.sort((a, b) => a.id - b.id);
 }

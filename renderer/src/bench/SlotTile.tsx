@@ -44,6 +44,11 @@ export function SlotTile({ slot, onRetry }: { slot: SlotState; onRetry?: () => v
         <Text size="sm" ff="monospace" data-testid="slot-device" {...(slot.deviceId ? {} : { c: 'dimmed' })}>
           {slot.deviceId ?? 'no device identified yet'}
         </Text>
+        {slot.petName && (
+          <Text size="lg" fw={700} data-testid="slot-pet-name">
+            {slot.petName}
+          </Text>
+        )}
         <Progress value={stepProgress(slot)} color={result.color} size="sm" aria-label="progress" />
         <Group justify="space-between">
           <Text size="xs" c="dimmed" data-testid="slot-step">
