@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { Command, Option } from 'commander';
 import { approvalsCommand } from './cli/commands/approvals';
 import { auditCommand } from './cli/commands/audit';
+import { bundleCommand } from './cli/commands/bundle';
 import { caCommand } from './cli/commands/ca';
 import { deviceTypeCommand } from './cli/commands/device-type';
 import { enrollCommand } from './cli/commands/enroll';
@@ -36,6 +37,7 @@ const program = new Command()
   .addCommand(operatorCommand())
   .addCommand(exportCommand())
   .addCommand(approvalsCommand())
+  .addCommand(bundleCommand())
   .addCommand(serveCommand())
   .addCommand(simCommand());
 

@@ -28,6 +28,8 @@ export interface EnrollContext {
   readonly deviceType?: DeviceTypeDocument;
   readonly attributes?: DeviceAttributes;
   readonly kind?: 'birth' | 'operational';
+  /** A one-time enrollment credential from a bundle: EST Basic password for this request only. */
+  readonly credential?: { readonly password: string };
 }
 
 export interface Enroller {

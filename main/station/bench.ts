@@ -89,7 +89,7 @@ export class Bench {
   needsPassphrase(profile: string): boolean {
     if (this.#passphrase !== undefined) return false;
     const stored = this.#station.profiles.get(profile);
-    return stored.settings.protocol === 'local' || stored.sealedSecrets !== null;
+    return stored.settings.protocol === 'local' || stored.sealedSecrets !== null || this.#station.credentials.hasBundles(profile);
   }
 
   async view(): Promise<{ batch: BatchState | null; slots: SlotState[] }> {
@@ -136,6 +136,8 @@ export class Bench {
             jobs: this.#jobs,
             queue: this.#queue,
             approvals: this.#station.approvals,
+            credentials: this.#station.credentials,
+            passphrase: this.#passphrase,
             petName: request.petNames?.[port],
             fallback: profile.name === 'local' ? undefined : this.#profiles.get('local'),
             audit: this.#station.audit,

@@ -99,7 +99,8 @@ export class StationProfiles {
           baseUrl: settings.url,
           trust,
           ...(settings.label ? { label: settings.label } : {}),
-          ...(settings.user && secrets.password !== undefined ? { basicAuth: { user: settings.user, password: secrets.password } } : {}),
+          // A user without a stored password takes a one-time password from a bundle per request.
+          ...(settings.user ? { basicAuth: { user: settings.user, password: secrets.password ?? '' } } : {}),
           ...(settings.clientCertPem && secrets.clientKeyPem ? { clientIdentity: { certificatePem: settings.clientCertPem, keyPem: secrets.clientKeyPem } } : {}),
           ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
         });

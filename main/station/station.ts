@@ -10,6 +10,7 @@ import { StationCa } from './certificate-authority';
 import { StationProfiles } from './profiles';
 import { StationAccess } from './access';
 import { Approvals } from './approvals/approvals';
+import { CredentialPool } from './bundles/credential-pool';
 import { forSource, type Logger } from '../log';
 
 export type StationMode = StationInfo['mode'];
@@ -31,6 +32,7 @@ export class Station {
   readonly profiles: StationProfiles;
   readonly access: StationAccess;
   readonly approvals: Approvals;
+  readonly credentials: CredentialPool;
   readonly #appVersion: string;
   readonly #mode: StationMode;
 
@@ -44,6 +46,7 @@ export class Station {
     this.profiles = new StationProfiles(db, this.ca, this.audit);
     this.access = new StationAccess(db, this.audit);
     this.approvals = new Approvals(db, this.audit);
+    this.credentials = new CredentialPool(db, this.audit);
     this.#appVersion = options.appVersion;
     this.#mode = options.mode;
   }

@@ -233,6 +233,39 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX devices_pet_name ON devices(pet_name) WHERE pet_name IS NOT NULL;
     `,
   },
+  {
+    version: 8,
+    name: 'enrollment bundles and one-time credentials',
+    sql: `
+      -- A bundle the service's administrator exported (or the service handed out): one-time
+      -- enrollment credentials for a profile, with an expiry. The data key that seals the
+      -- credentials is itself sealed with the station passphrase.
+      CREATE TABLE bundles (
+        id          INTEGER PRIMARY KEY,
+        profile     TEXT NOT NULL,
+        source      TEXT NOT NULL UNIQUE,
+        sealed_key  TEXT NOT NULL,
+        expires_at  TEXT NOT NULL,
+        imported_at TEXT NOT NULL
+      ) STRICT;
+
+      -- The usage ledger: which credential went to which device, for which CSR, and when.
+      CREATE TABLE bundle_credentials (
+        id            INTEGER PRIMARY KEY,
+        bundle_id     INTEGER NOT NULL REFERENCES bundles(id),
+        credential_id TEXT NOT NULL,
+        sealed        BLOB NOT NULL,
+        expires_at    TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('available', 'reserved', 'consumed', 'refused')),
+        device_id     TEXT,
+        csr_sha256    TEXT,
+        reserved_at   TEXT,
+        consumed_at   TEXT,
+        UNIQUE (bundle_id, credential_id)
+      ) STRICT;
+      CREATE INDEX bundle_credentials_device ON bundle_credentials(device_id);
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

@@ -23,6 +23,8 @@ export interface EstServerOptions {
   /** Offer only this TLS version (e.g. 'TLSv1' to test refusal). */
   readonly tlsOnly?: 'TLSv1' | 'TLSv1.1';
   readonly wrapping?: Wrapping;
+  /** One-time enrollment passwords for `user` (an enrollment bundle's pool): each works once. */
+  readonly oneTimePasswords?: readonly string[];
   /** The TLS key: RSA by default, as strongSwan's client offers no ECDSA cipher suites. */
   readonly tlsKey?: 'rsa' | 'ec';
 }
@@ -38,6 +40,8 @@ export interface EstServer {
   fault: EstFault;
   readonly requests: Array<{ path: string; contentType: string | undefined; authorized: 'basic' | 'certificate' | 'none'; label: string | undefined }>;
   issuedCount: number;
+  /** One-time passwords spent, in order. */
+  readonly oneTimeUsed: string[];
   /** A client certificate the server accepts for authentication (an RA identity). */
   clientIdentity(): Promise<{ certificatePem: string; keyPem: string }>;
   close(): Promise<void>;
@@ -62,7 +66,9 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
   });
   const wrapping = options.wrapping ?? '64-lf';
 
+  const unusedOneTime = new Set(options.oneTimePasswords ?? []);
   const state: EstServer = {
+    oneTimeUsed: [],
     url: '',
     port: 0,
     tlsCaPem: tlsCa.certificate.toString('pem'),
@@ -118,7 +124,9 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
     const peer = socket.getPeerCertificate();
     const certOk = socket.authorized && Boolean(peer?.raw);
     const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const basicOk = basic !== undefined && options.user !== undefined && Buffer.from(basic, 'base64').toString() === `${options.user}:${options.password}`;
+    const presented = basic !== undefined ? Buffer.from(basic, 'base64').toString() : undefined;
+    const oneTime = presented !== undefined && options.user !== undefined && presented.startsWith(`${options.user}:`) && unusedOneTime.has(presented.slice(options.user.length + 1));
+    const basicOk = (presented !== undefined && options.user !== undefined && options.password !== undefined && presented === `${options.user}:${options.password}`) || oneTime;
     state.requests.push({ path: req.url ?? '', contentType: req.headers['content-type'], authorized: basicOk ? 'basic' : certOk ? 'certificate' : 'none', label: match?.[1] });
     if (!match) return void res.writeHead(404).end();
     const operation = match[2]!;
@@ -129,6 +137,10 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
     // simplereenroll authenticates with the certificate being renewed; the rest with a password or an RA certificate.
     const authenticated = operation === 'simplereenroll' ? certOk : basicOk || certOk;
     if (!authenticated) return void res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="est"' }).end();
+    if (oneTime && operation !== 'cacerts') {
+      unusedOneTime.delete(presented!.slice(options.user!.length + 1));
+      state.oneTimeUsed.push(presented!.slice(options.user!.length + 1));
+    }
     let csr: x509.Pkcs10CertificateRequest;
     try {
       csr = new x509.Pkcs10CertificateRequest(Buffer.from(body.toString('latin1').replace(/\s+/g, ''), 'base64'));

@@ -31,7 +31,7 @@ export function queueCommand(): Command {
     .action(async (options: { passphraseFile?: string; concurrency: number }, command: Command) => {
       await withStation(command, 'operate', async (station, { out }) => {
         const queued = new QueueStore(station.db).list(['queued', 'pending']);
-        const sealed = new Set(queued.map((i) => i.profile).filter((name) => station.profiles.get(name).sealedSecrets !== null));
+        const sealed = new Set(queued.map((i) => i.profile).filter((name) => station.profiles.get(name).sealedSecrets !== null || station.credentials.hasBundles(name)));
         const passphrase = sealed.size > 0 ? await readSecret(options.passphraseFile, 'Station passphrase') : undefined;
         const outcomes = await syncQueue(station, {
           passphrase,

@@ -97,16 +97,15 @@ export class EstEnroller implements Enroller {
     return this.#issuingCas;
   }
 
-  #request(method: 'GET' | 'POST', operation: string, context: Pick<EnrollContext, 'signal' | 'timeoutMs'>, body?: string, contentType?: string, identity?: ClientIdentity): Promise<HttpResponse> {
+  #request(method: 'GET' | 'POST', operation: string, context: Pick<EnrollContext, 'signal' | 'timeoutMs' | 'credential'>, body?: string, contentType?: string, identity?: ClientIdentity): Promise<HttpResponse> {
     const base = this.#options.baseUrl.replace(/\/+$/, '');
     const path = base.endsWith('/.well-known/est') ? base : `${base}/.well-known/est`;
     const url = new URL(`${path}${this.#options.label ? `/${this.#options.label}` : ''}/${operation}`);
     const headers: Record<string, string> = { Accept: '*/*' };
     if (contentType) headers['Content-Type'] = contentType;
     if (body !== undefined) headers['Content-Transfer-Encoding'] = 'base64';
-    if (this.#options.basicAuth) {
-      headers.Authorization = `Basic ${Buffer.from(`${this.#options.basicAuth.user}:${this.#options.basicAuth.password}`).toString('base64')}`;
-    }
+    const auth = this.#options.basicAuth && context.credential ? { ...this.#options.basicAuth, password: context.credential.password } : this.#options.basicAuth;
+    if (auth) headers.Authorization = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
     const clientIdentity = identity ?? this.#options.clientIdentity;
     return httpsRequest({
       method,

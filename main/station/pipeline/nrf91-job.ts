@@ -13,6 +13,8 @@ import type { Db } from '../../store/database';
 import { markWaiting, type JobRow, type JobStore, type Step } from '../../store/job-store';
 import type { QueueStore } from '../../store/queue-store';
 import type { Approvals } from '../approvals/approvals';
+import type { CredentialPool, Reservation } from '../bundles/credential-pool';
+import crypto from 'node:crypto';
 import { isTransient } from '../../enroll/transient';
 
 export interface JobOutcome {
@@ -45,6 +47,10 @@ export interface Nrf91JobInput {
   readonly jobs: JobStore;
   readonly queue: QueueStore;
   readonly approvals: Approvals;
+  /** One-time enrollment credentials from the profile's bundles, if it has any. */
+  readonly credentials?: CredentialPool | undefined;
+  /** Opens sealed bundle credentials. */
+  readonly passphrase?: string | undefined;
   /** The pet name the technician gave (typed or scanned) for the device on this port. */
   readonly petName?: string | undefined;
   readonly audit: AuditLog;
@@ -136,9 +142,17 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
         await enter('enrolled');
         const context = { deviceId: id, deviceType, attributes: { imei: identity.imei, deviceId: id }, ...options };
         let enrolled: Awaited<ReturnType<Enroller['enroll']>>;
+        const pool = input.credentials?.hasBundles(input.profile.name) ? input.credentials : undefined;
+        const reservation: Reservation | undefined = pool?.reserve(input.profile.name, id, input.passphrase, actor);
         try {
-          enrolled = await input.profile.enroller.enroll(current.csrDer!, context);
+          enrolled = await input.profile.enroller.enroll(current.csrDer!, { ...context, ...(reservation ? { credential: { password: reservation.secret } } : {}) });
         } catch (error) {
+          if (reservation && pool && isEnrollerError(error)) {
+            // Refused by the service: the credential is burnt. Not reached: it stays with this device
+            // for the queue. Anything else: the device gives it back.
+            if (error.code === 'ENROLL_UNAUTHORIZED') pool.refuse(reservation.id, actor);
+            else if (!isTransient(error.code)) pool.release(reservation.id, actor);
+          }
           if (!isEnrollerError(error) || !isTransient(error.code) || input.profile.enroller.protocol === 'local') throw error;
           // The service is out of reach: the CSR goes into the queue (the record of what is owed),
           // and the device type's offline policy decides what the device gets now.
@@ -156,12 +170,17 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
           markWaiting(input.db, current.id, `Waiting for the service (retry in ${enrolled.retryAfterSeconds} s).`);
           return 'waiting' as const;
         }
+        const issued = enrolled.certificate;
         reached(
-          (current = jobs.advance(current.id, 'enrolled', {
-            certSerial: enrolled.certificate.serialNumber,
-            certIssuer: enrolled.certificate.issuer,
-            certDer: new Uint8Array(enrolled.certificate.rawData),
-          })),
+          (current = jobs.advance(
+            current.id,
+            'enrolled',
+            { certSerial: issued.serialNumber, certIssuer: issued.issuer, certDer: new Uint8Array(issued.rawData) },
+            () => {
+              // The credential is spent in the same commit that records what it bought.
+              if (reservation && pool && !birth) pool.consume(reservation.id, id, crypto.createHash('sha256').update(current.csrDer!).digest('hex'), actor);
+            },
+          )),
         );
       }
       const leaf = new x509.X509Certificate(current.certDer!);

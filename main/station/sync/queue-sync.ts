@@ -2,6 +2,7 @@
 // exponential backoff per item, pending items polled, and idempotent — a row leaves
 // queued/pending only in the same commit that stores its certificate, so a second sync (or a
 // crash and rerun) never asks for that CSR again. Every item ends synced or with a coded error.
+import crypto from 'node:crypto';
 import { isEnrollerError } from '../../../shared/errors';
 import { backoffMs, isTransient } from '../../enroll/transient';
 import { x509 } from '../../pki/crypto';
@@ -60,13 +61,25 @@ export async function syncQueue(station: Station, options: SyncOptions = {}): Pr
       const profile = await profileOf(item.profile);
       const deviceType = station.deviceTypes.get(item.deviceType);
       const context = { deviceId: item.deviceId, deviceType, attributes: { deviceId: item.deviceId } };
-      const result = item.txn ? await profile.enroller.poll(item.txn, context) : await profile.enroller.enroll(item.csrDer, context);
+      const pool = !item.txn && station.credentials.hasBundles(item.profile) ? station.credentials : undefined;
+      const reservation = pool?.reserve(item.profile, item.deviceId, options.passphrase, actor);
+      let result;
+      try {
+        result = item.txn ? await profile.enroller.poll(item.txn, context) : await profile.enroller.enroll(item.csrDer, { ...context, ...(reservation ? { credential: { password: reservation.secret } } : {}) });
+      } catch (error) {
+        if (reservation && pool && isEnrollerError(error)) {
+          if (error.code === 'ENROLL_UNAUTHORIZED') pool.refuse(reservation.id, actor);
+          else if (!isTransient(error.code)) pool.release(reservation.id, actor);
+        }
+        throw error;
+      }
       if (result.status === 'pending') {
         queue.retryLater(item.id, 'ENROLL_PENDING', 'The service has not issued it yet.', result.retryAfterSeconds * 1000, result.transaction);
         return { ...base, status: 'pending', certSerial: undefined, code: 'ENROLL_PENDING', message: `Still pending at the service; asked again in ${result.retryAfterSeconds} s.` };
       }
       const certificate = { der: new Uint8Array(result.certificate.rawData), serial: result.certificate.serialNumber, issuer: result.certificate.issuer };
       queue.synced(item.id, certificate, () => {
+        if (reservation && pool) pool.consume(reservation.id, item.deviceId, crypto.createHash('sha256').update(item.csrDer).digest('hex'), actor);
         if (item.jobId !== null) jobs.advance(item.jobId, 'enrolled', { certDer: certificate.der, certSerial: certificate.serial, certIssuer: certificate.issuer });
         station.audit.append('queue.synced', item.deviceId, { queueId: item.id, serial: certificate.serial, profile: item.profile }, actor);
       });
