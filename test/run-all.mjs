@@ -56,6 +56,7 @@ function readJson(file) {
 
 check('typecheck (tsc -b)', bin('tsc'), ['-b']);
 check('lint (eslint)', bin('eslint'), ['.']);
+check('Electron security scan (electronegativity: main + renderer, 0 findings)', process.execPath, ['test/security/electronegativity.mjs']);
 check('build (electron-vite: main, preload, renderer)', bin('electron-vite'), ['build']);
 check('build (browser-mode renderer)', bin('vite'), ['build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn']);
 
