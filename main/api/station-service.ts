@@ -58,6 +58,7 @@ export function createStationService(station: Station, bench: Bench, options: { 
     'batch:resume': () => bench.resume(),
     'batch:cancel': () => bench.cancel(),
     'batch:retry': ({ ports }) => bench.retry(ports),
+    'device:label': ({ port, imei, petName, clear }) => bench.label(port, { imei, petName, clear }),
     'queue:list': () => queueEntries(station),
     'queue:sync': async () => {
       await (options.sync ? options.sync.syncNow() : syncQueue(station, { passphrase: bench.sessionPassphrase(), actor: 'ui' }));

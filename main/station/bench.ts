@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import { EnrollerError } from '../../shared/errors';
 import type { BatchState, CaStatus, SlotState } from '../../shared/contract/batch';
 import { AtClient } from '../devices/nrf91/at-client';
+import { luhnValid } from '../devices/nrf91/parsers/identity';
 import { Nrf91Modem } from '../devices/nrf91/modem';
 import type { Transport } from '../devices/transport';
 import { forSource, type Logger } from '../log';
@@ -50,6 +51,8 @@ export class Bench {
   #passphrase: string | undefined;
   #profiles = new Map<string, ActiveProfile>();
   #batch: Batch | undefined;
+  /** Scanned labels by port: the IMEI the device must report, the pet name it gets. */
+  readonly #labels = new Map<string, { imei?: string; petName?: string }>();
   #done: Promise<JobOutcome[]> | undefined;
 
   constructor(station: Station, source: SlotSource, events: BenchEvents, log: Logger, options: { deviceDeadlineMs?: number } = {}) {
@@ -95,9 +98,25 @@ export class Bench {
   async view(): Promise<{ batch: BatchState | null; slots: SlotState[] }> {
     const inBatch = new Map((this.#batch?.slots() ?? []).map((s) => [s.port, s]));
     const ports = await this.#source.ports();
-    const slots = ports.map((port): SlotState => inBatch.get(port) ?? { port, status: 'queued', step: 'detected', attempts: 0 });
-    for (const [port, slot] of inBatch) if (!ports.includes(port)) slots.push(slot);
+    const slots = ports.map((port): SlotState => this.#withLabel(inBatch.get(port) ?? { port, status: 'queued', step: 'detected', attempts: 0 }));
+    for (const [port, slot] of inBatch) if (!ports.includes(port)) slots.push(this.#withLabel(slot));
     return { batch: this.#batch?.state() ?? null, slots };
+  }
+
+  /** Binds a scanned label to a port (or clears it); the next job on that port checks and uses it. */
+  async label(port: string, label: { imei?: string | undefined; petName?: string | undefined; clear?: boolean | undefined }): Promise<SlotState> {
+    if (!(await this.#source.ports()).includes(port)) throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', `There is no slot ${port} on this bench.`);
+    if (label.imei && !luhnValid(label.imei)) throw new EnrollerError('DEVICE_GARBAGE', `${label.imei} is not an IMEI: its check digit is wrong. Scan the label again.`);
+    if (label.clear) this.#labels.delete(port);
+    else this.#labels.set(port, { ...this.#labels.get(port), ...(label.imei ? { imei: label.imei } : {}), ...(label.petName ? { petName: label.petName.trim().toLowerCase() } : {}) });
+    const slot = (await this.view()).slots.find((s) => s.port === port)!;
+    this.#events.deviceChanged(slot);
+    return slot;
+  }
+
+  #withLabel(slot: SlotState): SlotState {
+    const label = this.#labels.get(slot.port);
+    return { ...slot, ...(label?.imei ? { expectedImei: label.imei } : {}), ...(label?.petName && !slot.petName ? { petName: label.petName } : {}) };
   }
 
   /** Starts a batch in the background; returns its first state. `finished()` awaits it. */
@@ -118,7 +137,7 @@ export class Bench {
       profile: profile.name,
       ports,
       deviceDeadlineMs: this.#deadlineMs,
-      onDevice: (slot) => this.#events.deviceChanged(slot),
+      onDevice: (slot) => this.#events.deviceChanged(this.#withLabel(slot)),
       onProgress: (state) => this.#events.batchProgress(state),
       runDevice: async (port, run) => {
         let modem: Nrf91Modem | undefined;
@@ -138,7 +157,8 @@ export class Bench {
             approvals: this.#station.approvals,
             credentials: this.#station.credentials,
             passphrase: this.#passphrase,
-            petName: request.petNames?.[port],
+            petName: request.petNames?.[port] ?? this.#labels.get(port)?.petName,
+            expectedImei: this.#labels.get(port)?.imei,
             fallback: profile.name === 'local' ? undefined : this.#profiles.get('local'),
             audit: this.#station.audit,
             batchId,

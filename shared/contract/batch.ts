@@ -14,6 +14,8 @@ export const SlotState = z.object({
   deviceId: z.string().optional(),
   /** The readable name the technician says and writes on the label ("amber-falcon"). */
   petName: z.string().optional(),
+  /** A scanned label bound to this port: the IMEI the device must report before anything is written. */
+  expectedImei: z.string().optional(),
   certSerial: z.string().optional(),
   issuer: z.string().optional(),
   /** A stable error code and the sentence for the technician. */
@@ -85,6 +87,15 @@ export const benchMethods = {
     summary: 'Run failed and cancelled devices again (all, or the given ports).',
     request: z.object({ ports: z.array(z.string()).min(1).optional() }).strict(),
     response: BatchState,
+  },
+  'device:label': {
+    kind: 'command',
+    access: 'operate',
+    summary: 'Bind a scanned label to the device on a port: the IMEI it must report, and/or its pet name.',
+    request: z
+      .object({ port: z.string().min(1), imei: z.string().regex(/^\d{15}$/, 'an IMEI is 15 digits').optional(), petName: z.string().min(1).max(63).optional(), clear: z.boolean().optional() })
+      .strict(),
+    response: SlotState,
   },
   'ca:status': { kind: 'query', access: 'read', summary: 'Whether the embedded CA exists and is unlocked.', request: empty, response: CaStatus },
   'ca:init': {

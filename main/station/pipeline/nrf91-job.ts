@@ -53,6 +53,8 @@ export interface Nrf91JobInput {
   readonly passphrase?: string | undefined;
   /** The pet name the technician gave (typed or scanned) for the device on this port. */
   readonly petName?: string | undefined;
+  /** The IMEI on the label scanned for this port: checked before anything is written. */
+  readonly expectedImei?: string | undefined;
   readonly audit: AuditLog;
   /** The embedded CA, for birth certificates while a remote service is out of reach. */
   readonly fallback?: { readonly name: string; readonly enroller: Enroller } | undefined;
@@ -94,6 +96,13 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
     await enter('identified');
     await modem.connect(options);
     const identity = await modem.identify(options);
+    if (input.expectedImei && identity.imei !== input.expectedImei) {
+      throw new EnrollerError(
+        'DEVICE_IDENTITY_MISMATCH',
+        `The label scanned for this port says IMEI ${input.expectedImei}, but the device reports ${identity.imei}. Nothing was written: check which device is in this slot, scan again, then retry.`,
+        { expected: input.expectedImei, reported: identity.imei },
+      );
+    }
     deviceId = deviceIdFor(deviceType, { imei: identity.imei, ...(identity.deviceUuid ? { uuid: identity.deviceUuid } : {}) });
     const id = deviceId;
     const previous = jobs.latestFor(id);

@@ -3,6 +3,7 @@ import { SimpleGrid, Stack, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { CaStatus, EnrollerApi, Session } from '../../../shared/contract';
 import { PinGate } from './PinGate';
+import { ScanInput } from './ScanInput';
 import { BatchBar } from './BatchBar';
 import { CaGate } from './CaGate';
 import { SlotTile } from './SlotTile';
@@ -29,6 +30,7 @@ function Bench({ api }: { api: EnrollerApi }) {
   if (!ca.initialized || !ca.unlocked) return <CaGate api={api} status={ca} onReady={setCa} />;
   return (
     <Stack>
+      <ScanInput api={api} slots={slots} />
       <BatchBar api={api} batch={batch} />
       {slots.length === 0 ? (
         <Text c="dimmed">No devices on the bench. Plug a device in (USB serial), or start with `--simulate N`.</Text>

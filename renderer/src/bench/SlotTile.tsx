@@ -49,6 +49,11 @@ export function SlotTile({ slot, onRetry }: { slot: SlotState; onRetry?: () => v
             {slot.petName}
           </Text>
         )}
+        {slot.expectedImei && (
+          <Text size="xs" c="dimmed" data-testid="slot-label">
+            label IMEI {slot.expectedImei}
+          </Text>
+        )}
         <Progress value={stepProgress(slot)} color={result.color} size="sm" aria-label="progress" />
         <Group justify="space-between">
           <Text size="xs" c="dimmed" data-testid="slot-step">

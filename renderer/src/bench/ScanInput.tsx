@@ -1,0 +1,60 @@
+// Scanner-first: a barcode scanner types the label and presses Enter. An IMEI (15 digits) is what
+// the next device must report before anything is written to it; anything else becomes its pet
+// name. It goes to the slot that failed an IMEI check first, else to the next unlabelled slot.
+import { Text, TextInput } from '@mantine/core';
+import { useRef, useState, type KeyboardEvent } from 'react';
+import type { EnrollerApi, SlotState } from '../../../shared/contract';
+import { ApiError } from '../api/errors';
+
+function target(slots: readonly SlotState[]): SlotState | undefined {
+  return (
+    slots.find((s) => s.status === 'failed' && s.code === 'DEVICE_IDENTITY_MISMATCH') ??
+    slots.find((s) => (s.status === 'queued' || s.status === 'failed' || s.status === 'cancelled') && !s.expectedImei && !s.petName)
+  );
+}
+
+export function ScanInput({ api, slots }: { api: EnrollerApi; slots: readonly SlotState[] }) {
+  const [value, setValue] = useState('');
+  const [note, setNote] = useState<{ text: string; error: boolean } | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+
+  const submit = async () => {
+    const scan = value.trim();
+    setValue('');
+    if (!scan) return;
+    const slot = target(slots);
+    if (!slot) return setNote({ text: 'Every slot already has a label.', error: true });
+    const imei = /^\d{15}$/.test(scan) ? scan : undefined;
+    try {
+      await api['device:label']({ port: slot.port, ...(imei ? { imei } : { petName: scan }) });
+      setNote({ text: `${slot.port} ← ${imei ? `IMEI ${imei}` : `pet name ${scan}`}`, error: false });
+    } catch (e) {
+      setNote({ text: e instanceof ApiError ? e.message : String(e), error: true });
+    }
+    input.current?.focus();
+  };
+
+  return (
+    <div>
+      <TextInput
+        ref={input}
+        label="Scan a label"
+        description="IMEI (checked against the device before writing) or pet name; goes to the next slot"
+        placeholder="scan or type, then Enter"
+        value={value}
+        onChange={(e) => setValue(e.currentTarget.value)}
+        onKeyDown={(e: KeyboardEvent<HTMLInputElement>) => {
+          if (e.key === 'Enter') void submit();
+        }}
+        autoFocus
+        w={360}
+        data-testid="scan-input"
+      />
+      {note && (
+        <Text size="sm" c={note.error ? 'red' : 'teal'} role={note.error ? 'alert' : 'status'} data-testid="scan-note">
+          {note.text}
+        </Text>
+      )}
+    </div>
+  );
+}
