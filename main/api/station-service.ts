@@ -2,7 +2,8 @@
 // binder, the browser-mode server and the CLI all call through here.
 import type { Bench } from '../station/bench';
 import type { Station } from '../station/station';
-import type { QueueEntry } from '../../shared/contract';
+import type { AuditRow, QueueEntry } from '../../shared/contract';
+import { verifyAuditChain } from '../store/audit-log';
 import { syncQueue } from '../station/sync/queue-sync';
 import type { SyncWorker } from '../station/sync/sync-worker';
 import { QueueStore, type QueueItem } from '../store/queue-store';
@@ -60,6 +61,18 @@ export function createStationService(station: Station, bench: Bench, options: { 
     'batch:retry': ({ ports }) => bench.retry(ports),
     'device:label': ({ port, imei, petName, clear }) => bench.label(port, { imei, petName, clear }),
     'queue:list': () => queueEntries(station),
+    'audit:list': ({ search, limit }) => {
+      const needle = `%${(search ?? '').replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+      return station.db
+        .prepare<[string, string, string, number], AuditRow>(
+          "SELECT seq, at, actor, action, subject, details FROM audit_log WHERE action LIKE ? ESCAPE '\\' OR subject LIKE ? ESCAPE '\\' OR actor LIKE ? ESCAPE '\\' ORDER BY seq DESC LIMIT ?",
+        )
+        .all(needle, needle, needle, limit ?? 200);
+    },
+    'audit:verify': () => {
+      const verdict = verifyAuditChain(station.db);
+      return verdict.ok ? { ok: true, rows: verdict.rows, head: `${verdict.head.seq}:${verdict.head.hash}` } : { ok: false, rows: verdict.rows, seq: verdict.seq, problem: verdict.problem, message: verdict.message };
+    },
     'queue:sync': async () => {
       await (options.sync ? options.sync.syncNow() : syncQueue(station, { passphrase: bench.sessionPassphrase(), actor: 'ui' }));
       return queueEntries(station);

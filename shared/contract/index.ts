@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { EventSpec, MethodSpec } from './define';
 import { benchEvents, benchMethods } from './batch';
+import { auditMethods } from './audit';
 import { queueEvents, queueMethods } from './queue';
 import { sessionMethods } from './session';
 import { stationMethods } from './station';
@@ -15,6 +16,7 @@ export const methods = {
   ...benchMethods,
   ...sessionMethods,
   ...queueMethods,
+  ...auditMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const events = {
@@ -52,4 +54,5 @@ export * from './station';
 export * from './batch';
 export * from './session';
 export * from './queue';
+export * from './audit';
 export type { Access, EventSpec, MethodSpec } from './define';

@@ -45,5 +45,14 @@ test('sets up the CA and runs a batch on four simulated modems to all green', as
   await expect(page.getByTestId('batch-counts')).toContainText('4 done');
   await expect(page.getByTestId('slot-note')).toHaveCount(4);
   for (const note of await page.getByTestId('slot-note').all()) await expect(note).toHaveAttribute('data-code', 'DEVICE_ALREADY_ENROLLED');
+  // The queue owes nothing; the audit trail verifies and shows each device's provisioning.
+  await page.getByRole('tab', { name: 'Queue' }).click();
+  await expect(page.getByText('Nothing is queued')).toBeVisible();
+  await page.getByRole('tab', { name: 'Audit' }).click();
+  await page.getByRole('button', { name: 'Verify the chain' }).click();
+  await expect(page.getByTestId('audit-verdict')).toHaveAttribute('data-ok', 'true');
+  await page.getByLabel('Search').fill('device.provisioned');
+  await expect(page.getByTestId('audit-table').locator('tbody tr')).toHaveCount(4);
+  await page.screenshot({ path: 'test-results/audit-verified.png', fullPage: true });
   expect(errors).toEqual([]);
 });

@@ -1,5 +1,7 @@
 // The station view: CA gate first, then the batch header and one tile per slot.
-import { SimpleGrid, Stack, Text } from '@mantine/core';
+import { SimpleGrid, Stack, Tabs, Text } from '@mantine/core';
+import { AuditView } from '../records/AuditView';
+import { QueueView } from '../records/QueueView';
 import { useEffect, useState } from 'react';
 import type { CaStatus, EnrollerApi, Session } from '../../../shared/contract';
 import { PinGate } from './PinGate';
@@ -29,18 +31,33 @@ function Bench({ api }: { api: EnrollerApi }) {
   if (!ca) return <Text role="status">Loading…</Text>;
   if (!ca.initialized || !ca.unlocked) return <CaGate api={api} status={ca} onReady={setCa} />;
   return (
-    <Stack>
-      <ScanInput api={api} slots={slots} />
-      <BatchBar api={api} batch={batch} />
-      {slots.length === 0 ? (
-        <Text c="dimmed">No devices on the bench. Plug a device in (USB serial), or start with `--simulate N`.</Text>
-      ) : (
-        <SimpleGrid cols={{ base: 2, sm: 3, lg: 4 }} spacing="sm" data-testid="bench">
-          {slots.map((slot) => (
-            <SlotTile key={slot.port} slot={slot} {...(batch && (slot.status === 'failed' || slot.status === 'cancelled') ? { onRetry: () => void api['batch:retry']({ ports: [slot.port] }) } : {})} />
-          ))}
-        </SimpleGrid>
-      )}
-    </Stack>
+    <Tabs defaultValue="bench" keepMounted={false}>
+      <Tabs.List mb="md">
+        <Tabs.Tab value="bench">Bench</Tabs.Tab>
+        <Tabs.Tab value="queue">Queue</Tabs.Tab>
+        <Tabs.Tab value="audit">Audit</Tabs.Tab>
+      </Tabs.List>
+      <Tabs.Panel value="bench">
+        <Stack>
+          <ScanInput api={api} slots={slots} />
+          <BatchBar api={api} batch={batch} />
+          {slots.length === 0 ? (
+            <Text c="dimmed">No devices on the bench. Plug a device in (USB serial), or start with `--simulate N`.</Text>
+          ) : (
+            <SimpleGrid cols={{ base: 2, sm: 3, lg: 4 }} spacing="sm" data-testid="bench">
+              {slots.map((slot) => (
+                <SlotTile key={slot.port} slot={slot} {...(batch && (slot.status === 'failed' || slot.status === 'cancelled') ? { onRetry: () => void api['batch:retry']({ ports: [slot.port] }) } : {})} />
+              ))}
+            </SimpleGrid>
+          )}
+        </Stack>
+      </Tabs.Panel>
+      <Tabs.Panel value="queue">
+        <QueueView api={api} />
+      </Tabs.Panel>
+      <Tabs.Panel value="audit">
+        <AuditView api={api} />
+      </Tabs.Panel>
+    </Tabs>
   );
 }
