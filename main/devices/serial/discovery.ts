@@ -16,7 +16,7 @@ export interface PortCandidate {
   readonly kit: string | undefined;
 }
 
-const NORDIC_VIDS = new Set(['1366', '1915']);
+export const NORDIC_VIDS: ReadonlySet<string> = new Set(['1366', '1915']);
 
 /** J-Link OB serial-number prefixes of Nordic's kits (nrfcredstore v2, nrf91-at.md §6.1). */
 const KIT_PREFIXES: ReadonlyArray<[prefix: string, kit: string]> = [
