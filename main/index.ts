@@ -15,6 +15,8 @@ import { Station } from './station/station';
 import { Bench } from './station/bench';
 import { serialSlots, simulatedSlots } from './station/slot-sources';
 import { inProcessModems } from './devices/nrf91-sim/memory-host';
+import { PassphraseKeychain } from './station/keychain';
+import { safeStorageVault } from './electron/safe-storage-vault';
 
 registerAppScheme();
 
@@ -36,7 +38,7 @@ function start(): void {
   const modems = inProcessModems(simulate, { dir: path.join(dataDir, 'simulated-modems') });
   const bench = new Bench(station, simulatedSlots(modems, serialSlots()), benchEventsTo(hub), log);
   const sync = startSyncWorker(station, { intervalMs: 30_000, passphrase: () => bench.sessionPassphrase(), log, onChange: () => hub.emit('queue:changed', { entries: queueEntries(station) }) });
-  bindIpc(createDispatch(createStationService(station, bench, { sync }), log, stationGuard(station)), log);
+  bindIpc(createDispatch(createStationService(station, bench, { sync, keychain: new PassphraseKeychain(dataDir, safeStorageVault()) }), log, stationGuard(station)), log);
 
   lockDownSession();
   serveRenderer(path.join(import.meta.dirname, '../renderer'));

@@ -78,6 +78,10 @@ export const errorCodes = [
   'CA_IMPORT_INVALID',
   'CA_SERIAL_EXHAUSTED',
   'CA_CERTIFICATE_NOT_FOUND',
+  // the OS keychain that may remember the station passphrase (desktop app)
+  'KEYCHAIN_UNAVAILABLE',
+  'KEYCHAIN_NOT_REMEMBERED',
+  'KEYCHAIN_UNREADABLE',
   // enroll: talking to the provisioning service (EST, SCEP)
   'ENROLL_UNREACHABLE',
   'ENROLL_TIMEOUT',

@@ -6,6 +6,8 @@ import type { AuditRow, QueueEntry } from '../../shared/contract';
 import { verifyAuditChain } from '../store/audit-log';
 import { syncQueue } from '../station/sync/queue-sync';
 import type { SyncWorker } from '../station/sync/sync-worker';
+import { PassphraseKeychain } from '../station/keychain';
+import { EnrollerError } from '../../shared/errors';
 import { QueueStore, type QueueItem } from '../store/queue-store';
 import type { Guard } from './dispatch';
 import type { Caller, ContractService } from './service';
@@ -35,7 +37,13 @@ export function queueEntries(station: Station): QueueEntry[] {
   return new QueueStore(station.db).list().map(toEntry);
 }
 
-export function createStationService(station: Station, bench: Bench, options: { sync?: SyncWorker } = {}): ContractService {
+export function createStationService(station: Station, bench: Bench, options: { sync?: SyncWorker; keychain?: PassphraseKeychain } = {}): ContractService {
+  const keychain = options.keychain ?? new PassphraseKeychain(station.dataDir, null);
+  const passphrase = (why: string) => {
+    const value = bench.sessionPassphrase();
+    if (value === undefined) throw new EnrollerError('CA_PASSPHRASE_REQUIRED', `Unlock the station first: ${why} needs the station passphrase.`);
+    return value;
+  };
   const actor = (caller: Caller) => station.access.actorOf(sessionKey(caller), `${caller.transport}:${caller.session.slice(0, 8)}`);
   return {
     'session:whoami': (_request, caller) => station.access.session(sessionKey(caller)),
@@ -73,6 +81,35 @@ export function createStationService(station: Station, bench: Bench, options: { 
       const verdict = verifyAuditChain(station.db);
       return verdict.ok ? { ok: true, rows: verdict.rows, head: `${verdict.head.seq}:${verdict.head.hash}` } : { ok: false, rows: verdict.rows, seq: verdict.seq, problem: verdict.problem, message: verdict.message };
     },
+    'ca:export': () => ({ pem: station.ca.chainPem() }),
+    'ca:verification-cert': async ({ code, ca }, caller) => {
+      const certificate = await station.ca.verificationCertificate(code, passphrase('a verification certificate'), ca ?? 'root');
+      station.audit.append('ca.verification-cert', code, { ca: ca ?? 'root', serial: certificate.serialNumber }, actor(caller));
+      return { pem: certificate.toString('pem') + '\n', serial: certificate.serialNumber, subject: certificate.subject };
+    },
+    'device-type:save': ({ document }, caller) => {
+      const stored = station.deviceTypes.put(document);
+      station.audit.append('device-type.saved', stored.name, { device: stored.device, profile: stored.profile }, actor(caller));
+      return stored;
+    },
+    'profile:save': async ({ name, settings, secrets, replace }, caller) => {
+      const given = Object.fromEntries(Object.entries(secrets ?? {}).filter(([, v]) => v !== undefined && v !== ''));
+      const saved = await station.profiles.add(name, settings, given, { ...(Object.keys(given).length > 0 ? { passphrase: passphrase('sealing profile secrets') } : {}), replace: replace ?? false, actor: actor(caller) });
+      bench.profileChanged(name);
+      return saved;
+    },
+    'keychain:status': () => keychain.status(),
+    'keychain:remember': async (_request, caller) => {
+      const status = await keychain.remember(passphrase('remembering the passphrase'));
+      station.audit.append('keychain.remembered', 'station', { backend: status.backend ?? 'none' }, actor(caller));
+      return status;
+    },
+    'keychain:forget': async (_request, caller) => {
+      const status = await keychain.forget();
+      station.audit.append('keychain.forgotten', 'station', {}, actor(caller));
+      return status;
+    },
+    'keychain:unlock': async (_request, caller) => bench.unlock(await keychain.recall(), actor(caller)),
     'queue:sync': async () => {
       await (options.sync ? options.sync.syncNow() : syncQueue(station, { passphrase: bench.sessionPassphrase(), actor: 'ui' }));
       return queueEntries(station);

@@ -4,6 +4,7 @@
 // transport (the API layer asks here before any handler runs).
 import { EnrollerError } from '../../shared/errors';
 import type { Access, Role, Session } from '../../shared/contract';
+import { allowed } from '../../shared/contract/define';
 import { hashPin, pinMatches } from '../pki/pin-hash';
 import type { AuditLog } from '../store/audit-log';
 import type { Db } from '../store/database';
@@ -86,18 +87,5 @@ export class StationAccess {
         this.#audit.append('station.factoryMode', locked ? 'locked' : 'unlocked', {}, actor);
       })
       .immediate();
-  }
-}
-
-export function allowed(role: Role, access: Access, factoryMode: boolean): boolean {
-  switch (access) {
-    case 'public':
-      return true;
-    case 'read':
-      return true;
-    case 'operate':
-      return role !== 'auditor';
-    case 'configure':
-      return role === 'supervisor' || (role === 'operator' && !factoryMode);
   }
 }

@@ -88,6 +88,11 @@ export class Bench {
     return this.#passphrase;
   }
 
+  /** A saved profile's settings changed: the next batch activates it afresh. */
+  profileChanged(name: string): void {
+    if (name !== 'local') this.#profiles.delete(name);
+  }
+
   /** Whether starting a batch with this profile needs the station passphrase first. */
   needsPassphrase(profile: string): boolean {
     if (this.#passphrase !== undefined) return false;

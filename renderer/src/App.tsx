@@ -1,7 +1,7 @@
 import '@mantine/core/styles.css';
-import { AppShell, Group, MantineProvider, Text, Title } from '@mantine/core';
+import { ActionIcon, AppShell, Badge, Group, MantineProvider, Text, Title, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
 import { useEffect, useState } from 'react';
-import type { EnrollerApi } from '../../shared/contract';
+import type { EnrollerApi, Session } from '../../shared/contract';
 import { connectApi } from './api/client';
 import { ApiError } from './api/errors';
 import { BenchView } from './bench/BenchView';
@@ -11,6 +11,7 @@ type Connection = { state: 'connecting' } | { state: 'ready'; api: EnrollerApi }
 
 export function App() {
   const [connection, setConnection] = useState<Connection>({ state: 'connecting' });
+  const [session, setSession] = useState<Session | null>(null);
 
   useEffect(() => {
     connectApi().then(
@@ -31,6 +32,15 @@ export function App() {
             <Title order={1} size="h4">
               Floor Enroller
             </Title>
+            <Group gap="sm">
+              {session?.role && (
+                <Badge variant="light" size="lg" data-testid="who">
+                  {session.name} · {session.role}
+                </Badge>
+              )}
+              {session && session.rolesEnforced && session.factoryMode && <Badge color="orange">Factory mode</Badge>}
+              <SchemeToggle />
+            </Group>
           </Group>
         </AppShell.Header>
         <AppShell.Main>
@@ -42,7 +52,7 @@ export function App() {
           )}
           {connection.state === 'ready' && (
             <>
-              <BenchView api={connection.api} />
+              <BenchView api={connection.api} onSession={setSession} />
               <details className="station-details">
                 <summary>Station</summary>
                 <StationInfoPanel api={connection.api} />
@@ -52,5 +62,17 @@ export function App() {
         </AppShell.Main>
       </AppShell>
     </MantineProvider>
+  );
+}
+
+/** Light ⇄ dark in one click from any screen (Settings also offers "auto"). */
+function SchemeToggle() {
+  const { setColorScheme } = useMantineColorScheme();
+  const computed = useComputedColorScheme('light');
+  const next = computed === 'dark' ? 'light' : 'dark';
+  return (
+    <ActionIcon variant="default" size="lg" aria-label={`Switch to ${next} colours`} onClick={() => setColorScheme(next)}>
+      {computed === 'dark' ? '☀' : '☾'}
+    </ActionIcon>
   );
 }

@@ -9,6 +9,20 @@ import type { z } from 'zod';
  */
 export type Access = 'public' | 'read' | 'operate' | 'configure';
 
+/** Whether a role may call a method of this access (the UI asks it too, to grey out what it cannot do). */
+export function allowed(role: 'operator' | 'supervisor' | 'auditor', access: Access, factoryMode: boolean): boolean {
+  switch (access) {
+    case 'public':
+      return true;
+    case 'read':
+      return true;
+    case 'operate':
+      return role !== 'auditor';
+    case 'configure':
+      return role === 'supervisor' || (role === 'operator' && !factoryMode);
+  }
+}
+
 export interface MethodSpec {
   readonly kind: 'command' | 'query';
   readonly access: Access;

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { EventSpec, MethodSpec } from './define';
 import { benchEvents, benchMethods } from './batch';
+import { adminMethods } from './admin';
 import { auditMethods } from './audit';
 import { queueEvents, queueMethods } from './queue';
 import { sessionMethods } from './session';
@@ -17,6 +18,7 @@ export const methods = {
   ...sessionMethods,
   ...queueMethods,
   ...auditMethods,
+  ...adminMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const events = {
@@ -55,4 +57,6 @@ export * from './batch';
 export * from './session';
 export * from './queue';
 export * from './audit';
+export * from './admin';
 export type { Access, EventSpec, MethodSpec } from './define';
+export { allowed } from './define';

@@ -1,32 +1,44 @@
-// The station view: CA gate first, then the batch header and one tile per slot.
-import { SimpleGrid, Stack, Tabs, Text } from '@mantine/core';
+// The station: sign-in and CA gates first, then the bench (batch header and one tile per slot)
+// and the tabs a supervisor or auditor needs. Every tab is reachable from the keyboard.
+import { Stack, Tabs, Text } from '@mantine/core';
+import { useCallback, useEffect, useState } from 'react';
+import type { CaStatus, EnrollerApi, Session } from '../../../shared/contract';
+import { CaView } from '../ca/CaView';
 import { AuditView } from '../records/AuditView';
 import { QueueView } from '../records/QueueView';
-import { useEffect, useState } from 'react';
-import type { CaStatus, EnrollerApi, Session } from '../../../shared/contract';
+import { SettingsView } from '../settings/SettingsView';
+import { SetupView } from '../setup/SetupView';
+import { BatchBar } from './BatchBar';
+import { BenchGrid } from './BenchGrid';
+import { CaGate } from './CaGate';
 import { PinGate } from './PinGate';
 import { ScanInput } from './ScanInput';
-import { BatchBar } from './BatchBar';
-import { CaGate } from './CaGate';
-import { SlotTile } from './SlotTile';
 import { useBench } from './useBench';
 
-export function BenchView({ api }: { api: EnrollerApi }) {
+export function BenchView({ api, onSession }: { api: EnrollerApi; onSession?: (session: Session) => void }) {
   const [session, setSession] = useState<Session | null>(null);
+  const update = useCallback(
+    (next: Session) => {
+      setSession(next);
+      onSession?.(next);
+    },
+    [onSession],
+  );
   useEffect(() => {
-    void api['session:whoami']({}).then(setSession);
-  }, [api]);
+    void api['session:whoami']({}).then(update);
+  }, [api, update]);
   if (!session) return <Text role="status">Loading…</Text>;
-  if (session.rolesEnforced && !session.role) return <PinGate api={api} onSignedIn={setSession} />;
-  return <Bench api={api} />;
+  if (session.rolesEnforced && !session.role) return <PinGate api={api} onSignedIn={update} />;
+  return <Station api={api} session={session} onSession={update} />;
 }
 
-function Bench({ api }: { api: EnrollerApi }) {
+function Station({ api, session, onSession }: { api: EnrollerApi; session: Session; onSession: (session: Session) => void }) {
   const [ca, setCa] = useState<CaStatus | null>(null);
   const { batch, slots } = useBench(api);
   useEffect(() => {
     void api['ca:status']({}).then(setCa);
   }, [api]);
+  const retry = useCallback((port: string) => void api['batch:retry']({ ports: [port] }), [api]);
 
   if (!ca) return <Text role="status">Loading…</Text>;
   if (!ca.initialized || !ca.unlocked) return <CaGate api={api} status={ca} onReady={setCa} />;
@@ -36,6 +48,9 @@ function Bench({ api }: { api: EnrollerApi }) {
         <Tabs.Tab value="bench">Bench</Tabs.Tab>
         <Tabs.Tab value="queue">Queue</Tabs.Tab>
         <Tabs.Tab value="audit">Audit</Tabs.Tab>
+        <Tabs.Tab value="ca">CA</Tabs.Tab>
+        <Tabs.Tab value="setup">Device types &amp; profiles</Tabs.Tab>
+        <Tabs.Tab value="settings">Settings</Tabs.Tab>
       </Tabs.List>
       <Tabs.Panel value="bench">
         <Stack>
@@ -44,11 +59,7 @@ function Bench({ api }: { api: EnrollerApi }) {
           {slots.length === 0 ? (
             <Text c="dimmed">No devices on the bench. Plug a device in (USB serial), or start with `--simulate N`.</Text>
           ) : (
-            <SimpleGrid cols={{ base: 2, sm: 3, lg: 4 }} spacing="sm" data-testid="bench">
-              {slots.map((slot) => (
-                <SlotTile key={slot.port} slot={slot} {...(batch && (slot.status === 'failed' || slot.status === 'cancelled') ? { onRetry: () => void api['batch:retry']({ ports: [slot.port] }) } : {})} />
-              ))}
-            </SimpleGrid>
+            <BenchGrid slots={slots} onRetry={batch ? retry : undefined} />
           )}
         </Stack>
       </Tabs.Panel>
@@ -57,6 +68,15 @@ function Bench({ api }: { api: EnrollerApi }) {
       </Tabs.Panel>
       <Tabs.Panel value="audit">
         <AuditView api={api} />
+      </Tabs.Panel>
+      <Tabs.Panel value="ca">
+        <CaView api={api} />
+      </Tabs.Panel>
+      <Tabs.Panel value="setup">
+        <SetupView api={api} session={session} />
+      </Tabs.Panel>
+      <Tabs.Panel value="settings">
+        <SettingsView api={api} session={session} onSession={onSession} />
       </Tabs.Panel>
     </Tabs>
   );

@@ -1,7 +1,7 @@
 // Before any batch: the station needs its CA created (first run) or unlocked (every start). One
 // passphrase, typed here, kept by main for this session only.
 import { Alert, Button, Card, PasswordInput, Stack, Text, Title } from '@mantine/core';
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import type { CaStatus, EnrollerApi } from '../../../shared/contract';
 import { ApiError } from '../api/errors';
 
@@ -11,6 +11,23 @@ export function CaGate({ api, status, onReady }: { api: EnrollerApi; status: CaS
   const [confirm, setConfirm] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [remembered, setRemembered] = useState(false);
+  useEffect(() => {
+    if (creating) return;
+    void api['keychain:status']({}).then((k) => setRemembered(k.available && k.remembered));
+  }, [api, creating]);
+
+  const unlockFromKeychain = async () => {
+    setError(null);
+    setBusy(true);
+    try {
+      onReady(await api['keychain:unlock']({}));
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -48,6 +65,11 @@ export function CaGate({ api, status, onReady }: { api: EnrollerApi; status: CaS
         <Button type="submit" loading={busy}>
           {creating ? 'Create CA' : 'Unlock'}
         </Button>
+        {remembered && (
+          <Button variant="light" onClick={() => void unlockFromKeychain()} loading={busy}>
+            Unlock with the OS keychain
+          </Button>
+        )}
       </Stack>
     </Card>
   );

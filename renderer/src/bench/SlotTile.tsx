@@ -1,7 +1,7 @@
 // One port of the bench: which device, which step, how long, and a result a technician can read
 // from across the room — shape and word as well as colour (colour-blind safe).
 import { Badge, Button, Card, Group, Progress, Stack, Text } from '@mantine/core';
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { SlotState } from '../../../shared/contract';
 import { stepLabel, stepProgress } from './steps';
 
@@ -21,7 +21,8 @@ function elapsed(slot: SlotState, now: number): string {
   return `${((end - Date.parse(slot.startedAt)) / 1000).toFixed(1)} s`;
 }
 
-export function SlotTile({ slot, onRetry }: { slot: SlotState; onRetry?: () => void }) {
+/** Memoised: a batch event re-renders only the tile whose slot changed. */
+export const SlotTile = memo(function SlotTile({ slot, onRetry }: { slot: SlotState; onRetry?: ((port: string) => void) | undefined }) {
   const [now, setNow] = useState(Date.now());
   const active = slot.status === 'running' || slot.status === 'paused';
   useEffect(() => {
@@ -31,7 +32,7 @@ export function SlotTile({ slot, onRetry }: { slot: SlotState; onRetry?: () => v
   }, [active]);
   const result = RESULT[slot.status];
   return (
-    <Card withBorder padding="sm" radius="md" data-testid="slot" data-port={slot.port} data-status={slot.status} aria-label={`${slot.port}: ${result.label}`}>
+    <Card withBorder padding="sm" radius="md" data-testid="slot" data-port={slot.port} data-status={slot.status} data-step={slot.step} aria-label={`${slot.port}: ${result.label}`}>
       <Stack gap={6}>
         <Group justify="space-between" wrap="nowrap">
           <Text fw={600} size="sm" truncate>
@@ -79,7 +80,7 @@ export function SlotTile({ slot, onRetry }: { slot: SlotState; onRetry?: () => v
               {slot.message}
             </Text>
             {onRetry && (
-              <Button size="xs" variant="light" onClick={onRetry}>
+              <Button size="xs" variant="light" onClick={() => onRetry(slot.port)}>
                 Retry
               </Button>
             )}
@@ -88,4 +89,4 @@ export function SlotTile({ slot, onRetry }: { slot: SlotState; onRetry?: () => v
       </Stack>
     </Card>
   );
-}
+});

@@ -1,0 +1,120 @@
+// Enrollment profiles: where certificates come from. Secrets are typed once, sealed by main with
+// the station passphrase, and never shown again — the list says only which ones are stored.
+import { Badge, Button, Group, NumberInput, PasswordInput, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useEffect, useState, type FormEvent } from 'react';
+import type { EnrollerApi } from '../../../shared/contract';
+import type { ProfileSummary } from '../../../shared/profile';
+import { downloadText } from '../lib/download';
+import { problemOf, type Problem } from '../lib/errors';
+import { ProblemAlert } from '../lib/ProblemAlert';
+
+type Protocol = 'local' | 'est' | 'scep';
+
+export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: boolean }) {
+  const [profiles, setProfiles] = useState<ProfileSummary[]>([]);
+  const [name, setName] = useState('');
+  const [protocol, setProtocol] = useState<Protocol>('est');
+  const [url, setUrl] = useState('');
+  const [user, setUser] = useState('');
+  const [password, setPassword] = useState('');
+  const [challenge, setChallenge] = useState('');
+  const [fingerprint, setFingerprint] = useState('');
+  const [timeoutS, setTimeoutS] = useState<number | string>(30);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const reload = () => api['profile:list']({}).then(setProfiles);
+  useEffect(() => {
+    void reload();
+  }, [api]);
+
+  const settings = () => {
+    const timeoutMs = typeof timeoutS === 'number' ? Math.round(timeoutS * 1000) : undefined;
+    if (protocol === 'local') return { protocol };
+    if (protocol === 'est') return { protocol, url, ...(user ? { user } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
+    return { protocol, url, ...(fingerprint ? { caFingerprintSha256: fingerprint } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
+  };
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setProblem(null);
+    setSaved(null);
+    try {
+      const secrets = { ...(protocol === 'est' && password ? { password } : {}), ...(protocol === 'scep' && challenge ? { challenge } : {}) };
+      const stored = await api['profile:save']({ name, settings: settings(), ...(Object.keys(secrets).length > 0 ? { secrets } : {}), replace: profiles.some((p) => p.name === name) });
+      setSaved(stored.name);
+      setPassword('');
+      setChallenge('');
+      await reload();
+    } catch (e) {
+      setProblem(problemOf(e));
+    }
+  };
+
+  return (
+    <Stack>
+      <Title order={2} size="h4">
+        Profiles
+      </Title>
+      <Table data-testid="profile-table">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Name</Table.Th>
+            <Table.Th>Service</Table.Th>
+            <Table.Th>Secrets stored</Table.Th>
+            <Table.Th />
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {profiles.map((p) => (
+            <Table.Tr key={p.name} data-profile={p.name}>
+              <Table.Td>
+                {p.name} {p.builtin && <Badge variant="light">built-in</Badge>}
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">
+                  {p.settings.protocol.toUpperCase()} {'url' in p.settings ? p.settings.url : 'station CA'}
+                </Text>
+              </Table.Td>
+              <Table.Td>{p.secrets.length > 0 ? p.secrets.join(', ') : '—'}</Table.Td>
+              <Table.Td>
+                <Button size="compact-xs" variant="subtle" onClick={() => downloadText(`profile-${p.name}.json`, JSON.stringify({ name: p.name, settings: p.settings }, null, 2), 'application/json')}>
+                  Export JSON
+                </Button>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      <Stack component="form" onSubmit={submit} aria-label="Profile" gap="xs" maw={640}>
+        <Group align="end">
+          <TextInput label="Profile name" value={name} onChange={(e) => setName(e.currentTarget.value)} required disabled={!editable} />
+          <SegmentedControl value={protocol} onChange={(v) => setProtocol(v as Protocol)} disabled={!editable} data={[{ value: 'est', label: 'EST' }, { value: 'scep', label: 'SCEP' }, { value: 'local', label: 'Station CA' }]} />
+        </Group>
+        {protocol !== 'local' && <TextInput label="Service URL" placeholder="https://est.example.com/.well-known/est" value={url} onChange={(e) => setUrl(e.currentTarget.value)} disabled={!editable} />}
+        {protocol === 'est' && (
+          <Group grow>
+            <TextInput label="User" value={user} onChange={(e) => setUser(e.currentTarget.value)} disabled={!editable} />
+            <PasswordInput label="Password (sealed)" value={password} onChange={(e) => setPassword(e.currentTarget.value)} disabled={!editable} />
+          </Group>
+        )}
+        {protocol === 'scep' && (
+          <Group grow>
+            <TextInput label="CA fingerprint (SHA-256)" value={fingerprint} onChange={(e) => setFingerprint(e.currentTarget.value)} disabled={!editable} />
+            <PasswordInput label="Challenge (sealed)" value={challenge} onChange={(e) => setChallenge(e.currentTarget.value)} disabled={!editable} />
+          </Group>
+        )}
+        {protocol !== 'local' && <NumberInput label="Timeout (seconds)" value={timeoutS} onChange={setTimeoutS} min={1} max={600} w={180} disabled={!editable} />}
+        <Group>
+          <Button type="submit" disabled={!editable}>
+            Save profile
+          </Button>
+          {saved && (
+            <Text c="teal" role="status">
+              Saved {saved}.
+            </Text>
+          )}
+        </Group>
+        <ProblemAlert problem={problem} />
+      </Stack>
+    </Stack>
+  );
+}
