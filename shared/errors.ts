@@ -49,6 +49,15 @@ export const errorCodes = [
   'MODEM_EVIDENCE_MISMATCH',
   'MODEM_CONTENT_NOT_WRITABLE',
   'MODEM_READBACK_MISMATCH',
+  // devices: a TPM 2.0 through tpm2-tools
+  'TPM_TCTI_INVALID',
+  'TPM_TOOLS_MISSING',
+  'TPM_UNREACHABLE',
+  'TPM_TIMEOUT',
+  'TPM_COMMAND_FAILED',
+  'TPM_KEY_MISMATCH',
+  'TPM_NV_TOO_LARGE',
+  'TPM_READBACK_MISMATCH',
   // pki: CSR intake (every hostile CSR ends in one of these)
   'CSR_TOO_LARGE',
   'CSR_MALFORMED',

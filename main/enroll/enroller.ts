@@ -2,6 +2,7 @@
 // The pipeline never knows which protocol answered (DESIGN.md, "Enroller").
 import type { DeviceAttributes, DeviceTypeDocument } from '../../shared/device-type';
 import type { x509 } from '../pki/crypto';
+import type { ExternalSigner } from '../pki/external-signer';
 
 export type EnrollResult =
   | {
@@ -28,6 +29,11 @@ export interface EnrollContext {
   readonly deviceType?: DeviceTypeDocument;
   readonly attributes?: DeviceAttributes;
   readonly kind?: 'birth' | 'operational';
+  /**
+   * The device key itself, where it can sign (a TPM): SCEP then signs the request envelope with
+   * it and has the device unwrap the reply (raw RSA on the device; padding checked here).
+   */
+  readonly requester?: { readonly signer: ExternalSigner; readonly decrypt: (block: Uint8Array) => Promise<Uint8Array> };
   /** A one-time enrollment credential from a bundle: EST Basic password for this request only. */
   readonly credential?: { readonly password: string };
 }

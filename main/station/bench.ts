@@ -13,6 +13,10 @@ import { QueueStore } from '../store/queue-store';
 import { Batch } from './batch/batch';
 import type { JobOutcome } from './pipeline/nrf91-job';
 import { runNrf91Job } from './pipeline/nrf91-job';
+import { runTpmJob } from './pipeline/tpm-job';
+import { Tpm } from '../devices/tpm/tpm';
+import { TpmTools } from '../devices/tpm/tpm-tools';
+import { parseTcti } from '../devices/tpm/tcti';
 import type { ActiveProfile } from './profiles';
 import type { Station } from './station';
 
@@ -35,6 +39,10 @@ export interface BatchRequest {
   readonly actor?: string;
   /** Pet names the technician gave (typed or scanned), by port. */
   readonly petNames?: Readonly<Record<string, string>> | undefined;
+  /** Serial numbers given for devices (TPM: an ID and subject attribute), by port. */
+  readonly serials?: Readonly<Record<string, string>> | undefined;
+  /** TPM devices: also export each certificate as files here. */
+  readonly outDir?: string | undefined;
 }
 
 /** Default per-device deadline: KEYGEN, a slow service and every write with room to spare. */
@@ -145,6 +153,31 @@ export class Bench {
       onDevice: (slot) => this.#events.deviceChanged(this.#withLabel(slot)),
       onProgress: (state) => this.#events.batchProgress(state),
       runDevice: async (port, run) => {
+        const common = {
+          port,
+          deviceType,
+          profile,
+          db: this.#station.db,
+          jobs: this.#jobs,
+          queue: this.#queue,
+          approvals: this.#station.approvals,
+          petName: request.petNames?.[port] ?? this.#labels.get(port)?.petName,
+          fallback: profile.name === 'local' ? undefined : this.#profiles.get('local'),
+          audit: this.#station.audit,
+          batchId,
+          force: request.force ?? false,
+          actor: request.actor ?? 'station',
+          ...run,
+        };
+        if (deviceType.device === 'tpm') {
+          // A TPM slot is its TCTI; tpm2-tools is run per command, so nothing stays open.
+          const tpm = new Tpm(new TpmTools(parseTcti(port)));
+          try {
+            return await runTpmJob({ ...common, tpm, chainPem: pems.issuingChain, serial: request.serials?.[port], outDir: request.outDir });
+          } finally {
+            tpm.close();
+          }
+        }
         let modem: Nrf91Modem | undefined;
         try {
           const transport = await this.#source.open(port);

@@ -6,6 +6,8 @@ import { listPorts } from '../devices/serial/discovery';
 import { PortRegistry } from '../devices/serial/port-registry';
 import { openSerialTransport } from '../devices/serial/serial-transport';
 import type { SlotSource } from './bench';
+import { EnrollerError } from '../../shared/errors';
+import { parseTcti } from '../devices/tpm/tcti';
 
 export function serialSlots(registry = new PortRegistry(), extraPorts: readonly string[] = []): SlotSource {
   return {
@@ -27,6 +29,18 @@ export function simulatedSlots(modems: readonly InProcessModem[], also?: SlotSou
       if (modem) return modem.plug();
       if (also) return also.open(port);
       return openSerialTransport(port, new PortRegistry(), { owner: 'bench' });
+    },
+  };
+}
+
+/** TPMs by TCTI (checked now, so a typo stops the command before anything runs), then `also`'s ports. */
+export function tpmSlots(tctis: readonly string[], also?: SlotSource): SlotSource {
+  const checked = tctis.map(parseTcti);
+  return {
+    ports: async () => [...checked, ...((await also?.ports()) ?? [])],
+    async open(port) {
+      if (also && !checked.includes(port)) return also.open(port);
+      throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', `${port} is a TPM: run it with a TPM device type (e.g. tpm-default).`);
     },
   };
 }

@@ -50,8 +50,11 @@ export function envelope(content: Uint8Array, recipient: x509.X509Certificate, c
   return new Uint8Array(new pkijs.ContentInfo({ contentType: ENVELOPED_DATA, content: enveloped.toSchema() }).toSchema().toBER());
 }
 
+/** Raw RSA with a key held elsewhere (a TPM): the block in, the block out, no padding removed. */
+export type RawRsaDecrypt = (block: Uint8Array) => Promise<Uint8Array>;
+
 /** Opens an EnvelopedData (the eContent of a CertRep, as raw EnvelopedData or inside ContentInfo). */
-export function openEnvelope(der: Uint8Array, privateKey: crypto.KeyObject): Uint8Array {
+export async function openEnvelope(der: Uint8Array, privateKey: crypto.KeyObject | RawRsaDecrypt): Promise<Uint8Array> {
   try {
     const asn = asn1js.fromBER(der.slice().buffer).result;
     let enveloped: pkijs.EnvelopedData;
@@ -63,7 +66,9 @@ export function openEnvelope(der: Uint8Array, privateKey: crypto.KeyObject): Uin
     }
     const recipient = enveloped.recipientInfos[0]?.value as pkijs.KeyTransRecipientInfo | undefined;
     if (!recipient) throw new Error('no recipient');
-    const key = unwrapPkcs1(new Uint8Array(recipient.encryptedKey.valueBlock.valueHexView), privateKey);
+    const encryptedKey = new Uint8Array(recipient.encryptedKey.valueBlock.valueHexView);
+    const block = typeof privateKey === 'function' ? Buffer.from(await privateKey(encryptedKey)) : crypto.privateDecrypt({ key: privateKey, padding: crypto.constants.RSA_NO_PADDING }, encryptedKey);
+    const key = unwrapPkcs1(block);
     const algorithm = enveloped.encryptedContentInfo.contentEncryptionAlgorithm;
     const iv = Buffer.from((algorithm.algorithmParams as asn1js.OctetString).valueBlock.valueHexView);
     const content = enveloped.encryptedContentInfo.encryptedContent;
@@ -93,9 +98,8 @@ export function octets(value: asn1js.OctetString): Buffer {
   return Buffer.from(block.valueHexView ?? new Uint8Array(block.valueHex ?? new ArrayBuffer(0)));
 }
 
-/** RSA PKCS#1 v1.5 decryption (RFC 8017 §7.2.2): raw RSA, then the padding check. */
-function unwrapPkcs1(encrypted: Uint8Array, privateKey: crypto.KeyObject): Buffer {
-  const block = crypto.privateDecrypt({ key: privateKey, padding: crypto.constants.RSA_NO_PADDING }, encrypted);
+/** RSA PKCS#1 v1.5 decryption (RFC 8017 §7.2.2): the padding check after raw RSA. */
+function unwrapPkcs1(block: Buffer): Buffer {
   const separator = block.indexOf(0, 2);
   if (block[0] !== 0x00 || block[1] !== 0x02 || separator < 10) throw new Error('bad key-transport padding');
   return block.subarray(separator + 1);

@@ -7,6 +7,7 @@ import { EnrollerError } from '../../../shared/errors';
 import { x509, webcrypto, type CryptoKey } from '../../pki/crypto';
 import '../../pki/authority/key-vault'; // sets the pkijs crypto engine
 import { octets } from './envelope';
+import type { ExternalSigner } from '../../pki/external-signer';
 
 export const SCEP_OID = {
   messageType: '2.16.840.1.113733.1.9.2',
@@ -23,10 +24,10 @@ const DATA = '1.2.840.113549.1.7.1';
 
 export const MessageType = { CertRep: '3', RenewalReq: '17', PKCSReq: '19', CertPoll: '20' } as const;
 
-export interface Signer {
-  readonly certificate: x509.X509Certificate;
-  readonly privateKey: CryptoKey;
-}
+/** Who signs the request: a key in this process, or one held elsewhere (a TPM) that signs SHA-256. */
+export type Signer =
+  | { readonly certificate: x509.X509Certificate; readonly privateKey: CryptoKey }
+  | { readonly certificate: x509.X509Certificate; readonly external: ExternalSigner };
 
 export async function buildPkiMessage(options: {
   readonly messageType: string;
@@ -36,7 +37,9 @@ export async function buildPkiMessage(options: {
   readonly signer: Signer;
   readonly hash: 'SHA-256' | 'SHA-1' | 'SHA-512';
 }): Promise<Uint8Array> {
-  const digest = crypto.createHash(options.hash.replace('-', '').toLowerCase()).update(options.envelopedContent).digest();
+  // A key held elsewhere signs SHA-256 digests only.
+  const hash = 'external' in options.signer ? 'SHA-256' : options.hash;
+  const digest = crypto.createHash(hash.replace('-', '').toLowerCase()).update(options.envelopedContent).digest();
   const attribute = (type: string, value: asn1js.AsnType) => new pkijs.Attribute({ type, values: [value] });
   const signerCert = pkijs.Certificate.fromBER(options.signer.certificate.rawData);
   const signed = new pkijs.SignedData({
@@ -60,8 +63,25 @@ export async function buildPkiMessage(options: {
       }),
     ],
   });
-  await signed.sign(options.signer.privateKey as never, 0, options.hash);
+  if ('external' in options.signer) await signed.sign(EXTERNAL_KEY as never, 0, hash, undefined, externalEngine(options.signer.external));
+  else await signed.sign(options.signer.privateKey as never, 0, hash);
   return new Uint8Array(new pkijs.ContentInfo({ contentType: SIGNED_DATA, content: signed.toSchema(true) }).toSchema().toBER());
+}
+
+/** Stands in for a CryptoKey in pkijs's API; the engine below never looks inside it. */
+const EXTERNAL_KEY = { algorithm: { name: 'external' } };
+
+/** pkijs's crypto engine, except that the signature comes from the external signer. */
+function externalEngine(signer: ExternalSigner): pkijs.ICryptoEngine {
+  const engine = pkijs.getCrypto(true);
+  const algorithm = signer.algorithm === 'rsa-2048' ? { algorithmId: '1.2.840.113549.1.1.11', algorithmParams: new asn1js.Null() } : { algorithmId: '1.2.840.10045.4.3.2' };
+  return Object.assign(Object.create(engine) as pkijs.ICryptoEngine, {
+    getSignatureParameters: async () => ({ signatureAlgorithm: new pkijs.AlgorithmIdentifier(algorithm), parameters: { algorithm: { name: 'external' } } }),
+    signWithPrivateKey: async (data: ArrayBuffer | ArrayBufferView) => {
+      const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+      return (await signer.sign(bytes)).slice().buffer;
+    },
+  });
 }
 
 /**

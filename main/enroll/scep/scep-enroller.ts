@@ -4,7 +4,8 @@
 //
 // Who signs the request: a device key that never leaves its modem cannot sign a SCEP envelope,
 // so the station signs with a throwaway RSA identity of its own and the device's CSR travels
-// inside, untouched. The server then encrypts its reply to that identity.
+// inside, untouched. The server then encrypts its reply to that identity. A device that can sign
+// (a TPM RSA key: `context.requester`) signs its own request and unwraps the reply itself.
 import crypto from 'node:crypto';
 import { EnrollerError } from '../../../shared/errors';
 import { x509, webcrypto } from '../../pki/crypto';
@@ -13,6 +14,7 @@ import { acceptFromReply } from '../accept';
 import type { EnrollContext, Enroller, EnrollResult } from '../enroller';
 import { httpsRequest, type HttpResponse, type TlsTrust } from '../https-request';
 import { envelope, openEnvelope, type CipherName } from './envelope';
+import { selfSignedCertificate } from '../../pki/external-signer';
 import { buildPkiMessage, MessageType, readCertRep, requesterIdentity } from './pki-message';
 
 export interface ScepOptions {
@@ -29,6 +31,17 @@ async function renewalIdentity(renew: NonNullable<EnrollContext['renew']>) {
   if (privateKey.asymmetricKeyType !== 'rsa') throw new EnrollerError('ENROLL_NOT_SUPPORTED', 'SCEP renewal needs an RSA certificate: the reply is encrypted to it.');
   const signingKey = await webcrypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
   return { signer: { certificate: new x509.X509Certificate(renew.certificatePem), privateKey: signingKey }, privateKey };
+}
+
+/**
+ * The device's own key signs the request (RFC 8894 §2.3: a self-signed certificate for the CSR's
+ * key) and receives the reply: possible when the key can sign and decrypt, as a TPM RSA key does.
+ */
+async function deviceIdentity(requester: NonNullable<EnrollContext['requester']>, csrKey: Uint8Array, commonName: string) {
+  if (requester.signer.algorithm !== 'rsa-2048') throw new EnrollerError('ENROLL_NOT_SUPPORTED', 'SCEP replies are encrypted to the requester: the device key must be RSA to sign its own request.');
+  if (!Buffer.from(requester.signer.spki).equals(Buffer.from(csrKey))) throw new EnrollerError('ENROLL_WRONG_KEY', 'The key offered to sign the SCEP request is not the key in the CSR.');
+  const certificate = await selfSignedCertificate(requester.signer, commonName);
+  return { signer: { certificate, external: requester.signer }, privateKey: requester.decrypt };
 }
 
 const FAIL_INFO: Record<number, string> = {
@@ -98,9 +111,8 @@ export class ScepEnroller implements Enroller {
     const senderNonce = new Uint8Array(crypto.randomBytes(16));
     // Renewal (RenewalReq) is signed with the certificate being renewed (an RSA one: the reply is
     // encrypted to it); a first enrollment with the station's throwaway identity.
-    const identity = context.renew
-      ? await renewalIdentity(context.renew)
-      : await requesterIdentity(context.deviceId.replace(/[^A-Za-z0-9 .-]/g, '-').slice(0, 64) || 'enroller');
+    const commonName = context.deviceId.replace(/[^A-Za-z0-9 .-]/g, '-').slice(0, 64) || 'enroller';
+    const identity = context.renew ? await renewalIdentity(context.renew) : context.requester ? await deviceIdentity(context.requester, csrKey, commonName) : await requesterIdentity(commonName);
     const message = await buildPkiMessage({
       messageType: context.renew ? MessageType.RenewalReq : MessageType.PKCSReq,
       transactionId,
@@ -125,7 +137,7 @@ export class ScepEnroller implements Enroller {
       throw new EnrollerError('SCEP_FAILURE', `The SCEP server refused the request: ${why}.`, { failInfo: reply.failInfo });
     }
     if (!reply.envelopedContent) throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The SCEP reply says SUCCESS but carries no certificate.');
-    const certificates = readCertsOnly(openEnvelope(reply.envelopedContent, identity.privateKey));
+    const certificates = readCertsOnly(await openEnvelope(reply.envelopedContent, identity.privateKey));
     return acceptFromReply(certificates, csrKey, cas.filter((c) => c.getExtension(x509.BasicConstraintsExtension)?.ca !== false));
   }
 
