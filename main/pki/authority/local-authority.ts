@@ -12,6 +12,9 @@ import { decryptPrivateKey, signingAlgorithmFor, toSigningKey } from './key-vaul
 import type { CertificateKind, IssuanceLedger } from './ledger';
 import { randomSerial, type RandomSource } from './serial';
 
+/** Subject attributes @peculiar/x509 knows only by OID. */
+const X509_NAME_KEYS: Record<string, string> = { serialNumber: '2.5.4.5', UID: '0.9.2342.19200300.100.1.1' };
+
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const MAX_SERIAL_DRAWS = 8;
 /** Devices' clocks drift; a certificate valid from five minutes ago is not rejected by them. */
@@ -128,7 +131,8 @@ export class LocalAuthority {
     if (sans.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(sans.map((s) => ({ type: s.type, value: s.value }))));
     return x509.X509CertificateGenerator.create({
       serialNumber: serial,
-      subject: subject.map(([attribute, value]) => ({ [attribute]: [value] })),
+      // @peculiar/x509 knows serialNumber and UID only by OID.
+      subject: subject.map(([attribute, value]) => ({ [X509_NAME_KEYS[attribute] ?? attribute]: [value] })),
       issuer: this.issuing.subject,
       notBefore: new Date(now.getTime() - BACKDATE_MS),
       notAfter,

@@ -50,7 +50,7 @@ describe('keys and TPM-signed CSRs', () => {
       expect(text).toContain('enroll-7781');
       expect(text).toContain('DNS:tpm-0001.local');
       // The CSR's key is the TPM's key, byte for byte (tpm2_readpublic through the tools).
-      const parsed = new x509.Pkcs10CertificateRequest(csr);
+      const parsed = new x509.Pkcs10CertificateRequest(csr.slice().buffer);
       expect(Buffer.from(parsed.publicKey.rawData).equals(Buffer.from(made.spki))).toBe(true);
       const certFile = path.join(work, `${algorithm}.crt`);
       fs.writeFileSync(certFile, (await selfSignedCertificate(signer, 'tpm-0001')).toString('pem'));
@@ -77,7 +77,7 @@ describe('EK certificate and NV', () => {
   it('reads the EK certificate, which the manufacturer CA signed for the TPM’s own EK', async () => {
     const der = await tpm.readEkCertificate();
     expect(der).toBeDefined();
-    const ek = new x509.X509Certificate(der!);
+    const ek = new x509.X509Certificate(der!.slice().buffer);
     expect(ek.issuer).toContain('swtpm-localca');
     const file = path.join(work, 'ek.pem');
     fs.writeFileSync(file, ek.toString('pem'));
