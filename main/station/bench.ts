@@ -16,7 +16,7 @@ import { runNrf91Job } from './pipeline/nrf91-job';
 import { runTpmJob } from './pipeline/tpm-job';
 import { Tpm } from '../devices/tpm/tpm';
 import { TpmTools } from '../devices/tpm/tpm-tools';
-import { parseTcti } from '../devices/tpm/tcti';
+import { isTcti, parseTcti } from '../devices/tpm/tcti';
 import type { ActiveProfile } from './profiles';
 import type { Station } from './station';
 
@@ -139,7 +139,8 @@ export class Bench {
     }
     const deviceType = this.#station.deviceTypes.get(request.deviceType);
     const profile = await this.#activate(request.profile ?? deviceType.profile, request.actor);
-    const ports = request.ports ? [...request.ports] : await this.#source.ports();
+    // Without a choice of ports, a TPM device type runs on the bench's TPMs and a modem type on its serial ports.
+    const ports = request.ports ? [...request.ports] : (await this.#source.ports()).filter((port) => isTcti(port) === (deviceType.device === 'tpm'));
     if (ports.length === 0) throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', 'No devices are attached to this bench.');
     const pems = await this.#station.profiles.chainOf(profile);
     const batchId = crypto.randomUUID();

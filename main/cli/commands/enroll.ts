@@ -15,16 +15,18 @@ import { readSecret } from '../secrets';
 
 const CSR_EXTENSIONS = /\.(der|pem|csr|p10|req)$/i;
 
-/** Files as given; a folder stands for the CSR files directly inside it, in name order. */
+/**
+ * Files as given; a folder stands for the CSR files in it and its subfolders (DPCM writes one
+ * `CSR.der` per device folder), in natural name order so a rerun walks them the same way.
+ */
 export function expandCsrArguments(args: readonly string[]): string[] {
   return args.flatMap((arg) => {
     const stat = fs.statSync(arg, { throwIfNoEntry: false });
     if (!stat?.isDirectory()) return [arg];
-    return fs
-      .readdirSync(arg)
-      .filter((name) => CSR_EXTENSIONS.test(name))
-      .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))
-      .map((name) => path.join(arg, name));
+    return (fs.readdirSync(arg, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+      .filter((entry) => entry.isFile() && CSR_EXTENSIONS.test(entry.name))
+      .map((entry) => path.join(entry.parentPath, entry.name))
+      .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
   });
 }
 

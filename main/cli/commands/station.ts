@@ -9,7 +9,7 @@ import { startBrowserServer } from '../../browser/server';
 import { inProcessModems } from '../../devices/nrf91-sim/memory-host';
 import { startPtySimulator, type PtySimulator } from '../../devices/nrf91-sim/pty-host';
 import { Bench } from '../../station/bench';
-import { serialSlots, simulatedSlots } from '../../station/slot-sources';
+import { serialSlots, simulatedSlots, tpmSlots } from '../../station/slot-sources';
 import type { Termination } from '../../devices/nrf91-sim/simulator';
 import { context, packageRoot, withStation } from '../context';
 import { parseCount, parsePort } from '../numbers';
@@ -30,12 +30,14 @@ export function serveCommand(): Command {
     .option('--simulate <n>', 'attach N simulated nRF91 modems in this process', (v) => parseCount(v, 0), 0)
     .option('--keygen-delay <ms>', 'time KEYGEN takes inside a simulated modem', (v) => parseCount(v, 0), 300)
     .option('--device-port <path...>', 'serial ports to add to the bench (PTYs are not listed by the OS)')
-    .action(async (options: { port: number; simulate: number; keygenDelay: number; devicePort?: string[] }, command: Command) => {
+    .option('--tpm <tcti...>', 'TPM 2.0 devices to add to the bench, by TCTI (device:/dev/tpmrm0, swtpm:path=SOCKET, …)')
+    .action(async (options: { port: number; simulate: number; keygenDelay: number; devicePort?: string[]; tpm?: string[] }, command: Command) => {
       const { out, log, openStation } = context(command);
       const station = openStation('browser');
       const hub = new EventHub();
       const modems = inProcessModems(options.simulate, { dir: path.join(station.dataDir, 'simulated-modems'), keygenDelayMs: options.keygenDelay });
-      const bench = new Bench(station, simulatedSlots(modems, serialSlots(undefined, options.devicePort ?? [])), benchEventsTo(hub), log);
+      const serial = serialSlots(undefined, options.devicePort ?? []);
+      const bench = new Bench(station, simulatedSlots(modems, options.tpm?.length ? tpmSlots(options.tpm, serial) : serial), benchEventsTo(hub), log);
       // Drains the offline queue in the background while the station runs (each item keeps its backoff).
       const sync = startSyncWorker(station, { intervalMs: 30_000, passphrase: () => bench.sessionPassphrase(), log, onChange: () => hub.emit('queue:changed', { entries: queueEntries(station) }) });
       const server = await startBrowserServer({

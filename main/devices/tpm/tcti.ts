@@ -20,3 +20,8 @@ export function parseTcti(tcti: string): string {
 export function tctiLabel(tcti: string): string {
   return tcti.replace(/^swtpm:path=.*\//, 'swtpm:').replace(/^device:/, '');
 }
+
+/** Whether a bench port names a TPM (by TCTI) rather than a serial device. */
+export function isTcti(port: string): boolean {
+  return FORMS.some((f) => f.pattern.test(port.trim()));
+}

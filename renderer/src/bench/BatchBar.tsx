@@ -13,7 +13,7 @@ export function BatchBar({ api, batch }: { api: EnrollerApi; batch: BatchState |
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    void api['device-type:list']({}).then((list) => setTypes(list.filter((t) => t.device === 'nrf91').map((t) => t.name)));
+    void api['device-type:list']({}).then((list) => setTypes(list.filter((t) => t.device !== 'csr-file').map((t) => t.name)));
     void api['profile:list']({}).then((list) => setProfiles(list.map((p) => p.name)));
   }, [api]);
 

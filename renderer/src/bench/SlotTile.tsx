@@ -15,6 +15,12 @@ const RESULT: Record<SlotState['status'], { label: string; mark: string; color: 
   cancelled: { label: 'Cancelled', mark: '■', color: 'gray' },
 };
 
+/** A TPM slot is named by its TCTI; the tile shows "TPM" and the device or socket name. */
+export function portLabel(port: string): string {
+  const tpm = /^(?:swtpm:path=.*\/|swtpm:host=|device:\/dev\/|tabrmd)(.*)$/.exec(port);
+  return tpm ? `TPM ${tpm[1] || ''}`.trim() : port;
+}
+
 function elapsed(slot: SlotState, now: number): string {
   if (!slot.startedAt) return '';
   const end = slot.finishedAt ? Date.parse(slot.finishedAt) : now;
@@ -35,10 +41,10 @@ export const SlotTile = memo(function SlotTile({ slot, onRetry }: { slot: SlotSt
     <Card withBorder padding="sm" radius="md" data-testid="slot" data-port={slot.port} data-status={slot.status} data-step={slot.step} aria-label={`${slot.port}: ${result.label}`}>
       <Stack gap={6}>
         <Group justify="space-between" wrap="nowrap">
-          <Text fw={600} size="sm" truncate>
-            {slot.port}
+          <Text fw={600} size="sm" truncate title={slot.port} style={{ flex: 1, minWidth: 0 }}>
+            {portLabel(slot.port)}
           </Text>
-          <Badge size="lg" color={result.color} variant={slot.status === 'verified' || slot.status === 'failed' ? 'filled' : 'light'} data-testid="slot-result">
+          <Badge style={{ flexShrink: 0 }} size="lg" color={result.color} variant={slot.status === 'verified' || slot.status === 'failed' ? 'filled' : 'light'} data-testid="slot-result">
             {result.mark} {result.label}
           </Badge>
         </Group>
