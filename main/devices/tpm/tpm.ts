@@ -47,8 +47,18 @@ export class Tpm {
     return listed(await this.tools.run('tpm2_getcap', ['handles-persistent'], options));
   }
 
-  async nvIndices(options: TpmCallOptions = {}): Promise<string[]> {
-    return listed(await this.tools.run('tpm2_getcap', ['handles-nv-index'], options));
+  /** Every NV index with its size, from one `tpm2_nvreadpublic` (one tool run instead of one per index). */
+  async nvIndices(options: TpmCallOptions = {}): Promise<Map<string, number>> {
+    const text = (await this.tools.run('tpm2_nvreadpublic', [], options)).toString('utf8');
+    const sizes = new Map<string, number>();
+    let current: string | undefined;
+    for (const line of text.split('\n')) {
+      const index = /^(0x[0-9A-Fa-f]+):\s*$/.exec(line)?.[1];
+      if (index) current = normalizeHandle(index);
+      const size = /^\s+size:\s*(\d+)/.exec(line)?.[1];
+      if (current && size) sizes.set(current, Number(size));
+    }
+    return sizes;
   }
 
   /** The public key at a persistent handle, as SubjectPublicKeyInfo DER. */
@@ -115,7 +125,7 @@ export class Tpm {
   /** The EK certificate from its TCG NV index, when the manufacturer (or swtpm_setup) put one there. */
   async readEkCertificate(options: TpmCallOptions = {}): Promise<Uint8Array | undefined> {
     const present = await this.nvIndices(options);
-    for (const index of EK_CERT_INDICES) if (present.includes(index)) return this.readNv(index, options);
+    for (const index of EK_CERT_INDICES) if (present.has(index)) return this.readNv(index, options);
     return undefined;
   }
 
@@ -132,11 +142,7 @@ export class Tpm {
   }
 
   async nvSize(index: string, options: TpmCallOptions = {}): Promise<number | undefined> {
-    const i = normalizeHandle(index);
-    if (!(await this.nvIndices(options)).includes(i)) return undefined;
-    const text = (await this.tools.run('tpm2_nvreadpublic', [i], options)).toString('utf8');
-    const size = /^\s*size:\s*(\d+)/m.exec(text)?.[1];
-    return size === undefined ? undefined : Number(size);
+    return (await this.nvIndices(options)).get(normalizeHandle(index));
   }
 
   /** Writes `data` as the whole content of an owner NV index, sized to fit (redefined if needed). */
@@ -157,12 +163,10 @@ export class Tpm {
     }
   }
 
+  /** The whole content of an NV index (tpm2_nvread reads its full size when none is given). */
   async readNv(index: string, options: TpmCallOptions = {}): Promise<Uint8Array> {
-    const i = normalizeHandle(index);
-    const size = await this.nvSize(i, options);
-    if (size === undefined) throw new EnrollerError('TPM_COMMAND_FAILED', `The TPM has no NV index ${i}.`, { index: i });
     const out = this.#file('nv-out.bin');
-    await this.tools.run('tpm2_nvread', [i, '-C', 'o', '-s', String(size), '-o', out], options);
+    await this.tools.run('tpm2_nvread', [normalizeHandle(index), '-C', 'o', '-o', out], options);
     return this.#take(out);
   }
 
