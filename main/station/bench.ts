@@ -184,27 +184,7 @@ export class Bench {
           const transport = await this.#source.open(port);
           const log = forSource(this.#log, 'device', { port });
           modem = new Nrf91Modem(new AtClient(transport, log), log);
-          return await runNrf91Job({
-            port,
-            modem,
-            deviceType,
-            profile,
-            pems,
-            db: this.#station.db,
-            jobs: this.#jobs,
-            queue: this.#queue,
-            approvals: this.#station.approvals,
-            credentials: this.#station.credentials,
-            passphrase: this.#passphrase,
-            petName: request.petNames?.[port] ?? this.#labels.get(port)?.petName,
-            expectedImei: this.#labels.get(port)?.imei,
-            fallback: profile.name === 'local' ? undefined : this.#profiles.get('local'),
-            audit: this.#station.audit,
-            batchId,
-            force: request.force ?? false,
-            actor: request.actor ?? 'station',
-            ...run,
-          });
+          return await runNrf91Job({ ...common, modem, pems, credentials: this.#station.credentials, passphrase: this.#passphrase, expectedImei: this.#labels.get(port)?.imei });
         } finally {
           await modem?.at.close().catch(() => undefined);
         }

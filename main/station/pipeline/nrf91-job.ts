@@ -16,6 +16,7 @@ import type { Approvals } from '../approvals/approvals';
 import type { CredentialPool, Reservation } from '../bundles/credential-pool';
 import crypto from 'node:crypto';
 import { isTransient } from '../../enroll/transient';
+import { failedOutcome, outcome } from './job-end';
 
 export interface JobOutcome {
   readonly port: string;
@@ -231,18 +232,6 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
     }
     return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, undefined, undefined, petName);
   } catch (caught) {
-    // An abort from the batch (cancel, deadline) names itself better than the I/O error it caused.
-    const reason: unknown = input.signal?.aborted ? input.signal.reason : undefined;
-    const error = isEnrollerError(reason) ? reason : caught;
-    const code = isEnrollerError(error) ? error.code : 'INTERNAL';
-    const message = error instanceof Error ? error.message : String(error);
-    const failed: JobRow | undefined = job;
-    if (failed) jobs.fail(failed.id, attempting, code, message);
-    else jobs.failNew({ ...newJob, deviceId }, attempting, code, message);
-    return outcome(input.port, deviceId, 'failed', failed?.certSerial, failed?.certIssuer, code, message, petName);
+    return failedOutcome({ jobs, job, newJob, deviceId, attempting, caught, signal: input.signal, port: input.port, petName });
   }
-}
-
-function outcome(port: string, deviceId: string | undefined, status: JobOutcome['status'], certSerial: string | null | undefined, issuer: string | null | undefined, code: string | undefined, message: string | undefined, petName?: string): JobOutcome {
-  return { port, deviceId, ...(petName ? { petName } : {}), status, certSerial: certSerial ?? undefined, issuer: issuer ?? undefined, code, message };
 }

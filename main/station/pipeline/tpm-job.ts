@@ -21,6 +21,7 @@ import { markWaiting, type JobRow, type JobStore, type Step } from '../../store/
 import type { QueueStore } from '../../store/queue-store';
 import type { Approvals } from '../approvals/approvals';
 import type { JobOutcome, JobProgress } from './nrf91-job';
+import { failedOutcome, outcome } from './job-end';
 
 export interface TpmJobInput {
   /** The slot: the TPM's TCTI. */
@@ -197,21 +198,10 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
     if (birth) return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, 'ENROLL_QUEUED', 'Factory (birth) certificate written and verified; the operational certificate is queued until the service is back.', petName);
     return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, undefined, undefined, petName);
   } catch (caught) {
-    const reason: unknown = input.signal?.aborted ? input.signal.reason : undefined;
-    const error = isEnrollerError(reason) ? reason : caught;
-    const code = isEnrollerError(error) ? error.code : 'INTERNAL';
-    const message = error instanceof Error ? error.message : String(error);
-    const failed: JobRow | undefined = job;
-    if (failed) jobs.fail(failed.id, attempting, code, message);
-    else jobs.failNew({ ...newJob, deviceId }, attempting, code, message);
-    return outcome(input.port, deviceId, 'failed', failed?.certSerial, failed?.certIssuer, code, message, petName);
+    return failedOutcome({ jobs, job, newJob, deviceId, attempting, caught, signal: input.signal, port: input.port, petName });
   }
 }
 
 function signerFor(tpm: Tpm, handle: string, algorithm: TpmKeyAlgorithm, spki: Uint8Array, signal: AbortSignal | undefined): ExternalSigner {
   return { algorithm, spki, sign: (data) => tpm.sign(handle, algorithm, data, signal ? { signal } : {}) };
-}
-
-function outcome(port: string, deviceId: string | undefined, status: JobOutcome['status'], certSerial: string | null | undefined, issuer: string | null | undefined, code: string | undefined, message: string | undefined, petName?: string): JobOutcome {
-  return { port, deviceId, ...(petName ? { petName } : {}), status, certSerial: certSerial ?? undefined, issuer: issuer ?? undefined, code, message };
 }
