@@ -72,6 +72,8 @@ export const DeviceTypeDocument = z
         keyHandle: z.string().regex(/^0x81[0-9a-fA-F]{6}$/),
         certNvIndex: z.string().regex(/^0x01[0-9a-fA-F]{6}$/),
         keyAlgorithm: z.enum(['ec-p256', 'rsa-2048']),
+        /** TPM makers' roots (and intermediates), PEM: when given, the EK certificate must chain to one. */
+        ekTrust: z.array(z.string().includes('-----BEGIN CERTIFICATE-----')).optional(),
       })
       .strict()
       .optional(),

@@ -58,6 +58,7 @@ export const errorCodes = [
   'TPM_KEY_MISMATCH',
   'TPM_NV_TOO_LARGE',
   'TPM_READBACK_MISMATCH',
+  'TPM_EK_UNTRUSTED',
   // pki: CSR intake (every hostile CSR ends in one of these)
   'CSR_TOO_LARGE',
   'CSR_MALFORMED',

@@ -15,6 +15,7 @@ import { x509 } from '../../pki/crypto';
 import { verifyCsr } from '../../pki/csr';
 import { deviceIdFor, resolveName } from '../../pki/device-type/naming';
 import { buildCsr, type ExternalSigner } from '../../pki/external-signer';
+import { verifyEkCertificate } from '../../pki/ek-trust';
 import type { AuditLog } from '../../store/audit-log';
 import type { Db } from '../../store/database';
 import { markWaiting, type JobRow, type JobStore, type Step } from '../../store/job-store';
@@ -82,6 +83,12 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
     const algorithm: TpmKeyAlgorithm = settings.keyAlgorithm;
     await enter('identified');
     const ekCertificate = await tpm.readEkCertificate(options);
+    // With the makers' roots configured, only a TPM whose EK certificate chains to one goes on.
+    let ekChain: string[] | undefined;
+    if (settings.ekTrust?.length) {
+      if (!ekCertificate) throw new EnrollerError('TPM_EK_UNTRUSTED', 'This TPM has no endorsement key certificate, and the device type accepts only TPMs whose maker it trusts. Nothing was made or written.');
+      ekChain = await verifyEkCertificate(ekCertificate, settings.ekTrust);
+    }
     const attributes: DeviceAttributes = { ekFingerprint: ekFingerprint(ekCertificate ?? (await tpm.ekPublic(options))), ...(input.serial ? { serial: input.serial } : {}) };
     deviceId = deviceIdFor(deviceType, attributes);
     const id = deviceId;
@@ -99,7 +106,7 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
       jobs.start({ ...newJob, deviceId: id }, ['identified', 'approved'], { inheritFrom: previous && previous.status !== 'done' && !input.force ? previous : undefined }, () => {
         jobs.upsertDevice({ deviceId: id, deviceType: deviceType.name });
         input.approvals.record(id, name, { tcti: input.port, ekCertificate: Boolean(ekCertificate), serial: input.serial ?? null, deviceType: deviceType.name, operator: actor });
-        input.audit.append('device.approved', id, { tpm: input.port, ekCertificate: Boolean(ekCertificate), petName: name }, actor);
+        input.audit.append('device.approved', id, { tpm: input.port, ekCertificate: Boolean(ekCertificate), ...(ekChain ? { ekChain } : {}), petName: name }, actor);
       }),
     );
     let current = job!;

@@ -89,6 +89,34 @@ describe('provision --tpm', () => {
     expect(again.lines[0]).toMatchObject({ status: 'verified', code: 'DEVICE_ALREADY_ENROLLED', certSerial: line!.certSerial });
   });
 
+  it('only TPMs whose EK certificate a trusted maker signed, when the device type names its makers', async () => {
+    const swtpm = await tpm({ ekCertificate: true });
+    const dir = tempDir();
+    const base = { device: 'tpm', idTemplate: 'tpm-{ekFingerprint}', subject: [{ attribute: 'CN', template: '{deviceId}', required: true }], keyPolicy: { allowed: ['ec-p256'] }, certificate: { kind: 'operational', validityDays: 365 } };
+    // Another maker's CA with the very same name as swtpm's: only the signature tells them apart.
+    const strangerDir = tempDir();
+    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=swtpm-localca', '-days', '2', '-addext', 'basicConstraints=critical,CA:TRUE', '-keyout', path.join(strangerDir, 'k.pem'), '-out', path.join(strangerDir, 'c.pem'));
+    const STRANGER_ROOT = fs.readFileSync(path.join(strangerDir, 'c.pem'), 'utf8');
+    const f = files({
+      pass: 'station passphrase',
+      trusted: JSON.stringify({ ...base, name: 'tpm-trusted', tpm: { keyHandle: '0x81000131', certNvIndex: '0x01500131', keyAlgorithm: 'ec-p256', ekTrust: [swtpm.ekIssuerPem] } }),
+      stranger: JSON.stringify({ ...base, name: 'tpm-stranger', tpm: { keyHandle: '0x81000132', certNvIndex: '0x01500132', keyAlgorithm: 'ec-p256', ekTrust: [STRANGER_ROOT] } }),
+    });
+    await runEnroller(dir, 'ca', 'init', '--passphrase-file', f.pass!);
+    expect((await runEnroller(dir, 'device-type', 'import', f.trusted!)).code).toBe(0);
+    expect((await runEnroller(dir, 'device-type', 'import', f.stranger!)).code).toBe(0);
+    const refused = await runEnroller(dir, 'provision', '--tpm', swtpm.tcti, '--device-type', 'tpm-stranger', '--passphrase-file', f.pass!);
+    expect(refused.lines[0]).toMatchObject({ status: 'failed', code: 'TPM_EK_UNTRUSTED' });
+    // Refused before anything was made in the TPM.
+    expect(tools(swtpm, 'tpm2_getcap', 'handles-persistent').toString()).not.toMatch(/0x81000132/i);
+    const accepted = await runEnroller(dir, 'provision', '--tpm', swtpm.tcti, '--device-type', 'tpm-trusted', '--passphrase-file', f.pass!);
+    expect(accepted.lines[0], JSON.stringify(accepted.lines)).toMatchObject({ status: 'verified' });
+    const db = new Database(path.join(dir, 'station.sqlite'), { readonly: true });
+    const approved = db.prepare("SELECT details FROM audit_log WHERE action = 'device.approved' AND subject = ?").get(accepted.lines[0]!.deviceId) as { details: string };
+    expect(JSON.parse(approved.details).ekChain[1]).toContain('swtpm-localca');
+    db.close();
+  });
+
   it('a TPM without an EK certificate, identified by the serial given for it', async () => {
     const swtpm = await tpm();
     const dir = tempDir();
