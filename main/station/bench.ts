@@ -174,7 +174,7 @@ export class Bench {
           // A TPM slot is its TCTI; tpm2-tools is run per command, so nothing stays open.
           const tpm = new Tpm(new TpmTools(parseTcti(port)));
           try {
-            return await runTpmJob({ ...common, tpm, chainPem: pems.issuingChain, serial: request.serials?.[port], outDir: request.outDir });
+            return await runTpmJob({ ...common, tpm, chainPem: pems.issuingChain, credentials: this.#station.credentials, passphrase: this.#passphrase, serial: request.serials?.[port], outDir: request.outDir });
           } finally {
             tpm.close();
           }

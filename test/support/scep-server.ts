@@ -24,7 +24,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startScepServer(options: { challenge?: string; verifier?: 'approve' | 'reject'; port?: number } = {}): Promise<ScepServer> {
+export async function startScepServer(options: { challenge?: string; verifier?: 'approve' | 'reject'; verifierScript?: string; port?: number } = {}): Promise<ScepServer> {
   if (!process.env.ENROLLER_TEST_NETNS) {
     throw new Error('scepserver binds every interface: run the suite with `npm test` (as root it enters a private network namespace)');
   }
@@ -34,7 +34,12 @@ export async function startScepServer(options: { challenge?: string; verifier?: 
   const port = options.port ?? (await freePort());
   const args = ['-depot', depot, '-port', String(port), '-allowrenew', '0', '-crtvalid', '365'];
   if (options.challenge) args.push('-challenge', options.challenge);
-  if (options.verifier) {
+  if (options.verifierScript) {
+    // A hook of the test's own (gets the DER CSR on stdin; exit 0 approves), run with the depot's folder as $1.
+    const script = path.join(dir, 'verifier.sh');
+    fs.writeFileSync(script, `#!/bin/sh\nset -- "${dir}"\n${options.verifierScript}\n`, { mode: 0o755 });
+    args.push('-csrverifierexec', script);
+  } else if (options.verifier) {
     const script = path.join(dir, 'verifier.sh');
     // The hook gets the DER CSR on stdin; its exit status is the operator's approval.
     fs.writeFileSync(script, `#!/bin/sh\ncat > "${dir}/last.csr"\nexit ${options.verifier === 'approve' ? 0 : 1}\n`, { mode: 0o755 });

@@ -21,6 +21,7 @@ import type { Db } from '../../store/database';
 import { markWaiting, type JobRow, type JobStore, type Step } from '../../store/job-store';
 import type { QueueStore } from '../../store/queue-store';
 import type { Approvals } from '../approvals/approvals';
+import type { CredentialPool, Reservation } from '../bundles/credential-pool';
 import type { JobOutcome, JobProgress } from './nrf91-job';
 import { failedOutcome, outcome } from './job-end';
 
@@ -38,6 +39,10 @@ export interface TpmJobInput {
   readonly approvals: Approvals;
   readonly audit: AuditLog;
   readonly fallback?: { readonly name: string; readonly enroller: Enroller } | undefined;
+  /** One-time enrollment codes from the profile's bundles: a SCEP code goes into the CSR, an EST one into the request. */
+  readonly credentials?: CredentialPool | undefined;
+  /** Opens sealed bundle credentials. */
+  readonly passphrase?: string | undefined;
   /** A serial number given for this device (label, traveller): an attribute for ID and subject. */
   readonly serial?: string | undefined;
   readonly petName?: string | undefined;
@@ -81,6 +86,8 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
     if (!settings) throw new EnrollerError('DEVICE_TYPE_INVALID', `Device type ${deviceType.name} has no TPM settings.`);
     const handle = normalizeHandle(settings.keyHandle);
     const algorithm: TpmKeyAlgorithm = settings.keyAlgorithm;
+    const scep = input.profile.enroller.protocol === 'scep';
+    const pool = input.credentials?.hasBundles(input.profile.name) ? input.credentials : undefined;
     await enter('identified');
     const ekCertificate = await tpm.readEkCertificate(options);
     // With the makers' roots configured, only a TPM whose EK certificate chains to one goes on.
@@ -127,7 +134,10 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
       const key = await tpm.ensureKey(handle, algorithm, { ...options, fresh: Boolean(input.force && previous?.status === 'done') });
       spki = key.spki;
       const { subject, sans } = resolveName(deviceType, named, {});
-      const csrDer = await buildCsr({ signer: signerFor(tpm, handle, algorithm, key.spki, input.signal), subject, sans, challengePassword: input.profile.challenge });
+      // A one-time SCEP code travels inside the CSR: reserved for this device now (the same one
+      // again on a retry) and spent in the commit that records the certificate it bought.
+      const code = pool && scep ? pool.reserve(input.profile.name, id, input.passphrase, actor) : undefined;
+      const csrDer = await buildCsr({ signer: signerFor(tpm, handle, algorithm, key.spki, input.signal), subject, sans, challengePassword: code?.secret ?? input.profile.challenge });
       await verifyCsr(csrDer); // the TPM's signature checks out before it is recorded
       reached(
         (current = jobs.advance(current.id, 'csr', { csrDer, keySha256: sha256(key.spki), ...(ekCertificate ? { keyEvidence: ekCertificate } : {}) }, () =>
@@ -140,18 +150,31 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
     let birth = false;
     if (!current.certDer) {
       await enter('enrolled');
+      // SCEP: the code reserved when the CSR was made; EST: a one-time password for this request.
+      let reservation: Reservation | undefined = pool ? pool.reserve(input.profile.name, id, input.passphrase, actor) : undefined;
+      if (reservation && pool && scep && challengeOf(current.csrDer!) !== reservation.secret) {
+        // This CSR was made before the bundle came (it carries the profile's code): not spent here.
+        pool.release(reservation.id, actor);
+        reservation = undefined;
+      }
       const context: EnrollContext = {
         deviceId: id,
         deviceType,
         attributes: named,
         ...options,
         // SCEP: the device key signs its own request and unwraps the reply (RSA keys only).
-        ...(input.profile.enroller.protocol === 'scep' && algorithm === 'rsa-2048' ? { requester: { signer: signerFor(tpm, handle, algorithm, spki, input.signal), decrypt: (block: Uint8Array) => tpm.rsaDecrypt(handle, block, options) } } : {}),
+        ...(reservation && !scep ? { credential: { password: reservation.secret } } : {}),
+        ...(scep && algorithm === 'rsa-2048' ? { requester: { signer: signerFor(tpm, handle, algorithm, spki, input.signal), decrypt: (block: Uint8Array) => tpm.rsaDecrypt(handle, block, options) } } : {}),
       };
       let enrolled: Awaited<ReturnType<Enroller['enroll']>>;
       try {
         enrolled = await input.profile.enroller.enroll(current.csrDer!, context);
       } catch (error) {
+        if (reservation && pool && isEnrollerError(error) && refusedCredential(error)) {
+          // The service refused the code itself: it is burnt, and so is the CSR that carries it.
+          pool.refuse(reservation.id, actor);
+          if (scep) jobs.dropStaleKey(current.id);
+        } else if (reservation && pool && !scep && isEnrollerError(error) && !isTransient(error.code)) pool.release(reservation.id, actor);
         if (!isEnrollerError(error) || !isTransient(error.code) || input.profile.enroller.protocol === 'local') throw error;
         input.queue.enqueue({ kind: 'device', deviceId: id, deviceType: deviceType.name, profile: input.profile.name, jobId: current.id, csrDer: current.csrDer!, code: error.code, message: error.message });
         const offline = deviceType.offline;
@@ -168,7 +191,11 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
         return outcome(input.port, id, 'waiting', undefined, undefined, undefined, 'Waiting for a certificate from the service.', petName);
       }
       const issued = enrolled.certificate;
-      reached((current = jobs.advance(current.id, 'enrolled', { certSerial: issued.serialNumber, certIssuer: issued.issuer, certDer: new Uint8Array(issued.rawData) })));
+      reached(
+        (current = jobs.advance(current.id, 'enrolled', { certSerial: issued.serialNumber, certIssuer: issued.issuer, certDer: new Uint8Array(issued.rawData) }, () => {
+          if (reservation && pool && !birth) pool.consume(reservation.id, id, sha256(current.csrDer!), actor);
+        })),
+      );
     }
 
     await enter('written');
@@ -207,6 +234,16 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
   } catch (caught) {
     return failedOutcome({ jobs, job, newJob, deviceId, attempting, caught, signal: input.signal, port: input.port, petName });
   }
+}
+
+function challengeOf(csrDer: Uint8Array): string | undefined {
+  const attribute = new x509.Pkcs10CertificateRequest(csrDer.slice()).getAttribute('1.2.840.113549.1.9.7');
+  return attribute instanceof x509.ChallengePasswordAttribute ? attribute.password : undefined;
+}
+
+/** The service turned the enrollment code down (not the request's form, not the network). */
+function refusedCredential(error: EnrollerError): boolean {
+  return error.code === 'ENROLL_UNAUTHORIZED' || (error.code === 'SCEP_FAILURE' && error.details?.failInfo === 2);
 }
 
 function signerFor(tpm: Tpm, handle: string, algorithm: TpmKeyAlgorithm, spki: Uint8Array, signal: AbortSignal | undefined): ExternalSigner {

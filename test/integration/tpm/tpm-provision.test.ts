@@ -211,3 +211,50 @@ describe('provision --tpm with the real SCEP server', () => {
     expect(refused.lines[0]).toMatchObject({ status: 'failed', code: 'SCEP_FAILURE' });
   });
 });
+
+describe('provision --tpm with one-time enrollment codes', () => {
+  it('each TPM CSR carries its own code from a bundle; a code the service refuses is burnt, never reused', async () => {
+    // The SCEP server's approval hook accepts each code of its list once (serialised with flock).
+    const scep = await startScepServer({
+      verifierScript: [
+        'exec 9>"$1/lock"; flock 9',
+        'cat > "$1/last.csr"',
+        `code=$(openssl req -inform der -in "$1/last.csr" -noout -text 2>/dev/null | sed -n 's/^ *challengePassword *://p' | tr -d ' ')`,
+        '[ -n "$code" ] && grep -qx "$code" "$1/codes" || exit 1',
+        'grep -vx "$code" "$1/codes" > "$1/codes.new"; mv "$1/codes.new" "$1/codes"; echo "$code" >> "$1/used"',
+      ].join('\n'),
+    });
+    closers.push(() => scep.stop());
+    const hook = path.dirname(scep.depot);
+    fs.writeFileSync(path.join(hook, 'codes'), 'otp-a\notp-b\n'); // otp-c was revoked at the service
+    const [first, second, third] = await Promise.all([tpm(), tpm(), tpm()]);
+    const dir = tempDir();
+    const pin = crypto.createHash('sha256').update(new Uint8Array(new x509.X509Certificate(scep.caPem).rawData)).digest('hex');
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+    const f = files({
+      pass: 'station passphrase',
+      bundle: JSON.stringify({ format: 'floor-enroller-bundle', version: 1, profile: 'factory-otp', expiresAt, credentials: ['a', 'b', 'c'].map((id) => ({ id, secret: `otp-${id}` })) }),
+      type: JSON.stringify({ name: 'tpm-otp', device: 'tpm', idTemplate: 'tpm-{ekFingerprint}', subject: [{ attribute: 'CN', template: '{deviceId}', required: true }], keyPolicy: { allowed: ['rsa-2048'] }, certificate: { kind: 'operational', validityDays: 365 }, tpm: { keyHandle: '0x81000141', certNvIndex: '0x01500141', keyAlgorithm: 'rsa-2048' }, profile: 'factory-otp' }),
+    });
+    await runEnroller(dir, 'ca', 'init', '--passphrase-file', f.pass!);
+    expect((await runEnroller(dir, 'profile', 'add', 'factory-otp', '--scep', scep.url, '--ca-fingerprint', pin)).code).toBe(0);
+    expect((await runEnroller(dir, 'bundle', 'import', f.bundle!, '--passphrase-file', f.pass!)).code).toBe(0);
+    await runEnroller(dir, 'device-type', 'import', f.type!);
+
+    const batch = await runEnroller(dir, 'provision', '--tpm', first!.tcti, second!.tcti, '--device-type', 'tpm-otp', '--passphrase-file', f.pass!);
+    expect(batch.lines.map((l) => l.status), JSON.stringify(batch.lines)).toEqual(['verified', 'verified']);
+    expect(fs.readFileSync(path.join(hook, 'used'), 'utf8').trim().split('\n').sort()).toEqual(['otp-a', 'otp-b']);
+    const ledger = (await runEnroller(dir, 'bundle', 'list')).lines;
+    const consumed = ledger.filter((l) => l.status === 'consumed');
+    expect(consumed.map((l) => l.deviceId).sort()).toEqual(batch.lines.map((l) => l.deviceId).sort());
+    for (const use of consumed) expect(use.csrSha256).toMatch(/^[0-9a-f]{64}$/);
+
+    // The third TPM gets otp-c, which the service refuses: coded, the code burnt, nothing written.
+    const refused = await runEnroller(dir, 'provision', '--tpm', third!.tcti, '--device-type', 'tpm-otp', '--passphrase-file', f.pass!);
+    expect(refused.lines[0]).toMatchObject({ status: 'failed', code: 'SCEP_FAILURE' });
+    expect((await runEnroller(dir, 'bundle', 'list')).lines.find((l) => l.credentialId === 'c')).toMatchObject({ status: 'refused' });
+    const again = await runEnroller(dir, 'provision', '--tpm', third!.tcti, '--device-type', 'tpm-otp', '--passphrase-file', f.pass!);
+    expect(again.lines[0]).toMatchObject({ status: 'failed', code: 'BUNDLE_CREDENTIALS_EXHAUSTED' });
+    expect(tools(third!, 'tpm2_getcap', 'handles-nv-index').toString()).not.toMatch(/0x1500141/i);
+  });
+});
