@@ -67,7 +67,7 @@ export function createStationService(station: Station, bench: Bench, options: { 
     'batch:resume': () => bench.resume(),
     'batch:cancel': () => bench.cancel(),
     'batch:retry': ({ ports }) => bench.retry(ports),
-    'device:label': ({ port, imei, petName, clear }) => bench.label(port, { imei, petName, clear }),
+    'device:label': ({ port, imei, serial, petName, clear }) => bench.label(port, { imei, serial, petName, clear }),
     'queue:list': () => queueEntries(station),
     'audit:list': ({ search, limit }) => {
       const needle = `%${(search ?? '').replace(/[%_\\]/g, (c) => `\\${c}`)}%`;

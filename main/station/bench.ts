@@ -60,7 +60,7 @@ export class Bench {
   #profiles = new Map<string, ActiveProfile>();
   #batch: Batch | undefined;
   /** Scanned labels by port: the IMEI the device must report, the pet name it gets. */
-  readonly #labels = new Map<string, { imei?: string; petName?: string }>();
+  readonly #labels = new Map<string, { imei?: string; serial?: string; petName?: string }>();
   #done: Promise<JobOutcome[]> | undefined;
 
   constructor(station: Station, source: SlotSource, events: BenchEvents, log: Logger, options: { deviceDeadlineMs?: number } = {}) {
@@ -117,11 +117,11 @@ export class Bench {
   }
 
   /** Binds a scanned label to a port (or clears it); the next job on that port checks and uses it. */
-  async label(port: string, label: { imei?: string | undefined; petName?: string | undefined; clear?: boolean | undefined }): Promise<SlotState> {
+  async label(port: string, label: { imei?: string | undefined; serial?: string | undefined; petName?: string | undefined; clear?: boolean | undefined }): Promise<SlotState> {
     if (!(await this.#source.ports()).includes(port)) throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', `There is no slot ${port} on this bench.`);
     if (label.imei && !luhnValid(label.imei)) throw new EnrollerError('DEVICE_GARBAGE', `${label.imei} is not an IMEI: its check digit is wrong. Scan the label again.`);
     if (label.clear) this.#labels.delete(port);
-    else this.#labels.set(port, { ...this.#labels.get(port), ...(label.imei ? { imei: label.imei } : {}), ...(label.petName ? { petName: label.petName.trim().toLowerCase() } : {}) });
+    else this.#labels.set(port, { ...this.#labels.get(port), ...(label.imei ? { imei: label.imei } : {}), ...(label.serial ? { serial: label.serial } : {}), ...(label.petName ? { petName: label.petName.trim().toLowerCase() } : {}) });
     const slot = (await this.view()).slots.find((s) => s.port === port)!;
     this.#events.deviceChanged(slot);
     return slot;
@@ -129,7 +129,7 @@ export class Bench {
 
   #withLabel(slot: SlotState): SlotState {
     const label = this.#labels.get(slot.port);
-    return { ...slot, ...(label?.imei ? { expectedImei: label.imei } : {}), ...(label?.petName && !slot.petName ? { petName: label.petName } : {}) };
+    return { ...slot, ...(label?.imei ? { expectedImei: label.imei } : {}), ...(label?.serial ? { serial: label.serial } : {}), ...(label?.petName && !slot.petName ? { petName: label.petName } : {}) };
   }
 
   /** Starts a batch in the background; returns its first state. `finished()` awaits it. */
@@ -174,7 +174,7 @@ export class Bench {
           // A TPM slot is its TCTI; tpm2-tools is run per command, so nothing stays open.
           const tpm = new Tpm(new TpmTools(parseTcti(port)));
           try {
-            return await runTpmJob({ ...common, tpm, chainPem: pems.issuingChain, credentials: this.#station.credentials, passphrase: this.#passphrase, serial: request.serials?.[port], outDir: request.outDir });
+            return await runTpmJob({ ...common, tpm, chainPem: pems.issuingChain, credentials: this.#station.credentials, passphrase: this.#passphrase, serial: request.serials?.[port] ?? this.#labels.get(port)?.serial, outDir: request.outDir });
           } finally {
             tpm.close();
           }

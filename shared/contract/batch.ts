@@ -16,6 +16,8 @@ export const SlotState = z.object({
   petName: z.string().optional(),
   /** A scanned label bound to this port: the IMEI the device must report before anything is written. */
   expectedImei: z.string().optional(),
+  /** A scanned serial number bound to this port (a TPM's ID and subject attribute). */
+  serial: z.string().optional(),
   certSerial: z.string().optional(),
   issuer: z.string().optional(),
   /** A stable error code and the sentence for the technician. */
@@ -91,9 +93,15 @@ export const benchMethods = {
   'device:label': {
     kind: 'command',
     access: 'operate',
-    summary: 'Bind a scanned label to the device on a port: the IMEI it must report, and/or its pet name.',
+    summary: 'Bind a scanned label to the device on a port: the IMEI it must report, its serial number, and/or its pet name.',
     request: z
-      .object({ port: z.string().min(1), imei: z.string().regex(/^\d{15}$/, 'an IMEI is 15 digits').optional(), petName: z.string().min(1).max(63).optional(), clear: z.boolean().optional() })
+      .object({
+        port: z.string().min(1),
+        imei: z.string().regex(/^\d{15}$/, 'an IMEI is 15 digits').optional(),
+        serial: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a serial number is 1–64 letters, digits, dot, dash or underscore').optional(),
+        petName: z.string().min(1).max(63).optional(),
+        clear: z.boolean().optional(),
+      })
       .strict(),
     response: SlotState,
   },

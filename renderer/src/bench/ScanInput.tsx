@@ -1,6 +1,7 @@
 // Scanner-first: a barcode scanner types the label and presses Enter. An IMEI (15 digits) is what
-// the next device must report before anything is written to it; anything else becomes its pet
-// name. It goes to the slot that failed an IMEI check first, else to the next unlabelled slot.
+// the next device must report before anything is written to it; `SN:…` (or `S/N …`) is its serial
+// number; anything else becomes its pet name. It goes to the slot that failed an IMEI check
+// first, else to the next unlabelled slot.
 import { Text, TextInput } from '@mantine/core';
 import { useRef, useState, type KeyboardEvent } from 'react';
 import type { EnrollerApi, SlotState } from '../../../shared/contract';
@@ -9,7 +10,7 @@ import { ApiError } from '../api/errors';
 function target(slots: readonly SlotState[]): SlotState | undefined {
   return (
     slots.find((s) => s.status === 'failed' && s.code === 'DEVICE_IDENTITY_MISMATCH') ??
-    slots.find((s) => (s.status === 'queued' || s.status === 'failed' || s.status === 'cancelled') && !s.expectedImei && !s.petName)
+    slots.find((s) => (s.status === 'queued' || s.status === 'failed' || s.status === 'cancelled') && !s.expectedImei && !s.serial && !s.petName)
   );
 }
 
@@ -25,9 +26,10 @@ export function ScanInput({ api, slots }: { api: EnrollerApi; slots: readonly Sl
     const slot = target(slots);
     if (!slot) return setNote({ text: 'Every slot already has a label.', error: true });
     const imei = /^\d{15}$/.test(scan) ? scan : undefined;
+    const serial = /^(?:SN:|S\/N:?)\s*(\S+)$/i.exec(scan)?.[1];
     try {
-      await api['device:label']({ port: slot.port, ...(imei ? { imei } : { petName: scan }) });
-      setNote({ text: `${slot.port} ← ${imei ? `IMEI ${imei}` : `pet name ${scan}`}`, error: false });
+      await api['device:label']({ port: slot.port, ...(imei ? { imei } : serial ? { serial } : { petName: scan }) });
+      setNote({ text: `${slot.port} ← ${imei ? `IMEI ${imei}` : serial ? `serial ${serial}` : `pet name ${scan}`}`, error: false });
     } catch (e) {
       setNote({ text: e instanceof ApiError ? e.message : String(e), error: true });
     }
@@ -39,7 +41,7 @@ export function ScanInput({ api, slots }: { api: EnrollerApi; slots: readonly Sl
       <TextInput
         ref={input}
         label="Scan a label"
-        description="IMEI (checked against the device before writing) or pet name; goes to the next slot"
+        description="IMEI (checked against the device before writing), SN:serial, or pet name; goes to the next slot"
         placeholder="scan or type, then Enter"
         value={value}
         onChange={(e) => setValue(e.currentTarget.value)}

@@ -56,6 +56,11 @@ export const SlotTile = memo(function SlotTile({ slot, onRetry }: { slot: SlotSt
             {slot.petName}
           </Text>
         )}
+        {slot.serial && (
+          <Text size="xs" c="dimmed" data-testid="slot-serial">
+            S/N {slot.serial}
+          </Text>
+        )}
         {slot.expectedImei && (
           <Text size="xs" c="dimmed" data-testid="slot-label">
             label IMEI {slot.expectedImei}
