@@ -94,7 +94,7 @@ export function createStationService(station: Station, bench: Bench, options: { 
     },
     'profile:save': async ({ name, settings, secrets, replace }, caller) => {
       const given = Object.fromEntries(Object.entries(secrets ?? {}).filter(([, v]) => v !== undefined && v !== ''));
-      const saved = await station.profiles.add(name, settings, given, { ...(Object.keys(given).length > 0 ? { passphrase: passphrase('sealing profile secrets') } : {}), replace: replace ?? false, actor: actor(caller) });
+      const saved = await station.profiles.add(name, settings, given, { ...(Object.keys(given).length > 0 ? { passphrase: passphrase('sealing profile secrets') } : {}), replace: replace ?? false, keepSecrets: true, actor: actor(caller) });
       bench.profileChanged(name);
       return saved;
     },

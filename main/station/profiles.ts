@@ -45,7 +45,7 @@ export class StationProfiles {
     return this.#store.get(name);
   }
 
-  async add(name: string, settingsInput: unknown, secrets: ProfileSecrets, options: { passphrase?: string; replace?: boolean; actor?: string }): Promise<ProfileSummary> {
+  async add(name: string, settingsInput: unknown, secrets: ProfileSecrets, options: { passphrase?: string; replace?: boolean; actor?: string; keepSecrets?: boolean }): Promise<ProfileSummary> {
     const parsedName = ProfileName.safeParse(name);
     if (!parsedName.success) throw new EnrollerError('PROFILE_INVALID', `"${name}" is not a usable profile name: ${parsedName.error.issues[0]?.message}.`);
     const parsed = ProfileSettings.safeParse(settingsInput);
@@ -63,6 +63,11 @@ export class StationProfiles {
       if (!options.passphrase) throw new EnrollerError('CA_PASSPHRASE_REQUIRED', 'Profile secrets are sealed with the station passphrase: give --passphrase-file FILE.');
       await this.#checkPassphrase(options.passphrase, options.actor);
       sealed = { blob: seal(JSON.stringify(secrets), options.passphrase, `profile:${name}`), keys: keys.map((k) => (k === 'clientKeyPem' ? 'clientKey' : k)) };
+    }
+    if (!sealed && options.keepSecrets && options.replace) {
+      // Editing settings only (the UI): the secrets already sealed for this profile stay as they are.
+      const existing = this.#store.list().find((p) => p.name === name);
+      if (existing?.sealedSecrets && existing.settings.protocol === settings.protocol) sealed = { blob: existing.sealedSecrets, keys: existing.secrets };
     }
     // Trying the settings now turns a bad URL or PEM into an error here, not on the floor.
     if (settings.protocol !== 'local') this.#build(name, settings, secrets);

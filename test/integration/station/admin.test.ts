@@ -105,6 +105,9 @@ describe('setup view methods', () => {
     expect(code(bad)).toBe('PROFILE_INVALID');
     const saved = value<{ secrets: string[] }>(await call('profile:save', { name: 'line-b', settings: { protocol: 'est', url: 'https://127.0.0.1:9/.well-known/est', user: 'st7' }, secrets: { password: 'clear-text-7781' } }));
     expect(saved.secrets).toEqual(['password']);
+    // Editing only the settings keeps the sealed password (nobody retypes it to fix a URL).
+    const edited = value<{ secrets: string[]; settings: { url: string } }>(await call('profile:save', { name: 'line-b', settings: { protocol: 'est', url: 'https://127.0.0.1:10/.well-known/est', user: 'st7' }, replace: true }));
+    expect(edited).toMatchObject({ secrets: ['password'], settings: { url: 'https://127.0.0.1:10/.well-known/est' } });
     expect(code(await call('profile:save', { name: 'line-b', settings: { protocol: 'local' } }))).not.toBe('ok'); // replacing needs replace: true
     value(await call('profile:save', { name: 'line-b', settings: { protocol: 'scep', url: 'http://127.0.0.1:9/scep' }, replace: true }));
     opened.db.pragma('wal_checkpoint(TRUNCATE)');
