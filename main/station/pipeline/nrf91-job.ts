@@ -16,7 +16,7 @@ import type { Approvals } from '../approvals/approvals';
 import type { CredentialPool, Reservation } from '../bundles/credential-pool';
 import crypto from 'node:crypto';
 import { isTransient } from '../../enroll/transient';
-import { failedOutcome, outcome } from './job-end';
+import { JobRun, outcome } from './job-end';
 
 export interface JobOutcome {
   readonly port: string;
@@ -78,20 +78,10 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
   const newJob = { port: input.port, deviceType: deviceType.name, profile: input.profile.name, batchId: input.batchId };
   // The row is opened once the device is identified; a device that cannot be reached or
   // identified gets a failed row of its own.
-  let job: JobRow | undefined;
-  let attempting: Step = 'identified';
   const options = input.signal ? { signal: input.signal } : {};
-  const reached = (next: JobRow) => {
-    job = next;
-    input.onProgress?.({ step: next.step, deviceId: next.deviceId ?? undefined, petName });
-  };
-  const enter = async (step: Step) => {
-    attempting = step;
-    input.signal?.throwIfAborted();
-    await input.checkpoint?.(step);
-  };
-  let deviceId: string | undefined;
-  let petName: string | undefined;
+  const run = new JobRun(input);
+  const reached = (next: JobRow) => run.reached(next);
+  const enter = (step: Step) => run.enter(step);
   try {
     if (!secTags) throw new EnrollerError('DEVICE_TYPE_INVALID', `Device type ${deviceType.name} has no sec tags for an nRF91.`);
     await enter('identified');
@@ -104,8 +94,7 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
         { expected: input.expectedImei, reported: identity.imei },
       );
     }
-    deviceId = deviceIdFor(deviceType, { imei: identity.imei, ...(identity.deviceUuid ? { uuid: identity.deviceUuid } : {}) });
-    const id = deviceId;
+    const id = (run.deviceId = deviceIdFor(deviceType, { imei: identity.imei, ...(identity.deviceUuid ? { uuid: identity.deviceUuid } : {}) }));
     const previous = jobs.latestFor(id);
     // A certificate the sync worker obtained while this device was away is delivered now.
     const owed = input.force ? undefined : input.queue.owedTo(id);
@@ -115,8 +104,7 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
       return outcome(input.port, id, 'verified', previous.certSerial, previous.certIssuer, 'DEVICE_ALREADY_ENROLLED', 'Already enrolled and verified earlier; nothing was changed.', input.approvals.petNameOf(id));
     }
     await enter('approved');
-    petName = input.approvals.petNameFor(id, input.petName);
-    const name = petName;
+    const name = (run.petName = input.approvals.petNameFor(id, input.petName));
     // Identified and approved in one commit: nothing touches the device between the two. The
     // approval (ID + pet name) is owed to the registration sink in the same commit.
     reached(
@@ -126,7 +114,7 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
         input.audit.append('device.approved', id, { port: input.port, imei: identity.imei, petName: name }, actor);
       }),
     );
-    let current = job!;
+    let current = run.job!;
     if (owed) {
       current = jobs.advance(current.id, 'enrolled', { csrDer: owed.csrDer, certDer: owed.certDer!, certSerial: owed.certSerial!, ...(owed.certDer ? { certIssuer: new x509.X509Certificate(owed.certDer.slice()).issuer } : {}) });
     }
@@ -217,7 +205,7 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
       if (current.keySha256) await modem.verifyStored(secTags.client, CredentialType.clientKey, current.keySha256, options);
       return 'verified' as const;
     }, options);
-    if (result === 'waiting') return outcome(input.port, id, 'waiting', undefined, undefined, undefined, 'Waiting for a certificate from the service.', petName);
+    if (result === 'waiting') return outcome(input.port, id, 'waiting', undefined, undefined, undefined, 'Waiting for a certificate from the service.', run.petName);
     // Verified and done in one commit, once the modem is back online: a crash before it only
     // repeats the (idempotent, delete-first) writes and the readback.
     reached(
@@ -228,10 +216,10 @@ export async function runNrf91Job(input: Nrf91JobInput): Promise<JobOutcome> {
       }),
     );
     if (birth) {
-      return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, 'ENROLL_QUEUED', 'Factory (birth) certificate written and verified; the operational certificate is queued until the service is back.', petName);
+      return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, 'ENROLL_QUEUED', 'Factory (birth) certificate written and verified; the operational certificate is queued until the service is back.', run.petName);
     }
-    return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, undefined, undefined, petName);
+    return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, undefined, undefined, run.petName);
   } catch (caught) {
-    return failedOutcome({ jobs, job, newJob, deviceId, attempting, caught, signal: input.signal, port: input.port, petName });
+    return run.failed(jobs, newJob, caught, input.port);
   }
 }

@@ -23,7 +23,7 @@ import type { QueueStore } from '../../store/queue-store';
 import type { Approvals } from '../approvals/approvals';
 import type { CredentialPool, Reservation } from '../bundles/credential-pool';
 import type { JobOutcome, JobProgress } from './nrf91-job';
-import { failedOutcome, outcome } from './job-end';
+import { JobRun, outcome } from './job-end';
 
 export interface TpmJobInput {
   /** The slot: the TPM's TCTI. */
@@ -69,19 +69,9 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
   const actor = input.actor ?? 'station';
   const newJob = { port: input.port, deviceType: deviceType.name, profile: input.profile.name, batchId: input.batchId };
   const options = input.signal ? { signal: input.signal } : {};
-  let job: JobRow | undefined;
-  let attempting: Step = 'identified';
-  let deviceId: string | undefined;
-  let petName: string | undefined;
-  const reached = (next: JobRow) => {
-    job = next;
-    input.onProgress?.({ step: next.step, deviceId: next.deviceId ?? undefined, petName });
-  };
-  const enter = async (step: Step) => {
-    attempting = step;
-    input.signal?.throwIfAborted();
-    await input.checkpoint?.(step);
-  };
+  const run = new JobRun(input);
+  const reached = (next: JobRow) => run.reached(next);
+  const enter = (step: Step) => run.enter(step);
   try {
     if (!settings) throw new EnrollerError('DEVICE_TYPE_INVALID', `Device type ${deviceType.name} has no TPM settings.`);
     const handle = normalizeHandle(settings.keyHandle);
@@ -97,8 +87,7 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
       ekChain = await verifyEkCertificate(ekCertificate, settings.ekTrust);
     }
     const attributes: DeviceAttributes = { ekFingerprint: ekFingerprint(ekCertificate ?? (await tpm.ekPublic(options))), ...(input.serial ? { serial: input.serial } : {}) };
-    deviceId = deviceIdFor(deviceType, attributes);
-    const id = deviceId;
+    const id = (run.deviceId = deviceIdFor(deviceType, attributes));
     const named: DeviceAttributes = { ...attributes, deviceId: id };
     const previous = jobs.latestFor(id);
     if (previous?.status === 'done' && !input.force) {
@@ -107,8 +96,7 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
     }
 
     await enter('approved');
-    petName = input.approvals.petNameFor(id, input.petName);
-    const name = petName;
+    const name = (run.petName = input.approvals.petNameFor(id, input.petName));
     reached(
       jobs.start({ ...newJob, deviceId: id }, ['identified', 'approved'], { inheritFrom: previous && previous.status !== 'done' && !input.force ? previous : undefined }, () => {
         jobs.upsertDevice({ deviceId: id, deviceType: deviceType.name });
@@ -116,7 +104,7 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
         input.audit.append('device.approved', id, { tpm: input.port, ekCertificate: Boolean(ekCertificate), ...(ekChain ? { ekChain } : {}), petName: name }, actor);
       }),
     );
-    let current = job!;
+    let current = run.job!;
 
     if (current.csrDer && current.keySha256) {
       // Resuming with a stored CSR: only while the TPM still holds the very key it was made for.
@@ -180,7 +168,7 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
         const offline = deviceType.offline;
         if (offline.policy !== 'birth' || !offline.localCaAllowed || !input.fallback) {
           markWaiting(input.db, current.id, 'Queued: the service cannot be reached. The certificate is written when the TPM is provisioned again after the queue syncs.');
-          return outcome(input.port, id, 'waiting', undefined, undefined, undefined, 'Waiting for a certificate from the service.', petName);
+          return outcome(input.port, id, 'waiting', undefined, undefined, undefined, 'Waiting for a certificate from the service.', run.petName);
         }
         enrolled = await input.fallback.enroller.enroll(current.csrDer!, { deviceId: id, deviceType, attributes: named, ...options, kind: 'birth' });
         birth = true;
@@ -188,7 +176,7 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
       if (enrolled.status === 'pending') {
         input.queue.enqueue({ kind: 'device', deviceId: id, deviceType: deviceType.name, profile: input.profile.name, jobId: current.id, csrDer: current.csrDer!, txn: enrolled.transaction, code: 'ENROLL_PENDING', message: 'The service has not issued it yet.' });
         markWaiting(input.db, current.id, `Waiting for the service (retry in ${enrolled.retryAfterSeconds} s).`);
-        return outcome(input.port, id, 'waiting', undefined, undefined, undefined, 'Waiting for a certificate from the service.', petName);
+        return outcome(input.port, id, 'waiting', undefined, undefined, undefined, 'Waiting for a certificate from the service.', run.petName);
       }
       const issued = enrolled.certificate;
       reached(
@@ -229,10 +217,10 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
         input.audit.append('device.provisioned', id, { serial: current.certSerial, tpm: input.port, handle, ...(birth ? { birth: true } : {}) }, actor);
       }),
     );
-    if (birth) return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, 'ENROLL_QUEUED', 'Factory (birth) certificate written and verified; the operational certificate is queued until the service is back.', petName);
-    return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, undefined, undefined, petName);
+    if (birth) return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, 'ENROLL_QUEUED', 'Factory (birth) certificate written and verified; the operational certificate is queued until the service is back.', run.petName);
+    return outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, undefined, undefined, run.petName);
   } catch (caught) {
-    return failedOutcome({ jobs, job, newJob, deviceId, attempting, caught, signal: input.signal, port: input.port, petName });
+    return run.failed(jobs, newJob, caught, input.port);
   }
 }
 
