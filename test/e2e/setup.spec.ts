@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { expect, test, type Page } from '@playwright/test';
 import { serve, type Served } from '../helpers/cli';
 import { tempDir } from '../helpers/station';
@@ -80,6 +81,24 @@ test('CA, device types, profiles and settings from the UI', async ({ page }) => 
   await page.getByRole('button', { name: 'Save profile' }).click();
   await expect(page.getByText('Saved line-b-est.')).toBeVisible();
   await expect(page.locator('[data-profile="line-b-est"]')).toContainText('password');
+  // A profile file (as Export JSON writes it) fills the form, including what the form does not show.
+  const exported = page.waitForEvent('download');
+  await page.locator('[data-profile="line-b-est"]').getByRole('button', { name: 'Export JSON' }).click();
+  const profileFile = path.join(work, 'profile.json');
+  await (await exported).saveAs(profileFile);
+  const document = JSON.parse(fs.readFileSync(profileFile, 'utf8')) as { name: string; settings: Record<string, unknown> };
+  expect(document).toEqual({ name: 'line-b-est', settings: { protocol: 'est', url: 'https://127.0.0.1:9/.well-known/est', user: 'station-7', timeoutMs: 30000 } });
+  fs.writeFileSync(profileFile, JSON.stringify({ name: 'line-c-scep', settings: { protocol: 'scep', url: 'http://127.0.0.1:9/scep', caFingerprintSha256: 'ab'.repeat(32), trustPem: chain } }));
+  await page.locator('input[type="file"][accept*="json"]').last().setInputFiles(profileFile);
+  await expect(page.getByLabel('Profile name')).toHaveValue('line-c-scep');
+  await expect(page.getByLabel('Service URL')).toHaveValue('http://127.0.0.1:9/scep');
+  await page.getByRole('button', { name: 'Save profile' }).click();
+  await expect(page.getByText('Saved line-c-scep.')).toBeVisible();
+  await expect(page.locator('[data-profile="line-c-scep"]')).toContainText('SCEP http://127.0.0.1:9/scep');
+  const db = new Database(path.join(dataDir, 'station.sqlite'), { readonly: true });
+  const savedSettings = JSON.parse((db.prepare("SELECT settings FROM profiles WHERE name = 'line-c-scep'").get() as { settings: string }).settings) as Record<string, unknown>;
+  db.close();
+  expect(savedSettings).toMatchObject({ protocol: 'scep', caFingerprintSha256: 'ab'.repeat(32), trustPem: chain });
   await page.screenshot({ path: 'test-results/setup-view.png', fullPage: true });
 
   // What was saved is what main holds; the password is sealed, never in the database in clear.

@@ -1,9 +1,10 @@
 // Enrollment profiles: where certificates come from. Secrets are typed once, sealed by main with
 // the station passphrase, and never shown again — the list says only which ones are stored.
-import { Badge, Button, Group, NumberInput, PasswordInput, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, FileButton, Group, NumberInput, PasswordInput, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useState, type FormEvent } from 'react';
 import type { EnrollerApi } from '../../../shared/contract';
-import type { ProfileSummary } from '../../../shared/profile';
+import { ProfileName, ProfileSettings, type ProfileSummary } from '../../../shared/profile';
+import { z } from 'zod';
 import { downloadText } from '../lib/download';
 import { problemOf, type Problem } from '../lib/errors';
 import { ProblemAlert } from '../lib/ProblemAlert';
@@ -21,17 +22,49 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
   const [fingerprint, setFingerprint] = useState('');
   const [timeoutS, setTimeoutS] = useState<number | string>(30);
   const [problem, setProblem] = useState<Problem | null>(null);
+  /** What an imported profile sets that this form does not show (trust anchors, a label, a client certificate). */
+  const [extra, setExtra] = useState<{ protocol?: Protocol } & Record<string, unknown>>({});
   const [saved, setSaved] = useState<string | null>(null);
   const reload = () => api['profile:list']({}).then(setProfiles);
   useEffect(() => {
     void reload();
   }, [api]);
 
+  /** A profile file (as Export JSON writes it) fills the form; secrets are never in one. */
+  const importFile = async (file: File | null) => {
+    if (!file) return;
+    setProblem(null);
+    setSaved(null);
+    let parsed: z.ZodSafeParseResult<{ name: string; settings: z.infer<typeof ProfileSettings> }>;
+    try {
+      parsed = z.object({ name: ProfileName, settings: ProfileSettings }).safeParse(JSON.parse(await file.text()));
+    } catch (error) {
+      setProblem({ message: `${file.name} is not JSON: ${(error as Error).message}`, issues: [] });
+      return;
+    }
+    if (!parsed.success) {
+      setProblem({ message: `${file.name} is not a profile.`, code: 'PROFILE_INVALID', issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) });
+      return;
+    }
+    const imported = parsed.data;
+    const { url: _url, user: _user, timeoutMs: _timeout, caFingerprintSha256: _pin, ...rest } = imported.settings as Record<string, unknown>;
+    setExtra(rest as { protocol?: Protocol });
+    setName(imported.name);
+    setProtocol(imported.settings.protocol);
+    if (imported.settings.protocol !== 'local') {
+      setUrl(imported.settings.url);
+      if (imported.settings.timeoutMs) setTimeoutS(imported.settings.timeoutMs / 1000);
+    }
+    if (imported.settings.protocol === 'est') setUser(imported.settings.user ?? '');
+    if (imported.settings.protocol === 'scep') setFingerprint(imported.settings.caFingerprintSha256 ?? '');
+  };
+
   const settings = () => {
     const timeoutMs = typeof timeoutS === 'number' ? Math.round(timeoutS * 1000) : undefined;
+    const kept = extra.protocol === protocol ? extra : {};
     if (protocol === 'local') return { protocol };
-    if (protocol === 'est') return { protocol, url, ...(user ? { user } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
-    return { protocol, url, ...(fingerprint ? { caFingerprintSha256: fingerprint } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
+    if (protocol === 'est') return { ...kept, protocol, url, ...(user ? { user } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
+    return { ...kept, protocol, url, ...(fingerprint ? { caFingerprintSha256: fingerprint } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
   };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -107,6 +140,13 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
           <Button type="submit" disabled={!editable}>
             Save profile
           </Button>
+          <FileButton onChange={(f) => void importFile(f)} accept="application/json,.json">
+            {(props) => (
+              <Button variant="light" {...props} disabled={!editable}>
+                Import JSON…
+              </Button>
+            )}
+          </FileButton>
           {saved && (
             <Text c="teal" role="status">
               Saved {saved}.
