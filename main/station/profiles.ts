@@ -13,6 +13,7 @@ import type { AuditLog } from '../store/audit-log';
 import type { Db } from '../store/database';
 import { ProfileStore, type StoredProfile } from '../store/profile-store';
 import type { StationCa } from './certificate-authority';
+import { fieldIssues } from '../../shared/field-issues';
 
 export interface ActiveProfile {
   readonly name: string;
@@ -50,7 +51,7 @@ export class StationProfiles {
     if (!parsedName.success) throw new EnrollerError('PROFILE_INVALID', `"${name}" is not a usable profile name: ${parsedName.error.issues[0]?.message}.`);
     const parsed = ProfileSettings.safeParse(settingsInput);
     if (!parsed.success) {
-      throw new EnrollerError('PROFILE_INVALID', 'The profile settings are not valid.', { issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) });
+      throw new EnrollerError('PROFILE_INVALID', 'The profile settings are not valid.', { issues: fieldIssues(parsed.error) });
     }
     const settings = parsed.data;
     const keys = (Object.keys(secrets) as Array<keyof ProfileSecrets>).filter((k) => secrets[k] !== undefined);

@@ -2,6 +2,7 @@
 import { EnrollerError } from '../../shared/errors';
 import { builtinDeviceTypes, DeviceTypeDocument, type DeviceTypeInput } from '../../shared/device-type';
 import type { Db } from './database';
+import { fieldIssues } from '../../shared/field-issues';
 
 export class DeviceTypeStore {
   readonly #db: Db;
@@ -32,7 +33,7 @@ export class DeviceTypeStore {
     const parsed = DeviceTypeDocument.safeParse(input);
     if (!parsed.success) {
       throw new EnrollerError('DEVICE_TYPE_INVALID', 'The device type is not valid.', {
-        issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+        issues: fieldIssues(parsed.error),
       });
     }
     this.#db
