@@ -1,12 +1,14 @@
 // Device types as the JSON documents supervisors already trade (import, export, edit). The same
 // schema main uses checks each keystroke, so a bad field is named before Save is even pressed.
-import { Badge, Button, FileButton, Group, JsonInput, Select, Stack, Text, Title } from '@mantine/core';
+import { Badge, Button, Group, JsonInput, Select, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
 import type { EnrollerApi } from '../../../shared/contract';
 import { DeviceTypeDocument } from '../../../shared/device-type';
 import { downloadText } from '../lib/download';
 import { problemOf, type Problem } from '../lib/errors';
+import { ImportJsonButton } from '../lib/ImportJsonButton';
 import { ProblemAlert } from '../lib/ProblemAlert';
+import { fieldIssues } from '../../../shared/field-issues';
 
 const pretty = (value: unknown) => JSON.stringify(value, null, 2);
 
@@ -18,7 +20,7 @@ function check(text: string): Problem | null {
     return { message: `Not JSON: ${(error as Error).message}`, issues: [] };
   }
   const parsed = DeviceTypeDocument.safeParse(value);
-  return parsed.success ? null : { message: 'The device type is not valid.', code: 'DEVICE_TYPE_INVALID', issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) };
+  return parsed.success ? null : { message: 'The device type is not valid.', code: 'DEVICE_TYPE_INVALID', issues: fieldIssues(parsed.error) };
 }
 
 export function DeviceTypeEditor({ api, editable }: { api: EnrollerApi; editable: boolean }) {
@@ -40,8 +42,7 @@ export function DeviceTypeEditor({ api, editable }: { api: EnrollerApi; editable
     const type = types.find((t) => t.name === name);
     setText(type ? pretty(type) : '');
   };
-  const importFile = async (file: File | null) => {
-    if (!file) return;
+  const importFile = async (file: File) => {
     setSelected(null);
     setSaved(null);
     setServerProblem(null);
@@ -75,13 +76,7 @@ export function DeviceTypeEditor({ api, editable }: { api: EnrollerApi; editable
       </Title>
       <Group align="end">
         <Select label="Device type" placeholder="choose one to view or edit" data={types.map((t) => ({ value: t.name, label: `${t.name} (${t.device})` }))} value={selected} onChange={choose} searchable style={{ minWidth: 280 }} />
-        <FileButton onChange={(f) => void importFile(f)} accept="application/json,.json">
-          {(props) => (
-            <Button variant="light" {...props} disabled={!editable}>
-              Import JSON…
-            </Button>
-          )}
-        </FileButton>
+        <ImportJsonButton onFile={(file) => void importFile(file)} disabled={!editable} />
         <Button variant="light" disabled={text.trim() === '' || localProblem !== null} onClick={() => downloadText(`${current.name ?? 'device-type'}.json`, text, 'application/json')}>
           Export JSON
         </Button>

@@ -1,13 +1,15 @@
 // Enrollment profiles: where certificates come from. Secrets are typed once, sealed by main with
 // the station passphrase, and never shown again — the list says only which ones are stored.
-import { Badge, Button, FileButton, Group, NumberInput, PasswordInput, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Group, NumberInput, PasswordInput, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useState, type FormEvent } from 'react';
 import type { EnrollerApi } from '../../../shared/contract';
 import { ProfileName, ProfileSettings, type ProfileSummary } from '../../../shared/profile';
 import { z } from 'zod';
 import { downloadText } from '../lib/download';
 import { problemOf, type Problem } from '../lib/errors';
+import { ImportJsonButton } from '../lib/ImportJsonButton';
 import { ProblemAlert } from '../lib/ProblemAlert';
+import { fieldIssues } from '../../../shared/field-issues';
 
 type Protocol = 'local' | 'est' | 'scep';
 
@@ -31,8 +33,7 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
   }, [api]);
 
   /** A profile file (as Export JSON writes it) fills the form; secrets are never in one. */
-  const importFile = async (file: File | null) => {
-    if (!file) return;
+  const importFile = async (file: File) => {
     setProblem(null);
     setSaved(null);
     let parsed: z.ZodSafeParseResult<{ name: string; settings: z.infer<typeof ProfileSettings> }>;
@@ -43,7 +44,7 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
       return;
     }
     if (!parsed.success) {
-      setProblem({ message: `${file.name} is not a profile.`, code: 'PROFILE_INVALID', issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) });
+      setProblem({ message: `${file.name} is not a profile.`, code: 'PROFILE_INVALID', issues: fieldIssues(parsed.error) });
       return;
     }
     const imported = parsed.data;
@@ -140,13 +141,7 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
           <Button type="submit" disabled={!editable}>
             Save profile
           </Button>
-          <FileButton onChange={(f) => void importFile(f)} accept="application/json,.json">
-            {(props) => (
-              <Button variant="light" {...props} disabled={!editable}>
-                Import JSON…
-              </Button>
-            )}
-          </FileButton>
+          <ImportJsonButton onFile={(file) => void importFile(file)} disabled={!editable} />
           {saved && (
             <Text c="teal" role="status">
               Saved {saved}.
