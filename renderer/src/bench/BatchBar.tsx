@@ -3,7 +3,7 @@
 import { Alert, Badge, Button, Group, Select, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { BatchState, EnrollerApi } from '../../../shared/contract';
-import { ApiError } from '../api/errors';
+import { problemOf } from '../lib/errors';
 
 export function BatchBar({ api, batch }: { api: EnrollerApi; batch: BatchState | null }) {
   const [types, setTypes] = useState<string[]>([]);
@@ -19,7 +19,7 @@ export function BatchBar({ api, batch }: { api: EnrollerApi; batch: BatchState |
 
   const run = (action: () => Promise<unknown>) => () => {
     setError(null);
-    action().catch((e: unknown) => setError(e instanceof ApiError ? e.message : String(e)));
+    action().catch((e: unknown) => setError(problemOf(e).message));
   };
   const active = batch !== null && (batch.status === 'running' || batch.status === 'paused' || batch.status === 'cancelling');
   const failed = batch ? batch.counts.failed + batch.counts.cancelled : 0;

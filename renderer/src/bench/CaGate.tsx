@@ -3,7 +3,7 @@
 import { Alert, Button, Card, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import type { CaStatus, EnrollerApi } from '../../../shared/contract';
-import { ApiError } from '../api/errors';
+import { problemOf } from '../lib/errors';
 
 export function CaGate({ api, status, onReady }: { api: EnrollerApi; status: CaStatus; onReady: (status: CaStatus) => void }): ReactNode {
   const creating = !status.initialized;
@@ -23,7 +23,7 @@ export function CaGate({ api, status, onReady }: { api: EnrollerApi; status: CaS
     try {
       onReady(await api['keychain:unlock']({}));
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
+      setError(problemOf(e).message);
     } finally {
       setBusy(false);
     }
@@ -38,7 +38,7 @@ export function CaGate({ api, status, onReady }: { api: EnrollerApi; status: CaS
     try {
       onReady(creating ? await api['ca:init']({ passphrase }) : await api['station:unlock']({ passphrase }));
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
+      setError(problemOf(e).message);
     } finally {
       setBusy(false);
     }

@@ -3,7 +3,7 @@
 import { Alert, Button, Card, PasswordInput, Stack, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import type { EnrollerApi, Session } from '../../../shared/contract';
-import { ApiError } from '../api/errors';
+import { problemOf } from '../lib/errors';
 
 export function PinGate({ api, onSignedIn }: { api: EnrollerApi; onSignedIn: (session: Session) => void }) {
   const [pin, setPin] = useState('');
@@ -14,7 +14,7 @@ export function PinGate({ api, onSignedIn }: { api: EnrollerApi; onSignedIn: (se
     try {
       onSignedIn(await api['session:login']({ pin }));
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
+      setError(problemOf(e).message);
       setPin('');
     }
   };

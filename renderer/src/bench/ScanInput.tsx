@@ -5,7 +5,7 @@
 import { Text, TextInput } from '@mantine/core';
 import { useRef, useState, type KeyboardEvent } from 'react';
 import type { EnrollerApi, SlotState } from '../../../shared/contract';
-import { ApiError } from '../api/errors';
+import { problemOf } from '../lib/errors';
 
 function target(slots: readonly SlotState[]): SlotState | undefined {
   return (
@@ -31,7 +31,7 @@ export function ScanInput({ api, slots }: { api: EnrollerApi; slots: readonly Sl
       await api['device:label']({ port: slot.port, ...(imei ? { imei } : serial ? { serial } : { petName: scan }) });
       setNote({ text: `${slot.port} ← ${imei ? `IMEI ${imei}` : serial ? `serial ${serial}` : `pet name ${scan}`}`, error: false });
     } catch (e) {
-      setNote({ text: e instanceof ApiError ? e.message : String(e), error: true });
+      setNote({ text: problemOf(e).message, error: true });
     }
     input.current?.focus();
   };

@@ -2,7 +2,7 @@
 import { Alert, Badge, Button, Group, Stack, Table, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { EnrollerApi, QueueEntry } from '../../../shared/contract';
-import { ApiError } from '../api/errors';
+import { problemOf } from '../lib/errors';
 
 const COLOR: Record<QueueEntry['status'], string> = { queued: 'yellow', pending: 'violet', synced: 'blue', delivered: 'teal', failed: 'red' };
 
@@ -20,7 +20,7 @@ export function QueueView({ api }: { api: EnrollerApi }) {
     try {
       setEntries(await api['queue:sync']({}));
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
+      setError(problemOf(e).message);
     } finally {
       setBusy(false);
     }

@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'react';
 import type { EnrollerApi, StationInfo } from '../../../shared/contract';
-import { ApiError } from '../api/errors';
+import { problemOf } from '../lib/errors';
 
 export function StationInfoPanel({ api }: { api: EnrollerApi }) {
   const [info, setInfo] = useState<StationInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    api['station:info']({}).then(setInfo, (e: unknown) => setError(e instanceof ApiError ? e.message : String(e)));
+    api['station:info']({}).then(setInfo, (e: unknown) => setError(problemOf(e).message));
   }, [api]);
 
   if (error) return <p role="alert" className="error">{error}</p>;
