@@ -11,6 +11,7 @@ import { x509 } from './crypto';
 import { normalizeCsrDer, splitCsr } from './csr-der';
 import { scanDer } from './der-scan';
 import { assertNamedCurve, classifyKey, DEFAULT_KEY_POLICY, type KeyAlgorithm, type KeyPolicy } from './key-policy';
+import { attributeName } from './subject-attributes';
 
 export const DEFAULT_MAX_CSR_BYTES = 16 * 1024;
 
@@ -134,16 +135,13 @@ export async function intakeCsr(input: Uint8Array | string, options: CsrIntakeOp
   };
 }
 
-/** Attributes @peculiar/x509 names by OID only; the station knows them by their X.520 names. */
-const ATTRIBUTE_NAMES: Record<string, string> = { '2.5.4.5': 'serialNumber', '0.9.2342.19200300.100.1.25': 'DC', '0.9.2342.19200300.100.1.1': 'UID', '1.2.840.113549.1.9.1': 'E' };
-
 function checkSubject(subject: x509.Name): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const rdn of subject.toJSON()) {
     const entries = Object.entries(rdn);
     if (entries.length !== 1 || entries[0]![1].length !== 1) throw subjectInvalid('a multi-valued name component');
     const [type, [value]] = entries[0] as [string, [string]];
-    const attribute = ATTRIBUTE_NAMES[type] ?? type;
+    const attribute = attributeName(type);
     const limit = SUBJECT_ATTRIBUTES[attribute];
     if (limit === undefined) throw subjectInvalid(`the attribute ${attribute}`);
     if (value.length === 0 || value.length > limit) throw subjectInvalid(`${attribute} of length ${value.length} (1–${limit} allowed)`);

@@ -21,6 +21,7 @@ import {
 } from '@peculiar/asn1-x509';
 import { x509 } from './crypto';
 import { derTlv, DER_NULL } from './der';
+import { SUBJECT_ATTRIBUTE_OIDS } from './subject-attributes';
 
 export interface ExternalSigner {
   readonly algorithm: 'ec-p256' | 'rsa-2048';
@@ -38,14 +39,13 @@ const OID = {
   sha256WithRsa: '1.2.840.113549.1.1.11',
 } as const;
 
-const ATTRIBUTE_OID: Record<string, string> = { CN: '2.5.4.3', O: '2.5.4.10', OU: '2.5.4.11', C: '2.5.4.6', ST: '2.5.4.8', L: '2.5.4.7', serialNumber: '2.5.4.5' };
 const PRINTABLE = /^[A-Za-z0-9 '()+,./:=?-]*$/;
 
 /** A Name from ordered (attribute, value) pairs; country and serialNumber as PrintableString (X.520). */
 export function nameOf(subject: ReadonlyArray<readonly [string, string]>): Name {
   return new Name(
     subject.map(([attribute, value]) => {
-      const type = ATTRIBUTE_OID[attribute];
+      const type = SUBJECT_ATTRIBUTE_OIDS[attribute];
       if (!type) throw new Error(`unknown subject attribute ${attribute}`);
       const printable = (attribute === 'C' || attribute === 'serialNumber') && PRINTABLE.test(value);
       return new RelativeDistinguishedName([new AttributeTypeAndValue({ type, value: new AttributeValue(printable ? { printableString: value } : { utf8String: value }) })]);

@@ -8,12 +8,11 @@ import type { DeviceAttributes, DeviceTypeDocument } from '../../../shared/devic
 import { x509, type CryptoKey } from '../crypto';
 import type { AcceptedCsr } from '../csr-intake';
 import { resolveName } from '../device-type/naming';
+import { x509NameKey } from '../subject-attributes';
 import { decryptPrivateKey, signingAlgorithmFor, toSigningKey } from './key-vault';
 import type { CertificateKind, IssuanceLedger } from './ledger';
 import { randomSerial, type RandomSource } from './serial';
 
-/** Subject attributes @peculiar/x509 knows only by OID. */
-const X509_NAME_KEYS: Record<string, string> = { serialNumber: '2.5.4.5', UID: '0.9.2342.19200300.100.1.1' };
 
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const MAX_SERIAL_DRAWS = 8;
@@ -131,8 +130,7 @@ export class LocalAuthority {
     if (sans.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(sans.map((s) => ({ type: s.type, value: s.value }))));
     return x509.X509CertificateGenerator.create({
       serialNumber: serial,
-      // @peculiar/x509 knows serialNumber and UID only by OID.
-      subject: subject.map(([attribute, value]) => ({ [X509_NAME_KEYS[attribute] ?? attribute]: [value] })),
+      subject: subject.map(([attribute, value]) => ({ [x509NameKey(attribute)]: [value] })),
       issuer: this.issuing.subject,
       notBefore: new Date(now.getTime() - BACKDATE_MS),
       notAfter,
