@@ -11,14 +11,8 @@ const FORMS: ReadonlyArray<{ pattern: RegExp; example: string }> = [
 
 /** Returns the TCTI unchanged when it is one the station supports; throws TPM_TCTI_INVALID otherwise. */
 export function parseTcti(tcti: string): string {
-  const trimmed = tcti.trim();
-  if (FORMS.some((f) => f.pattern.test(trimmed))) return trimmed;
+  if (isTcti(tcti)) return tcti.trim();
   throw new EnrollerError('TPM_TCTI_INVALID', `"${tcti}" is not a TPM address the station understands. Use one of: ${FORMS.map((f) => f.example).join(', ')}.`, { tcti });
-}
-
-/** A short, readable name for a TPM slot on the bench. */
-export function tctiLabel(tcti: string): string {
-  return tcti.replace(/^swtpm:path=.*\//, 'swtpm:').replace(/^device:/, '');
 }
 
 /** Whether a bench port names a TPM (by TCTI) rather than a serial device. */

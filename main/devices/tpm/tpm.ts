@@ -1,7 +1,8 @@
 // A TPM 2.0 as the station uses it: a signing key created inside it and persisted at a handle
 // (the private half never leaves), signatures over digests, the EK certificate as key-origin
 // evidence, and an NV index that holds the issued certificate. Temporary files live in a private
-// folder per TPM and hold only public data (digests, public keys, certificates, signatures).
+// folder per TPM, each removed right after use: digests, public keys, certificates, signatures,
+// and the key's private blob as tpm2_create writes it — wrapped by the TPM, usable only inside it.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -114,13 +114,11 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
         input.audit.append('csr.superseded', id, { reason: `the key at ${handle} changed since the CSR was stored` }, actor);
       }
     }
-    let spki: Uint8Array | undefined;
     if (!current.csrDer) {
       await enter('csr');
       // A key left at the handle by an interrupted run is this device's own and is reused; a
       // deliberate re-enrollment (--force after done) gets a new one.
       const key = await tpm.ensureKey(handle, algorithm, { ...options, fresh: Boolean(input.force && previous?.status === 'done') });
-      spki = key.spki;
       const { subject, sans } = resolveName(deviceType, named, {});
       // A one-time SCEP code travels inside the CSR: reserved for this device now (the same one
       // again on a retry) and spent in the commit that records the certificate it bought.
@@ -133,7 +131,8 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
         )),
       );
     }
-    spki ??= await tpm.readPublic(handle, options);
+    // The CSR's key is the TPM's key: checked when the CSR was made, and again on every resume.
+    const csrKey = new Uint8Array(new x509.Pkcs10CertificateRequest(current.csrDer!.slice()).publicKey.rawData);
 
     let birth = false;
     if (!current.certDer) {
@@ -152,7 +151,7 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
         ...options,
         // SCEP: the device key signs its own request and unwraps the reply (RSA keys only).
         ...(reservation && !scep ? { credential: { password: reservation.secret } } : {}),
-        ...(scep && algorithm === 'rsa-2048' ? { requester: { signer: signerFor(tpm, handle, algorithm, spki, input.signal), decrypt: (block: Uint8Array) => tpm.rsaDecrypt(handle, block, options) } } : {}),
+        ...(scep && algorithm === 'rsa-2048' ? { requester: { signer: signerFor(tpm, handle, algorithm, csrKey, input.signal), decrypt: (block: Uint8Array) => tpm.rsaDecrypt(handle, block, options) } } : {}),
       };
       let enrolled: Awaited<ReturnType<Enroller['enroll']>>;
       try {
@@ -206,7 +205,6 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
     if (toNv && !Buffer.from(await tpm.readNv(settings.certNvIndex, options)).equals(Buffer.from(certDer))) {
       throw new EnrollerError('TPM_READBACK_MISMATCH', `NV index ${normalizeHandle(settings.certNvIndex)} does not read back the certificate that was written.`);
     }
-    const csrKey = new Uint8Array(new x509.Pkcs10CertificateRequest(current.csrDer!.slice()).publicKey.rawData);
     const heldKey = await tpm.readPublic(handle, options);
     if (!Buffer.from(leaf.publicKey.rawData).equals(Buffer.from(csrKey)) || !Buffer.from(heldKey).equals(Buffer.from(csrKey))) {
       throw new EnrollerError('TPM_KEY_MISMATCH', `The certificate does not carry the key the TPM holds at ${handle}.`);
