@@ -137,6 +137,11 @@ export const errorCodes = [
   'APPROVAL_EXPIRED',
   'AUTH_FORBIDDEN',
   'AUTH_WRONG_PIN',
+  // issue 14: works the first time
+  'UI_NOT_BUILT',
+  'SCEP_CHALLENGE_MISSING',
+  'DEVICE_ID_CONFLICT',
+  'OUTPUT_NAME_COLLISION',
   'INTERNAL',
 ] as const;
 

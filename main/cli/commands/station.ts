@@ -6,6 +6,7 @@ import { benchEventsTo, EventHub } from '../../api/events';
 import { createStationService, queueEntries, stationGuard } from '../../api/station-service';
 import { startSyncWorker } from '../../station/sync/sync-worker';
 import { startBrowserServer } from '../../browser/server';
+import { ensureRendererBuilt } from '../../browser/renderer-build';
 import { inProcessModems } from '../../devices/nrf91-sim/memory-host';
 import { startPtySimulator, type PtySimulator } from '../../devices/nrf91-sim/pty-host';
 import { Bench } from '../../station/bench';
@@ -33,6 +34,8 @@ export function serveCommand(): Command {
     .option('--tpm <tcti...>', 'TPM 2.0 devices to add to the bench, by TCTI (device:/dev/tpmrm0, swtpm:path=SOCKET, …)')
     .action(async (options: { port: number; simulate: number; keygenDelay: number; devicePort?: string[]; tpm?: string[] }, command: Command) => {
       const { out, log, openStation } = context(command);
+      // A fresh checkout has no built UI yet, an edited one a stale one: built (to stderr) first.
+      const rendererDir = ensureRendererBuilt(packageRoot);
       const station = openStation('browser');
       const hub = new EventHub();
       const modems = inProcessModems(options.simulate, { dir: path.join(station.dataDir, 'simulated-modems'), keygenDelayMs: options.keygenDelay });
@@ -43,7 +46,7 @@ export function serveCommand(): Command {
       const server = await startBrowserServer({
         dispatch: createDispatch(createStationService(station, bench, { sync }), log, stationGuard(station)),
         events: hub,
-        rendererDir: path.join(packageRoot, 'out', 'renderer'),
+        rendererDir,
         log,
         port: options.port,
       });
