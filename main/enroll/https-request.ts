@@ -57,9 +57,12 @@ export function httpsRequest(request: HttpRequest): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     if (request.signal?.aborted) return reject(new EnrollerError('ENROLL_ABORTED', 'The request was cancelled.'));
     const pin = request.trust?.fingerprintSha256?.replace(/:/g, '').toLowerCase();
+    // Always framed by Content-Length, never chunked: EST servers on the common C library read the
+    // body by its length and answer a chunked one with `400 Content-Length is negative`.
+    const body = request.body === undefined ? undefined : Buffer.from(request.body);
     const options: https.RequestOptions = {
       method: request.method,
-      headers: request.headers ?? {},
+      headers: { ...request.headers, ...(body ? { 'Content-Length': String(body.length) } : {}) },
       timeout: request.timeoutMs,
       ...(isHttps
         ? {
@@ -100,8 +103,7 @@ export function httpsRequest(request: HttpRequest): Promise<HttpResponse> {
     req.on('timeout', () => req.destroy(new EnrollerError('ENROLL_TIMEOUT', `The server did not answer within ${request.timeoutMs / 1000} s.`)));
     req.on('error', (error) => reject(mapError(error, request)));
     req.on('close', () => request.signal?.removeEventListener('abort', onAbort));
-    if (request.body !== undefined) req.write(request.body);
-    req.end();
+    req.end(body);
   });
 }
 

@@ -1,8 +1,14 @@
 // A conformant EST test server (RFC 7030 / RFC 8951) on 127.0.0.1 — the stand-in for a real
 // provisioning service, since none is packaged for Debian or npm. Checked against an independent
 // client (strongSwan `pki --est/--estca`) in test/integration/enroll/est-server-conformance.test.ts.
-// Like real servers it insists on Content-Type application/pkcs10, decodes any base64 wrapping,
-// and can be told to behave badly (202s, 500, garbage, truncation, slowness, a wrong key).
+// It is as strict as the strictest real server (PEERS.md §3), so a client that passes here passes
+// there: a body must come with a Content-Length (never chunked: servers on the common C library
+// answer `400 Content-Length is negative`), as base64 that is wrapped or ends in a newline (no raw
+// DER, no bare single line), with Content-Type application/pkcs10 (415), for a Host it knows; TLS
+// 1.2 only; 401 with WWW-Authenticate; in manual-approval mode the first request for a public key
+// is answered 202 + Retry-After and the key is remembered, so the same key is issued when it comes
+// back. Every refusal is recorded with its reason. It can also be told to behave badly (202s, 500,
+// garbage, truncation, slowness, a wrong key).
 import crypto from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +33,18 @@ export interface EstServerOptions {
   readonly oneTimePasswords?: readonly string[];
   /** The TLS key: RSA by default, as strongSwan's client offers no ECDSA cipher suites. */
   readonly tlsKey?: 'rsa' | 'ec';
+  /** Accept a request body that is one line of base64 with no final newline (strongSwan sends that). */
+  readonly acceptUnwrappedBody?: boolean;
+  /** Manual approval: every new public key is answered 202 once, and issued when it is sent again. */
+  readonly manualApproval?: boolean;
+  /** The Retry-After a 202 carries, in seconds (real servers: at least 60). */
+  readonly retryAfterSeconds?: number;
+}
+
+export interface EstRefusal {
+  readonly path: string;
+  readonly status: number;
+  readonly reason: string;
 }
 
 export interface EstServer {
@@ -35,8 +53,10 @@ export interface EstServer {
   readonly tlsCaPem: string;
   readonly issuingCa: TestCa;
   readonly clientCa: TestCa;
-  /** 202 this many times before issuing. */
+  /** Answer the next this-many new public keys with 202; each is issued when its key comes back. */
   pendingTimes: number;
+  /** Requests refused for their framing, type, host or credentials, with why. */
+  readonly refusals: EstRefusal[];
   fault: EstFault;
   readonly requests: Array<{ path: string; contentType: string | undefined; authorized: 'basic' | 'certificate' | 'none'; label: string | undefined }>;
   issuedCount: number;
@@ -75,6 +95,7 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
     issuingCa,
     clientCa,
     pendingTimes: 0,
+    refusals: [],
     fault: 'none',
     requests: [],
     issuedCount: 0,
@@ -109,7 +130,7 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
       ca: [clientCa.certificate.toString('pem'), issuingCa.certificate.toString('pem')],
       requestCert: true,
       rejectUnauthorized: false,
-      ...(options.tlsOnly ? { minVersion: options.tlsOnly, maxVersion: options.tlsOnly, ciphers: 'DEFAULT:@SECLEVEL=0' } : { minVersion: 'TLSv1.2' as const }),
+      ...(options.tlsOnly ? { minVersion: options.tlsOnly, maxVersion: options.tlsOnly, ciphers: 'DEFAULT:@SECLEVEL=0' } : { minVersion: 'TLSv1.2' as const, maxVersion: 'TLSv1.2' as const }),
     },
     (req, res) => {
       const chunks: Buffer[] = [];
@@ -117,6 +138,27 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
       req.on('end', () => void handle(req, res, Buffer.concat(chunks)));
     },
   );
+
+  /** Public keys answered 202 and not yet issued (manual approval remembers them). */
+  const pendingKeys = new Set<string>();
+
+  const refuse = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, status: number, reason: string, headers: Record<string, string> = {}) => {
+    state.refusals.push({ path: req.url ?? '', status, reason });
+    res.writeHead(status, { 'Content-Type': 'text/plain', ...headers }).end(reason);
+  };
+
+  /** What a strict server refuses before it looks at the request itself; undefined when framed right. */
+  function framingFault(req: import('node:http').IncomingMessage, body: Buffer): string | undefined {
+    const host = req.headers.host ?? '';
+    if (host !== `127.0.0.1:${state.port}` && host !== `localhost:${state.port}`) return `unknown Host "${host}"`;
+    if (req.method !== 'POST') return undefined;
+    // The C library reads the body by Content-Length only: a chunked body has none.
+    if (req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] === undefined) return 'Content-Length is negative';
+    if (body.length > 0 && body[0] === 0x30) return 'the body is raw DER, not base64';
+    // Wrapped lines, or one line ending in a newline, both contain one.
+    if (!body.includes(0x0a) && !options.acceptUnwrappedBody) return 'the body is one line of base64 without a final newline';
+    return undefined;
+  }
 
   async function handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: Buffer) {
     const match = /^\/\.well-known\/est(?:\/([A-Za-z0-9_-]+))?\/(cacerts|simpleenroll|simplereenroll|csrattrs|serverkeygen)$/.exec(req.url ?? '');
@@ -128,15 +170,17 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
     const oneTime = presented !== undefined && options.user !== undefined && presented.startsWith(`${options.user}:`) && unusedOneTime.has(presented.slice(options.user.length + 1));
     const basicOk = (presented !== undefined && options.user !== undefined && options.password !== undefined && presented === `${options.user}:${options.password}`) || oneTime;
     state.requests.push({ path: req.url ?? '', contentType: req.headers['content-type'], authorized: basicOk ? 'basic' : certOk ? 'certificate' : 'none', label: match?.[1] });
+    const fault = framingFault(req, body);
+    if (fault) return void refuse(req, res, 400, fault);
     if (!match) return void res.writeHead(404).end();
     const operation = match[2]!;
     if (operation === 'cacerts') return void send(res, writeCertsOnly([issuingCa.certificate]), 'application/pkcs7-mime');
     if (operation === 'csrattrs') return void send(res, Uint8Array.of(0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02), 'application/csrattrs');
     if (req.method !== 'POST') return void res.writeHead(405).end();
-    if (!/^application\/pkcs10/i.test(req.headers['content-type'] ?? '')) return void res.writeHead(415).end('Content-Type must be application/pkcs10');
+    if (!/^application\/pkcs10/i.test(req.headers['content-type'] ?? '')) return void refuse(req, res, 415, 'Content-Type must be application/pkcs10');
     // simplereenroll authenticates with the certificate being renewed; the rest with a password or an RA certificate.
     const authenticated = operation === 'simplereenroll' ? certOk : basicOk || certOk;
-    if (!authenticated) return void res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="est"' }).end();
+    if (!authenticated) return void refuse(req, res, 401, 'authentication required', { 'WWW-Authenticate': 'Basic realm="est"' });
     if (oneTime && operation !== 'cacerts') {
       unusedOneTime.delete(presented!.slice(options.user!.length + 1));
       state.oneTimeUsed.push(presented!.slice(options.user!.length + 1));
@@ -146,12 +190,15 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
       csr = new x509.Pkcs10CertificateRequest(Buffer.from(body.toString('latin1').replace(/\s+/g, ''), 'base64'));
       if (!(await csr.verify())) throw new Error('bad signature');
     } catch {
-      return void res.writeHead(400).end('bad request');
+      return void refuse(req, res, 400, 'the body is not a CSR with a valid signature');
     }
-    if (state.pendingTimes > 0) {
-      state.pendingTimes--;
-      return void res.writeHead(202, { 'Retry-After': '1' }).end();
+    const key = crypto.createHash('sha256').update(new Uint8Array(csr.publicKey.rawData)).digest('hex');
+    if (!pendingKeys.has(key) && (options.manualApproval || state.pendingTimes > 0)) {
+      if (!options.manualApproval) state.pendingTimes--;
+      pendingKeys.add(key);
+      return void res.writeHead(202, { 'Retry-After': String(options.retryAfterSeconds ?? 1), 'Content-Length': '0' }).end();
     }
+    pendingKeys.delete(key);
     switch (state.fault) {
       case '500':
         return void res.writeHead(500).end('internal error');

@@ -1,5 +1,7 @@
 // The EST test server checked by an independent client: strongSwan's `pki --estca` / `--est`.
-// (strongSwan 5.9.8 reads only single-line base64, so this server instance does not wrap.)
+// strongSwan 5.9.8 reads only single-line base64 and sends one line with no final newline, which
+// the strictest real servers refuse: this instance does not wrap and accepts such a body, and a
+// strict instance is shown refusing it.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,7 +16,7 @@ const run = promisify(execFile);
 let server: EstServer;
 const dir = tempDir('enroller-strongswan-');
 beforeAll(async () => {
-  server = await startEstServer({ user: 'ss', password: 'ss-pass', wrapping: 'none' });
+  server = await startEstServer({ user: 'ss', password: 'ss-pass', wrapping: 'none', acceptUnwrappedBody: true });
   fs.writeFileSync(path.join(dir, 'tls-ca.pem'), server.tlsCaPem);
 });
 afterAll(() => server.close());
@@ -37,6 +39,19 @@ describe('EST test server, as strongSwan pki sees it', () => {
     expect(cert.subject).toBe('CN=strongswan-device');
     expect(Buffer.from(cert.publicKey.rawData).equals(Buffer.from(new x509.Pkcs10CertificateRequest(csr).publicKey.rawData))).toBe(true);
     expect(server.requests.at(-1)).toMatchObject({ path: '/.well-known/est/simpleenroll', authorized: 'basic' });
+  });
+
+  it('a strict server refuses the body pki --est sends (one line of base64, no final newline)', async () => {
+    const strict = await startEstServer({ user: 'ss', password: 'ss-pass', wrapping: 'none' });
+    try {
+      fs.writeFileSync(path.join(dir, 'tls-ca-strict.pem'), strict.tlsCaPem);
+      fs.writeFileSync(path.join(dir, 'dev3.csr'), Buffer.from(await makeCsr()));
+      await expect(run('pki', ['--est', '--url', strict.url, '--in', path.join(dir, 'dev3.csr'), '--cacert', path.join(dir, 'tls-ca-strict.pem'), '--userpass', 'ss:ss-pass', '--outform', 'pem'])).rejects.toBeTruthy();
+      expect(strict.refusals).toEqual([{ path: '/.well-known/est/simpleenroll', status: 400, reason: 'the body is one line of base64 without a final newline' }]);
+      expect(strict.issuedCount).toBe(0);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('pki --est is refused with a wrong password', async () => {
