@@ -112,6 +112,17 @@ export const builtinDeviceTypes: readonly DeviceTypeInput[] = [
     profile: 'local',
   },
   {
+    name: 'csr-file-default',
+    description: 'CSR files from any device (DER or PEM): the device ID is the CSR\'s CN (else its serialNumber), the subject is the CSR\'s own.',
+    device: 'csr-file',
+    idTemplate: '{deviceId}',
+    // Copied from the CSR in the usual DN order; none required, as the ID already came from it.
+    subject: (['C', 'ST', 'L', 'O', 'OU', 'CN', 'serialNumber'] as const).map((attribute) => ({ attribute })),
+    keyPolicy: { allowed: ['ec-p256', 'ec-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'] },
+    certificate: { kind: 'operational', validityDays: 3650 },
+    profile: 'local',
+  },
+  {
     name: 'tpm-default',
     description: 'TPM 2.0: EC P-256 key persisted in the TPM, certificate kept in an NV index.',
     device: 'tpm',

@@ -29,3 +29,9 @@ export async function verifyCsr(der: Uint8Array): Promise<VerifiedCsr> {
   if (!valid) throw new EnrollerError('MODEM_CSR_INVALID', "The certificate request's signature does not verify: it was not signed by the key it carries.");
   return { der: normalized, request, subject: request.subject, publicKeySpki: new Uint8Array(request.publicKey.rawData) };
 }
+
+/** The challengePassword attribute (PKCS#9) a CSR carries, if any: where SCEP enrollment codes live. */
+export function challengePasswordOf(csrDer: Uint8Array): string | undefined {
+  const attribute = new x509.Pkcs10CertificateRequest(csrDer.slice()).getAttribute('1.2.840.113549.1.9.7');
+  return attribute instanceof x509.ChallengePasswordAttribute ? attribute.password : undefined;
+}

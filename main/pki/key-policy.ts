@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { EnrollerError } from '../../shared/errors';
+import type { DeviceTypeDocument } from '../../shared/device-type';
 
 export type KeyAlgorithm = 'ec-p256' | 'ec-p384' | 'rsa-2048' | 'rsa-3072' | 'rsa-4096';
 export const ALL_KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['ec-p256', 'ec-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'];
@@ -13,9 +14,21 @@ const CURVES: Record<string, KeyAlgorithm> = { prime256v1: 'ec-p256', 'P-256': '
 
 export interface KeyPolicy {
   readonly allowed: readonly KeyAlgorithm[];
+  /** The device type the policy belongs to: every refusal names it, so the fix is obvious. */
+  readonly deviceType?: string;
+}
+
+/** "(device type csr-file-default)", or nothing outside a device type. */
+function inEffect(policy: KeyPolicy): string {
+  return policy.deviceType ? ` (device type ${policy.deviceType})` : '';
 }
 
 export const DEFAULT_KEY_POLICY: KeyPolicy = { allowed: ALL_KEY_ALGORITHMS };
+
+/** A device type's key policy, named after it. */
+export function keyPolicyOf(deviceType: Pick<DeviceTypeDocument, 'name' | 'keyPolicy'>): KeyPolicy {
+  return { allowed: deviceType.keyPolicy.allowed, deviceType: deviceType.name };
+}
 
 /** Structural checks that must happen before the key is handed to a crypto library. */
 export function assertNamedCurve(spki: Uint8Array): void {
@@ -35,26 +48,35 @@ export function classifyKey(publicKey: crypto.KeyObject, policy: KeyPolicy = DEF
   if (type === 'ec') {
     const curve = details.namedCurve ?? 'unknown';
     const known = CURVES[curve];
-    if (!known) throw new EnrollerError('CSR_KEY_CURVE_NOT_ALLOWED', `The key is on curve ${curve}; only P-256 and P-384 are accepted.`, { curve });
+    if (!known) throw new EnrollerError('CSR_KEY_CURVE_NOT_ALLOWED', `The key is on curve ${curve}; only P-256 and P-384 are accepted${inEffect(policy)}.`, { curve, ...named(policy) });
     algorithm = known;
   } else if (type === 'rsa') {
     const bits = details.modulusLength ?? 0;
     const exponent = details.publicExponent ?? 0n;
-    if (bits < 2048) throw new EnrollerError('CSR_KEY_TOO_SMALL', `The RSA key has ${bits} bits; at least 2048 are required.`, { bits });
-    if (bits > 4096) throw new EnrollerError('CSR_KEY_TOO_LARGE', `The RSA key has ${bits} bits; at most 4096 are accepted.`, { bits });
+    if (bits < 2048) throw new EnrollerError('CSR_KEY_TOO_SMALL', `The RSA key has ${bits} bits; at least 2048 are required${inEffect(policy)}.`, { bits, ...named(policy) });
+    if (bits > 4096) throw new EnrollerError('CSR_KEY_TOO_LARGE', `The RSA key has ${bits} bits; at most 4096 are accepted${inEffect(policy)}.`, { bits, ...named(policy) });
     // RFC 4871 / NIST SP 800-89: odd, and at least 65537, below 2^256.
     if (exponent < 65537n || exponent % 2n === 0n || exponent >= 2n ** 256n) {
-      throw new EnrollerError('CSR_KEY_BAD_EXPONENT', `The RSA public exponent ${exponent} is not acceptable (it must be odd and at least 65537).`, { exponent: String(exponent) });
+      throw new EnrollerError('CSR_KEY_BAD_EXPONENT', `The RSA public exponent ${exponent} is not acceptable (it must be odd and at least 65537)${inEffect(policy)}.`, { exponent: String(exponent), ...named(policy) });
     }
     algorithm = bits <= 2048 ? 'rsa-2048' : bits <= 3072 ? 'rsa-3072' : 'rsa-4096';
     if (bits !== 2048 && bits !== 3072 && bits !== 4096) {
-      throw new EnrollerError('CSR_KEY_TYPE_NOT_ALLOWED', `RSA keys must be 2048, 3072 or 4096 bits; this one has ${bits}.`, { bits });
+      throw new EnrollerError('CSR_KEY_TYPE_NOT_ALLOWED', `RSA keys must be 2048, 3072 or 4096 bits; this one has ${bits}${inEffect(policy)}.`, { bits, ...named(policy) });
     }
   } else {
-    throw new EnrollerError('CSR_KEY_TYPE_NOT_ALLOWED', `${String(type ?? 'unknown').toUpperCase()} keys are not accepted; use EC P-256/P-384 or RSA 2048–4096.`, { type });
+    throw new EnrollerError('CSR_KEY_TYPE_NOT_ALLOWED', `${String(type ?? 'unknown').toUpperCase()} keys are not accepted; use EC P-256/P-384 or RSA 2048–4096${inEffect(policy)}.`, { type, ...named(policy) });
   }
   if (!policy.allowed.includes(algorithm)) {
-    throw new EnrollerError('CSR_KEY_TYPE_NOT_ALLOWED', `This device type does not accept ${algorithm} keys (allowed: ${policy.allowed.join(', ')}).`, { algorithm });
+    const which = policy.deviceType ? `Device type ${policy.deviceType}` : 'This key policy';
+    throw new EnrollerError('CSR_KEY_TYPE_NOT_ALLOWED', `${which} does not accept ${algorithm} keys (allowed: ${policy.allowed.join(', ')}); name a device type that does with --device-type.`, {
+      algorithm,
+      allowed: policy.allowed,
+      ...named(policy),
+    });
   }
   return algorithm;
+}
+
+function named(policy: KeyPolicy): { deviceType?: string } {
+  return policy.deviceType ? { deviceType: policy.deviceType } : {};
 }

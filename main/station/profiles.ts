@@ -118,6 +118,7 @@ export class StationProfiles {
           ...(settings.caFingerprintSha256 ? { caFingerprintSha256: settings.caFingerprintSha256 } : {}),
           ...(settings.trustPem ? { trust: { anchorsPem: settings.trustPem } } : {}),
           ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
+          challengeRequired: secrets.challenge !== undefined,
         });
         return { name, settings, enroller, trustPem: settings.trustPem, challenge: secrets.challenge };
       }

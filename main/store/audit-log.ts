@@ -39,25 +39,30 @@ export class AuditLog {
     );
   }
 
-  /** Appends one row. Call inside a transaction together with the change it records. */
+  /**
+   * Appends one row. Call inside a transaction together with the change it records; called alone,
+   * it takes the write lock before reading the head, so two processes never append the same seq.
+   */
   append(action: string, subject: string, details: Record<string, unknown> = {}, actor = 'station', at = new Date()): AuditEntry {
-    const last = this.#last.get();
-    const entry = {
-      seq: (last?.seq ?? 0) + 1,
-      at: at.toISOString(),
-      actor,
-      action,
-      subject,
-      details: JSON.stringify(details),
-      prevHash: last?.hash ?? GENESIS_HASH,
-    };
-    const hash = auditHash(entry);
-    this.#db.transaction(() => {
-      this.#insert.run(entry.seq, entry.at, entry.actor, entry.action, entry.subject, entry.details, entry.prevHash, hash);
-      // The head, kept beside the chain in the same commit: a truncated tail no longer reaches it.
-      this.#anchor.run(JSON.stringify({ seq: entry.seq, hash }), entry.at);
-    }).immediate();
-    return { ...entry, hash };
+    return this.#db
+      .transaction(() => {
+        const last = this.#last.get();
+        const entry = {
+          seq: (last?.seq ?? 0) + 1,
+          at: at.toISOString(),
+          actor,
+          action,
+          subject,
+          details: JSON.stringify(details),
+          prevHash: last?.hash ?? GENESIS_HASH,
+        };
+        const hash = auditHash(entry);
+        this.#insert.run(entry.seq, entry.at, entry.actor, entry.action, entry.subject, entry.details, entry.prevHash, hash);
+        // The head, kept beside the chain in the same commit: a truncated tail no longer reaches it.
+        this.#anchor.run(JSON.stringify({ seq: entry.seq, hash }), entry.at);
+        return { ...entry, hash };
+      })
+      .immediate();
   }
 
   entries(): AuditEntry[] {

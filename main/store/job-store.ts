@@ -1,6 +1,7 @@
 // Device jobs: the durable record of where each device is in the flow. Every step's result is
 // committed (synchronous=FULL) before the pipeline starts the next side effect.
 import type { Db } from './database';
+import { DeviceClaims } from './device-claims';
 
 export const STEPS = ['detected', 'identified', 'approved', 'csr', 'enrolled', 'written', 'verified', 'done'] as const;
 export type Step = (typeof STEPS)[number];
@@ -11,6 +12,7 @@ export interface JobRow {
   readonly port: string;
   readonly deviceType: string;
   readonly profile: string;
+  readonly batchId: string | null;
   readonly step: Step;
   readonly status: 'running' | 'done' | 'failed' | 'waiting';
   readonly csrDer: Uint8Array | null;
@@ -29,6 +31,7 @@ interface RawJob {
   port: string;
   device_type: string;
   profile: string;
+  batch_id: string | null;
   step: Step;
   status: JobRow['status'];
   csr_der: Buffer | null;
@@ -47,6 +50,7 @@ const toRow = (r: RawJob): JobRow => ({
   port: r.port,
   deviceType: r.device_type,
   profile: r.profile,
+  batchId: r.batch_id,
   step: r.step,
   status: r.status,
   csrDer: r.csr_der ? new Uint8Array(r.csr_der) : null,
@@ -89,9 +93,11 @@ export class JobStore {
   readonly #update;
   readonly #inherit;
   readonly #fail;
+  readonly #claims: DeviceClaims;
 
   constructor(db: Db) {
     this.#db = db;
+    this.#claims = new DeviceClaims(db);
     this.#insert = db.prepare(
       `INSERT INTO jobs (port, device_type, profile, batch_id, device_id, step, status, step_times, started_at, updated_at)
        VALUES (?, ?, ?, ?, ?, 'detected', 'running', ?, ?, ?)`,
@@ -122,6 +128,8 @@ export class JobStore {
     let id = 0;
     this.#db.transaction(() => {
       id = this.#create(job);
+      // The device ID is this job's alone until it ends; a job already at work on it wins.
+      this.#claims.claim(job.deviceId, id, job.port);
       const from = options.inheritFrom;
       if (from) {
         this.#inherit.run(from.csrDer ? Buffer.from(from.csrDer) : null, from.keyEvidence ? Buffer.from(from.keyEvidence) : null, from.keySha256, from.certSerial, from.certIssuer, from.certDer ? Buffer.from(from.certDer) : null, new Date().toISOString(), id);
@@ -147,6 +155,18 @@ export class JobStore {
     return row ? toRow(row) : undefined;
   }
 
+  /**
+   * The newest job that gave this device ID something a second key must not get besides: a
+   * certificate, or a CSR that is done, waiting or unfinished (not one that failed empty-handed,
+   * nor one stopped before it had a CSR — it holds no key).
+   */
+  latestHolding(deviceId: string): JobRow | undefined {
+    const row = this.#db
+      .prepare<[string], RawJob>("SELECT * FROM jobs WHERE device_id = ? AND csr_der IS NOT NULL AND (status != 'failed' OR cert_der IS NOT NULL) ORDER BY id DESC LIMIT 1")
+      .get(deviceId);
+    return row ? toRow(row) : undefined;
+  }
+
   /** Records that `step` (or each of `steps`, in order) is reached, with what it produced, in one transaction. */
   advance(id: number, step: Step | readonly Step[], result: StepResult = {}, extra?: () => void): JobRow {
     this.#db.transaction(() => {
@@ -169,7 +189,12 @@ export class JobStore {
   }
 
   fail(id: number, step: Step, code: string, message: string): void {
-    this.#fail.run(step, code, message, new Date().toISOString(), id);
+    this.#db
+      .transaction(() => {
+        this.#fail.run(step, code, message, new Date().toISOString(), id);
+        this.#claims.release(id);
+      })
+      .immediate();
   }
 
   upsertDevice(device: { deviceId: string; deviceType: string; imei?: string | undefined; uuid?: string | undefined; mode?: string }): void {
@@ -193,6 +218,7 @@ export class JobStore {
     const times = JSON.parse(this.#times.get(id)!.step_times) as Record<string, string>;
     for (const step of steps) times[step] = now;
     const last = steps.at(-1)!;
+    if (result.deviceId) this.#claims.claim(result.deviceId, id, this.get(id).port);
     this.#update.run(
       last,
       STATUS_OF(last),
@@ -208,10 +234,14 @@ export class JobStore {
       result.keySha256 ?? null,
       id,
     );
+    if (last === 'done') this.#claims.release(id);
   }
 }
 
-/** A job parked until the service answers (EST 202, SCEP PENDING, offline "hold"). */
+/** A job parked until the service answers (EST 202, SCEP PENDING, offline "hold"); its claim ends with it. */
 export function markWaiting(db: Db, id: number, message: string): void {
-  db.prepare("UPDATE jobs SET status = 'waiting', error_message = ?, updated_at = ? WHERE id = ?").run(message, new Date().toISOString(), id);
+  db.transaction(() => {
+    db.prepare("UPDATE jobs SET status = 'waiting', error_message = ?, updated_at = ? WHERE id = ?").run(message, new Date().toISOString(), id);
+    new DeviceClaims(db).release(id);
+  }).immediate();
 }

@@ -266,6 +266,24 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX bundle_credentials_device ON bundle_credentials(device_id);
     `,
   },
+  {
+    version: 9,
+    name: 'one claim per device ID',
+    sql: `
+      -- Exactly one job at a time may work on a device ID, across jobs and processes sharing this
+      -- file: the claim is taken in the commit that opens (or identifies) the job, before anything
+      -- is issued, and given up in the commit that ends it (done, failed, waiting). A claim left by
+      -- a process that died (kill -9) is taken over by the next job for that ID.
+      CREATE TABLE device_claims (
+        device_id  TEXT PRIMARY KEY,
+        job_id     INTEGER NOT NULL REFERENCES jobs(id),
+        input      TEXT NOT NULL,
+        holder     TEXT NOT NULL,
+        claimed_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX device_claims_job ON device_claims(job_id);
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

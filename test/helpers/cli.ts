@@ -72,12 +72,12 @@ export function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Runs `enroller --data-dir DIR --json …` to completion: exit code and the JSON lines it printed. */
-export async function runEnroller(dataDir: string, ...args: string[]): Promise<{ code: number; lines: Array<Record<string, unknown>> }> {
+export async function runEnroller(dataDir: string, ...args: string[]): Promise<{ code: number; lines: Array<Record<string, unknown>>; stderr: string }> {
   const { execFile } = await import('node:child_process');
   return new Promise((resolve) => {
-    execFile(process.execPath, [enrollerBin, '--data-dir', dataDir, '--json', ...args], (error, stdout) => {
+    execFile(process.execPath, [enrollerBin, '--data-dir', dataDir, '--json', ...args], (error, stdout, stderr) => {
       const lines = stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, lines });
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, lines, stderr });
     });
   });
 }

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EnrollerError } from '../../../shared/errors';
+import { x509 } from '../../pki/crypto';
 import { decodeCsrInput, DEFAULT_MAX_CSR_BYTES } from '../../pki/csr-intake';
 
 export function readCsrFile(file: string): Uint8Array {
@@ -18,14 +19,65 @@ export function readCsrFile(file: string): Uint8Array {
   return decodeCsrInput(new Uint8Array(fs.readFileSync(file)));
 }
 
-/** Writes `<deviceId>.pem` (leaf, then its issuing chain) and `<deviceId>.der` (leaf) atomically. */
-export function writeCertificateFiles(outDir: string, deviceId: string, leafDer: Uint8Array, leafPem: string, chainPem: string): { pem: string; der: string } {
+/** Certificate files as written: their paths, and the name they would have had when it was taken. */
+export interface CertificateFiles {
+  readonly pem: string;
+  readonly der: string;
+  /** Set when `<deviceId>.pem` already held a certificate for another key and was left alone. */
+  readonly collidedWith?: string;
+}
+
+/**
+ * Writes `<deviceId>.pem` (leaf, then its issuing chain) and `<deviceId>.der` (leaf) atomically.
+ * A name already holding a certificate for another key (another CSR, or two IDs that make one
+ * file name) is never overwritten: the files get the next free `~N` suffix, and that is reported.
+ */
+export function writeCertificateFiles(outDir: string, deviceId: string, leafDer: Uint8Array, leafPem: string, chainPem: string): CertificateFiles {
   fs.mkdirSync(outDir, { recursive: true });
-  const safe = deviceId.replace(/[^A-Za-z0-9._-]/g, '_');
-  const files = { pem: path.join(outDir, `${safe}.pem`), der: path.join(outDir, `${safe}.der`) };
+  const stem = safeFileStem(deviceId);
+  const leafKey = Buffer.from(new x509.X509Certificate(leafDer.slice()).publicKey.rawData);
+  let files: CertificateFiles | undefined;
+  for (let n = 1; !files; n++) {
+    const candidate = { pem: path.join(outDir, `${stem}${n === 1 ? '' : `~${n}`}.pem`), der: path.join(outDir, `${stem}${n === 1 ? '' : `~${n}`}.der`) };
+    if (!holdsAnotherKey(candidate.pem, leafKey) && !holdsAnotherKey(candidate.der, leafKey)) {
+      files = n === 1 ? candidate : { ...candidate, collidedWith: path.join(outDir, `${stem}.pem`) };
+    }
+  }
   writeAtomically(files.pem, `${leafPem.trim()}\n${chainPem.trim() ? `${chainPem.trim()}\n` : ''}`);
   writeAtomically(files.der, leafDer);
   return files;
+}
+
+const WINDOWS_RESERVED = /^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\.|$)/i;
+
+/**
+ * A device ID as a file name that is safe on Linux, macOS and Windows: only letters, digits, `.`,
+ * `_` and `-`; no leading dot (hidden), no trailing dots or spaces (Windows drops them), never a
+ * reserved device name (`CON`, `NUL`, `COM1`, …), never empty, at most 200 characters.
+ */
+export function safeFileStem(deviceId: string): string {
+  const trimmed = deviceId.replace(/[. ]+$/, '');
+  let stem = trimmed.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_').slice(0, 200).replace(/\.+$/, '');
+  if (WINDOWS_RESERVED.test(stem)) stem = `_${stem}`;
+  return stem || '_';
+}
+
+/** Does `file` exist and hold something other than a certificate for `key`? (Unreadable counts.) */
+function holdsAnotherKey(file: string, key: Buffer): boolean {
+  let content: Buffer;
+  try {
+    content = fs.readFileSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+  try {
+    const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(content.toString('latin1'))?.[0];
+    const certificate = new x509.X509Certificate(pem ?? new Uint8Array(content));
+    return !Buffer.from(certificate.publicKey.rawData).equals(key);
+  } catch {
+    return true;
+  }
 }
 
 function writeAtomically(file: string, data: string | Uint8Array): void {

@@ -5,6 +5,7 @@ import type { x509 } from '../../pki/crypto';
 import { intakeCsr } from '../../pki/csr-intake';
 import type { LocalAuthority } from '../../pki/authority/local-authority';
 import type { EnrollContext, Enroller, EnrollResult } from '../enroller';
+import { keyPolicyOf } from '../../pki/key-policy';
 
 export class LocalEnroller implements Enroller {
   readonly protocol = 'local' as const;
@@ -20,7 +21,7 @@ export class LocalEnroller implements Enroller {
 
   async enroll(csrDer: Uint8Array, context: EnrollContext): Promise<EnrollResult> {
     if (!context.deviceType) throw new EnrollerError('DEVICE_TYPE_NOT_FOUND', 'The local CA needs the device type to know what to issue.');
-    const csr = await intakeCsr(csrDer, { keyPolicy: context.deviceType.keyPolicy, allowRequestedSans: false });
+    const csr = await intakeCsr(csrDer, { keyPolicy: keyPolicyOf(context.deviceType), allowRequestedSans: false });
     const { certificate } = await this.#authority.issue({
       csr,
       deviceType: context.deviceType,

@@ -14,6 +14,7 @@ import { acceptFromReply } from '../accept';
 import type { EnrollContext, Enroller, EnrollResult } from '../enroller';
 import { httpsRequest, type HttpResponse, type TlsTrust } from '../https-request';
 import { envelope, openEnvelope, type CipherName } from './envelope';
+import { challengePasswordOf } from '../../pki/csr';
 import { selfSignedCertificate } from '../../pki/external-signer';
 import { buildPkiMessage, MessageType, readCertRep, requesterIdentity } from './pki-message';
 
@@ -24,6 +25,12 @@ export interface ScepOptions {
   readonly caFingerprintSha256?: string;
   readonly trust?: TlsTrust;
   readonly timeoutMs?: number;
+  /**
+   * The service wants an enrollment code (the profile has a challenge): a CSR must carry it as its
+   * challengePassword. The station cannot add one to a CSR the device signed, so a CSR without one
+   * is refused here instead of being sent to come back as the server's badRequest.
+   */
+  readonly challengeRequired?: boolean;
 }
 
 async function renewalIdentity(renew: NonNullable<EnrollContext['renew']>) {
@@ -89,6 +96,14 @@ export class ScepEnroller implements Enroller {
   }
 
   async enroll(csrDer: Uint8Array, context: EnrollContext): Promise<EnrollResult> {
+    // A renewal is authenticated by the certificate it renews, not by a code.
+    if (this.#options.challengeRequired && !context.renew && challengePasswordOf(csrDer) === undefined) {
+      throw new EnrollerError(
+        'SCEP_CHALLENGE_MISSING',
+        `The CSR for ${context.deviceId} carries no enrollment code, and this SCEP service needs one. The station cannot add it to a CSR the device signed: the device must put its enrollment code in its CSR (challengePassword) when it creates it. Nothing was sent.`,
+        { deviceId: context.deviceId },
+      );
+    }
     const csr = new x509.Pkcs10CertificateRequest(csrDer.slice());
     const csrKey = new Uint8Array(csr.publicKey.rawData);
     // One transaction per device key: polling and retries reuse it (RFC 8894 §3.2.1.1).

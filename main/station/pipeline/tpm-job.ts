@@ -12,7 +12,7 @@ import { normalizeHandle, NV_INDEX_MAX_BYTES, type Tpm, type TpmKeyAlgorithm } f
 import type { EnrollContext, Enroller } from '../../enroll/enroller';
 import { isTransient } from '../../enroll/transient';
 import { x509 } from '../../pki/crypto';
-import { verifyCsr } from '../../pki/csr';
+import { challengePasswordOf, verifyCsr } from '../../pki/csr';
 import { deviceIdFor, resolveName } from '../../pki/device-type/naming';
 import { buildCsr, type ExternalSigner } from '../../pki/external-signer';
 import { verifyEkCertificate } from '../../pki/ek-trust';
@@ -139,7 +139,7 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
       await enter('enrolled');
       // SCEP: the code reserved when the CSR was made; EST: a one-time password for this request.
       let reservation: Reservation | undefined = pool ? pool.reserve(input.profile.name, id, input.passphrase, actor) : undefined;
-      if (reservation && pool && scep && challengeOf(current.csrDer!) !== reservation.secret) {
+      if (reservation && pool && scep && challengePasswordOf(current.csrDer!) !== reservation.secret) {
         // This CSR was made before the bundle came (it carries the profile's code): not spent here.
         pool.release(reservation.id, actor);
         reservation = undefined;
@@ -220,11 +220,6 @@ export async function runTpmJob(input: TpmJobInput): Promise<JobOutcome> {
   } catch (caught) {
     return run.failed(jobs, newJob, caught, input.port);
   }
-}
-
-function challengeOf(csrDer: Uint8Array): string | undefined {
-  const attribute = new x509.Pkcs10CertificateRequest(csrDer.slice()).getAttribute('1.2.840.113549.1.9.7');
-  return attribute instanceof x509.ChallengePasswordAttribute ? attribute.password : undefined;
 }
 
 /** The service turned the enrollment code down (not the request's form, not the network). */

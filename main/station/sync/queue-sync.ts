@@ -87,7 +87,7 @@ export async function syncQueue(station: Station, options: SyncOptions = {}): Pr
         return { ...base, status: 'issued', certSerial: certificate.serial, code: undefined, message: 'Certificate obtained; it is written when the device is plugged in again.' };
       }
       const chain = await station.profiles.chainOf(profile);
-      const certFile = exportCertificate({
+      const { certFile } = exportCertificate({
         jobs,
         audit: station.audit,
         jobId: item.jobId!,

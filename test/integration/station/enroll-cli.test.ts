@@ -5,8 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { x509 } from '../../../main/pki/crypto';
 import { runEnroller } from '../../helpers/cli';
-import { makeCsr, P384 } from '../../helpers/csr';
-import { openssl } from '../../helpers/openssl';
+import { makeCsr } from '../../helpers/csr';
+import { openssl, opensslCsr } from '../../helpers/openssl';
 import { openTestStation, tempDir } from '../../helpers/station';
 
 const pem = (der: Uint8Array) => `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE REQUEST-----\n`;
@@ -31,7 +31,8 @@ describe('enroller enroll', () => {
     fs.writeFileSync(path.join(csrDir, 'x-bad-signature.der'), flipped);
     fs.writeFileSync(path.join(csrDir, 'x-truncated.der'), good.slice(0, 60));
     fs.writeFileSync(path.join(csrDir, 'x-not-a-csr.pem'), 'hello, this is not a request\n');
-    fs.writeFileSync(path.join(csrDir, 'x-p384-not-allowed.der'), await makeCsr({ name: 'CN=p384', alg: P384 }));
+    // csr-file-default takes P-256/P-384 and RSA 2048–4096 (#14); P-521 is no device key it accepts.
+    fs.writeFileSync(path.join(csrDir, 'x-p521-not-allowed.der'), await opensslCsr({ key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-521'], subject: '/CN=p521' }));
     fs.writeFileSync(path.join(csrDir, 'x-no-cn.der'), await makeCsr({ name: 'O=Nobody' }));
 
     const first = await runEnroller(dir, 'enroll', '--csr', csrDir, '--profile', 'local', '--out-dir', outDir, '--passphrase-file', pass);
@@ -42,7 +43,7 @@ describe('enroller enroll', () => {
       'x-bad-signature.der': 'CSR_BAD_SIGNATURE',
       'x-truncated.der': 'CSR_MALFORMED',
       'x-not-a-csr.pem': 'CSR_MALFORMED',
-      'x-p384-not-allowed.der': 'CSR_KEY_TYPE_NOT_ALLOWED',
+      'x-p521-not-allowed.der': 'CSR_KEY_CURVE_NOT_ALLOWED',
       'x-no-cn.der': 'CSR_SUBJECT_INVALID',
     });
     const issued = first.lines.filter((l) => l.status === 'issued');

@@ -8,11 +8,25 @@ import { openTestStation } from '../../helpers/station';
 const base = DeviceTypeDocument.parse(builtinDeviceTypes[0]);
 
 describe('device type documents', () => {
-  it('ships nrf91-default and tpm-default in every fresh data folder', () => {
+  it('ships csr-file-default, nrf91-default and tpm-default in every fresh data folder', () => {
     const station = openTestStation();
-    expect(station.deviceTypes.list().map((t) => t.name)).toEqual(['nrf91-default', 'tpm-default']);
+    expect(station.deviceTypes.list().map((t) => t.name)).toEqual(['csr-file-default', 'nrf91-default', 'tpm-default']);
     expect(station.deviceTypes.get('nrf91-default')).toMatchObject({ idTemplate: 'nrf-{imei}', secTags: { client: 16842753 }, profile: 'local' });
+    // Made for CSR files (#14): every key a CSR file commonly has, ID and subject from the CSR.
+    expect(station.deviceTypes.get('csr-file-default')).toMatchObject({
+      device: 'csr-file',
+      idTemplate: '{deviceId}',
+      keyPolicy: { allowed: ['ec-p256', 'ec-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'] },
+      profile: 'local',
+    });
     station.close();
+  });
+
+  it('csr-file-default copies the subject from the CSR, in DN order, requiring nothing the CSR lacks', () => {
+    const csrFile = DeviceTypeDocument.parse(builtinDeviceTypes.find((t) => t.name === 'csr-file-default'));
+    const fromCsr = { CN: 'meter-0042', O: 'Floor', C: 'DE', serialNumber: 'SN42' };
+    expect(resolveName(csrFile, { deviceId: 'meter-0042' }, fromCsr).subject).toEqual([['C', 'DE'], ['O', 'Floor'], ['CN', 'meter-0042'], ['serialNumber', 'SN42']]);
+    expect(resolveName(csrFile, { deviceId: 'SN7' }, { serialNumber: 'SN7' }).subject).toEqual([['serialNumber', 'SN7']]);
   });
 
   it.each<[string, Partial<DeviceTypeInput> | Record<string, unknown>, string]>([
