@@ -11,9 +11,11 @@ import { forSource, type Logger } from '../log';
 import { JobStore } from '../store/job-store';
 import { QueueStore } from '../store/queue-store';
 import { Batch } from './batch/batch';
-import type { JobOutcome } from './pipeline/nrf91-job';
-import { runNrf91Job } from './pipeline/nrf91-job';
-import { runTpmJob } from './pipeline/tpm-job';
+import { Nrf91Adapter } from './pipeline/adapters/nrf91-adapter';
+import { TpmAdapter } from './pipeline/adapters/tpm-adapter';
+import type { JobInput } from './pipeline/device-adapter';
+import type { JobOutcome } from './pipeline/job-outcome';
+import { runDeviceJob } from './pipeline/run-device-job';
 import { Tpm } from '../devices/tpm/tpm';
 import { TpmTools } from '../devices/tpm/tpm-tools';
 import { isTcti, parseTcti } from '../devices/tpm/tcti';
@@ -154,7 +156,7 @@ export class Bench {
       onDevice: (slot) => this.#events.deviceChanged(this.#withLabel(slot)),
       onProgress: (state) => this.#events.batchProgress(state),
       runDevice: async (port, run) => {
-        const common = {
+        const job: JobInput = {
           port,
           deviceType,
           profile,
@@ -162,9 +164,11 @@ export class Bench {
           jobs: this.#jobs,
           queue: this.#queue,
           approvals: this.#station.approvals,
+          audit: this.#station.audit,
+          credentials: this.#station.credentials,
+          passphrase: this.#passphrase,
           petName: request.petNames?.[port] ?? this.#labels.get(port)?.petName,
           fallback: profile.name === 'local' ? undefined : this.#profiles.get('local'),
-          audit: this.#station.audit,
           batchId,
           force: request.force ?? false,
           actor: request.actor ?? 'station',
@@ -174,7 +178,8 @@ export class Bench {
           // A TPM slot is its TCTI; tpm2-tools is run per command, so nothing stays open.
           const tpm = new Tpm(new TpmTools(parseTcti(port)));
           try {
-            return await runTpmJob({ ...common, tpm, chainPem: pems.issuingChain, credentials: this.#station.credentials, passphrase: this.#passphrase, serial: request.serials?.[port] ?? this.#labels.get(port)?.serial, outDir: request.outDir });
+            const serial = request.serials?.[port] ?? this.#labels.get(port)?.serial;
+            return await runDeviceJob(job, new TpmAdapter({ port, tpm, deviceType, chainPem: pems.issuingChain, serial, outDir: request.outDir }));
           } finally {
             tpm.close();
           }
@@ -184,7 +189,7 @@ export class Bench {
           const transport = await this.#source.open(port);
           const log = forSource(this.#log, 'device', { port });
           modem = new Nrf91Modem(new AtClient(transport, log), log);
-          return await runNrf91Job({ ...common, modem, pems, credentials: this.#station.credentials, passphrase: this.#passphrase, expectedImei: this.#labels.get(port)?.imei });
+          return await runDeviceJob(job, new Nrf91Adapter({ port, modem, deviceType, pems, trustPem: profile.trustPem, expectedImei: this.#labels.get(port)?.imei }));
         } finally {
           await modem?.at.close().catch(() => undefined);
         }

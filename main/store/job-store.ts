@@ -103,7 +103,8 @@ export class JobStore {
        VALUES (?, ?, ?, ?, ?, 'detected', 'running', ?, ?, ?)`,
     );
     this.#byId = db.prepare<[number], RawJob>('SELECT * FROM jobs WHERE id = ?');
-    this.#latest = db.prepare<[string], RawJob>('SELECT * FROM jobs WHERE device_id = ? ORDER BY id DESC LIMIT 1');
+    // A job that failed before it opened (never past detection) holds nothing to resume or to prove done.
+    this.#latest = db.prepare<[string], RawJob>("SELECT * FROM jobs WHERE device_id = ? AND step != 'detected' ORDER BY id DESC LIMIT 1");
     this.#times = db.prepare<[number], { step_times: string }>('SELECT step_times FROM jobs WHERE id = ?');
     this.#update = db.prepare(
       `UPDATE jobs SET step = ?, status = ?, updated_at = ?, step_times = ?,

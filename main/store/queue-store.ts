@@ -119,9 +119,9 @@ export class QueueStore {
     return this.list(['queued', 'pending']).filter((i) => force || i.nextAttemptAt <= now.toISOString());
   }
 
-  /** A certificate obtained for a device that has not been written to it yet. */
-  owedTo(deviceId: string): QueueItem | undefined {
-    const row = this.#db.prepare<[string], Row>("SELECT * FROM queue WHERE device_id = ? AND kind = 'device' AND status = 'synced' ORDER BY id DESC LIMIT 1").get(deviceId);
+  /** A certificate obtained for a device (or a CSR file) that has not been written to it yet. */
+  owedTo(deviceId: string, kind: QueueItem['kind'] = 'device'): QueueItem | undefined {
+    const row = this.#db.prepare<[string, string], Row>("SELECT * FROM queue WHERE device_id = ? AND kind = ? AND status = 'synced' ORDER BY id DESC LIMIT 1").get(deviceId, kind);
     return row ? toItem(row) : undefined;
   }
 

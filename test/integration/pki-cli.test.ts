@@ -43,7 +43,7 @@ describe('enroller ca / device-type', () => {
     fs.writeFileSync(good, JSON.stringify({ ...builtinDeviceTypes[0], name: 'tracker-v2', idTemplate: 'trk-{imei}' }));
     expect(await enroller(dir, 'device-type', 'import', good)).toMatchObject({ code: 0, lines: [{ status: 'imported', name: 'tracker-v2' }] });
     const listed = await enroller(dir, 'device-type', 'list');
-    expect(listed.lines.map((l) => l.name)).toEqual(['nrf91-default', 'tpm-default', 'tracker-v2']);
+    expect(listed.lines.map((l) => l.name)).toEqual(['csr-file-default', 'nrf91-default', 'tpm-default', 'tracker-v2']);
     const bad = path.join(dir, 'bad.json');
     fs.writeFileSync(bad, JSON.stringify({ ...builtinDeviceTypes[0], name: 'bad', idTemplate: '{nope}' }));
     expect(await enroller(dir, 'device-type', 'import', bad)).toMatchObject({ code: 1, lines: [{ code: 'DEVICE_TYPE_INVALID' }] });

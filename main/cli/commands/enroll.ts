@@ -7,7 +7,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { isEnrollerError } from '../../../shared/errors';
 import { isTransient } from '../../enroll/transient';
-import { runCsrFileJob, type CsrFileOutcome } from '../../station/pipeline/csr-file-job';
+import { CsrFileAdapter, csrFileOutcome, type CsrFileOutcome } from '../../station/pipeline/adapters/csr-file-adapter';
+import { runDeviceJob } from '../../station/pipeline/run-device-job';
 import { QueueStore } from '../../store/queue-store';
 import { JobStore } from '../../store/job-store';
 import { withStation } from '../context';
@@ -69,7 +70,10 @@ export function enrollCommand(): Command {
         const worker = async () => {
           while (next < files.length) {
             const file = files[next++]!;
-            const o = await runCsrFileJob({ file, outDir: path.resolve(options.outDir), deviceType, profile, chainPem, db: station.db, jobs, queue, audit: station.audit, force: options.force, actor: 'cli', batchId });
+            const outDir = path.resolve(options.outDir);
+            const adapter = new CsrFileAdapter({ file, outDir, deviceType, chainPem, batchId, force: options.force });
+            const job = { port: `file:${file}`, deviceType, profile, db: station.db, jobs, queue, approvals: station.approvals, audit: station.audit, force: options.force, actor: 'cli', batchId };
+            const o = csrFileOutcome(file, await runDeviceJob(job, adapter));
             outcomes.push(o);
             const human = o.status === 'issued' ? `✔ ${o.csr}  ${o.deviceId}  → ${o.certFile}${o.message ? `  (${o.message})` : ''}` : o.status === 'pending' ? `… ${o.csr}  ${o.deviceId ?? ''}  ${o.message}` : `✘ ${o.csr}  ${o.code}: ${o.message}`;
             out.record({ ...o }, human);

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import type { SlotState } from '../../../shared/contract/batch';
 import { EnrollerError } from '../../../shared/errors';
 import { Bench } from '../../station/bench';
-import type { JobOutcome } from '../../station/pipeline/nrf91-job';
+import type { JobOutcome } from '../../station/pipeline/job-outcome';
 import { serialSlots, tpmSlots } from '../../station/slot-sources';
 import { withStation } from '../context';
 import { parseCount } from '../numbers';

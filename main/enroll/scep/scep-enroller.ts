@@ -64,6 +64,11 @@ export class ScepEnroller implements Enroller {
   readonly #options: ScepOptions;
   #caps: Set<string> | undefined;
   #cas: x509.X509Certificate[] | undefined;
+  /**
+   * PKIOperations go to the server one at a time: micromdm scepserver 2.1.0 (Debian's) gives two
+   * concurrent requests the same serial number and refuses one of them (badRequest).
+   */
+  #inFlight: Promise<unknown> = Promise.resolve();
 
   constructor(options: ScepOptions) {
     this.#options = options;
@@ -136,7 +141,7 @@ export class ScepEnroller implements Enroller {
       signer: identity.signer,
       hash,
     });
-    const response = caps.has('POSTPKIOPERATION') ? await this.#post(message, context) : await this.#get('PKIOperation', context, Buffer.from(message).toString('base64'));
+    const response = await this.#oneAtATime(() => (caps.has('POSTPKIOPERATION') ? this.#post(message, context) : this.#get('PKIOperation', context, Buffer.from(message).toString('base64'))));
     const reply = await readCertRep(new Uint8Array(response.body), cas);
     if (reply.transactionId !== transactionId) {
       throw new EnrollerError('SCEP_TRANSACTION_MISMATCH', 'The SCEP reply belongs to another transaction (replayed or misrouted). It was ignored.');
@@ -154,6 +159,12 @@ export class ScepEnroller implements Enroller {
     if (!reply.envelopedContent) throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The SCEP reply says SUCCESS but carries no certificate.');
     const certificates = readCertsOnly(await openEnvelope(reply.envelopedContent, identity.privateKey));
     return acceptFromReply(certificates, csrKey, cas.filter((c) => c.getExtension(x509.BasicConstraintsExtension)?.ca !== false));
+  }
+
+  #oneAtATime<T>(operation: () => Promise<T>): Promise<T> {
+    const turn = this.#inFlight.then(operation, operation);
+    this.#inFlight = turn.catch(() => undefined);
+    return turn;
   }
 
   #get(operation: string, context: Pick<EnrollContext, 'signal' | 'timeoutMs'>, message?: string): Promise<HttpResponse> {

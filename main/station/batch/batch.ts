@@ -5,7 +5,7 @@
 import { EnrollerError } from '../../../shared/errors';
 import type { BatchState, SlotState } from '../../../shared/contract/batch';
 import type { Step } from '../../store/job-store';
-import type { JobOutcome, JobProgress } from '../pipeline/nrf91-job';
+import type { JobOutcome, JobProgress } from '../pipeline/job-outcome';
 
 export interface DeviceRun {
   readonly signal: AbortSignal;

@@ -2,13 +2,15 @@
 // exponential backoff per item, pending items polled, and idempotent — a row leaves
 // queued/pending only in the same commit that stores its certificate, so a second sync (or a
 // crash and rerun) never asks for that CSR again. Every item ends synced or with a coded error.
-import crypto from 'node:crypto';
+// Asking uses the pipeline's one request step; a CSR file's certificate is then delivered through
+// the pipeline's runner like any device's (a device's waits until it is plugged in again).
 import { isEnrollerError } from '../../../shared/errors';
 import { backoffMs, isTransient } from '../../enroll/transient';
-import { x509 } from '../../pki/crypto';
 import { JobStore } from '../../store/job-store';
 import { QueueStore, type QueueItem } from '../../store/queue-store';
-import { exportCertificate } from '../pipeline/csr-file-job';
+import { CsrFileAdapter, csrFileOutcome } from '../pipeline/adapters/csr-file-adapter';
+import { requestCertificate } from '../pipeline/obtain-certificate';
+import { runDeviceJob } from '../pipeline/run-device-job';
 import type { ActiveProfile } from '../profiles';
 import type { Station } from '../station';
 
@@ -60,47 +62,31 @@ export async function syncQueue(station: Station, options: SyncOptions = {}): Pr
     try {
       const profile = await profileOf(item.profile);
       const deviceType = station.deviceTypes.get(item.deviceType);
-      const context = { deviceId: item.deviceId, deviceType, attributes: { deviceId: item.deviceId } };
-      const pool = !item.txn && station.credentials.hasBundles(item.profile) ? station.credentials : undefined;
-      const reservation = pool?.reserve(item.profile, item.deviceId, options.passphrase, actor);
-      let result;
-      try {
-        result = item.txn ? await profile.enroller.poll(item.txn, context) : await profile.enroller.enroll(item.csrDer, { ...context, ...(reservation ? { credential: { password: reservation.secret } } : {}) });
-      } catch (error) {
-        if (reservation && pool && isEnrollerError(error)) {
-          if (error.code === 'ENROLL_UNAUTHORIZED') pool.refuse(reservation.id, actor);
-          else if (!isTransient(error.code)) pool.release(reservation.id, actor);
-        }
-        throw error;
-      }
+      const result = await requestCertificate({
+        enroller: profile.enroller,
+        profile: item.profile,
+        deviceId: item.deviceId,
+        csrDer: item.csrDer,
+        context: { deviceId: item.deviceId, deviceType, attributes: { deviceId: item.deviceId } },
+        txn: item.txn,
+        credentials: station.credentials,
+        passphrase: options.passphrase,
+        actor,
+      });
       if (result.status === 'pending') {
         queue.retryLater(item.id, 'ENROLL_PENDING', 'The service has not issued it yet.', result.retryAfterSeconds * 1000, result.transaction);
         return { ...base, status: 'pending', certSerial: undefined, code: 'ENROLL_PENDING', message: `Still pending at the service; asked again in ${result.retryAfterSeconds} s.` };
       }
       const certificate = { der: new Uint8Array(result.certificate.rawData), serial: result.certificate.serialNumber, issuer: result.certificate.issuer };
       queue.synced(item.id, certificate, () => {
-        if (reservation && pool) pool.consume(reservation.id, item.deviceId, crypto.createHash('sha256').update(item.csrDer).digest('hex'), actor);
+        result.spend();
         if (item.jobId !== null) jobs.advance(item.jobId, 'enrolled', { certDer: certificate.der, certSerial: certificate.serial, certIssuer: certificate.issuer });
         station.audit.append('queue.synced', item.deviceId, { queueId: item.id, serial: certificate.serial, profile: item.profile }, actor);
       });
       if (item.kind === 'device') {
         return { ...base, status: 'issued', certSerial: certificate.serial, code: undefined, message: 'Certificate obtained; it is written when the device is plugged in again.' };
       }
-      const chain = await station.profiles.chainOf(profile);
-      const { certFile } = exportCertificate({
-        jobs,
-        audit: station.audit,
-        jobId: item.jobId!,
-        outDir: item.outDir!,
-        deviceId: item.deviceId,
-        certDer: certificate.der,
-        publicKeySpki: new Uint8Array(new x509.Pkcs10CertificateRequest(item.csrDer.slice()).publicKey.rawData),
-        chainPem: chain.issuingChain,
-        file: item.csrFile ?? '',
-        actor,
-      });
-      queue.delivered(item.id);
-      return { ...base, status: 'issued', certSerial: certificate.serial, certFile, code: undefined, message: undefined };
+      return { ...base, ...(await deliverFile(station, item, profile, jobs, queue, actor)) };
     } catch (error) {
       const code = isEnrollerError(error) ? error.code : 'INTERNAL';
       const message = error instanceof Error ? error.message : String(error);
@@ -118,4 +104,15 @@ export async function syncQueue(station: Station, options: SyncOptions = {}): Pr
   // Approvals waiting for the registration sink travel with the same sync.
   await station.approvals.forward(actor);
   return outcomes.sort((a, b) => a.id - b.id);
+}
+
+/** A CSR file's certificate, just obtained, written out to the folder its enroll command named. */
+async function deliverFile(station: Station, item: QueueItem, profile: ActiveProfile, jobs: JobStore, queue: QueueStore, actor: string): Promise<Omit<SyncOutcome, 'id' | 'kind' | 'deviceId' | 'csr'>> {
+  const chain = await station.profiles.chainOf(profile);
+  const deviceType = station.deviceTypes.get(item.deviceType);
+  const file = item.csrFile ?? '';
+  const adapter = new CsrFileAdapter({ file, outDir: item.outDir!, deviceType, chainPem: chain.issuingChain, csrDer: item.csrDer });
+  const input = { port: `file:${file}`, deviceType, profile, db: station.db, jobs, queue, approvals: station.approvals, audit: station.audit, actor };
+  const delivered = csrFileOutcome(file, await runDeviceJob(input, adapter));
+  return { status: delivered.status, certSerial: delivered.certSerial, certFile: delivered.certFile, code: delivered.code, message: delivered.message };
 }

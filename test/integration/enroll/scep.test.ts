@@ -46,6 +46,16 @@ describe('SCEP client against micromdm scepserver', () => {
     expect(await cert.verify({ publicKey: new x509.X509Certificate(server.caPem).publicKey, signatureOnly: true })).toBe(true);
   });
 
+  // micromdm 2.1.0 hands concurrent PKCSReqs the same serial and refuses one (badRequest): one
+  // enroller (a profile, shared by a batch or a sync) sends its requests one at a time.
+  it('enrolls six CSRs started at once, each issued with its own serial', async () => {
+    const enroller = new ScepEnroller({ url: server.url });
+    const csrs = await Promise.all(Array.from({ length: 6 }, (_, i) => makeCsr({ alg: RSA2048, name: `CN=burst-${i}`, attributes: challenge('s3cret') })));
+    const certificates = await Promise.all(csrs.map(async (csr, i) => issued(await enroller.enroll(csr, { deviceId: `burst-${i}` }))));
+    expect(new Set(certificates.map((c) => c.serialNumber)).size).toBe(6);
+    expect(certificates.map((c) => c.subject)).toEqual(csrs.map((_, i) => expect.stringContaining(`CN=burst-${i}`)));
+  });
+
   // micromdm 2.1.0 still checks the challenge password on RenewalReq (its log: "invalid challenge"
   // without one), so the renewal CSR carries it too.
   it('re-enrolls an RSA device with RenewalReq signed by its current certificate', async () => {

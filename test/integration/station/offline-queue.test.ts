@@ -58,7 +58,7 @@ describe('the offline queue', () => {
     const scep = await startScepServer({ challenge: 's3cret', port });
     cleanup.push(() => scep.stop());
     const synced = await runEnroller(dir, 'queue', 'sync');
-    expect(synced.code).toBe(0);
+    expect(synced.code, JSON.stringify(synced.lines)).toBe(0);
     expect(synced.lines.map((l) => l.status)).toEqual(['issued', 'issued', 'issued', 'issued']);
     fs.writeFileSync(path.join(dir, 'scep-ca.pem'), scep.caPem);
     for (let i = 1; i <= 4; i++) {

@@ -4,21 +4,7 @@
 // itself better than the I/O error it caused).
 import { isEnrollerError } from '../../../shared/errors';
 import type { JobRow, JobStore, NewJob, Step } from '../../store/job-store';
-import type { JobOutcome, JobProgress } from './nrf91-job';
-
-export function outcome(port: string, deviceId: string | undefined, status: JobOutcome['status'], certSerial: string | null | undefined, issuer: string | null | undefined, code: string | undefined, message: string | undefined, petName?: string): JobOutcome {
-  return { port, deviceId, ...(petName ? { petName } : {}), status, certSerial: certSerial ?? undefined, issuer: issuer ?? undefined, code, message };
-}
-
-export function failedOutcome(input: { jobs: JobStore; job: JobRow | undefined; newJob: NewJob; deviceId: string | undefined; attempting: Step; caught: unknown; signal?: AbortSignal | undefined; port: string; petName?: string | undefined }): JobOutcome {
-  const reason: unknown = input.signal?.aborted ? input.signal.reason : undefined;
-  const error = isEnrollerError(reason) ? reason : input.caught;
-  const code = isEnrollerError(error) ? error.code : 'INTERNAL';
-  const message = error instanceof Error ? error.message : String(error);
-  if (input.job) input.jobs.fail(input.job.id, input.attempting, code, message);
-  else input.jobs.failNew({ ...input.newJob, deviceId: input.deviceId }, input.attempting, code, message);
-  return outcome(input.port, input.deviceId, 'failed', input.job?.certSerial, input.job?.certIssuer, code, message, input.petName);
-}
+import { outcome, type JobOutcome, type JobProgress } from './job-outcome';
 
 export interface JobRunInput {
   readonly signal?: AbortSignal | undefined;
@@ -52,7 +38,14 @@ export class JobRun {
     await this.#input.checkpoint?.(step);
   }
 
+  /** Records the failure at the step attempted (on the job's row, or a new one) and reports it. */
   failed(jobs: JobStore, newJob: NewJob, caught: unknown, port: string): JobOutcome {
-    return failedOutcome({ jobs, job: this.job, newJob, deviceId: this.deviceId, attempting: this.attempting, caught, signal: this.#input.signal, port, petName: this.petName });
+    const reason: unknown = this.#input.signal?.aborted ? this.#input.signal.reason : undefined;
+    const error = isEnrollerError(reason) ? reason : caught;
+    const code = isEnrollerError(error) ? error.code : 'INTERNAL';
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.job) jobs.fail(this.job.id, this.attempting, code, message);
+    else jobs.failNew({ ...newJob, deviceId: this.deviceId }, this.attempting, code, message);
+    return outcome(port, this.deviceId, 'failed', this.job?.certSerial, this.job?.certIssuer, code, message, this.petName);
   }
 }

@@ -1,0 +1,118 @@
+// An nRF91 modem behind Nordic's AT-client firmware, as a device kind for the runner: identity from
+// its IMEI (checked against a scanned label), the key made inside the modem (AT%KEYGEN) with its
+// COSE evidence, the client certificate and the device type's CA certificates written to sec tags
+// (delete-first) while the modem is offline, and proved by the SHA-256 the modem lists.
+import { EnrollerError } from '../../../../shared/errors';
+import type { DeviceTypeDocument } from '../../../../shared/device-type';
+import { CredentialType, type Nrf91Modem } from '../../../devices/nrf91/modem';
+import type { x509 } from '../../../pki/crypto';
+import { deviceIdFor } from '../../../pki/device-type/naming';
+import { pemCertificateBlocks } from '../../../pki/pem';
+import type { JobRow } from '../../../store/job-store';
+import type { CsrOptions, DeviceAdapter, Identity, MadeCsr } from '../device-adapter';
+
+export interface Nrf91Slot {
+  readonly port: string;
+  readonly modem: Nrf91Modem;
+  readonly deviceType: DeviceTypeDocument;
+  /** PEM text the device type's caCerts sources refer to. */
+  readonly pems: { readonly root: string; readonly issuingChain: string };
+  /** The service's trust anchors (the `profile-trust` source). */
+  readonly trustPem?: string | undefined;
+  /** The IMEI on the label scanned for this port: checked before anything is written. */
+  readonly expectedImei?: string | undefined;
+}
+
+export class Nrf91Adapter implements DeviceAdapter {
+  readonly whenDone = 'skip';
+  readonly birthCertificates = true;
+  readonly carriesChallenge = false; // the modem makes its CSR: nothing can be put inside
+  readonly queueItem = { kind: 'device' } as const;
+  readonly #slot: Nrf91Slot;
+  #uuid: string | undefined;
+
+  constructor(slot: Nrf91Slot) {
+    this.#slot = slot;
+  }
+
+  get #secTags(): NonNullable<DeviceTypeDocument['secTags']> {
+    const { secTags, name } = this.#slot.deviceType;
+    if (!secTags) throw new EnrollerError('DEVICE_TYPE_INVALID', `Device type ${name} has no sec tags for an nRF91.`);
+    return secTags;
+  }
+
+  async identify(signal: AbortSignal | undefined): Promise<Identity> {
+    const { modem, expectedImei, port } = this.#slot;
+    void this.#secTags; // a type that cannot say where credentials go fails before the modem is touched
+    await modem.connect(options(signal));
+    const { imei, deviceUuid } = await modem.identify(options(signal));
+    if (expectedImei && imei !== expectedImei) {
+      throw new EnrollerError(
+        'DEVICE_IDENTITY_MISMATCH',
+        `The label scanned for this port says IMEI ${expectedImei}, but the device reports ${imei}. Nothing was written: check which device is in this slot, scan again, then retry.`,
+        { expected: expectedImei, reported: imei },
+      );
+    }
+    this.#uuid = deviceUuid;
+    const deviceId = deviceIdFor(this.#slot.deviceType, { imei, ...(deviceUuid ? { uuid: deviceUuid } : {}) });
+    return {
+      deviceId,
+      attributes: { imei },
+      device: { imei, uuid: deviceUuid },
+      approval: { imei, uuid: deviceUuid ?? null, port },
+      audit: { port, imei },
+    };
+  }
+
+  session<T>(work: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    return this.#slot.modem.withOffline(work, options(signal));
+  }
+
+  async holdsKey(job: JobRow, signal: AbortSignal | undefined): Promise<boolean> {
+    if (!job.keySha256) return true;
+    const [key] = await this.#slot.modem.list(this.#secTags.client, CredentialType.clientKey, options(signal));
+    return key?.sha256 === job.keySha256;
+  }
+
+  async makeCsr(job: JobRow, _options: CsrOptions, signal: AbortSignal | undefined): Promise<MadeCsr> {
+    const { modem } = this.#slot;
+    const key = await modem.generateKey(this.#secTags.client, `CN=${job.deviceId}`, this.#uuid, options(signal));
+    const [listed] = await modem.list(this.#secTags.client, CredentialType.clientKey, options(signal));
+    if (!listed) throw new EnrollerError('MODEM_KEYGEN_FAILED', 'The modem reported a new key but does not list it.');
+    return { csrDer: key.csr.der, keyEvidence: key.cose, keySha256: listed.sha256, audit: { action: 'csr.generated', details: { secTag: this.#secTags.client } } };
+  }
+
+  async write(_job: JobRow, leaf: x509.X509Certificate, signal: AbortSignal | undefined): Promise<Record<string, string>> {
+    const { modem, pems } = this.#slot;
+    const clientPem = [leaf.toString('pem'), ...pemCertificateBlocks(pems.issuingChain).slice(0, 1)].join('\n');
+    const written: Record<string, string> = {};
+    const write = { ...options(signal), deleteFirst: true };
+    written[`${this.#secTags.client}/${CredentialType.clientCert}`] = (await modem.write(this.#secTags.client, CredentialType.clientCert, clientPem, write)).sha256;
+    for (const slot of this.#secTags.caCerts) {
+      const content = slot.certificates.map((source) => this.#caText(source)).join('\n');
+      written[`${slot.secTag}/${CredentialType.rootCa}`] = (await modem.write(slot.secTag, CredentialType.rootCa, content, write)).sha256;
+    }
+    return written;
+  }
+
+  async verify(job: JobRow, _leaf: x509.X509Certificate, written: Record<string, string>, signal: AbortSignal | undefined): Promise<void> {
+    const { modem } = this.#slot;
+    for (const [slot, sha] of Object.entries(written)) {
+      const [tag, type] = slot.split('/').map(Number) as [number, number];
+      await modem.verifyStored(tag, type, sha, options(signal));
+    }
+    // The device still holds the very key the CSR (and so the certificate) was made for.
+    if (job.keySha256) await modem.verifyStored(this.#secTags.client, CredentialType.clientKey, job.keySha256, options(signal));
+  }
+
+  #caText(source: NonNullable<DeviceTypeDocument['secTags']>['caCerts'][number]['certificates'][number]): string {
+    if (typeof source === 'object') return source.pem;
+    if (source === 'root') return this.#slot.pems.root;
+    if (source === 'issuing-chain') return this.#slot.pems.issuingChain;
+    return this.#slot.trustPem ?? '';
+  }
+}
+
+function options(signal: AbortSignal | undefined): { signal?: AbortSignal } {
+  return signal ? { signal } : {};
+}
