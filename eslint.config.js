@@ -38,16 +38,21 @@ const layerRule = (layer, index) => {
   return restrict(
     [`main/${layer}/**/*.ts`],
     [
-      { regex: climbsInto(higher), message: `main/${layer} is below ${higher.join(', ')} and must not import them (DESIGN.md layers).` },
+      {
+        regex: climbsInto(higher),
+        message: `main/${layer} is below ${higher.join(', ')} and must not import them (DESIGN.md layers).`,
+      },
       { regex: climbsInto(['renderer']), message: 'main never imports the renderer.' },
     ],
   );
 };
 
-const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]).map((name) => ({
-  name,
-  message: 'The renderer has no Node: ask main through the contract (shared/contract).',
-}));
+const nodeBuiltins = builtinModules
+  .flatMap((m) => [m, `node:${m}`])
+  .map((name) => ({
+    name,
+    message: 'The renderer has no Node: ask main through the contract (shared/contract).',
+  }));
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'out/**', 'dist/**', 'test-results/**', 'playwright-report/**'] },
@@ -70,15 +75,37 @@ export default tseslint.config(
   },
   // Everything not named below may not import electron.
   restrict(['**/*.ts', '**/*.tsx', '**/*.js', '**/*.mjs'], []),
-  restrict(['shared/**/*.ts'], [{ regex: climbsInto(['main', 'renderer', 'test']), message: 'shared/ imports nothing of ours.' }]),
+  restrict(
+    ['shared/**/*.ts'],
+    [{ regex: climbsInto(['main', 'renderer', 'test']), message: 'shared/ imports nothing of ours.' }],
+  ),
   ...layers.map(layerRule),
-  restrict(['main/log.ts'], [{ regex: '^\\.', message: 'main/log.ts sits below every layer and imports none of them.' }]),
-  restrict(['main/browser/**/*.ts'], [{ regex: climbsInto(['cli', 'electron', 'index', 'preload']), message: 'browser mode is an entry point of its own.' }]),
-  restrict(['main/cli/**/*.ts', 'main/cli.ts'], [{ regex: climbsInto(['electron', 'index', 'preload']), message: 'The CLI runs without Electron.' }]),
+  restrict(
+    ['main/log.ts'],
+    [{ regex: '^\\.', message: 'main/log.ts sits below every layer and imports none of them.' }],
+  ),
+  restrict(
+    ['main/browser/**/*.ts'],
+    [
+      {
+        regex: climbsInto(['cli', 'electron', 'index', 'preload']),
+        message: 'browser mode is an entry point of its own.',
+      },
+    ],
+  ),
+  restrict(
+    ['main/cli/**/*.ts', 'main/cli.ts'],
+    [{ regex: climbsInto(['electron', 'index', 'preload']), message: 'The CLI runs without Electron.' }],
+  ),
   restrict(['main/index.ts', 'main/preload.ts', 'main/electron/**/*.ts'], [], { allowElectron: true }),
   restrict(
     ['renderer/**/*.ts', 'renderer/**/*.tsx'],
-    [{ regex: climbsInto(['main', 'test']), message: 'The renderer imports shared/ and its own files only; it talks to main through the contract.' }],
+    [
+      {
+        regex: climbsInto(['main', 'test']),
+        message: 'The renderer imports shared/ and its own files only; it talks to main through the contract.',
+      },
+    ],
     { extraPaths: nodeBuiltins },
   ),
   {

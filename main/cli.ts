@@ -24,7 +24,11 @@ const program = new Command()
   .option('--data-dir <dir>', 'station data folder (default: $ENROLLER_DATA_DIR, else the OS app-data folder)')
   .option('--json', 'one JSON object per line on stdout', false)
   .option('--pin-file <file>', 'your PIN, once the station has a supervisor (never on the command line)')
-  .addOption(new Option('--log-level <level>', 'log level on stderr').choices(['silent', 'error', 'warn', 'info', 'debug']).default('warn'))
+  .addOption(
+    new Option('--log-level <level>', 'log level on stderr')
+      .choices(['silent', 'error', 'warn', 'info', 'debug'])
+      .default('warn'),
+  )
   .showHelpAfterError()
   .addCommand(infoCommand())
   .addCommand(caCommand())

@@ -34,11 +34,25 @@ function start(): void {
   const hub = new EventHub();
   // `npm start` attaches a few simulated modems (`--simulate N`) so a newcomer can run a batch
   // with no hardware; real USB serial ports are always on the bench too.
-  const simulate = Number(/^--simulate=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--simulate=')) ?? '')?.[1] ?? 0);
+  const simulate = Number(
+    /^--simulate=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--simulate=')) ?? '')?.[1] ?? 0,
+  );
   const modems = inProcessModems(simulate, { dir: path.join(dataDir, 'simulated-modems') });
   const bench = new Bench(station, simulatedSlots(modems, serialSlots()), benchEventsTo(hub), log);
-  const sync = startSyncWorker(station, { intervalMs: 30_000, passphrase: () => bench.sessionPassphrase(), log, onChange: () => hub.emit('queue:changed', { entries: queueEntries(station) }) });
-  bindIpc(createDispatch(createStationService(station, bench, { sync, keychain: new PassphraseKeychain(dataDir, safeStorageVault()) }), log, stationGuard(station)), log);
+  const sync = startSyncWorker(station, {
+    intervalMs: 30_000,
+    passphrase: () => bench.sessionPassphrase(),
+    log,
+    onChange: () => hub.emit('queue:changed', { entries: queueEntries(station) }),
+  });
+  bindIpc(
+    createDispatch(
+      createStationService(station, bench, { sync, keychain: new PassphraseKeychain(dataDir, safeStorageVault()) }),
+      log,
+      stationGuard(station),
+    ),
+    log,
+  );
 
   lockDownSession();
   serveRenderer(path.join(import.meta.dirname, '../renderer'));

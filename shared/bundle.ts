@@ -13,7 +13,15 @@ export const BundleFile = z
     /** The service's CA chain (PEM), pinned for offline batches. */
     caCertificatesPem: z.string().optional(),
     credentials: z
-      .array(z.object({ id: z.string().min(1).max(128), secret: z.string().min(1).max(1024), expiresAt: z.iso.datetime({ offset: true }).optional() }).strict())
+      .array(
+        z
+          .object({
+            id: z.string().min(1).max(128),
+            secret: z.string().min(1).max(1024),
+            expiresAt: z.iso.datetime({ offset: true }).optional(),
+          })
+          .strict(),
+      )
       .min(1)
       .max(100_000),
   })

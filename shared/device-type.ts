@@ -4,7 +4,17 @@
 import { z } from 'zod';
 
 /** What the station can know about a device before it asks for a certificate. */
-export const deviceAttributes = ['deviceId', 'imei', 'uuid', 'serial', 'petName', 'model', 'hwVersion', 'fwVersion', 'ekFingerprint'] as const;
+export const deviceAttributes = [
+  'deviceId',
+  'imei',
+  'uuid',
+  'serial',
+  'petName',
+  'model',
+  'hwVersion',
+  'fwVersion',
+  'ekFingerprint',
+] as const;
 export const DeviceAttribute = z.enum(deviceAttributes);
 export type DeviceAttribute = z.infer<typeof DeviceAttribute>;
 export type DeviceAttributes = Partial<Record<DeviceAttribute, string>>;
@@ -14,9 +24,12 @@ export const Template = z
   .string()
   .min(1)
   .max(200)
-  .refine((t) => [...t.matchAll(/\{([^}]*)\}/g)].every((m) => (deviceAttributes as readonly string[]).includes(m[1]!)), {
-    message: `placeholders must be one of ${deviceAttributes.map((a) => `{${a}}`).join(', ')}`,
-  });
+  .refine(
+    (t) => [...t.matchAll(/\{([^}]*)\}/g)].every((m) => (deviceAttributes as readonly string[]).includes(m[1]!)),
+    {
+      message: `placeholders must be one of ${deviceAttributes.map((a) => `{${a}}`).join(', ')}`,
+    },
+  );
 
 export const SubjectAttribute = z.enum(['CN', 'O', 'OU', 'C', 'ST', 'L', 'serialNumber']);
 
@@ -62,7 +75,13 @@ export const DeviceTypeDocument = z
     secTags: z
       .object({
         client: z.number().int().min(0).max(2147483647),
-        caCerts: z.array(z.object({ secTag: z.number().int().min(0).max(2147483647), certificates: z.array(CaCertSource).min(1) }).strict()).default([]),
+        caCerts: z
+          .array(
+            z
+              .object({ secTag: z.number().int().min(0).max(2147483647), certificates: z.array(CaCertSource).min(1) })
+              .strict(),
+          )
+          .default([]),
       })
       .strict()
       .optional(),
@@ -89,8 +108,10 @@ export const DeviceTypeDocument = z
   })
   .strict()
   .superRefine((doc, ctx) => {
-    if (doc.device === 'nrf91' && !doc.secTags) ctx.addIssue({ code: 'custom', path: ['secTags'], message: 'an nrf91 device type needs secTags' });
-    if (doc.device === 'tpm' && !doc.tpm) ctx.addIssue({ code: 'custom', path: ['tpm'], message: 'a tpm device type needs tpm settings' });
+    if (doc.device === 'nrf91' && !doc.secTags)
+      ctx.addIssue({ code: 'custom', path: ['secTags'], message: 'an nrf91 device type needs secTags' });
+    if (doc.device === 'tpm' && !doc.tpm)
+      ctx.addIssue({ code: 'custom', path: ['tpm'], message: 'a tpm device type needs tpm settings' });
   });
 
 export type DeviceTypeDocument = z.infer<typeof DeviceTypeDocument>;
@@ -113,7 +134,8 @@ export const builtinDeviceTypes: readonly DeviceTypeInput[] = [
   },
   {
     name: 'csr-file-default',
-    description: 'CSR files from any device (DER or PEM): the device ID is the CSR\'s CN (else its serialNumber), the subject is the CSR\'s own.',
+    description:
+      "CSR files from any device (DER or PEM): the device ID is the CSR's CN (else its serialNumber), the subject is the CSR's own.",
     device: 'csr-file',
     idTemplate: '{deviceId}',
     // Copied from the CSR in the usual DN order; none required, as the ID already came from it.

@@ -3,7 +3,9 @@
 // challenges and client keys are kept apart (sealed with the station passphrase in main).
 import { z } from 'zod';
 
-export const ProfileName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, dot, dash or underscore (1–64)');
+export const ProfileName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, dot, dash or underscore (1–64)');
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 const sha256Hex = z
@@ -17,7 +19,10 @@ export const EstProfile = z
   .object({
     protocol: z.literal('est'),
     url: httpUrl,
-    label: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+    label: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .optional(),
     user: z.string().min(1).max(256).optional(),
     /** PEM trust anchors for the server's TLS certificate (else the system's). */
     trustPem: z.string().optional(),

@@ -19,10 +19,14 @@ if (missing.length > 0) {
 }
 
 if (process.getuid?.() === 0 && !process.env.ENROLLER_TEST_NETNS) {
-  const inner = spawnSync('unshare', ['--net', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, ENROLLER_TEST_NETNS: '1' },
-  });
+  const inner = spawnSync(
+    'unshare',
+    ['--net', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, ...process.argv.slice(1)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, ENROLLER_TEST_NETNS: '1' },
+    },
+  );
   process.exit(inner.status ?? 1);
 }
 
@@ -56,12 +60,25 @@ function readJson(file) {
 
 check('typecheck (tsc -b)', bin('tsc'), ['-b']);
 check('lint (eslint)', bin('eslint'), ['.']);
-check('Electron security scan (electronegativity: main + renderer, 0 findings)', process.execPath, ['test/security/electronegativity.mjs']);
+check('Electron security scan (electronegativity: main + renderer, 0 findings)', process.execPath, [
+  'test/security/electronegativity.mjs',
+]);
 check('build (electron-vite: main, preload, renderer)', bin('electron-vite'), ['build']);
-check('build (browser-mode renderer)', bin('vite'), ['build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn']);
+check('build (browser-mode renderer)', bin('vite'), [
+  'build',
+  '--config',
+  'vite.renderer.config.ts',
+  '--logLevel',
+  'warn',
+]);
 
 const vitestJson = 'test-results/vitest.json';
-const vitestOk = run('unit + integration (vitest)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
+const vitestOk = run('unit + integration (vitest)', bin('vitest'), [
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${vitestJson}`,
+]);
 const vitest = readJson(vitestJson);
 if (vitest) {
   totals.passed += vitest.numPassedTests;

@@ -16,7 +16,10 @@ export interface Guard {
 export function createDispatch(service: ContractService, log: Logger, guard?: Guard): Dispatch {
   return async (method, request, caller) => {
     if (!isMethodName(method)) {
-      return failure({ code: 'CONTRACT_UNKNOWN_METHOD', message: `The station has no method "${method.slice(0, 64)}".` });
+      return failure({
+        code: 'CONTRACT_UNKNOWN_METHOD',
+        message: `The station has no method "${method.slice(0, 64)}".`,
+      });
     }
     const spec = methods[method];
     // Roles first: a caller who may not call a method learns nothing more about it.
@@ -40,7 +43,10 @@ export function createDispatch(service: ContractService, log: Logger, guard?: Gu
       const checked = spec.response.safeParse(value);
       if (!checked.success) {
         log.error({ method, issues: checked.error.issues }, 'response does not match the contract');
-        return failure({ code: 'CONTRACT_INVALID_RESPONSE', message: `The station produced an invalid answer to ${method}.` });
+        return failure({
+          code: 'CONTRACT_INVALID_RESPONSE',
+          message: `The station produced an invalid answer to ${method}.`,
+        });
       }
       return { ok: true, value: checked.data };
     } catch (error) {

@@ -19,7 +19,10 @@ export class EventHub {
 }
 
 /** The bench's notifications as contract events. */
-export function benchEventsTo(hub: EventHub): { deviceChanged(slot: PayloadOf<'device:changed'>): void; batchProgress(batch: PayloadOf<'batch:progress'>): void } {
+export function benchEventsTo(hub: EventHub): {
+  deviceChanged(slot: PayloadOf<'device:changed'>): void;
+  batchProgress(batch: PayloadOf<'batch:progress'>): void;
+} {
   return {
     deviceChanged: (slot) => hub.emit('device:changed', slot),
     batchProgress: (batch) => hub.emit('batch:progress', batch),

@@ -17,7 +17,9 @@ export const sessionKey = (caller: Caller) => `${caller.transport}:${caller.sess
 
 /** Roles, checked by the dispatcher before every handler. */
 export function stationGuard(station: Station): Guard {
-  return { authorize: (access, caller, method) => station.access.authorize(access, sessionKey(caller), `call ${method}`) };
+  return {
+    authorize: (access, caller, method) => station.access.authorize(access, sessionKey(caller), `call ${method}`),
+  };
 }
 
 const toEntry = (item: QueueItem): QueueEntry => ({
@@ -37,14 +39,23 @@ export function queueEntries(station: Station): QueueEntry[] {
   return new QueueStore(station.db).list().map(toEntry);
 }
 
-export function createStationService(station: Station, bench: Bench, options: { sync?: SyncWorker; keychain?: PassphraseKeychain } = {}): ContractService {
+export function createStationService(
+  station: Station,
+  bench: Bench,
+  options: { sync?: SyncWorker; keychain?: PassphraseKeychain } = {},
+): ContractService {
   const keychain = options.keychain ?? new PassphraseKeychain(station.dataDir, null);
   const passphrase = (why: string) => {
     const value = bench.sessionPassphrase();
-    if (value === undefined) throw new EnrollerError('CA_PASSPHRASE_REQUIRED', `Unlock the station first: ${why} needs the station passphrase.`);
+    if (value === undefined)
+      throw new EnrollerError(
+        'CA_PASSPHRASE_REQUIRED',
+        `Unlock the station first: ${why} needs the station passphrase.`,
+      );
     return value;
   };
-  const actor = (caller: Caller) => station.access.actorOf(sessionKey(caller), `${caller.transport}:${caller.session.slice(0, 8)}`);
+  const actor = (caller: Caller) =>
+    station.access.actorOf(sessionKey(caller), `${caller.transport}:${caller.session.slice(0, 8)}`);
   return {
     'session:whoami': (_request, caller) => station.access.session(sessionKey(caller)),
     'session:login': ({ name, pin }, caller) => station.access.login(sessionKey(caller), pin, name),
@@ -58,7 +69,8 @@ export function createStationService(station: Station, bench: Bench, options: { 
     'station:info': () => station.info(),
     'station:unlock': ({ passphrase }, caller) => bench.unlock(passphrase, actor(caller)),
     'ca:status': () => bench.caStatus(),
-    'ca:init': ({ passphrase, keyAlgorithm, subject }) => bench.initCa(passphrase, { ...(keyAlgorithm ? { keyAlgorithm } : {}), ...(subject ? { subject } : {}) }),
+    'ca:init': ({ passphrase, keyAlgorithm, subject }) =>
+      bench.initCa(passphrase, { ...(keyAlgorithm ? { keyAlgorithm } : {}), ...(subject ? { subject } : {}) }),
     'profile:list': () => station.profiles.list(),
     'device-type:list': () => station.deviceTypes.list(),
     'device:list': () => bench.view(),
@@ -79,22 +91,47 @@ export function createStationService(station: Station, bench: Bench, options: { 
     },
     'audit:verify': () => {
       const verdict = verifyAuditChain(station.db);
-      return verdict.ok ? { ok: true, rows: verdict.rows, head: `${verdict.head.seq}:${verdict.head.hash}` } : { ok: false, rows: verdict.rows, seq: verdict.seq, problem: verdict.problem, message: verdict.message };
+      return verdict.ok
+        ? { ok: true, rows: verdict.rows, head: `${verdict.head.seq}:${verdict.head.hash}` }
+        : { ok: false, rows: verdict.rows, seq: verdict.seq, problem: verdict.problem, message: verdict.message };
     },
     'ca:export': () => ({ pem: station.ca.chainPem() }),
     'ca:verification-cert': async ({ code, ca }, caller) => {
-      const certificate = await station.ca.verificationCertificate(code, passphrase('a verification certificate'), ca ?? 'root');
-      station.audit.append('ca.verification-cert', code, { ca: ca ?? 'root', serial: certificate.serialNumber }, actor(caller));
-      return { pem: certificate.toString('pem') + '\n', serial: certificate.serialNumber, subject: certificate.subject };
+      const certificate = await station.ca.verificationCertificate(
+        code,
+        passphrase('a verification certificate'),
+        ca ?? 'root',
+      );
+      station.audit.append(
+        'ca.verification-cert',
+        code,
+        { ca: ca ?? 'root', serial: certificate.serialNumber },
+        actor(caller),
+      );
+      return {
+        pem: certificate.toString('pem') + '\n',
+        serial: certificate.serialNumber,
+        subject: certificate.subject,
+      };
     },
     'device-type:save': ({ document }, caller) => {
       const stored = station.deviceTypes.put(document);
-      station.audit.append('device-type.saved', stored.name, { device: stored.device, profile: stored.profile }, actor(caller));
+      station.audit.append(
+        'device-type.saved',
+        stored.name,
+        { device: stored.device, profile: stored.profile },
+        actor(caller),
+      );
       return stored;
     },
     'profile:save': async ({ name, settings, secrets, replace }, caller) => {
       const given = Object.fromEntries(Object.entries(secrets ?? {}).filter(([, v]) => v !== undefined && v !== ''));
-      const saved = await station.profiles.add(name, settings, given, { ...(Object.keys(given).length > 0 ? { passphrase: passphrase('sealing profile secrets') } : {}), replace: replace ?? false, keepSecrets: true, actor: actor(caller) });
+      const saved = await station.profiles.add(name, settings, given, {
+        ...(Object.keys(given).length > 0 ? { passphrase: passphrase('sealing profile secrets') } : {}),
+        replace: replace ?? false,
+        keepSecrets: true,
+        actor: actor(caller),
+      });
       bench.profileChanged(name);
       return saved;
     },
@@ -111,7 +148,9 @@ export function createStationService(station: Station, bench: Bench, options: { 
     },
     'keychain:unlock': async (_request, caller) => bench.unlock(await keychain.recall(), actor(caller)),
     'queue:sync': async () => {
-      await (options.sync ? options.sync.syncNow() : syncQueue(station, { passphrase: bench.sessionPassphrase(), actor: 'ui' }));
+      await (options.sync
+        ? options.sync.syncNow()
+        : syncQueue(station, { passphrase: bench.sessionPassphrase(), actor: 'ui' }));
       return queueEntries(station);
     },
   };

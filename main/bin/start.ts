@@ -12,12 +12,19 @@ const simulateArg = forward.find((a) => a.startsWith('--simulate=')) ?? '--simul
 const rest = forward.filter((a) => !a.startsWith('--simulate='));
 
 if (exe) {
-  const build = spawnSync(path.join(root, 'node_modules/.bin/electron-vite'), ['build'], { stdio: 'inherit', cwd: root });
+  const build = spawnSync(path.join(root, 'node_modules/.bin/electron-vite'), ['build'], {
+    stdio: 'inherit',
+    cwd: root,
+  });
   if (build.status !== 0) process.exit(build.status ?? 1);
-  spawn(exe, [path.join(root, 'out/main/index.js'), ...rest, simulateArg], { stdio: 'inherit' }).on('exit', (code) => process.exit(code ?? 0));
-} else {
-  console.log('No Electron binary is installed here, so the station starts in browser mode: open the link below.');
-  spawn(process.execPath, [path.join(root, 'main/bin/enroller.mjs'), ...rest, 'serve', '--simulate', simulateArg.split('=')[1]!], { stdio: 'inherit' }).on('exit', (code) =>
+  spawn(exe, [path.join(root, 'out/main/index.js'), ...rest, simulateArg], { stdio: 'inherit' }).on('exit', (code) =>
     process.exit(code ?? 0),
   );
+} else {
+  console.log('No Electron binary is installed here, so the station starts in browser mode: open the link below.');
+  spawn(
+    process.execPath,
+    [path.join(root, 'main/bin/enroller.mjs'), ...rest, 'serve', '--simulate', simulateArg.split('=')[1]!],
+    { stdio: 'inherit' },
+  ).on('exit', (code) => process.exit(code ?? 0));
 }

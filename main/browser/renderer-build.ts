@@ -20,11 +20,22 @@ export function ensureRendererBuilt(packageRoot: string): string {
   if (built && newestSource(packageRoot) <= built.mtimeMs) return dir;
   const vite = path.join(packageRoot, 'node_modules', 'vite', 'bin', 'vite.js');
   if (!fs.existsSync(vite)) {
-    throw new EnrollerError('UI_NOT_BUILT', `The station UI is not built (${dir}) and vite is not installed to build it: run \`npm install\` in ${packageRoot}.`);
+    throw new EnrollerError(
+      'UI_NOT_BUILT',
+      `The station UI is not built (${dir}) and vite is not installed to build it: run \`npm install\` in ${packageRoot}.`,
+    );
   }
   // stdout stays free: the first line `serve` prints must be its URL.
-  const build = spawnSync(process.execPath, [vite, 'build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn'], { cwd: packageRoot, stdio: ['ignore', process.stderr, process.stderr] });
-  if (build.status !== 0) throw new EnrollerError('UI_NOT_BUILT', `Building the station UI failed (vite exited with ${build.status ?? build.signal}).`);
+  const build = spawnSync(
+    process.execPath,
+    [vite, 'build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn'],
+    { cwd: packageRoot, stdio: ['ignore', process.stderr, process.stderr] },
+  );
+  if (build.status !== 0)
+    throw new EnrollerError(
+      'UI_NOT_BUILT',
+      `Building the station UI failed (vite exited with ${build.status ?? build.signal}).`,
+    );
   return dir;
 }
 

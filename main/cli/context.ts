@@ -11,7 +11,9 @@ import { Station, type StationMode } from '../station/station';
 import { createOutput, type Output } from './output';
 
 export const packageRoot = path.resolve(import.meta.dirname, '../..');
-export const appVersion = (createRequire(import.meta.url)(path.join(packageRoot, 'package.json')) as { version: string }).version;
+export const appVersion = (
+  createRequire(import.meta.url)(path.join(packageRoot, 'package.json')) as { version: string }
+).version;
 
 export interface GlobalOptions {
   dataDir?: string;
@@ -42,14 +44,19 @@ export function context(command: Command): CommandContext {
  * Runs `work` with a station that is closed afterwards, whatever happens. Once the station has a
  * supervisor, the command's access is checked first against the PIN given with `--pin-file`.
  */
-export async function withStation<T>(command: Command, access: Access, work: (station: Station, ctx: CommandContext) => Promise<T>): Promise<T> {
+export async function withStation<T>(
+  command: Command,
+  access: Access,
+  work: (station: Station, ctx: CommandContext) => Promise<T>,
+): Promise<T> {
   const ctx = context(command);
   const station = ctx.openStation();
   try {
     const session = `cli:${process.pid}`;
     if (access !== 'public' && station.access.enforced) {
       const { pinFile } = command.optsWithGlobals<{ pinFile?: string }>();
-      if (!pinFile && !process.stdin.isTTY) throw new EnrollerError('AUTH_REQUIRED', 'This station has a supervisor: give your PIN with --pin-file FILE.');
+      if (!pinFile && !process.stdin.isTTY)
+        throw new EnrollerError('AUTH_REQUIRED', 'This station has a supervisor: give your PIN with --pin-file FILE.');
       station.access.login(session, await readSecret(pinFile, 'PIN'));
     }
     station.access.authorize(access, session, `run \`enroller ${commandPath(command)}\``);

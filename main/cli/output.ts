@@ -17,13 +17,17 @@ export function createOutput(json: boolean): Output {
       process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
     },
     fail(code, message, details) {
-      if (json) process.stdout.write(`${JSON.stringify({ status: 'failed', code, message, ...(details ? { details } : {}) })}\n`);
+      if (json)
+        process.stdout.write(
+          `${JSON.stringify({ status: 'failed', code, message, ...(details ? { details } : {}) })}\n`,
+        );
       else process.stderr.write(`error ${code}: ${message}\n`);
     },
   };
 }
 
 export function describeError(error: unknown): { code: string; message: string; details?: Record<string, unknown> } {
-  if (isEnrollerError(error)) return { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
+  if (isEnrollerError(error))
+    return { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }

@@ -11,7 +11,10 @@ export async function readSecret(file: string | undefined, prompt: string): Prom
     return fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   }
   if (!process.stdin.isTTY) {
-    throw new EnrollerError('CA_PASSPHRASE_REQUIRED', `${prompt} is needed: give --passphrase-file FILE (no terminal to ask on).`);
+    throw new EnrollerError(
+      'CA_PASSPHRASE_REQUIRED',
+      `${prompt} is needed: give --passphrase-file FILE (no terminal to ask on).`,
+    );
   }
   const muted = new Writable({ write: (_chunk, _enc, done) => done() });
   const rl = readline.createInterface({ input: process.stdin, output: muted, terminal: true });

@@ -28,7 +28,9 @@ class MemoryEnd implements Transport {
 
   async close(): Promise<void> {
     this.events.emitClose();
-    this.peer.events.emitClose(new EnrollerError('DEVICE_DISCONNECTED', `${this.peer.label}: the other end went away.`));
+    this.peer.events.emitClose(
+      new EnrollerError('DEVICE_DISCONNECTED', `${this.peer.label}: the other end went away.`),
+    );
   }
 }
 

@@ -23,7 +23,10 @@ export function bindIpc(dispatch: Dispatch, log: Logger): () => void {
     ipcMain.handle(method, async (event, request: unknown): Promise<Result> => {
       if (!isTrustedSender(event)) {
         log.warn({ method, url: event.senderFrame?.url }, 'refused IPC from an untrusted frame');
-        return { ok: false, error: { code: 'CONTRACT_INVALID_REQUEST', message: 'Refused: the caller is not the station window.' } };
+        return {
+          ok: false,
+          error: { code: 'CONTRACT_INVALID_REQUEST', message: 'Refused: the caller is not the station window.' },
+        };
       }
       return dispatch(method, request, { transport: 'ipc', session: String(event.sender.id) });
     });

@@ -29,7 +29,10 @@ export function serveRenderer(rendererDir: string): void {
     }
     const response = await net.fetch(`file://${file}`);
     const headers = new Headers(response.headers);
-    headers.set('Content-Security-Policy', contentSecurityPolicy(APP_ORIGIN).replace(/connect-src [^;]+/, "connect-src 'self'"));
+    headers.set(
+      'Content-Security-Policy',
+      contentSecurityPolicy(APP_ORIGIN).replace(/connect-src [^;]+/, "connect-src 'self'"),
+    );
     headers.set('X-Content-Type-Options', 'nosniff');
     return new Response(response.body, { status: response.status, headers });
   });

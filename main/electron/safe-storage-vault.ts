@@ -15,8 +15,10 @@ export function safeStorageVault(): KeychainVault {
   const modern = safeStorage as unknown as AsyncSafeStorage;
   return {
     backend: () => (process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : process.platform),
-    available: async () => (modern.isAsyncEncryptionAvailable ? modern.isAsyncEncryptionAvailable() : safeStorage.isEncryptionAvailable()),
-    encrypt: async (plain) => (modern.encryptStringAsync ? modern.encryptStringAsync(plain) : safeStorage.encryptString(plain)),
+    available: async () =>
+      modern.isAsyncEncryptionAvailable ? modern.isAsyncEncryptionAvailable() : safeStorage.isEncryptionAvailable(),
+    encrypt: async (plain) =>
+      modern.encryptStringAsync ? modern.encryptStringAsync(plain) : safeStorage.encryptString(plain),
     decrypt: async (wrapped) => {
       if (!modern.decryptStringAsync) return safeStorage.decryptString(wrapped);
       const decrypted = await modern.decryptStringAsync(wrapped);

@@ -11,7 +11,10 @@ export async function acceptIssued(
   trustedCas: readonly x509.X509Certificate[],
 ): Promise<void> {
   if (!Buffer.from(certificate.publicKey.rawData).equals(Buffer.from(csrPublicKeySpki))) {
-    throw new EnrollerError('ENROLL_WRONG_KEY', "The service returned a certificate for a different key than the device's request. It will not be written.");
+    throw new EnrollerError(
+      'ENROLL_WRONG_KEY',
+      "The service returned a certificate for a different key than the device's request. It will not be written.",
+    );
   }
   const candidates = [...chain, ...trustedCas];
   let current = certificate;
@@ -22,7 +25,10 @@ export async function acceptIssued(
     if (!parent || !(await signedBy(current, parent))) break;
     current = parent;
   }
-  throw new EnrollerError('ENROLL_UNTRUSTED_ISSUER', `The returned certificate does not chain to a CA this profile trusts (issuer "${certificate.issuer}"). It will not be written.`);
+  throw new EnrollerError(
+    'ENROLL_UNTRUSTED_ISSUER',
+    `The returned certificate does not chain to a CA this profile trusts (issuer "${certificate.issuer}"). It will not be written.`,
+  );
 }
 
 /**
@@ -34,7 +40,8 @@ export async function acceptFromReply(
   csrPublicKeySpki: Uint8Array,
   trustedCas: readonly x509.X509Certificate[],
 ): Promise<{ status: 'issued'; certificate: x509.X509Certificate; chain: x509.X509Certificate[] }> {
-  const leaf = certificates.find((c) => Buffer.from(c.publicKey.rawData).equals(Buffer.from(csrPublicKeySpki))) ?? certificates[0];
+  const leaf =
+    certificates.find((c) => Buffer.from(c.publicKey.rawData).equals(Buffer.from(csrPublicKeySpki))) ?? certificates[0];
   if (!leaf) throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The service answered without a certificate.');
   const chain = certificates.filter((c) => c !== leaf);
   await acceptIssued(leaf, chain, csrPublicKeySpki, trustedCas);

@@ -33,7 +33,10 @@ export interface EnrollContext {
    * The device key itself, where it can sign (a TPM): SCEP then signs the request envelope with
    * it and has the device unwrap the reply (raw RSA on the device; padding checked here).
    */
-  readonly requester?: { readonly signer: ExternalSigner; readonly decrypt: (block: Uint8Array) => Promise<Uint8Array> };
+  readonly requester?: {
+    readonly signer: ExternalSigner;
+    readonly decrypt: (block: Uint8Array) => Promise<Uint8Array>;
+  };
   /** A one-time enrollment credential from a bundle: EST Basic password for this request only. */
   readonly credential?: { readonly password: string };
 }

@@ -38,17 +38,50 @@ export interface HttpResponse {
   readonly body: Buffer;
 }
 
-const TLS_CODES: Record<string, { code: 'ENROLL_TLS_UNTRUSTED' | 'ENROLL_TLS_HOSTNAME' | 'ENROLL_TLS_EXPIRED' | 'ENROLL_TLS_VERSION'; sentence: string }> = {
-  DEPTH_ZERO_SELF_SIGNED_CERT: { code: 'ENROLL_TLS_UNTRUSTED', sentence: "The server's certificate is self-signed and not among this profile's trust anchors." },
-  SELF_SIGNED_CERT_IN_CHAIN: { code: 'ENROLL_TLS_UNTRUSTED', sentence: "The server's certificate chains to a root this profile does not trust." },
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: { code: 'ENROLL_TLS_UNTRUSTED', sentence: "The server's certificate is not signed by a CA this profile trusts." },
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: { code: 'ENROLL_TLS_UNTRUSTED', sentence: "The server's certificate is not signed by a CA this profile trusts." },
-  ERR_TLS_CERT_ALTNAME_INVALID: { code: 'ENROLL_TLS_HOSTNAME', sentence: "The server's certificate is for a different host name than the profile's URL." },
+const TLS_CODES: Record<
+  string,
+  {
+    code: 'ENROLL_TLS_UNTRUSTED' | 'ENROLL_TLS_HOSTNAME' | 'ENROLL_TLS_EXPIRED' | 'ENROLL_TLS_VERSION';
+    sentence: string;
+  }
+> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: {
+    code: 'ENROLL_TLS_UNTRUSTED',
+    sentence: "The server's certificate is self-signed and not among this profile's trust anchors.",
+  },
+  SELF_SIGNED_CERT_IN_CHAIN: {
+    code: 'ENROLL_TLS_UNTRUSTED',
+    sentence: "The server's certificate chains to a root this profile does not trust.",
+  },
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: {
+    code: 'ENROLL_TLS_UNTRUSTED',
+    sentence: "The server's certificate is not signed by a CA this profile trusts.",
+  },
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: {
+    code: 'ENROLL_TLS_UNTRUSTED',
+    sentence: "The server's certificate is not signed by a CA this profile trusts.",
+  },
+  ERR_TLS_CERT_ALTNAME_INVALID: {
+    code: 'ENROLL_TLS_HOSTNAME',
+    sentence: "The server's certificate is for a different host name than the profile's URL.",
+  },
   CERT_HAS_EXPIRED: { code: 'ENROLL_TLS_EXPIRED', sentence: "The server's certificate has expired." },
-  CERT_NOT_YET_VALID: { code: 'ENROLL_TLS_EXPIRED', sentence: "The server's certificate is not valid yet (check this station's clock)." },
-  ERR_SSL_UNSUPPORTED_PROTOCOL: { code: 'ENROLL_TLS_VERSION', sentence: 'The server offers only TLS older than 1.2, which the station refuses.' },
-  ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: { code: 'ENROLL_TLS_VERSION', sentence: 'The server offers only TLS older than 1.2, which the station refuses.' },
-  ERR_SSL_WRONG_VERSION_NUMBER: { code: 'ENROLL_TLS_VERSION', sentence: 'The server does not speak TLS 1.2 or newer on this port.' },
+  CERT_NOT_YET_VALID: {
+    code: 'ENROLL_TLS_EXPIRED',
+    sentence: "The server's certificate is not valid yet (check this station's clock).",
+  },
+  ERR_SSL_UNSUPPORTED_PROTOCOL: {
+    code: 'ENROLL_TLS_VERSION',
+    sentence: 'The server offers only TLS older than 1.2, which the station refuses.',
+  },
+  ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: {
+    code: 'ENROLL_TLS_VERSION',
+    sentence: 'The server offers only TLS older than 1.2, which the station refuses.',
+  },
+  ERR_SSL_WRONG_VERSION_NUMBER: {
+    code: 'ENROLL_TLS_VERSION',
+    sentence: 'The server does not speak TLS 1.2 or newer on this port.',
+  },
 };
 
 export function httpsRequest(request: HttpRequest): Promise<HttpResponse> {
@@ -69,7 +102,9 @@ export function httpsRequest(request: HttpRequest): Promise<HttpResponse> {
             minVersion: 'TLSv1.2' as const,
             rejectUnauthorized: true,
             ...(request.trust?.anchorsPem ? { ca: request.trust.anchorsPem } : {}),
-            ...(request.clientIdentity ? { cert: request.clientIdentity.certificatePem, key: request.clientIdentity.keyPem } : {}),
+            ...(request.clientIdentity
+              ? { cert: request.clientIdentity.certificatePem, key: request.clientIdentity.keyPem }
+              : {}),
             agent: false as const,
             checkServerIdentity: (host: string, cert: PeerCertificate) => {
               const hostError = tls.checkServerIdentity(host, cert);
@@ -89,18 +124,31 @@ export function httpsRequest(request: HttpRequest): Promise<HttpResponse> {
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > maxBytes) {
-          req.destroy(new EnrollerError('ENROLL_BAD_RESPONSE', `The server's answer is larger than ${maxBytes} bytes.`));
+          req.destroy(
+            new EnrollerError('ENROLL_BAD_RESPONSE', `The server's answer is larger than ${maxBytes} bytes.`),
+          );
           return;
         }
         chunks.push(chunk);
       });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('aborted', () => reject(new EnrollerError('ENROLL_BAD_RESPONSE', 'The server closed the connection in the middle of its answer (truncated).')));
+      res.on('aborted', () =>
+        reject(
+          new EnrollerError(
+            'ENROLL_BAD_RESPONSE',
+            'The server closed the connection in the middle of its answer (truncated).',
+          ),
+        ),
+      );
       res.on('error', (error) => reject(mapError(error, request)));
     });
     const onAbort = () => req.destroy(new EnrollerError('ENROLL_ABORTED', 'The request was cancelled.'));
     request.signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('timeout', () => req.destroy(new EnrollerError('ENROLL_TIMEOUT', `The server did not answer within ${request.timeoutMs / 1000} s.`)));
+    req.on('timeout', () =>
+      req.destroy(
+        new EnrollerError('ENROLL_TIMEOUT', `The server did not answer within ${request.timeoutMs / 1000} s.`),
+      ),
+    );
     req.on('error', (error) => reject(mapError(error, request)));
     req.on('close', () => request.signal?.removeEventListener('abort', onAbort));
     req.end(body);
@@ -114,14 +162,35 @@ function mapError(error: Error & { code?: string }, request: HttpRequest): Enrol
   if (tlsCode) return new EnrollerError(tlsCode.code, tlsCode.sentence, where);
   // Any other X.509 verification failure (CERT_SIGNATURE_FAILURE, CERT_REVOKED, …): not trusted.
   if (error.code && /^(CERT_|UNABLE_TO_|INVALID_CA|PATH_LENGTH|ERR_TLS_CERT)/.test(error.code)) {
-    return new EnrollerError('ENROLL_TLS_UNTRUSTED', `The server's certificate cannot be trusted (${error.code}).`, where);
+    return new EnrollerError(
+      'ENROLL_TLS_UNTRUSTED',
+      `The server's certificate cannot be trusted (${error.code}).`,
+      where,
+    );
   }
-  if (error.code === 'PIN_MISMATCH') return new EnrollerError('ENROLL_TLS_FINGERPRINT', "The server's certificate is not the one pinned in this profile.", where);
+  if (error.code === 'PIN_MISMATCH')
+    return new EnrollerError(
+      'ENROLL_TLS_FINGERPRINT',
+      "The server's certificate is not the one pinned in this profile.",
+      where,
+    );
   if (/wrong version number|unsupported protocol|protocol version/i.test(error.message)) {
-    return new EnrollerError('ENROLL_TLS_VERSION', 'The server offers only TLS older than 1.2, which the station refuses.', where);
+    return new EnrollerError(
+      'ENROLL_TLS_VERSION',
+      'The server offers only TLS older than 1.2, which the station refuses.',
+      where,
+    );
   }
   if (error.code === 'ECONNRESET' || error.code === 'ERR_STREAM_PREMATURE_CLOSE') {
-    return new EnrollerError('ENROLL_BAD_RESPONSE', 'The server closed the connection without a complete answer.', where);
+    return new EnrollerError(
+      'ENROLL_BAD_RESPONSE',
+      'The server closed the connection without a complete answer.',
+      where,
+    );
   }
-  return new EnrollerError('ENROLL_UNREACHABLE', `The provisioning service at ${request.url.origin} cannot be reached (${error.code ?? error.message}).`, where);
+  return new EnrollerError(
+    'ENROLL_UNREACHABLE',
+    `The provisioning service at ${request.url.origin} cannot be reached (${error.code ?? error.message}).`,
+    where,
+  );
 }

@@ -60,7 +60,18 @@ const OID = {
 };
 
 /** Attributes a device subject may carry, with their upper bounds (RFC 5280 Appendix A). */
-const SUBJECT_ATTRIBUTES: Record<string, number> = { CN: 64, O: 64, OU: 64, C: 2, ST: 128, L: 128, serialNumber: 64, DC: 63, UID: 64, E: 255 };
+const SUBJECT_ATTRIBUTES: Record<string, number> = {
+  CN: 64,
+  O: 64,
+  OU: 64,
+  C: 2,
+  ST: 128,
+  L: 128,
+  serialNumber: 64,
+  DC: 63,
+  UID: 64,
+  E: 255,
+};
 const SUBJECT_FORBIDDEN = /[\u0000-\u001f\u007f,+="\\<>;#]/;
 
 /** DER, PEM, or base64/base64url text in; DER out. */
@@ -71,7 +82,9 @@ export function decodeCsrInput(input: Uint8Array | string, maxBytes = DEFAULT_MA
   if (typeof input === 'string') text = input;
   else if (input[0] !== 0x30) text = Buffer.from(input).toString('latin1');
   if (text === undefined) return input as Uint8Array;
-  const pem = /-----BEGIN (?:NEW )?CERTIFICATE REQUEST-----([\s\S]*?)-----END (?:NEW )?CERTIFICATE REQUEST-----/.exec(text);
+  const pem = /-----BEGIN (?:NEW )?CERTIFICATE REQUEST-----([\s\S]*?)-----END (?:NEW )?CERTIFICATE REQUEST-----/.exec(
+    text,
+  );
   const body = (pem ? pem[1]! : text).replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/_-]+=*$/.test(body)) throw malformed('it is neither DER, PEM nor base64');
   const der = new Uint8Array(Buffer.from(body.replace(/-/g, '+').replace(/_/g, '/'), 'base64'));
@@ -91,7 +104,12 @@ export async function intakeCsr(input: Uint8Array | string, options: CsrIntakeOp
   const info = asn1js.fromBER(parts.info).result;
   const fields = info instanceof asn1js.Sequence ? info.valueBlock.value : [];
   const [version, subjectBlock, spkiBlock, attributesBlock] = fields;
-  if (!(version instanceof asn1js.Integer) || version.valueBlock.valueDec !== 0 || !(subjectBlock instanceof asn1js.Sequence) || !(spkiBlock instanceof asn1js.Sequence)) {
+  if (
+    !(version instanceof asn1js.Integer) ||
+    version.valueBlock.valueDec !== 0 ||
+    !(subjectBlock instanceof asn1js.Sequence) ||
+    !(spkiBlock instanceof asn1js.Sequence)
+  ) {
     throw malformed('its version, subject or public key is missing or wrong');
   }
   const spki = new Uint8Array(spkiBlock.valueBeforeDecodeView);
@@ -100,25 +118,41 @@ export async function intakeCsr(input: Uint8Array | string, options: CsrIntakeOp
   // Proof of possession first: nothing else about a request matters if its key did not sign it.
   const hash = SIGNATURE_ALGORITHMS[parts.algorithmOidText];
   if (hash === undefined) {
-    throw new EnrollerError('CSR_SIGNATURE_ALGORITHM_UNSUPPORTED', `The request is signed with an algorithm the station does not accept (${parts.algorithmOidText}).`, {
-      algorithm: parts.algorithmOidText,
-    });
+    throw new EnrollerError(
+      'CSR_SIGNATURE_ALGORITHM_UNSUPPORTED',
+      `The request is signed with an algorithm the station does not accept (${parts.algorithmOidText}).`,
+      {
+        algorithm: parts.algorithmOidText,
+      },
+    );
   }
   let publicKey: crypto.KeyObject;
   try {
     publicKey = crypto.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
   } catch {
-    throw new EnrollerError('CSR_KEY_TYPE_NOT_ALLOWED', 'The public key in the request is of a kind the station cannot use.');
+    throw new EnrollerError(
+      'CSR_KEY_TYPE_NOT_ALLOWED',
+      'The public key in the request is of a kind the station cannot use.',
+    );
   }
   const signature = asn1js.fromBER(parts.signature).result;
   if (!(signature instanceof asn1js.BitString)) throw malformed('its signature is not a BIT STRING');
   let verified = false;
   try {
-    verified = crypto.verify(hash, parts.info, { key: publicKey, dsaEncoding: 'der' }, signature.valueBlock.valueHexView);
+    verified = crypto.verify(
+      hash,
+      parts.info,
+      { key: publicKey, dsaEncoding: 'der' },
+      signature.valueBlock.valueHexView,
+    );
   } catch {
     verified = false;
   }
-  if (!verified) throw new EnrollerError('CSR_BAD_SIGNATURE', "The request's signature does not verify: it was not signed by the key it carries (no proof of possession).");
+  if (!verified)
+    throw new EnrollerError(
+      'CSR_BAD_SIGNATURE',
+      "The request's signature does not verify: it was not signed by the key it carries (no proof of possession).",
+    );
 
   const keyAlgorithm = classifyKey(publicKey, options.keyPolicy ?? DEFAULT_KEY_POLICY);
   const { challengePassword, requestedSans } = checkAttributes(attributesBlock, options.allowRequestedSans ?? false);
@@ -144,9 +178,12 @@ function checkSubject(subject: x509.Name): Record<string, string> {
     const attribute = attributeName(type);
     const limit = SUBJECT_ATTRIBUTES[attribute];
     if (limit === undefined) throw subjectInvalid(`the attribute ${attribute}`);
-    if (value.length === 0 || value.length > limit) throw subjectInvalid(`${attribute} of length ${value.length} (1–${limit} allowed)`);
-    if (SUBJECT_FORBIDDEN.test(value) || value.trim() !== value) throw subjectInvalid(`characters in ${attribute} that could be mistaken for name syntax`);
-    if (attribute === 'C' && !/^[A-Z]{2}$/.test(value)) throw subjectInvalid('a country that is not two capital letters');
+    if (value.length === 0 || value.length > limit)
+      throw subjectInvalid(`${attribute} of length ${value.length} (1–${limit} allowed)`);
+    if (SUBJECT_FORBIDDEN.test(value) || value.trim() !== value)
+      throw subjectInvalid(`characters in ${attribute} that could be mistaken for name syntax`);
+    if (attribute === 'C' && !/^[A-Z]{2}$/.test(value))
+      throw subjectInvalid('a country that is not two capital letters');
     if (attribute in fields) throw subjectInvalid(`${attribute} twice`);
     fields[attribute] = value;
   }
@@ -166,35 +203,51 @@ function checkAttributes(block: asn1js.AsnType | undefined, allowSans: boolean) 
       challengePassword = (first as asn1js.Utf8String | undefined)?.valueBlock?.value;
     } else if (type === OID.extensionRequest && first) {
       const extensions = AsnConvert.parse(new Uint8Array(first.valueBeforeDecodeView), asn1X509.Extensions);
-      for (const extension of extensions) checkRequestedExtension(new x509.Extension(AsnConvert.serialize(extension)), allowSans, requestedSans);
+      for (const extension of extensions)
+        checkRequestedExtension(new x509.Extension(AsnConvert.serialize(extension)), allowSans, requestedSans);
     }
   }
   return { challengePassword, requestedSans };
 }
 
-function checkRequestedExtension(extension: x509.Extension, allowSans: boolean, sans: Array<{ type: string; value: string }>): void {
+function checkRequestedExtension(
+  extension: x509.Extension,
+  allowSans: boolean,
+  sans: Array<{ type: string; value: string }>,
+): void {
   switch (extension.type) {
     case OID.basicConstraints:
       if (new x509.BasicConstraintsExtension(extension.rawData).ca) throw requestsCa('CA:TRUE');
       return;
     case OID.keyUsage: {
       const usages = new x509.KeyUsagesExtension(extension.rawData).usages;
-      if (usages & (x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign)) throw requestsCa('keyCertSign or cRLSign');
+      if (usages & (x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign))
+        throw requestsCa('keyCertSign or cRLSign');
       return;
     }
     case OID.extKeyUsage: {
-      const extra = new x509.ExtendedKeyUsageExtension(extension.rawData).usages.map(String).filter((u) => u !== OID.clientAuth);
+      const extra = new x509.ExtendedKeyUsageExtension(extension.rawData).usages
+        .map(String)
+        .filter((u) => u !== OID.clientAuth);
       if (extra.length > 0) {
-        throw new EnrollerError('CSR_EXTRA_EKU', `The request asks for key purposes a device certificate does not get (${extra.join(', ')}); only clientAuth is issued.`, { usages: extra });
+        throw new EnrollerError(
+          'CSR_EXTRA_EKU',
+          `The request asks for key purposes a device certificate does not get (${extra.join(', ')}); only clientAuth is issued.`,
+          { usages: extra },
+        );
       }
       return;
     }
     case OID.subjectAltName: {
       const names = new x509.SubjectAlternativeNameExtension(extension.rawData).names.toJSON();
       if (!allowSans) {
-        throw new EnrollerError('CSR_EXTRA_SAN', 'The request asks for subject alternative names; this device type takes its names from the station, not from the device.', {
-          names: names.slice(0, 5),
-        });
+        throw new EnrollerError(
+          'CSR_EXTRA_SAN',
+          'The request asks for subject alternative names; this device type takes its names from the station, not from the device.',
+          {
+            names: names.slice(0, 5),
+          },
+        );
       }
       sans.push(...names);
       return;
@@ -203,13 +256,20 @@ function checkRequestedExtension(extension: x509.Extension, allowSans: boolean, 
       return;
     default:
       if (extension.critical) {
-        throw new EnrollerError('CSR_UNKNOWN_CRITICAL_EXTENSION', `The request marks an extension the station does not know as critical (${extension.type}).`, { oid: extension.type });
+        throw new EnrollerError(
+          'CSR_UNKNOWN_CRITICAL_EXTENSION',
+          `The request marks an extension the station does not know as critical (${extension.type}).`,
+          { oid: extension.type },
+        );
       }
   }
 }
 
 function requestsCa(what: string): EnrollerError {
-  return new EnrollerError('CSR_REQUESTS_CA', `The request asks to become a certificate authority (${what}); devices never get CA certificates.`);
+  return new EnrollerError(
+    'CSR_REQUESTS_CA',
+    `The request asks to become a certificate authority (${what}); devices never get CA certificates.`,
+  );
 }
 
 function subjectInvalid(what: string): EnrollerError {
@@ -221,5 +281,9 @@ function malformed(reason: string): EnrollerError {
 }
 
 function tooLarge(bytes: number, limit: number): EnrollerError {
-  return new EnrollerError('CSR_TOO_LARGE', `The certificate request is ${bytes} bytes; at most ${limit} are accepted.`, { bytes, limit });
+  return new EnrollerError(
+    'CSR_TOO_LARGE',
+    `The certificate request is ${bytes} bytes; at most ${limit} are accepted.`,
+    { bytes, limit },
+  );
 }

@@ -18,7 +18,9 @@ export async function verifyCsr(der: Uint8Array): Promise<VerifiedCsr> {
   try {
     request = new x509.Pkcs10CertificateRequest(normalized);
   } catch (error) {
-    throw new EnrollerError('MODEM_CSR_INVALID', 'The certificate request is not a valid PKCS#10 structure.', { cause: String(error) });
+    throw new EnrollerError('MODEM_CSR_INVALID', 'The certificate request is not a valid PKCS#10 structure.', {
+      cause: String(error),
+    });
   }
   let valid = false;
   try {
@@ -26,8 +28,17 @@ export async function verifyCsr(der: Uint8Array): Promise<VerifiedCsr> {
   } catch {
     valid = false;
   }
-  if (!valid) throw new EnrollerError('MODEM_CSR_INVALID', "The certificate request's signature does not verify: it was not signed by the key it carries.");
-  return { der: normalized, request, subject: request.subject, publicKeySpki: new Uint8Array(request.publicKey.rawData) };
+  if (!valid)
+    throw new EnrollerError(
+      'MODEM_CSR_INVALID',
+      "The certificate request's signature does not verify: it was not signed by the key it carries.",
+    );
+  return {
+    der: normalized,
+    request,
+    subject: request.subject,
+    publicKeySpki: new Uint8Array(request.publicKey.rawData),
+  };
 }
 
 /** The challengePassword attribute (PKCS#9) a CSR carries, if any: where SCEP enrollment codes live. */

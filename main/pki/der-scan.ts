@@ -36,10 +36,13 @@ export function scanDer(bytes: Uint8Array, maxDepth = 24): DerScanResult {
     } else {
       offset = end;
     }
-    if (ends.length === 1 && offset !== bytes.length && !(tag & CONSTRUCTED)) return { ok: false, reason: 'trailing bytes' };
+    if (ends.length === 1 && offset !== bytes.length && !(tag & CONSTRUCTED))
+      return { ok: false, reason: 'trailing bytes' };
   }
   // The top-level value must be exactly one TLV covering all bytes.
-  return topLevelLength(bytes) === bytes.length ? { ok: true } : { ok: false, reason: 'trailing bytes after the request' };
+  return topLevelLength(bytes) === bytes.length
+    ? { ok: true }
+    : { ok: false, reason: 'trailing bytes after the request' };
 }
 
 function topLevelLength(bytes: Uint8Array): number {

@@ -56,7 +56,7 @@ export function readTlv(bytes: Uint8Array, offset: number, limit = bytes.length)
 /** The TLVs directly inside a constructed one, or undefined if they do not fill it exactly. */
 export function childrenOf(bytes: Uint8Array, parent: Tlv): Tlv[] | undefined {
   const children: Tlv[] = [];
-  for (let at = parent.contentStart; at < parent.end; ) {
+  for (let at = parent.contentStart; at < parent.end;) {
     const child = readTlv(bytes, at, parent.end);
     if (!child) return undefined;
     children.push(child);

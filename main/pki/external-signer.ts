@@ -48,7 +48,12 @@ export function nameOf(subject: ReadonlyArray<readonly [string, string]>): Name 
       const type = SUBJECT_ATTRIBUTE_OIDS[attribute];
       if (!type) throw new Error(`unknown subject attribute ${attribute}`);
       const printable = (attribute === 'C' || attribute === 'serialNumber') && PRINTABLE.test(value);
-      return new RelativeDistinguishedName([new AttributeTypeAndValue({ type, value: new AttributeValue(printable ? { printableString: value } : { utf8String: value }) })]);
+      return new RelativeDistinguishedName([
+        new AttributeTypeAndValue({
+          type,
+          value: new AttributeValue(printable ? { printableString: value } : { utf8String: value }),
+        }),
+      ]);
     }),
   );
 }
@@ -75,7 +80,10 @@ export interface CsrRequest {
 /** A PKCS#10 request for the signer's key, signed by it. */
 export async function buildCsr(request: CsrRequest): Promise<Uint8Array> {
   const attributes: Attribute[] = [];
-  if (request.challengePassword) attributes.push(new Attribute({ type: OID.challengePassword, values: [directoryString(request.challengePassword)] }));
+  if (request.challengePassword)
+    attributes.push(
+      new Attribute({ type: OID.challengePassword, values: [directoryString(request.challengePassword)] }),
+    );
   if (request.sans && request.sans.length > 0) {
     const san = new x509.SubjectAlternativeNameExtension(request.sans.map((s) => ({ type: s.type, value: s.value })));
     const extensions = new Extensions([AsnConvert.parse(san.rawData, Extension)]);
@@ -88,12 +96,20 @@ export async function buildCsr(request: CsrRequest): Promise<Uint8Array> {
   });
   const toSign = new Uint8Array(AsnConvert.serialize(info));
   const signature = await request.signer.sign(toSign);
-  const csr = new CertificationRequest({ certificationRequestInfo: info, signatureAlgorithm: signatureAlgorithm(request.signer), signature: signature.slice().buffer });
+  const csr = new CertificationRequest({
+    certificationRequestInfo: info,
+    signatureAlgorithm: signatureAlgorithm(request.signer),
+    signature: signature.slice().buffer,
+  });
   return new Uint8Array(AsnConvert.serialize(csr));
 }
 
 /** A short-lived self-signed certificate for the signer's key (SCEP's requester certificate). */
-export async function selfSignedCertificate(signer: ExternalSigner, commonName: string, validityMs = 86_400_000): Promise<x509.X509Certificate> {
+export async function selfSignedCertificate(
+  signer: ExternalSigner,
+  commonName: string,
+  validityMs = 86_400_000,
+): Promise<x509.X509Certificate> {
   const name = nameOf([['CN', commonName]]);
   const now = Date.now();
   const serial = crypto.randomBytes(8);
@@ -108,6 +124,10 @@ export async function selfSignedCertificate(signer: ExternalSigner, commonName: 
     subjectPublicKeyInfo: AsnConvert.parse(signer.spki.slice().buffer, SubjectPublicKeyInfo),
   });
   const signature = await signer.sign(new Uint8Array(AsnConvert.serialize(tbs)));
-  const certificate = new Certificate({ tbsCertificate: tbs, signatureAlgorithm: signatureAlgorithm(signer), signatureValue: signature.slice().buffer });
+  const certificate = new Certificate({
+    tbsCertificate: tbs,
+    signatureAlgorithm: signatureAlgorithm(signer),
+    signatureValue: signature.slice().buffer,
+  });
   return new x509.X509Certificate(AsnConvert.serialize(certificate));
 }

@@ -10,7 +10,12 @@ export type KeyAlgorithm = 'ec-p256' | 'ec-p384' | 'rsa-2048' | 'rsa-3072' | 'rs
 export const ALL_KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['ec-p256', 'ec-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'];
 
 const ID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
-const CURVES: Record<string, KeyAlgorithm> = { prime256v1: 'ec-p256', 'P-256': 'ec-p256', secp384r1: 'ec-p384', 'P-384': 'ec-p384' };
+const CURVES: Record<string, KeyAlgorithm> = {
+  prime256v1: 'ec-p256',
+  'P-256': 'ec-p256',
+  secp384r1: 'ec-p384',
+  'P-384': 'ec-p384',
+};
 
 export interface KeyPolicy {
   readonly allowed: readonly KeyAlgorithm[];
@@ -34,10 +39,18 @@ export function keyPolicyOf(deviceType: Pick<DeviceTypeDocument, 'name' | 'keyPo
 export function assertNamedCurve(spki: Uint8Array): void {
   const parsed = asn1js.fromBER(spki);
   const algorithm = (parsed.result as asn1js.Sequence).valueBlock?.value?.[0];
-  if (!(algorithm instanceof asn1js.Sequence)) throw new EnrollerError('CSR_MALFORMED', 'The public key in the request is not a valid SubjectPublicKeyInfo.');
+  if (!(algorithm instanceof asn1js.Sequence))
+    throw new EnrollerError('CSR_MALFORMED', 'The public key in the request is not a valid SubjectPublicKeyInfo.');
   const [oid, params] = algorithm.valueBlock.value;
-  if (oid instanceof asn1js.ObjectIdentifier && oid.valueBlock.toString() === ID_EC_PUBLIC_KEY && !(params instanceof asn1js.ObjectIdentifier)) {
-    throw new EnrollerError('CSR_KEY_EXPLICIT_CURVE', 'The key uses explicit curve parameters instead of a named curve; only P-256 and P-384 are accepted.');
+  if (
+    oid instanceof asn1js.ObjectIdentifier &&
+    oid.valueBlock.toString() === ID_EC_PUBLIC_KEY &&
+    !(params instanceof asn1js.ObjectIdentifier)
+  ) {
+    throw new EnrollerError(
+      'CSR_KEY_EXPLICIT_CURVE',
+      'The key uses explicit curve parameters instead of a named curve; only P-256 and P-384 are accepted.',
+    );
   }
 }
 
@@ -48,31 +61,62 @@ export function classifyKey(publicKey: crypto.KeyObject, policy: KeyPolicy = DEF
   if (type === 'ec') {
     const curve = details.namedCurve ?? 'unknown';
     const known = CURVES[curve];
-    if (!known) throw new EnrollerError('CSR_KEY_CURVE_NOT_ALLOWED', `The key is on curve ${curve}; only P-256 and P-384 are accepted${inEffect(policy)}.`, { curve, ...named(policy) });
+    if (!known)
+      throw new EnrollerError(
+        'CSR_KEY_CURVE_NOT_ALLOWED',
+        `The key is on curve ${curve}; only P-256 and P-384 are accepted${inEffect(policy)}.`,
+        { curve, ...named(policy) },
+      );
     algorithm = known;
   } else if (type === 'rsa') {
     const bits = details.modulusLength ?? 0;
     const exponent = details.publicExponent ?? 0n;
-    if (bits < 2048) throw new EnrollerError('CSR_KEY_TOO_SMALL', `The RSA key has ${bits} bits; at least 2048 are required${inEffect(policy)}.`, { bits, ...named(policy) });
-    if (bits > 4096) throw new EnrollerError('CSR_KEY_TOO_LARGE', `The RSA key has ${bits} bits; at most 4096 are accepted${inEffect(policy)}.`, { bits, ...named(policy) });
+    if (bits < 2048)
+      throw new EnrollerError(
+        'CSR_KEY_TOO_SMALL',
+        `The RSA key has ${bits} bits; at least 2048 are required${inEffect(policy)}.`,
+        { bits, ...named(policy) },
+      );
+    if (bits > 4096)
+      throw new EnrollerError(
+        'CSR_KEY_TOO_LARGE',
+        `The RSA key has ${bits} bits; at most 4096 are accepted${inEffect(policy)}.`,
+        { bits, ...named(policy) },
+      );
     // RFC 4871 / NIST SP 800-89: odd, and at least 65537, below 2^256.
     if (exponent < 65537n || exponent % 2n === 0n || exponent >= 2n ** 256n) {
-      throw new EnrollerError('CSR_KEY_BAD_EXPONENT', `The RSA public exponent ${exponent} is not acceptable (it must be odd and at least 65537)${inEffect(policy)}.`, { exponent: String(exponent), ...named(policy) });
+      throw new EnrollerError(
+        'CSR_KEY_BAD_EXPONENT',
+        `The RSA public exponent ${exponent} is not acceptable (it must be odd and at least 65537)${inEffect(policy)}.`,
+        { exponent: String(exponent), ...named(policy) },
+      );
     }
     algorithm = bits <= 2048 ? 'rsa-2048' : bits <= 3072 ? 'rsa-3072' : 'rsa-4096';
     if (bits !== 2048 && bits !== 3072 && bits !== 4096) {
-      throw new EnrollerError('CSR_KEY_TYPE_NOT_ALLOWED', `RSA keys must be 2048, 3072 or 4096 bits; this one has ${bits}${inEffect(policy)}.`, { bits, ...named(policy) });
+      throw new EnrollerError(
+        'CSR_KEY_TYPE_NOT_ALLOWED',
+        `RSA keys must be 2048, 3072 or 4096 bits; this one has ${bits}${inEffect(policy)}.`,
+        { bits, ...named(policy) },
+      );
     }
   } else {
-    throw new EnrollerError('CSR_KEY_TYPE_NOT_ALLOWED', `${String(type ?? 'unknown').toUpperCase()} keys are not accepted; use EC P-256/P-384 or RSA 2048–4096${inEffect(policy)}.`, { type, ...named(policy) });
+    throw new EnrollerError(
+      'CSR_KEY_TYPE_NOT_ALLOWED',
+      `${String(type ?? 'unknown').toUpperCase()} keys are not accepted; use EC P-256/P-384 or RSA 2048–4096${inEffect(policy)}.`,
+      { type, ...named(policy) },
+    );
   }
   if (!policy.allowed.includes(algorithm)) {
     const which = policy.deviceType ? `Device type ${policy.deviceType}` : 'This key policy';
-    throw new EnrollerError('CSR_KEY_TYPE_NOT_ALLOWED', `${which} does not accept ${algorithm} keys (allowed: ${policy.allowed.join(', ')}); name a device type that does with --device-type.`, {
-      algorithm,
-      allowed: policy.allowed,
-      ...named(policy),
-    });
+    throw new EnrollerError(
+      'CSR_KEY_TYPE_NOT_ALLOWED',
+      `${which} does not accept ${algorithm} keys (allowed: ${policy.allowed.join(', ')}); name a device type that does with --device-type.`,
+      {
+        algorithm,
+        allowed: policy.allowed,
+        ...named(policy),
+      },
+    );
   }
   return algorithm;
 }

@@ -21,9 +21,13 @@ export function readCertsOnly(der: Uint8Array): x509.X509Certificate[] {
       .map((c) => new x509.X509Certificate(c.toSchema().toBER()));
   } catch (error) {
     if (error instanceof EnrollerError) throw error;
-    throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The server sent certificates in a form that cannot be read (not a PKCS#7 certs-only message).', {
-      cause: (error as Error).message,
-    });
+    throw new EnrollerError(
+      'ENROLL_BAD_RESPONSE',
+      'The server sent certificates in a form that cannot be read (not a PKCS#7 certs-only message).',
+      {
+        cause: (error as Error).message,
+      },
+    );
   }
 }
 

@@ -39,7 +39,8 @@ export interface PreflightInput {
 
 export async function preflight(input: PreflightInput): Promise<Finding[]> {
   const findings: Finding[] = [];
-  const add = (code: PreflightCode, message: string, severity: Finding['severity'] = 'error') => findings.push({ code, severity, message });
+  const add = (code: PreflightCode, message: string, severity: Finding['severity'] = 'error') =>
+    findings.push({ code, severity, message });
   const now = input.now ?? new Date();
   if (input.chain.length === 0) {
     add('CHAIN_EMPTY', 'There is no certificate to write.');
@@ -47,7 +48,10 @@ export async function preflight(input: PreflightInput): Promise<Finding[]> {
   }
   const chain = leafFirst(input.chain);
   if (chain.some((c, i) => c !== input.chain[i])) {
-    add('CHAIN_ORDER', `The chain is out of order: the device certificate goes first, then each issuer: ${chain.map((c) => `"${c.subject}"`).join(' → ')}.`);
+    add(
+      'CHAIN_ORDER',
+      `The chain is out of order: the device certificate goes first, then each issuer: ${chain.map((c) => `"${c.subject}"`).join(' → ')}.`,
+    );
   }
   const leaf = chain[0]!;
 
@@ -58,35 +62,70 @@ export async function preflight(input: PreflightInput): Promise<Finding[]> {
       add('CHAIN_BROKEN', `"${child.subject}" was issued by "${child.issuer}", which is not in the chain.`);
       continue;
     }
-    if (!(await verifies(child, parent))) add('SIGNATURE_INVALID', `The signature on "${child.subject}" does not verify with the key of "${parent.subject}".`);
+    if (!(await verifies(child, parent)))
+      add(
+        'SIGNATURE_INVALID',
+        `The signature on "${child.subject}" does not verify with the key of "${parent.subject}".`,
+      );
   }
 
   const top = chain.at(-1)!;
-  const anchor = input.trustAnchors.find((a) => a.subject === top.issuer) ?? (top.subject === top.issuer ? top : undefined);
+  const anchor =
+    input.trustAnchors.find((a) => a.subject === top.issuer) ?? (top.subject === top.issuer ? top : undefined);
   if (!anchor) add('UNTRUSTED_ROOT', `The chain ends at "${top.issuer}", which is not among the trust anchors.`);
-  else if (!(await verifies(top, anchor))) add('SIGNATURE_INVALID', `The signature on "${top.subject}" does not verify with the trust anchor "${anchor.subject}".`);
+  else if (!(await verifies(top, anchor)))
+    add(
+      'SIGNATURE_INVALID',
+      `The signature on "${top.subject}" does not verify with the trust anchor "${anchor.subject}".`,
+    );
 
   for (const cert of chain) {
     if (cert.notBefore > now) {
-      add('NOT_YET_VALID', `"${cert.subject}" is valid only from ${cert.notBefore.toISOString()}; a device whose clock is behind will reject it (check the station's clock).`);
+      add(
+        'NOT_YET_VALID',
+        `"${cert.subject}" is valid only from ${cert.notBefore.toISOString()}; a device whose clock is behind will reject it (check the station's clock).`,
+      );
     }
     if (cert.notAfter < now) add('EXPIRED', `"${cert.subject}" expired on ${cert.notAfter.toISOString()}.`);
   }
 
   const cn = /(?:^|,\s*)CN=([^,]+)/.exec(leaf.subject)?.[1];
-  if (cn !== input.deviceId) add('CN_MISMATCH', `The certificate's CN is "${cn ?? '(none)'}", but the device registers as "${input.deviceId}"; clouds such as Azure DPS require them to match.`);
+  if (cn !== input.deviceId)
+    add(
+      'CN_MISMATCH',
+      `The certificate's CN is "${cn ?? '(none)'}", but the device registers as "${input.deviceId}"; clouds such as Azure DPS require them to match.`,
+    );
   const eku = leaf.getExtension(x509.ExtendedKeyUsageExtension);
-  if (!eku?.usages.map(String).includes('1.3.6.1.5.5.7.3.2')) add('MISSING_CLIENT_AUTH', 'The certificate does not allow TLS client authentication (extended key usage clientAuth is missing).');
-  if (input.devicePublicKeySpki && !Buffer.from(leaf.publicKey.rawData).equals(Buffer.from(input.devicePublicKeySpki))) {
-    add('KEY_MISMATCH', "The certificate carries a different key from the one the device generated: the device could not use it.");
+  if (!eku?.usages.map(String).includes('1.3.6.1.5.5.7.3.2'))
+    add(
+      'MISSING_CLIENT_AUTH',
+      'The certificate does not allow TLS client authentication (extended key usage clientAuth is missing).',
+    );
+  if (
+    input.devicePublicKeySpki &&
+    !Buffer.from(leaf.publicKey.rawData).equals(Buffer.from(input.devicePublicKeySpki))
+  ) {
+    add(
+      'KEY_MISMATCH',
+      'The certificate carries a different key from the one the device generated: the device could not use it.',
+    );
   }
-  if (input.serverRoot && !input.trustAnchors.some((a) => Buffer.from(a.rawData).equals(Buffer.from(input.serverRoot!.rawData)))) {
-    add('SERVER_ROOT_MISSING', `The device will not trust the cloud's server: its root "${input.serverRoot.subject}" is not among the certificates to install.`);
+  if (
+    input.serverRoot &&
+    !input.trustAnchors.some((a) => Buffer.from(a.rawData).equals(Buffer.from(input.serverRoot!.rawData)))
+  ) {
+    add(
+      'SERVER_ROOT_MISSING',
+      `The device will not trust the cloud's server: its root "${input.serverRoot.subject}" is not among the certificates to install.`,
+    );
   }
   if (input.maxPemBytes !== undefined) {
     const chainPem = chain.map((c) => c.toString('pem')).join('\n');
     if (Buffer.byteLength(chainPem) > input.maxPemBytes) {
-      add('TOO_LONG_FOR_DEVICE', `The chain is ${Buffer.byteLength(chainPem)} bytes as PEM; the device accepts at most ${input.maxPemBytes} in one write. Shorten the chain or use EC keys.`);
+      add(
+        'TOO_LONG_FOR_DEVICE',
+        `The chain is ${Buffer.byteLength(chainPem)} bytes as PEM; the device accepts at most ${input.maxPemBytes} in one write. Shorten the chain or use EC keys.`,
+      );
     }
   }
   return findings;
@@ -94,9 +133,11 @@ export async function preflight(input: PreflightInput): Promise<Finding[]> {
 
 /** The leaf (issuer of nothing here) followed by its issuers; unrelated leftovers at the end. */
 function leafFirst(certificates: readonly x509.X509Certificate[]): x509.X509Certificate[] {
-  const leaf = certificates.find((c) => !certificates.some((other) => other !== c && other.issuer === c.subject)) ?? certificates[0]!;
+  const leaf =
+    certificates.find((c) => !certificates.some((other) => other !== c && other.issuer === c.subject)) ??
+    certificates[0]!;
   const ordered = [leaf];
-  for (let next = certificates.find((c) => c !== leaf && c.subject === leaf.issuer); next && !ordered.includes(next); ) {
+  for (let next = certificates.find((c) => c !== leaf && c.subject === leaf.issuer); next && !ordered.includes(next);) {
     ordered.push(next);
     const current: x509.X509Certificate = next;
     next = certificates.find((c) => !ordered.includes(c) && c.subject === current.issuer);

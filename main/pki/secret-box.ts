@@ -21,25 +21,40 @@ function deriveKey(passphrase: string, salt: Buffer): Buffer {
 }
 
 export function seal(plaintext: string, passphrase: string, context: string): string {
-  if (passphrase.length < 8) throw new EnrollerError('CA_PASSPHRASE_REQUIRED', 'The station passphrase must have at least 8 characters.');
+  if (passphrase.length < 8)
+    throw new EnrollerError('CA_PASSPHRASE_REQUIRED', 'The station passphrase must have at least 8 characters.');
   const salt = crypto.randomBytes(16);
   const iv = crypto.randomBytes(12);
   const cipher = crypto.createCipheriv('aes-256-gcm', deriveKey(passphrase, salt), iv);
   cipher.setAAD(Buffer.from(context, 'utf8'));
   const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  const sealed: Sealed = { v: VERSION, salt: salt.toString('base64'), iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+  const sealed: Sealed = {
+    v: VERSION,
+    salt: salt.toString('base64'),
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    data: data.toString('base64'),
+  };
   return JSON.stringify(sealed);
 }
 
 export function open(sealedText: string, passphrase: string, context: string): string {
   const sealed = JSON.parse(sealedText) as Sealed;
-  if (sealed.v !== VERSION) throw new EnrollerError('PROFILE_INVALID', `A sealed secret has an unknown format version ${sealed.v}.`);
+  if (sealed.v !== VERSION)
+    throw new EnrollerError('PROFILE_INVALID', `A sealed secret has an unknown format version ${sealed.v}.`);
   try {
-    const decipher = crypto.createDecipheriv('aes-256-gcm', deriveKey(passphrase, Buffer.from(sealed.salt, 'base64')), Buffer.from(sealed.iv, 'base64'));
+    const decipher = crypto.createDecipheriv(
+      'aes-256-gcm',
+      deriveKey(passphrase, Buffer.from(sealed.salt, 'base64')),
+      Buffer.from(sealed.iv, 'base64'),
+    );
     decipher.setAAD(Buffer.from(context, 'utf8'));
     decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
     return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8');
   } catch {
-    throw new EnrollerError('SECRET_WRONG_PASSPHRASE', 'The station passphrase does not open the stored secrets of this profile.');
+    throw new EnrollerError(
+      'SECRET_WRONG_PASSPHRASE',
+      'The station passphrase does not open the stored secrets of this profile.',
+    );
   }
 }

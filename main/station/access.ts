@@ -30,13 +30,19 @@ export class StationAccess {
   }
 
   get factoryMode(): boolean {
-    const row = this.#db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(FACTORY_MODE_KEY);
+    const row = this.#db
+      .prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?')
+      .get(FACTORY_MODE_KEY);
     return row ? row.value === 'locked' : true;
   }
 
   session(session: string): Session {
     const who = this.#sessions.get(session);
-    return { rolesEnforced: this.enforced, factoryMode: this.factoryMode, ...(who ? { name: who.name, role: who.role } : {}) };
+    return {
+      rolesEnforced: this.enforced,
+      factoryMode: this.factoryMode,
+      ...(who ? { name: who.name, role: who.role } : {}),
+    };
   }
 
   /** Throws AUTH_REQUIRED / AUTH_FORBIDDEN unless the session may call something of this access. */
@@ -45,7 +51,11 @@ export class StationAccess {
     const who = this.#sessions.get(session);
     if (!who) throw new EnrollerError('AUTH_REQUIRED', `Sign in with your PIN to ${what}.`);
     if (allowed(who.role, access, this.factoryMode)) return;
-    throw new EnrollerError('AUTH_FORBIDDEN', `${who.name} is signed in as ${who.role}; ${what} needs ${access === 'operate' ? 'an operator or a supervisor' : 'a supervisor'}.`, { role: who.role, access });
+    throw new EnrollerError(
+      'AUTH_FORBIDDEN',
+      `${who.name} is signed in as ${who.role}; ${what} needs ${access === 'operate' ? 'an operator or a supervisor' : 'a supervisor'}.`,
+      { role: who.role, access },
+    );
   }
 
   login(session: string, pin: string, name?: string): Session {
@@ -69,7 +79,11 @@ export class StationAccess {
   }
 
   addOperator(name: string, role: Role, pin: string, actor: string): { name: string; role: Role } {
-    if (!this.enforced && role !== 'supervisor') throw new EnrollerError('AUTH_FORBIDDEN', 'Register a supervisor first: roles start to count once a supervisor exists.');
+    if (!this.enforced && role !== 'supervisor')
+      throw new EnrollerError(
+        'AUTH_FORBIDDEN',
+        'Register a supervisor first: roles start to count once a supervisor exists.',
+      );
     this.#operators.put(name, role, hashPin(pin), () => this.#audit.append('operator.saved', name, { role }, actor));
     return { name, role };
   }
@@ -82,7 +96,9 @@ export class StationAccess {
     this.#db
       .transaction(() => {
         this.#db
-          .prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+          .prepare(
+            'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+          )
           .run(FACTORY_MODE_KEY, locked ? 'locked' : 'unlocked', new Date().toISOString());
         this.#audit.append('station.factoryMode', locked ? 'locked' : 'unlocked', {}, actor);
       })

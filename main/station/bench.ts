@@ -65,7 +65,13 @@ export class Bench {
   readonly #labels = new Map<string, { imei?: string; serial?: string; petName?: string }>();
   #done: Promise<JobOutcome[]> | undefined;
 
-  constructor(station: Station, source: SlotSource, events: BenchEvents, log: Logger, options: { deviceDeadlineMs?: number } = {}) {
+  constructor(
+    station: Station,
+    source: SlotSource,
+    events: BenchEvents,
+    log: Logger,
+    options: { deviceDeadlineMs?: number } = {},
+  ) {
     this.#station = station;
     this.#source = source;
     this.#events = events;
@@ -79,7 +85,10 @@ export class Bench {
     return { ...this.#station.ca.status(), unlocked: this.#profiles.has('local') };
   }
 
-  async initCa(passphrase: string, options: { keyAlgorithm?: 'ec-p256' | 'rsa-2048'; subject?: string } = {}): Promise<CaStatus> {
+  async initCa(
+    passphrase: string,
+    options: { keyAlgorithm?: 'ec-p256' | 'rsa-2048'; subject?: string } = {},
+  ): Promise<CaStatus> {
     await this.#station.ca.init({ passphrase, ...options });
     return this.unlock(passphrase);
   }
@@ -87,7 +96,8 @@ export class Bench {
   /** Checks the passphrase against the CA and keeps it for this session only (memory). */
   async unlock(passphrase: string, actor = 'station'): Promise<CaStatus> {
     const profiles = new Map<string, ActiveProfile>();
-    if (this.#station.ca.status().initialized) profiles.set('local', await this.#station.profiles.activate('local', passphrase, actor));
+    if (this.#station.ca.status().initialized)
+      profiles.set('local', await this.#station.profiles.activate('local', passphrase, actor));
     this.#passphrase = passphrase;
     this.#profiles = profiles;
     return this.caStatus();
@@ -107,23 +117,48 @@ export class Bench {
   needsPassphrase(profile: string): boolean {
     if (this.#passphrase !== undefined) return false;
     const stored = this.#station.profiles.get(profile);
-    return stored.settings.protocol === 'local' || stored.sealedSecrets !== null || this.#station.credentials.hasBundles(profile);
+    return (
+      stored.settings.protocol === 'local' ||
+      stored.sealedSecrets !== null ||
+      this.#station.credentials.hasBundles(profile)
+    );
   }
 
   async view(): Promise<{ batch: BatchState | null; slots: SlotState[] }> {
     const inBatch = new Map((this.#batch?.slots() ?? []).map((s) => [s.port, s]));
     const ports = await this.#source.ports();
-    const slots = ports.map((port): SlotState => this.#withLabel(inBatch.get(port) ?? { port, status: 'queued', step: 'detected', attempts: 0 }));
+    const slots = ports.map((port): SlotState =>
+      this.#withLabel(inBatch.get(port) ?? { port, status: 'queued', step: 'detected', attempts: 0 }),
+    );
     for (const [port, slot] of inBatch) if (!ports.includes(port)) slots.push(this.#withLabel(slot));
     return { batch: this.#batch?.state() ?? null, slots };
   }
 
   /** Binds a scanned label to a port (or clears it); the next job on that port checks and uses it. */
-  async label(port: string, label: { imei?: string | undefined; serial?: string | undefined; petName?: string | undefined; clear?: boolean | undefined }): Promise<SlotState> {
-    if (!(await this.#source.ports()).includes(port)) throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', `There is no slot ${port} on this bench.`);
-    if (label.imei && !luhnValid(label.imei)) throw new EnrollerError('DEVICE_GARBAGE', `${label.imei} is not an IMEI: its check digit is wrong. Scan the label again.`);
+  async label(
+    port: string,
+    label: {
+      imei?: string | undefined;
+      serial?: string | undefined;
+      petName?: string | undefined;
+      clear?: boolean | undefined;
+    },
+  ): Promise<SlotState> {
+    if (!(await this.#source.ports()).includes(port))
+      throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', `There is no slot ${port} on this bench.`);
+    if (label.imei && !luhnValid(label.imei))
+      throw new EnrollerError(
+        'DEVICE_GARBAGE',
+        `${label.imei} is not an IMEI: its check digit is wrong. Scan the label again.`,
+      );
     if (label.clear) this.#labels.delete(port);
-    else this.#labels.set(port, { ...this.#labels.get(port), ...(label.imei ? { imei: label.imei } : {}), ...(label.serial ? { serial: label.serial } : {}), ...(label.petName ? { petName: label.petName.trim().toLowerCase() } : {}) });
+    else
+      this.#labels.set(port, {
+        ...this.#labels.get(port),
+        ...(label.imei ? { imei: label.imei } : {}),
+        ...(label.serial ? { serial: label.serial } : {}),
+        ...(label.petName ? { petName: label.petName.trim().toLowerCase() } : {}),
+      });
     const slot = (await this.view()).slots.find((s) => s.port === port)!;
     this.#events.deviceChanged(slot);
     return slot;
@@ -131,22 +166,38 @@ export class Bench {
 
   #withLabel(slot: SlotState): SlotState {
     const label = this.#labels.get(slot.port);
-    return { ...slot, ...(label?.imei ? { expectedImei: label.imei } : {}), ...(label?.serial ? { serial: label.serial } : {}), ...(label?.petName && !slot.petName ? { petName: label.petName } : {}) };
+    return {
+      ...slot,
+      ...(label?.imei ? { expectedImei: label.imei } : {}),
+      ...(label?.serial ? { serial: label.serial } : {}),
+      ...(label?.petName && !slot.petName ? { petName: label.petName } : {}),
+    };
   }
 
   /** Starts a batch in the background; returns its first state. `finished()` awaits it. */
   async start(request: BatchRequest): Promise<BatchState> {
     if (this.#batch && this.#batch.state().counts.running + this.#batch.state().counts.paused > 0) {
-      throw new EnrollerError('BATCH_ALREADY_RUNNING', 'A batch is running on this bench; pause, cancel or wait for it first.');
+      throw new EnrollerError(
+        'BATCH_ALREADY_RUNNING',
+        'A batch is running on this bench; pause, cancel or wait for it first.',
+      );
     }
     const deviceType = this.#station.deviceTypes.get(request.deviceType);
     const profile = await this.#activate(request.profile ?? deviceType.profile, request.actor);
     // Without a choice of ports, a TPM device type runs on the bench's TPMs and a modem type on its serial ports.
-    const ports = request.ports ? [...request.ports] : (await this.#source.ports()).filter((port) => isTcti(port) === (deviceType.device === 'tpm'));
-    if (ports.length === 0) throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', 'No devices are attached to this bench.');
+    const ports = request.ports
+      ? [...request.ports]
+      : (await this.#source.ports()).filter((port) => isTcti(port) === (deviceType.device === 'tpm'));
+    if (ports.length === 0)
+      throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', 'No devices are attached to this bench.');
     const pems = await this.#station.profiles.chainOf(profile);
     const batchId = crypto.randomUUID();
-    this.#station.audit.append('batch.started', batchId, { deviceType: deviceType.name, profile: profile.name, ports }, request.actor ?? 'station');
+    this.#station.audit.append(
+      'batch.started',
+      batchId,
+      { deviceType: deviceType.name, profile: profile.name, ports },
+      request.actor ?? 'station',
+    );
     const batch = new Batch({
       id: batchId,
       deviceType: deviceType.name,
@@ -179,7 +230,10 @@ export class Bench {
           const tpm = new Tpm(new TpmTools(parseTcti(port)));
           try {
             const serial = request.serials?.[port] ?? this.#labels.get(port)?.serial;
-            return await runDeviceJob(job, new TpmAdapter({ port, tpm, deviceType, chainPem: pems.issuingChain, serial, outDir: request.outDir }));
+            return await runDeviceJob(
+              job,
+              new TpmAdapter({ port, tpm, deviceType, chainPem: pems.issuingChain, serial, outDir: request.outDir }),
+            );
           } finally {
             tpm.close();
           }
@@ -189,7 +243,17 @@ export class Bench {
           const transport = await this.#source.open(port);
           const log = forSource(this.#log, 'device', { port });
           modem = new Nrf91Modem(new AtClient(transport, log), log);
-          return await runDeviceJob(job, new Nrf91Adapter({ port, modem, deviceType, pems, trustPem: profile.trustPem, expectedImei: this.#labels.get(port)?.imei }));
+          return await runDeviceJob(
+            job,
+            new Nrf91Adapter({
+              port,
+              modem,
+              deviceType,
+              pems,
+              trustPem: profile.trustPem,
+              expectedImei: this.#labels.get(port)?.imei,
+            }),
+          );
         } finally {
           await modem?.at.close().catch(() => undefined);
         }
@@ -199,7 +263,9 @@ export class Bench {
     // Approvals go to the registration sink when the batch is done (best effort: what the sink
     // does not take stays in the outbox for the sync worker).
     this.#done = batch.run().then(async (outcomes) => {
-      await this.#station.approvals.forward(request.actor ?? 'station').catch((error: unknown) => this.#log.warn({ err: error }, 'approvals not forwarded'));
+      await this.#station.approvals
+        .forward(request.actor ?? 'station')
+        .catch((error: unknown) => this.#log.warn({ err: error }, 'approvals not forwarded'));
       return outcomes;
     });
     return batch.state();
@@ -244,7 +310,11 @@ export class Bench {
     if (cached) return cached;
     const stored = this.#station.profiles.get(name);
     if (stored.settings.protocol === 'local' || stored.sealedSecrets) {
-      if (!this.#passphrase) throw new EnrollerError('CA_PASSPHRASE_REQUIRED', `Unlock the station first: profile "${name}" needs the station passphrase.`);
+      if (!this.#passphrase)
+        throw new EnrollerError(
+          'CA_PASSPHRASE_REQUIRED',
+          `Unlock the station first: profile "${name}" needs the station passphrase.`,
+        );
     }
     const active = await this.#station.profiles.activate(name, this.#passphrase, actor);
     this.#profiles.set(name, active);

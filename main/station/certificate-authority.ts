@@ -47,18 +47,42 @@ export class StationCa {
 
   async init(options: CaInitOptions & { passphrase: string; force?: boolean }): Promise<CaStatus> {
     if (this.#store.active('issuing') && !options.force) {
-      throw new EnrollerError('CA_ALREADY_INITIALIZED', 'This station already has a CA. Certificates it issued chain to it; replacing it is deliberate (--force).');
+      throw new EnrollerError(
+        'CA_ALREADY_INITIALIZED',
+        'This station already has a CA. Certificates it issued chain to it; replacing it is deliberate (--force).',
+      );
     }
     const { root, issuing } = await createCa(options);
     try {
-      const [rootKey, issuingKey] = await Promise.all([encryptPrivateKey(root.pkcs8, options.passphrase), encryptPrivateKey(issuing.pkcs8, options.passphrase)]);
-      this.#db.transaction(() => {
-        this.#store.activate([
-          { role: 'root', fingerprint: fingerprintOf(root.certificate), subject: root.certificate.subject, certificate: new Uint8Array(root.certificate.rawData), encryptedKey: rootKey },
-          { role: 'issuing', fingerprint: fingerprintOf(issuing.certificate), subject: issuing.certificate.subject, certificate: new Uint8Array(issuing.certificate.rawData), encryptedKey: issuingKey },
-        ]);
-        this.#audit.append('ca.initialized', issuing.certificate.subject, { root: fingerprintOf(root.certificate), issuing: fingerprintOf(issuing.certificate), keyAlgorithm: options.keyAlgorithm ?? 'ec-p256' });
-      }).immediate();
+      const [rootKey, issuingKey] = await Promise.all([
+        encryptPrivateKey(root.pkcs8, options.passphrase),
+        encryptPrivateKey(issuing.pkcs8, options.passphrase),
+      ]);
+      this.#db
+        .transaction(() => {
+          this.#store.activate([
+            {
+              role: 'root',
+              fingerprint: fingerprintOf(root.certificate),
+              subject: root.certificate.subject,
+              certificate: new Uint8Array(root.certificate.rawData),
+              encryptedKey: rootKey,
+            },
+            {
+              role: 'issuing',
+              fingerprint: fingerprintOf(issuing.certificate),
+              subject: issuing.certificate.subject,
+              certificate: new Uint8Array(issuing.certificate.rawData),
+              encryptedKey: issuingKey,
+            },
+          ]);
+          this.#audit.append('ca.initialized', issuing.certificate.subject, {
+            root: fingerprintOf(root.certificate),
+            issuing: fingerprintOf(issuing.certificate),
+            keyAlgorithm: options.keyAlgorithm ?? 'ec-p256',
+          });
+        })
+        .immediate();
     } finally {
       root.pkcs8.fill(0);
       issuing.pkcs8.fill(0);
@@ -87,37 +111,82 @@ export class StationCa {
   }
 
   /** Uses a factory's existing issuing CA: its certificate, its key (PEM, maybe encrypted) and its chain up to a root. */
-  async import(options: { certPem: string; keyPem: string; keyPassphrase?: string; chainPem?: string; passphrase: string }): Promise<CaStatus> {
+  async import(options: {
+    certPem: string;
+    keyPem: string;
+    keyPassphrase?: string;
+    chainPem?: string;
+    passphrase: string;
+  }): Promise<CaStatus> {
     let issuing: x509.X509Certificate;
     let chain: x509.X509Certificate[];
     try {
       issuing = new x509.X509Certificate(options.certPem);
       chain = pemCertificateBlocks(options.chainPem ?? '').map((pem) => new x509.X509Certificate(pem));
     } catch (error) {
-      throw new EnrollerError('CA_IMPORT_INVALID', 'The CA certificate or chain is not valid PEM.', { cause: (error as Error).message });
+      throw new EnrollerError('CA_IMPORT_INVALID', 'The CA certificate or chain is not valid PEM.', {
+        cause: (error as Error).message,
+      });
     }
     const basic = issuing.getExtension(x509.BasicConstraintsExtension);
-    if (!basic?.ca) throw new EnrollerError('CA_IMPORT_INVALID', 'The certificate to import is not a CA certificate (basicConstraints CA:TRUE is missing).');
+    if (!basic?.ca)
+      throw new EnrollerError(
+        'CA_IMPORT_INVALID',
+        'The certificate to import is not a CA certificate (basicConstraints CA:TRUE is missing).',
+      );
     let key: crypto.KeyObject;
     try {
-      key = crypto.createPrivateKey({ key: options.keyPem, format: 'pem', ...(options.keyPassphrase ? { passphrase: options.keyPassphrase } : {}) });
+      key = crypto.createPrivateKey({
+        key: options.keyPem,
+        format: 'pem',
+        ...(options.keyPassphrase ? { passphrase: options.keyPassphrase } : {}),
+      });
     } catch (error) {
-      throw new EnrollerError('CA_IMPORT_INVALID', 'The CA key cannot be read (wrong key passphrase, or not a PEM private key).', { cause: (error as Error).message });
+      throw new EnrollerError(
+        'CA_IMPORT_INVALID',
+        'The CA key cannot be read (wrong key passphrase, or not a PEM private key).',
+        { cause: (error as Error).message },
+      );
     }
-    if (!Buffer.from(issuing.publicKey.rawData).equals(crypto.createPublicKey(key).export({ format: 'der', type: 'spki' }))) {
+    if (
+      !Buffer.from(issuing.publicKey.rawData).equals(
+        crypto.createPublicKey(key).export({ format: 'der', type: 'spki' }),
+      )
+    ) {
       throw new EnrollerError('CA_IMPORT_INVALID', 'The key does not belong to the CA certificate.');
     }
     const root = [issuing, ...chain].find((c) => c.subject === c.issuer) ?? chain.at(-1) ?? issuing;
     const pkcs8 = new Uint8Array(key.export({ format: 'der', type: 'pkcs8' }));
     try {
       const encrypted = await encryptPrivateKey(pkcs8, options.passphrase);
-      this.#db.transaction(() => {
-        this.#store.activate([
-          ...(root !== issuing ? [{ role: 'root' as const, fingerprint: fingerprintOf(root), subject: root.subject, certificate: new Uint8Array(root.rawData), encryptedKey: undefined }] : []),
-          { role: 'issuing', fingerprint: fingerprintOf(issuing), subject: issuing.subject, certificate: new Uint8Array(issuing.rawData), encryptedKey: encrypted },
-        ]);
-        this.#audit.append('ca.imported', issuing.subject, { issuing: fingerprintOf(issuing), root: fingerprintOf(root) });
-      }).immediate();
+      this.#db
+        .transaction(() => {
+          this.#store.activate([
+            ...(root !== issuing
+              ? [
+                  {
+                    role: 'root' as const,
+                    fingerprint: fingerprintOf(root),
+                    subject: root.subject,
+                    certificate: new Uint8Array(root.rawData),
+                    encryptedKey: undefined,
+                  },
+                ]
+              : []),
+            {
+              role: 'issuing',
+              fingerprint: fingerprintOf(issuing),
+              subject: issuing.subject,
+              certificate: new Uint8Array(issuing.rawData),
+              encryptedKey: encrypted,
+            },
+          ]);
+          this.#audit.append('ca.imported', issuing.subject, {
+            issuing: fingerprintOf(issuing),
+            root: fingerprintOf(root),
+          });
+        })
+        .immediate();
     } finally {
       pkcs8.fill(0);
     }
@@ -126,9 +195,17 @@ export class StationCa {
 
   #material() {
     const issuing = this.#store.active('issuing');
-    if (!issuing?.encryptedKey) throw new EnrollerError('CA_NOT_INITIALIZED', 'This station has no CA yet. Run `enroller ca init` (or `ca import`).');
+    if (!issuing?.encryptedKey)
+      throw new EnrollerError(
+        'CA_NOT_INITIALIZED',
+        'This station has no CA yet. Run `enroller ca init` (or `ca import`).',
+      );
     const root = this.#store.active('root') ?? issuing;
-    return { root: new x509.X509Certificate(root.certificate), issuing: new x509.X509Certificate(issuing.certificate), encryptedIssuingKey: issuing.encryptedKey };
+    return {
+      root: new x509.X509Certificate(root.certificate),
+      issuing: new x509.X509Certificate(issuing.certificate),
+      encryptedIssuingKey: issuing.encryptedKey,
+    };
   }
 
   async unlock(passphrase: string, actor = 'station'): Promise<LocalAuthority> {
@@ -142,7 +219,9 @@ export class StationCa {
   chainPem(): string {
     const { root, issuing } = this.#material();
     // An imported issuing CA without its chain stands alone: it is then its own last link.
-    return fingerprintOf(root) === fingerprintOf(issuing) ? issuing.toString('pem') + '\n' : `${issuing.toString('pem')}\n${root.toString('pem')}\n`;
+    return fingerprintOf(root) === fingerprintOf(issuing)
+      ? issuing.toString('pem') + '\n'
+      : `${issuing.toString('pem')}\n${root.toString('pem')}\n`;
   }
 
   rootPem(): string {
@@ -153,10 +232,16 @@ export class StationCa {
    * Proof of possession for a cloud's CA registration (Azure DPS, INeS): a certificate with
    * CN = the verification code, signed by the CA being registered.
    */
-  async verificationCertificate(code: string, passphrase: string, which: AuthorityRole = 'root'): Promise<x509.X509Certificate> {
-    if (!/^[A-Za-z0-9-]{1,64}$/.test(code)) throw new EnrollerError('CSR_SUBJECT_INVALID', 'A verification code is 1–64 letters, digits or dashes.');
+  async verificationCertificate(
+    code: string,
+    passphrase: string,
+    which: AuthorityRole = 'root',
+  ): Promise<x509.X509Certificate> {
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(code))
+      throw new EnrollerError('CSR_SUBJECT_INVALID', 'A verification code is 1–64 letters, digits or dashes.');
     const stored = this.#store.active(which);
-    if (!stored?.encryptedKey) throw new EnrollerError('CA_NOT_INITIALIZED', `This station holds no key for its ${which} CA.`);
+    if (!stored?.encryptedKey)
+      throw new EnrollerError('CA_NOT_INITIALIZED', `This station holds no key for its ${which} CA.`);
     const caCert = new x509.X509Certificate(stored.certificate);
     const keyObject = decryptPrivateKey(stored.encryptedKey, passphrase);
     const signingKey = await toSigningKey(keyObject);
@@ -165,7 +250,14 @@ export class StationCa {
     const now = new Date();
     const spki = new Uint8Array(await webcrypto.subtle.exportKey('spki', holder.publicKey));
     const keyFingerprint = crypto.createHash('sha256').update(spki).digest('hex');
-    this.ledger.reserve({ serial, issuerFingerprint: stored.fingerprint, deviceId: `verification:${code}`, csrSha256: keyFingerprint, keyFingerprint, kind: 'verification' });
+    this.ledger.reserve({
+      serial,
+      issuerFingerprint: stored.fingerprint,
+      deviceId: `verification:${code}`,
+      csrSha256: keyFingerprint,
+      keyFingerprint,
+      kind: 'verification',
+    });
     const certificate = await x509.X509CertificateGenerator.create({
       serialNumber: serial,
       subject: [{ CN: [code] }],
@@ -175,7 +267,11 @@ export class StationCa {
       publicKey: new x509.PublicKey(spki),
       signingKey: signingKey as never,
       signingAlgorithm: { ...signingAlgorithmFor(keyObject), hash: 'SHA-256' },
-      extensions: [new x509.BasicConstraintsExtension(false, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true), await x509.AuthorityKeyIdentifierExtension.create(caCert)],
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        await x509.AuthorityKeyIdentifierExtension.create(caCert),
+      ],
     });
     this.ledger.complete(serial, new Uint8Array(certificate.rawData), certificate.notBefore, certificate.notAfter);
     return certificate;

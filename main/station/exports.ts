@@ -79,18 +79,40 @@ function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-export function formatExport(format: ExportFormat, devices: readonly ProvisionedDevice[], options: { tags?: readonly string[]; subType?: string } = {}): string {
+export function formatExport(
+  format: ExportFormat,
+  devices: readonly ProvisionedDevice[],
+  options: { tags?: readonly string[]; subType?: string } = {},
+): string {
   switch (format) {
     case 'nrfcloud':
       // nRF Cloud onboarding CSV, as nrfcloud-utils writes it: no header; device ID, sub type,
       // tags (| separated), firmware types (| separated), the device certificate PEM.
-      return devices.map((d) => [d.deviceId, options.subType ?? '', (options.tags ?? []).join('|'), 'APP|MODEM', d.certificate.toString('pem')].map(csvField).join(',') + '\r\n').join('');
+      return devices
+        .map(
+          (d) =>
+            [
+              d.deviceId,
+              options.subType ?? '',
+              (options.tags ?? []).join('|'),
+              'APP|MODEM',
+              d.certificate.toString('pem'),
+            ]
+              .map(csvField)
+              .join(',') + '\r\n',
+        )
+        .join('');
     case 'azure-dps':
       // Azure DPS individual enrollments with X.509 attestation (the device's own certificate).
       return `${JSON.stringify(
         devices.map((d) => ({
           registrationId: d.deviceId,
-          attestation: { type: 'x509', x509: { clientCertificates: { primary: { certificate: Buffer.from(d.certificate.rawData).toString('base64') } } } },
+          attestation: {
+            type: 'x509',
+            x509: {
+              clientCertificates: { primary: { certificate: Buffer.from(d.certificate.rawData).toString('base64') } },
+            },
+          },
           provisioningStatus: 'enabled',
         })),
         null,
@@ -99,7 +121,12 @@ export function formatExport(format: ExportFormat, devices: readonly Provisioned
     case 'aws':
       // AWS IoT bulk registration (start-thing-registration-task): one JSON object per line with the
       // template's parameters; the certificate is already issued, so the template registers it.
-      return devices.map((d) => `${JSON.stringify({ ThingName: d.deviceId, SerialNumber: d.imei ?? d.deviceId, CertificatePem: d.certificate.toString('pem'), CSR: pemOf('CERTIFICATE REQUEST', d.csrDer) })}\n`).join('');
+      return devices
+        .map(
+          (d) =>
+            `${JSON.stringify({ ThingName: d.deviceId, SerialNumber: d.imei ?? d.deviceId, CertificatePem: d.certificate.toString('pem'), CSR: pemOf('CERTIFICATE REQUEST', d.csrDer) })}\n`,
+        )
+        .join('');
     case 'report':
       return devices.map((d) => `${JSON.stringify(report(d))}\n`).join('');
   }
@@ -117,8 +144,16 @@ function report(d: ProvisionedDevice) {
     batchId: d.batchId,
     port: d.port,
     csrSha256: crypto.createHash('sha256').update(d.csrDer).digest('hex'),
-    keyOrigin: d.keyEvidence ? { kind: 'nrf91-keygen-cose', evidence: Buffer.from(d.keyEvidence).toString('base64') } : { kind: 'csr-file' },
-    certificate: { serial: d.certificate.serialNumber, issuer: d.certificate.issuer, subject: d.certificate.subject, notBefore: d.certificate.notBefore.toISOString(), notAfter: d.certificate.notAfter.toISOString() },
+    keyOrigin: d.keyEvidence
+      ? { kind: 'nrf91-keygen-cose', evidence: Buffer.from(d.keyEvidence).toString('base64') }
+      : { kind: 'csr-file' },
+    certificate: {
+      serial: d.certificate.serialNumber,
+      issuer: d.certificate.issuer,
+      subject: d.certificate.subject,
+      notBefore: d.certificate.notBefore.toISOString(),
+      notAfter: d.certificate.notAfter.toISOString(),
+    },
     secTagsWritten: d.written,
     readback: d.stepTimes.verified ? 'verified' : 'not verified',
     operator: d.operator,

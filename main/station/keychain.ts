@@ -30,18 +30,35 @@ export class PassphraseKeychain {
 
   async status(): Promise<KeychainStatus> {
     const remembered = fs.existsSync(this.#file);
-    if (!this.#vault) return { available: false, remembered, reason: 'Only the desktop app can use the OS keychain. Type the passphrase to unlock.' };
+    if (!this.#vault)
+      return {
+        available: false,
+        remembered,
+        reason: 'Only the desktop app can use the OS keychain. Type the passphrase to unlock.',
+      };
     const backend = this.#vault.backend();
     if (UNPROTECTED_BACKENDS.has(backend)) {
-      return { available: false, backend, remembered, reason: `This desktop has no keychain (Electron reports "${backend}", which does not protect secrets). Type the passphrase to unlock.` };
+      return {
+        available: false,
+        backend,
+        remembered,
+        reason: `This desktop has no keychain (Electron reports "${backend}", which does not protect secrets). Type the passphrase to unlock.`,
+      };
     }
-    if (!(await this.#vault.available())) return { available: false, backend, remembered, reason: 'The OS keychain is locked or missing right now. Type the passphrase to unlock.' };
+    if (!(await this.#vault.available()))
+      return {
+        available: false,
+        backend,
+        remembered,
+        reason: 'The OS keychain is locked or missing right now. Type the passphrase to unlock.',
+      };
     return { available: true, backend, remembered };
   }
 
   async remember(passphrase: string): Promise<KeychainStatus> {
     const status = await this.status();
-    if (!status.available || !this.#vault) throw new EnrollerError('KEYCHAIN_UNAVAILABLE', status.reason ?? 'The OS keychain is not available.');
+    if (!status.available || !this.#vault)
+      throw new EnrollerError('KEYCHAIN_UNAVAILABLE', status.reason ?? 'The OS keychain is not available.');
     const wrapped = await this.#vault.encrypt(passphrase);
     fs.mkdirSync(path.dirname(this.#file), { recursive: true, mode: 0o700 });
     const temporary = `${this.#file}.tmp`;
@@ -58,12 +75,20 @@ export class PassphraseKeychain {
   /** The remembered passphrase; coded errors say why the typed one is needed instead. */
   async recall(): Promise<string> {
     const status = await this.status();
-    if (!status.remembered) throw new EnrollerError('KEYCHAIN_NOT_REMEMBERED', 'No passphrase is remembered on this station. Type it to unlock.');
-    if (!status.available || !this.#vault) throw new EnrollerError('KEYCHAIN_UNAVAILABLE', status.reason ?? 'The OS keychain is not available.');
+    if (!status.remembered)
+      throw new EnrollerError(
+        'KEYCHAIN_NOT_REMEMBERED',
+        'No passphrase is remembered on this station. Type it to unlock.',
+      );
+    if (!status.available || !this.#vault)
+      throw new EnrollerError('KEYCHAIN_UNAVAILABLE', status.reason ?? 'The OS keychain is not available.');
     try {
       return await this.#vault.decrypt(fs.readFileSync(this.#file));
     } catch (error) {
-      throw new EnrollerError('KEYCHAIN_UNREADABLE', `The remembered passphrase could not be read (${(error as Error).message}). Type it to unlock.`);
+      throw new EnrollerError(
+        'KEYCHAIN_UNREADABLE',
+        `The remembered passphrase could not be read (${(error as Error).message}). Type it to unlock.`,
+      );
     }
   }
 }

@@ -46,34 +46,62 @@ export class StationProfiles {
     return this.#store.get(name);
   }
 
-  async add(name: string, settingsInput: unknown, secrets: ProfileSecrets, options: { passphrase?: string; replace?: boolean; actor?: string; keepSecrets?: boolean }): Promise<ProfileSummary> {
+  async add(
+    name: string,
+    settingsInput: unknown,
+    secrets: ProfileSecrets,
+    options: { passphrase?: string; replace?: boolean; actor?: string; keepSecrets?: boolean },
+  ): Promise<ProfileSummary> {
     const parsedName = ProfileName.safeParse(name);
-    if (!parsedName.success) throw new EnrollerError('PROFILE_INVALID', `"${name}" is not a usable profile name: ${parsedName.error.issues[0]?.message}.`);
+    if (!parsedName.success)
+      throw new EnrollerError(
+        'PROFILE_INVALID',
+        `"${name}" is not a usable profile name: ${parsedName.error.issues[0]?.message}.`,
+      );
     const parsed = ProfileSettings.safeParse(settingsInput);
     if (!parsed.success) {
-      throw new EnrollerError('PROFILE_INVALID', 'The profile settings are not valid.', { issues: fieldIssues(parsed.error) });
+      throw new EnrollerError('PROFILE_INVALID', 'The profile settings are not valid.', {
+        issues: fieldIssues(parsed.error),
+      });
     }
     const settings = parsed.data;
     const keys = (Object.keys(secrets) as Array<keyof ProfileSecrets>).filter((k) => secrets[k] !== undefined);
-    if (settings.protocol === 'est' && secrets.password !== undefined && !settings.user) throw new EnrollerError('PROFILE_INVALID', 'An EST password needs a user name (--user).');
+    if (settings.protocol === 'est' && secrets.password !== undefined && !settings.user)
+      throw new EnrollerError('PROFILE_INVALID', 'An EST password needs a user name (--user).');
     if (settings.protocol === 'est' && Boolean(settings.clientCertPem) !== (secrets.clientKeyPem !== undefined)) {
-      throw new EnrollerError('PROFILE_INVALID', 'A TLS client certificate and its key come together (--client-cert and --client-key).');
+      throw new EnrollerError(
+        'PROFILE_INVALID',
+        'A TLS client certificate and its key come together (--client-cert and --client-key).',
+      );
     }
     let sealed: { blob: string; keys: ProfileSummary['secrets'] } | undefined;
     if (keys.length > 0) {
-      if (!options.passphrase) throw new EnrollerError('CA_PASSPHRASE_REQUIRED', 'Profile secrets are sealed with the station passphrase: give --passphrase-file FILE.');
+      if (!options.passphrase)
+        throw new EnrollerError(
+          'CA_PASSPHRASE_REQUIRED',
+          'Profile secrets are sealed with the station passphrase: give --passphrase-file FILE.',
+        );
       await this.#checkPassphrase(options.passphrase, options.actor);
-      sealed = { blob: seal(JSON.stringify(secrets), options.passphrase, `profile:${name}`), keys: keys.map((k) => (k === 'clientKeyPem' ? 'clientKey' : k)) };
+      sealed = {
+        blob: seal(JSON.stringify(secrets), options.passphrase, `profile:${name}`),
+        keys: keys.map((k) => (k === 'clientKeyPem' ? 'clientKey' : k)),
+      };
     }
     if (!sealed && options.keepSecrets && options.replace) {
       // Editing settings only (the UI): the secrets already sealed for this profile stay as they are.
       const existing = this.#store.list().find((p) => p.name === name);
-      if (existing?.sealedSecrets && existing.settings.protocol === settings.protocol) sealed = { blob: existing.sealedSecrets, keys: existing.secrets };
+      if (existing?.sealedSecrets && existing.settings.protocol === settings.protocol)
+        sealed = { blob: existing.sealedSecrets, keys: existing.secrets };
     }
     // Trying the settings now turns a bad URL or PEM into an error here, not on the floor.
     if (settings.protocol !== 'local') this.#build(name, settings, secrets);
     const stored = this.#store.put(name, settings, sealed, { replace: options.replace ?? false }, () =>
-      this.#audit.append('profile.saved', name, { protocol: settings.protocol, secrets: sealed?.keys ?? [] }, options.actor ?? 'station'),
+      this.#audit.append(
+        'profile.saved',
+        name,
+        { protocol: settings.protocol, secrets: sealed?.keys ?? [] },
+        options.actor ?? 'station',
+      ),
     );
     const { sealedSecrets: _sealed, ...summary } = stored;
     return summary;
@@ -83,13 +111,21 @@ export class StationProfiles {
   async activate(name: string, passphrase: string | undefined, actor = 'station'): Promise<ActiveProfile> {
     const stored = this.#store.get(name);
     if (stored.settings.protocol === 'local') {
-      if (!passphrase) throw new EnrollerError('CA_PASSPHRASE_REQUIRED', 'The local profile signs with the station CA: give its passphrase (--passphrase-file FILE).');
+      if (!passphrase)
+        throw new EnrollerError(
+          'CA_PASSPHRASE_REQUIRED',
+          'The local profile signs with the station CA: give its passphrase (--passphrase-file FILE).',
+        );
       const enroller = new LocalEnroller(await this.#ca.unlock(passphrase, actor));
       return { name, settings: stored.settings, enroller, trustPem: undefined, challenge: undefined };
     }
     let secrets: ProfileSecrets = {};
     if (stored.sealedSecrets) {
-      if (!passphrase) throw new EnrollerError('CA_PASSPHRASE_REQUIRED', `Profile "${name}" has sealed secrets: give the station passphrase (--passphrase-file FILE).`);
+      if (!passphrase)
+        throw new EnrollerError(
+          'CA_PASSPHRASE_REQUIRED',
+          `Profile "${name}" has sealed secrets: give the station passphrase (--passphrase-file FILE).`,
+        );
       secrets = JSON.parse(open(stored.sealedSecrets, passphrase, `profile:${name}`)) as ProfileSecrets;
     }
     return this.#build(name, stored.settings, secrets);
@@ -107,7 +143,9 @@ export class StationProfiles {
           ...(settings.label ? { label: settings.label } : {}),
           // A user without a stored password takes a one-time password from a bundle per request.
           ...(settings.user ? { basicAuth: { user: settings.user, password: secrets.password ?? '' } } : {}),
-          ...(settings.clientCertPem && secrets.clientKeyPem ? { clientIdentity: { certificatePem: settings.clientCertPem, keyPem: secrets.clientKeyPem } } : {}),
+          ...(settings.clientCertPem && secrets.clientKeyPem
+            ? { clientIdentity: { certificatePem: settings.clientCertPem, keyPem: secrets.clientKeyPem } }
+            : {}),
           ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
         });
         return { name, settings, enroller, trustPem: settings.trustPem, challenge: undefined };
@@ -130,29 +168,46 @@ export class StationProfiles {
    * last) written after the leaf, and the root(s) installed as trust anchors. The local CA knows its
    * own; a service is asked once (EST /cacerts, SCEP GetCACert).
    */
-  async chainOf(active: ActiveProfile, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<{ root: string; issuingChain: string }> {
+  async chainOf(
+    active: ActiveProfile,
+    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<{ root: string; issuingChain: string }> {
     if (active.settings.protocol === 'local') return { root: this.#ca.rootPem(), issuingChain: this.#ca.chainPem() };
     let certificates;
     try {
-      certificates = await active.enroller.caCerts({ timeoutMs: options.timeoutMs ?? 30_000, ...(options.signal ? { signal: options.signal } : {}) });
+      certificates = await active.enroller.caCerts({
+        timeoutMs: options.timeoutMs ?? 30_000,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
     } catch (error) {
       // Offline: the chain fetched the last time the service answered (pinned then) still holds.
-      const cached = this.#db.prepare<[string], { root_pem: string; chain_pem: string }>('SELECT root_pem, chain_pem FROM profile_chains WHERE profile = ?').get(active.name);
-      if (cached && isEnrollerError(error) && isTransient(error.code)) return { root: cached.root_pem, issuingChain: cached.chain_pem };
+      const cached = this.#db
+        .prepare<[string], { root_pem: string; chain_pem: string }>(
+          'SELECT root_pem, chain_pem FROM profile_chains WHERE profile = ?',
+        )
+        .get(active.name);
+      if (cached && isEnrollerError(error) && isTransient(error.code))
+        return { root: cached.root_pem, issuingChain: cached.chain_pem };
       throw error;
     }
     const selfSigned = certificates.filter((c) => c.subject === c.issuer);
     const issuing = certificates.filter((c) => c.subject !== c.issuer);
     const roots = selfSigned.length > 0 ? selfSigned : certificates.slice(-1);
-    const chain = { root: roots.map((c) => c.toString('pem')).join('\n'), issuingChain: [...issuing, ...selfSigned].map((c) => c.toString('pem')).join('\n') };
+    const chain = {
+      root: roots.map((c) => c.toString('pem')).join('\n'),
+      issuingChain: [...issuing, ...selfSigned].map((c) => c.toString('pem')).join('\n'),
+    };
     this.#db
-      .prepare('INSERT INTO profile_chains (profile, root_pem, chain_pem, fetched_at) VALUES (?, ?, ?, ?) ON CONFLICT(profile) DO UPDATE SET root_pem = excluded.root_pem, chain_pem = excluded.chain_pem, fetched_at = excluded.fetched_at')
+      .prepare(
+        'INSERT INTO profile_chains (profile, root_pem, chain_pem, fetched_at) VALUES (?, ?, ?, ?) ON CONFLICT(profile) DO UPDATE SET root_pem = excluded.root_pem, chain_pem = excluded.chain_pem, fetched_at = excluded.fetched_at',
+      )
       .run(active.name, chain.root, chain.issuingChain, new Date().toISOString());
     return chain;
   }
 
   async #checkPassphrase(passphrase: string, actor = 'station'): Promise<void> {
     if (this.#ca.status().initialized) await this.#ca.unlock(passphrase, actor);
-    else if (passphrase.length < 8) throw new EnrollerError('CA_PASSPHRASE_REQUIRED', 'The station passphrase must have at least 8 characters.');
+    else if (passphrase.length < 8)
+      throw new EnrollerError('CA_PASSPHRASE_REQUIRED', 'The station passphrase must have at least 8 characters.');
   }
 }

@@ -40,7 +40,10 @@ export function tpmSlots(tctis: readonly string[], also?: SlotSource): SlotSourc
     ports: async () => [...checked, ...((await also?.ports()) ?? [])],
     async open(port) {
       if (also && !checked.includes(port)) return also.open(port);
-      throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', `${port} is a TPM: run it with a TPM device type (e.g. tpm-default).`);
+      throw new EnrollerError(
+        'DEVICE_PORT_OPEN_FAILED',
+        `${port} is a TPM: run it with a TPM device type (e.g. tpm-default).`,
+      );
     },
   };
 }

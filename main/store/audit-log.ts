@@ -19,7 +19,15 @@ export interface AuditEntry {
 }
 
 export function auditHash(entry: Omit<AuditEntry, 'hash'>): string {
-  const canonical = JSON.stringify([entry.seq, entry.at, entry.actor, entry.action, entry.subject, entry.details, entry.prevHash]);
+  const canonical = JSON.stringify([
+    entry.seq,
+    entry.at,
+    entry.actor,
+    entry.action,
+    entry.subject,
+    entry.details,
+    entry.prevHash,
+  ]);
   return crypto.createHash('sha256').update(canonical).digest('hex');
 }
 
@@ -31,8 +39,12 @@ export class AuditLog {
 
   constructor(db: Db) {
     this.#db = db;
-    this.#last = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
-    this.#insert = db.prepare('INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.#last = db.prepare<[], { seq: number; hash: string }>(
+      'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
+    );
+    this.#insert = db.prepare(
+      'INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     this.#anchor = db.prepare(
       `INSERT INTO settings (key, value, updated_at) VALUES ('${HEAD_KEY}', ?, ?)
        ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
@@ -43,7 +55,13 @@ export class AuditLog {
    * Appends one row. Call inside a transaction together with the change it records; called alone,
    * it takes the write lock before reading the head, so two processes never append the same seq.
    */
-  append(action: string, subject: string, details: Record<string, unknown> = {}, actor = 'station', at = new Date()): AuditEntry {
+  append(
+    action: string,
+    subject: string,
+    details: Record<string, unknown> = {},
+    actor = 'station',
+    at = new Date(),
+  ): AuditEntry {
     return this.#db
       .transaction(() => {
         const last = this.#last.get();
@@ -57,7 +75,16 @@ export class AuditLog {
           prevHash: last?.hash ?? GENESIS_HASH,
         };
         const hash = auditHash(entry);
-        this.#insert.run(entry.seq, entry.at, entry.actor, entry.action, entry.subject, entry.details, entry.prevHash, hash);
+        this.#insert.run(
+          entry.seq,
+          entry.at,
+          entry.actor,
+          entry.action,
+          entry.subject,
+          entry.details,
+          entry.prevHash,
+          hash,
+        );
         // The head, kept beside the chain in the same commit: a truncated tail no longer reaches it.
         this.#anchor.run(JSON.stringify({ seq: entry.seq, hash }), entry.at);
         return { ...entry, hash };
@@ -67,7 +94,9 @@ export class AuditLog {
 
   entries(): AuditEntry[] {
     return this.#db
-      .prepare<[], AuditEntry>('SELECT seq, at, actor, action, subject, details, prev_hash AS prevHash, hash FROM audit_log ORDER BY seq')
+      .prepare<[], AuditEntry>(
+        'SELECT seq, at, actor, action, subject, details, prev_hash AS prevHash, hash FROM audit_log ORDER BY seq',
+      )
       .all();
   }
 }
@@ -76,41 +105,93 @@ export type AuditProblem = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'tr
 
 export type AuditVerdict =
   | { readonly ok: true; readonly rows: number; readonly head: { seq: number; hash: string } }
-  | { readonly ok: false; readonly rows: number; readonly seq: number; readonly problem: AuditProblem; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly rows: number;
+      readonly seq: number;
+      readonly problem: AuditProblem;
+      readonly message: string;
+    };
 
 /**
  * Walks the chain in sequence order and names the first break. `expectHead` is a head recorded
  * elsewhere (an earlier export): a chain that no longer reaches it was truncated or rewritten.
  */
 export function verifyAuditChain(db: Db, expectHead?: { seq: number; hash: string }): AuditVerdict {
-  const rows = db.prepare<[], AuditEntry>('SELECT seq, at, actor, action, subject, details, prev_hash AS prevHash, hash FROM audit_log ORDER BY seq').all();
+  const rows = db
+    .prepare<[], AuditEntry>(
+      'SELECT seq, at, actor, action, subject, details, prev_hash AS prevHash, hash FROM audit_log ORDER BY seq',
+    )
+    .all();
   const hashes = new Map(rows.map((r) => [r.hash, r.seq]));
-  const fail = (seq: number, problem: AuditProblem, message: string): AuditVerdict => ({ ok: false, rows: rows.length, seq, problem, message });
+  const fail = (seq: number, problem: AuditProblem, message: string): AuditVerdict => ({
+    ok: false,
+    rows: rows.length,
+    seq,
+    problem,
+    message,
+  });
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
   for (const row of rows) {
-    if (auditHash(row) !== row.hash) return fail(row.seq, 'edited', `Row ${row.seq} was changed after it was written (its hash no longer matches its content).`);
+    if (auditHash(row) !== row.hash)
+      return fail(
+        row.seq,
+        'edited',
+        `Row ${row.seq} was changed after it was written (its hash no longer matches its content).`,
+      );
     if (row.prevHash !== prev) {
       const linkedTo = hashes.get(row.prevHash);
-      if (row.seq > expectedSeq && linkedTo === undefined) return fail(expectedSeq, 'deleted', `Row ${expectedSeq}${row.seq - expectedSeq > 1 ? `–${row.seq - 1}` : ''} is missing from the chain.`);
-      if (linkedTo !== undefined && linkedTo !== row.seq - 1) return fail(row.seq, 'reordered', `Row ${row.seq} follows row ${linkedTo} in the chain but sits at another place: rows were reordered.`);
+      if (row.seq > expectedSeq && linkedTo === undefined)
+        return fail(
+          expectedSeq,
+          'deleted',
+          `Row ${expectedSeq}${row.seq - expectedSeq > 1 ? `–${row.seq - 1}` : ''} is missing from the chain.`,
+        );
+      if (linkedTo !== undefined && linkedTo !== row.seq - 1)
+        return fail(
+          row.seq,
+          'reordered',
+          `Row ${row.seq} follows row ${linkedTo} in the chain but sits at another place: rows were reordered.`,
+        );
       if (row.seq > expectedSeq) return fail(expectedSeq, 'deleted', `Row ${expectedSeq} is missing from the chain.`);
-      return fail(row.seq, 'inserted', `Row ${row.seq} does not link to the row before it: a row was inserted or replaced.`);
+      return fail(
+        row.seq,
+        'inserted',
+        `Row ${row.seq} does not link to the row before it: a row was inserted or replaced.`,
+      );
     }
-    if (row.seq !== expectedSeq) return fail(expectedSeq, row.seq > expectedSeq ? 'deleted' : 'inserted', `Row numbers jump from ${expectedSeq - 1} to ${row.seq}.`);
+    if (row.seq !== expectedSeq)
+      return fail(
+        expectedSeq,
+        row.seq > expectedSeq ? 'deleted' : 'inserted',
+        `Row numbers jump from ${expectedSeq - 1} to ${row.seq}.`,
+      );
     prev = row.hash;
     expectedSeq += 1;
   }
   const last = rows.at(-1);
   const head = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
   const anchored = db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(HEAD_KEY);
-  const recorded = anchored ? (JSON.parse(anchored.value) as { seq: number; hash: string }) : { seq: 0, hash: GENESIS_HASH };
-  for (const [what, expected] of [['the recorded head', recorded], ['the expected head', expectHead]] as const) {
+  const recorded = anchored
+    ? (JSON.parse(anchored.value) as { seq: number; hash: string })
+    : { seq: 0, hash: GENESIS_HASH };
+  for (const [what, expected] of [
+    ['the recorded head', recorded],
+    ['the expected head', expectHead],
+  ] as const) {
     if (!expected) continue;
-    if (head.seq < expected.seq) return fail(head.seq + 1, 'truncated', `The chain ends at row ${head.seq} but ${what} is row ${expected.seq}: rows were removed from the end.`);
+    if (head.seq < expected.seq)
+      return fail(
+        head.seq + 1,
+        'truncated',
+        `The chain ends at row ${head.seq} but ${what} is row ${expected.seq}: rows were removed from the end.`,
+      );
     const at = rows.find((r) => r.seq === expected.seq);
-    if (expected.seq > 0 && at?.hash !== expected.hash) return fail(expected.seq, 'edited', `Row ${expected.seq} is not the row ${what} names: the chain was rewritten.`);
-    if (what === 'the recorded head' && head.seq !== expected.seq) return fail(expected.seq + 1, 'inserted', `Rows after ${expected.seq} were added outside the station.`);
+    if (expected.seq > 0 && at?.hash !== expected.hash)
+      return fail(expected.seq, 'edited', `Row ${expected.seq} is not the row ${what} names: the chain was rewritten.`);
+    if (what === 'the recorded head' && head.seq !== expected.seq)
+      return fail(expected.seq + 1, 'inserted', `Rows after ${expected.seq} were added outside the station.`);
   }
   return { ok: true, rows: rows.length, head };
 }

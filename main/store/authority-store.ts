@@ -20,12 +20,19 @@ export class AuthorityStore {
 
   active(role: AuthorityRole): StoredAuthority | undefined {
     const row = this.#db
-      .prepare<[string], { role: AuthorityRole; fingerprint: string; subject: string; certificate: Buffer; encrypted_key: Buffer | null }>(
-        'SELECT role, fingerprint, subject, certificate, encrypted_key FROM authorities WHERE role = ? AND active = 1',
-      )
+      .prepare<
+        [string],
+        { role: AuthorityRole; fingerprint: string; subject: string; certificate: Buffer; encrypted_key: Buffer | null }
+      >('SELECT role, fingerprint, subject, certificate, encrypted_key FROM authorities WHERE role = ? AND active = 1')
       .get(role);
     return row
-      ? { role: row.role, fingerprint: row.fingerprint, subject: row.subject, certificate: new Uint8Array(row.certificate), encryptedKey: row.encrypted_key ? new Uint8Array(row.encrypted_key) : undefined }
+      ? {
+          role: row.role,
+          fingerprint: row.fingerprint,
+          subject: row.subject,
+          certificate: new Uint8Array(row.certificate),
+          encryptedKey: row.encrypted_key ? new Uint8Array(row.encrypted_key) : undefined,
+        }
       : undefined;
   }
 
@@ -35,8 +42,17 @@ export class AuthorityStore {
     for (const a of authorities) {
       this.#db.prepare('UPDATE authorities SET active = 0 WHERE role = ? AND active = 1').run(a.role);
       this.#db
-        .prepare('INSERT INTO authorities (role, fingerprint, subject, certificate, encrypted_key, active, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)')
-        .run(a.role, a.fingerprint, a.subject, Buffer.from(a.certificate), a.encryptedKey ? Buffer.from(a.encryptedKey) : null, now);
+        .prepare(
+          'INSERT INTO authorities (role, fingerprint, subject, certificate, encrypted_key, active, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)',
+        )
+        .run(
+          a.role,
+          a.fingerprint,
+          a.subject,
+          Buffer.from(a.certificate),
+          a.encryptedKey ? Buffer.from(a.encryptedKey) : null,
+          now,
+        );
     }
   }
 }

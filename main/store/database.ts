@@ -33,13 +33,19 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
 export function assertDurable(db: Db): void {
   const synchronous = db.pragma('synchronous', { simple: true });
   if (synchronous !== SYNCHRONOUS_FULL) {
-    throw new EnrollerError('STORE_UNSAFE_PRAGMA', 'The station database is not in synchronous=FULL mode; refusing to use it.', {
-      synchronous,
-    });
+    throw new EnrollerError(
+      'STORE_UNSAFE_PRAGMA',
+      'The station database is not in synchronous=FULL mode; refusing to use it.',
+      {
+        synchronous,
+      },
+    );
   }
   const journal = db.pragma('journal_mode', { simple: true });
   if (!db.readonly && journal !== 'wal') {
-    throw new EnrollerError('STORE_UNSAFE_PRAGMA', 'The station database is not in WAL mode; refusing to use it.', { journal });
+    throw new EnrollerError('STORE_UNSAFE_PRAGMA', 'The station database is not in WAL mode; refusing to use it.', {
+      journal,
+    });
   }
 }
 

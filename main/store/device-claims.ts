@@ -40,7 +40,9 @@ export class DeviceClaims {
   claim(deviceId: string, jobId: number, input: string): void {
     const now = new Date().toISOString();
     const inserted = this.#db
-      .prepare('INSERT INTO device_claims (device_id, job_id, input, holder, claimed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(device_id) DO NOTHING')
+      .prepare(
+        'INSERT INTO device_claims (device_id, job_id, input, holder, claimed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(device_id) DO NOTHING',
+      )
       .run(deviceId, jobId, input, THIS_HOLDER, now);
     if (inserted.changes === 1) return;
     const held = this.#db.prepare<[string], ClaimRow>('SELECT * FROM device_claims WHERE device_id = ?').get(deviceId)!;
@@ -52,7 +54,9 @@ export class DeviceClaims {
         { deviceId, input: inputName(input), heldBy: inputName(held.input), heldByJob: held.job_id },
       );
     }
-    this.#db.prepare('UPDATE device_claims SET job_id = ?, input = ?, holder = ?, claimed_at = ? WHERE device_id = ?').run(jobId, input, THIS_HOLDER, now, deviceId);
+    this.#db
+      .prepare('UPDATE device_claims SET job_id = ?, input = ?, holder = ?, claimed_at = ? WHERE device_id = ?')
+      .run(jobId, input, THIS_HOLDER, now, deviceId);
   }
 
   /** Gives up whatever `jobId` holds: in the commit that ends the job. */

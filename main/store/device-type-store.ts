@@ -9,14 +9,19 @@ export class DeviceTypeStore {
 
   constructor(db: Db) {
     this.#db = db;
-    const seed = db.prepare('INSERT OR IGNORE INTO device_types (name, document, builtin, updated_at) VALUES (?, ?, 1, ?)');
+    const seed = db.prepare(
+      'INSERT OR IGNORE INTO device_types (name, document, builtin, updated_at) VALUES (?, ?, 1, ?)',
+    );
     db.transaction(() => {
-      for (const builtin of builtinDeviceTypes) seed.run(builtin.name, JSON.stringify(DeviceTypeDocument.parse(builtin)), new Date().toISOString());
+      for (const builtin of builtinDeviceTypes)
+        seed.run(builtin.name, JSON.stringify(DeviceTypeDocument.parse(builtin)), new Date().toISOString());
     }).immediate();
   }
 
   get(name: string): DeviceTypeDocument {
-    const row = this.#db.prepare<[string], { document: string }>('SELECT document FROM device_types WHERE name = ?').get(name);
+    const row = this.#db
+      .prepare<[string], { document: string }>('SELECT document FROM device_types WHERE name = ?')
+      .get(name);
     if (!row) throw new EnrollerError('DEVICE_TYPE_NOT_FOUND', `There is no device type named "${name}".`, { name });
     return DeviceTypeDocument.parse(JSON.parse(row.document));
   }
@@ -37,7 +42,9 @@ export class DeviceTypeStore {
       });
     }
     this.#db
-      .prepare('INSERT INTO device_types (name, document, builtin, updated_at) VALUES (?, ?, 0, ?) ON CONFLICT(name) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at')
+      .prepare(
+        'INSERT INTO device_types (name, document, builtin, updated_at) VALUES (?, ?, 0, ?) ON CONFLICT(name) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at',
+      )
       .run(parsed.data.name, JSON.stringify(parsed.data), new Date().toISOString());
     return parsed.data;
   }

@@ -31,16 +31,24 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
   constructor(db: Db, audit: AuditLog) {
     this.#db = db;
     this.#audit = audit;
-    this.#byCsr = db.prepare<[string, string], Row>("SELECT * FROM certificates WHERE issuer_fingerprint = ? AND csr_sha256 = ? AND kind != 'verification'");
-    this.#serialTaken = db.prepare<[string, string], { 1: number }>('SELECT 1 FROM certificates WHERE issuer_fingerprint = ? AND serial = ?');
-    this.#keyOwner = db.prepare<[string], { device_id: string }>('SELECT device_id FROM device_keys WHERE key_fingerprint = ?');
+    this.#byCsr = db.prepare<[string, string], Row>(
+      "SELECT * FROM certificates WHERE issuer_fingerprint = ? AND csr_sha256 = ? AND kind != 'verification'",
+    );
+    this.#serialTaken = db.prepare<[string, string], { 1: number }>(
+      'SELECT 1 FROM certificates WHERE issuer_fingerprint = ? AND serial = ?',
+    );
+    this.#keyOwner = db.prepare<[string], { device_id: string }>(
+      'SELECT device_id FROM device_keys WHERE key_fingerprint = ?',
+    );
     this.#bindKey = db.prepare('INSERT INTO device_keys (key_fingerprint, device_id, first_seen) VALUES (?, ?, ?)');
     this.#insertReservation = db.prepare(
       `INSERT INTO certificates (serial, issuer_fingerprint, device_id, csr_sha256, key_fingerprint, kind, status, created_at)
        VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?)`,
     );
     this.#reserved = db.prepare<[string], Row>("SELECT * FROM certificates WHERE serial = ? AND status = 'reserved'");
-    this.#store = db.prepare("UPDATE certificates SET der = ?, not_before = ?, not_after = ?, status = 'issued' WHERE serial = ? AND issuer_fingerprint = ?");
+    this.#store = db.prepare(
+      "UPDATE certificates SET der = ?, not_before = ?, not_after = ?, status = 'issued' WHERE serial = ? AND issuer_fingerprint = ?",
+    );
   }
 
   findByCsr(issuerFingerprint: string, csrSha256: string): IssuanceRecord | undefined {
@@ -49,44 +57,75 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
   }
 
   reserve(reservation: Reservation): boolean {
-    return this.#db.transaction(() => {
-      const taken = this.#serialTaken.get(reservation.issuerFingerprint, reservation.serial);
-      if (taken) return false;
-      const now = new Date().toISOString();
-      if (reservation.kind !== 'verification') {
-        const owner = this.#keyOwner.get(reservation.keyFingerprint);
-        if (owner && owner.device_id !== reservation.deviceId) {
-          throw new EnrollerError(
-            'CSR_DUPLICATE_KEY',
-            `This public key already belongs to device ${owner.device_id}; two devices never share a key (a cloned or test key?).`,
-            { owner: owner.device_id, deviceId: reservation.deviceId },
-          );
+    return this.#db
+      .transaction(() => {
+        const taken = this.#serialTaken.get(reservation.issuerFingerprint, reservation.serial);
+        if (taken) return false;
+        const now = new Date().toISOString();
+        if (reservation.kind !== 'verification') {
+          const owner = this.#keyOwner.get(reservation.keyFingerprint);
+          if (owner && owner.device_id !== reservation.deviceId) {
+            throw new EnrollerError(
+              'CSR_DUPLICATE_KEY',
+              `This public key already belongs to device ${owner.device_id}; two devices never share a key (a cloned or test key?).`,
+              { owner: owner.device_id, deviceId: reservation.deviceId },
+            );
+          }
+          if (!owner) this.#bindKey.run(reservation.keyFingerprint, reservation.deviceId, now);
         }
-        if (!owner) this.#bindKey.run(reservation.keyFingerprint, reservation.deviceId, now);
-      }
-      this.#insertReservation.run(reservation.serial, reservation.issuerFingerprint, reservation.deviceId, reservation.csrSha256, reservation.keyFingerprint, reservation.kind, now);
-      this.#audit.append('certificate.reserved', reservation.deviceId, { serial: reservation.serial, csrSha256: reservation.csrSha256, kind: reservation.kind });
-      return true;
-    }).immediate();
+        this.#insertReservation.run(
+          reservation.serial,
+          reservation.issuerFingerprint,
+          reservation.deviceId,
+          reservation.csrSha256,
+          reservation.keyFingerprint,
+          reservation.kind,
+          now,
+        );
+        this.#audit.append('certificate.reserved', reservation.deviceId, {
+          serial: reservation.serial,
+          csrSha256: reservation.csrSha256,
+          kind: reservation.kind,
+        });
+        return true;
+      })
+      .immediate();
   }
 
   complete(serial: string, der: Uint8Array, notBefore: Date, notAfter: Date): void {
-    this.#db.transaction(() => {
-      const row = this.#reserved.get(serial);
-      if (!row) throw new EnrollerError('CA_CERTIFICATE_NOT_FOUND', `No reservation for serial ${serial}.`);
-      this.#store.run(Buffer.from(der), notBefore.toISOString(), notAfter.toISOString(), serial, row.issuer_fingerprint);
-      this.#audit.append('certificate.issued', row.device_id, { serial, kind: row.kind, notAfter: notAfter.toISOString() });
-    }).immediate();
+    this.#db
+      .transaction(() => {
+        const row = this.#reserved.get(serial);
+        if (!row) throw new EnrollerError('CA_CERTIFICATE_NOT_FOUND', `No reservation for serial ${serial}.`);
+        this.#store.run(
+          Buffer.from(der),
+          notBefore.toISOString(),
+          notAfter.toISOString(),
+          serial,
+          row.issuer_fingerprint,
+        );
+        this.#audit.append('certificate.issued', row.device_id, {
+          serial,
+          kind: row.kind,
+          notAfter: notAfter.toISOString(),
+        });
+      })
+      .immediate();
   }
 
   revoke(serial: string, reason: number, at: Date): void {
-    this.#db.transaction(() => {
-      const changed = this.#db
-        .prepare("UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ? WHERE serial = ? AND status = 'issued'")
-        .run(at.toISOString(), reason, serial).changes;
-      if (changed === 0) throw new EnrollerError('CA_CERTIFICATE_NOT_FOUND', `No issued certificate with serial ${serial}.`);
-      this.#audit.append('certificate.revoked', serial, { reason });
-    }).immediate();
+    this.#db
+      .transaction(() => {
+        const changed = this.#db
+          .prepare(
+            "UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ? WHERE serial = ? AND status = 'issued'",
+          )
+          .run(at.toISOString(), reason, serial).changes;
+        if (changed === 0)
+          throw new EnrollerError('CA_CERTIFICATE_NOT_FOUND', `No issued certificate with serial ${serial}.`);
+        this.#audit.append('certificate.revoked', serial, { reason });
+      })
+      .immediate();
   }
 
   revokedBy(issuerFingerprint: string): RevokedEntry[] {
@@ -99,14 +138,20 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
   }
 
   nextCrlNumber(issuerFingerprint: string): number {
-    return this.#db.transaction(() => {
-      this.#db
-        .prepare('INSERT INTO crl_numbers (issuer_fingerprint, number) VALUES (?, 1) ON CONFLICT(issuer_fingerprint) DO UPDATE SET number = number + 1')
-        .run(issuerFingerprint);
-      const { number } = this.#db.prepare<[string], { number: number }>('SELECT number FROM crl_numbers WHERE issuer_fingerprint = ?').get(issuerFingerprint)!;
-      this.#audit.append('crl.numbered', issuerFingerprint, { number });
-      return number;
-    }).immediate();
+    return this.#db
+      .transaction(() => {
+        this.#db
+          .prepare(
+            'INSERT INTO crl_numbers (issuer_fingerprint, number) VALUES (?, 1) ON CONFLICT(issuer_fingerprint) DO UPDATE SET number = number + 1',
+          )
+          .run(issuerFingerprint);
+        const { number } = this.#db
+          .prepare<[string], { number: number }>('SELECT number FROM crl_numbers WHERE issuer_fingerprint = ?')
+          .get(issuerFingerprint)!;
+        this.#audit.append('crl.numbered', issuerFingerprint, { number });
+        return number;
+      })
+      .immediate();
   }
 }
 

@@ -104,7 +104,9 @@ export class JobStore {
     );
     this.#byId = db.prepare<[number], RawJob>('SELECT * FROM jobs WHERE id = ?');
     // A job that failed before it opened (never past detection) holds nothing to resume or to prove done.
-    this.#latest = db.prepare<[string], RawJob>("SELECT * FROM jobs WHERE device_id = ? AND step != 'detected' ORDER BY id DESC LIMIT 1");
+    this.#latest = db.prepare<[string], RawJob>(
+      "SELECT * FROM jobs WHERE device_id = ? AND step != 'detected' ORDER BY id DESC LIMIT 1",
+    );
     this.#times = db.prepare<[number], { step_times: string }>('SELECT step_times FROM jobs WHERE id = ?');
     this.#update = db.prepare(
       `UPDATE jobs SET step = ?, status = ?, updated_at = ?, step_times = ?,
@@ -113,8 +115,12 @@ export class JobStore {
          written = coalesce(?, written), key_sha256 = coalesce(?, key_sha256), error_step = NULL, error_code = NULL, error_message = NULL
        WHERE id = ?`,
     );
-    this.#inherit = db.prepare('UPDATE jobs SET csr_der = ?, key_evidence = ?, key_sha256 = ?, cert_serial = ?, cert_issuer = ?, cert_der = ?, updated_at = ? WHERE id = ?');
-    this.#fail = db.prepare("UPDATE jobs SET status = 'failed', error_step = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?");
+    this.#inherit = db.prepare(
+      'UPDATE jobs SET csr_der = ?, key_evidence = ?, key_sha256 = ?, cert_serial = ?, cert_issuer = ?, cert_der = ?, updated_at = ? WHERE id = ?',
+    );
+    this.#fail = db.prepare(
+      "UPDATE jobs SET status = 'failed', error_step = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
+    );
   }
 
   create(port: string, deviceType: string, profile: string, batchId?: string): JobRow {
@@ -125,19 +131,35 @@ export class JobStore {
    * Opens the job of an identified device and records the steps it has reached, in one
    * transaction: adopting an earlier unfinished job's CSR and certificate when given.
    */
-  start(job: NewJob & { readonly deviceId: string }, steps: readonly Step[], options: { inheritFrom?: JobRow | undefined; result?: StepResult } = {}, extra?: () => void): JobRow {
+  start(
+    job: NewJob & { readonly deviceId: string },
+    steps: readonly Step[],
+    options: { inheritFrom?: JobRow | undefined; result?: StepResult } = {},
+    extra?: () => void,
+  ): JobRow {
     let id = 0;
-    this.#db.transaction(() => {
-      id = this.#create(job);
-      // The device ID is this job's alone until it ends; a job already at work on it wins.
-      this.#claims.claim(job.deviceId, id, job.port);
-      const from = options.inheritFrom;
-      if (from) {
-        this.#inherit.run(from.csrDer ? Buffer.from(from.csrDer) : null, from.keyEvidence ? Buffer.from(from.keyEvidence) : null, from.keySha256, from.certSerial, from.certIssuer, from.certDer ? Buffer.from(from.certDer) : null, new Date().toISOString(), id);
-      }
-      this.#advance(id, steps, options.result ?? {});
-      extra?.();
-    }).immediate();
+    this.#db
+      .transaction(() => {
+        id = this.#create(job);
+        // The device ID is this job's alone until it ends; a job already at work on it wins.
+        this.#claims.claim(job.deviceId, id, job.port);
+        const from = options.inheritFrom;
+        if (from) {
+          this.#inherit.run(
+            from.csrDer ? Buffer.from(from.csrDer) : null,
+            from.keyEvidence ? Buffer.from(from.keyEvidence) : null,
+            from.keySha256,
+            from.certSerial,
+            from.certIssuer,
+            from.certDer ? Buffer.from(from.certDer) : null,
+            new Date().toISOString(),
+            id,
+          );
+        }
+        this.#advance(id, steps, options.result ?? {});
+        extra?.();
+      })
+      .immediate();
     return this.get(id);
   }
 
@@ -163,29 +185,46 @@ export class JobStore {
    */
   latestHolding(deviceId: string): JobRow | undefined {
     const row = this.#db
-      .prepare<[string], RawJob>("SELECT * FROM jobs WHERE device_id = ? AND csr_der IS NOT NULL AND (status != 'failed' OR cert_der IS NOT NULL) ORDER BY id DESC LIMIT 1")
+      .prepare<[string], RawJob>(
+        "SELECT * FROM jobs WHERE device_id = ? AND csr_der IS NOT NULL AND (status != 'failed' OR cert_der IS NOT NULL) ORDER BY id DESC LIMIT 1",
+      )
       .get(deviceId);
     return row ? toRow(row) : undefined;
   }
 
   /** Records that `step` (or each of `steps`, in order) is reached, with what it produced, in one transaction. */
   advance(id: number, step: Step | readonly Step[], result: StepResult = {}, extra?: () => void): JobRow {
-    this.#db.transaction(() => {
-      this.#advance(id, typeof step === 'string' ? [step] : step, result);
-      extra?.();
-    }).immediate();
+    this.#db
+      .transaction(() => {
+        this.#advance(id, typeof step === 'string' ? [step] : step, result);
+        extra?.();
+      })
+      .immediate();
     return this.get(id);
   }
 
   /** Adopts an earlier unfinished job's durable results (CSR, certificate) into this one. */
   inherit(id: number, from: JobRow): JobRow {
-    this.#inherit.run(from.csrDer ? Buffer.from(from.csrDer) : null, from.keyEvidence ? Buffer.from(from.keyEvidence) : null, from.keySha256, from.certSerial, from.certIssuer, from.certDer ? Buffer.from(from.certDer) : null, new Date().toISOString(), id);
+    this.#inherit.run(
+      from.csrDer ? Buffer.from(from.csrDer) : null,
+      from.keyEvidence ? Buffer.from(from.keyEvidence) : null,
+      from.keySha256,
+      from.certSerial,
+      from.certIssuer,
+      from.certDer ? Buffer.from(from.certDer) : null,
+      new Date().toISOString(),
+      id,
+    );
     return this.get(id);
   }
 
   /** Forgets an inherited CSR whose key is no longer in the device (it was regenerated elsewhere). */
   dropStaleKey(id: number): JobRow {
-    this.#db.prepare('UPDATE jobs SET csr_der = NULL, key_sha256 = NULL, cert_serial = NULL, cert_issuer = NULL, cert_der = NULL, updated_at = ? WHERE id = ?').run(new Date().toISOString(), id);
+    this.#db
+      .prepare(
+        'UPDATE jobs SET csr_der = NULL, key_sha256 = NULL, cert_serial = NULL, cert_issuer = NULL, cert_der = NULL, updated_at = ? WHERE id = ?',
+      )
+      .run(new Date().toISOString(), id);
     return this.get(id);
   }
 
@@ -198,7 +237,13 @@ export class JobStore {
       .immediate();
   }
 
-  upsertDevice(device: { deviceId: string; deviceType: string; imei?: string | undefined; uuid?: string | undefined; mode?: string }): void {
+  upsertDevice(device: {
+    deviceId: string;
+    deviceType: string;
+    imei?: string | undefined;
+    uuid?: string | undefined;
+    mode?: string;
+  }): void {
     const now = new Date().toISOString();
     this.#db
       .prepare(
@@ -206,12 +251,32 @@ export class JobStore {
          ON CONFLICT(device_id) DO UPDATE SET imei = coalesce(excluded.imei, imei), uuid = coalesce(excluded.uuid, uuid),
            mode = coalesce(?, mode), updated_at = excluded.updated_at`,
       )
-      .run(device.deviceId, device.deviceType, device.imei ?? null, device.uuid ?? null, device.mode ?? null, now, now, device.mode ?? null);
+      .run(
+        device.deviceId,
+        device.deviceType,
+        device.imei ?? null,
+        device.uuid ?? null,
+        device.mode ?? null,
+        now,
+        now,
+        device.mode ?? null,
+      );
   }
 
   #create(job: NewJob): number {
     const now = new Date().toISOString();
-    return Number(this.#insert.run(job.port, job.deviceType, job.profile, job.batchId ?? null, job.deviceId ?? null, JSON.stringify({ detected: now }), now, now).lastInsertRowid);
+    return Number(
+      this.#insert.run(
+        job.port,
+        job.deviceType,
+        job.profile,
+        job.batchId ?? null,
+        job.deviceId ?? null,
+        JSON.stringify({ detected: now }),
+        now,
+        now,
+      ).lastInsertRowid,
+    );
   }
 
   #advance(id: number, steps: readonly Step[], result: StepResult): void {
@@ -242,7 +307,11 @@ export class JobStore {
 /** A job parked until the service answers (EST 202, SCEP PENDING, offline "hold"); its claim ends with it. */
 export function markWaiting(db: Db, id: number, message: string): void {
   db.transaction(() => {
-    db.prepare("UPDATE jobs SET status = 'waiting', error_message = ?, updated_at = ? WHERE id = ?").run(message, new Date().toISOString(), id);
+    db.prepare("UPDATE jobs SET status = 'waiting', error_message = ?, updated_at = ? WHERE id = ?").run(
+      message,
+      new Date().toISOString(),
+      id,
+    );
     new DeviceClaims(db).release(id);
   }).immediate();
 }

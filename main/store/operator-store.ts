@@ -26,7 +26,9 @@ export class OperatorStore {
 
   list(): OperatorRow[] {
     return this.#db
-      .prepare<[], { name: string; role: Role; pin_hash: string }>('SELECT name, role, pin_hash FROM operators ORDER BY name')
+      .prepare<[], { name: string; role: Role; pin_hash: string }>(
+        'SELECT name, role, pin_hash FROM operators ORDER BY name',
+      )
       .all()
       .map((r) => ({ name: r.name, role: r.role, pinHash: r.pin_hash }));
   }
@@ -35,7 +37,9 @@ export class OperatorStore {
     this.#db
       .transaction(() => {
         this.#db
-          .prepare('INSERT INTO operators (name, role, pin_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET role = excluded.role, pin_hash = excluded.pin_hash')
+          .prepare(
+            'INSERT INTO operators (name, role, pin_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET role = excluded.role, pin_hash = excluded.pin_hash',
+          )
           .run(name, role, pinHash, new Date().toISOString());
         extra?.();
       })

@@ -31,12 +31,19 @@ export class ProfileStore {
   constructor(db: Db) {
     this.#db = db;
     const now = new Date().toISOString();
-    db.prepare("INSERT OR IGNORE INTO profiles (name, protocol, settings, builtin, created_at, updated_at) VALUES (?, 'local', ?, 1, ?, ?)").run(LOCAL_PROFILE, JSON.stringify({ protocol: 'local' }), now, now);
+    db.prepare(
+      "INSERT OR IGNORE INTO profiles (name, protocol, settings, builtin, created_at, updated_at) VALUES (?, 'local', ?, 1, ?, ?)",
+    ).run(LOCAL_PROFILE, JSON.stringify({ protocol: 'local' }), now, now);
   }
 
   get(name: string): StoredProfile {
     const row = this.#db.prepare<[string], Row>('SELECT * FROM profiles WHERE name = ?').get(name);
-    if (!row) throw new EnrollerError('PROFILE_NOT_FOUND', `There is no enrollment profile named "${name}". See \`enroller profile list\`.`, { name });
+    if (!row)
+      throw new EnrollerError(
+        'PROFILE_NOT_FOUND',
+        `There is no enrollment profile named "${name}". See \`enroller profile list\`.`,
+        { name },
+      );
     return toProfile(row);
   }
 
@@ -45,21 +52,39 @@ export class ProfileStore {
   }
 
   /** Inserts or replaces a profile (never the built-in one); `extra` runs in the same transaction. */
-  put(name: string, settings: ProfileSettings, sealed: { blob: string; keys: ProfileSummary['secrets'] } | undefined, options: { replace: boolean }, extra?: () => void): StoredProfile {
+  put(
+    name: string,
+    settings: ProfileSettings,
+    sealed: { blob: string; keys: ProfileSummary['secrets'] } | undefined,
+    options: { replace: boolean },
+    extra?: () => void,
+  ): StoredProfile {
     const now = new Date().toISOString();
-    this.#db.transaction(() => {
-      const existing = this.#db.prepare<[string], Row>('SELECT * FROM profiles WHERE name = ?').get(name);
-      if (existing?.builtin) throw new EnrollerError('PROFILE_EXISTS', `"${name}" is the built-in profile and cannot be replaced.`);
-      if (existing && !options.replace) throw new EnrollerError('PROFILE_EXISTS', `A profile named "${name}" exists; add --replace to overwrite it.`);
-      this.#db
-        .prepare(
-          `INSERT INTO profiles (name, protocol, settings, secrets, secret_keys, builtin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)
+    this.#db
+      .transaction(() => {
+        const existing = this.#db.prepare<[string], Row>('SELECT * FROM profiles WHERE name = ?').get(name);
+        if (existing?.builtin)
+          throw new EnrollerError('PROFILE_EXISTS', `"${name}" is the built-in profile and cannot be replaced.`);
+        if (existing && !options.replace)
+          throw new EnrollerError('PROFILE_EXISTS', `A profile named "${name}" exists; add --replace to overwrite it.`);
+        this.#db
+          .prepare(
+            `INSERT INTO profiles (name, protocol, settings, secrets, secret_keys, builtin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)
            ON CONFLICT(name) DO UPDATE SET protocol = excluded.protocol, settings = excluded.settings, secrets = excluded.secrets,
              secret_keys = excluded.secret_keys, updated_at = excluded.updated_at`,
-        )
-        .run(name, settings.protocol, JSON.stringify(settings), sealed?.blob ?? null, JSON.stringify(sealed?.keys ?? []), now, now);
-      extra?.();
-    }).immediate();
+          )
+          .run(
+            name,
+            settings.protocol,
+            JSON.stringify(settings),
+            sealed?.blob ?? null,
+            JSON.stringify(sealed?.keys ?? []),
+            now,
+            now,
+          );
+        extra?.();
+      })
+      .immediate();
     return this.get(name);
   }
 }

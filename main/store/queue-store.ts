@@ -101,8 +101,29 @@ export class QueueStore {
          ON CONFLICT(profile, csr_sha256) DO UPDATE SET job_id = coalesce(excluded.job_id, job_id), csr_file = coalesce(excluded.csr_file, csr_file),
            out_dir = coalesce(excluded.out_dir, out_dir), txn = coalesce(excluded.txn, txn), updated_at = excluded.updated_at`,
       )
-      .run(item.kind, item.deviceId, item.deviceType, item.profile, item.jobId ?? null, Buffer.from(item.csrDer), sha, item.csrFile ?? null, item.outDir ?? null, item.txn ? 'pending' : 'queued', item.txn ?? null, now, item.code, item.message, now, now);
-    return toItem(this.#db.prepare<[string, string], Row>('SELECT * FROM queue WHERE profile = ? AND csr_sha256 = ?').get(item.profile, sha)!);
+      .run(
+        item.kind,
+        item.deviceId,
+        item.deviceType,
+        item.profile,
+        item.jobId ?? null,
+        Buffer.from(item.csrDer),
+        sha,
+        item.csrFile ?? null,
+        item.outDir ?? null,
+        item.txn ? 'pending' : 'queued',
+        item.txn ?? null,
+        now,
+        item.code,
+        item.message,
+        now,
+        now,
+      );
+    return toItem(
+      this.#db
+        .prepare<[string, string], Row>('SELECT * FROM queue WHERE profile = ? AND csr_sha256 = ?')
+        .get(item.profile, sha)!,
+    );
   }
 
   get(id: number): QueueItem {
@@ -121,41 +142,71 @@ export class QueueStore {
 
   /** A certificate obtained for a device (or a CSR file) that has not been written to it yet. */
   owedTo(deviceId: string, kind: QueueItem['kind'] = 'device'): QueueItem | undefined {
-    const row = this.#db.prepare<[string, string], Row>("SELECT * FROM queue WHERE device_id = ? AND kind = ? AND status = 'synced' ORDER BY id DESC LIMIT 1").get(deviceId, kind);
+    const row = this.#db
+      .prepare<[string, string], Row>(
+        "SELECT * FROM queue WHERE device_id = ? AND kind = ? AND status = 'synced' ORDER BY id DESC LIMIT 1",
+      )
+      .get(deviceId, kind);
     return row ? toItem(row) : undefined;
   }
 
   /** Any open debt for this device (queued, pending or synced). */
   openFor(deviceId: string): QueueItem | undefined {
-    const row = this.#db.prepare<[string], Row>("SELECT * FROM queue WHERE device_id = ? AND status IN ('queued', 'pending', 'synced') ORDER BY id DESC LIMIT 1").get(deviceId);
+    const row = this.#db
+      .prepare<[string], Row>(
+        "SELECT * FROM queue WHERE device_id = ? AND status IN ('queued', 'pending', 'synced') ORDER BY id DESC LIMIT 1",
+      )
+      .get(deviceId);
     return row ? toItem(row) : undefined;
   }
 
   retryLater(id: number, code: string, message: string, delayMs: number, txn?: string): void {
     const now = Date.now();
     this.#db
-      .prepare("UPDATE queue SET attempts = attempts + 1, status = CASE WHEN ? IS NULL THEN status ELSE 'pending' END, txn = coalesce(?, txn), next_attempt_at = ?, last_code = ?, last_message = ?, updated_at = ? WHERE id = ?")
-      .run(txn ?? null, txn ?? null, new Date(now + delayMs).toISOString(), code, message, new Date(now).toISOString(), id);
+      .prepare(
+        "UPDATE queue SET attempts = attempts + 1, status = CASE WHEN ? IS NULL THEN status ELSE 'pending' END, txn = coalesce(?, txn), next_attempt_at = ?, last_code = ?, last_message = ?, updated_at = ? WHERE id = ?",
+      )
+      .run(
+        txn ?? null,
+        txn ?? null,
+        new Date(now + delayMs).toISOString(),
+        code,
+        message,
+        new Date(now).toISOString(),
+        id,
+      );
   }
 
   synced(id: number, certificate: { der: Uint8Array; serial: string; issuer: string }, extra?: () => void): void {
     const now = new Date().toISOString();
-    this.#db.transaction(() => {
-      this.#db
-        .prepare("UPDATE queue SET status = 'synced', attempts = attempts + 1, cert_der = ?, cert_serial = ?, cert_issuer = ?, last_code = NULL, last_message = NULL, synced_at = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'pending')")
-        .run(Buffer.from(certificate.der), certificate.serial, certificate.issuer, now, now, id);
-      extra?.();
-    }).immediate();
+    this.#db
+      .transaction(() => {
+        this.#db
+          .prepare(
+            "UPDATE queue SET status = 'synced', attempts = attempts + 1, cert_der = ?, cert_serial = ?, cert_issuer = ?, last_code = NULL, last_message = NULL, synced_at = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'pending')",
+          )
+          .run(Buffer.from(certificate.der), certificate.serial, certificate.issuer, now, now, id);
+        extra?.();
+      })
+      .immediate();
   }
 
   delivered(id: number, extra?: () => void): void {
-    this.#db.transaction(() => {
-      this.#db.prepare("UPDATE queue SET status = 'delivered', updated_at = ? WHERE id = ?").run(new Date().toISOString(), id);
-      extra?.();
-    }).immediate();
+    this.#db
+      .transaction(() => {
+        this.#db
+          .prepare("UPDATE queue SET status = 'delivered', updated_at = ? WHERE id = ?")
+          .run(new Date().toISOString(), id);
+        extra?.();
+      })
+      .immediate();
   }
 
   failed(id: number, code: string, message: string): void {
-    this.#db.prepare("UPDATE queue SET status = 'failed', attempts = attempts + 1, last_code = ?, last_message = ?, updated_at = ? WHERE id = ?").run(code, message, new Date().toISOString(), id);
+    this.#db
+      .prepare(
+        "UPDATE queue SET status = 'failed', attempts = attempts + 1, last_code = ?, last_message = ?, updated_at = ? WHERE id = ?",
+      )
+      .run(code, message, new Date().toISOString(), id);
   }
 }

@@ -1,5 +1,15 @@
 import '@mantine/core/styles.css';
-import { ActionIcon, AppShell, Badge, Group, MantineProvider, Text, Title, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
+import {
+  ActionIcon,
+  AppShell,
+  Badge,
+  Group,
+  MantineProvider,
+  Text,
+  Title,
+  useComputedColorScheme,
+  useMantineColorScheme,
+} from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { EnrollerApi, Session } from '../../shared/contract';
 import { connectApi } from './api/client';
@@ -19,7 +29,8 @@ export function App() {
       (error: unknown) =>
         setConnection({
           state: 'failed',
-          error: error instanceof ApiError ? error : new ApiError({ code: 'STATION_UNREACHABLE', message: String(error) }),
+          error:
+            error instanceof ApiError ? error : new ApiError({ code: 'STATION_UNREACHABLE', message: String(error) }),
         }),
     );
   }, []);
@@ -71,7 +82,12 @@ function SchemeToggle() {
   const computed = useComputedColorScheme('light');
   const next = computed === 'dark' ? 'light' : 'dark';
   return (
-    <ActionIcon variant="default" size="lg" aria-label={`Switch to ${next} colours`} onClick={() => setColorScheme(next)}>
+    <ActionIcon
+      variant="default"
+      size="lg"
+      aria-label={`Switch to ${next} colours`}
+      onClick={() => setColorScheme(next)}
+    >
       {computed === 'dark' ? '☀' : '☾'}
     </ActionIcon>
   );

@@ -31,8 +31,19 @@ export const adminMethods = {
   'ca:verification-cert': {
     kind: 'command',
     access: 'configure',
-    summary: 'A proof-of-possession certificate whose CN is the code a cloud (Azure DPS, AWS IoT) gave, signed by the CA key.',
-    request: z.object({ code: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore'), ca: z.enum(['root', 'issuing']).optional() }).strict(),
+    summary:
+      'A proof-of-possession certificate whose CN is the code a cloud (Azure DPS, AWS IoT) gave, signed by the CA key.',
+    request: z
+      .object({
+        code: z
+          .string()
+          .trim()
+          .min(1)
+          .max(64)
+          .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore'),
+        ca: z.enum(['root', 'issuing']).optional(),
+      })
+      .strict(),
     response: z.object({ pem: z.string(), serial: z.string(), subject: z.string() }),
   },
   'device-type:save': {
@@ -45,18 +56,28 @@ export const adminMethods = {
   'profile:save': {
     kind: 'command',
     access: 'configure',
-    summary: 'Create or replace a profile. Secrets are optional and sealed with the station passphrase of this session.',
+    summary:
+      'Create or replace a profile. Secrets are optional and sealed with the station passphrase of this session.',
     request: z
       .object({
         name: ProfileName,
         settings: z.unknown(),
-        secrets: z.object({ password: z.string().max(1024).optional(), challenge: z.string().max(1024).optional() }).strict().optional(),
+        secrets: z
+          .object({ password: z.string().max(1024).optional(), challenge: z.string().max(1024).optional() })
+          .strict()
+          .optional(),
         replace: z.boolean().optional(),
       })
       .strict(),
     response: ProfileSummary,
   },
-  'keychain:status': { kind: 'query', access: 'public', summary: 'Whether the OS keychain can remember the station passphrase here.', request: empty, response: KeychainStatus },
+  'keychain:status': {
+    kind: 'query',
+    access: 'public',
+    summary: 'Whether the OS keychain can remember the station passphrase here.',
+    request: empty,
+    response: KeychainStatus,
+  },
   'keychain:remember': {
     kind: 'command',
     access: 'configure',
@@ -64,7 +85,13 @@ export const adminMethods = {
     request: empty,
     response: KeychainStatus,
   },
-  'keychain:forget': { kind: 'command', access: 'configure', summary: 'Delete the wrapped passphrase.', request: empty, response: KeychainStatus },
+  'keychain:forget': {
+    kind: 'command',
+    access: 'configure',
+    summary: 'Delete the wrapped passphrase.',
+    request: empty,
+    response: KeychainStatus,
+  },
   'keychain:unlock': {
     kind: 'command',
     access: 'operate',

@@ -76,13 +76,37 @@ export const benchMethods = {
     access: 'operate',
     summary: 'Run the pipeline on every slot (or the given ones) with a device type and profile.',
     request: z
-      .object({ deviceType: z.string().min(1), profile: z.string().min(1).optional(), ports: z.array(z.string()).min(1).optional(), force: z.boolean().optional(), petNames: z.record(z.string(), z.string().max(63)).optional() })
+      .object({
+        deviceType: z.string().min(1),
+        profile: z.string().min(1).optional(),
+        ports: z.array(z.string()).min(1).optional(),
+        force: z.boolean().optional(),
+        petNames: z.record(z.string(), z.string().max(63)).optional(),
+      })
       .strict(),
     response: BatchState,
   },
-  'batch:pause': { kind: 'command', access: 'operate', summary: 'Hold every device at its next step.', request: empty, response: BatchState },
-  'batch:resume': { kind: 'command', access: 'operate', summary: 'Let paused devices go on.', request: empty, response: BatchState },
-  'batch:cancel': { kind: 'command', access: 'operate', summary: 'Stop every device; each resumes from its last completed step later.', request: empty, response: BatchState },
+  'batch:pause': {
+    kind: 'command',
+    access: 'operate',
+    summary: 'Hold every device at its next step.',
+    request: empty,
+    response: BatchState,
+  },
+  'batch:resume': {
+    kind: 'command',
+    access: 'operate',
+    summary: 'Let paused devices go on.',
+    request: empty,
+    response: BatchState,
+  },
+  'batch:cancel': {
+    kind: 'command',
+    access: 'operate',
+    summary: 'Stop every device; each resumes from its last completed step later.',
+    request: empty,
+    response: BatchState,
+  },
   'batch:retry': {
     kind: 'command',
     access: 'operate',
@@ -93,24 +117,43 @@ export const benchMethods = {
   'device:label': {
     kind: 'command',
     access: 'operate',
-    summary: 'Bind a scanned label to the device on a port: the IMEI it must report, its serial number, and/or its pet name.',
+    summary:
+      'Bind a scanned label to the device on a port: the IMEI it must report, its serial number, and/or its pet name.',
     request: z
       .object({
         port: z.string().min(1),
-        imei: z.string().regex(/^\d{15}$/, 'an IMEI is 15 digits').optional(),
-        serial: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a serial number is 1–64 letters, digits, dot, dash or underscore').optional(),
+        imei: z
+          .string()
+          .regex(/^\d{15}$/, 'an IMEI is 15 digits')
+          .optional(),
+        serial: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,64}$/, 'a serial number is 1–64 letters, digits, dot, dash or underscore')
+          .optional(),
         petName: z.string().min(1).max(63).optional(),
         clear: z.boolean().optional(),
       })
       .strict(),
     response: SlotState,
   },
-  'ca:status': { kind: 'query', access: 'read', summary: 'Whether the embedded CA exists and is unlocked.', request: empty, response: CaStatus },
+  'ca:status': {
+    kind: 'query',
+    access: 'read',
+    summary: 'Whether the embedded CA exists and is unlocked.',
+    request: empty,
+    response: CaStatus,
+  },
   'ca:init': {
     kind: 'command',
     access: 'configure',
     summary: 'Create the embedded root and issuing CA, encrypted with the passphrase, and unlock it.',
-    request: z.object({ passphrase: Passphrase, keyAlgorithm: z.enum(['ec-p256', 'rsa-2048']).optional(), subject: z.string().optional() }).strict(),
+    request: z
+      .object({
+        passphrase: Passphrase,
+        keyAlgorithm: z.enum(['ec-p256', 'rsa-2048']).optional(),
+        subject: z.string().optional(),
+      })
+      .strict(),
     response: CaStatus,
   },
   'station:unlock': {
@@ -120,8 +163,20 @@ export const benchMethods = {
     request: z.object({ passphrase: Passphrase }).strict(),
     response: CaStatus,
   },
-  'profile:list': { kind: 'query', access: 'read', summary: 'Enrollment profiles (secrets never included).', request: empty, response: z.array(ProfileSummary) },
-  'device-type:list': { kind: 'query', access: 'read', summary: 'Device types this station knows.', request: empty, response: z.array(DeviceTypeDocument) },
+  'profile:list': {
+    kind: 'query',
+    access: 'read',
+    summary: 'Enrollment profiles (secrets never included).',
+    request: empty,
+    response: z.array(ProfileSummary),
+  },
+  'device-type:list': {
+    kind: 'query',
+    access: 'read',
+    summary: 'Device types this station knows.',
+    request: empty,
+    response: z.array(DeviceTypeDocument),
+  },
 } as const;
 
 export const benchEvents = {

@@ -16,10 +16,25 @@ export const QueueEntry = z.object({
 export type QueueEntry = z.infer<typeof QueueEntry>;
 
 export const queueMethods = {
-  'queue:list': { kind: 'query', access: 'read', summary: 'Everything the station owes or has settled.', request: z.object({}).strict(), response: z.array(QueueEntry) },
-  'queue:sync': { kind: 'command', access: 'operate', summary: 'Ask the services for every open item now.', request: z.object({}).strict(), response: z.array(QueueEntry) },
+  'queue:list': {
+    kind: 'query',
+    access: 'read',
+    summary: 'Everything the station owes or has settled.',
+    request: z.object({}).strict(),
+    response: z.array(QueueEntry),
+  },
+  'queue:sync': {
+    kind: 'command',
+    access: 'operate',
+    summary: 'Ask the services for every open item now.',
+    request: z.object({}).strict(),
+    response: z.array(QueueEntry),
+  },
 } as const;
 
 export const queueEvents = {
-  'queue:changed': { summary: 'Queue items changed (synced, failed, still pending).', payload: z.object({ entries: z.array(QueueEntry) }) },
+  'queue:changed': {
+    summary: 'Queue items changed (synced, failed, still pending).',
+    payload: z.object({ entries: z.array(QueueEntry) }),
+  },
 } as const;

@@ -4,7 +4,9 @@ import { z } from 'zod';
 export const Role = z.enum(['operator', 'supervisor', 'auditor']);
 export type Role = z.infer<typeof Role>;
 
-export const OperatorName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash or underscore (1–64)');
+export const OperatorName = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash or underscore (1–64)');
 const Pin = z.string().regex(/^\d{4,12}$/, 'a PIN is 4 to 12 digits');
 
 export const Session = z.object({
@@ -17,7 +19,13 @@ export const Session = z.object({
 export type Session = z.infer<typeof Session>;
 
 export const sessionMethods = {
-  'session:whoami': { kind: 'query', access: 'public', summary: 'Who this window is signed in as, and whether roles are enforced.', request: z.object({}).strict(), response: Session },
+  'session:whoami': {
+    kind: 'query',
+    access: 'public',
+    summary: 'Who this window is signed in as, and whether roles are enforced.',
+    request: z.object({}).strict(),
+    response: Session,
+  },
   'session:login': {
     kind: 'command',
     access: 'public',
@@ -25,7 +33,13 @@ export const sessionMethods = {
     request: z.object({ name: OperatorName.optional(), pin: Pin }).strict(),
     response: Session,
   },
-  'session:logout': { kind: 'command', access: 'public', summary: 'Sign this window out.', request: z.object({}).strict(), response: Session },
+  'session:logout': {
+    kind: 'command',
+    access: 'public',
+    summary: 'Sign this window out.',
+    request: z.object({}).strict(),
+    response: Session,
+  },
   'operator:add': {
     kind: 'command',
     access: 'configure',
@@ -33,7 +47,13 @@ export const sessionMethods = {
     request: z.object({ name: OperatorName, role: Role, pin: Pin }).strict(),
     response: z.object({ name: OperatorName, role: Role }),
   },
-  'operator:list': { kind: 'query', access: 'read', summary: 'The people registered at this station.', request: z.object({}).strict(), response: z.array(z.object({ name: OperatorName, role: Role })) },
+  'operator:list': {
+    kind: 'query',
+    access: 'read',
+    summary: 'The people registered at this station.',
+    request: z.object({}).strict(),
+    response: z.array(z.object({ name: OperatorName, role: Role })),
+  },
   'station:factoryMode': {
     kind: 'command',
     access: 'configure',

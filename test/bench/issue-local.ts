@@ -36,12 +36,21 @@ async function main() {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
   for (let i = 0; i < COUNT; i++) {
     const keys = await webcrypto.subtle.generateKey(alg, false, ['sign', 'verify']);
-    const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=bench-${i}`, keys: keys as never, signingAlgorithm: alg });
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+      name: `CN=bench-${i}`,
+      keys: keys as never,
+      signingAlgorithm: alg,
+    });
     fs.writeFileSync(path.join(csrDir, `bench-${i}.der`), new Uint8Array(csr.rawData));
   }
   console.log('done');
 
-  const station = Station.open({ dataDir: path.join(dir, 'station'), appVersion: 'bench', mode: 'cli', log: createLogger({ level: 'silent' }) });
+  const station = Station.open({
+    dataDir: path.join(dir, 'station'),
+    appVersion: 'bench',
+    mode: 'cli',
+    log: createLogger({ level: 'silent' }),
+  });
   await station.ca.init({ passphrase: PASS });
   const authority = await station.ca.unlock(PASS);
   const deviceType = station.deviceTypes.get('nrf91-default');
@@ -71,7 +80,10 @@ async function main() {
       await authority.issue({ csr, deviceType, deviceId: file.replace(/\.der$/, ''), attributes: {} });
     }
   });
-  const issued = station.db.prepare("SELECT count(*) FROM certificates WHERE status = 'issued'").pluck().get() as number;
+  const issued = station.db
+    .prepare("SELECT count(*) FROM certificates WHERE status = 'issued'")
+    .pluck()
+    .get() as number;
   const integrity = station.db.pragma('integrity_check', { simple: true });
   station.close();
 
@@ -84,7 +96,9 @@ async function main() {
   console.log(`fsync               ${fsyncRate.toFixed(0)} /s`);
   console.log(`lower-bound rate    ${bound.toFixed(0)} certificates/s  (1 sign + 2 fsync each)`);
   console.log(`measured            ${certRate.toFixed(0)} certificates/s`);
-  console.log(`ratio               ${(certRate / bound).toFixed(2)}  (measured / bound; 1.00 = nothing but the unavoidable work)`);
+  console.log(
+    `ratio               ${(certRate / bound).toFixed(2)}  (measured / bound; 1.00 = nothing but the unavoidable work)`,
+  );
   fs.rmSync(dir, { recursive: true, force: true });
   if (issued !== files.length) process.exitCode = 1;
 }

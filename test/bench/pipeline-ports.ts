@@ -21,8 +21,14 @@ const PASS = 'benchmark passphrase';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'enroller-bench-ports-'));
 
 /** Modems in a child process of their own, as separate hardware would be. */
-async function simulators(count: number, dir: string): Promise<{ ports: string[]; bytes(): Promise<number[]>; stop(): Promise<void> }> {
-  const child = fork(path.join(import.meta.dirname, 'sim-host.ts'), [], { execArgv: ['--import', 'tsx', ...(process.env.SIM_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function simulators(
+  count: number,
+  dir: string,
+): Promise<{ ports: string[]; bytes(): Promise<number[]>; stop(): Promise<void> }> {
+  const child = fork(path.join(import.meta.dirname, 'sim-host.ts'), [], {
+    execArgv: ['--import', 'tsx', ...(process.env.SIM_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const reply = <T>() => new Promise<T>((resolve) => child.once('message', (m) => resolve(m as T)));
   child.send({ start: { count, dir, seedPrefix: `bench-${count}`, baud: BAUD, keygenMs: KEYGEN_MS } });
   const { ports } = await reply<{ ports: string[] }>();
@@ -42,11 +48,21 @@ async function simulators(count: number, dir: string): Promise<{ ports: string[]
 
 async function run(ports: number): Promise<{ wallMs: number; boundMs: number; bytes: number; cpuMs: number }> {
   const dir = path.join(root, `n${ports}`);
-  const station = Station.open({ dataDir: path.join(dir, 'station'), appVersion: 'bench', mode: 'cli', log: createLogger({ level: 'silent' }) });
+  const station = Station.open({
+    dataDir: path.join(dir, 'station'),
+    appVersion: 'bench',
+    mode: 'cli',
+    log: createLogger({ level: 'silent' }),
+  });
   const sims = await simulators(ports, path.join(dir, 'pty'));
   try {
     await station.ca.init({ passphrase: PASS });
-    const bench = new Bench(station, serialSlots(undefined, sims.ports), { deviceChanged: () => undefined, batchProgress: () => undefined }, createLogger({ level: 'silent' }));
+    const bench = new Bench(
+      station,
+      serialSlots(undefined, sims.ports),
+      { deviceChanged: () => undefined, batchProgress: () => undefined },
+      createLogger({ level: 'silent' }),
+    );
     await bench.unlock(PASS);
     const cpuBefore = process.cpuUsage();
     const start = process.hrtime.bigint();
@@ -68,7 +84,9 @@ async function run(ports: number): Promise<{ wallMs: number; boundMs: number; by
 }
 
 async function main() {
-  console.log(`pipeline per device at ${BAUD} baud, KEYGEN ${KEYGEN_MS} ms (simulated nRF91 behind socat PTYs, local CA)`);
+  console.log(
+    `pipeline per device at ${BAUD} baud, KEYGEN ${KEYGEN_MS} ms (simulated nRF91 behind socat PTYs, local CA)`,
+  );
   console.log('ports  batch s  bound s  ratio  s/device  bytes/device  devices/h  scaling  station CPU ms/device');
   let single: number | undefined;
   for (const ports of [1, 4, 16]) {

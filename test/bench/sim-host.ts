@@ -18,7 +18,11 @@ process.on('message', (message: { start?: Start; report?: true; stop?: true }) =
   void (async () => {
     if (message.start) {
       const s = message.start;
-      sims = await Promise.all(Array.from({ length: s.count }, (_, i) => startPtySimulator({ dir: s.dir, seed: `${s.seedPrefix}-${i}`, baudRate: s.baud, keygenDelayMs: s.keygenMs })));
+      sims = await Promise.all(
+        Array.from({ length: s.count }, (_, i) =>
+          startPtySimulator({ dir: s.dir, seed: `${s.seedPrefix}-${i}`, baudRate: s.baud, keygenDelayMs: s.keygenMs }),
+        ),
+      );
       process.send!({ ports: sims.map((sim) => sim.hostPath) });
     } else if (message.report) {
       process.send!({ bytes: sims.map((sim) => sim.simulator.bytesIn + sim.simulator.bytesOut) });

@@ -36,14 +36,40 @@ async function bound(round: number): Promise<number> {
   await tools('tpm2_createprimary', '-C', 'o', '-g', 'sha256', '-G', 'ecc256:aes128cfb', '-c', file('p.ctx'));
   // swtpm has no resource manager and three transient slots: each loaded object is flushed.
   await tools('tpm2_flushcontext', '-t');
-  await tools('tpm2_create', '-C', file('p.ctx'), '-G', 'ecc256:ecdsa-sha256', '-a', 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign', '-u', file('k.pub'), '-r', file('k.priv'));
+  await tools(
+    'tpm2_create',
+    '-C',
+    file('p.ctx'),
+    '-G',
+    'ecc256:ecdsa-sha256',
+    '-a',
+    'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign',
+    '-u',
+    file('k.pub'),
+    '-r',
+    file('k.priv'),
+  );
   await tools('tpm2_flushcontext', '-t');
   await tools('tpm2_load', '-C', file('p.ctx'), '-u', file('k.pub'), '-r', file('k.priv'), '-c', file('k.ctx'));
   await tools('tpm2_evictcontrol', '-C', 'o', '-c', file('k.ctx'), handle);
   await tools('tpm2_flushcontext', '-t');
   await tools('tpm2_readpublic', '-c', handle, '-f', 'der', '-o', file('pub.der'));
   fs.writeFileSync(file('digest'), crypto.createHash('sha256').update(String(round)).digest());
-  await tools('tpm2_sign', '-c', handle, '-g', 'sha256', '-s', 'ecdsa', '-d', '-f', 'plain', '-o', file('sig'), file('digest'));
+  await tools(
+    'tpm2_sign',
+    '-c',
+    handle,
+    '-g',
+    'sha256',
+    '-s',
+    'ecdsa',
+    '-d',
+    '-f',
+    'plain',
+    '-o',
+    file('sig'),
+    file('digest'),
+  );
   fs.writeFileSync(file('cert'), crypto.randomBytes(560));
   await tools('tpm2_nvdefine', '0x01500300', '-C', 'o', '-s', '560', '-a', 'ownerread|ownerwrite|authread|authwrite');
   await tools('tpm2_nvwrite', '0x01500300', '-C', 'o', '-i', file('cert'));
@@ -56,9 +82,19 @@ async function bound(round: number): Promise<number> {
 }
 
 try {
-  const station = Station.open({ dataDir: path.join(root, 'station'), appVersion: 'bench', mode: 'cli', log: createLogger({ level: 'silent' }) });
+  const station = Station.open({
+    dataDir: path.join(root, 'station'),
+    appVersion: 'bench',
+    mode: 'cli',
+    log: createLogger({ level: 'silent' }),
+  });
   await station.ca.init({ passphrase: PASS });
-  const bench = new Bench(station, tpmSlots([swtpm.tcti]), { deviceChanged: () => undefined, batchProgress: () => undefined }, createLogger({ level: 'silent' }));
+  const bench = new Bench(
+    station,
+    tpmSlots([swtpm.tcti]),
+    { deviceChanged: () => undefined, batchProgress: () => undefined },
+    createLogger({ level: 'silent' }),
+  );
   await bench.unlock(PASS);
   const stationMs: number[] = [];
   const boundMs: number[] = [];
@@ -74,7 +110,9 @@ try {
   const s = median(stationMs);
   const b = median(boundMs);
   console.log(`TPM provisioning (swtpm, EC P-256, local CA), median of ${ROUNDS} rounds`);
-  console.log(`station: ${s.toFixed(0)} ms per device   bound (the TPM's own commands): ${b.toFixed(0)} ms   ratio ${(s / b).toFixed(2)}`);
+  console.log(
+    `station: ${s.toFixed(0)} ms per device   bound (the TPM's own commands): ${b.toFixed(0)} ms   ratio ${(s / b).toFixed(2)}`,
+  );
 } finally {
   await swtpm.stop();
 }

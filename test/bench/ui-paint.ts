@@ -29,14 +29,24 @@ const VISIBLE = 8; // the first two rows are on screen at 1366×768
 const STEPS: string[] = JobStep.options.filter((s) => s !== 'done');
 const log = createLogger({ level: 'silent' });
 
-const slots: SlotState[] = Array.from({ length: SLOTS }, (_, i) => ({ port: `bay-${String(i + 1).padStart(5, '0')}`, status: 'queued', step: 'detected', attempts: 0 }));
+const slots: SlotState[] = Array.from({ length: SLOTS }, (_, i) => ({
+  port: `bay-${String(i + 1).padStart(5, '0')}`,
+  status: 'queued',
+  step: 'detected',
+  attempts: 0,
+}));
 const at = new Date().toISOString();
 
 /** A contract service that answers as a station in the middle of a 10,000-device batch. */
 function replayService(): ContractService {
   const answers: Partial<Record<string, () => unknown>> = {
     'session:whoami': () => ({ rolesEnforced: false, factoryMode: false }),
-    'ca:status': () => ({ initialized: true, unlocked: true, root: { subject: 'CN=Bench Root', fingerprint: 'ab'.repeat(32), notAfter: at }, issuing: { subject: 'CN=Bench Issuing', fingerprint: 'cd'.repeat(32), notAfter: at } }),
+    'ca:status': () => ({
+      initialized: true,
+      unlocked: true,
+      root: { subject: 'CN=Bench Root', fingerprint: 'ab'.repeat(32), notAfter: at },
+      issuing: { subject: 'CN=Bench Issuing', fingerprint: 'cd'.repeat(32), notAfter: at },
+    }),
     'device:list': () => ({ batch: batchState(0), slots }),
     'device-type:list': () => builtinDeviceTypes.map((t) => DeviceTypeDocument.parse(t)),
     'profile:list': () => [{ name: 'local', settings: { protocol: 'local' }, secrets: [], builtin: true }],
@@ -56,7 +66,16 @@ function replayService(): ContractService {
 }
 
 function batchState(done: number) {
-  return { id: 'bench', deviceType: 'nrf91-default', profile: 'local', status: 'running' as const, total: SLOTS, counts: { queued: SLOTS - done, running: 0, paused: 0, verified: done, waiting: 0, failed: 0, cancelled: 0 }, startedAt: at, devicesPerHour: 0 };
+  return {
+    id: 'bench',
+    deviceType: 'nrf91-default',
+    profile: 'local',
+    status: 'running' as const,
+    total: SLOTS,
+    counts: { queued: SLOTS - done, running: 0, paused: 0, verified: done, waiting: 0, failed: 0, cancelled: 0 },
+    startedAt: at,
+    devicesPerHour: 0,
+  };
 }
 
 /**
@@ -101,7 +120,14 @@ async function replay(emit: (slot: SlotState) => void): Promise<void> {
     const index = n % 4 === 0 ? (n / 4) % VISIBLE : VISIBLE + ((n * 7919) % (SLOTS - VISIBLE));
     const slot = slots[index]!;
     const step = STEPS[(STEPS.indexOf(slot.step) + 1) % STEPS.length] as SlotState['step'];
-    slots[index] = { ...slot, status: 'running', step, attempts: slot.attempts + 1, deviceId: `nrf-35${String(index).padStart(13, '0')}`, startedAt: at };
+    slots[index] = {
+      ...slot,
+      status: 'running',
+      step,
+      attempts: slot.attempts + 1,
+      deviceId: `nrf-35${String(index).padStart(13, '0')}`,
+      startedAt: at,
+    };
     emit(slots[index]);
     const due = start + (n + 1) * interval;
     const wait = due - performance.now();
@@ -126,7 +152,9 @@ async function heapMb(page: Page): Promise<number> {
 
 /** The floor: the same messages to a page that changes one element per message and does nothing else. */
 async function lowerBound(page: Page): Promise<number[]> {
-  const server = http.createServer((_req, res) => res.end('<!doctype html><title>floor</title><div data-port="bay-00001" data-step="detected" id="t">x</div>'));
+  const server = http.createServer((_req, res) =>
+    res.end('<!doctype html><title>floor</title><div data-port="bay-00001" data-step="detected" id="t">x</div>'),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   const wss = new WebSocketServer({ server });
@@ -144,7 +172,8 @@ async function lowerBound(page: Page): Promise<number[]> {
   })`);
   const [client] = [...wss.clients];
   await replay((slot) => {
-    if (slots.indexOf(slot) < VISIBLE) client!.send(JSON.stringify({ type: 'event', event: 'device:changed', payload: slot }));
+    if (slots.indexOf(slot) < VISIBLE)
+      client!.send(JSON.stringify({ type: 'event', event: 'device:changed', payload: slot }));
   });
   const latencies = (await page.evaluate('window.__latencies')) as number[];
   wss.close();
@@ -152,11 +181,20 @@ async function lowerBound(page: Page): Promise<number[]> {
   return latencies;
 }
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
-const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--disable-gpu', '--no-first-run', '--enable-precise-memory-info'] });
+const chromiumPath =
+  process.env.CHROMIUM_PATH ?? execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  args: ['--disable-gpu', '--no-first-run', '--enable-precise-memory-info'],
+});
 try {
   const hub = new EventHub();
-  const server = await startBrowserServer({ dispatch: createDispatch(replayService(), log), events: hub, rendererDir: path.resolve(import.meta.dirname, '../../out/renderer'), log });
+  const server = await startBrowserServer({
+    dispatch: createDispatch(replayService(), log),
+    events: hub,
+    rendererDir: path.resolve(import.meta.dirname, '../../out/renderer'),
+    log,
+  });
   const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -179,15 +217,29 @@ try {
   if (pageErrors.length) throw new Error(`page errors: ${pageErrors.join('; ')}`);
 
   const floor = await lowerBound(await browser.newPage({ viewport: { width: 1366, height: 768 } }));
-  const row = (name: string, values: number[]) => `${name.padEnd(26)} ${String(values.length).padStart(6)} ${percentile(values, 50).toFixed(1).padStart(8)} ${percentile(values, 95).toFixed(1).padStart(8)} ${Math.max(...values).toFixed(1).padStart(8)}`;
-  console.log(`UI event-to-paint: ${SLOTS} slots, ${RATE} events/s for ${SECONDS} s (1 in 4 on screen), 1366×768, Chromium ${browser.version()}`);
-  console.log(`${'page'.padEnd(26)} ${'events'.padStart(6)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)}`);
+  const row = (name: string, values: number[]) =>
+    `${name.padEnd(26)} ${String(values.length).padStart(6)} ${percentile(values, 50).toFixed(1).padStart(8)} ${percentile(values, 95).toFixed(1).padStart(8)} ${Math.max(
+      ...values,
+    )
+      .toFixed(1)
+      .padStart(8)}`;
+  console.log(
+    `UI event-to-paint: ${SLOTS} slots, ${RATE} events/s for ${SECONDS} s (1 in 4 on screen), 1366×768, Chromium ${browser.version()}`,
+  );
+  console.log(
+    `${'page'.padEnd(26)} ${'events'.padStart(6)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)}`,
+  );
   console.log(row('station UI', app));
   console.log(row('lower bound (bare page)', floor));
   const p95 = percentile(app, 95);
-  console.log(`ratio p95 ÷ lower bound p95: ${(p95 / percentile(floor, 95)).toFixed(2)}   goal p95 ≤ 50 ms: ${p95 <= 50 ? 'met' : 'NOT met'} (${p95.toFixed(1)} ms)`);
-  console.log(`first paint of ${SLOTS} slots: ${loadMs.toFixed(0)} ms; tiles in the DOM: ${tilesInDom} of ${SLOTS}; JS heap: ${heapLoaded.toFixed(1)} MB loaded, ${heapAfter.toFixed(1)} MB after ${RATE * SECONDS} events`);
-  if (app.length < (RATE * SECONDS) / 4 * 0.9) throw new Error(`only ${app.length} on-screen events were seen painted`);
+  console.log(
+    `ratio p95 ÷ lower bound p95: ${(p95 / percentile(floor, 95)).toFixed(2)}   goal p95 ≤ 50 ms: ${p95 <= 50 ? 'met' : 'NOT met'} (${p95.toFixed(1)} ms)`,
+  );
+  console.log(
+    `first paint of ${SLOTS} slots: ${loadMs.toFixed(0)} ms; tiles in the DOM: ${tilesInDom} of ${SLOTS}; JS heap: ${heapLoaded.toFixed(1)} MB loaded, ${heapAfter.toFixed(1)} MB after ${RATE * SECONDS} events`,
+  );
+  if (app.length < ((RATE * SECONDS) / 4) * 0.9)
+    throw new Error(`only ${app.length} on-screen events were seen painted`);
 } finally {
   await browser.close();
 }

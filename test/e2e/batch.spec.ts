@@ -44,7 +44,8 @@ test('sets up the CA and runs a batch on four simulated modems to all green', as
   await expect(page.getByTestId('batch-counts')).toHaveAttribute('data-status', 'finished', { timeout: 30_000 });
   await expect(page.getByTestId('batch-counts')).toContainText('4 done');
   await expect(page.getByTestId('slot-note')).toHaveCount(4);
-  for (const note of await page.getByTestId('slot-note').all()) await expect(note).toHaveAttribute('data-code', 'DEVICE_ALREADY_ENROLLED');
+  for (const note of await page.getByTestId('slot-note').all())
+    await expect(note).toHaveAttribute('data-code', 'DEVICE_ALREADY_ENROLLED');
   // The queue owes nothing; the audit trail verifies and shows each device's provisioning.
   await page.getByRole('tab', { name: 'Queue' }).click();
   await expect(page.getByText('Nothing is queued')).toBeVisible();

@@ -16,7 +16,11 @@ let app: ElectronApplication;
 
 test.beforeEach(async () => {
   test.skip(!exe, SKIP);
-  app = await electron.launch({ executablePath: exe!, args: [path.join(repoRoot, 'out/main/index.js')], env: { ...process.env, ENROLLER_DATA_DIR: tempDir() } });
+  app = await electron.launch({
+    executablePath: exe!,
+    args: [path.join(repoRoot, 'out/main/index.js')],
+    env: { ...process.env, ENROLLER_DATA_DIR: tempDir() },
+  });
 });
 test.afterEach(async () => {
   if (exe) await app.close();
@@ -28,9 +32,21 @@ test('the window is isolated, sandboxed, Node-free and served from app://', asyn
   const preferences = await app.evaluate(({ BrowserWindow }) => {
     const contents = BrowserWindow.getAllWindows()[0]!.webContents;
     const prefs = (contents as unknown as { getLastWebPreferences(): Record<string, unknown> }).getLastWebPreferences();
-    return { contextIsolation: prefs.contextIsolation, sandbox: prefs.sandbox, nodeIntegration: prefs.nodeIntegration, webviewTag: prefs.webviewTag, webSecurity: prefs.webSecurity };
+    return {
+      contextIsolation: prefs.contextIsolation,
+      sandbox: prefs.sandbox,
+      nodeIntegration: prefs.nodeIntegration,
+      webviewTag: prefs.webviewTag,
+      webSecurity: prefs.webSecurity,
+    };
   });
-  expect(preferences).toEqual({ contextIsolation: true, sandbox: true, nodeIntegration: false, webviewTag: false, webSecurity: true });
+  expect(preferences).toEqual({
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    webviewTag: false,
+    webSecurity: true,
+  });
   const page = await window.evaluate(() => ({
     require: typeof (globalThis as { require?: unknown }).require,
     process: typeof (globalThis as { process?: unknown }).process,
@@ -68,7 +84,18 @@ test('navigation, new windows and device permissions are denied', async () => {
 
 test('the keychain reports its backend and never replaces the passphrase', async () => {
   const window = await app.firstWindow();
-  const status = await window.evaluate(() => (globalThis as unknown as { enroller: { invoke: Record<string, (r: unknown) => Promise<{ ok: boolean; value?: { available: boolean; backend?: string } }>> } }).enroller.invoke['keychain:status']!({}));
+  const status = await window.evaluate(() =>
+    (
+      globalThis as unknown as {
+        enroller: {
+          invoke: Record<
+            string,
+            (r: unknown) => Promise<{ ok: boolean; value?: { available: boolean; backend?: string } }>
+          >;
+        };
+      }
+    ).enroller.invoke['keychain:status']!({}),
+  );
   expect(status.ok).toBe(true);
   if (process.platform === 'linux') expect(status.value?.backend).toBeTruthy();
   if (status.value?.backend === 'basic_text') expect(status.value.available).toBe(false);

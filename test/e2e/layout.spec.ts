@@ -37,7 +37,9 @@ for (const scheme of ['light', 'dark'] as const) {
     for (const name of TABS) {
       await page.getByRole('tab', { name }).click();
       await expect(page.getByRole('tab', { name })).toHaveAttribute('aria-selected', 'true');
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       expect(overflow, `${name} scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(0);
       await page.screenshot({ path: `test-results/layout-${scheme}-${name.split(' ')[0]!.toLowerCase()}.png` });
     }

@@ -52,7 +52,9 @@ test('CA, device types, profiles and settings from the UI', async ({ page }) => 
   const rootFile = path.join(work, 'root.pem');
   fs.writeFileSync(rootFile, chain.slice(chain.lastIndexOf('-----BEGIN CERTIFICATE-----')));
   expect(execFileSync('openssl', ['verify', '-CAfile', rootFile, popFile], { encoding: 'utf8' })).toContain(': OK');
-  expect(execFileSync('openssl', ['x509', '-in', popFile, '-noout', '-subject'], { encoding: 'utf8' })).toContain('CN = A1B2C3D4E5F6');
+  expect(execFileSync('openssl', ['x509', '-in', popFile, '-noout', '-subject'], { encoding: 'utf8' })).toContain(
+    'CN = A1B2C3D4E5F6',
+  );
   await page.screenshot({ path: 'test-results/ca-view.png', fullPage: true });
 
   // Device types: start from the built-in, break a field, see it named, fix it, save as new.
@@ -61,11 +63,24 @@ test('CA, device types, profiles and settings from the UI', async ({ page }) => 
   await page.getByRole('option', { name: /nrf91-default/ }).click();
   const editor = page.getByTestId('device-type-json');
   const builtin = JSON.parse(await editor.inputValue()) as Record<string, unknown>;
-  await editor.fill(JSON.stringify({ ...builtin, name: 'Line B', certificate: { kind: 'operational', validityDays: 0 } }, null, 2));
+  await editor.fill(
+    JSON.stringify({ ...builtin, name: 'Line B', certificate: { kind: 'operational', validityDays: 0 } }, null, 2),
+  );
   await expect(page.getByTestId('problem-issues')).toContainText('name');
   await expect(page.getByTestId('problem-issues')).toContainText('certificate.validityDays');
   await expect(page.getByRole('button', { name: 'Save device type' })).toBeDisabled();
-  await editor.fill(JSON.stringify({ ...builtin, name: 'line-b', description: 'Line B trackers', certificate: { kind: 'operational', validityDays: 730 } }, null, 2));
+  await editor.fill(
+    JSON.stringify(
+      {
+        ...builtin,
+        name: 'line-b',
+        description: 'Line B trackers',
+        certificate: { kind: 'operational', validityDays: 730 },
+      },
+      null,
+      2,
+    ),
+  );
   await page.getByRole('button', { name: 'Save device type' }).click();
   await expect(page.getByText('Saved line-b.')).toBeVisible();
 
@@ -86,9 +101,26 @@ test('CA, device types, profiles and settings from the UI', async ({ page }) => 
   await page.locator('[data-profile="line-b-est"]').getByRole('button', { name: 'Export JSON' }).click();
   const profileFile = path.join(work, 'profile.json');
   await (await exported).saveAs(profileFile);
-  const document = JSON.parse(fs.readFileSync(profileFile, 'utf8')) as { name: string; settings: Record<string, unknown> };
-  expect(document).toEqual({ name: 'line-b-est', settings: { protocol: 'est', url: 'https://127.0.0.1:9/.well-known/est', user: 'station-7', timeoutMs: 30000 } });
-  fs.writeFileSync(profileFile, JSON.stringify({ name: 'line-c-scep', settings: { protocol: 'scep', url: 'http://127.0.0.1:9/scep', caFingerprintSha256: 'ab'.repeat(32), trustPem: chain } }));
+  const document = JSON.parse(fs.readFileSync(profileFile, 'utf8')) as {
+    name: string;
+    settings: Record<string, unknown>;
+  };
+  expect(document).toEqual({
+    name: 'line-b-est',
+    settings: { protocol: 'est', url: 'https://127.0.0.1:9/.well-known/est', user: 'station-7', timeoutMs: 30000 },
+  });
+  fs.writeFileSync(
+    profileFile,
+    JSON.stringify({
+      name: 'line-c-scep',
+      settings: {
+        protocol: 'scep',
+        url: 'http://127.0.0.1:9/scep',
+        caFingerprintSha256: 'ab'.repeat(32),
+        trustPem: chain,
+      },
+    }),
+  );
   await page.locator('input[type="file"][accept*="json"]').last().setInputFiles(profileFile);
   await expect(page.getByLabel('Profile name')).toHaveValue('line-c-scep');
   await expect(page.getByLabel('Service URL')).toHaveValue('http://127.0.0.1:9/scep');
@@ -96,7 +128,9 @@ test('CA, device types, profiles and settings from the UI', async ({ page }) => 
   await expect(page.getByText('Saved line-c-scep.')).toBeVisible();
   await expect(page.locator('[data-profile="line-c-scep"]')).toContainText('SCEP http://127.0.0.1:9/scep');
   const db = new Database(path.join(dataDir, 'station.sqlite'), { readonly: true });
-  const savedSettings = JSON.parse((db.prepare("SELECT settings FROM profiles WHERE name = 'line-c-scep'").get() as { settings: string }).settings) as Record<string, unknown>;
+  const savedSettings = JSON.parse(
+    (db.prepare("SELECT settings FROM profiles WHERE name = 'line-c-scep'").get() as { settings: string }).settings,
+  ) as Record<string, unknown>;
   db.close();
   expect(savedSettings).toMatchObject({ protocol: 'scep', caFingerprintSha256: 'ab'.repeat(32), trustPem: chain });
   await page.screenshot({ path: 'test-results/setup-view.png', fullPage: true });

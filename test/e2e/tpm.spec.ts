@@ -34,7 +34,8 @@ test('a TPM slot runs the same pipeline and shows its result like any device', a
   const tpmTile = page.locator(`[data-testid="slot"][data-port="${swtpm.tcti}"]`);
   await expect(tpmTile).toHaveAttribute('data-status', 'verified');
   await expect(tpmTile.getByTestId('slot-device')).toHaveText(/^tpm-[0-9a-f]{32}$/);
-  for (const modem of await page.locator('[data-testid="slot"][data-port^="sim-"]').all()) await expect(modem).toHaveAttribute('data-status', 'queued');
+  for (const modem of await page.locator('[data-testid="slot"][data-port^="sim-"]').all())
+    await expect(modem).toHaveAttribute('data-status', 'queued');
   await page.screenshot({ path: 'test-results/tpm-slot-done.png', fullPage: true });
 });
 
@@ -45,7 +46,18 @@ test.describe('a scanned serial number', () => {
     second = await startSwtpm();
     const dir = tempDir();
     const type = path.join(tempDir(), 'tpm-serial.json');
-    fs.writeFileSync(type, JSON.stringify({ name: 'tpm-serial', device: 'tpm', idTemplate: 'tpm-{serial}', subject: [{ attribute: 'CN', template: '{deviceId}', required: true }], keyPolicy: { allowed: ['ec-p256'] }, certificate: { kind: 'operational', validityDays: 365 }, tpm: { keyHandle: '0x81000151', certNvIndex: '0x01500151', keyAlgorithm: 'ec-p256' } }));
+    fs.writeFileSync(
+      type,
+      JSON.stringify({
+        name: 'tpm-serial',
+        device: 'tpm',
+        idTemplate: 'tpm-{serial}',
+        subject: [{ attribute: 'CN', template: '{deviceId}', required: true }],
+        keyPolicy: { allowed: ['ec-p256'] },
+        certificate: { kind: 'operational', validityDays: 365 },
+        tpm: { keyHandle: '0x81000151', certNvIndex: '0x01500151', keyAlgorithm: 'ec-p256' },
+      }),
+    );
     expect((await runEnroller(dir, 'device-type', 'import', type)).code).toBe(0);
     bare = await serve(dir, ['--tpm', second.tcti]);
   });

@@ -9,7 +9,9 @@ import { openTestStation, tempDir } from './station';
 
 export const PASSPHRASE = 'correct horse battery staple';
 
-export async function stationWithCa(options: CaInitOptions = {}): Promise<{ station: Station; authority: LocalAuthority; nrf91: DeviceTypeDocument }> {
+export async function stationWithCa(
+  options: CaInitOptions = {},
+): Promise<{ station: Station; authority: LocalAuthority; nrf91: DeviceTypeDocument }> {
   const station = openTestStation();
   await station.ca.init({ passphrase: PASSPHRASE, ...options });
   const authority = await station.ca.unlock(PASSPHRASE);

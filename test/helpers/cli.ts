@@ -39,15 +39,26 @@ export function serve(dataDir: string, extraArgs: string[] = []): Promise<Served
 }
 
 /** Starts `enroller sim --count N --json` and resolves with the N records it prints. */
-export function simulate(dataDir: string, count: number, extraArgs: string[] = []): Promise<{ ports: Array<{ port: string; imei: string }>; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [enrollerBin, '--data-dir', dataDir, '--json', 'sim', '--count', String(count), ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function simulate(
+  dataDir: string,
+  count: number,
+  extraArgs: string[] = [],
+): Promise<{ ports: Array<{ port: string; imei: string }>; stop(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [enrollerBin, '--data-dir', dataDir, '--json', 'sim', '--count', String(count), ...extraArgs],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const ports: Array<{ port: string; imei: string }> = [];
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sim printed ${ports.length}/${count} ports in 20 s: ${stderr}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`sim printed ${ports.length}/${count} ports in 20 s: ${stderr}`)),
+      20_000,
+    );
     child.once('exit', (code) => reject(new Error(`sim exited with ${code}: ${stderr}`)));
     readline.createInterface({ input: child.stdout! }).on('line', (line) => {
       ports.push(JSON.parse(line) as { port: string; imei: string });
@@ -72,11 +83,18 @@ export function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Runs `enroller --data-dir DIR --json …` to completion: exit code and the JSON lines it printed. */
-export async function runEnroller(dataDir: string, ...args: string[]): Promise<{ code: number; lines: Array<Record<string, unknown>>; stderr: string }> {
+export async function runEnroller(
+  dataDir: string,
+  ...args: string[]
+): Promise<{ code: number; lines: Array<Record<string, unknown>>; stderr: string }> {
   const { execFile } = await import('node:child_process');
   return new Promise((resolve) => {
     execFile(process.execPath, [enrollerBin, '--data-dir', dataDir, '--json', ...args], (error, stdout, stderr) => {
-      const lines = stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, lines, stderr });
     });
   });

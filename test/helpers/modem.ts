@@ -11,7 +11,11 @@ export function modemOn(transport: Transport): Nrf91Modem {
   return new Nrf91Modem(new AtClient(transport, log), log);
 }
 
-export function memoryModem(options: Partial<SimulatorOptions> = {}): { modem: Nrf91Modem; sim: Nrf91Simulator; host: Transport } {
+export function memoryModem(options: Partial<SimulatorOptions> = {}): {
+  modem: Nrf91Modem;
+  sim: Nrf91Simulator;
+  host: Transport;
+} {
   const [host, device] = createMemoryPair('sim');
   const sim = new Nrf91Simulator(device, { seed: 'mem-1', ...options });
   return { modem: modemOn(host), sim, host };

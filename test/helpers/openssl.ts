@@ -12,18 +12,34 @@ export async function openssl(args: string[], cwd?: string): Promise<{ stdout: s
 }
 
 /** A CSR made by OpenSSL from a key it generates with `genArgs` (genpkey/ecparam arguments). */
-export async function opensslCsr(options: { key: string[]; subject?: string; extensions?: string[]; digest?: string; keyCommand?: 'genpkey' | 'ecparam' | 'dsa' }): Promise<Uint8Array> {
+export async function opensslCsr(options: {
+  key: string[];
+  subject?: string;
+  extensions?: string[];
+  digest?: string;
+  keyCommand?: 'genpkey' | 'ecparam' | 'dsa';
+}): Promise<Uint8Array> {
   const dir = tempDir('enroller-openssl-');
   const key = path.join(dir, 'key.pem');
   if (options.keyCommand === 'dsa') {
     const params = path.join(dir, 'params.pem');
     await openssl(['genpkey', '-genparam', '-algorithm', 'DSA', ...options.key, '-out', params]);
     await openssl(['genpkey', '-paramfile', params, '-out', key]);
-  } else if (options.keyCommand === 'ecparam') await openssl(['ecparam', ...options.key, '-genkey', '-noout', '-out', key]);
+  } else if (options.keyCommand === 'ecparam')
+    await openssl(['ecparam', ...options.key, '-genkey', '-noout', '-out', key]);
   else await openssl(['genpkey', ...options.key, '-out', key]);
   const csr = path.join(dir, 'req.der');
   await openssl([
-    'req', '-new', '-key', key, '-subj', options.subject ?? '/CN=device-1', '-outform', 'DER', '-out', csr,
+    'req',
+    '-new',
+    '-key',
+    key,
+    '-subj',
+    options.subject ?? '/CN=device-1',
+    '-outform',
+    'DER',
+    '-out',
+    csr,
     ...(options.digest ? [`-${options.digest}`] : []),
     ...(options.extensions ?? []).flatMap((e) => ['-addext', e]),
   ]);

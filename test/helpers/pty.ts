@@ -10,8 +10,16 @@ import { fileLogger, tempDir } from './station';
 
 export const stationPorts = new PortRegistry();
 
-export async function ptyModems(count: number, options: Partial<SimulatorOptions> = {}, dir = tempDir('enroller-pty-')): Promise<PtySimulator[]> {
-  return Promise.all(Array.from({ length: count }, (_, i) => startPtySimulator({ dir, seed: `pty-${path.basename(dir)}-${i}`, ...options })));
+export async function ptyModems(
+  count: number,
+  options: Partial<SimulatorOptions> = {},
+  dir = tempDir('enroller-pty-'),
+): Promise<PtySimulator[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      startPtySimulator({ dir, seed: `pty-${path.basename(dir)}-${i}`, ...options }),
+    ),
+  );
 }
 
 export async function openModem(portPath: string): Promise<Nrf91Modem> {

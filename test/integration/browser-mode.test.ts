@@ -13,9 +13,14 @@ beforeAll(async () => {
 });
 afterAll(() => served.stop());
 
-function open(token: string, origin: string | undefined): Promise<{ socket: WebSocket; first: ServerMessage } | { refused: number }> {
+function open(
+  token: string,
+  origin: string | undefined,
+): Promise<{ socket: WebSocket; first: ServerMessage } | { refused: number }> {
   const headers = origin === undefined ? {} : { Origin: origin };
-  const socket = new WebSocket(`${served.origin.replace('http', 'ws')}/api?token=${encodeURIComponent(token)}`, { headers });
+  const socket = new WebSocket(`${served.origin.replace('http', 'ws')}/api?token=${encodeURIComponent(token)}`, {
+    headers,
+  });
   return new Promise((resolve) => {
     socket.once('unexpected-response', (_req, res) => resolve({ refused: res.statusCode ?? 0 }));
     socket.once('error', () => resolve({ refused: -1 }));

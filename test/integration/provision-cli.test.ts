@@ -26,32 +26,60 @@ describe('enroller provision', () => {
     expect((await enroller(dir, 'ca', 'init', '--passphrase-file', pass)).code).toBe(0);
     sims.push(...(await ptyModems(8, { baudRate: 115200, keygenDelayMs: 100 })));
     const ports = sims.flatMap((s) => ['--port', s.hostPath]);
-    const first = await enroller(dir, 'provision', ...ports, '--device-type', 'nrf91-default', '--passphrase-file', pass);
+    const first = await enroller(
+      dir,
+      'provision',
+      ...ports,
+      '--device-type',
+      'nrf91-default',
+      '--passphrase-file',
+      pass,
+    );
     expect(first.lines.filter((l) => l.status !== 'verified')).toEqual([]);
     expect(first.code).toBe(0);
     expect(first.lines.map((l) => l.status)).toEqual(Array(8).fill('verified'));
     const byPort = (lines: typeof first.lines, port: string) => lines.find((l) => l.port === port)!;
     await enroller(dir, 'ca', 'export', '--out', path.join(dir, 'chain.pem'));
-    const chain = fs.readFileSync(path.join(dir, 'chain.pem'), 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
+    const chain = fs
+      .readFileSync(path.join(dir, 'chain.pem'), 'utf8')
+      .match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
     fs.writeFileSync(path.join(dir, 'root.pem'), chain[1]!);
     fs.writeFileSync(path.join(dir, 'issuing.pem'), chain[0]!);
     for (const [i, sim] of sims.entries()) {
       const line = byPort(first.lines, sim.hostPath);
       expect(line).toMatchObject({ port: sim.hostPath, deviceId: `nrf-${sim.simulator.imei}` });
       const stored = sim.simulator.store.get(16842753, 1)!.content;
-      const leaf = new x509.X509Certificate(stored.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0]);
+      const leaf = new x509.X509Certificate(
+        stored.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0],
+      );
       expect(leaf.serialNumber).toBe(line.certSerial);
       // The certificate in the modem carries the key the modem generated.
-      expect(sim.simulator.store.get(16842753, 2)!.content).toContain(Buffer.from(leaf.publicKey.rawData).toString('base64'));
+      expect(sim.simulator.store.get(16842753, 2)!.content).toContain(
+        Buffer.from(leaf.publicKey.rawData).toString('base64'),
+      );
       fs.writeFileSync(path.join(dir, `leaf${i}.pem`), leaf.toString('pem'));
-      expect((await openssl(['verify', '-CAfile', path.join(dir, 'root.pem'), '-untrusted', path.join(dir, 'issuing.pem'), path.join(dir, `leaf${i}.pem`)])).stdout).toContain('OK');
+      expect(
+        (
+          await openssl([
+            'verify',
+            '-CAfile',
+            path.join(dir, 'root.pem'),
+            '-untrusted',
+            path.join(dir, 'issuing.pem'),
+            path.join(dir, `leaf${i}.pem`),
+          ])
+        ).stdout,
+      ).toContain('OK');
     }
     // The finished batch, exported for the clouds and the PKI team.
     const batchId = String(first.lines[0]!.batchId);
     expect(first.lines.every((l) => l.batchId === batchId)).toBe(true);
     const exported = async (format: string) => {
       const file = path.join(dir, `export.${format}`);
-      expect((await enroller(dir, 'export', '--format', format, '--batch', batchId, '--out', file, '--tag', 'line-3')).lines[0]).toMatchObject({ status: 'exported', devices: 8 });
+      expect(
+        (await enroller(dir, 'export', '--format', format, '--batch', batchId, '--out', file, '--tag', 'line-3'))
+          .lines[0],
+      ).toMatchObject({ status: 'exported', devices: 8 });
       return fs.readFileSync(file, 'utf8');
     };
     const nrf = await exported('nrfcloud');
@@ -62,21 +90,57 @@ describe('enroller provision', () => {
       expect([tags, fw]).toEqual(['line-3', 'APP|MODEM']);
       expect(new x509.X509Certificate(pem!).subject).toBe(`CN=${id}`);
     }
-    const dps = JSON.parse(await exported('azure-dps')) as Array<{ registrationId: string; attestation: { x509: { clientCertificates: { primary: { certificate: string } } } } }>;
-    expect(dps.map((e) => new x509.X509Certificate(Buffer.from(e.attestation.x509.clientCertificates.primary.certificate, 'base64')).subject)).toEqual(dps.map((e) => `CN=${e.registrationId}`));
-    const aws = (await exported('aws')).trim().split('\n').map((l) => JSON.parse(l) as { ThingName: string; CertificatePem: string });
+    const dps = JSON.parse(await exported('azure-dps')) as Array<{
+      registrationId: string;
+      attestation: { x509: { clientCertificates: { primary: { certificate: string } } } };
+    }>;
+    expect(
+      dps.map(
+        (e) =>
+          new x509.X509Certificate(Buffer.from(e.attestation.x509.clientCertificates.primary.certificate, 'base64'))
+            .subject,
+      ),
+    ).toEqual(dps.map((e) => `CN=${e.registrationId}`));
+    const aws = (await exported('aws'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { ThingName: string; CertificatePem: string });
     expect(aws.map((a) => a.ThingName).sort()).toEqual(first.lines.map((l) => l.deviceId).sort());
-    const reports = (await exported('report')).trim().split('\n').map((l) => JSON.parse(l) as { readback: string; keyOrigin: { kind: string }; certificate: { serial: string }; secTagsWritten: Record<string, string>; operator: string });
+    const reports = (await exported('report'))
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            readback: string;
+            keyOrigin: { kind: string };
+            certificate: { serial: string };
+            secTagsWritten: Record<string, string>;
+            operator: string;
+          },
+      );
     for (const r of reports) {
       expect(r).toMatchObject({ readback: 'verified', keyOrigin: { kind: 'nrf91-keygen-cose' }, operator: 'cli' });
       expect(Object.keys(r.secTagsWritten)).toEqual(['16842753/1', '16842753/0']);
     }
     expect(reports.map((r) => r.certificate.serial).sort()).toEqual(first.lines.map((l) => l.certSerial).sort());
 
-    const again = await enroller(dir, 'provision', ...ports, '--device-type', 'nrf91-default', '--passphrase-file', pass);
+    const again = await enroller(
+      dir,
+      'provision',
+      ...ports,
+      '--device-type',
+      'nrf91-default',
+      '--passphrase-file',
+      pass,
+    );
     expect(again.code).toBe(0);
     for (const sim of sims) {
-      expect(byPort(again.lines, sim.hostPath)).toMatchObject({ status: 'verified', code: 'DEVICE_ALREADY_ENROLLED', certSerial: byPort(first.lines, sim.hostPath).certSerial });
+      expect(byPort(again.lines, sim.hostPath)).toMatchObject({
+        status: 'verified',
+        code: 'DEVICE_ALREADY_ENROLLED',
+        certSerial: byPort(first.lines, sim.hostPath).certSerial,
+      });
     }
   });
 });

@@ -29,8 +29,12 @@ describe('README quick start, from this checkout', () => {
     expect(readme).toContain('`npx enroller …` runs from a checkout after `npm install`');
     const dataDir = tempDir();
     const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile('npx', ['enroller', '--json', 'info'], { cwd: repoRoot, env: cleanEnv(dataDir), timeout: 60_000 }, (error, out, err) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: out, stderr: err }),
+      execFile(
+        'npx',
+        ['enroller', '--json', 'info'],
+        { cwd: repoRoot, env: cleanEnv(dataDir), timeout: 60_000 },
+        (error, out, err) =>
+          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: out, stderr: err }),
       );
     });
     expect(stderr).not.toContain('ESTRICTALLOWSCRIPTS');
@@ -41,11 +45,18 @@ describe('README quick start, from this checkout', () => {
   });
 
   it('`npm start` prints a browser-mode URL that serves the station', async () => {
-    const steps = blockUnder('Start the station').split('&&').map((s) => s.trim());
+    const steps = blockUnder('Start the station')
+      .split('&&')
+      .map((s) => s.trim());
     expect(steps).toEqual(['npm install', 'npm start']); // `npm install` is what CI's `npm ci` did
     const dataDir = tempDir();
     // Its own process group, so the whole tree (npm → start → serve) is stopped at the end.
-    const child = spawn('npm', ['start', '--', '--simulate=1'], { cwd: repoRoot, env: cleanEnv(dataDir), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['start', '--', '--simulate=1'], {
+      cwd: repoRoot,
+      env: cleanEnv(dataDir),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     try {

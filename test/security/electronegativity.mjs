@@ -20,20 +20,51 @@ const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'electronegativity-'));
 for (const dir of ['main', 'renderer']) fs.cpSync(path.join(root, dir), path.join(staging, dir), { recursive: true });
 fs.copyFileSync(path.join(root, 'package.json'), path.join(staging, 'package.json'));
 const result = await run(
-  { input: staging, output: undefined, isSarif: false, customScan: [], excludeFromScan: [], severitySet: undefined, confidenceSet: undefined, isRelative: true, isVerbose: false, electronUpgrade: undefined, electronVersionOverride: electron, parserPlugins: [] },
+  {
+    input: staging,
+    output: undefined,
+    isSarif: false,
+    customScan: [],
+    excludeFromScan: [],
+    severitySet: undefined,
+    confidenceSet: undefined,
+    isRelative: true,
+    isVerbose: false,
+    electronUpgrade: undefined,
+    electronVersionOverride: electron,
+    parserPlugins: [],
+  },
   false,
 );
 fs.rmSync(staging, { recursive: true, force: true });
-fs.writeFileSync(path.join(root, 'test-results', 'electronegativity.json'), JSON.stringify({ checks: { atomic: result.atomicChecks, global: result.globalChecks }, errors: result.errors, issues: result.issues }, null, 2));
-for (const issue of result.issues) console.log(`${issue.id}  ${issue.file}:${issue.location?.line ?? ''}  ${issue.description ?? ''}`);
+fs.writeFileSync(
+  path.join(root, 'test-results', 'electronegativity.json'),
+  JSON.stringify(
+    {
+      checks: { atomic: result.atomicChecks, global: result.globalChecks },
+      errors: result.errors,
+      issues: result.issues,
+    },
+    null,
+    2,
+  ),
+);
+for (const issue of result.issues)
+  console.log(`${issue.id}  ${issue.file}:${issue.location?.line ?? ''}  ${issue.description ?? ''}`);
 const parseErrors = result.errors.filter((e) => !e.tolerable);
 for (const error of parseErrors) console.log(`parse error  ${error.file}: ${error.message}`);
 console.log(`main + renderer: ${result.atomicChecks} atomic + ${result.globalChecks} global checks`);
 const findings = result.issues.length + parseErrors.length;
 // Reviewed exceptions are annotated where they stand (`eng-disable`, with the reason beside it).
 const annotated = ['main', 'renderer']
-  .flatMap((dir) => fs.readdirSync(path.join(root, dir), { recursive: true }).map((f) => path.join(root, dir, String(f))))
+  .flatMap((dir) =>
+    fs.readdirSync(path.join(root, dir), { recursive: true }).map((f) => path.join(root, dir, String(f))),
+  )
   .filter((f) => /\.(ts|tsx|html)$/.test(f) && fs.statSync(f).isFile())
-  .flatMap((f) => (fs.readFileSync(f, 'utf8').match(/eng-disable \w+/g) ?? []).map((m) => `${path.relative(root, f)}: ${m}`));
-console.log(`electronegativity: ${findings} finding(s); ${annotated.length} reviewed exception(s): ${annotated.join('; ') || 'none'}`);
+  .flatMap((f) =>
+    (fs.readFileSync(f, 'utf8').match(/eng-disable \w+/g) ?? []).map((m) => `${path.relative(root, f)}: ${m}`),
+  );
+console.log(
+  `electronegativity: ${findings} finding(s); ${annotated.length} reviewed exception(s): ${annotated.join('; ') || 'none'}`,
+);
 process.exit(findings === 0 ? 0 : 1);

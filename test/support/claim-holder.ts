@@ -5,6 +5,9 @@ import { openTestStation } from '../helpers/station';
 
 const [dataDir, deviceId] = process.argv.slice(2);
 const station = openTestStation(dataDir);
-new JobStore(station.db).start({ port: '/dev/ttyOTHER', deviceType: 'nrf91-default', profile: 'local', deviceId: deviceId! }, ['identified', 'approved']);
+new JobStore(station.db).start(
+  { port: '/dev/ttyOTHER', deviceType: 'nrf91-default', profile: 'local', deviceId: deviceId! },
+  ['identified', 'approved'],
+);
 console.log('claimed');
 setInterval(() => undefined, 60_000);

@@ -58,7 +58,12 @@ export interface EstServer {
   /** Requests refused for their framing, type, host or credentials, with why. */
   readonly refusals: EstRefusal[];
   fault: EstFault;
-  readonly requests: Array<{ path: string; contentType: string | undefined; authorized: 'basic' | 'certificate' | 'none'; label: string | undefined }>;
+  readonly requests: Array<{
+    path: string;
+    contentType: string | undefined;
+    authorized: 'basic' | 'certificate' | 'none';
+    label: string | undefined;
+  }>;
   issuedCount: number;
   /** One-time passwords spent, in order. */
   readonly oneTimeUsed: string[];
@@ -80,9 +85,14 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
   const tlsCert = await signCertificate(tlsCa, {
     subject: 'CN=est.test',
     publicKey: tlsKeys.publicKey,
-    sans: options.tlsNames ?? [{ type: 'ip', value: '127.0.0.1' }, { type: 'dns', value: 'localhost' }],
+    sans: options.tlsNames ?? [
+      { type: 'ip', value: '127.0.0.1' },
+      { type: 'dns', value: 'localhost' },
+    ],
     serverAuth: true,
-    ...(options.tlsExpired ? { notBefore: new Date(Date.now() - 10 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) } : {}),
+    ...(options.tlsExpired
+      ? { notBefore: new Date(Date.now() - 10 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) }
+      : {}),
   });
   const wrapping = options.wrapping ?? '64-lf';
 
@@ -101,7 +111,11 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
     issuedCount: 0,
     async clientIdentity() {
       const pair = await keys();
-      const cert = await signCertificate(clientCa, { subject: 'CN=station-ra', publicKey: pair.publicKey, clientAuth: true });
+      const cert = await signCertificate(clientCa, {
+        subject: 'CN=station-ra',
+        publicKey: pair.publicKey,
+        clientAuth: true,
+      });
       return { certificatePem: cert.toString('pem'), keyPem: await privateKeyPem(pair) };
     },
     close: async () => {
@@ -130,7 +144,9 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
       ca: [clientCa.certificate.toString('pem'), issuingCa.certificate.toString('pem')],
       requestCert: true,
       rejectUnauthorized: false,
-      ...(options.tlsOnly ? { minVersion: options.tlsOnly, maxVersion: options.tlsOnly, ciphers: 'DEFAULT:@SECLEVEL=0' } : { minVersion: 'TLSv1.2' as const, maxVersion: 'TLSv1.2' as const }),
+      ...(options.tlsOnly
+        ? { minVersion: options.tlsOnly, maxVersion: options.tlsOnly, ciphers: 'DEFAULT:@SECLEVEL=0' }
+        : { minVersion: 'TLSv1.2' as const, maxVersion: 'TLSv1.2' as const }),
     },
     (req, res) => {
       const chunks: Buffer[] = [];
@@ -142,7 +158,13 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
   /** Public keys answered 202 and not yet issued (manual approval remembers them). */
   const pendingKeys = new Set<string>();
 
-  const refuse = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, status: number, reason: string, headers: Record<string, string> = {}) => {
+  const refuse = (
+    req: import('node:http').IncomingMessage,
+    res: import('node:http').ServerResponse,
+    status: number,
+    reason: string,
+    headers: Record<string, string> = {},
+  ) => {
     state.refusals.push({ path: req.url ?? '', status, reason });
     res.writeHead(status, { 'Content-Type': 'text/plain', ...headers }).end(reason);
   };
@@ -153,34 +175,65 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
     if (host !== `127.0.0.1:${state.port}` && host !== `localhost:${state.port}`) return `unknown Host "${host}"`;
     if (req.method !== 'POST') return undefined;
     // The C library reads the body by Content-Length only: a chunked body has none.
-    if (req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] === undefined) return 'Content-Length is negative';
+    if (req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] === undefined)
+      return 'Content-Length is negative';
     if (body.length > 0 && body[0] === 0x30) return 'the body is raw DER, not base64';
     // Wrapped lines, or one line ending in a newline, both contain one.
-    if (!body.includes(0x0a) && !options.acceptUnwrappedBody) return 'the body is one line of base64 without a final newline';
+    if (!body.includes(0x0a) && !options.acceptUnwrappedBody)
+      return 'the body is one line of base64 without a final newline';
     return undefined;
   }
 
-  async function handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: Buffer) {
-    const match = /^\/\.well-known\/est(?:\/([A-Za-z0-9_-]+))?\/(cacerts|simpleenroll|simplereenroll|csrattrs|serverkeygen)$/.exec(req.url ?? '');
+  async function handle(
+    req: import('node:http').IncomingMessage,
+    res: import('node:http').ServerResponse,
+    body: Buffer,
+  ) {
+    const match =
+      /^\/\.well-known\/est(?:\/([A-Za-z0-9_-]+))?\/(cacerts|simpleenroll|simplereenroll|csrattrs|serverkeygen)$/.exec(
+        req.url ?? '',
+      );
     const socket = req.socket as TLSSocket;
     const peer = socket.getPeerCertificate();
     const certOk = socket.authorized && Boolean(peer?.raw);
     const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const presented = basic !== undefined ? Buffer.from(basic, 'base64').toString() : undefined;
-    const oneTime = presented !== undefined && options.user !== undefined && presented.startsWith(`${options.user}:`) && unusedOneTime.has(presented.slice(options.user.length + 1));
-    const basicOk = (presented !== undefined && options.user !== undefined && options.password !== undefined && presented === `${options.user}:${options.password}`) || oneTime;
-    state.requests.push({ path: req.url ?? '', contentType: req.headers['content-type'], authorized: basicOk ? 'basic' : certOk ? 'certificate' : 'none', label: match?.[1] });
+    const oneTime =
+      presented !== undefined &&
+      options.user !== undefined &&
+      presented.startsWith(`${options.user}:`) &&
+      unusedOneTime.has(presented.slice(options.user.length + 1));
+    const basicOk =
+      (presented !== undefined &&
+        options.user !== undefined &&
+        options.password !== undefined &&
+        presented === `${options.user}:${options.password}`) ||
+      oneTime;
+    state.requests.push({
+      path: req.url ?? '',
+      contentType: req.headers['content-type'],
+      authorized: basicOk ? 'basic' : certOk ? 'certificate' : 'none',
+      label: match?.[1],
+    });
     const fault = framingFault(req, body);
     if (fault) return void refuse(req, res, 400, fault);
     if (!match) return void res.writeHead(404).end();
     const operation = match[2]!;
-    if (operation === 'cacerts') return void send(res, writeCertsOnly([issuingCa.certificate]), 'application/pkcs7-mime');
-    if (operation === 'csrattrs') return void send(res, Uint8Array.of(0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02), 'application/csrattrs');
+    if (operation === 'cacerts')
+      return void send(res, writeCertsOnly([issuingCa.certificate]), 'application/pkcs7-mime');
+    if (operation === 'csrattrs')
+      return void send(
+        res,
+        Uint8Array.of(0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02),
+        'application/csrattrs',
+      );
     if (req.method !== 'POST') return void res.writeHead(405).end();
-    if (!/^application\/pkcs10/i.test(req.headers['content-type'] ?? '')) return void refuse(req, res, 415, 'Content-Type must be application/pkcs10');
+    if (!/^application\/pkcs10/i.test(req.headers['content-type'] ?? ''))
+      return void refuse(req, res, 415, 'Content-Type must be application/pkcs10');
     // simplereenroll authenticates with the certificate being renewed; the rest with a password or an RA certificate.
     const authenticated = operation === 'simplereenroll' ? certOk : basicOk || certOk;
-    if (!authenticated) return void refuse(req, res, 401, 'authentication required', { 'WWW-Authenticate': 'Basic realm="est"' });
+    if (!authenticated)
+      return void refuse(req, res, 401, 'authentication required', { 'WWW-Authenticate': 'Basic realm="est"' });
     if (oneTime && operation !== 'cacerts') {
       unusedOneTime.delete(presented!.slice(options.user!.length + 1));
       state.oneTimeUsed.push(presented!.slice(options.user!.length + 1));
@@ -196,16 +249,23 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
     if (!pendingKeys.has(key) && (options.manualApproval || state.pendingTimes > 0)) {
       if (!options.manualApproval) state.pendingTimes--;
       pendingKeys.add(key);
-      return void res.writeHead(202, { 'Retry-After': String(options.retryAfterSeconds ?? 1), 'Content-Length': '0' }).end();
+      return void res
+        .writeHead(202, { 'Retry-After': String(options.retryAfterSeconds ?? 1), 'Content-Length': '0' })
+        .end();
     }
     pendingKeys.delete(key);
     switch (state.fault) {
       case '500':
         return void res.writeHead(500).end('internal error');
       case 'garbage':
-        return void res.writeHead(200, { 'Content-Type': 'application/pkcs7-mime; smime-type=certs-only' }).end('%%% this is not base64 %%%');
+        return void res
+          .writeHead(200, { 'Content-Type': 'application/pkcs7-mime; smime-type=certs-only' })
+          .end('%%% this is not base64 %%%');
       case 'truncated': {
-        res.writeHead(200, { 'Content-Type': 'application/pkcs7-mime; smime-type=certs-only', 'Content-Length': '4000' });
+        res.writeHead(200, {
+          'Content-Type': 'application/pkcs7-mime; smime-type=certs-only',
+          'Content-Length': '4000',
+        });
         res.write('MIIB');
         setTimeout(() => req.socket.destroy(), 20);
         return;
@@ -236,10 +296,18 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
   function send(res: import('node:http').ServerResponse, der: Uint8Array, type: string) {
     // Content-Length, not chunked: strongSwan's client insists on it.
     const body = encode(der);
-    res.writeHead(200, { 'Content-Type': type, 'Content-Transfer-Encoding': 'base64', 'Content-Length': Buffer.byteLength(body) }).end(body);
+    res
+      .writeHead(200, {
+        'Content-Type': type,
+        'Content-Transfer-Encoding': 'base64',
+        'Content-Length': Buffer.byteLength(body),
+      })
+      .end(body);
   }
 
-  server.on('tlsClientError', (error) => { if (process.env.EST_DEBUG) console.error('tlsClientError', error.message); });
+  server.on('tlsClientError', (error) => {
+    if (process.env.EST_DEBUG) console.error('tlsClientError', error.message);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.address() as AddressInfo).port;
   return Object.assign(state, { url: `https://127.0.0.1:${port}`, port });

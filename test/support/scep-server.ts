@@ -24,13 +24,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startScepServer(options: { challenge?: string; verifier?: 'approve' | 'reject'; verifierScript?: string; port?: number } = {}): Promise<ScepServer> {
+export async function startScepServer(
+  options: { challenge?: string; verifier?: 'approve' | 'reject'; verifierScript?: string; port?: number } = {},
+): Promise<ScepServer> {
   if (!process.env.ENROLLER_TEST_NETNS) {
-    throw new Error('scepserver binds every interface: run the suite with `npm test` (as root it enters a private network namespace)');
+    throw new Error(
+      'scepserver binds every interface: run the suite with `npm test` (as root it enters a private network namespace)',
+    );
   }
   const dir = tempDir('enroller-scep-');
   const depot = path.join(dir, 'depot');
-  execFileSync('scepserver', ['ca', '-init', '-depot', depot, '-keySize', '2048', '-organization', 'Floor Test CA', '-country', 'DE'], { stdio: 'ignore' });
+  execFileSync(
+    'scepserver',
+    ['ca', '-init', '-depot', depot, '-keySize', '2048', '-organization', 'Floor Test CA', '-country', 'DE'],
+    { stdio: 'ignore' },
+  );
   const port = options.port ?? (await freePort());
   const args = ['-depot', depot, '-port', String(port), '-allowrenew', '0', '-crtvalid', '365'];
   if (options.challenge) args.push('-challenge', options.challenge);
@@ -42,7 +50,9 @@ export async function startScepServer(options: { challenge?: string; verifier?: 
   } else if (options.verifier) {
     const script = path.join(dir, 'verifier.sh');
     // The hook gets the DER CSR on stdin; its exit status is the operator's approval.
-    fs.writeFileSync(script, `#!/bin/sh\ncat > "${dir}/last.csr"\nexit ${options.verifier === 'approve' ? 0 : 1}\n`, { mode: 0o755 });
+    fs.writeFileSync(script, `#!/bin/sh\ncat > "${dir}/last.csr"\nexit ${options.verifier === 'approve' ? 0 : 1}\n`, {
+      mode: 0o755,
+    });
     args.push('-csrverifierexec', script);
   }
   const child: ChildProcess = spawn('scepserver', args, { stdio: ['ignore', 'ignore', 'pipe'] });

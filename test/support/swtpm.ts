@@ -25,7 +25,22 @@ export async function startSwtpm(options: { ekCertificate?: boolean } = {}): Pro
   const socket = path.join(dir, 'tpm.sock');
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn('swtpm', ['socket', '--tpm2', '--tpmstate', `dir=${state}`, '--server', `type=unixio,path=${socket}`, '--ctrl', `type=unixio,path=${socket}.ctrl`, '--flags', 'not-need-init,startup-clear'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(
+      'swtpm',
+      [
+        'socket',
+        '--tpm2',
+        '--tpmstate',
+        `dir=${state}`,
+        '--server',
+        `type=unixio,path=${socket}`,
+        '--ctrl',
+        `type=unixio,path=${socket}.ctrl`,
+        '--flags',
+        'not-need-init,startup-clear',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let log = '';
     child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
     const deadline = Date.now() + 10_000;
@@ -61,12 +76,34 @@ function manufacture(dir: string, state: string): string {
   const ca = path.join(dir, 'localca');
   fs.mkdirSync(ca);
   const localca = execFileSync('sh', ['-c', 'command -v swtpm_localca'], { encoding: 'utf8' }).trim();
-  fs.writeFileSync(path.join(dir, 'localca.conf'), `statedir=${ca}\nsigningkey=${ca}/signkey.pem\nissuercert=${ca}/issuercert.pem\ncertserial=${ca}/certserial\n`);
-  fs.writeFileSync(path.join(dir, 'localca.options'), '--platform-manufacturer FloorTest\n--platform-version 2.1\n--platform-model swtpm\n');
+  fs.writeFileSync(
+    path.join(dir, 'localca.conf'),
+    `statedir=${ca}\nsigningkey=${ca}/signkey.pem\nissuercert=${ca}/issuercert.pem\ncertserial=${ca}/certserial\n`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'localca.options'),
+    '--platform-manufacturer FloorTest\n--platform-version 2.1\n--platform-model swtpm\n',
+  );
   fs.writeFileSync(
     path.join(dir, 'swtpm_setup.conf'),
     `create_certs_tool=${localca}\ncreate_certs_tool_config=${dir}/localca.conf\ncreate_certs_tool_options=${dir}/localca.options\nactive_pcr_banks=sha256\n`,
   );
-  execFileSync('swtpm_setup', ['--tpm2', '--tpmstate', state, '--config', path.join(dir, 'swtpm_setup.conf'), '--create-ek-cert', '--create-platform-cert', '--overwrite', ...(process.getuid?.() === 0 ? ['--runas', 'root'] : [])], { stdio: 'ignore' });
-  return ['issuercert.pem', 'swtpm-localca-rootca-cert.pem'].map((f) => fs.readFileSync(path.join(ca, f), 'utf8')).join('\n');
+  execFileSync(
+    'swtpm_setup',
+    [
+      '--tpm2',
+      '--tpmstate',
+      state,
+      '--config',
+      path.join(dir, 'swtpm_setup.conf'),
+      '--create-ek-cert',
+      '--create-platform-cert',
+      '--overwrite',
+      ...(process.getuid?.() === 0 ? ['--runas', 'root'] : []),
+    ],
+    { stdio: 'ignore' },
+  );
+  return ['issuercert.pem', 'swtpm-localca-rootca-cert.pem']
+    .map((f) => fs.readFileSync(path.join(ca, f), 'utf8'))
+    .join('\n');
 }

@@ -3,7 +3,12 @@ import { x509, webcrypto, type CryptoKeyPair } from '../../main/pki/crypto';
 import { randomSerial } from '../../main/pki/authority/serial';
 
 export const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-export const RSA = { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' } as const;
+export const RSA = {
+  name: 'RSASSA-PKCS1-v1_5',
+  modulusLength: 2048,
+  publicExponent: new Uint8Array([1, 0, 1]),
+  hash: 'SHA-256',
+} as const;
 
 export interface TestCa {
   readonly certificate: x509.X509Certificate;
@@ -24,7 +29,13 @@ export async function testCa(name: string, algorithm: typeof EC | typeof RSA = E
     notAfter: new Date(Date.now() + 10 * 365 * 86_400_000),
     keys: pair as never,
     signingAlgorithm: algorithm,
-    extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true)],
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
+    ],
   });
   return { certificate, keys: pair, algorithm };
 }
@@ -41,7 +52,10 @@ export async function signCertificate(
     clientAuth?: boolean;
   },
 ): Promise<x509.X509Certificate> {
-  const usages = [...(options.serverAuth ? ['1.3.6.1.5.5.7.3.1'] : []), ...(options.clientAuth ? ['1.3.6.1.5.5.7.3.2'] : [])];
+  const usages = [
+    ...(options.serverAuth ? ['1.3.6.1.5.5.7.3.1'] : []),
+    ...(options.clientAuth ? ['1.3.6.1.5.5.7.3.2'] : []),
+  ];
   return x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: options.subject,

@@ -15,7 +15,10 @@ describe('LocalEnroller', () => {
     if (first.status !== 'issued' || again.status !== 'issued') return;
     expect(first.certificate.subject).toBe('CN=nrf-1');
     expect(again.certificate.serialNumber).toBe(first.certificate.serialNumber);
-    expect((await enroller.caCerts()).map((c) => c.subject)).toEqual([authority.issuing.subject, authority.root.subject]);
+    expect((await enroller.caCerts()).map((c) => c.subject)).toEqual([
+      authority.issuing.subject,
+      authority.root.subject,
+    ]);
     await expect(enroller.poll()).rejects.toMatchObject({ code: 'ENROLL_NOT_SUPPORTED' });
     await expect(enroller.enroll(csr, { deviceId: 'nrf-1' })).rejects.toMatchObject({ code: 'DEVICE_TYPE_NOT_FOUND' });
     station.close();

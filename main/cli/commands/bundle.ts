@@ -6,7 +6,9 @@ import { withStation } from '../context';
 import { readSecret } from '../secrets';
 
 export function bundleCommand(): Command {
-  const bundle = new Command('bundle').description('enrollment bundles: one-time enrollment credentials for offline work');
+  const bundle = new Command('bundle').description(
+    'enrollment bundles: one-time enrollment credentials for offline work',
+  );
 
   bundle
     .command('import')
@@ -17,7 +19,10 @@ export function bundleCommand(): Command {
       await withStation(command, 'configure', async (station, { out }) => {
         const passphrase = await readSecret(options.passphraseFile, 'Station passphrase');
         const imported = station.credentials.import(fs.readFileSync(file, 'utf8'), passphrase, 'cli');
-        out.record({ status: 'imported', ...imported }, `${imported.credentials} one-time credentials for profile ${imported.profile}, valid until ${imported.expiresAt}.`);
+        out.record(
+          { status: 'imported', ...imported },
+          `${imported.credentials} one-time credentials for profile ${imported.profile}, valid until ${imported.expiresAt}.`,
+        );
       });
     });
 
@@ -27,7 +32,8 @@ export function bundleCommand(): Command {
     .option('--profile <name>', 'only this profile')
     .action(async (options: { profile?: string }, command: Command) => {
       await withStation(command, 'read', async (station, { out }) => {
-        for (const use of station.credentials.usage(options.profile)) out.record({ ...use }, `${use.credentialId.padEnd(20)} ${use.status.padEnd(9)} ${use.deviceId ?? ''}`);
+        for (const use of station.credentials.usage(options.profile))
+          out.record({ ...use }, `${use.credentialId.padEnd(20)} ${use.status.padEnd(9)} ${use.deviceId ?? ''}`);
       });
     });
   return bundle;

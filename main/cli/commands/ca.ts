@@ -15,19 +15,33 @@ export function caCommand(): Command {
     .option('--permit-dns <suffix...>', 'name constraints: DNS names the issuing CA may certify')
     .option('--passphrase-file <file>', 'read the CA passphrase from this file')
     .option('--force', 'replace an existing CA', false)
-    .action(async (options: { key: 'ec-p256' | 'rsa-2048'; subject: string; permitDns?: string[]; passphraseFile?: string; force: boolean }, command: Command) => {
-      await withStation(command, 'configure', async (station, { out }) => {
-        const passphrase = await readSecret(options.passphraseFile, 'New CA passphrase');
-        const status = await station.ca.init({
-          keyAlgorithm: options.key,
-          subject: options.subject,
-          passphrase,
-          force: options.force,
-          ...(options.permitDns ? { nameConstraints: { permittedDns: options.permitDns } } : {}),
+    .action(
+      async (
+        options: {
+          key: 'ec-p256' | 'rsa-2048';
+          subject: string;
+          permitDns?: string[];
+          passphraseFile?: string;
+          force: boolean;
+        },
+        command: Command,
+      ) => {
+        await withStation(command, 'configure', async (station, { out }) => {
+          const passphrase = await readSecret(options.passphraseFile, 'New CA passphrase');
+          const status = await station.ca.init({
+            keyAlgorithm: options.key,
+            subject: options.subject,
+            passphrase,
+            force: options.force,
+            ...(options.permitDns ? { nameConstraints: { permittedDns: options.permitDns } } : {}),
+          });
+          out.record(
+            { status: 'initialized', ...status },
+            `CA ready.\n  root:    ${status.root?.subject}\n  issuing: ${status.issuing?.subject}`,
+          );
         });
-        out.record({ status: 'initialized', ...status }, `CA ready.\n  root:    ${status.root?.subject}\n  issuing: ${status.issuing?.subject}`);
-      });
-    });
+      },
+    );
 
   ca.command('import')
     .description("use a factory's existing issuing CA instead (PEM files, or one PKCS#12 file)")
@@ -37,28 +51,47 @@ export function caCommand(): Command {
     .option('--p12 <file>', 'instead of --cert/--key/--chain: a PKCS#12 file with the CA, its key and chain')
     .option('--key-passphrase-file <file>', 'passphrase of the key file or the PKCS#12 file, if it is encrypted')
     .option('--passphrase-file <file>', 'the station CA passphrase to protect the key with')
-    .action(async (options: { cert?: string; key?: string; chain?: string; p12?: string; keyPassphraseFile?: string; passphraseFile?: string }, command: Command) => {
-      await withStation(command, 'configure', async (station, { out }) => {
-        if (options.p12) {
-          const p12Passphrase = await readSecret(options.keyPassphraseFile, 'PKCS#12 passphrase');
+    .action(
+      async (
+        options: {
+          cert?: string;
+          key?: string;
+          chain?: string;
+          p12?: string;
+          keyPassphraseFile?: string;
+          passphraseFile?: string;
+        },
+        command: Command,
+      ) => {
+        await withStation(command, 'configure', async (station, { out }) => {
+          if (options.p12) {
+            const p12Passphrase = await readSecret(options.keyPassphraseFile, 'PKCS#12 passphrase');
+            const passphrase = await readSecret(options.passphraseFile, 'Station CA passphrase');
+            const status = await station.ca.importPkcs12({
+              p12: new Uint8Array(fs.readFileSync(options.p12)),
+              p12Passphrase,
+              passphrase,
+            });
+            out.record({ status: 'imported', ...status }, `CA imported: ${status.issuing?.subject}`);
+            return;
+          }
+          if (!options.cert || !options.key)
+            throw new EnrollerError('CA_IMPORT_INVALID', 'Give --cert and --key (PEM files), or --p12.');
+          const keyPassphrase = options.keyPassphraseFile
+            ? await readSecret(options.keyPassphraseFile, 'Key file passphrase')
+            : undefined;
           const passphrase = await readSecret(options.passphraseFile, 'Station CA passphrase');
-          const status = await station.ca.importPkcs12({ p12: new Uint8Array(fs.readFileSync(options.p12)), p12Passphrase, passphrase });
+          const status = await station.ca.import({
+            certPem: fs.readFileSync(options.cert, 'utf8'),
+            keyPem: fs.readFileSync(options.key, 'utf8'),
+            passphrase,
+            ...(keyPassphrase ? { keyPassphrase } : {}),
+            ...(options.chain ? { chainPem: fs.readFileSync(options.chain, 'utf8') } : {}),
+          });
           out.record({ status: 'imported', ...status }, `CA imported: ${status.issuing?.subject}`);
-          return;
-        }
-        if (!options.cert || !options.key) throw new EnrollerError('CA_IMPORT_INVALID', 'Give --cert and --key (PEM files), or --p12.');
-        const keyPassphrase = options.keyPassphraseFile ? await readSecret(options.keyPassphraseFile, 'Key file passphrase') : undefined;
-        const passphrase = await readSecret(options.passphraseFile, 'Station CA passphrase');
-        const status = await station.ca.import({
-          certPem: fs.readFileSync(options.cert, 'utf8'),
-          keyPem: fs.readFileSync(options.key, 'utf8'),
-          passphrase,
-          ...(keyPassphrase ? { keyPassphrase } : {}),
-          ...(options.chain ? { chainPem: fs.readFileSync(options.chain, 'utf8') } : {}),
         });
-        out.record({ status: 'imported', ...status }, `CA imported: ${status.issuing?.subject}`);
-      });
-    });
+      },
+    );
 
   ca.command('export')
     .description('the CA chain as PEM: issuing CA first, then root')
@@ -80,21 +113,34 @@ export function caCommand(): Command {
     .requiredOption('--out <file>', 'where to write the certificate (PEM)')
     .addOption(new Option('--ca <which>', 'which CA is being registered').choices(['root', 'issuing']).default('root'))
     .option('--passphrase-file <file>', 'read the CA passphrase from this file')
-    .action(async (options: { code: string; out: string; ca: 'root' | 'issuing'; passphraseFile?: string }, command: Command) => {
-      await withStation(command, 'configure', async (station, { out }) => {
-        const passphrase = await readSecret(options.passphraseFile, 'CA passphrase');
-        const certificate = await station.ca.verificationCertificate(options.code, passphrase, options.ca);
-        fs.writeFileSync(options.out, certificate.toString('pem') + '\n');
-        out.record({ status: 'issued', file: options.out, serial: certificate.serialNumber, subject: certificate.subject }, `Verification certificate for ${options.code} written to ${options.out}`);
-      });
-    });
+    .action(
+      async (
+        options: { code: string; out: string; ca: 'root' | 'issuing'; passphraseFile?: string },
+        command: Command,
+      ) => {
+        await withStation(command, 'configure', async (station, { out }) => {
+          const passphrase = await readSecret(options.passphraseFile, 'CA passphrase');
+          const certificate = await station.ca.verificationCertificate(options.code, passphrase, options.ca);
+          fs.writeFileSync(options.out, certificate.toString('pem') + '\n');
+          out.record(
+            { status: 'issued', file: options.out, serial: certificate.serialNumber, subject: certificate.subject },
+            `Verification certificate for ${options.code} written to ${options.out}`,
+          );
+        });
+      },
+    );
 
   ca.command('status')
     .description('whether the CA exists, and its subjects')
     .action(async (_options: unknown, command: Command) => {
       await withStation(command, 'read', async (station, { out }) => {
         const status = station.ca.status();
-        out.record({ ...status }, status.initialized ? `root:    ${status.root?.subject}\nissuing: ${status.issuing?.subject}` : 'No CA yet: run `enroller ca init`.');
+        out.record(
+          { ...status },
+          status.initialized
+            ? `root:    ${status.root?.subject}\nissuing: ${status.issuing?.subject}`
+            : 'No CA yet: run `enroller ca init`.',
+        );
       });
     });
   return ca;

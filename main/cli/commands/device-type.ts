@@ -5,7 +5,9 @@ import { EnrollerError } from '../../../shared/errors';
 import { withStation } from '../context';
 
 export function deviceTypeCommand(): Command {
-  const deviceType = new Command('device-type').description('device types: ID template, subject mapping, sec tags, policies');
+  const deviceType = new Command('device-type').description(
+    'device types: ID template, subject mapping, sec tags, policies',
+  );
 
   deviceType
     .command('import')
@@ -30,7 +32,11 @@ export function deviceTypeCommand(): Command {
     .description('the device types this station knows')
     .action(async (_options: unknown, command: Command) => {
       await withStation(command, 'read', async (station, { out }) => {
-        for (const type of station.deviceTypes.list()) out.record({ name: type.name, device: type.device, profile: type.profile }, `${type.name.padEnd(24)} ${type.device.padEnd(8)} ${type.description}`);
+        for (const type of station.deviceTypes.list())
+          out.record(
+            { name: type.name, device: type.device, profile: type.profile },
+            `${type.name.padEnd(24)} ${type.device.padEnd(8)} ${type.description}`,
+          );
       });
     });
 

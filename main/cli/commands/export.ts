@@ -6,20 +6,42 @@ import { withStation } from '../context';
 
 export function exportCommand(): Command {
   return new Command('export')
-    .description('provisioned devices as nRF Cloud onboarding CSV, Azure DPS enrollments, AWS bulk registration lines, or a JSON report per device')
-    .addOption(new Option('--format <format>', 'what to write').choices(['nrfcloud', 'azure-dps', 'aws', 'report']).makeOptionMandatory())
+    .description(
+      'provisioned devices as nRF Cloud onboarding CSV, Azure DPS enrollments, AWS bulk registration lines, or a JSON report per device',
+    )
+    .addOption(
+      new Option('--format <format>', 'what to write')
+        .choices(['nrfcloud', 'azure-dps', 'aws', 'report'])
+        .makeOptionMandatory(),
+    )
     .option('--batch <id>', 'only this batch (its id is in each provision result)')
     .option('--out <file>', 'file to write (default: stdout)')
     .option('--tag <tag...>', 'nRF Cloud tags for every device')
     .option('--sub-type <type>', 'nRF Cloud sub type')
-    .action(async (options: { format: ExportFormat; batch?: string; out?: string; tag?: string[]; subType?: string }, command: Command) => {
-      await withStation(command, 'read', async (station, { out }) => {
-        const devices = provisionedDevices(station.db, options.batch);
-        const text = formatExport(options.format, devices, { ...(options.tag ? { tags: options.tag } : {}), ...(options.subType ? { subType: options.subType } : {}) });
-        if (!options.out) return void process.stdout.write(text);
-        fs.writeFileSync(options.out, text);
-        station.audit.append('batch.exported', options.batch ?? 'all', { format: options.format, devices: devices.length, file: options.out }, 'cli');
-        out.record({ status: 'exported', format: options.format, devices: devices.length, file: options.out }, `${devices.length} devices written to ${options.out} (${options.format}).`);
-      });
-    });
+    .action(
+      async (
+        options: { format: ExportFormat; batch?: string; out?: string; tag?: string[]; subType?: string },
+        command: Command,
+      ) => {
+        await withStation(command, 'read', async (station, { out }) => {
+          const devices = provisionedDevices(station.db, options.batch);
+          const text = formatExport(options.format, devices, {
+            ...(options.tag ? { tags: options.tag } : {}),
+            ...(options.subType ? { subType: options.subType } : {}),
+          });
+          if (!options.out) return void process.stdout.write(text);
+          fs.writeFileSync(options.out, text);
+          station.audit.append(
+            'batch.exported',
+            options.batch ?? 'all',
+            { format: options.format, devices: devices.length, file: options.out },
+            'cli',
+          );
+          out.record(
+            { status: 'exported', format: options.format, devices: devices.length, file: options.out },
+            `${devices.length} devices written to ${options.out} (${options.format}).`,
+          );
+        });
+      },
+    );
 }

@@ -12,16 +12,26 @@ export function operatorCommand(): Command {
     .command('add')
     .description('register a person (or change their role or PIN)')
     .argument('<name>')
-    .addOption(new Option('--role <role>', 'what they may do').choices(['operator', 'supervisor', 'auditor']).makeOptionMandatory())
+    .addOption(
+      new Option('--role <role>', 'what they may do')
+        .choices(['operator', 'supervisor', 'auditor'])
+        .makeOptionMandatory(),
+    )
     .option('--new-pin-file <file>', "the person's PIN, 4 to 12 digits (a file; never on the command line)")
-    .action(async (name: string, options: { role: 'operator' | 'supervisor' | 'auditor'; newPinFile?: string }, command: Command) => {
-      await withStation(command, 'configure', async (station, { out }) => {
-        const pin = await readSecret(options.newPinFile, `PIN for ${name}`);
-        if (!/^\d{4,12}$/.test(pin)) throw new EnrollerError('CONTRACT_INVALID_REQUEST', 'A PIN is 4 to 12 digits.');
-        const saved = station.access.addOperator(name, options.role, pin, 'cli');
-        out.record({ status: 'saved', ...saved }, `${saved.name} is a ${saved.role}.`);
-      });
-    });
+    .action(
+      async (
+        name: string,
+        options: { role: 'operator' | 'supervisor' | 'auditor'; newPinFile?: string },
+        command: Command,
+      ) => {
+        await withStation(command, 'configure', async (station, { out }) => {
+          const pin = await readSecret(options.newPinFile, `PIN for ${name}`);
+          if (!/^\d{4,12}$/.test(pin)) throw new EnrollerError('CONTRACT_INVALID_REQUEST', 'A PIN is 4 to 12 digits.');
+          const saved = station.access.addOperator(name, options.role, pin, 'cli');
+          out.record({ status: 'saved', ...saved }, `${saved.name} is a ${saved.role}.`);
+        });
+      },
+    );
 
   operator
     .command('list')

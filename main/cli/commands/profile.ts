@@ -50,7 +50,7 @@ export function profileCommand(): Command {
     .option('--client-key <pem>', 'its private key (stored sealed)')
     .option('--trust <pem>', "trust anchors for the server's TLS certificate (PEM file)")
     .option('--challenge-file <file>', 'SCEP challenge password (a file)')
-    .option('--ca-fingerprint <sha256>', "SHA-256 of the SCEP CA certificate: GetCACert is pinned to it")
+    .option('--ca-fingerprint <sha256>', 'SHA-256 of the SCEP CA certificate: GetCACert is pinned to it')
     .option('--timeout <ms>', 'deadline of each request to the service', (v) => parseCount(v, 1000))
     .option('--passphrase-file <file>', 'station passphrase that seals the secrets')
     .option('--replace', 'replace a profile of the same name', false)
@@ -61,22 +61,45 @@ export function profileCommand(): Command {
         const trustPem = options.trust ? readText(options.trust, 'trust anchor') : undefined;
         const timeout = options.timeout ? { timeoutMs: options.timeout } : {};
         if (options.est) {
-          settings = { protocol: 'est', url: options.est, ...(options.label ? { label: options.label } : {}), ...(options.user ? { user: options.user } : {}), ...(trustPem ? { trustPem } : {}), ...timeout };
+          settings = {
+            protocol: 'est',
+            url: options.est,
+            ...(options.label ? { label: options.label } : {}),
+            ...(options.user ? { user: options.user } : {}),
+            ...(trustPem ? { trustPem } : {}),
+            ...timeout,
+          };
           if (options.passwordFile) secrets.password = await readSecret(options.passwordFile, 'EST password');
           if (options.clientCert) settings.clientCertPem = readText(options.clientCert, 'client certificate');
           if (options.clientKey) secrets.clientKeyPem = readText(options.clientKey, 'client key');
         } else if (options.scep) {
-          settings = { protocol: 'scep', url: options.scep, ...(options.caFingerprint ? { caFingerprintSha256: options.caFingerprint } : {}), ...(trustPem ? { trustPem } : {}), ...timeout };
+          settings = {
+            protocol: 'scep',
+            url: options.scep,
+            ...(options.caFingerprint ? { caFingerprintSha256: options.caFingerprint } : {}),
+            ...(trustPem ? { trustPem } : {}),
+            ...timeout,
+          };
           if (options.challengeFile) secrets.challenge = await readSecret(options.challengeFile, 'SCEP challenge');
         } else if (options.local) {
           settings = { protocol: 'local' };
         } else {
-          throw new EnrollerError('PROFILE_INVALID', 'Say where certificates come from: --local, --est URL or --scep URL.');
+          throw new EnrollerError(
+            'PROFILE_INVALID',
+            'Say where certificates come from: --local, --est URL or --scep URL.',
+          );
         }
         const needsPassphrase = Object.keys(secrets).length > 0;
         const passphrase = needsPassphrase ? await readSecret(options.passphraseFile, 'Station passphrase') : undefined;
-        const saved = await station.profiles.add(name, settings, secrets, { ...(passphrase ? { passphrase } : {}), replace: options.replace, actor: 'cli' });
-        out.record({ status: 'saved', name: saved.name, protocol: saved.settings.protocol, secrets: saved.secrets }, `Profile ${saved.name} (${saved.settings.protocol}) saved${saved.secrets.length ? `; sealed: ${saved.secrets.join(', ')}` : ''}.`);
+        const saved = await station.profiles.add(name, settings, secrets, {
+          ...(passphrase ? { passphrase } : {}),
+          replace: options.replace,
+          actor: 'cli',
+        });
+        out.record(
+          { status: 'saved', name: saved.name, protocol: saved.settings.protocol, secrets: saved.secrets },
+          `Profile ${saved.name} (${saved.settings.protocol}) saved${saved.secrets.length ? `; sealed: ${saved.secrets.join(', ')}` : ''}.`,
+        );
       });
     });
 
@@ -87,7 +110,16 @@ export function profileCommand(): Command {
       await withStation(command, 'read', async (station, { out }) => {
         for (const p of station.profiles.list()) {
           const where = p.settings.protocol === 'local' ? 'embedded CA' : p.settings.url;
-          out.record({ name: p.name, protocol: p.settings.protocol, ...(p.settings.protocol !== 'local' ? { url: p.settings.url } : {}), secrets: p.secrets, builtin: p.builtin }, `${p.name.padEnd(16)} ${p.settings.protocol.padEnd(6)} ${where}`);
+          out.record(
+            {
+              name: p.name,
+              protocol: p.settings.protocol,
+              ...(p.settings.protocol !== 'local' ? { url: p.settings.url } : {}),
+              secrets: p.secrets,
+              builtin: p.builtin,
+            },
+            `${p.name.padEnd(16)} ${p.settings.protocol.padEnd(6)} ${where}`,
+          );
         }
       });
     });

@@ -16,7 +16,20 @@ export function queueCommand(): Command {
       await withStation(command, 'read', async (station, { out }) => {
         for (const item of new QueueStore(station.db).list()) {
           out.record(
-            { id: item.id, kind: item.kind, deviceId: item.deviceId, profile: item.profile, status: item.status, attempts: item.attempts, csr: item.csrFile ?? undefined, outDir: item.outDir ?? undefined, certSerial: item.certSerial ?? undefined, code: item.lastCode ?? undefined, message: item.lastMessage ?? undefined, nextAttemptAt: item.nextAttemptAt },
+            {
+              id: item.id,
+              kind: item.kind,
+              deviceId: item.deviceId,
+              profile: item.profile,
+              status: item.status,
+              attempts: item.attempts,
+              csr: item.csrFile ?? undefined,
+              outDir: item.outDir ?? undefined,
+              certSerial: item.certSerial ?? undefined,
+              code: item.lastCode ?? undefined,
+              message: item.lastMessage ?? undefined,
+              nextAttemptAt: item.nextAttemptAt,
+            },
             `${String(item.id).padStart(4)}  ${item.status.padEnd(9)}  ${item.deviceId}  ${item.profile}${item.lastCode ? `  ${item.lastCode}` : ''}`,
           );
         }
@@ -25,20 +38,35 @@ export function queueCommand(): Command {
 
   queue
     .command('sync')
-    .description('ask the services for every open item now; certificates for CSR files go to the out dir their enroll command named')
+    .description(
+      'ask the services for every open item now; certificates for CSR files go to the out dir their enroll command named',
+    )
     .option('--passphrase-file <file>', 'station passphrase, when a profile has sealed secrets')
     .option('--concurrency <n>', 'requests in flight at once', (v) => parseCount(v, 1), 4)
     .action(async (options: { passphraseFile?: string; concurrency: number }, command: Command) => {
       await withStation(command, 'operate', async (station, { out }) => {
         const queued = new QueueStore(station.db).list(['queued', 'pending']);
-        const sealed = new Set(queued.map((i) => i.profile).filter((name) => station.profiles.get(name).sealedSecrets !== null || station.credentials.hasBundles(name)));
+        const sealed = new Set(
+          queued
+            .map((i) => i.profile)
+            .filter(
+              (name) => station.profiles.get(name).sealedSecrets !== null || station.credentials.hasBundles(name),
+            ),
+        );
         const passphrase = sealed.size > 0 ? await readSecret(options.passphraseFile, 'Station passphrase') : undefined;
         const outcomes = await syncQueue(station, {
           passphrase,
           concurrency: options.concurrency,
           actor: 'cli',
           onItem: (o) =>
-            out.record({ ...o }, o.status === 'issued' ? `✔ ${o.deviceId}  serial ${o.certSerial}${o.certFile ? `  → ${o.certFile}` : ''}` : o.status === 'pending' ? `… ${o.deviceId}  ${o.code}: ${o.message}` : `✘ ${o.deviceId}  ${o.code}: ${o.message}`),
+            out.record(
+              { ...o },
+              o.status === 'issued'
+                ? `✔ ${o.deviceId}  serial ${o.certSerial}${o.certFile ? `  → ${o.certFile}` : ''}`
+                : o.status === 'pending'
+                  ? `… ${o.deviceId}  ${o.code}: ${o.message}`
+                  : `✘ ${o.deviceId}  ${o.code}: ${o.message}`,
+            ),
         });
         if (outcomes.length === 0) out.record({ status: 'empty', synced: 0 }, 'Nothing is queued.');
         if (outcomes.some((o) => o.status !== 'issued')) process.exitCode = 1;

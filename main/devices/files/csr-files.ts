@@ -11,11 +11,18 @@ export function readCsrFile(file: string): Uint8Array {
   try {
     stat = fs.statSync(file);
   } catch (error) {
-    throw new EnrollerError('CSR_MALFORMED', `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
+    throw new EnrollerError(
+      'CSR_MALFORMED',
+      `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+    );
   }
   // Bounded before it is read: a CSR is a few hundred bytes, a wrong file can be gigabytes.
   if (!stat.isFile()) throw new EnrollerError('CSR_MALFORMED', `${file} is not a file.`);
-  if (stat.size > DEFAULT_MAX_CSR_BYTES * 2) throw new EnrollerError('CSR_TOO_LARGE', `${file} is ${stat.size} bytes; a CSR is at most ${DEFAULT_MAX_CSR_BYTES}.`);
+  if (stat.size > DEFAULT_MAX_CSR_BYTES * 2)
+    throw new EnrollerError(
+      'CSR_TOO_LARGE',
+      `${file} is ${stat.size} bytes; a CSR is at most ${DEFAULT_MAX_CSR_BYTES}.`,
+    );
   return decodeCsrInput(new Uint8Array(fs.readFileSync(file)));
 }
 
@@ -32,13 +39,22 @@ export interface CertificateFiles {
  * A name already holding a certificate for another key (another CSR, or two IDs that make one
  * file name) is never overwritten: the files get the next free `~N` suffix, and that is reported.
  */
-export function writeCertificateFiles(outDir: string, deviceId: string, leafDer: Uint8Array, leafPem: string, chainPem: string): CertificateFiles {
+export function writeCertificateFiles(
+  outDir: string,
+  deviceId: string,
+  leafDer: Uint8Array,
+  leafPem: string,
+  chainPem: string,
+): CertificateFiles {
   fs.mkdirSync(outDir, { recursive: true });
   const stem = safeFileStem(deviceId);
   const leafKey = Buffer.from(new x509.X509Certificate(leafDer.slice()).publicKey.rawData);
   let files: CertificateFiles | undefined;
   for (let n = 1; !files; n++) {
-    const candidate = { pem: path.join(outDir, `${stem}${n === 1 ? '' : `~${n}`}.pem`), der: path.join(outDir, `${stem}${n === 1 ? '' : `~${n}`}.der`) };
+    const candidate = {
+      pem: path.join(outDir, `${stem}${n === 1 ? '' : `~${n}`}.pem`),
+      der: path.join(outDir, `${stem}${n === 1 ? '' : `~${n}`}.der`),
+    };
     if (!holdsAnotherKey(candidate.pem, leafKey) && !holdsAnotherKey(candidate.der, leafKey)) {
       files = n === 1 ? candidate : { ...candidate, collidedWith: path.join(outDir, `${stem}.pem`) };
     }
@@ -57,7 +73,11 @@ const WINDOWS_RESERVED = /^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\.|$)
  */
 export function safeFileStem(deviceId: string): string {
   const trimmed = deviceId.replace(/[. ]+$/, '');
-  let stem = trimmed.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_').slice(0, 200).replace(/\.+$/, '');
+  let stem = trimmed
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^\./, '_')
+    .slice(0, 200)
+    .replace(/\.+$/, '');
   if (WINDOWS_RESERVED.test(stem)) stem = `_${stem}`;
   return stem || '_';
 }

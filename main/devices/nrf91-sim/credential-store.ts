@@ -23,7 +23,10 @@ export class SimCredentialStore {
 
   constructor(file?: string) {
     this.#file = file;
-    this.data = file && fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as CredentialFile) : { credentials: {}, keys: {} };
+    this.data =
+      file && fs.existsSync(file)
+        ? (JSON.parse(fs.readFileSync(file, 'utf8')) as CredentialFile)
+        : { credentials: {}, keys: {} };
   }
 
   get(secTag: number, type: number): StoredCredential | undefined {
@@ -31,7 +34,10 @@ export class SimCredentialStore {
   }
 
   put(secTag: number, type: number, content: string): void {
-    this.data.credentials[`${secTag},${type}`] = { content, sha256: crypto.createHash('sha256').update(content, 'utf8').digest('hex').toUpperCase() };
+    this.data.credentials[`${secTag},${type}`] = {
+      content,
+      sha256: crypto.createHash('sha256').update(content, 'utf8').digest('hex').toUpperCase(),
+    };
     this.save();
   }
 

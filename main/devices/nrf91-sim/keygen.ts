@@ -55,7 +55,7 @@ export async function modemKeygen(options: {
   const keys = await webcrypto.subtle.generateKey(P256, true, ['sign', 'verify']);
   const request = await x509.Pkcs10CertificateRequestGenerator.create({
     name: options.subject,
-    keys: keys as unknown as Parameters<typeof x509.Pkcs10CertificateRequestGenerator.create>[0]["keys"],
+    keys: keys as unknown as Parameters<typeof x509.Pkcs10CertificateRequestGenerator.create>[0]['keys'],
     signingAlgorithm: ES256,
     extensions: [new x509.KeyUsagesExtension(keyUsageFlags(options.keyUsage), false)],
   });
@@ -83,11 +83,24 @@ export async function coseSign1(payload: Uint8Array, identityKey: string, detach
   const protectedHeader = encode(new Map([[1, -7]]));
   const toBeSigned = encode(['Signature1', protectedHeader, new Uint8Array(0), payload]);
   const signature = new Uint8Array(await webcrypto.subtle.sign(ES256, await importSigningKey(identityKey), toBeSigned));
-  return encode(new Tag(18, [protectedHeader, new Map([[4, Uint8Array.of(0x21)]]), detached ? null : payload, signature]));
+  return encode(
+    new Tag(18, [protectedHeader, new Map([[4, Uint8Array.of(0x21)]]), detached ? null : payload, signature]),
+  );
 }
 
-export async function attestationToken(identity: { deviceUuid: Uint8Array; deviceType: number; firmwareUuid: Uint8Array }, identityKey: string): Promise<string> {
-  const body = encode(new Tag(55799, [1, identity.deviceUuid, identity.deviceType, identity.firmwareUuid, new Uint8Array(crypto.randomBytes(16))]));
+export async function attestationToken(
+  identity: { deviceUuid: Uint8Array; deviceType: number; firmwareUuid: Uint8Array },
+  identityKey: string,
+): Promise<string> {
+  const body = encode(
+    new Tag(55799, [
+      1,
+      identity.deviceUuid,
+      identity.deviceType,
+      identity.firmwareUuid,
+      new Uint8Array(crypto.randomBytes(16)),
+    ]),
+  );
   const cose = await coseSign1(body, identityKey, true);
   return `${Buffer.from(body).toString('base64url')}.${Buffer.from(cose).toString('base64url')}`;
 }

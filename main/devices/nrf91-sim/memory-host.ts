@@ -18,7 +18,10 @@ export interface InProcessModem {
   inject(fault: Fault, when?: RegExp): void;
 }
 
-export function inProcessModems(count: number, options: { dir: string; keygenDelayMs?: number; baudRate?: number; seedPrefix?: string }): InProcessModem[] {
+export function inProcessModems(
+  count: number,
+  options: { dir: string; keygenDelayMs?: number; baudRate?: number; seedPrefix?: string },
+): InProcessModem[] {
   return Array.from({ length: count }, (_, i) => {
     const seed = `${options.seedPrefix ?? 'demo'}-${i + 1}`;
     const simOptions: SimulatorOptions = {

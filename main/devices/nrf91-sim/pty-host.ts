@@ -33,18 +33,28 @@ export async function startPtySimulator(options: PtySimulatorOptions): Promise<P
   const devicePath = path.join(options.dir, `.${name}.device`);
   for (const link of [hostPath, devicePath]) fs.rmSync(link, { force: true });
 
-  const socat = spawn('socat', [`pty,raw,echo=0,link=${hostPath}`, `pty,raw,echo=0,link=${devicePath}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const socat = spawn('socat', [`pty,raw,echo=0,link=${hostPath}`, `pty,raw,echo=0,link=${devicePath}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let socatError = '';
   socat.stderr?.on('data', (d: Buffer) => (socatError += d.toString()));
   const spawnFailed = new Promise<never>((_, reject) =>
     socat.once('error', (error) =>
-      reject(new EnrollerError('DEVICE_PORT_OPEN_FAILED', `Could not start socat for the simulator (${error.message}). Install it: apt-get install socat`)),
+      reject(
+        new EnrollerError(
+          'DEVICE_PORT_OPEN_FAILED',
+          `Could not start socat for the simulator (${error.message}). Install it: apt-get install socat`,
+        ),
+      ),
     ),
   );
   await Promise.race([waitForLinks([hostPath, devicePath], socat, () => socatError), spawnFailed]);
 
   const transport = await openSerialTransport(devicePath, simulatorPorts, { owner: `simulator ${options.seed}` });
-  const simulator = new Nrf91Simulator(transport, { stateFile: path.join(options.dir, `${name}.nvm.json`), ...options });
+  const simulator = new Nrf91Simulator(transport, {
+    stateFile: path.join(options.dir, `${name}.nvm.json`),
+    ...options,
+  });
   // The simulator closing its end (an injected unplug) pulls the whole cable, as on a real bench.
   transport.onClose(() => void killAndWait(socat));
   const stop = async () => {
@@ -59,7 +69,8 @@ async function waitForLinks(links: string[], socat: ChildProcess, stderr: () => 
   const deadline = Date.now() + 5000;
   while (!links.every((l) => fs.existsSync(l))) {
     if (socat.exitCode !== null) throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', `socat exited: ${stderr().trim()}`);
-    if (Date.now() > deadline) throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', 'socat did not create the PTY pair within 5 s.');
+    if (Date.now() > deadline)
+      throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', 'socat did not create the PTY pair within 5 s.');
     await new Promise((r) => setTimeout(r, 10));
   }
 }

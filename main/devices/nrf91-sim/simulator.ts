@@ -179,7 +179,8 @@ export class Nrf91Simulator {
     // Answers after the host's deadline; RX stays off meanwhile, as in at_host.
     if (fault === 'late-reply') await delay(3_000);
     // Invalid UTF-8, a stray quote and control bytes, then OK: the reply itself is lost.
-    if (fault === 'garbage') reply = Buffer.concat([Buffer.from([0xff, 0xfe, 0x22, 0x07]), crypto.randomBytes(8), Buffer.from('\r\nOK\r\n')]);
+    if (fault === 'garbage')
+      reply = Buffer.concat([Buffer.from([0xff, 0xfe, 0x22, 0x07]), crypto.randomBytes(8), Buffer.from('\r\nOK\r\n')]);
     if (fault === 'wrong-answer') reply = '+CFUN: 1\r\nOK\r\n';
     // at_host re-enables RX as it sends the final result: a host that answers the OK at once is
     // heard. (Clearing it only after the write settles would drop such a host's next command
@@ -249,7 +250,8 @@ export class Nrf91Simulator {
     const content = match[4];
     switch (opcode) {
       case 0: {
-        if (secTag === undefined || type === undefined || content === undefined || content === '') throw new CmeError(50);
+        if (secTag === undefined || type === undefined || content === undefined || content === '')
+          throw new CmeError(50);
         if (!OFFLINE.has(this.#cfun)) throw new CmeError(518);
         if (secTag > 2147483647 || type > 5) throw new CmeError(514);
         if ((type === 0 || type === 1) && !looksLikePem(content)) throw new CmeError(527);
@@ -257,8 +259,20 @@ export class Nrf91Simulator {
         return ok();
       }
       case 1: {
-        const own = this.store.entries().filter((e) => (secTag === undefined || e.secTag === secTag) && (type === undefined || e.type === type));
-        const modem = secTag === undefined ? MODEM_OWNED.map((e) => ({ ...e, sha256: crypto.createHash('sha256').update(`${this.identity.imei}:${e.type}`).digest('hex').toUpperCase() })) : [];
+        const own = this.store
+          .entries()
+          .filter((e) => (secTag === undefined || e.secTag === secTag) && (type === undefined || e.type === type));
+        const modem =
+          secTag === undefined
+            ? MODEM_OWNED.map((e) => ({
+                ...e,
+                sha256: crypto
+                  .createHash('sha256')
+                  .update(`${this.identity.imei}:${e.type}`)
+                  .digest('hex')
+                  .toUpperCase(),
+              }))
+            : [];
         return ok(...[...own, ...modem].map((e) => `%CMNG: ${e.secTag},${e.type},"${e.sha256}"`));
       }
       case 2: {
@@ -305,8 +319,14 @@ export class Nrf91Simulator {
     });
     await delay(Math.max(0, this.#options.keygenDelayMs - (performance.now() - began)));
     this.store.data.keys[String(secTag)] = generated.privateKeyPkcs8;
-    this.store.put(secTag, 2, `-----BEGIN PUBLIC KEY-----\n${Buffer.from(generated.publicKeySpki).toString('base64')}\n-----END PUBLIC KEY-----`);
-    return ok(`%KEYGEN: "${Buffer.from(generated.csrDer).toString('base64url')}.${Buffer.from(generated.cose).toString('base64url')}"`);
+    this.store.put(
+      secTag,
+      2,
+      `-----BEGIN PUBLIC KEY-----\n${Buffer.from(generated.publicKeySpki).toString('base64')}\n-----END PUBLIC KEY-----`,
+    );
+    return ok(
+      `%KEYGEN: "${Buffer.from(generated.csrDer).toString('base64url')}.${Buffer.from(generated.cose).toString('base64url')}"`,
+    );
   }
 
   async #identityKey(): Promise<string> {
@@ -348,7 +368,9 @@ class CmeError extends Error {
 
 function looksLikePem(content: string): boolean {
   // 91x1 firmware validates certificate content: real LF line breaks, BEGIN/END armour (§3.3).
-  return /^-----BEGIN [A-Z ]+-----\n[A-Za-z0-9+/=\n]+\n-----END [A-Z ]+-----(\n-----BEGIN [A-Z ]+-----\n[A-Za-z0-9+/=\n]+\n-----END [A-Z ]+-----)*$/.test(content);
+  return /^-----BEGIN [A-Z ]+-----\n[A-Za-z0-9+/=\n]+\n-----END [A-Z ]+-----(\n-----BEGIN [A-Z ]+-----\n[A-Za-z0-9+/=\n]+\n-----END [A-Z ]+-----)*$/.test(
+    content,
+  );
 }
 
 function delay(ms: number): Promise<void> {

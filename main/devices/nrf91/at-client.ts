@@ -29,7 +29,21 @@ export const TIMEOUTS = {
 } as const;
 
 /** Unsolicited result codes the modem may print at any time (nrf91-at.md §1.2). */
-const URC_PREFIXES = ['+CEREG', '+CGEV', '+CSCON', '+CNEC', '+CIREG', '%CESQ', '%XTIME', '%MDMEV', '%XSIM', '%NCELLMEAS', '%XMODEMSLEEP', '%CONEVAL', '%XT3412'];
+const URC_PREFIXES = [
+  '+CEREG',
+  '+CGEV',
+  '+CSCON',
+  '+CNEC',
+  '+CIREG',
+  '%CESQ',
+  '%XTIME',
+  '%MDMEV',
+  '%XSIM',
+  '%NCELLMEAS',
+  '%XMODEMSLEEP',
+  '%CONEVAL',
+  '%XT3412',
+];
 const BANNER = /^\*\*\* Booting /;
 const MAX_REPLY_LINES = 256;
 
@@ -72,7 +86,13 @@ export class AtClient extends EventEmitter<AtClientEvents> {
         for (const event of this.#reader.push(chunk)) this.#onLine(event);
       }),
       transport.onClose((error) => {
-        this.#fail(new EnrollerError('DEVICE_DISCONNECTED', `The device on ${transport.label} went away (unplugged or closed).`, { cause: error?.message }));
+        this.#fail(
+          new EnrollerError(
+            'DEVICE_DISCONNECTED',
+            `The device on ${transport.label} went away (unplugged or closed).`,
+            { cause: error?.message },
+          ),
+        );
       }),
     ];
   }
@@ -97,10 +117,14 @@ export class AtClient extends EventEmitter<AtClientEvents> {
 
   async #run(command: string, options: CommandOptions): Promise<string[]> {
     if (Buffer.byteLength(command) > MAX_COMMAND_BYTES) {
-      throw new EnrollerError('DEVICE_COMMAND_TOO_LONG', `The command is ${Buffer.byteLength(command)} bytes; the modem accepts at most ${MAX_COMMAND_BYTES}. Nothing was sent.`, {
-        bytes: Buffer.byteLength(command),
-        limit: MAX_COMMAND_BYTES,
-      });
+      throw new EnrollerError(
+        'DEVICE_COMMAND_TOO_LONG',
+        `The command is ${Buffer.byteLength(command)} bytes; the modem accepts at most ${MAX_COMMAND_BYTES}. Nothing was sent.`,
+        {
+          bytes: Buffer.byteLength(command),
+          limit: MAX_COMMAND_BYTES,
+        },
+      );
     }
     if (this.#needsResync) await this.#resync(options.signal);
     if (this.#needsCmee && !/^AT\+CMEE=/i.test(command)) {
@@ -112,7 +136,9 @@ export class AtClient extends EventEmitter<AtClientEvents> {
 
   #exchange(command: string, options: CommandOptions): Promise<string[]> {
     if (this.transport.closed) {
-      return Promise.reject(new EnrollerError('DEVICE_DISCONNECTED', `The device on ${this.transport.label} is not connected.`));
+      return Promise.reject(
+        new EnrollerError('DEVICE_DISCONNECTED', `The device on ${this.transport.label} is not connected.`),
+      );
     }
     if (options.signal?.aborted) return Promise.reject(aborted(command));
     const timeoutMs = options.timeoutMs ?? TIMEOUTS.default;
@@ -125,7 +151,13 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       const timer = setTimeout(() => {
         done();
         this.#needsResync = true;
-        reject(new EnrollerError('DEVICE_TIMEOUT', `The modem did not answer ${shortName(command)} within ${timeoutMs / 1000} s.`, { command: shortName(command), timeoutMs }));
+        reject(
+          new EnrollerError(
+            'DEVICE_TIMEOUT',
+            `The modem did not answer ${shortName(command)} within ${timeoutMs / 1000} s.`,
+            { command: shortName(command), timeoutMs },
+          ),
+        );
       }, timeoutMs);
       const onAbort = () => {
         done();
@@ -147,7 +179,11 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       };
       this.#log.debug({ command: shortName(command) }, 'at send');
       this.transport.write(Buffer.from(`${command}\r\n`)).catch((error: unknown) => {
-        this.#current?.reject(new EnrollerError('DEVICE_DISCONNECTED', `Could not write to ${this.transport.label}.`, { cause: String(error) }));
+        this.#current?.reject(
+          new EnrollerError('DEVICE_DISCONNECTED', `Could not write to ${this.transport.label}.`, {
+            cause: String(error),
+          }),
+        );
       });
     });
   }
@@ -167,8 +203,14 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       try {
         await this.#exchange(probe, { timeoutMs: TIMEOUTS.default, ...(signal ? { signal } : {}) });
       } catch (error) {
-        if (error instanceof EnrollerError && (error.code === 'DEVICE_DISCONNECTED' || error.code === 'DEVICE_ABORTED')) throw error;
-        if (!(error instanceof EnrollerError) || error.code === 'DEVICE_TIMEOUT' || error.code === 'DEVICE_LINE_TOO_LONG') continue;
+        if (error instanceof EnrollerError && (error.code === 'DEVICE_DISCONNECTED' || error.code === 'DEVICE_ABORTED'))
+          throw error;
+        if (
+          !(error instanceof EnrollerError) ||
+          error.code === 'DEVICE_TIMEOUT' ||
+          error.code === 'DEVICE_LINE_TOO_LONG'
+        )
+          continue;
         if (probe === 'AT') continue; // an error to a plain AT: not yet a healthy parser
       }
       if (probe !== 'AT') {
@@ -176,14 +218,21 @@ export class AtClient extends EventEmitter<AtClientEvents> {
         try {
           await this.#exchange('AT', { timeoutMs: TIMEOUTS.default, ...(signal ? { signal } : {}) });
         } catch (error) {
-          if (error instanceof EnrollerError && (error.code === 'DEVICE_DISCONNECTED' || error.code === 'DEVICE_ABORTED')) throw error;
+          if (
+            error instanceof EnrollerError &&
+            (error.code === 'DEVICE_DISCONNECTED' || error.code === 'DEVICE_ABORTED')
+          )
+            throw error;
           continue;
         }
       }
       this.#needsResync = false;
       return;
     }
-    throw new EnrollerError('DEVICE_NOT_RESPONDING', `The modem on ${this.transport.label} stopped answering. Replug or reset it, then retry.`);
+    throw new EnrollerError(
+      'DEVICE_NOT_RESPONDING',
+      `The modem on ${this.transport.label} stopped answering. Replug or reset it, then retry.`,
+    );
   }
 
   #onLine(event: LineEvent): void {
@@ -192,7 +241,13 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       this.#log.warn({ bytes: event.bytes }, 'discarded an over-long line from the device');
       if (current) {
         this.#needsResync = true;
-        current.reject(new EnrollerError('DEVICE_LINE_TOO_LONG', `The device sent a line of ${event.bytes} bytes, far more than any reply; it was discarded.`, { bytes: event.bytes }));
+        current.reject(
+          new EnrollerError(
+            'DEVICE_LINE_TOO_LONG',
+            `The device sent a line of ${event.bytes} bytes, far more than any reply; it was discarded.`,
+            { bytes: event.bytes },
+          ),
+        );
       }
       return;
     }
@@ -200,7 +255,13 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     if (BANNER.test(line)) {
       this.#needsCmee = true;
       this.emit('reset');
-      current?.reject(new EnrollerError('DEVICE_RESET', 'The modem restarted in the middle of a command. Check its power and cable, then retry.', { command: shortName(current.command) }));
+      current?.reject(
+        new EnrollerError(
+          'DEVICE_RESET',
+          'The modem restarted in the middle of a command. Check its power and cable, then retry.',
+          { command: shortName(current.command) },
+        ),
+      );
       return;
     }
     const final = parseFinalResult(line);
@@ -216,7 +277,12 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     }
     if (current.lines.length >= MAX_REPLY_LINES) {
       this.#needsResync = true;
-      current.reject(new EnrollerError('DEVICE_GARBAGE', `The device flooded the reply to ${shortName(current.command)} with more than ${MAX_REPLY_LINES} lines.`));
+      current.reject(
+        new EnrollerError(
+          'DEVICE_GARBAGE',
+          `The device flooded the reply to ${shortName(current.command)} with more than ${MAX_REPLY_LINES} lines.`,
+        ),
+      );
       return;
     }
     current.lines.push(line);

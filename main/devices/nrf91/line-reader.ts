@@ -9,7 +9,8 @@
 //  - A line longer than the cap is discarded up to the next line break and reported.
 import { parseFinalResult } from './final-result';
 
-export type LineEvent = { readonly kind: 'line'; readonly text: string } | { readonly kind: 'overflow'; readonly bytes: number };
+export type LineEvent =
+  { readonly kind: 'line'; readonly text: string } | { readonly kind: 'overflow'; readonly bytes: number };
 
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 

@@ -61,7 +61,11 @@ export class Nrf91Modem {
         return;
       } catch (error) {
         lastError = error;
-        if (error instanceof EnrollerError && ['DEVICE_DISCONNECTED', 'DEVICE_ABORTED', 'DEVICE_COMMAND_TOO_LONG'].includes(error.code)) throw error;
+        if (
+          error instanceof EnrollerError &&
+          ['DEVICE_DISCONNECTED', 'DEVICE_ABORTED', 'DEVICE_COMMAND_TOO_LONG'].includes(error.code)
+        )
+          throw error;
       }
     }
     throw lastError;
@@ -71,15 +75,25 @@ export class Nrf91Modem {
     const imei = parseImei(await this.at.command('AT+CGSN=1', options));
     const firmware = parseFirmware(await this.at.command('AT+CGMR', options));
     if (!atLeast(firmware, 1, 3, 0)) {
-      throw new EnrollerError('MODEM_FIRMWARE_TOO_OLD', `Modem firmware ${firmware.raw} cannot generate keys; update it to 1.3.0 or newer.`, { firmware: firmware.raw });
+      throw new EnrollerError(
+        'MODEM_FIRMWARE_TOO_OLD',
+        `Modem firmware ${firmware.raw} cannot generate keys; update it to 1.3.0 or newer.`,
+        { firmware: firmware.raw },
+      );
     }
     const model = (await this.at.command('AT+CGMM', options)).find((l) => /^nRF91\w*/.test(l));
     let deviceUuid: string | undefined;
     try {
       // The token is signed inside the modem: give it the credential deadline, not the default.
-      deviceUuid = parseAttestationToken(await this.at.command('AT%ATTESTTOKEN', { ...options, timeoutMs: TIMEOUTS.credential })).deviceUuid;
+      deviceUuid = parseAttestationToken(
+        await this.at.command('AT%ATTESTTOKEN', { ...options, timeoutMs: TIMEOUTS.credential }),
+      ).deviceUuid;
     } catch (error) {
-      if (!(error instanceof EnrollerError) || !['MODEM_ERROR', 'MODEM_UNSUPPORTED', 'DEVICE_GARBAGE'].includes(error.code)) throw error;
+      if (
+        !(error instanceof EnrollerError) ||
+        !['MODEM_ERROR', 'MODEM_UNSUPPORTED', 'DEVICE_GARBAGE'].includes(error.code)
+      )
+        throw error;
       this.#log.info({ code: error.code }, 'no attestation token; the device UUID will come from KEYGEN');
     }
     return { imei, firmware, deviceUuid, model };
@@ -99,7 +113,8 @@ export class Nrf91Modem {
     if (OFFLINE_MODES.has(previous)) return work();
     await this.setFunctionalMode(4, options);
     const now = await this.functionalMode(options);
-    if (now !== 4) throw new EnrollerError('MODEM_ONLINE', `The modem did not go offline (it reports CFUN ${now}).`, { cfun: now });
+    if (now !== 4)
+      throw new EnrollerError('MODEM_ONLINE', `The modem did not go offline (it reports CFUN ${now}).`, { cfun: now });
     try {
       return await work();
     } finally {
@@ -128,7 +143,12 @@ export class Nrf91Modem {
    * the modem's list must show afterwards. LF line endings, no surrounding whitespace: 91x1
    * firmware answers 527 to CRLF PEM (nrf91-at.md §3.3).
    */
-  async write(secTag: number, type: number, content: string, options: OperationOptions & { deleteFirst?: boolean } = {}): Promise<{ sent: string; sha256: string }> {
+  async write(
+    secTag: number,
+    type: number,
+    content: string,
+    options: OperationOptions & { deleteFirst?: boolean } = {},
+  ): Promise<{ sent: string; sha256: string }> {
     const sent = toModemText(content);
     if (options.deleteFirst) await this.delete(secTag, type, options);
     await this.at.command(`AT%CMNG=0,${secTag},${type},"${sent}"`, { ...options, timeoutMs: TIMEOUTS.credential });
@@ -136,16 +156,30 @@ export class Nrf91Modem {
   }
 
   /** Readback: the modem's SHA-256 of what it stored must equal the SHA-256 of what we sent. */
-  async verifyStored(secTag: number, type: number, expectedSha256: string, options: OperationOptions = {}): Promise<void> {
+  async verifyStored(
+    secTag: number,
+    type: number,
+    expectedSha256: string,
+    options: OperationOptions = {},
+  ): Promise<void> {
     const [entry] = await this.list(secTag, type, options);
-    if (!entry) throw new EnrollerError('MODEM_READBACK_MISMATCH', `Nothing is stored at security tag ${secTag}, type ${type}, after writing it.`, { secTag, type });
+    if (!entry)
+      throw new EnrollerError(
+        'MODEM_READBACK_MISMATCH',
+        `Nothing is stored at security tag ${secTag}, type ${type}, after writing it.`,
+        { secTag, type },
+      );
     if (entry.sha256 !== expectedSha256.toUpperCase()) {
-      throw new EnrollerError('MODEM_READBACK_MISMATCH', `The credential read back from security tag ${secTag}, type ${type}, differs from what was written.`, {
-        secTag,
-        type,
-        expected: expectedSha256.toUpperCase(),
-        stored: entry.sha256,
-      });
+      throw new EnrollerError(
+        'MODEM_READBACK_MISMATCH',
+        `The credential read back from security tag ${secTag}, type ${type}, differs from what was written.`,
+        {
+          secTag,
+          type,
+          expected: expectedSha256.toUpperCase(),
+          stored: entry.sha256,
+        },
+      );
     }
   }
 
@@ -153,24 +187,45 @@ export class Nrf91Modem {
    * Delete-then-generate (nrf91-at.md §4.3), then prove the reply belongs to this request: the
    * CSR's signature verifies, and the COSE payload names this sec tag, this device and this CSR.
    */
-  async generateKey(secTag: number, subject: string, expectedUuid: string | undefined, options: OperationOptions = {}): Promise<GeneratedKey> {
+  async generateKey(
+    secTag: number,
+    subject: string,
+    expectedUuid: string | undefined,
+    options: OperationOptions = {},
+  ): Promise<GeneratedKey> {
     if (!/^[^"\r\n]{1,200}$/.test(subject)) {
-      throw new EnrollerError('MODEM_CONTENT_NOT_WRITABLE', 'The certificate subject cannot be sent to the modem (it is empty, too long, or contains quotes or line breaks).');
+      throw new EnrollerError(
+        'MODEM_CONTENT_NOT_WRITABLE',
+        'The certificate subject cannot be sent to the modem (it is empty, too long, or contains quotes or line breaks).',
+      );
     }
     await this.delete(secTag, CredentialType.clientKey, options);
-    const lines = await this.at.command(`AT%KEYGEN=${secTag},2,0,"${subject}"`, { ...options, timeoutMs: TIMEOUTS.credential });
+    const lines = await this.at.command(`AT%KEYGEN=${secTag},2,0,"${subject}"`, {
+      ...options,
+      timeoutMs: TIMEOUTS.credential,
+    });
     const { csrDer, cose } = parseKeygen(lines);
     const evidence = parseKeygenEvidence(cose);
-    if (!evidence) throw new EnrollerError('MODEM_EVIDENCE_MISMATCH', "The modem's key-generation evidence (COSE) could not be read.");
+    if (!evidence)
+      throw new EnrollerError(
+        'MODEM_EVIDENCE_MISMATCH',
+        "The modem's key-generation evidence (COSE) could not be read.",
+      );
     const digest = crypto.createHash('sha256').update(csrDer).digest();
     const problems = [
       evidence.messageType !== 9 && 'it is not a CSR message',
       evidence.secTag !== secTag && `it names security tag ${evidence.secTag}, not ${secTag}`,
       !digest.equals(evidence.digest) && 'its digest does not match the CSR',
-      expectedUuid !== undefined && evidence.deviceUuid !== expectedUuid && `it names device ${evidence.deviceUuid}, not ${expectedUuid}`,
+      expectedUuid !== undefined &&
+        evidence.deviceUuid !== expectedUuid &&
+        `it names device ${evidence.deviceUuid}, not ${expectedUuid}`,
     ].filter(Boolean);
     if (problems.length > 0) {
-      throw new EnrollerError('MODEM_EVIDENCE_MISMATCH', `The modem's key-generation evidence does not match this request: ${problems.join('; ')}.`, { problems });
+      throw new EnrollerError(
+        'MODEM_EVIDENCE_MISMATCH',
+        `The modem's key-generation evidence does not match this request: ${problems.join('; ')}.`,
+        { problems },
+      );
     }
     const csr = await verifyCsr(csrDer);
     return { csr, rawCsr: csrDer, cose, evidence };
@@ -180,7 +235,10 @@ export class Nrf91Modem {
 export function toModemText(content: string): string {
   const text = content.replace(/\r\n?/g, '\n').trim();
   if (text.length === 0 || text.includes('"')) {
-    throw new EnrollerError('MODEM_CONTENT_NOT_WRITABLE', 'This content cannot be written to the modem (it is empty or contains a double quote).');
+    throw new EnrollerError(
+      'MODEM_CONTENT_NOT_WRITABLE',
+      'This content cannot be written to the modem (it is empty or contains a double quote).',
+    );
   }
   return text;
 }

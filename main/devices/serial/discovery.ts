@@ -46,7 +46,15 @@ export function rankPorts(ports: readonly ListedPort[]): PortCandidate[] {
       const vid = p.vendorId?.toLowerCase();
       const kit = KIT_PREFIXES.find(([prefix]) => p.serialNumber?.toUpperCase().startsWith(prefix))?.[1];
       const rank = vid && NORDIC_VIDS.has(vid) ? 0 : vid ? 1 : 2;
-      return { path: p.path, vendorId: vid, productId: p.productId?.toLowerCase(), serialNumber: p.serialNumber, manufacturer: p.manufacturer, rank, kit };
+      return {
+        path: p.path,
+        vendorId: vid,
+        productId: p.productId?.toLowerCase(),
+        serialNumber: p.serialNumber,
+        manufacturer: p.manufacturer,
+        rank,
+        kit,
+      };
     })
     .sort((a, b) => a.rank - b.rank || a.path.localeCompare(b.path, undefined, { numeric: true }));
 }

@@ -11,7 +11,10 @@ export class PortRegistry {
     const key = canonicalPortPath(portPath);
     const holder = this.#owners.get(key);
     if (holder !== undefined) {
-      throw new EnrollerError('DEVICE_PORT_BUSY', `${portPath} is already in use by ${holder}. One port, one owner.`, { port: portPath, owner: holder });
+      throw new EnrollerError('DEVICE_PORT_BUSY', `${portPath} is already in use by ${holder}. One port, one owner.`, {
+        port: portPath,
+        owner: holder,
+      });
     }
     this.#owners.set(key, owner);
     let released = false;

@@ -12,14 +12,25 @@ export interface SerialOptions {
   readonly owner?: string;
 }
 
-export async function openSerialTransport(portPath: string, registry: PortRegistry, options: SerialOptions = {}): Promise<Transport> {
+export async function openSerialTransport(
+  portPath: string,
+  registry: PortRegistry,
+  options: SerialOptions = {},
+): Promise<Transport> {
   const release = registry.claim(portPath, options.owner ?? 'the station');
-  const port = new SerialPort({ path: portPath, baudRate: options.baudRate ?? 115200, rtscts: options.rtscts ?? false, autoOpen: false });
+  const port = new SerialPort({
+    path: portPath,
+    baudRate: options.baudRate ?? 115200,
+    rtscts: options.rtscts ?? false,
+    autoOpen: false,
+  });
   try {
     await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
   } catch (error) {
     release();
-    throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', `Could not open ${portPath}: ${(error as Error).message}`, { port: portPath });
+    throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', `Could not open ${portPath}: ${(error as Error).message}`, {
+      port: portPath,
+    });
   }
   return new SerialTransport(portPath, port, release);
 }

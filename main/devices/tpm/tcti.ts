@@ -12,7 +12,11 @@ const FORMS: ReadonlyArray<{ pattern: RegExp; example: string }> = [
 /** Returns the TCTI unchanged when it is one the station supports; throws TPM_TCTI_INVALID otherwise. */
 export function parseTcti(tcti: string): string {
   if (isTcti(tcti)) return tcti.trim();
-  throw new EnrollerError('TPM_TCTI_INVALID', `"${tcti}" is not a TPM address the station understands. Use one of: ${FORMS.map((f) => f.example).join(', ')}.`, { tcti });
+  throw new EnrollerError(
+    'TPM_TCTI_INVALID',
+    `"${tcti}" is not a TPM address the station understands. Use one of: ${FORMS.map((f) => f.example).join(', ')}.`,
+    { tcti },
+  );
 }
 
 /** Whether a bench port names a TPM (by TCTI) rather than a serial device. */

@@ -34,27 +34,63 @@ export class TpmTools {
       execFile(
         tool,
         [`--tcti=${this.tcti}`, ...args],
-        { encoding: 'buffer', timeout: this.#deadlineMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024, ...(signal ? { signal } : {}), env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TSS2_LOG: 'all+ERROR' } },
+        {
+          encoding: 'buffer',
+          timeout: this.#deadlineMs,
+          killSignal: 'SIGKILL',
+          maxBuffer: 4 * 1024 * 1024,
+          ...(signal ? { signal } : {}),
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TSS2_LOG: 'all+ERROR' },
+        },
         (error, stdout, stderr) => {
           if (!error) return resolve(stdout);
-          reject(toTpmError(tool, this.tcti, error as NodeJS.ErrnoException & { killed?: boolean; signal?: string }, stderr.toString('utf8'), signal));
+          reject(
+            toTpmError(
+              tool,
+              this.tcti,
+              error as NodeJS.ErrnoException & { killed?: boolean; signal?: string },
+              stderr.toString('utf8'),
+              signal,
+            ),
+          );
         },
       );
     });
   }
 }
 
-function toTpmError(tool: string, tcti: string, error: NodeJS.ErrnoException & { killed?: boolean }, stderr: string, signal: AbortSignal | undefined): EnrollerError {
+function toTpmError(
+  tool: string,
+  tcti: string,
+  error: NodeJS.ErrnoException & { killed?: boolean },
+  stderr: string,
+  signal: AbortSignal | undefined,
+): EnrollerError {
   if (signal?.aborted) return new EnrollerError('DEVICE_ABORTED', `${tool} was stopped.`);
-  if (error.code === 'ENOENT') return new EnrollerError('TPM_TOOLS_MISSING', `${tool} is not installed: install tpm2-tools (Debian: apt-get install tpm2-tools).`);
+  if (error.code === 'ENOENT')
+    return new EnrollerError(
+      'TPM_TOOLS_MISSING',
+      `${tool} is not installed: install tpm2-tools (Debian: apt-get install tpm2-tools).`,
+    );
   if (error.killed) return new EnrollerError('TPM_TIMEOUT', `The TPM did not answer ${tool} in time.`);
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const text = lines.join(' ');
   if (/Could not load tcti|TCTI_RC_IO|TCTI_RC_NO_CONNECTION|Failed to (receive|send)/i.test(text)) {
-    return new EnrollerError('TPM_UNREACHABLE', `The TPM cannot be reached: ${tcti}. Is it connected and running, and is the TCTI right?`, { tool });
+    return new EnrollerError(
+      'TPM_UNREACHABLE',
+      `The TPM cannot be reached: ${tcti}. Is it connected and running, and is the TCTI right?`,
+      { tool },
+    );
   }
   // "ERROR: Esys_NV_Read(0x14A) - tpm:error(2.0): …" → keep the TPM's own words and response code.
   const tpmLine = lines.find((l) => /^ERROR: (Esys|Tss2)_\w+\(0x[0-9A-Fa-f]+\)/.test(l));
   const responseCode = /\((0x[0-9A-Fa-f]+)\)/.exec(tpmLine ?? '')?.[1];
-  return new EnrollerError('TPM_COMMAND_FAILED', `The TPM refused ${tool}: ${(tpmLine ?? lines.at(-1) ?? 'no reason given').replace(/^ERROR: /, '')}.`, { tool, ...(responseCode ? { responseCode } : {}) });
+  return new EnrollerError(
+    'TPM_COMMAND_FAILED',
+    `The TPM refused ${tool}: ${(tpmLine ?? lines.at(-1) ?? 'no reason given').replace(/^ERROR: /, '')}.`,
+    { tool, ...(responseCode ? { responseCode } : {}) },
+  );
 }

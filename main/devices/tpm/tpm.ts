@@ -19,10 +19,16 @@ export const NV_INDEX_MAX_BYTES = 2048;
 const EK_CERT_INDICES = ['0x01c00002', '0x01c0000a', '0x01c00016'] as const;
 
 const KEY_TEMPLATES: Record<TpmKeyAlgorithm, { algorithm: string; attributes: string }> = {
-  'ec-p256': { algorithm: 'ecc256:ecdsa-sha256', attributes: 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign' },
+  'ec-p256': {
+    algorithm: 'ecc256:ecdsa-sha256',
+    attributes: 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign',
+  },
   // No fixed scheme, sign and decrypt: SCEP encrypts its reply to the key that signed the
   // request (RFC 8894 §3.1), so an RSA device key signs with RSASSA and unwraps with raw RSA.
-  'rsa-2048': { algorithm: 'rsa2048:null:null', attributes: 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign|decrypt' },
+  'rsa-2048': {
+    algorithm: 'rsa2048:null:null',
+    attributes: 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign|decrypt',
+  },
 };
 
 export const normalizeHandle = (handle: string) => `0x${Number.parseInt(handle, 16).toString(16).padStart(8, '0')}`;
@@ -70,13 +76,22 @@ export class Tpm {
   }
 
   /** The key at `handle`, created (under a fresh owner primary) and persisted if there is none. */
-  async ensureKey(handle: string, algorithm: TpmKeyAlgorithm, options: TpmCallOptions & { fresh?: boolean } = {}): Promise<{ spki: Uint8Array; created: boolean }> {
+  async ensureKey(
+    handle: string,
+    algorithm: TpmKeyAlgorithm,
+    options: TpmCallOptions & { fresh?: boolean } = {},
+  ): Promise<{ spki: Uint8Array; created: boolean }> {
     const h = normalizeHandle(handle);
     if ((await this.persistentHandles(options)).includes(h)) {
       if (!options.fresh) {
         const spki = await this.readPublic(h, options);
         const actual = algorithmOf(spki);
-        if (actual !== algorithm) throw new EnrollerError('TPM_KEY_MISMATCH', `The key at ${h} is ${actual ?? 'of another kind'}, but the device type asks for ${algorithm}. Choose another handle, or enroll again with --force to replace it.`, { handle: h });
+        if (actual !== algorithm)
+          throw new EnrollerError(
+            'TPM_KEY_MISMATCH',
+            `The key at ${h} is ${actual ?? 'of another kind'}, but the device type asks for ${algorithm}. Choose another handle, or enroll again with --force to replace it.`,
+            { handle: h },
+          );
         return { spki, created: false };
       }
       await this.tools.run('tpm2_evictcontrol', ['-C', 'o', '-c', h], options);
@@ -87,8 +102,15 @@ export class Tpm {
     const loaded = this.#file('key.ctx');
     const template = KEY_TEMPLATES[algorithm];
     try {
-      await this.tools.run('tpm2_createprimary', ['-C', 'o', '-g', 'sha256', '-G', 'ecc256:aes128cfb', '-c', primary], { ...options, flush: true });
-      await this.tools.run('tpm2_create', ['-C', primary, '-G', template.algorithm, '-a', template.attributes, '-u', pub, '-r', priv], { ...options, flush: true });
+      await this.tools.run('tpm2_createprimary', ['-C', 'o', '-g', 'sha256', '-G', 'ecc256:aes128cfb', '-c', primary], {
+        ...options,
+        flush: true,
+      });
+      await this.tools.run(
+        'tpm2_create',
+        ['-C', primary, '-G', template.algorithm, '-a', template.attributes, '-u', pub, '-r', priv],
+        { ...options, flush: true },
+      );
       await this.tools.run('tpm2_load', ['-C', primary, '-u', pub, '-r', priv, '-c', loaded], options);
       await this.tools.run('tpm2_evictcontrol', ['-C', 'o', '-c', loaded, h], { ...options, flush: true });
     } finally {
@@ -98,12 +120,34 @@ export class Tpm {
   }
 
   /** Signs SHA-256(data) with the key at `handle`: DER ECDSA-Sig-Value, or PKCS#1 v1.5 for RSA. */
-  async sign(handle: string, algorithm: TpmKeyAlgorithm, data: Uint8Array, options: TpmCallOptions = {}): Promise<Uint8Array> {
+  async sign(
+    handle: string,
+    algorithm: TpmKeyAlgorithm,
+    data: Uint8Array,
+    options: TpmCallOptions = {},
+  ): Promise<Uint8Array> {
     const digest = this.#file('digest.bin');
     const signature = this.#file('sig.bin');
     fs.writeFileSync(digest, crypto.createHash('sha256').update(data).digest());
     try {
-      await this.tools.run('tpm2_sign', ['-c', normalizeHandle(handle), '-g', 'sha256', '-s', algorithm === 'rsa-2048' ? 'rsassa' : 'ecdsa', '-d', '-f', 'plain', '-o', signature, digest], options);
+      await this.tools.run(
+        'tpm2_sign',
+        [
+          '-c',
+          normalizeHandle(handle),
+          '-g',
+          'sha256',
+          '-s',
+          algorithm === 'rsa-2048' ? 'rsassa' : 'ecdsa',
+          '-d',
+          '-f',
+          'plain',
+          '-o',
+          signature,
+          digest,
+        ],
+        options,
+      );
       return this.#take(signature);
     } finally {
       fs.rmSync(digest, { force: true });
@@ -116,7 +160,11 @@ export class Tpm {
     const output = this.#file('dec.bin');
     fs.writeFileSync(input, block);
     try {
-      await this.tools.run('tpm2_rsadecrypt', ['-c', normalizeHandle(handle), '-s', 'null', '-o', output, input], options);
+      await this.tools.run(
+        'tpm2_rsadecrypt',
+        ['-c', normalizeHandle(handle), '-s', 'null', '-o', output, input],
+        options,
+      );
       return this.#take(output);
     } finally {
       fs.rmSync(input, { force: true });
@@ -135,7 +183,10 @@ export class Tpm {
     const context = this.#file('ek.ctx');
     const out = this.#file('ek.der');
     try {
-      await this.tools.run('tpm2_createek', ['-G', 'rsa', '-c', context, '-u', out, '-f', 'der'], { ...options, flush: true });
+      await this.tools.run('tpm2_createek', ['-G', 'rsa', '-c', context, '-u', out, '-f', 'der'], {
+        ...options,
+        flush: true,
+      });
       return this.#take(out);
     } finally {
       fs.rmSync(context, { force: true });
@@ -150,11 +201,20 @@ export class Tpm {
   async writeNv(index: string, data: Uint8Array, options: TpmCallOptions = {}): Promise<void> {
     const i = normalizeHandle(index);
     if (data.length > NV_INDEX_MAX_BYTES) {
-      throw new EnrollerError('TPM_NV_TOO_LARGE', `The certificate is ${data.length} bytes; one TPM NV index holds at most ${NV_INDEX_MAX_BYTES}. Write it to a file instead (--out-dir).`, { bytes: data.length });
+      throw new EnrollerError(
+        'TPM_NV_TOO_LARGE',
+        `The certificate is ${data.length} bytes; one TPM NV index holds at most ${NV_INDEX_MAX_BYTES}. Write it to a file instead (--out-dir).`,
+        { bytes: data.length },
+      );
     }
     const size = await this.nvSize(i, options);
     if (size !== undefined && size !== data.length) await this.tools.run('tpm2_nvundefine', ['-C', 'o', i], options);
-    if (size !== data.length) await this.tools.run('tpm2_nvdefine', [i, '-C', 'o', '-s', String(data.length), '-a', 'ownerread|ownerwrite|authread|authwrite'], options);
+    if (size !== data.length)
+      await this.tools.run(
+        'tpm2_nvdefine',
+        [i, '-C', 'o', '-s', String(data.length), '-a', 'ownerread|ownerwrite|authread|authwrite'],
+        options,
+      );
     const file = this.#file('nv-in.bin');
     fs.writeFileSync(file, data);
     try {

@@ -33,7 +33,10 @@ export class EstEnroller implements Enroller {
   constructor(options: EstOptions) {
     const url = new URL(options.baseUrl);
     if (options.basicAuth && url.protocol !== 'https:') {
-      throw new EnrollerError('ENROLL_INSECURE_AUTH', 'EST passwords are sent only over HTTPS; this profile uses plain HTTP.');
+      throw new EnrollerError(
+        'ENROLL_INSECURE_AUTH',
+        'EST passwords are sent only over HTTPS; this profile uses plain HTTP.',
+      );
     }
     if (options.label !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(options.label)) {
       throw new EnrollerError('ENROLL_NOT_SUPPORTED', 'An EST label is 1–64 letters, digits, dashes or underscores.');
@@ -46,15 +49,27 @@ export class EstEnroller implements Enroller {
     const response = await this.#request('GET', 'cacerts', context);
     this.#expect(response, 'cacerts');
     const certificates = readCertsOnly(this.#decode(response));
-    if (certificates.length === 0) throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The EST server returned no CA certificates.');
+    if (certificates.length === 0)
+      throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The EST server returned no CA certificates.');
     return certificates;
   }
 
   async enroll(csrDer: Uint8Array, context: EnrollContext): Promise<EnrollResult> {
     const operation = context.renew ? 'simplereenroll' : 'simpleenroll';
-    const response = await this.#request('POST', operation, context, encodeBase64Body(csrDer), 'application/pkcs10', context.renew ? { certificatePem: context.renew.certificatePem, keyPem: context.renew.keyPem } : undefined);
+    const response = await this.#request(
+      'POST',
+      operation,
+      context,
+      encodeBase64Body(csrDer),
+      'application/pkcs10',
+      context.renew ? { certificatePem: context.renew.certificatePem, keyPem: context.renew.keyPem } : undefined,
+    );
     if (response.status === 202) {
-      return { status: 'pending', transaction: `${operation}:${Buffer.from(csrDer).toString('base64url')}`, retryAfterSeconds: retryAfter(response) };
+      return {
+        status: 'pending',
+        transaction: `${operation}:${Buffer.from(csrDer).toString('base64url')}`,
+        retryAfterSeconds: retryAfter(response),
+      };
     }
     this.#expect(response, operation);
     const csrKey = new Uint8Array(new x509.Pkcs10CertificateRequest(csrDer.slice()).publicKey.rawData);
@@ -64,7 +79,8 @@ export class EstEnroller implements Enroller {
   /** RFC 7030 §4.2.3: after Retry-After the client sends the same request again. */
   async poll(transaction: string, context: EnrollContext): Promise<EnrollResult> {
     const [operation, csr] = transaction.split(':');
-    if (!csr || (operation !== 'simpleenroll' && operation !== 'simplereenroll')) throw new EnrollerError('ENROLL_BAD_RESPONSE', 'This pending EST transaction cannot be read.');
+    if (!csr || (operation !== 'simpleenroll' && operation !== 'simplereenroll'))
+      throw new EnrollerError('ENROLL_BAD_RESPONSE', 'This pending EST transaction cannot be read.');
     return this.enroll(new Uint8Array(Buffer.from(csr, 'base64url')), context);
   }
 
@@ -80,15 +96,29 @@ export class EstEnroller implements Enroller {
    * /serverkeygen (RFC 7030 §4.4): the server makes the key. Only for devices that cannot make
    * one; the result is marked lower assurance because the key existed outside the device.
    */
-  async serverKeyGen(csrDer: Uint8Array, context: EnrollContext): Promise<{ certificate: x509.X509Certificate; privateKeyPkcs8: Uint8Array; lowerAssurance: true }> {
-    const response = await this.#request('POST', 'serverkeygen', context, encodeBase64Body(csrDer), 'application/pkcs10');
+  async serverKeyGen(
+    csrDer: Uint8Array,
+    context: EnrollContext,
+  ): Promise<{ certificate: x509.X509Certificate; privateKeyPkcs8: Uint8Array; lowerAssurance: true }> {
+    const response = await this.#request(
+      'POST',
+      'serverkeygen',
+      context,
+      encodeBase64Body(csrDer),
+      'application/pkcs10',
+    );
     this.#expect(response, 'serverkeygen');
     const parts = parseMultipart(response);
     const keyPart = parts.find((p) => /application\/pkcs8/i.test(p.contentType));
     const certPart = parts.find((p) => /application\/pkcs7-mime/i.test(p.contentType));
-    if (!keyPart || !certPart) throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The EST server-keygen answer lacks the key or the certificate part.');
+    if (!keyPart || !certPart)
+      throw new EnrollerError(
+        'ENROLL_BAD_RESPONSE',
+        'The EST server-keygen answer lacks the key or the certificate part.',
+      );
     const [certificate] = readCertsOnly(decodeBase64Body(certPart.body));
-    if (!certificate) throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The EST server-keygen answer holds no certificate.');
+    if (!certificate)
+      throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The EST server-keygen answer holds no certificate.');
     return { certificate, privateKeyPkcs8: decodeBase64Body(keyPart.body), lowerAssurance: true };
   }
 
@@ -97,14 +127,24 @@ export class EstEnroller implements Enroller {
     return this.#issuingCas;
   }
 
-  #request(method: 'GET' | 'POST', operation: string, context: Pick<EnrollContext, 'signal' | 'timeoutMs' | 'credential'>, body?: string, contentType?: string, identity?: ClientIdentity): Promise<HttpResponse> {
+  #request(
+    method: 'GET' | 'POST',
+    operation: string,
+    context: Pick<EnrollContext, 'signal' | 'timeoutMs' | 'credential'>,
+    body?: string,
+    contentType?: string,
+    identity?: ClientIdentity,
+  ): Promise<HttpResponse> {
     const base = this.#options.baseUrl.replace(/\/+$/, '');
     const path = base.endsWith('/.well-known/est') ? base : `${base}/.well-known/est`;
     const url = new URL(`${path}${this.#options.label ? `/${this.#options.label}` : ''}/${operation}`);
     const headers: Record<string, string> = { Accept: '*/*' };
     if (contentType) headers['Content-Type'] = contentType;
     if (body !== undefined) headers['Content-Transfer-Encoding'] = 'base64';
-    const auth = this.#options.basicAuth && context.credential ? { ...this.#options.basicAuth, password: context.credential.password } : this.#options.basicAuth;
+    const auth =
+      this.#options.basicAuth && context.credential
+        ? { ...this.#options.basicAuth, password: context.credential.password }
+        : this.#options.basicAuth;
     if (auth) headers.Authorization = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
     const clientIdentity = identity ?? this.#options.clientIdentity;
     return httpsRequest({
@@ -121,15 +161,36 @@ export class EstEnroller implements Enroller {
 
   #expect(response: HttpResponse, operation: string): void {
     if (response.status === 200) return;
-    const said = response.body.toString('utf8').slice(0, 200).replace(/[^\x20-\x7e]+/g, ' ').trim();
+    const said = response.body
+      .toString('utf8')
+      .slice(0, 200)
+      .replace(/[^\x20-\x7e]+/g, ' ')
+      .trim();
     if (response.status === 401 || response.status === 403) {
-      throw new EnrollerError('ENROLL_UNAUTHORIZED', `The EST server refused the station's credentials for ${operation} (HTTP ${response.status}).`, { status: response.status });
+      throw new EnrollerError(
+        'ENROLL_UNAUTHORIZED',
+        `The EST server refused the station's credentials for ${operation} (HTTP ${response.status}).`,
+        { status: response.status },
+      );
     }
     if (response.status >= 400 && response.status < 500) {
-      throw new EnrollerError('ENROLL_REJECTED', `The EST server rejected the ${operation} request (HTTP ${response.status}${said ? `: ${said}` : ''}).`, { status: response.status });
+      throw new EnrollerError(
+        'ENROLL_REJECTED',
+        `The EST server rejected the ${operation} request (HTTP ${response.status}${said ? `: ${said}` : ''}).`,
+        { status: response.status },
+      );
     }
-    if (response.status >= 500) throw new EnrollerError('ENROLL_SERVER_ERROR', `The EST server failed on ${operation} (HTTP ${response.status}).`, { status: response.status });
-    throw new EnrollerError('ENROLL_BAD_RESPONSE', `The EST server answered ${operation} with HTTP ${response.status}.`, { status: response.status });
+    if (response.status >= 500)
+      throw new EnrollerError(
+        'ENROLL_SERVER_ERROR',
+        `The EST server failed on ${operation} (HTTP ${response.status}).`,
+        { status: response.status },
+      );
+    throw new EnrollerError(
+      'ENROLL_BAD_RESPONSE',
+      `The EST server answered ${operation} with HTTP ${response.status}.`,
+      { status: response.status },
+    );
   }
 
   #decode(response: HttpResponse): Uint8Array {

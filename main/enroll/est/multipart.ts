@@ -11,7 +11,8 @@ export interface Part {
 export function parseMultipart(response: HttpResponse): Part[] {
   const type = String(response.headers['content-type'] ?? '');
   const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
-  if (!/^multipart\/mixed/i.test(type) || !boundary) throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The server-keygen answer is not multipart/mixed.');
+  if (!/^multipart\/mixed/i.test(type) || !boundary)
+    throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The server-keygen answer is not multipart/mixed.');
   const text = response.body.toString('latin1');
   return text
     .split(`--${boundary}`)

@@ -20,7 +20,8 @@ export class LocalEnroller implements Enroller {
   }
 
   async enroll(csrDer: Uint8Array, context: EnrollContext): Promise<EnrollResult> {
-    if (!context.deviceType) throw new EnrollerError('DEVICE_TYPE_NOT_FOUND', 'The local CA needs the device type to know what to issue.');
+    if (!context.deviceType)
+      throw new EnrollerError('DEVICE_TYPE_NOT_FOUND', 'The local CA needs the device type to know what to issue.');
     const csr = await intakeCsr(csrDer, { keyPolicy: keyPolicyOf(context.deviceType), allowRequestedSans: false });
     const { certificate } = await this.#authority.issue({
       csr,

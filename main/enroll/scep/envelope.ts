@@ -26,7 +26,10 @@ export function envelope(content: Uint8Array, recipient: x509.X509Certificate, c
   const iv = crypto.randomBytes(spec.ivBytes);
   const c = crypto.createCipheriv(cipher, key, iv);
   const ciphertext = Buffer.concat([c.update(content), c.final()]);
-  const wrapped = crypto.publicEncrypt({ key: recipient.toString('pem'), padding: crypto.constants.RSA_PKCS1_PADDING }, key);
+  const wrapped = crypto.publicEncrypt(
+    { key: recipient.toString('pem'), padding: crypto.constants.RSA_PKCS1_PADDING },
+    key,
+  );
   const certificate = pkijs.Certificate.fromBER(recipient.rawData);
   const enveloped = new pkijs.EnvelopedData({
     version: 0,
@@ -36,18 +39,26 @@ export function envelope(content: Uint8Array, recipient: x509.X509Certificate, c
         value: new pkijs.KeyTransRecipientInfo({
           version: 0,
           rid: new pkijs.IssuerAndSerialNumber({ issuer: certificate.issuer, serialNumber: certificate.serialNumber }),
-          keyEncryptionAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: RSA_ENCRYPTION, algorithmParams: new asn1js.Null() }),
+          keyEncryptionAlgorithm: new pkijs.AlgorithmIdentifier({
+            algorithmId: RSA_ENCRYPTION,
+            algorithmParams: new asn1js.Null(),
+          }),
           encryptedKey: new asn1js.OctetString({ valueHex: wrapped }),
         }),
       }),
     ],
     encryptedContentInfo: new pkijs.EncryptedContentInfo({
       contentType: DATA,
-      contentEncryptionAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: spec.oid, algorithmParams: new asn1js.OctetString({ valueHex: iv }) }),
+      contentEncryptionAlgorithm: new pkijs.AlgorithmIdentifier({
+        algorithmId: spec.oid,
+        algorithmParams: new asn1js.OctetString({ valueHex: iv }),
+      }),
       encryptedContent: new asn1js.OctetString({ valueHex: ciphertext }),
     }),
   });
-  return new Uint8Array(new pkijs.ContentInfo({ contentType: ENVELOPED_DATA, content: enveloped.toSchema() }).toSchema().toBER());
+  return new Uint8Array(
+    new pkijs.ContentInfo({ contentType: ENVELOPED_DATA, content: enveloped.toSchema() }).toSchema().toBER(),
+  );
 }
 
 /** Raw RSA with a key held elsewhere (a TPM): the block in, the block out, no padding removed. */
@@ -67,14 +78,19 @@ export async function openEnvelope(der: Uint8Array, privateKey: crypto.KeyObject
     const recipient = enveloped.recipientInfos[0]?.value as pkijs.KeyTransRecipientInfo | undefined;
     if (!recipient) throw new Error('no recipient');
     const encryptedKey = new Uint8Array(recipient.encryptedKey.valueBlock.valueHexView);
-    const block = typeof privateKey === 'function' ? Buffer.from(await privateKey(encryptedKey)) : crypto.privateDecrypt({ key: privateKey, padding: crypto.constants.RSA_NO_PADDING }, encryptedKey);
+    const block =
+      typeof privateKey === 'function'
+        ? Buffer.from(await privateKey(encryptedKey))
+        : crypto.privateDecrypt({ key: privateKey, padding: crypto.constants.RSA_NO_PADDING }, encryptedKey);
     const key = unwrapPkcs1(block);
     const algorithm = enveloped.encryptedContentInfo.contentEncryptionAlgorithm;
     const iv = Buffer.from((algorithm.algorithmParams as asn1js.OctetString).valueBlock.valueHexView);
     const content = enveloped.encryptedContentInfo.encryptedContent;
     if (!content) throw new Error('no encrypted content');
     const ciphertext = octets(content);
-    let cipher: string | undefined = (Object.keys(CIPHERS) as CipherName[]).find((name) => CIPHERS[name].oid === algorithm.algorithmId);
+    let cipher: string | undefined = (Object.keys(CIPHERS) as CipherName[]).find(
+      (name) => CIPHERS[name].oid === algorithm.algorithmId,
+    );
     let contentKey = key;
     if (algorithm.algorithmId === DES_CBC) {
       // micromdm answers with single DES whatever we asked for. OpenSSL 3 keeps DES in its legacy
@@ -86,14 +102,23 @@ export async function openEnvelope(der: Uint8Array, privateKey: crypto.KeyObject
     const d = crypto.createDecipheriv(cipher, contentKey, iv);
     return new Uint8Array(Buffer.concat([d.update(ciphertext), d.final()]));
   } catch (error) {
-    throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The SCEP reply could not be decrypted.', { cause: (error as Error).message, stack: process.env.ENROLLER_DEBUG ? (error as Error).stack : undefined });
+    throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The SCEP reply could not be decrypted.', {
+      cause: (error as Error).message,
+      stack: process.env.ENROLLER_DEBUG ? (error as Error).stack : undefined,
+    });
   }
 }
 
 /** An OCTET STRING's bytes, whether primitive or constructed from pieces (BER). */
 export function octets(value: asn1js.OctetString): Buffer {
-  const block = value.valueBlock as unknown as { isConstructed?: boolean; value?: asn1js.OctetString[]; valueHexView?: Uint8Array; valueHex?: ArrayBuffer };
-  if ((value.idBlock.isConstructed || block.isConstructed) && block.value) return Buffer.concat(block.value.map((part) => octets(part)));
+  const block = value.valueBlock as unknown as {
+    isConstructed?: boolean;
+    value?: asn1js.OctetString[];
+    valueHexView?: Uint8Array;
+    valueHex?: ArrayBuffer;
+  };
+  if ((value.idBlock.isConstructed || block.isConstructed) && block.value)
+    return Buffer.concat(block.value.map((part) => octets(part)));
   // An [0] IMPLICIT OCTET STRING arrives as a bare primitive block (pkijs keeps only valueHex).
   return Buffer.from(block.valueHexView ?? new Uint8Array(block.valueHex ?? new ArrayBuffer(0)));
 }

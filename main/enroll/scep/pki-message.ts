@@ -44,7 +44,10 @@ export async function buildPkiMessage(options: {
   const signerCert = pkijs.Certificate.fromBER(options.signer.certificate.rawData);
   const signed = new pkijs.SignedData({
     version: 1,
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: DATA, eContent: new asn1js.OctetString({ valueHex: options.envelopedContent }) }),
+    encapContentInfo: new pkijs.EncapsulatedContentInfo({
+      eContentType: DATA,
+      eContent: new asn1js.OctetString({ valueHex: options.envelopedContent }),
+    }),
     certificates: [signerCert],
     signerInfos: [
       new pkijs.SignerInfo({
@@ -63,9 +66,12 @@ export async function buildPkiMessage(options: {
       }),
     ],
   });
-  if ('external' in options.signer) await signed.sign(EXTERNAL_KEY as never, 0, hash, undefined, externalEngine(options.signer.external));
+  if ('external' in options.signer)
+    await signed.sign(EXTERNAL_KEY as never, 0, hash, undefined, externalEngine(options.signer.external));
   else await signed.sign(options.signer.privateKey as never, 0, hash);
-  return new Uint8Array(new pkijs.ContentInfo({ contentType: SIGNED_DATA, content: signed.toSchema(true) }).toSchema().toBER());
+  return new Uint8Array(
+    new pkijs.ContentInfo({ contentType: SIGNED_DATA, content: signed.toSchema(true) }).toSchema().toBER(),
+  );
 }
 
 /** Stands in for a CryptoKey in pkijs's API; the engine below never looks inside it. */
@@ -74,11 +80,19 @@ const EXTERNAL_KEY = { algorithm: { name: 'external' } };
 /** pkijs's crypto engine, except that the signature comes from the external signer. */
 function externalEngine(signer: ExternalSigner): pkijs.ICryptoEngine {
   const engine = pkijs.getCrypto(true);
-  const algorithm = signer.algorithm === 'rsa-2048' ? { algorithmId: '1.2.840.113549.1.1.11', algorithmParams: new asn1js.Null() } : { algorithmId: '1.2.840.10045.4.3.2' };
+  const algorithm =
+    signer.algorithm === 'rsa-2048'
+      ? { algorithmId: '1.2.840.113549.1.1.11', algorithmParams: new asn1js.Null() }
+      : { algorithmId: '1.2.840.10045.4.3.2' };
   return Object.assign(Object.create(engine) as pkijs.ICryptoEngine, {
-    getSignatureParameters: async () => ({ signatureAlgorithm: new pkijs.AlgorithmIdentifier(algorithm), parameters: { algorithm: { name: 'external' } } }),
+    getSignatureParameters: async () => ({
+      signatureAlgorithm: new pkijs.AlgorithmIdentifier(algorithm),
+      parameters: { algorithm: { name: 'external' } },
+    }),
     signWithPrivateKey: async (data: ArrayBuffer | ArrayBufferView) => {
-      const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+      const bytes = ArrayBuffer.isView(data)
+        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+        : new Uint8Array(data);
       return (await signer.sign(bytes)).slice().buffer;
     },
   });
@@ -113,10 +127,13 @@ export async function readCertRep(der: Uint8Array, trusted: readonly x509.X509Ce
     const info = new pkijs.ContentInfo({ schema: asn1js.fromBER(der.slice().buffer).result });
     signed = new pkijs.SignedData({ schema: info.content });
   } catch (error) {
-    throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The SCEP server sent something that is not a pkiMessage.', { cause: (error as Error).message });
+    throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The SCEP server sent something that is not a pkiMessage.', {
+      cause: (error as Error).message,
+    });
   }
   const signerInfo = signed.signerInfos[0];
-  if (!signerInfo?.signedAttrs) throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The SCEP reply has no signed attributes.');
+  if (!signerInfo?.signedAttrs)
+    throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The SCEP reply has no signed attributes.');
   // The signer's certificate must be one we pinned (GetCACert), not whatever the reply carries.
   const embedded = (signed.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
   const trustedPkijs = trusted.map((t) => pkijs.Certificate.fromBER(t.rawData));
@@ -124,12 +141,18 @@ export async function readCertRep(der: Uint8Array, trusted: readonly x509.X509Ce
   let verified = false;
   try {
     const sid = signerInfo.sid as pkijs.IssuerAndSerialNumber;
-    const signerIsTrusted = trustedPkijs.some((t) => t.serialNumber.isEqual(sid.serialNumber) && t.issuer.isEqual(sid.issuer));
+    const signerIsTrusted = trustedPkijs.some(
+      (t) => t.serialNumber.isEqual(sid.serialNumber) && t.issuer.isEqual(sid.issuer),
+    );
     verified = signerIsTrusted && (await signed.verify({ signer: 0, checkChain: false }));
   } catch {
     verified = false;
   }
-  if (!verified) throw new EnrollerError('SCEP_SIGNATURE_INVALID', 'The SCEP reply is not signed by the CA this profile trusts. It was ignored.');
+  if (!verified)
+    throw new EnrollerError(
+      'SCEP_SIGNATURE_INVALID',
+      'The SCEP reply is not signed by the CA this profile trusts. It was ignored.',
+    );
 
   const attributes = new Map(signerInfo.signedAttrs.attributes.map((a) => [a.type, a.values[0]]));
   const text = (oid: string) => (attributes.get(oid) as asn1js.PrintableString | undefined)?.valueBlock.value;
@@ -151,13 +174,24 @@ export async function readCertRep(der: Uint8Array, trusted: readonly x509.X509Ce
   };
 }
 
-
 /** A throwaway RSA identity that signs the envelope and receives the encrypted reply. */
 export async function requesterIdentity(commonName: string): Promise<{ signer: Signer; privateKey: crypto.KeyObject }> {
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
-  const signingKey = await webcrypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), algorithm, false, ['sign']);
-  const publicKey = await webcrypto.subtle.importKey('spki', crypto.createPublicKey(privateKey).export({ format: 'der', type: 'spki' }), algorithm, true, ['verify']);
+  const signingKey = await webcrypto.subtle.importKey(
+    'pkcs8',
+    privateKey.export({ format: 'der', type: 'pkcs8' }),
+    algorithm,
+    false,
+    ['sign'],
+  );
+  const publicKey = await webcrypto.subtle.importKey(
+    'spki',
+    crypto.createPublicKey(privateKey).export({ format: 'der', type: 'spki' }),
+    algorithm,
+    true,
+    ['verify'],
+  );
   const now = Date.now();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: crypto.randomBytes(8).toString('hex'),
@@ -169,4 +203,3 @@ export async function requesterIdentity(commonName: string): Promise<{ signer: S
   });
   return { signer: { certificate, privateKey: signingKey }, privateKey };
 }
-

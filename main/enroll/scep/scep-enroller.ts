@@ -35,18 +35,40 @@ export interface ScepOptions {
 
 async function renewalIdentity(renew: NonNullable<EnrollContext['renew']>) {
   const privateKey = crypto.createPrivateKey(renew.keyPem);
-  if (privateKey.asymmetricKeyType !== 'rsa') throw new EnrollerError('ENROLL_NOT_SUPPORTED', 'SCEP renewal needs an RSA certificate: the reply is encrypted to it.');
-  const signingKey = await webcrypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
-  return { signer: { certificate: new x509.X509Certificate(renew.certificatePem), privateKey: signingKey }, privateKey };
+  if (privateKey.asymmetricKeyType !== 'rsa')
+    throw new EnrollerError(
+      'ENROLL_NOT_SUPPORTED',
+      'SCEP renewal needs an RSA certificate: the reply is encrypted to it.',
+    );
+  const signingKey = await webcrypto.subtle.importKey(
+    'pkcs8',
+    privateKey.export({ format: 'der', type: 'pkcs8' }),
+    { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
+  return {
+    signer: { certificate: new x509.X509Certificate(renew.certificatePem), privateKey: signingKey },
+    privateKey,
+  };
 }
 
 /**
  * The device's own key signs the request (RFC 8894 §2.3: a self-signed certificate for the CSR's
  * key) and receives the reply: possible when the key can sign and decrypt, as a TPM RSA key does.
  */
-async function deviceIdentity(requester: NonNullable<EnrollContext['requester']>, csrKey: Uint8Array, commonName: string) {
-  if (requester.signer.algorithm !== 'rsa-2048') throw new EnrollerError('ENROLL_NOT_SUPPORTED', 'SCEP replies are encrypted to the requester: the device key must be RSA to sign its own request.');
-  if (!Buffer.from(requester.signer.spki).equals(Buffer.from(csrKey))) throw new EnrollerError('ENROLL_WRONG_KEY', 'The key offered to sign the SCEP request is not the key in the CSR.');
+async function deviceIdentity(
+  requester: NonNullable<EnrollContext['requester']>,
+  csrKey: Uint8Array,
+  commonName: string,
+) {
+  if (requester.signer.algorithm !== 'rsa-2048')
+    throw new EnrollerError(
+      'ENROLL_NOT_SUPPORTED',
+      'SCEP replies are encrypted to the requester: the device key must be RSA to sign its own request.',
+    );
+  if (!Buffer.from(requester.signer.spki).equals(Buffer.from(csrKey)))
+    throw new EnrollerError('ENROLL_WRONG_KEY', 'The key offered to sign the SCEP request is not the key in the CSR.');
   const certificate = await selfSignedCertificate(requester.signer, commonName);
   return { signer: { certificate, external: requester.signer }, privateKey: requester.decrypt };
 }
@@ -77,7 +99,13 @@ export class ScepEnroller implements Enroller {
   async capabilities(context: Pick<EnrollContext, 'signal' | 'timeoutMs'> = {}): Promise<Set<string>> {
     if (this.#caps) return this.#caps;
     const response = await this.#get('GetCACaps', context);
-    this.#caps = new Set(response.body.toString('utf8').split(/\r?\n/).map((l) => l.trim().toUpperCase()).filter(Boolean));
+    this.#caps = new Set(
+      response.body
+        .toString('utf8')
+        .split(/\r?\n/)
+        .map((l) => l.trim().toUpperCase())
+        .filter(Boolean),
+    );
     return this.#caps;
   }
 
@@ -87,14 +115,22 @@ export class ScepEnroller implements Enroller {
     const type = String(response.headers['content-type'] ?? '');
     let certificates: x509.X509Certificate[];
     try {
-      certificates = /ra-cert/i.test(type) ? readCertsOnly(new Uint8Array(response.body)) : [new x509.X509Certificate(new Uint8Array(response.body))];
+      certificates = /ra-cert/i.test(type)
+        ? readCertsOnly(new Uint8Array(response.body))
+        : [new x509.X509Certificate(new Uint8Array(response.body))];
     } catch (error) {
       if (error instanceof EnrollerError) throw error;
       throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The SCEP server sent a CA certificate that cannot be read.');
     }
     const pin = this.#options.caFingerprintSha256?.replace(/:/g, '').toLowerCase();
-    if (pin && !certificates.some((c) => crypto.createHash('sha256').update(new Uint8Array(c.rawData)).digest('hex') === pin)) {
-      throw new EnrollerError('ENROLL_UNTRUSTED_ISSUER', "The SCEP server's CA certificate is not the one pinned in this profile.");
+    if (
+      pin &&
+      !certificates.some((c) => crypto.createHash('sha256').update(new Uint8Array(c.rawData)).digest('hex') === pin)
+    ) {
+      throw new EnrollerError(
+        'ENROLL_UNTRUSTED_ISSUER',
+        "The SCEP server's CA certificate is not the one pinned in this profile.",
+      );
     }
     this.#cas = certificates;
     return certificates;
@@ -122,7 +158,12 @@ export class ScepEnroller implements Enroller {
     return this.enroll(csrDer, context);
   }
 
-  async #send(csrDer: Uint8Array, csrKey: Uint8Array, transactionId: string, context: EnrollContext): Promise<EnrollResult> {
+  async #send(
+    csrDer: Uint8Array,
+    csrKey: Uint8Array,
+    transactionId: string,
+    context: EnrollContext,
+  ): Promise<EnrollResult> {
     const caps = await this.capabilities(context);
     const cas = await this.caCerts(context);
     const recipient = cas.find((c) => !c.getExtension(x509.BasicConstraintsExtension)?.ca) ?? cas[0]!;
@@ -132,7 +173,11 @@ export class ScepEnroller implements Enroller {
     // Renewal (RenewalReq) is signed with the certificate being renewed (an RSA one: the reply is
     // encrypted to it); a first enrollment with the station's throwaway identity.
     const commonName = context.deviceId.replace(/[^A-Za-z0-9 .-]/g, '-').slice(0, 64) || 'enroller';
-    const identity = context.renew ? await renewalIdentity(context.renew) : context.requester ? await deviceIdentity(context.requester, csrKey, commonName) : await requesterIdentity(commonName);
+    const identity = context.renew
+      ? await renewalIdentity(context.renew)
+      : context.requester
+        ? await deviceIdentity(context.requester, csrKey, commonName)
+        : await requesterIdentity(commonName);
     const message = await buildPkiMessage({
       messageType: context.renew ? MessageType.RenewalReq : MessageType.PKCSReq,
       transactionId,
@@ -141,24 +186,42 @@ export class ScepEnroller implements Enroller {
       signer: identity.signer,
       hash,
     });
-    const response = await this.#oneAtATime(() => (caps.has('POSTPKIOPERATION') ? this.#post(message, context) : this.#get('PKIOperation', context, Buffer.from(message).toString('base64'))));
+    const response = await this.#oneAtATime(() =>
+      caps.has('POSTPKIOPERATION')
+        ? this.#post(message, context)
+        : this.#get('PKIOperation', context, Buffer.from(message).toString('base64')),
+    );
     const reply = await readCertRep(new Uint8Array(response.body), cas);
     if (reply.transactionId !== transactionId) {
-      throw new EnrollerError('SCEP_TRANSACTION_MISMATCH', 'The SCEP reply belongs to another transaction (replayed or misrouted). It was ignored.');
+      throw new EnrollerError(
+        'SCEP_TRANSACTION_MISMATCH',
+        'The SCEP reply belongs to another transaction (replayed or misrouted). It was ignored.',
+      );
     }
     if (!Buffer.from(reply.recipientNonce).equals(Buffer.from(senderNonce))) {
-      throw new EnrollerError('SCEP_NONCE_MISMATCH', 'The SCEP reply does not answer this request (its nonce differs: a replay?). It was ignored.');
+      throw new EnrollerError(
+        'SCEP_NONCE_MISMATCH',
+        'The SCEP reply does not answer this request (its nonce differs: a replay?). It was ignored.',
+      );
     }
     if (reply.pkiStatus === 'PENDING') {
       return { status: 'pending', transaction: Buffer.from(csrDer).toString('base64url'), retryAfterSeconds: 60 };
     }
     if (reply.pkiStatus === 'FAILURE') {
-      const why = reply.failInfo !== undefined ? (FAIL_INFO[reply.failInfo] ?? `failInfo ${reply.failInfo}`) : 'no reason given';
-      throw new EnrollerError('SCEP_FAILURE', `The SCEP server refused the request: ${why}.`, { failInfo: reply.failInfo });
+      const why =
+        reply.failInfo !== undefined ? (FAIL_INFO[reply.failInfo] ?? `failInfo ${reply.failInfo}`) : 'no reason given';
+      throw new EnrollerError('SCEP_FAILURE', `The SCEP server refused the request: ${why}.`, {
+        failInfo: reply.failInfo,
+      });
     }
-    if (!reply.envelopedContent) throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The SCEP reply says SUCCESS but carries no certificate.');
+    if (!reply.envelopedContent)
+      throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The SCEP reply says SUCCESS but carries no certificate.');
     const certificates = readCertsOnly(await openEnvelope(reply.envelopedContent, identity.privateKey));
-    return acceptFromReply(certificates, csrKey, cas.filter((c) => c.getExtension(x509.BasicConstraintsExtension)?.ca !== false));
+    return acceptFromReply(
+      certificates,
+      csrKey,
+      cas.filter((c) => c.getExtension(x509.BasicConstraintsExtension)?.ca !== false),
+    );
   }
 
   #oneAtATime<T>(operation: () => Promise<T>): Promise<T> {
@@ -167,7 +230,11 @@ export class ScepEnroller implements Enroller {
     return turn;
   }
 
-  #get(operation: string, context: Pick<EnrollContext, 'signal' | 'timeoutMs'>, message?: string): Promise<HttpResponse> {
+  #get(
+    operation: string,
+    context: Pick<EnrollContext, 'signal' | 'timeoutMs'>,
+    message?: string,
+  ): Promise<HttpResponse> {
     const url = new URL(this.#options.url);
     url.searchParams.set('operation', operation);
     if (message !== undefined) url.searchParams.set('message', message);
@@ -177,7 +244,16 @@ export class ScepEnroller implements Enroller {
   #post(message: Uint8Array, context: Pick<EnrollContext, 'signal' | 'timeoutMs'>): Promise<HttpResponse> {
     const url = new URL(this.#options.url);
     url.searchParams.set('operation', 'PKIOperation');
-    return this.#checked(httpsRequest({ method: 'POST', url, headers: { 'Content-Type': 'application/x-pki-message' }, body: message, ...this.#common(context) }), 'PKIOperation');
+    return this.#checked(
+      httpsRequest({
+        method: 'POST',
+        url,
+        headers: { 'Content-Type': 'application/x-pki-message' },
+        body: message,
+        ...this.#common(context),
+      }),
+      'PKIOperation',
+    );
   }
 
   #common(context: Pick<EnrollContext, 'signal' | 'timeoutMs'>) {
@@ -191,7 +267,14 @@ export class ScepEnroller implements Enroller {
   async #checked(pending: Promise<HttpResponse>, operation: string): Promise<HttpResponse> {
     const response = await pending;
     if (response.status === 200) return response;
-    if (response.status >= 500) throw new EnrollerError('ENROLL_SERVER_ERROR', `The SCEP server failed on ${operation} (HTTP ${response.status}).`, { status: response.status });
-    throw new EnrollerError('ENROLL_REJECTED', `The SCEP server refused ${operation} (HTTP ${response.status}).`, { status: response.status });
+    if (response.status >= 500)
+      throw new EnrollerError(
+        'ENROLL_SERVER_ERROR',
+        `The SCEP server failed on ${operation} (HTTP ${response.status}).`,
+        { status: response.status },
+      );
+    throw new EnrollerError('ENROLL_REJECTED', `The SCEP server refused ${operation} (HTTP ${response.status}).`, {
+      status: response.status,
+    });
   }
 }

@@ -9,7 +9,12 @@ export type CaKeyAlgorithm = 'ec-p256' | 'rsa-2048';
 
 export const CA_ALGORITHMS = {
   'ec-p256': { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' },
-  'rsa-2048': { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+  'rsa-2048': {
+    name: 'RSASSA-PKCS1-v1_5',
+    modulusLength: 2048,
+    publicExponent: new Uint8Array([1, 0, 1]),
+    hash: 'SHA-256',
+  },
 } as const;
 
 export interface NameConstraints {
@@ -87,17 +92,26 @@ export async function createCa(options: CaInitOptions = {}): Promise<{ root: CaP
 
   return {
     root: { certificate: root, pkcs8: new Uint8Array(await webcrypto.subtle.exportKey('pkcs8', rootKeys.privateKey)) },
-    issuing: { certificate: issuing, pkcs8: new Uint8Array(await webcrypto.subtle.exportKey('pkcs8', issuingKeys.privateKey)) },
+    issuing: {
+      certificate: issuing,
+      pkcs8: new Uint8Array(await webcrypto.subtle.exportKey('pkcs8', issuingKeys.privateKey)),
+    },
   };
 }
 
 function issuingNameFor(rootSubject: string): string {
-  return /CN=[^,]*/.test(rootSubject) ? rootSubject.replace(/CN=([^,]*?)(\s*Root)?(\s*CA)?(?=,|$)/, 'CN=$1 Issuing CA') : `CN=Floor Enroller Issuing CA,${rootSubject}`;
+  return /CN=[^,]*/.test(rootSubject)
+    ? rootSubject.replace(/CN=([^,]*?)(\s*Root)?(\s*CA)?(?=,|$)/, 'CN=$1 Issuing CA')
+    : `CN=Floor Enroller Issuing CA,${rootSubject}`;
 }
 
 export function nameConstraintsExtension(constraints: NameConstraints): x509.Extension {
   const subtrees = (names: readonly string[] | undefined) =>
-    names && names.length > 0 ? new asn1X509.GeneralSubtrees(names.map((dNSName) => new asn1X509.GeneralSubtree({ base: new asn1X509.GeneralName({ dNSName }) }))) : undefined;
+    names && names.length > 0
+      ? new asn1X509.GeneralSubtrees(
+          names.map((dNSName) => new asn1X509.GeneralSubtree({ base: new asn1X509.GeneralName({ dNSName }) })),
+        )
+      : undefined;
   const value = new asn1X509.NameConstraints({});
   const permitted = subtrees(constraints.permittedDns);
   const excluded = subtrees(constraints.excludedDns);

@@ -9,14 +9,23 @@ import { webcrypto, type CryptoKey, type SigningAlgorithm } from '../crypto';
 
 export const PBKDF2_ITERATIONS = 600_000;
 
-pkijs.setEngine('node', new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'] }));
+pkijs.setEngine(
+  'node',
+  new pkijs.CryptoEngine({
+    name: 'node',
+    crypto: webcrypto as unknown as ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'],
+  }),
+);
 
 export async function encryptPrivateKey(pkcs8: Uint8Array, passphrase: string): Promise<Uint8Array> {
-  if (passphrase.length < 8) throw new EnrollerError('CA_PASSPHRASE_REQUIRED', 'The CA passphrase must have at least 8 characters.');
+  if (passphrase.length < 8)
+    throw new EnrollerError('CA_PASSPHRASE_REQUIRED', 'The CA passphrase must have at least 8 characters.');
   const bag = new pkijs.PKCS8ShroudedKeyBag({ parsedValue: pkijs.PrivateKeyInfo.fromBER(pkcs8) });
   await bag.makeInternalValues({
     password: new TextEncoder().encode(passphrase).buffer,
-    contentEncryptionAlgorithm: { name: 'AES-CBC', length: 256 } as Parameters<pkijs.PKCS8ShroudedKeyBag['makeInternalValues']>[0]['contentEncryptionAlgorithm'],
+    contentEncryptionAlgorithm: { name: 'AES-CBC', length: 256 } as Parameters<
+      pkijs.PKCS8ShroudedKeyBag['makeInternalValues']
+    >[0]['contentEncryptionAlgorithm'],
     hmacHashAlgorithm: 'SHA-256',
     iterationCount: PBKDF2_ITERATIONS,
   });
@@ -28,7 +37,9 @@ export function decryptPrivateKey(encrypted: Uint8Array, passphrase: string): cr
   try {
     return crypto.createPrivateKey({ key: Buffer.from(encrypted), format: 'der', type: 'pkcs8', passphrase });
   } catch (error) {
-    throw new EnrollerError('CA_WRONG_PASSPHRASE', 'The CA passphrase is wrong (or the key file is damaged).', { cause: (error as Error).message });
+    throw new EnrollerError('CA_WRONG_PASSPHRASE', 'The CA passphrase is wrong (or the key file is damaged).', {
+      cause: (error as Error).message,
+    });
   }
 }
 

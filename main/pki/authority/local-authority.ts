@@ -13,7 +13,6 @@ import { decryptPrivateKey, signingAlgorithmFor, toSigningKey } from './key-vaul
 import type { CertificateKind, IssuanceLedger } from './ledger';
 import { randomSerial, type RandomSource } from './serial';
 
-
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const MAX_SERIAL_DRAWS = 8;
 /** Devices' clocks drift; a certificate valid from five minutes ago is not rejected by them. */
@@ -71,14 +70,26 @@ export class LocalAuthority {
     this.#authorityKeyId = authorityKeyId;
   }
 
-  static async unlock(material: AuthorityMaterial, passphrase: string, ledger: IssuanceLedger, random?: RandomSource): Promise<LocalAuthority> {
+  static async unlock(
+    material: AuthorityMaterial,
+    passphrase: string,
+    ledger: IssuanceLedger,
+    random?: RandomSource,
+  ): Promise<LocalAuthority> {
     const keyObject = decryptPrivateKey(material.encryptedIssuingKey, passphrase);
     const publicFromKey = crypto.createPublicKey(keyObject).export({ format: 'der', type: 'spki' });
     if (!Buffer.from(material.issuing.publicKey.rawData).equals(publicFromKey)) {
       throw new EnrollerError('CA_IMPORT_INVALID', "The issuing CA's key does not belong to its certificate.");
     }
     const authorityKeyId = await x509.AuthorityKeyIdentifierExtension.create(material.issuing);
-    return new LocalAuthority(material, await toSigningKey(keyObject), signingAlgorithmFor(keyObject), ledger, authorityKeyId, random);
+    return new LocalAuthority(
+      material,
+      await toSigningKey(keyObject),
+      signingAlgorithmFor(keyObject),
+      ledger,
+      authorityKeyId,
+      random,
+    );
   }
 
   async issue(request: IssueRequest): Promise<Issued> {
@@ -86,12 +97,17 @@ export class LocalAuthority {
     const kind = request.kind ?? request.deviceType.certificate.kind;
     const existing = this.#ledger.findByCsr(this.fingerprint, csrSha256);
     if (existing && existing.deviceId !== request.deviceId) {
-      throw new EnrollerError('CSR_DUPLICATE_KEY', `This request was already used by device ${existing.deviceId}; two devices never share a key or a request.`, {
-        owner: existing.deviceId,
-        deviceId: request.deviceId,
-      });
+      throw new EnrollerError(
+        'CSR_DUPLICATE_KEY',
+        `This request was already used by device ${existing.deviceId}; two devices never share a key or a request.`,
+        {
+          owner: existing.deviceId,
+          deviceId: request.deviceId,
+        },
+      );
     }
-    if (existing?.der) return { certificate: new x509.X509Certificate(existing.der), serial: existing.serial, alreadyIssued: true };
+    if (existing?.der)
+      return { certificate: new x509.X509Certificate(existing.der), serial: existing.serial, alreadyIssued: true };
 
     let serial = existing?.serial;
     for (let draw = 0; serial === undefined && draw < MAX_SERIAL_DRAWS; draw++) {
@@ -106,7 +122,11 @@ export class LocalAuthority {
       });
       if (reserved) serial = candidate;
     }
-    if (serial === undefined) throw new EnrollerError('CA_SERIAL_EXHAUSTED', 'Could not draw an unused serial number; the ledger may be damaged.');
+    if (serial === undefined)
+      throw new EnrollerError(
+        'CA_SERIAL_EXHAUSTED',
+        'Could not draw an unused serial number; the ledger may be damaged.',
+      );
 
     const certificate = await this.#sign(request, serial, kind);
     this.#ledger.complete(serial, new Uint8Array(certificate.rawData), certificate.notBefore, certificate.notAfter);
@@ -115,19 +135,30 @@ export class LocalAuthority {
 
   async #sign(request: IssueRequest, serial: string, kind: CertificateKind): Promise<x509.X509Certificate> {
     const now = request.now ?? new Date();
-    const { subject, sans } = resolveName(request.deviceType, { ...request.attributes, deviceId: request.deviceId }, request.csr.subjectFields);
-    const days = kind === 'birth' ? Math.min(request.deviceType.certificate.validityDays, request.deviceType.offline.birthMaxValidityDays) : request.deviceType.certificate.validityDays;
+    const { subject, sans } = resolveName(
+      request.deviceType,
+      { ...request.attributes, deviceId: request.deviceId },
+      request.csr.subjectFields,
+    );
+    const days =
+      kind === 'birth'
+        ? Math.min(request.deviceType.certificate.validityDays, request.deviceType.offline.birthMaxValidityDays)
+        : request.deviceType.certificate.validityDays;
     const notAfter = new Date(Math.min(now.getTime() + days * 86_400_000, this.issuing.notAfter.getTime()));
     const publicKey = new x509.PublicKey(request.csr.publicKeySpki);
     const isRsa = request.csr.keyAlgorithm.startsWith('rsa');
     const extensions: x509.Extension[] = [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | (isRsa ? x509.KeyUsageFlags.keyEncipherment : 0), true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | (isRsa ? x509.KeyUsageFlags.keyEncipherment : 0),
+        true,
+      ),
       new x509.ExtendedKeyUsageExtension([CLIENT_AUTH], false),
       new x509.SubjectKeyIdentifierExtension(keyIdentifier(request.csr.publicKeySpki)),
       this.#authorityKeyId,
     ];
-    if (sans.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(sans.map((s) => ({ type: s.type, value: s.value }))));
+    if (sans.length > 0)
+      extensions.push(new x509.SubjectAlternativeNameExtension(sans.map((s) => ({ type: s.type, value: s.value }))));
     return x509.X509CertificateGenerator.create({
       serialNumber: serial,
       subject: subject.map(([attribute, value]) => ({ [x509NameKey(attribute)]: [value] })),
@@ -156,7 +187,9 @@ export class LocalAuthority {
       issuer: this.issuing.subject,
       thisUpdate: now,
       nextUpdate: new Date(now.getTime() + nextUpdateHours * 3_600_000),
-      entries: this.#ledger.revokedBy(this.fingerprint).map((r) => ({ serialNumber: r.serial, revocationDate: r.revokedAt, reason: r.reason })),
+      entries: this.#ledger
+        .revokedBy(this.fingerprint)
+        .map((r) => ({ serialNumber: r.serial, revocationDate: r.revokedAt, reason: r.reason })),
       signingKey: this.#key as never,
       signingAlgorithm: this.#algorithm,
       extensions: [new x509.Extension('2.5.29.20', false, crlNumberDer(number)), this.#authorityKeyId],

@@ -35,7 +35,9 @@ export async function readPkcs12(der: Uint8Array, password: string): Promise<Pkc
         } else if (bag.bagId === BAG.shroudedKey) {
           const shrouded = bag.bagValue as pkijs.PKCS8ShroudedKeyBag;
           // pkijs marks this protected, yet its own PKCS#12 example decrypts bags exactly this way.
-          await (shrouded as unknown as { parseInternalValues(p: { password: ArrayBuffer }): Promise<void> }).parseInternalValues({ password: secret });
+          await (
+            shrouded as unknown as { parseInternalValues(p: { password: ArrayBuffer }): Promise<void> }
+          ).parseInternalValues({ password: secret });
           if (shrouded.parsedValue) keys.push(new Uint8Array(shrouded.parsedValue.toSchema().toBER()));
         } else if (bag.bagId === BAG.key) {
           keys.push(new Uint8Array((bag.bagValue as pkijs.PrivateKeyInfo).toSchema().toBER()));
@@ -43,8 +45,16 @@ export async function readPkcs12(der: Uint8Array, password: string): Promise<Pkc
       }
     }
   } catch (error) {
-    throw new EnrollerError('CA_IMPORT_INVALID', 'The PKCS#12 file cannot be opened (wrong password, or not a PKCS#12 file).', { cause: (error as Error).message });
+    throw new EnrollerError(
+      'CA_IMPORT_INVALID',
+      'The PKCS#12 file cannot be opened (wrong password, or not a PKCS#12 file).',
+      { cause: (error as Error).message },
+    );
   }
-  if (keys.length !== 1) throw new EnrollerError('CA_IMPORT_INVALID', `The PKCS#12 file must hold exactly one private key; it holds ${keys.length}.`);
+  if (keys.length !== 1)
+    throw new EnrollerError(
+      'CA_IMPORT_INVALID',
+      `The PKCS#12 file must hold exactly one private key; it holds ${keys.length}.`,
+    );
   return { certificates, keyPkcs8: keys[0]! };
 }

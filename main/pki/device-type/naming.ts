@@ -16,9 +16,13 @@ export function fillTemplate(template: string, attributes: DeviceAttributes): st
 export function deviceIdFor(type: DeviceTypeDocument, attributes: DeviceAttributes): string {
   const id = fillTemplate(type.idTemplate, attributes);
   if (!id) {
-    throw new EnrollerError('DEVICE_TYPE_FIELD_MISSING', `Device type ${type.name} builds the device ID as "${type.idTemplate}", but this device did not report all of it.`, {
-      template: type.idTemplate,
-    });
+    throw new EnrollerError(
+      'DEVICE_TYPE_FIELD_MISSING',
+      `Device type ${type.name} builds the device ID as "${type.idTemplate}", but this device did not report all of it.`,
+      {
+        template: type.idTemplate,
+      },
+    );
   }
   return id;
 }
@@ -30,7 +34,11 @@ export interface ResolvedName {
 }
 
 /** INeS precedence per field: template with device attributes, else default, else CSR, else required error. */
-export function resolveName(type: DeviceTypeDocument, attributes: DeviceAttributes, csrFields: Readonly<Record<string, string>>): ResolvedName {
+export function resolveName(
+  type: DeviceTypeDocument,
+  attributes: DeviceAttributes,
+  csrFields: Readonly<Record<string, string>>,
+): ResolvedName {
   const subject: Array<readonly [string, string]> = [];
   for (const field of type.subject) {
     const value =
@@ -39,9 +47,13 @@ export function resolveName(type: DeviceTypeDocument, attributes: DeviceAttribut
       (field.fromCsr ? csrFields[field.attribute] : undefined);
     if (value === undefined) {
       if (field.required) {
-        throw new EnrollerError('DEVICE_TYPE_FIELD_MISSING', `Device type ${type.name} requires ${field.attribute}, and neither the device nor the request supplied it.`, {
-          attribute: field.attribute,
-        });
+        throw new EnrollerError(
+          'DEVICE_TYPE_FIELD_MISSING',
+          `Device type ${type.name} requires ${field.attribute}, and neither the device nor the request supplied it.`,
+          {
+            attribute: field.attribute,
+          },
+        );
       }
       continue;
     }

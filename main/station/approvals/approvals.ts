@@ -10,8 +10,28 @@ import type { Db } from '../../store/database';
 import { generatePetName, PET_NAME } from './pet-names';
 
 export const ApprovalSink = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('webhook'), url: z.url({ protocol: /^https?$/ }), ttlMinutes: z.number().int().min(1).default(72 * 60) }).strict(),
-  z.object({ kind: z.literal('file'), path: z.string().min(1), ttlMinutes: z.number().int().min(1).default(72 * 60) }).strict(),
+  z
+    .object({
+      kind: z.literal('webhook'),
+      url: z.url({ protocol: /^https?$/ }),
+      ttlMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .default(72 * 60),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('file'),
+      path: z.string().min(1),
+      ttlMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .default(72 * 60),
+    })
+    .strict(),
 ]);
 export type ApprovalSink = z.infer<typeof ApprovalSink>;
 
@@ -40,11 +60,17 @@ export class Approvals {
 
   setSink(input: unknown, actor: string): ApprovalSink {
     const parsed = ApprovalSink.safeParse(input);
-    if (!parsed.success) throw new EnrollerError('PROFILE_INVALID', `The registration sink is not valid: ${parsed.error.issues[0]?.message}.`);
+    if (!parsed.success)
+      throw new EnrollerError(
+        'PROFILE_INVALID',
+        `The registration sink is not valid: ${parsed.error.issues[0]?.message}.`,
+      );
     this.#db
       .transaction(() => {
         this.#db
-          .prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+          .prepare(
+            'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+          )
           .run(SINK_KEY, JSON.stringify(parsed.data), new Date().toISOString());
         this.#audit.append('approvals.sink', parsed.data.kind, { ...parsed.data }, actor);
       })
@@ -53,17 +79,30 @@ export class Approvals {
   }
 
   petNameOf(deviceId: string): string | undefined {
-    return this.#db.prepare<[string], { pet_name: string | null }>('SELECT pet_name FROM devices WHERE device_id = ?').get(deviceId)?.pet_name ?? undefined;
+    return (
+      this.#db
+        .prepare<[string], { pet_name: string | null }>('SELECT pet_name FROM devices WHERE device_id = ?')
+        .get(deviceId)?.pet_name ?? undefined
+    );
   }
 
   /** The device's pet name: the one asked for, the one it already has, or a new readable one. */
   petNameFor(deviceId: string, requested?: string): string {
-    const current = this.#db.prepare<[string], { pet_name: string | null }>('SELECT pet_name FROM devices WHERE device_id = ?').get(deviceId)?.pet_name;
+    const current = this.#db
+      .prepare<[string], { pet_name: string | null }>('SELECT pet_name FROM devices WHERE device_id = ?')
+      .get(deviceId)?.pet_name;
     if (requested !== undefined) {
       const name = requested.trim().toLowerCase();
-      if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) throw new EnrollerError('APPROVAL_INVALID', `"${requested}" cannot be a pet name: letters, digits and dashes, up to 63.`);
-      const owner = this.#db.prepare<[string], { device_id: string }>('SELECT device_id FROM devices WHERE pet_name = ?').get(name);
-      if (owner && owner.device_id !== deviceId) throw new EnrollerError('APPROVAL_INVALID', `The pet name "${name}" already belongs to ${owner.device_id}.`);
+      if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name))
+        throw new EnrollerError(
+          'APPROVAL_INVALID',
+          `"${requested}" cannot be a pet name: letters, digits and dashes, up to 63.`,
+        );
+      const owner = this.#db
+        .prepare<[string], { device_id: string }>('SELECT device_id FROM devices WHERE pet_name = ?')
+        .get(name);
+      if (owner && owner.device_id !== deviceId)
+        throw new EnrollerError('APPROVAL_INVALID', `The pet name "${name}" already belongs to ${owner.device_id}.`);
       return name;
     }
     if (current) return current;
@@ -73,34 +112,79 @@ export class Approvals {
 
   /** Call inside the approval's transaction: the pet name is set and the approval is owed to the sink. */
   record(deviceId: string, petName: string, details: Record<string, unknown>): void {
-    this.#db.prepare('UPDATE devices SET pet_name = ?, updated_at = ? WHERE device_id = ?').run(petName, new Date().toISOString(), deviceId);
+    this.#db
+      .prepare('UPDATE devices SET pet_name = ?, updated_at = ? WHERE device_id = ?')
+      .run(petName, new Date().toISOString(), deviceId);
     const sink = this.sink();
     if (!sink) return;
     const now = new Date();
     const payload = { deviceId, petName, approvedAt: now.toISOString(), ...details };
     this.#db
-      .prepare("INSERT INTO approvals (device_id, pet_name, payload, status, created_at, expires_at) VALUES (?, ?, ?, 'pending', ?, ?)")
-      .run(deviceId, petName, JSON.stringify(payload), now.toISOString(), new Date(now.getTime() + sink.ttlMinutes * 60_000).toISOString());
+      .prepare(
+        "INSERT INTO approvals (device_id, pet_name, payload, status, created_at, expires_at) VALUES (?, ?, ?, 'pending', ?, ?)",
+      )
+      .run(
+        deviceId,
+        petName,
+        JSON.stringify(payload),
+        now.toISOString(),
+        new Date(now.getTime() + sink.ttlMinutes * 60_000).toISOString(),
+      );
   }
 
-  list(): Array<{ id: number; deviceId: string; petName: string; status: string; attempts: number; code: string | null; expiresAt: string }> {
+  list(): Array<{
+    id: number;
+    deviceId: string;
+    petName: string;
+    status: string;
+    attempts: number;
+    code: string | null;
+    expiresAt: string;
+  }> {
     return this.#db
-      .prepare<[], { id: number; device_id: string; pet_name: string; status: string; attempts: number; last_code: string | null; expires_at: string }>('SELECT * FROM approvals ORDER BY id')
+      .prepare<
+        [],
+        {
+          id: number;
+          device_id: string;
+          pet_name: string;
+          status: string;
+          attempts: number;
+          last_code: string | null;
+          expires_at: string;
+        }
+      >('SELECT * FROM approvals ORDER BY id')
       .all()
-      .map((r) => ({ id: r.id, deviceId: r.device_id, petName: r.pet_name, status: r.status, attempts: r.attempts, code: r.last_code, expiresAt: r.expires_at }));
+      .map((r) => ({
+        id: r.id,
+        deviceId: r.device_id,
+        petName: r.pet_name,
+        status: r.status,
+        attempts: r.attempts,
+        code: r.last_code,
+        expiresAt: r.expires_at,
+      }));
   }
 
   /** Sends every pending approval the sink will take; expired ones are dropped on the record. */
   async forward(actor = 'station'): Promise<ForwardResult> {
     const sink = this.sink();
-    const rows = this.#db.prepare<[], { id: number; device_id: string; payload: string; expires_at: string }>("SELECT id, device_id, payload, expires_at FROM approvals WHERE status = 'pending' ORDER BY id").all();
+    const rows = this.#db
+      .prepare<[], { id: number; device_id: string; payload: string; expires_at: string }>(
+        "SELECT id, device_id, payload, expires_at FROM approvals WHERE status = 'pending' ORDER BY id",
+      )
+      .all();
     let sent = 0;
     let expired = 0;
     for (const row of rows) {
       if (row.expires_at <= new Date().toISOString()) {
         this.#db
           .transaction(() => {
-            this.#db.prepare("UPDATE approvals SET status = 'expired', last_code = 'APPROVAL_EXPIRED', last_message = ? WHERE id = ?").run('Not forwarded before it expired.', row.id);
+            this.#db
+              .prepare(
+                "UPDATE approvals SET status = 'expired', last_code = 'APPROVAL_EXPIRED', last_message = ? WHERE id = ?",
+              )
+              .run('Not forwarded before it expired.', row.id);
             this.#audit.append('approval.expired', row.device_id, { approval: row.id }, actor);
           })
           .immediate();
@@ -112,17 +196,25 @@ export class Approvals {
         await deliver(sink, row.payload);
         this.#db
           .transaction(() => {
-            this.#db.prepare("UPDATE approvals SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_code = NULL, last_message = NULL WHERE id = ?").run(new Date().toISOString(), row.id);
+            this.#db
+              .prepare(
+                "UPDATE approvals SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_code = NULL, last_message = NULL WHERE id = ?",
+              )
+              .run(new Date().toISOString(), row.id);
             this.#audit.append('approval.forwarded', row.device_id, { approval: row.id, sink: sink.kind }, actor);
           })
           .immediate();
         sent += 1;
       } catch (error) {
         const code = isEnrollerError(error) ? error.code : 'INTERNAL';
-        this.#db.prepare('UPDATE approvals SET attempts = attempts + 1, last_code = ?, last_message = ? WHERE id = ?').run(code, error instanceof Error ? error.message : String(error), row.id);
+        this.#db
+          .prepare('UPDATE approvals SET attempts = attempts + 1, last_code = ?, last_message = ? WHERE id = ?')
+          .run(code, error instanceof Error ? error.message : String(error), row.id);
       }
     }
-    const pending = (this.#db.prepare("SELECT count(*) AS n FROM approvals WHERE status = 'pending'").get() as { n: number }).n;
+    const pending = (
+      this.#db.prepare("SELECT count(*) AS n FROM approvals WHERE status = 'pending'").get() as { n: number }
+    ).n;
     return { sent, pending, expired };
   }
 }
@@ -140,11 +232,19 @@ async function deliver(sink: ApprovalSink, payload: string): Promise<void> {
   }
   let response: Response;
   try {
-    response = await fetch(sink.url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: payload, signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
+    response = await fetch(sink.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: payload,
+      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+    });
   } catch (error) {
-    throw new EnrollerError('ENROLL_UNREACHABLE', `The registration webhook ${sink.url} cannot be reached.`, { cause: String(error) });
+    throw new EnrollerError('ENROLL_UNREACHABLE', `The registration webhook ${sink.url} cannot be reached.`, {
+      cause: String(error),
+    });
   }
-  if (!response.ok) throw new EnrollerError('ENROLL_REJECTED', `The registration webhook answered HTTP ${response.status}.`);
+  if (!response.ok)
+    throw new EnrollerError('ENROLL_REJECTED', `The registration webhook answered HTTP ${response.status}.`);
 }
 
 export { PET_NAME };

@@ -44,7 +44,8 @@ export class Batch {
   constructor(options: BatchOptions) {
     this.id = options.id;
     this.#options = options;
-    for (const port of new Set(options.ports)) this.#slots.set(port, { port, status: 'queued', step: 'detected', attempts: 0 });
+    for (const port of new Set(options.ports))
+      this.#slots.set(port, { port, status: 'queued', step: 'detected', attempts: 0 });
   }
 
   /** Runs every slot; resolves with each port's outcome when all have finished. */
@@ -80,7 +81,13 @@ export class Batch {
 
   cancel(): void {
     this.#cancelled = true;
-    for (const controller of this.#controllers.values()) controller.abort(new EnrollerError('DEVICE_CANCELLED', 'Cancelled by the operator; the device resumes from its last completed step when run again.'));
+    for (const controller of this.#controllers.values())
+      controller.abort(
+        new EnrollerError(
+          'DEVICE_CANCELLED',
+          'Cancelled by the operator; the device resumes from its last completed step when run again.',
+        ),
+      );
     this.resume(); // paused devices wake up to see the cancel
   }
 
@@ -94,7 +101,16 @@ export class Batch {
       id: this.id,
       deviceType: this.#options.deviceType,
       profile: this.#options.profile,
-      status: this.#cancelled && active ? 'cancelling' : this.#cancelled ? 'cancelled' : !active ? 'finished' : this.#paused ? 'paused' : 'running',
+      status:
+        this.#cancelled && active
+          ? 'cancelling'
+          : this.#cancelled
+            ? 'cancelled'
+            : !active
+              ? 'finished'
+              : this.#paused
+                ? 'paused'
+                : 'running',
       total: this.#slots.size,
       counts,
       startedAt: this.#startedAt.toISOString(),
@@ -109,14 +125,32 @@ export class Batch {
 
   async #runSlot(port: string): Promise<void> {
     const slot = this.#slots.get(port)!;
-    if (this.#cancelled) return this.#update(slot, { status: 'cancelled', code: 'DEVICE_CANCELLED', message: 'Cancelled before it started.' });
+    if (this.#cancelled)
+      return this.#update(slot, {
+        status: 'cancelled',
+        code: 'DEVICE_CANCELLED',
+        message: 'Cancelled before it started.',
+      });
     const controller = new AbortController();
     this.#controllers.set(port, controller);
     const deadline = setTimeout(
-      () => controller.abort(new EnrollerError('DEVICE_DEADLINE', `The device did not finish within ${Math.round(this.#options.deviceDeadlineMs / 1000)} s; it resumes from its last completed step when retried.`)),
+      () =>
+        controller.abort(
+          new EnrollerError(
+            'DEVICE_DEADLINE',
+            `The device did not finish within ${Math.round(this.#options.deviceDeadlineMs / 1000)} s; it resumes from its last completed step when retried.`,
+          ),
+        ),
       this.#options.deviceDeadlineMs,
     );
-    this.#update(slot, { status: 'running', attempts: slot.attempts + 1, startedAt: new Date().toISOString(), code: undefined, message: undefined, finishedAt: undefined });
+    this.#update(slot, {
+      status: 'running',
+      attempts: slot.attempts + 1,
+      startedAt: new Date().toISOString(),
+      code: undefined,
+      message: undefined,
+      finishedAt: undefined,
+    });
     // The slot shows the step being worked on as soon as it starts (and where a pause holds it).
     const checkpoint = async (step: Step) => {
       while (this.#paused && !controller.signal.aborted) {
@@ -126,10 +160,23 @@ export class Batch {
       controller.signal.throwIfAborted();
       this.#update(slot, { status: 'running', step });
     };
-    const onProgress = (progress: JobProgress) => this.#update(slot, { step: progress.step, ...(progress.deviceId ? { deviceId: progress.deviceId } : {}), ...(progress.petName ? { petName: progress.petName } : {}) });
-    const running = this.#options.runDevice(port, { signal: controller.signal, checkpoint, onProgress }).catch(
-      (error: unknown): JobOutcome => ({ port, deviceId: slot.deviceId, status: 'failed', certSerial: undefined, issuer: undefined, code: error instanceof EnrollerError ? error.code : 'INTERNAL', message: String((error as Error)?.message ?? error) }),
-    );
+    const onProgress = (progress: JobProgress) =>
+      this.#update(slot, {
+        step: progress.step,
+        ...(progress.deviceId ? { deviceId: progress.deviceId } : {}),
+        ...(progress.petName ? { petName: progress.petName } : {}),
+      });
+    const running = this.#options
+      .runDevice(port, { signal: controller.signal, checkpoint, onProgress })
+      .catch((error: unknown): JobOutcome => ({
+        port,
+        deviceId: slot.deviceId,
+        status: 'failed',
+        certSerial: undefined,
+        issuer: undefined,
+        code: error instanceof EnrollerError ? error.code : 'INTERNAL',
+        message: String((error as Error)?.message ?? error),
+      }));
     this.#running.set(port, running);
     const result = await running;
     clearTimeout(deadline);
@@ -146,7 +193,9 @@ export class Batch {
       finishedAt: new Date().toISOString(),
       outcome: result,
     });
-    if (![...this.#slots.values()].some((s) => s.status === 'queued' || s.status === 'running' || s.status === 'paused')) {
+    if (
+      ![...this.#slots.values()].some((s) => s.status === 'queued' || s.status === 'running' || s.status === 'paused')
+    ) {
       this.#finishedAt = new Date();
       this.#emitProgress();
     }
@@ -154,7 +203,18 @@ export class Batch {
 
   /** Each slot's latest outcome (a slot never run reads as not run). */
   outcomes(): JobOutcome[] {
-    return [...this.#slots.values()].map((s) => s.outcome ?? { port: s.port, deviceId: s.deviceId, status: 'failed', certSerial: undefined, issuer: undefined, code: s.code ?? 'DEVICE_CANCELLED', message: s.message ?? 'Not run.' });
+    return [...this.#slots.values()].map(
+      (s) =>
+        s.outcome ?? {
+          port: s.port,
+          deviceId: s.deviceId,
+          status: 'failed',
+          certSerial: undefined,
+          issuer: undefined,
+          code: s.code ?? 'DEVICE_CANCELLED',
+          message: s.message ?? 'Not run.',
+        },
+    );
   }
 
   #update(slot: MutableSlot, change: Partial<MutableSlot>): void {

@@ -43,7 +43,9 @@ export interface CsrOptions {
 }
 
 /** Why a job waits instead of ending: the service is out of reach, or has not issued yet. */
-export type WaitReason = { readonly kind: 'outage'; readonly message: string } | { readonly kind: 'pending'; readonly retryAfterSeconds: number };
+export type WaitReason =
+  | { readonly kind: 'outage'; readonly message: string }
+  | { readonly kind: 'pending'; readonly retryAfterSeconds: number };
 
 /** How a wait is worded: on the job's row, on the queue item, and in the outcome. */
 export interface WaitWords {
@@ -78,7 +80,12 @@ export interface DeviceAdapter {
   /** Writes the certificate (and chain, trust anchors); returns each place written with its SHA-256. */
   write(job: JobRow, leaf: x509.X509Certificate, signal: AbortSignal | undefined): Promise<Record<string, string>>;
   /** Reads back what was written and proves the device still holds the certificate's key. */
-  verify(job: JobRow, leaf: x509.X509Certificate, written: Record<string, string>, signal: AbortSignal | undefined): Promise<void>;
+  verify(
+    job: JobRow,
+    leaf: x509.X509Certificate,
+    written: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<void>;
   /** Words for a wait, where the device's differ from the default. */
   waitWords?(reason: WaitReason): WaitWords;
   /** Adds what only this kind reports (a CSR file's certificate file). */

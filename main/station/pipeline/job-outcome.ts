@@ -33,5 +33,14 @@ export function outcome(
   message: string | undefined,
   petName?: string,
 ): JobOutcome {
-  return { port, deviceId, ...(petName ? { petName } : {}), status, certSerial: certSerial ?? undefined, issuer: issuer ?? undefined, code, message };
+  return {
+    port,
+    deviceId,
+    ...(petName ? { petName } : {}),
+    status,
+    certSerial: certSerial ?? undefined,
+    issuer: issuer ?? undefined,
+    code,
+    message,
+  };
 }

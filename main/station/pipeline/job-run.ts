@@ -46,6 +46,15 @@ export class JobRun {
     const message = error instanceof Error ? error.message : String(error);
     if (this.job) jobs.fail(this.job.id, this.attempting, code, message);
     else jobs.failNew({ ...newJob, deviceId: this.deviceId }, this.attempting, code, message);
-    return outcome(port, this.deviceId, 'failed', this.job?.certSerial, this.job?.certIssuer, code, message, this.petName);
+    return outcome(
+      port,
+      this.deviceId,
+      'failed',
+      this.job?.certSerial,
+      this.job?.certIssuer,
+      code,
+      message,
+      this.petName,
+    );
   }
 }

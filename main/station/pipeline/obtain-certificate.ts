@@ -37,14 +37,20 @@ export async function requestCertificate(request: CertificateRequest): Promise<R
   const { enroller, credentials, actor } = request;
   const scep = enroller.protocol === 'scep';
   const pool = !request.txn && credentials?.hasBundles(request.profile) ? credentials : undefined;
-  let reservation: Reservation | undefined = pool?.reserve(request.profile, request.deviceId, request.passphrase, actor);
+  let reservation: Reservation | undefined = pool?.reserve(
+    request.profile,
+    request.deviceId,
+    request.passphrase,
+    actor,
+  );
   if (reservation && scep && challengePasswordOf(request.csrDer) !== reservation.secret) {
     // A SCEP code travels inside the CSR: one that does not carry this code does not spend it.
     pool!.release(reservation.id, actor);
     reservation = undefined;
   }
   // An EST one-time password goes with this request only.
-  const context = reservation && !scep ? { ...request.context, credential: { password: reservation.secret } } : request.context;
+  const context =
+    reservation && !scep ? { ...request.context, credential: { password: reservation.secret } } : request.context;
   let result;
   try {
     result = request.txn ? await enroller.poll(request.txn, context) : await enroller.enroll(request.csrDer, context);
@@ -55,30 +61,58 @@ export async function requestCertificate(request: CertificateRequest): Promise<R
   // Pending: the reservation stays with this device, and the same credential goes with the retry.
   if (result.status === 'pending') return result;
   const csrSha256 = crypto.createHash('sha256').update(request.csrDer).digest('hex');
-  return { status: 'issued', certificate: result.certificate, spend: () => reservation && pool!.consume(reservation.id, request.deviceId, csrSha256, actor) };
+  return {
+    status: 'issued',
+    certificate: result.certificate,
+    spend: () => reservation && pool!.consume(reservation.id, request.deviceId, csrSha256, actor),
+  };
 }
 
 /** Refused by the service: burnt. Any other refusal: given back. Out of reach: kept for the retry. */
-function decideCredential(error: EnrollerError, reservation: Reservation, pool: CredentialPool, scep: boolean, request: CertificateRequest): void {
-  const refused = error.code === 'ENROLL_UNAUTHORIZED' || (error.code === 'SCEP_FAILURE' && error.details?.failInfo === 2);
+function decideCredential(
+  error: EnrollerError,
+  reservation: Reservation,
+  pool: CredentialPool,
+  scep: boolean,
+  request: CertificateRequest,
+): void {
+  const refused =
+    error.code === 'ENROLL_UNAUTHORIZED' || (error.code === 'SCEP_FAILURE' && error.details?.failInfo === 2);
   if (refused) {
     pool.refuse(reservation.id, request.actor);
     if (scep) request.onCodeBurnt?.();
   } else if (!scep && !isTransient(error.code)) pool.release(reservation.id, request.actor);
 }
 
-export type Obtained = { readonly kind: 'issued'; readonly job: JobRow; readonly birth: boolean } | { readonly kind: 'waiting'; readonly words: WaitWords };
+export type Obtained =
+  | { readonly kind: 'issued'; readonly job: JobRow; readonly birth: boolean }
+  | { readonly kind: 'waiting'; readonly words: WaitWords };
 
 /**
  * A device job's certificate: recorded on the job (with the credential spent in that commit), or
  * the job waits — its CSR in the queue, the record of what is owed.
  */
-export async function obtainForJob(input: JobInput, adapter: DeviceAdapter, job: JobRow, context: EnrollContext): Promise<Obtained> {
+export async function obtainForJob(
+  input: JobInput,
+  adapter: DeviceAdapter,
+  job: JobRow,
+  context: EnrollContext,
+): Promise<Obtained> {
   const { jobs, queue, deviceType } = input;
   const actor = input.actor ?? 'station';
   const csrDer = job.csrDer!;
   const owe = (code: string, message: string, txn?: string) =>
-    queue.enqueue({ ...adapter.queueItem, deviceId: job.deviceId!, deviceType: deviceType.name, profile: input.profile.name, jobId: job.id, csrDer, code, message, ...(txn ? { txn } : {}) });
+    queue.enqueue({
+      ...adapter.queueItem,
+      deviceId: job.deviceId!,
+      deviceType: deviceType.name,
+      profile: input.profile.name,
+      jobId: job.id,
+      csrDer,
+      code,
+      message,
+      ...(txn ? { txn } : {}),
+    });
   const wait = (reason: WaitReason, code: string, txn?: string): Obtained => {
     const words = adapter.waitWords ? adapter.waitWords(reason) : defaultWaitWords(reason);
     owe(code, words.queue, txn);
@@ -101,19 +135,35 @@ export async function obtainForJob(input: JobInput, adapter: DeviceAdapter, job:
   } catch (error) {
     if (!isEnrollerError(error) || !isTransient(error.code) || input.profile.enroller.protocol === 'local') throw error;
     const offline = deviceType.offline;
-    if (!adapter.birthCertificates || offline.policy !== 'birth' || !offline.localCaAllowed || !input.fallback) return wait({ kind: 'outage', message: error.message }, error.code);
+    if (!adapter.birthCertificates || offline.policy !== 'birth' || !offline.localCaAllowed || !input.fallback)
+      return wait({ kind: 'outage', message: error.message }, error.code);
     // The service is out of reach: the CSR waits in the queue, and the device gets a factory certificate now.
     owe(error.code, error.message);
     const birth = await input.fallback.enroller.enroll(csrDer, { ...context, kind: 'birth' });
-    if (birth.status !== 'issued') throw new EnrollerError('INTERNAL', 'The station CA did not issue a birth certificate.');
+    if (birth.status !== 'issued')
+      throw new EnrollerError('INTERNAL', 'The station CA did not issue a birth certificate.');
     return { kind: 'issued', job: record(input, job, birth.certificate, () => undefined), birth: true };
   }
-  if (requested.status === 'pending') return wait({ kind: 'pending', retryAfterSeconds: requested.retryAfterSeconds }, 'ENROLL_PENDING', requested.transaction);
+  if (requested.status === 'pending')
+    return wait(
+      { kind: 'pending', retryAfterSeconds: requested.retryAfterSeconds },
+      'ENROLL_PENDING',
+      requested.transaction,
+    );
   return { kind: 'issued', job: record(input, job, requested.certificate, requested.spend), birth: false };
 }
 
 function record(input: JobInput, job: JobRow, certificate: x509.X509Certificate, spend: () => void): JobRow {
-  return input.jobs.advance(job.id, 'enrolled', { certSerial: certificate.serialNumber, certIssuer: certificate.issuer, certDer: new Uint8Array(certificate.rawData) }, spend);
+  return input.jobs.advance(
+    job.id,
+    'enrolled',
+    {
+      certSerial: certificate.serialNumber,
+      certIssuer: certificate.issuer,
+      certDer: new Uint8Array(certificate.rawData),
+    },
+    spend,
+  );
 }
 
 function defaultWaitWords(reason: WaitReason): WaitWords {
@@ -124,5 +174,9 @@ function defaultWaitWords(reason: WaitReason): WaitWords {
       message: 'Waiting for a certificate from the service.',
     };
   }
-  return { job: `Waiting for the service (retry in ${reason.retryAfterSeconds} s).`, queue: 'The service has not issued it yet.', message: 'Waiting for a certificate from the service.' };
+  return {
+    job: `Waiting for the service (retry in ${reason.retryAfterSeconds} s).`,
+    queue: 'The service has not issued it yet.',
+    message: 'Waiting for a certificate from the service.',
+  };
 }

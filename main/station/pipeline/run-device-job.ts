@@ -14,7 +14,12 @@ import { JobRun } from './job-run';
 import { obtainForJob } from './obtain-certificate';
 
 export async function runDeviceJob(input: JobInput, adapter: DeviceAdapter): Promise<JobOutcome> {
-  const newJob: NewJob = { port: input.port, deviceType: input.deviceType.name, profile: input.profile.name, batchId: input.batchId };
+  const newJob: NewJob = {
+    port: input.port,
+    deviceType: input.deviceType.name,
+    profile: input.profile.name,
+    batchId: input.batchId,
+  };
   const run: JobRun & Waited = new JobRun(input);
   try {
     await run.enter('identified');
@@ -35,7 +40,13 @@ type Owed = ReturnType<JobInput['queue']['owedTo']>;
 type Opened = { readonly outcome: JobOutcome } | { readonly owed: Owed };
 
 /** Identified and approved in one commit (nothing touches the device between the two), or already done. */
-async function open(input: JobInput, adapter: DeviceAdapter, run: JobRun & Waited, identity: Identity, newJob: NewJob): Promise<Opened> {
+async function open(
+  input: JobInput,
+  adapter: DeviceAdapter,
+  run: JobRun & Waited,
+  identity: Identity,
+  newJob: NewJob,
+): Promise<Opened> {
   const { jobs } = input;
   const id = identity.deviceId;
   const actor = input.actor ?? 'station';
@@ -47,24 +58,53 @@ async function open(input: JobInput, adapter: DeviceAdapter, run: JobRun & Waite
   run.reenroll = previous?.status === 'done' && input.force === true;
   if (done && adapter.whenDone === 'skip') {
     // Recognised by ID: already enrolled, verified and recorded. Not enrolled a second time.
-    const result = { ...(previous.certSerial ? { certSerial: previous.certSerial } : {}), ...(previous.certIssuer ? { certIssuer: previous.certIssuer } : {}) };
+    const result = {
+      ...(previous.certSerial ? { certSerial: previous.certSerial } : {}),
+      ...(previous.certIssuer ? { certIssuer: previous.certIssuer } : {}),
+    };
     run.reached(jobs.start({ ...newJob, deviceId: id }, ['identified', 'done'], { result }));
-    return { outcome: outcome(input.port, id, 'verified', previous.certSerial, previous.certIssuer, 'DEVICE_ALREADY_ENROLLED', 'Already enrolled and verified earlier; nothing was changed.', input.approvals.petNameOf(id)) };
+    return {
+      outcome: outcome(
+        input.port,
+        id,
+        'verified',
+        previous.certSerial,
+        previous.certIssuer,
+        'DEVICE_ALREADY_ENROLLED',
+        'Already enrolled and verified earlier; nothing was changed.',
+        input.approvals.petNameOf(id),
+      ),
+    };
   }
   await run.enter('approved');
   const petName = identity.approval ? (run.petName = input.approvals.petNameFor(id, input.petName)) : undefined;
   const resumable = previous && (previous.status !== 'done' || owed || adapter.whenDone === 'rewrite') && !input.force;
   run.reached(
-    jobs.start({ ...newJob, deviceId: id }, ['identified', 'approved'], { inheritFrom: resumable ? previous : undefined }, () => {
-      jobs.upsertDevice({ deviceId: id, deviceType: input.deviceType.name, ...identity.device });
-      // The approval (ID + pet name) is owed to the registration sink in the same commit.
-      if (identity.approval && petName) input.approvals.record(id, petName, { ...identity.approval, deviceType: input.deviceType.name, operator: actor });
-      input.audit.append('device.approved', id, { ...identity.audit, ...(petName ? { petName } : {}) }, actor);
-    }),
+    jobs.start(
+      { ...newJob, deviceId: id },
+      ['identified', 'approved'],
+      { inheritFrom: resumable ? previous : undefined },
+      () => {
+        jobs.upsertDevice({ deviceId: id, deviceType: input.deviceType.name, ...identity.device });
+        // The approval (ID + pet name) is owed to the registration sink in the same commit.
+        if (identity.approval && petName)
+          input.approvals.record(id, petName, {
+            ...identity.approval,
+            deviceType: input.deviceType.name,
+            operator: actor,
+          });
+        input.audit.append('device.approved', id, { ...identity.audit, ...(petName ? { petName } : {}) }, actor);
+      },
+    ),
   );
   if (owed) {
     const issuer = owed.certDer ? { certIssuer: new x509.X509Certificate(owed.certDer.slice()).issuer } : {};
-    run.job = jobs.advance(run.job!.id, 'enrolled', { csrDer: owed.csrDer, certDer: owed.certDer!, certSerial: owed.certSerial!, ...issuer });
+    run.job = jobs.advance(run.job!.id, 'enrolled', {
+      csrDer: owed.csrDer,
+      certDer: owed.certDer!,
+      certSerial: owed.certSerial!,
+      ...issuer,
+    });
   }
   return { owed };
 }
@@ -78,28 +118,61 @@ interface Waited {
 }
 
 /** csr → enrolled → written → verified, inside the device's session; 'waiting' when the service keeps it. */
-async function provision(input: JobInput, adapter: DeviceAdapter, run: JobRun & Waited, identity: Identity): Promise<'verified' | 'waiting'> {
+async function provision(
+  input: JobInput,
+  adapter: DeviceAdapter,
+  run: JobRun & Waited,
+  identity: Identity,
+): Promise<'verified' | 'waiting'> {
   const { jobs, signal } = input;
   const id = identity.deviceId;
   const actor = input.actor ?? 'station';
   let current = run.job!;
   if (current.csrDer && !(await adapter.holdsKey(current, signal))) {
     current = run.job = jobs.dropStaleKey(current.id);
-    input.audit.append('csr.superseded', id, { reason: 'the key in the device changed since the CSR was stored' }, actor);
+    input.audit.append(
+      'csr.superseded',
+      id,
+      { reason: 'the key in the device changed since the CSR was stored' },
+      actor,
+    );
   }
   if (!current.csrDer) {
     await run.enter('csr');
-    const made = await adapter.makeCsr(current, { challenge: challengeFor(input, adapter, id), fresh: run.reenroll === true }, signal);
+    const made = await adapter.makeCsr(
+      current,
+      { challenge: challengeFor(input, adapter, id), fresh: run.reenroll === true },
+      signal,
+    );
     const { csrDer, keySha256, keyEvidence } = made;
     const result = { csrDer, ...(keySha256 ? { keySha256 } : {}), ...(keyEvidence ? { keyEvidence } : {}) };
-    current = run.reached(jobs.advance(current.id, 'csr', result, () => input.audit.append(made.audit.action, id, made.audit.details, actor)));
+    current = run.reached(
+      jobs.advance(current.id, 'csr', result, () =>
+        input.audit.append(made.audit.action, id, made.audit.details, actor),
+      ),
+    );
   }
   if (!current.certDer) {
     await run.enter('enrolled');
-    const context = { deviceId: id, deviceType: input.deviceType, attributes: { ...identity.attributes, deviceId: id }, ...(signal ? { signal } : {}), ...adapter.enrollContext?.(current, signal) };
+    const context = {
+      deviceId: id,
+      deviceType: input.deviceType,
+      attributes: { ...identity.attributes, deviceId: id },
+      ...(signal ? { signal } : {}),
+      ...adapter.enrollContext?.(current, signal),
+    };
     const obtained = await obtainForJob(input, adapter, current, context);
     if (obtained.kind === 'waiting') {
-      run.waited = outcome(input.port, id, 'waiting', undefined, undefined, obtained.words.code, obtained.words.message, run.petName);
+      run.waited = outcome(
+        input.port,
+        id,
+        'waiting',
+        undefined,
+        undefined,
+        obtained.words.code,
+        obtained.words.message,
+        run.petName,
+      );
       return 'waiting';
     }
     run.birth = obtained.birth;
@@ -108,13 +181,20 @@ async function provision(input: JobInput, adapter: DeviceAdapter, run: JobRun & 
   const leaf = new x509.X509Certificate(current.certDer!.slice());
   await run.enter('written');
   const written = await adapter.write(current, leaf, signal);
-  current = run.reached(jobs.advance(current.id, 'written', { written }, () => input.audit.append('credentials.written', id, { written }, actor)));
+  current = run.reached(
+    jobs.advance(current.id, 'written', { written }, () =>
+      input.audit.append('credentials.written', id, { written }, actor),
+    ),
+  );
   await run.enter('verified');
   await adapter.verify(current, leaf, written, signal);
   // The certificate carries the CSR's key (the adapter proved the device still holds that key).
   const csrKey = new x509.Pkcs10CertificateRequest(current.csrDer!.slice()).publicKey.rawData;
   if (!Buffer.from(leaf.publicKey.rawData).equals(Buffer.from(csrKey))) {
-    throw new EnrollerError('MODEM_READBACK_MISMATCH', 'The written certificate does not carry the key the device generated.');
+    throw new EnrollerError(
+      'MODEM_READBACK_MISMATCH',
+      'The written certificate does not carry the key the device generated.',
+    );
   }
   return 'verified';
 }
@@ -123,7 +203,10 @@ async function provision(input: JobInput, adapter: DeviceAdapter, run: JobRun & 
 function challengeFor(input: JobInput, adapter: DeviceAdapter, deviceId: string): string | undefined {
   if (!adapter.carriesChallenge || input.profile.enroller.protocol !== 'scep') return undefined;
   const pool = input.credentials?.hasBundles(input.profile.name) ? input.credentials : undefined;
-  return pool?.reserve(input.profile.name, deviceId, input.passphrase, input.actor ?? 'station').secret ?? input.profile.challenge;
+  return (
+    pool?.reserve(input.profile.name, deviceId, input.passphrase, input.actor ?? 'station').secret ??
+    input.profile.challenge
+  );
 }
 
 /** Verified and done in one commit, after the session (a modem back online): a crash before it only repeats idempotent work. */
@@ -133,7 +216,12 @@ function finish(input: JobInput, adapter: DeviceAdapter, run: JobRun & Waited, o
   const id = current.deviceId!;
   const birth = run.birth === true;
   const mode = birth || input.deviceType.certificate.kind === 'birth' ? 'FACTORY' : 'OPERATIONAL';
-  const details = { serial: current.certSerial, port: input.port, ...(birth ? { birth: true } : {}), ...(owed ? { fromQueue: owed.id } : {}) };
+  const details = {
+    serial: current.certSerial,
+    port: input.port,
+    ...(birth ? { birth: true } : {}),
+    ...(owed ? { fromQueue: owed.id } : {}),
+  };
   run.reached(
     jobs.advance(current.id, ['verified', 'done'], {}, () => {
       jobs.upsertDevice({ deviceId: id, deviceType: input.deviceType.name, mode });
@@ -142,7 +230,16 @@ function finish(input: JobInput, adapter: DeviceAdapter, run: JobRun & Waited, o
     }),
   );
   const ended = birth
-    ? outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, 'ENROLL_QUEUED', 'Factory (birth) certificate written and verified; the operational certificate is queued until the service is back.', run.petName)
+    ? outcome(
+        input.port,
+        id,
+        'verified',
+        current.certSerial,
+        current.certIssuer,
+        'ENROLL_QUEUED',
+        'Factory (birth) certificate written and verified; the operational certificate is queued until the service is back.',
+        run.petName,
+      )
     : outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, undefined, undefined, run.petName);
   return adapter.finish?.(ended, run.job) ?? ended;
 }

@@ -58,7 +58,13 @@ export async function syncQueue(station: Station, options: SyncOptions = {}): Pr
   };
 
   async function syncOne(item: QueueItem): Promise<SyncOutcome> {
-    const base = { id: item.id, kind: item.kind, deviceId: item.deviceId, csr: item.csrFile ?? undefined, certFile: undefined };
+    const base = {
+      id: item.id,
+      kind: item.kind,
+      deviceId: item.deviceId,
+      csr: item.csrFile ?? undefined,
+      certFile: undefined,
+    };
     try {
       const profile = await profileOf(item.profile);
       const deviceType = station.deviceTypes.get(item.deviceType);
@@ -74,17 +80,49 @@ export async function syncQueue(station: Station, options: SyncOptions = {}): Pr
         actor,
       });
       if (result.status === 'pending') {
-        queue.retryLater(item.id, 'ENROLL_PENDING', 'The service has not issued it yet.', result.retryAfterSeconds * 1000, result.transaction);
-        return { ...base, status: 'pending', certSerial: undefined, code: 'ENROLL_PENDING', message: `Still pending at the service; asked again in ${result.retryAfterSeconds} s.` };
+        queue.retryLater(
+          item.id,
+          'ENROLL_PENDING',
+          'The service has not issued it yet.',
+          result.retryAfterSeconds * 1000,
+          result.transaction,
+        );
+        return {
+          ...base,
+          status: 'pending',
+          certSerial: undefined,
+          code: 'ENROLL_PENDING',
+          message: `Still pending at the service; asked again in ${result.retryAfterSeconds} s.`,
+        };
       }
-      const certificate = { der: new Uint8Array(result.certificate.rawData), serial: result.certificate.serialNumber, issuer: result.certificate.issuer };
+      const certificate = {
+        der: new Uint8Array(result.certificate.rawData),
+        serial: result.certificate.serialNumber,
+        issuer: result.certificate.issuer,
+      };
       queue.synced(item.id, certificate, () => {
         result.spend();
-        if (item.jobId !== null) jobs.advance(item.jobId, 'enrolled', { certDer: certificate.der, certSerial: certificate.serial, certIssuer: certificate.issuer });
-        station.audit.append('queue.synced', item.deviceId, { queueId: item.id, serial: certificate.serial, profile: item.profile }, actor);
+        if (item.jobId !== null)
+          jobs.advance(item.jobId, 'enrolled', {
+            certDer: certificate.der,
+            certSerial: certificate.serial,
+            certIssuer: certificate.issuer,
+          });
+        station.audit.append(
+          'queue.synced',
+          item.deviceId,
+          { queueId: item.id, serial: certificate.serial, profile: item.profile },
+          actor,
+        );
       });
       if (item.kind === 'device') {
-        return { ...base, status: 'issued', certSerial: certificate.serial, code: undefined, message: 'Certificate obtained; it is written when the device is plugged in again.' };
+        return {
+          ...base,
+          status: 'issued',
+          certSerial: certificate.serial,
+          code: undefined,
+          message: 'Certificate obtained; it is written when the device is plugged in again.',
+        };
       }
       return { ...base, ...(await deliverFile(station, item, profile, jobs, queue, actor)) };
     } catch (error) {
@@ -92,7 +130,13 @@ export async function syncQueue(station: Station, options: SyncOptions = {}): Pr
       const message = error instanceof Error ? error.message : String(error);
       if (isTransient(code)) {
         queue.retryLater(item.id, code, message, backoffMs(item.attempts));
-        return { ...base, status: 'pending', certSerial: undefined, code, message: `${message} Still queued; next try in ${Math.round(backoffMs(item.attempts) / 1000)} s.` };
+        return {
+          ...base,
+          status: 'pending',
+          certSerial: undefined,
+          code,
+          message: `${message} Still queued; next try in ${Math.round(backoffMs(item.attempts) / 1000)} s.`,
+        };
       }
       queue.failed(item.id, code, message);
       if (item.jobId !== null) jobs.fail(item.jobId, 'enrolled', code, message);
@@ -107,12 +151,41 @@ export async function syncQueue(station: Station, options: SyncOptions = {}): Pr
 }
 
 /** A CSR file's certificate, just obtained, written out to the folder its enroll command named. */
-async function deliverFile(station: Station, item: QueueItem, profile: ActiveProfile, jobs: JobStore, queue: QueueStore, actor: string): Promise<Omit<SyncOutcome, 'id' | 'kind' | 'deviceId' | 'csr'>> {
+async function deliverFile(
+  station: Station,
+  item: QueueItem,
+  profile: ActiveProfile,
+  jobs: JobStore,
+  queue: QueueStore,
+  actor: string,
+): Promise<Omit<SyncOutcome, 'id' | 'kind' | 'deviceId' | 'csr'>> {
   const chain = await station.profiles.chainOf(profile);
   const deviceType = station.deviceTypes.get(item.deviceType);
   const file = item.csrFile ?? '';
-  const adapter = new CsrFileAdapter({ file, outDir: item.outDir!, deviceType, chainPem: chain.issuingChain, csrDer: item.csrDer });
-  const input = { port: `file:${file}`, deviceType, profile, db: station.db, jobs, queue, approvals: station.approvals, audit: station.audit, actor };
+  const adapter = new CsrFileAdapter({
+    file,
+    outDir: item.outDir!,
+    deviceType,
+    chainPem: chain.issuingChain,
+    csrDer: item.csrDer,
+  });
+  const input = {
+    port: `file:${file}`,
+    deviceType,
+    profile,
+    db: station.db,
+    jobs,
+    queue,
+    approvals: station.approvals,
+    audit: station.audit,
+    actor,
+  };
   const delivered = csrFileOutcome(file, await runDeviceJob(input, adapter));
-  return { status: delivered.status, certSerial: delivered.certSerial, certFile: delivered.certFile, code: delivered.code, message: delivered.message };
+  return {
+    status: delivered.status,
+    certSerial: delivered.certSerial,
+    certFile: delivered.certFile,
+    code: delivered.code,
+    message: delivered.message,
+  };
 }

@@ -11,7 +11,15 @@ export interface SyncWorker {
   stop(): Promise<void>;
 }
 
-export function startSyncWorker(station: Station, options: { intervalMs: number; passphrase: () => string | undefined; log: Logger; onChange: (outcomes: SyncOutcome[]) => void }): SyncWorker {
+export function startSyncWorker(
+  station: Station,
+  options: {
+    intervalMs: number;
+    passphrase: () => string | undefined;
+    log: Logger;
+    onChange: (outcomes: SyncOutcome[]) => void;
+  },
+): SyncWorker {
   let running: Promise<SyncOutcome[]> | undefined;
   let stopped = false;
   const round = (force: boolean) => {

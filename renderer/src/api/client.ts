@@ -1,6 +1,12 @@
 // The renderer's one API client: the Electron preload's bridge when present, else browser mode's
 // WebSocket. Either way the UI gets typed methods that resolve to values or throw ApiError.
-import { methodNames, type EnrollerApi, type EventName, type MethodName, type PayloadOf } from '../../../shared/contract';
+import {
+  methodNames,
+  type EnrollerApi,
+  type EventName,
+  type MethodName,
+  type PayloadOf,
+} from '../../../shared/contract';
 import type { EnrollerBridge } from '../../../shared/bridge';
 import { ApiError } from './errors';
 import { connectWebSocket, takeToken } from './websocket-bridge';

@@ -61,7 +61,12 @@ export function connectWebSocket(token: string): Promise<EnrollerBridge> {
         call.resolve(unreachable('The connection to the station was lost.'));
         pending.delete(id);
       }
-      reject(new ApiError({ code: 'STATION_UNREACHABLE', message: 'Could not connect to the station. Is `enroller serve` running, and is the link complete?' }));
+      reject(
+        new ApiError({
+          code: 'STATION_UNREACHABLE',
+          message: 'Could not connect to the station. Is `enroller serve` running, and is the link complete?',
+        }),
+      );
     });
 
     const call = (method: MethodName) => (request: unknown) =>
@@ -73,7 +78,10 @@ export function connectWebSocket(token: string): Promise<EnrollerBridge> {
         const id = nextId++;
         const timer = setTimeout(() => {
           pending.delete(id);
-          done({ ok: false, error: { code: 'STATION_TIMEOUT', message: `The station did not answer ${method} in time.` } });
+          done({
+            ok: false,
+            error: { code: 'STATION_TIMEOUT', message: `The station did not answer ${method} in time.` },
+          });
         }, CALL_DEADLINE_MS);
         pending.set(id, { resolve: done, timer });
         socket.send(JSON.stringify({ type: 'call', id, method, request }));

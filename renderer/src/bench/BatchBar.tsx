@@ -13,7 +13,9 @@ export function BatchBar({ api, batch }: { api: EnrollerApi; batch: BatchState |
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    void api['device-type:list']({}).then((list) => setTypes(list.filter((t) => t.device !== 'csr-file').map((t) => t.name)));
+    void api['device-type:list']({}).then((list) =>
+      setTypes(list.filter((t) => t.device !== 'csr-file').map((t) => t.name)),
+    );
     void api['profile:list']({}).then((list) => setProfiles(list.map((p) => p.name)));
   }, [api]);
 
@@ -21,16 +23,39 @@ export function BatchBar({ api, batch }: { api: EnrollerApi; batch: BatchState |
     setError(null);
     action().catch((e: unknown) => setError(problemOf(e).message));
   };
-  const active = batch !== null && (batch.status === 'running' || batch.status === 'paused' || batch.status === 'cancelling');
+  const active =
+    batch !== null && (batch.status === 'running' || batch.status === 'paused' || batch.status === 'cancelling');
   const failed = batch ? batch.counts.failed + batch.counts.cancelled : 0;
 
   return (
     <Group justify="space-between" align="flex-end" wrap="wrap" gap="sm">
       <Group align="flex-end" gap="sm">
-        <Select label="Device type" data={types} value={deviceType} onChange={setDeviceType} disabled={active} w={200} allowDeselect={false} />
-        <Select label="Profile" placeholder="device type's" data={profiles} value={profile} onChange={setProfile} disabled={active} w={160} clearable />
+        <Select
+          label="Device type"
+          data={types}
+          value={deviceType}
+          onChange={setDeviceType}
+          disabled={active}
+          w={200}
+          allowDeselect={false}
+        />
+        <Select
+          label="Profile"
+          placeholder="device type's"
+          data={profiles}
+          value={profile}
+          onChange={setProfile}
+          disabled={active}
+          w={160}
+          clearable
+        />
         {!active && (
-          <Button onClick={run(() => api['batch:start']({ deviceType: deviceType ?? 'nrf91-default', ...(profile ? { profile } : {}) }))} disabled={!deviceType}>
+          <Button
+            onClick={run(() =>
+              api['batch:start']({ deviceType: deviceType ?? 'nrf91-default', ...(profile ? { profile } : {}) }),
+            )}
+            disabled={!deviceType}
+          >
             Start batch
           </Button>
         )}
@@ -53,10 +78,18 @@ export function BatchBar({ api, batch }: { api: EnrollerApi; batch: BatchState |
       </Group>
       {batch && (
         <Group gap="xs" data-testid="batch-counts" data-status={batch.status}>
-          <Badge color="teal" size="lg">✔ {batch.counts.verified} done</Badge>
-          <Badge color="red" size="lg">✘ {batch.counts.failed} failed</Badge>
-          <Badge color="violet" size="lg">… {batch.counts.waiting} waiting</Badge>
-          <Badge color="blue" size="lg" variant="light">{batch.counts.running + batch.counts.paused + batch.counts.queued} to go</Badge>
+          <Badge color="teal" size="lg">
+            ✔ {batch.counts.verified} done
+          </Badge>
+          <Badge color="red" size="lg">
+            ✘ {batch.counts.failed} failed
+          </Badge>
+          <Badge color="violet" size="lg">
+            … {batch.counts.waiting} waiting
+          </Badge>
+          <Badge color="blue" size="lg" variant="light">
+            {batch.counts.running + batch.counts.paused + batch.counts.queued} to go
+          </Badge>
           <Text size="sm" c="dimmed">
             {batch.devicesPerHour} devices/h · {batch.status}
           </Text>

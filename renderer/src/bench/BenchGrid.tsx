@@ -11,7 +11,13 @@ const TILE_MIN_WIDTH = 260;
 const GAP = 10;
 const ROW_ESTIMATE = 200;
 
-export function BenchGrid({ slots, onRetry }: { slots: readonly SlotState[]; onRetry: ((port: string) => void) | undefined }) {
+export function BenchGrid({
+  slots,
+  onRetry,
+}: {
+  slots: readonly SlotState[];
+  onRetry: ((port: string) => void) | undefined;
+}) {
   const { ref: sizeRef, width } = useElementSize();
   const scrollRef = useRef<HTMLDivElement | null>(null);
   const columns = Math.max(1, Math.floor((width + GAP) / (TILE_MIN_WIDTH + GAP)));
@@ -39,7 +45,16 @@ export function BenchGrid({ slots, onRetry }: { slots: readonly SlotState[]; onR
               key={row.key}
               data-index={row.index}
               ref={virtualizer.measureElement}
-              style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${row.start}px)`, display: 'grid', gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`, gap: GAP }}
+              style={{
+                position: 'absolute',
+                top: 0,
+                left: 0,
+                width: '100%',
+                transform: `translateY(${row.start}px)`,
+                display: 'grid',
+                gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`,
+                gap: GAP,
+              }}
             >
               {slots.slice(row.index * columns, row.index * columns + columns).map((slot) => (
                 <SlotTile key={slot.port} slot={slot} onRetry={onRetry} />

@@ -32,7 +32,15 @@ export function BenchView({ api, onSession }: { api: EnrollerApi; onSession?: (s
   return <Station api={api} session={session} onSession={update} />;
 }
 
-function Station({ api, session, onSession }: { api: EnrollerApi; session: Session; onSession: (session: Session) => void }) {
+function Station({
+  api,
+  session,
+  onSession,
+}: {
+  api: EnrollerApi;
+  session: Session;
+  onSession: (session: Session) => void;
+}) {
   const [ca, setCa] = useState<CaStatus | null>(null);
   const { batch, slots } = useBench(api);
   useEffect(() => {
@@ -57,7 +65,9 @@ function Station({ api, session, onSession }: { api: EnrollerApi; session: Sessi
           <ScanInput api={api} slots={slots} />
           <BatchBar api={api} batch={batch} />
           {slots.length === 0 ? (
-            <Text c="dimmed">No devices on the bench. Plug a device in (USB serial), or start with `--simulate N`.</Text>
+            <Text c="dimmed">
+              No devices on the bench. Plug a device in (USB serial), or start with `--simulate N`.
+            </Text>
           ) : (
             <BenchGrid slots={slots} onRetry={batch ? retry : undefined} />
           )}

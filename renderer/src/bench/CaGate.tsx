@@ -5,7 +5,15 @@ import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import type { CaStatus, EnrollerApi } from '../../../shared/contract';
 import { problemOf } from '../lib/errors';
 
-export function CaGate({ api, status, onReady }: { api: EnrollerApi; status: CaStatus; onReady: (status: CaStatus) => void }): ReactNode {
+export function CaGate({
+  api,
+  status,
+  onReady,
+}: {
+  api: EnrollerApi;
+  status: CaStatus;
+  onReady: (status: CaStatus) => void;
+}): ReactNode {
   const creating = !status.initialized;
   const [passphrase, setPassphrase] = useState('');
   const [confirm, setConfirm] = useState('');
@@ -45,7 +53,14 @@ export function CaGate({ api, status, onReady }: { api: EnrollerApi; status: CaS
   };
 
   return (
-    <Card withBorder maw={460} padding="lg" component="form" onSubmit={submit} aria-label={creating ? 'Create the station CA' : 'Unlock the station'}>
+    <Card
+      withBorder
+      maw={460}
+      padding="lg"
+      component="form"
+      onSubmit={submit}
+      aria-label={creating ? 'Create the station CA' : 'Unlock the station'}
+    >
       <Stack>
         <Title order={2} size="h3">
           {creating ? 'Create the station CA' : 'Unlock the station'}
@@ -55,8 +70,16 @@ export function CaGate({ api, status, onReady }: { api: EnrollerApi; status: CaS
             ? 'The station signs device certificates with its own CA when no service is configured. Choose a passphrase (8 characters or more); it encrypts the CA keys and is never stored.'
             : 'Type the station passphrase to unlock the CA for this session.'}
         </Text>
-        <PasswordInput label="Passphrase" value={passphrase} onChange={(e) => setPassphrase(e.currentTarget.value)} autoFocus data-autofocus />
-        {creating && <PasswordInput label="Passphrase again" value={confirm} onChange={(e) => setConfirm(e.currentTarget.value)} />}
+        <PasswordInput
+          label="Passphrase"
+          value={passphrase}
+          onChange={(e) => setPassphrase(e.currentTarget.value)}
+          autoFocus
+          data-autofocus
+        />
+        {creating && (
+          <PasswordInput label="Passphrase again" value={confirm} onChange={(e) => setConfirm(e.currentTarget.value)} />
+        )}
         {error && (
           <Alert color="red" role="alert">
             {error}

@@ -24,7 +24,14 @@ export function PinGate({ api, onSignedIn }: { api: EnrollerApi; onSignedIn: (se
         <Title order={2} size="h3">
           Sign in
         </Title>
-        <PasswordInput label="PIN" value={pin} onChange={(e) => setPin(e.currentTarget.value.replace(/\D/g, ''))} inputMode="numeric" autoFocus data-autofocus />
+        <PasswordInput
+          label="PIN"
+          value={pin}
+          onChange={(e) => setPin(e.currentTarget.value.replace(/\D/g, ''))}
+          inputMode="numeric"
+          autoFocus
+          data-autofocus
+        />
         {error && (
           <Alert color="red" role="alert">
             {error}

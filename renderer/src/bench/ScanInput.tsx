@@ -10,7 +10,13 @@ import { problemOf } from '../lib/errors';
 function target(slots: readonly SlotState[]): SlotState | undefined {
   return (
     slots.find((s) => s.status === 'failed' && s.code === 'DEVICE_IDENTITY_MISMATCH') ??
-    slots.find((s) => (s.status === 'queued' || s.status === 'failed' || s.status === 'cancelled') && !s.expectedImei && !s.serial && !s.petName)
+    slots.find(
+      (s) =>
+        (s.status === 'queued' || s.status === 'failed' || s.status === 'cancelled') &&
+        !s.expectedImei &&
+        !s.serial &&
+        !s.petName,
+    )
   );
 }
 
@@ -29,7 +35,10 @@ export function ScanInput({ api, slots }: { api: EnrollerApi; slots: readonly Sl
     const serial = /^(?:SN:|S\/N:?)\s*(\S+)$/i.exec(scan)?.[1];
     try {
       await api['device:label']({ port: slot.port, ...(imei ? { imei } : serial ? { serial } : { petName: scan }) });
-      setNote({ text: `${slot.port} ← ${imei ? `IMEI ${imei}` : serial ? `serial ${serial}` : `pet name ${scan}`}`, error: false });
+      setNote({
+        text: `${slot.port} ← ${imei ? `IMEI ${imei}` : serial ? `serial ${serial}` : `pet name ${scan}`}`,
+        error: false,
+      });
     } catch (e) {
       setNote({ text: problemOf(e).message, error: true });
     }

@@ -28,7 +28,13 @@ function elapsed(slot: SlotState, now: number): string {
 }
 
 /** Memoised: a batch event re-renders only the tile whose slot changed. */
-export const SlotTile = memo(function SlotTile({ slot, onRetry }: { slot: SlotState; onRetry?: ((port: string) => void) | undefined }) {
+export const SlotTile = memo(function SlotTile({
+  slot,
+  onRetry,
+}: {
+  slot: SlotState;
+  onRetry?: ((port: string) => void) | undefined;
+}) {
   const [now, setNow] = useState(Date.now());
   const active = slot.status === 'running' || slot.status === 'paused';
   useEffect(() => {
@@ -38,13 +44,28 @@ export const SlotTile = memo(function SlotTile({ slot, onRetry }: { slot: SlotSt
   }, [active]);
   const result = RESULT[slot.status];
   return (
-    <Card withBorder padding="sm" radius="md" data-testid="slot" data-port={slot.port} data-status={slot.status} data-step={slot.step} aria-label={`${slot.port}: ${result.label}`}>
+    <Card
+      withBorder
+      padding="sm"
+      radius="md"
+      data-testid="slot"
+      data-port={slot.port}
+      data-status={slot.status}
+      data-step={slot.step}
+      aria-label={`${slot.port}: ${result.label}`}
+    >
       <Stack gap={6}>
         <Group justify="space-between" wrap="nowrap">
           <Text fw={600} size="sm" truncate title={slot.port} style={{ flex: 1, minWidth: 0 }}>
             {portLabel(slot.port)}
           </Text>
-          <Badge style={{ flexShrink: 0 }} size="lg" color={result.color} variant={slot.status === 'verified' || slot.status === 'failed' ? 'filled' : 'light'} data-testid="slot-result">
+          <Badge
+            style={{ flexShrink: 0 }}
+            size="lg"
+            color={result.color}
+            variant={slot.status === 'verified' || slot.status === 'failed' ? 'filled' : 'light'}
+            data-testid="slot-result"
+          >
             {result.mark} {result.label}
           </Badge>
         </Group>

@@ -1,7 +1,16 @@
 // The flow of one device in the technician's words.
 import type { SlotState } from '../../../shared/contract';
 
-const ORDER: readonly SlotState['step'][] = ['detected', 'identified', 'approved', 'csr', 'enrolled', 'written', 'verified', 'done'];
+const ORDER: readonly SlotState['step'][] = [
+  'detected',
+  'identified',
+  'approved',
+  'csr',
+  'enrolled',
+  'written',
+  'verified',
+  'done',
+];
 
 const WORKING: Record<SlotState['step'], string> = {
   detected: 'Waiting to start',

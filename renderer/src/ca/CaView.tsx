@@ -101,12 +101,25 @@ function VerificationCard({ api }: { api: EnrollerApi }) {
           Proof of possession
         </Title>
         <Text size="sm" c="dimmed">
-          When you register this CA with a cloud (Azure DPS, AWS IoT), it shows a verification code. Paste it here: the station signs a certificate whose common name is that
-          code, and you upload it back.
+          When you register this CA with a cloud (Azure DPS, AWS IoT), it shows a verification code. Paste it here: the
+          station signs a certificate whose common name is that code, and you upload it back.
         </Text>
         <Group align="end">
-          <TextInput label="Verification code" value={code} onChange={(e) => setCode(e.currentTarget.value)} required style={{ flex: 1 }} />
-          <SegmentedControl value={which} onChange={(v) => setWhich(v as 'root' | 'issuing')} data={[{ value: 'root', label: 'Root CA' }, { value: 'issuing', label: 'Issuing CA' }]} />
+          <TextInput
+            label="Verification code"
+            value={code}
+            onChange={(e) => setCode(e.currentTarget.value)}
+            required
+            style={{ flex: 1 }}
+          />
+          <SegmentedControl
+            value={which}
+            onChange={(v) => setWhich(v as 'root' | 'issuing')}
+            data={[
+              { value: 'root', label: 'Root CA' },
+              { value: 'issuing', label: 'Issuing CA' },
+            ]}
+          />
           <Button type="submit" loading={busy} disabled={code.trim() === ''}>
             Sign
           </Button>
@@ -121,7 +134,10 @@ function VerificationCard({ api }: { api: EnrollerApi }) {
               {issued.pem}
             </Code>
             <Group>
-              <Button variant="light" onClick={() => downloadText(`verification-${code.trim()}.pem`, issued.pem, 'application/x-pem-file')}>
+              <Button
+                variant="light"
+                onClick={() => downloadText(`verification-${code.trim()}.pem`, issued.pem, 'application/x-pem-file')}
+              >
                 Download
               </Button>
             </Group>

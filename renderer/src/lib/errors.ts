@@ -12,6 +12,8 @@ export interface Problem {
 export function problemOf(error: unknown): Problem {
   if (!(error instanceof ApiError)) return { message: String(error), issues: [] };
   const raw = error.details?.issues;
-  const issues = Array.isArray(raw) ? raw.filter((i): i is FieldIssue => typeof i?.path === 'string' && typeof i?.message === 'string') : [];
+  const issues = Array.isArray(raw)
+    ? raw.filter((i): i is FieldIssue => typeof i?.path === 'string' && typeof i?.message === 'string')
+    : [];
   return { message: error.message, code: error.code, issues };
 }

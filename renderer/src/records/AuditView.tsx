@@ -8,18 +8,34 @@ export function AuditView({ api }: { api: EnrollerApi }) {
   const [search, setSearch] = useState('');
   const [verdict, setVerdict] = useState<AuditVerdict | null>(null);
   useEffect(() => {
-    const timer = setTimeout(() => void api['audit:list']({ ...(search ? { search } : {}), limit: 200 }).then(setRows), 150);
+    const timer = setTimeout(
+      () => void api['audit:list']({ ...(search ? { search } : {}), limit: 200 }).then(setRows),
+      150,
+    );
     return () => clearTimeout(timer);
   }, [api, search]);
   return (
     <Stack>
       <Group align="flex-end">
         <Button onClick={() => void api['audit:verify']({}).then(setVerdict)}>Verify the chain</Button>
-        <TextInput label="Search" placeholder="action, device or person" value={search} onChange={(e) => setSearch(e.currentTarget.value)} w={320} />
+        <TextInput
+          label="Search"
+          placeholder="action, device or person"
+          value={search}
+          onChange={(e) => setSearch(e.currentTarget.value)}
+          w={320}
+        />
       </Group>
       {verdict && (
-        <Alert color={verdict.ok ? 'teal' : 'red'} role="status" data-testid="audit-verdict" data-ok={String(verdict.ok)}>
-          {verdict.ok ? `✔ The audit trail is whole: ${verdict.rows} rows, head ${verdict.head}.` : `✘ Broken at row ${verdict.seq} (${verdict.problem}): ${verdict.message}`}
+        <Alert
+          color={verdict.ok ? 'teal' : 'red'}
+          role="status"
+          data-testid="audit-verdict"
+          data-ok={String(verdict.ok)}
+        >
+          {verdict.ok
+            ? `✔ The audit trail is whole: ${verdict.rows} rows, head ${verdict.head}.`
+            : `✘ Broken at row ${verdict.seq} (${verdict.problem}): ${verdict.message}`}
         </Alert>
       )}
       <Table striped data-testid="audit-table">

@@ -4,7 +4,13 @@ import { useEffect, useState } from 'react';
 import type { EnrollerApi, QueueEntry } from '../../../shared/contract';
 import { problemOf } from '../lib/errors';
 
-const COLOR: Record<QueueEntry['status'], string> = { queued: 'yellow', pending: 'violet', synced: 'blue', delivered: 'teal', failed: 'red' };
+const COLOR: Record<QueueEntry['status'], string> = {
+  queued: 'yellow',
+  pending: 'violet',
+  synced: 'blue',
+  delivered: 'teal',
+  failed: 'red',
+};
 
 export function QueueView({ api }: { api: EnrollerApi }) {
   const [entries, setEntries] = useState<QueueEntry[]>([]);

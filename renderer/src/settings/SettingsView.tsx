@@ -1,13 +1,37 @@
 // Station settings: how it looks, whether configuration is locked (factory mode), who may sign
 // in, and whether the OS keychain remembers the passphrase.
-import { Badge, Button, Card, Group, type MantineColorScheme, PasswordInput, SegmentedControl, Select, Stack, Switch, Table, Text, TextInput, Title, useMantineColorScheme } from '@mantine/core';
+import {
+  Badge,
+  Button,
+  Card,
+  Group,
+  type MantineColorScheme,
+  PasswordInput,
+  SegmentedControl,
+  Select,
+  Stack,
+  Switch,
+  Table,
+  Text,
+  TextInput,
+  Title,
+  useMantineColorScheme,
+} from '@mantine/core';
 import { useEffect, useState, type FormEvent } from 'react';
 import type { EnrollerApi, KeychainStatus, Role, Session } from '../../../shared/contract';
 import { problemOf, type Problem } from '../lib/errors';
 import { ProblemAlert } from '../lib/ProblemAlert';
 import { canConfigure } from '../setup/SetupView';
 
-export function SettingsView({ api, session, onSession }: { api: EnrollerApi; session: Session; onSession: (session: Session) => void }) {
+export function SettingsView({
+  api,
+  session,
+  onSession,
+}: {
+  api: EnrollerApi;
+  session: Session;
+  onSession: (session: Session) => void;
+}) {
   const { colorScheme, setColorScheme } = useMantineColorScheme();
   const [problem, setProblem] = useState<Problem | null>(null);
   const configure = canConfigure(session);
@@ -35,7 +59,11 @@ export function SettingsView({ api, session, onSession }: { api: EnrollerApi; se
             aria-label="Colour scheme"
             value={colorScheme}
             onChange={(v) => setColorScheme(v as MantineColorScheme)}
-            data={[{ value: 'auto', label: 'Auto' }, { value: 'light', label: 'Light' }, { value: 'dark', label: 'Dark' }]}
+            data={[
+              { value: 'auto', label: 'Auto' },
+              { value: 'light', label: 'Light' },
+              { value: 'dark', label: 'Dark' },
+            ]}
           />
         </Group>
       </Card>
@@ -68,7 +96,17 @@ export function SettingsView({ api, session, onSession }: { api: EnrollerApi; se
   );
 }
 
-function Operators({ api, configure, onProblem, onSession }: { api: EnrollerApi; configure: boolean; onProblem: (p: Problem | null) => void; onSession: (session: Session) => void }) {
+function Operators({
+  api,
+  configure,
+  onProblem,
+  onSession,
+}: {
+  api: EnrollerApi;
+  configure: boolean;
+  onProblem: (p: Problem | null) => void;
+  onSession: (session: Session) => void;
+}) {
   const [people, setPeople] = useState<Array<{ name: string; role: Role }>>([]);
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('operator');
@@ -98,7 +136,9 @@ function Operators({ api, configure, onProblem, onSession }: { api: EnrollerApi;
           People
         </Title>
         <Text size="sm" c="dimmed">
-          {people.length === 0 ? 'Nobody is registered: the station is open to anyone. Register a supervisor to require PINs.' : 'Each person signs in with a PIN (a badge scanner that types digits works).'}
+          {people.length === 0
+            ? 'Nobody is registered: the station is open to anyone. Register a supervisor to require PINs.'
+            : 'Each person signs in with a PIN (a badge scanner that types digits works).'}
         </Text>
         {people.length > 0 && (
           <Table data-testid="operators">
@@ -115,9 +155,30 @@ function Operators({ api, configure, onProblem, onSession }: { api: EnrollerApi;
           </Table>
         )}
         <Group component="form" onSubmit={submit} align="end" aria-label="Register a person">
-          <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} required disabled={!configure} />
-          <Select label="Role" value={people.length === 0 ? 'supervisor' : role} onChange={(v) => v && setRole(v as Role)} data={['operator', 'supervisor', 'auditor']} disabled={!configure || people.length === 0} w={140} />
-          <PasswordInput label="PIN" value={pin} onChange={(e) => setPin(e.currentTarget.value)} required disabled={!configure} w={140} inputMode="numeric" />
+          <TextInput
+            label="Name"
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            required
+            disabled={!configure}
+          />
+          <Select
+            label="Role"
+            value={people.length === 0 ? 'supervisor' : role}
+            onChange={(v) => v && setRole(v as Role)}
+            data={['operator', 'supervisor', 'auditor']}
+            disabled={!configure || people.length === 0}
+            w={140}
+          />
+          <PasswordInput
+            label="PIN"
+            value={pin}
+            onChange={(e) => setPin(e.currentTarget.value)}
+            required
+            disabled={!configure}
+            w={140}
+            inputMode="numeric"
+          />
           <Button type="submit" disabled={!configure}>
             Register
           </Button>
@@ -149,16 +210,28 @@ function Keychain({ api, configure }: { api: EnrollerApi; configure: boolean }) 
           Remember the passphrase
         </Title>
         <Text size="sm" c="dimmed">
-          The OS keychain can keep the station passphrase so the station unlocks with one click. Typing the passphrase always works too.
+          The OS keychain can keep the station passphrase so the station unlocks with one click. Typing the passphrase
+          always works too.
         </Text>
         <Text size="sm" data-testid="keychain-state">
-          {status.available ? `Keychain: ${status.backend ?? 'available'}${status.remembered ? ' — passphrase remembered' : ''}` : status.reason}
+          {status.available
+            ? `Keychain: ${status.backend ?? 'available'}${status.remembered ? ' — passphrase remembered' : ''}`
+            : status.reason}
         </Text>
         <Group>
-          <Button variant="light" disabled={!configure || !status.available || status.remembered} onClick={() => void act(() => api['keychain:remember']({}))}>
+          <Button
+            variant="light"
+            disabled={!configure || !status.available || status.remembered}
+            onClick={() => void act(() => api['keychain:remember']({}))}
+          >
             Remember
           </Button>
-          <Button variant="subtle" color="red" disabled={!configure || !status.remembered} onClick={() => void act(() => api['keychain:forget']({}))}>
+          <Button
+            variant="subtle"
+            color="red"
+            disabled={!configure || !status.remembered}
+            onClick={() => void act(() => api['keychain:forget']({}))}
+          >
             Forget
           </Button>
         </Group>

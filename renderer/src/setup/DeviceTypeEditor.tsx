@@ -20,7 +20,9 @@ function check(text: string): Problem | null {
     return { message: `Not JSON: ${(error as Error).message}`, issues: [] };
   }
   const parsed = DeviceTypeDocument.safeParse(value);
-  return parsed.success ? null : { message: 'The device type is not valid.', code: 'DEVICE_TYPE_INVALID', issues: fieldIssues(parsed.error) };
+  return parsed.success
+    ? null
+    : { message: 'The device type is not valid.', code: 'DEVICE_TYPE_INVALID', issues: fieldIssues(parsed.error) };
 }
 
 export function DeviceTypeEditor({ api, editable }: { api: EnrollerApi; editable: boolean }) {
@@ -75,15 +77,38 @@ export function DeviceTypeEditor({ api, editable }: { api: EnrollerApi; editable
         Device types
       </Title>
       <Group align="end">
-        <Select label="Device type" placeholder="choose one to view or edit" data={types.map((t) => ({ value: t.name, label: `${t.name} (${t.device})` }))} value={selected} onChange={choose} searchable style={{ minWidth: 280 }} />
+        <Select
+          label="Device type"
+          placeholder="choose one to view or edit"
+          data={types.map((t) => ({ value: t.name, label: `${t.name} (${t.device})` }))}
+          value={selected}
+          onChange={choose}
+          searchable
+          style={{ minWidth: 280 }}
+        />
         <ImportJsonButton onFile={(file) => void importFile(file)} disabled={!editable} />
-        <Button variant="light" disabled={text.trim() === '' || localProblem !== null} onClick={() => downloadText(`${current.name ?? 'device-type'}.json`, text, 'application/json')}>
+        <Button
+          variant="light"
+          disabled={text.trim() === '' || localProblem !== null}
+          onClick={() => downloadText(`${current.name ?? 'device-type'}.json`, text, 'application/json')}
+        >
           Export JSON
         </Button>
       </Group>
-      <JsonInput label="Document" value={text} onChange={setText} autosize minRows={8} maxRows={22} readOnly={!editable} data-testid="device-type-json" styles={{ input: { fontFamily: 'monospace', fontSize: 13 } }} />
+      <JsonInput
+        label="Document"
+        value={text}
+        onChange={setText}
+        autosize
+        minRows={8}
+        maxRows={22}
+        readOnly={!editable}
+        data-testid="device-type-json"
+        styles={{ input: { fontFamily: 'monospace', fontSize: 13 } }}
+      />
       <Group>
-        {text.trim() !== '' && (localProblem ? <Badge color="red">✘ not valid</Badge> : <Badge color="teal">✔ valid</Badge>)}
+        {text.trim() !== '' &&
+          (localProblem ? <Badge color="red">✘ not valid</Badge> : <Badge color="teal">✔ valid</Badge>)}
         <Button onClick={() => void save()} disabled={!editable || text.trim() === '' || localProblem !== null}>
           Save device type
         </Button>

@@ -1,6 +1,18 @@
 // Enrollment profiles: where certificates come from. Secrets are typed once, sealed by main with
 // the station passphrase, and never shown again — the list says only which ones are stored.
-import { Badge, Button, Group, NumberInput, PasswordInput, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import {
+  Badge,
+  Button,
+  Group,
+  NumberInput,
+  PasswordInput,
+  SegmentedControl,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useEffect, useState, type FormEvent } from 'react';
 import type { EnrollerApi } from '../../../shared/contract';
 import { ProfileName, ProfileSettings, type ProfileSummary } from '../../../shared/profile';
@@ -44,11 +56,21 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
       return;
     }
     if (!parsed.success) {
-      setProblem({ message: `${file.name} is not a profile.`, code: 'PROFILE_INVALID', issues: fieldIssues(parsed.error) });
+      setProblem({
+        message: `${file.name} is not a profile.`,
+        code: 'PROFILE_INVALID',
+        issues: fieldIssues(parsed.error),
+      });
       return;
     }
     const imported = parsed.data;
-    const { url: _url, user: _user, timeoutMs: _timeout, caFingerprintSha256: _pin, ...rest } = imported.settings as Record<string, unknown>;
+    const {
+      url: _url,
+      user: _user,
+      timeoutMs: _timeout,
+      caFingerprintSha256: _pin,
+      ...rest
+    } = imported.settings as Record<string, unknown>;
     setExtra(rest as { protocol?: Protocol });
     setName(imported.name);
     setProtocol(imported.settings.protocol);
@@ -64,16 +86,31 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
     const timeoutMs = typeof timeoutS === 'number' ? Math.round(timeoutS * 1000) : undefined;
     const kept = extra.protocol === protocol ? extra : {};
     if (protocol === 'local') return { protocol };
-    if (protocol === 'est') return { ...kept, protocol, url, ...(user ? { user } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
-    return { ...kept, protocol, url, ...(fingerprint ? { caFingerprintSha256: fingerprint } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
+    if (protocol === 'est')
+      return { ...kept, protocol, url, ...(user ? { user } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
+    return {
+      ...kept,
+      protocol,
+      url,
+      ...(fingerprint ? { caFingerprintSha256: fingerprint } : {}),
+      ...(timeoutMs ? { timeoutMs } : {}),
+    };
   };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setProblem(null);
     setSaved(null);
     try {
-      const secrets = { ...(protocol === 'est' && password ? { password } : {}), ...(protocol === 'scep' && challenge ? { challenge } : {}) };
-      const stored = await api['profile:save']({ name, settings: settings(), ...(Object.keys(secrets).length > 0 ? { secrets } : {}), replace: profiles.some((p) => p.name === name) });
+      const secrets = {
+        ...(protocol === 'est' && password ? { password } : {}),
+        ...(protocol === 'scep' && challenge ? { challenge } : {}),
+      };
+      const stored = await api['profile:save']({
+        name,
+        settings: settings(),
+        ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
+        replace: profiles.some((p) => p.name === name),
+      });
       setSaved(stored.name);
       setPassword('');
       setChallenge('');
@@ -110,7 +147,17 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
               </Table.Td>
               <Table.Td>{p.secrets.length > 0 ? p.secrets.join(', ') : '—'}</Table.Td>
               <Table.Td>
-                <Button size="compact-xs" variant="subtle" onClick={() => downloadText(`profile-${p.name}.json`, JSON.stringify({ name: p.name, settings: p.settings }, null, 2), 'application/json')}>
+                <Button
+                  size="compact-xs"
+                  variant="subtle"
+                  onClick={() =>
+                    downloadText(
+                      `profile-${p.name}.json`,
+                      JSON.stringify({ name: p.name, settings: p.settings }, null, 2),
+                      'application/json',
+                    )
+                  }
+                >
                   Export JSON
                 </Button>
               </Table.Td>
@@ -120,23 +167,76 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
       </Table>
       <Stack component="form" onSubmit={submit} aria-label="Profile" gap="xs" maw={640}>
         <Group align="end">
-          <TextInput label="Profile name" value={name} onChange={(e) => setName(e.currentTarget.value)} required disabled={!editable} />
-          <SegmentedControl value={protocol} onChange={(v) => setProtocol(v as Protocol)} disabled={!editable} data={[{ value: 'est', label: 'EST' }, { value: 'scep', label: 'SCEP' }, { value: 'local', label: 'Station CA' }]} />
+          <TextInput
+            label="Profile name"
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            required
+            disabled={!editable}
+          />
+          <SegmentedControl
+            value={protocol}
+            onChange={(v) => setProtocol(v as Protocol)}
+            disabled={!editable}
+            data={[
+              { value: 'est', label: 'EST' },
+              { value: 'scep', label: 'SCEP' },
+              { value: 'local', label: 'Station CA' },
+            ]}
+          />
         </Group>
-        {protocol !== 'local' && <TextInput label="Service URL" placeholder="https://est.example.com/.well-known/est" value={url} onChange={(e) => setUrl(e.currentTarget.value)} disabled={!editable} />}
+        {protocol !== 'local' && (
+          <TextInput
+            label="Service URL"
+            placeholder="https://est.example.com/.well-known/est"
+            value={url}
+            onChange={(e) => setUrl(e.currentTarget.value)}
+            disabled={!editable}
+          />
+        )}
         {protocol === 'est' && (
           <Group grow>
-            <TextInput label="User" value={user} onChange={(e) => setUser(e.currentTarget.value)} disabled={!editable} />
-            <PasswordInput label="Password (sealed)" value={password} onChange={(e) => setPassword(e.currentTarget.value)} disabled={!editable} />
+            <TextInput
+              label="User"
+              value={user}
+              onChange={(e) => setUser(e.currentTarget.value)}
+              disabled={!editable}
+            />
+            <PasswordInput
+              label="Password (sealed)"
+              value={password}
+              onChange={(e) => setPassword(e.currentTarget.value)}
+              disabled={!editable}
+            />
           </Group>
         )}
         {protocol === 'scep' && (
           <Group grow>
-            <TextInput label="CA fingerprint (SHA-256)" value={fingerprint} onChange={(e) => setFingerprint(e.currentTarget.value)} disabled={!editable} />
-            <PasswordInput label="Challenge (sealed)" value={challenge} onChange={(e) => setChallenge(e.currentTarget.value)} disabled={!editable} />
+            <TextInput
+              label="CA fingerprint (SHA-256)"
+              value={fingerprint}
+              onChange={(e) => setFingerprint(e.currentTarget.value)}
+              disabled={!editable}
+            />
+            <PasswordInput
+              label="Challenge (sealed)"
+              value={challenge}
+              onChange={(e) => setChallenge(e.currentTarget.value)}
+              disabled={!editable}
+            />
           </Group>
         )}
-        {protocol !== 'local' && <NumberInput label="Timeout (seconds)" value={timeoutS} onChange={setTimeoutS} min={1} max={600} w={180} disabled={!editable} />}
+        {protocol !== 'local' && (
+          <NumberInput
+            label="Timeout (seconds)"
+            value={timeoutS}
+            onChange={setTimeoutS}
+            min={1}
+            max={600}
+            w={180}
+            disabled={!editable}
+          />
+        )}
         <Group>
           <Button type="submit" disabled={!editable}>
             Save profile

@@ -6,7 +6,9 @@ import { ProfileEditor } from './ProfileEditor';
 
 /** Configuration is open to supervisors, and to everyone while factory mode is unlocked or roles are not yet enforced. */
 export function canConfigure(session: Session): boolean {
-  return !session.rolesEnforced || (session.role !== undefined && allowed(session.role, 'configure', session.factoryMode));
+  return (
+    !session.rolesEnforced || (session.role !== undefined && allowed(session.role, 'configure', session.factoryMode))
+  );
 }
 
 export function SetupView({ api, session }: { api: EnrollerApi; session: Session }) {

@@ -10,7 +10,12 @@ export function StationInfoPanel({ api }: { api: EnrollerApi }) {
     api['station:info']({}).then(setInfo, (e: unknown) => setError(problemOf(e).message));
   }, [api]);
 
-  if (error) return <p role="alert" className="error">{error}</p>;
+  if (error)
+    return (
+      <p role="alert" className="error">
+        {error}
+      </p>
+    );
   if (!info) return <p role="status">Loading station information…</p>;
   return (
     <section aria-label="Station information" className="station-info">

@@ -62,22 +62,26 @@ describe('fault injection on a batch of modems', () => {
       expect(result.imei).toBe(sims[i]!.simulator.imei);
       // The key in the CSR is the one this modem holds — never another device's.
       expect(sims[i]!.simulator.store.get(TAG, 2)?.content).toContain(result.spki);
-      for (const other of sims) if (other !== sims[i]) expect(other.simulator.store.get(TAG, 2)?.content ?? '').not.toContain(result.spki);
+      for (const other of sims)
+        if (other !== sims[i]) expect(other.simulator.store.get(TAG, 2)?.content ?? '').not.toContain(result.spki);
     }
   });
 
-  it.each(['drop-reply', 'late-reply'] as const)('recovers after a %s: no late answer is taken for a later command', async (fault) => {
-    const [sim] = await ptyModems(1, { baudRate: 115200 });
-    started.push(sim!);
-    const modem = await openModem(sim!.hostPath);
-    await modem.connect();
-    sim!.simulator.inject(fault, /^AT\+CGSN/);
-    await expect(modem.identify()).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
-    await expect(modem.functionalMode()).resolves.toBe(0);
-    await expect(modem.identify()).resolves.toMatchObject({ imei: sim!.simulator.imei });
-    await expect(modem.list(TAG)).resolves.toEqual([]);
-    await modem.at.close();
-  });
+  it.each(['drop-reply', 'late-reply'] as const)(
+    'recovers after a %s: no late answer is taken for a later command',
+    async (fault) => {
+      const [sim] = await ptyModems(1, { baudRate: 115200 });
+      started.push(sim!);
+      const modem = await openModem(sim!.hostPath);
+      await modem.connect();
+      sim!.simulator.inject(fault, /^AT\+CGSN/);
+      await expect(modem.identify()).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+      await expect(modem.functionalMode()).resolves.toBe(0);
+      await expect(modem.identify()).resolves.toMatchObject({ imei: sim!.simulator.imei });
+      await expect(modem.list(TAG)).resolves.toEqual([]);
+      await modem.at.close();
+    },
+  );
 
   it('survives a 70 KiB flood line with a coded error and keeps answering', async () => {
     const [sim] = await ptyModems(1);

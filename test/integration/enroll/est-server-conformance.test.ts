@@ -24,9 +24,26 @@ afterAll(() => server.close());
 describe('EST test server, as strongSwan pki sees it', () => {
   it('pki --estca fetches the CA certificate', async () => {
     const out = path.join(dir, 'ca.pem');
-    await run('pki', ['--estca', '--url', server.url, '--cacert', path.join(dir, 'tls-ca.pem'), '--caout', out, '--outform', 'pem', '--force']);
+    await run('pki', [
+      '--estca',
+      '--url',
+      server.url,
+      '--cacert',
+      path.join(dir, 'tls-ca.pem'),
+      '--caout',
+      out,
+      '--outform',
+      'pem',
+      '--force',
+    ]);
     const written = fs.readdirSync(dir).filter((f) => f.startsWith('ca'));
-    const pem = fs.readFileSync(path.join(dir, written.find((f) => f.endsWith('.pem') && f !== 'tls-ca.pem')!), 'utf8');
+    const pem = fs.readFileSync(
+      path.join(
+        dir,
+        written.find((f) => f.endsWith('.pem') && f !== 'tls-ca.pem')!,
+      ),
+      'utf8',
+    );
     expect(new x509.X509Certificate(pem).subject).toBe(server.issuingCa.certificate.subject);
   });
 
@@ -34,10 +51,24 @@ describe('EST test server, as strongSwan pki sees it', () => {
     const csr = await makeCsr({ name: 'CN=strongswan-device' });
     fs.writeFileSync(path.join(dir, 'dev.csr'), Buffer.from(csr));
     // The password is a throwaway test credential; production code never puts one in argv.
-    const { stdout } = await run('pki', ['--est', '--url', server.url, '--in', path.join(dir, 'dev.csr'), '--cacert', path.join(dir, 'tls-ca.pem'), '--userpass', 'ss:ss-pass', '--outform', 'pem']);
+    const { stdout } = await run('pki', [
+      '--est',
+      '--url',
+      server.url,
+      '--in',
+      path.join(dir, 'dev.csr'),
+      '--cacert',
+      path.join(dir, 'tls-ca.pem'),
+      '--userpass',
+      'ss:ss-pass',
+      '--outform',
+      'pem',
+    ]);
     const cert = new x509.X509Certificate(stdout);
     expect(cert.subject).toBe('CN=strongswan-device');
-    expect(Buffer.from(cert.publicKey.rawData).equals(Buffer.from(new x509.Pkcs10CertificateRequest(csr).publicKey.rawData))).toBe(true);
+    expect(
+      Buffer.from(cert.publicKey.rawData).equals(Buffer.from(new x509.Pkcs10CertificateRequest(csr).publicKey.rawData)),
+    ).toBe(true);
     expect(server.requests.at(-1)).toMatchObject({ path: '/.well-known/est/simpleenroll', authorized: 'basic' });
   });
 
@@ -46,8 +77,28 @@ describe('EST test server, as strongSwan pki sees it', () => {
     try {
       fs.writeFileSync(path.join(dir, 'tls-ca-strict.pem'), strict.tlsCaPem);
       fs.writeFileSync(path.join(dir, 'dev3.csr'), Buffer.from(await makeCsr()));
-      await expect(run('pki', ['--est', '--url', strict.url, '--in', path.join(dir, 'dev3.csr'), '--cacert', path.join(dir, 'tls-ca-strict.pem'), '--userpass', 'ss:ss-pass', '--outform', 'pem'])).rejects.toBeTruthy();
-      expect(strict.refusals).toEqual([{ path: '/.well-known/est/simpleenroll', status: 400, reason: 'the body is one line of base64 without a final newline' }]);
+      await expect(
+        run('pki', [
+          '--est',
+          '--url',
+          strict.url,
+          '--in',
+          path.join(dir, 'dev3.csr'),
+          '--cacert',
+          path.join(dir, 'tls-ca-strict.pem'),
+          '--userpass',
+          'ss:ss-pass',
+          '--outform',
+          'pem',
+        ]),
+      ).rejects.toBeTruthy();
+      expect(strict.refusals).toEqual([
+        {
+          path: '/.well-known/est/simpleenroll',
+          status: 400,
+          reason: 'the body is one line of base64 without a final newline',
+        },
+      ]);
       expect(strict.issuedCount).toBe(0);
     } finally {
       await strict.close();
@@ -56,6 +107,20 @@ describe('EST test server, as strongSwan pki sees it', () => {
 
   it('pki --est is refused with a wrong password', async () => {
     fs.writeFileSync(path.join(dir, 'dev2.csr'), Buffer.from(await makeCsr()));
-    await expect(run('pki', ['--est', '--url', server.url, '--in', path.join(dir, 'dev2.csr'), '--cacert', path.join(dir, 'tls-ca.pem'), '--userpass', 'ss:nope', '--outform', 'pem'])).rejects.toBeTruthy();
+    await expect(
+      run('pki', [
+        '--est',
+        '--url',
+        server.url,
+        '--in',
+        path.join(dir, 'dev2.csr'),
+        '--cacert',
+        path.join(dir, 'tls-ca.pem'),
+        '--userpass',
+        'ss:nope',
+        '--outform',
+        'pem',
+      ]),
+    ).rejects.toBeTruthy();
   });
 });

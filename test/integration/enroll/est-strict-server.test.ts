@@ -23,7 +23,11 @@ interface Raw {
   readonly chunked?: boolean;
 }
 
-function post({ body, headers = {}, chunked = false }: Raw): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
+function post({
+  body,
+  headers = {},
+  chunked = false,
+}: Raw): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const payload = Buffer.from(body);
     const req = https.request(
@@ -34,7 +38,12 @@ function post({ body, headers = {}, chunked = false }: Raw): Promise<{ status: n
         agent: false,
         // The chain is still checked; the name is not, so a wrong Host header can be sent.
         checkServerIdentity: () => undefined,
-        headers: { 'Content-Type': 'application/pkcs10', Authorization: basic, ...(chunked ? {} : { 'Content-Length': String(payload.length) }), ...headers },
+        headers: {
+          'Content-Type': 'application/pkcs10',
+          Authorization: basic,
+          ...(chunked ? {} : { 'Content-Length': String(payload.length) }),
+          ...headers,
+        },
       },
       (res) => {
         let text = '';
@@ -51,13 +60,22 @@ function post({ body, headers = {}, chunked = false }: Raw): Promise<{ status: n
 describe('EST test server: the strict side of real servers', () => {
   it('answers a chunked body (no Content-Length) 400 "Content-Length is negative"', async () => {
     const csr = await makeCsr();
-    expect(await post({ body: encodeBase64Body(csr), chunked: true })).toMatchObject({ status: 400, text: 'Content-Length is negative' });
+    expect(await post({ body: encodeBase64Body(csr), chunked: true })).toMatchObject({
+      status: 400,
+      text: 'Content-Length is negative',
+    });
   });
 
   it('refuses single-line base64 without a final newline, and raw DER', async () => {
     const csr = await makeCsr();
-    expect(await post({ body: Buffer.from(csr).toString('base64') })).toMatchObject({ status: 400, text: expect.stringContaining('one line of base64') });
-    expect(await post({ body: Buffer.from(csr) })).toMatchObject({ status: 400, text: expect.stringContaining('raw DER') });
+    expect(await post({ body: Buffer.from(csr).toString('base64') })).toMatchObject({
+      status: 400,
+      text: expect.stringContaining('one line of base64'),
+    });
+    expect(await post({ body: Buffer.from(csr) })).toMatchObject({
+      status: 400,
+      text: expect.stringContaining('raw DER'),
+    });
     // The same CSR as one line ending in a newline is read.
     expect((await post({ body: `${Buffer.from(csr).toString('base64')}\n` })).status).toBe(200);
   });
@@ -65,7 +83,10 @@ describe('EST test server: the strict side of real servers', () => {
   it('refuses a wrong Content-Type (415), a Host it does not know (400), and no credentials (401 + WWW-Authenticate)', async () => {
     const body = encodeBase64Body(await makeCsr());
     expect((await post({ body, headers: { 'Content-Type': 'application/octet-stream' } })).status).toBe(415);
-    expect(await post({ body, headers: { Host: 'est.elsewhere.example' } })).toMatchObject({ status: 400, text: expect.stringContaining('unknown Host') });
+    expect(await post({ body, headers: { Host: 'est.elsewhere.example' } })).toMatchObject({
+      status: 400,
+      text: expect.stringContaining('unknown Host'),
+    });
     const anonymous = await post({ body, headers: { Authorization: '' } });
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers['www-authenticate']).toBe('Basic realm="est"');
@@ -73,7 +94,10 @@ describe('EST test server: the strict side of real servers', () => {
 
   it('negotiates TLS 1.2 only: a TLS 1.3-only client is refused', async () => {
     const outcome = await new Promise<string>((resolve) => {
-      const socket = tls.connect({ host: '127.0.0.1', port: server.port, ca: server.tlsCaPem, minVersion: 'TLSv1.3' }, () => resolve('connected'));
+      const socket = tls.connect(
+        { host: '127.0.0.1', port: server.port, ca: server.tlsCaPem, minVersion: 'TLSv1.3' },
+        () => resolve('connected'),
+      );
       socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
     });
     expect(outcome).not.toBe('connected');
@@ -81,7 +105,11 @@ describe('EST test server: the strict side of real servers', () => {
 
   it("the station's client is framed as the strict server reads it: Content-Length, wrapped base64 with a final newline", async () => {
     const refusalsBefore = server.refusals.length;
-    const client = new EstEnroller({ baseUrl: server.url, trust: { anchorsPem: server.tlsCaPem }, basicAuth: { user: 'station', password: 'pw' } });
+    const client = new EstEnroller({
+      baseUrl: server.url,
+      trust: { anchorsPem: server.tlsCaPem },
+      basicAuth: { user: 'station', password: 'pw' },
+    });
     const result = await client.enroll(await makeCsr({ name: 'CN=framed' }), { deviceId: 'framed' });
     expect(result.status).toBe('issued');
     expect(server.refusals.slice(refusalsBefore)).toEqual([]);
@@ -91,9 +119,18 @@ describe('EST test server: the strict side of real servers', () => {
 
 describe('EST test server in manual-approval mode: a pending request is remembered per public key', () => {
   it('202 + Retry-After for each new key; the same key sent again is issued, another key waits its own turn', async () => {
-    const manual = await startEstServer({ user: 'station', password: 'pw', manualApproval: true, retryAfterSeconds: 60 });
+    const manual = await startEstServer({
+      user: 'station',
+      password: 'pw',
+      manualApproval: true,
+      retryAfterSeconds: 60,
+    });
     try {
-      const client = new EstEnroller({ baseUrl: manual.url, trust: { anchorsPem: manual.tlsCaPem }, basicAuth: { user: 'station', password: 'pw' } });
+      const client = new EstEnroller({
+        baseUrl: manual.url,
+        trust: { anchorsPem: manual.tlsCaPem },
+        basicAuth: { user: 'station', password: 'pw' },
+      });
       const first = await client.enroll(await makeCsr({ name: 'CN=one' }), { deviceId: 'one' });
       const second = await client.enroll(await makeCsr({ name: 'CN=two' }), { deviceId: 'two' });
       expect(first).toMatchObject({ status: 'pending', retryAfterSeconds: 60 });

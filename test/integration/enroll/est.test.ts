@@ -15,7 +15,13 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const client = (extra: Partial<EstOptions> = {}) =>
-  new EstEnroller({ baseUrl: server.url, trust: { anchorsPem: server.tlsCaPem }, basicAuth: { user: 'station', password: 'est-secret' }, timeoutMs: 5000, ...extra });
+  new EstEnroller({
+    baseUrl: server.url,
+    trust: { anchorsPem: server.tlsCaPem },
+    basicAuth: { user: 'station', password: 'est-secret' },
+    timeoutMs: 5000,
+    ...extra,
+  });
 
 async function issued(result: Awaited<ReturnType<EstEnroller['enroll']>>): Promise<x509.X509Certificate> {
   if (result.status !== 'issued') throw new Error(`expected issued, got ${result.status}`);
@@ -30,7 +36,11 @@ describe('EST client: happy paths', () => {
       const csr = await makeCsr({ alg, name: 'CN=est-device' });
       const cert = await issued(await client().enroll(csr, { deviceId: 'est-device' }));
       expect(cert.subject).toBe('CN=est-device');
-      expect(Buffer.from(cert.publicKey.rawData).equals(Buffer.from(new x509.Pkcs10CertificateRequest(csr).publicKey.rawData))).toBe(true);
+      expect(
+        Buffer.from(cert.publicKey.rawData).equals(
+          Buffer.from(new x509.Pkcs10CertificateRequest(csr).publicKey.rawData),
+        ),
+      ).toBe(true);
     }
     const posts = server.requests.filter((r) => r.path.endsWith('simpleenroll'));
     expect(posts.every((r) => r.contentType === 'application/pkcs10' && r.authorized === 'basic')).toBe(true);
@@ -38,15 +48,28 @@ describe('EST client: happy paths', () => {
 
   it('authenticates with a TLS client certificate (the station RA) and uses a label', async () => {
     const ra = await server.clientIdentity();
-    const enroller = new EstEnroller({ baseUrl: server.url, label: 'line3', trust: { anchorsPem: server.tlsCaPem }, clientIdentity: ra });
+    const enroller = new EstEnroller({
+      baseUrl: server.url,
+      label: 'line3',
+      trust: { anchorsPem: server.tlsCaPem },
+      clientIdentity: ra,
+    });
     await issued(await enroller.enroll(await makeCsr(), { deviceId: 'd' }));
-    expect(server.requests.findLast((r) => r.path.endsWith('simpleenroll'))).toMatchObject({ authorized: 'certificate', label: 'line3', path: '/.well-known/est/line3/simpleenroll' });
+    expect(server.requests.findLast((r) => r.path.endsWith('simpleenroll'))).toMatchObject({
+      authorized: 'certificate',
+      label: 'line3',
+      path: '/.well-known/est/line3/simpleenroll',
+    });
   });
 
   it.each(['none', '76-crlf'] as const)('reads base64 wrapped as %s', async (wrapping) => {
     const other = await startEstServer({ user: 'u', password: 'p', wrapping });
     try {
-      const enroller = new EstEnroller({ baseUrl: other.url, trust: { anchorsPem: other.tlsCaPem }, basicAuth: { user: 'u', password: 'p' } });
+      const enroller = new EstEnroller({
+        baseUrl: other.url,
+        trust: { anchorsPem: other.tlsCaPem },
+        basicAuth: { user: 'u', password: 'p' },
+      });
       expect((await issued(await enroller.enroll(await makeCsr(), { deviceId: 'd' }))).subject).toBe('CN=device-1');
     } finally {
       await other.close();
@@ -58,9 +81,17 @@ describe('EST client: happy paths', () => {
     const pair = await webcrypto.subtle.generateKey(P256, true, ['sign', 'verify']);
     const first = await issued(await client().enroll(await makeCsr({ keys: pair as never }), { deviceId: 'd' }));
     const keyPem = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(await webcrypto.subtle.exportKey('pkcs8', pair.privateKey)).toString('base64')}\n-----END PRIVATE KEY-----\n`;
-    const renewed = await issued(await new EstEnroller({ baseUrl: server.url, trust: { anchorsPem: server.tlsCaPem } }).enroll(await makeCsr(), { deviceId: 'd', renew: { certificatePem: first.toString('pem'), keyPem } }));
+    const renewed = await issued(
+      await new EstEnroller({ baseUrl: server.url, trust: { anchorsPem: server.tlsCaPem } }).enroll(await makeCsr(), {
+        deviceId: 'd',
+        renew: { certificatePem: first.toString('pem'), keyPem },
+      }),
+    );
     expect(renewed.serialNumber).not.toBe(first.serialNumber);
-    expect(server.requests.findLast((r) => r.path.endsWith('reenroll'))).toMatchObject({ path: '/.well-known/est/simplereenroll', authorized: 'certificate' });
+    expect(server.requests.findLast((r) => r.path.endsWith('reenroll'))).toMatchObject({
+      path: '/.well-known/est/simplereenroll',
+      authorized: 'certificate',
+    });
   });
 
   it('turns 202 + Retry-After into pending, and poll() gets the certificate later', async () => {
@@ -94,8 +125,18 @@ describe('EST client: happy paths', () => {
 
 describe('EST client: negative matrix (each a coded error, no credentials leaked)', () => {
   it.each([
-    ['an untrusted server certificate', async () => ({ options: { trust: { anchorsPem: (await testCa('EST Test TLS Root')).certificate.toString('pem') } } }), 'ENROLL_TLS_UNTRUSTED'],
-    ['a pinned fingerprint that does not match', async () => ({ options: { trust: { anchorsPem: server.tlsCaPem, fingerprintSha256: 'ab'.repeat(32) } } }), 'ENROLL_TLS_FINGERPRINT'],
+    [
+      'an untrusted server certificate',
+      async () => ({
+        options: { trust: { anchorsPem: (await testCa('EST Test TLS Root')).certificate.toString('pem') } },
+      }),
+      'ENROLL_TLS_UNTRUSTED',
+    ],
+    [
+      'a pinned fingerprint that does not match',
+      async () => ({ options: { trust: { anchorsPem: server.tlsCaPem, fingerprintSha256: 'ab'.repeat(32) } } }),
+      'ENROLL_TLS_FINGERPRINT',
+    ],
   ] as const)('%s', async (_name, setup, code) => {
     const before = server.requests.length;
     const { options } = await setup();
@@ -108,9 +149,17 @@ describe('EST client: negative matrix (each a coded error, no credentials leaked
     ['expired server certificate', { tlsExpired: true }, 'ENROLL_TLS_EXPIRED'],
     ['a TLS 1.0-only server', { tlsOnly: 'TLSv1' }, 'ENROLL_TLS_VERSION'],
   ] as const)('%s', async (_name, serverOptions, code) => {
-    const bad = await startEstServer({ user: 'station', password: 'est-secret', ...(serverOptions as EstServerOptions) });
+    const bad = await startEstServer({
+      user: 'station',
+      password: 'est-secret',
+      ...(serverOptions as EstServerOptions),
+    });
     try {
-      const enroller = new EstEnroller({ baseUrl: bad.url, trust: { anchorsPem: bad.tlsCaPem }, basicAuth: { user: 'station', password: 'est-secret' } });
+      const enroller = new EstEnroller({
+        baseUrl: bad.url,
+        trust: { anchorsPem: bad.tlsCaPem },
+        basicAuth: { user: 'station', password: 'est-secret' },
+      });
       await expect(enroller.enroll(await makeCsr(), { deviceId: 'd' })).rejects.toMatchObject({ code });
       expect(bad.requests).toEqual([]);
     } finally {
@@ -119,11 +168,15 @@ describe('EST client: negative matrix (each a coded error, no credentials leaked
   });
 
   it('a wrong password', async () => {
-    await expect(client({ basicAuth: { user: 'station', password: 'wrong' } }).enroll(await makeCsr(), { deviceId: 'd' })).rejects.toMatchObject({ code: 'ENROLL_UNAUTHORIZED' });
+    await expect(
+      client({ basicAuth: { user: 'station', password: 'wrong' } }).enroll(await makeCsr(), { deviceId: 'd' }),
+    ).rejects.toMatchObject({ code: 'ENROLL_UNAUTHORIZED' });
   });
 
   it('Basic auth over plain HTTP is refused before any request', () => {
-    expect(() => new EstEnroller({ baseUrl: 'http://127.0.0.1:1', trust: {}, basicAuth: { user: 'a', password: 'b' } })).toThrowError(expect.objectContaining({ code: 'ENROLL_INSECURE_AUTH' }));
+    expect(
+      () => new EstEnroller({ baseUrl: 'http://127.0.0.1:1', trust: {}, basicAuth: { user: 'a', password: 'b' } }),
+    ).toThrowError(expect.objectContaining({ code: 'ENROLL_INSECURE_AUTH' }));
   });
 
   it.each([
@@ -145,17 +198,23 @@ describe('EST client: negative matrix (each a coded error, no credentials leaked
     server.fault = 'slow';
     try {
       const started = Date.now();
-      await expect(client({ timeoutMs: 500 }).enroll(await makeCsr(), { deviceId: 'd' })).rejects.toMatchObject({ code: 'ENROLL_TIMEOUT' });
+      await expect(client({ timeoutMs: 500 }).enroll(await makeCsr(), { deviceId: 'd' })).rejects.toMatchObject({
+        code: 'ENROLL_TIMEOUT',
+      });
       expect(Date.now() - started).toBeLessThan(3000);
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 100);
-      await expect(client().enroll(await makeCsr(), { deviceId: 'd', signal: controller.signal })).rejects.toMatchObject({ code: 'ENROLL_ABORTED' });
+      await expect(
+        client().enroll(await makeCsr(), { deviceId: 'd', signal: controller.signal }),
+      ).rejects.toMatchObject({ code: 'ENROLL_ABORTED' });
     } finally {
       server.fault = 'none';
     }
   });
 
   it('a service that is not there', async () => {
-    await expect(new EstEnroller({ baseUrl: 'https://127.0.0.1:9', trust: { anchorsPem: server.tlsCaPem } }).caCerts()).rejects.toMatchObject({ code: 'ENROLL_UNREACHABLE' });
+    await expect(
+      new EstEnroller({ baseUrl: 'https://127.0.0.1:9', trust: { anchorsPem: server.tlsCaPem } }).caCerts(),
+    ).rejects.toMatchObject({ code: 'ENROLL_UNREACHABLE' });
   });
 });

@@ -16,7 +16,11 @@ let server: ScepServer;
 let approving: ScepServer;
 let rejecting: ScepServer;
 beforeAll(async () => {
-  [server, approving, rejecting] = await Promise.all([startScepServer({ challenge: 's3cret' }), startScepServer({ verifier: 'approve' }), startScepServer({ verifier: 'reject' })]);
+  [server, approving, rejecting] = await Promise.all([
+    startScepServer({ challenge: 's3cret' }),
+    startScepServer({ verifier: 'approve' }),
+    startScepServer({ verifier: 'reject' }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([server, approving, rejecting].map((s) => s?.stop()));
@@ -35,23 +39,35 @@ describe('SCEP client against micromdm scepserver', () => {
     expect(ca?.toString('pem').replace(/\s/g, '')).toBe(server.caPem.replace(/\s/g, ''));
     const pin = crypto.createHash('sha256').update(new Uint8Array(ca!.rawData)).digest('hex');
     await expect(new ScepEnroller({ url: server.url, caFingerprintSha256: pin }).caCerts()).resolves.toHaveLength(1);
-    await expect(new ScepEnroller({ url: server.url, caFingerprintSha256: 'ab'.repeat(32) }).caCerts()).rejects.toMatchObject({ code: 'ENROLL_UNTRUSTED_ISSUER' });
+    await expect(
+      new ScepEnroller({ url: server.url, caFingerprintSha256: 'ab'.repeat(32) }).caCerts(),
+    ).rejects.toMatchObject({ code: 'ENROLL_UNTRUSTED_ISSUER' });
   });
 
   it('enrolls an RSA-2048 CSR carrying the challenge password', async () => {
     const csr = await makeCsr({ alg: RSA2048, name: 'CN=scep-device', attributes: challenge('s3cret') });
     const cert = await issued(await new ScepEnroller({ url: server.url }).enroll(csr, { deviceId: 'scep-device' }));
     expect(cert.subject).toContain('CN=scep-device');
-    expect(Buffer.from(cert.publicKey.rawData).equals(Buffer.from(new x509.Pkcs10CertificateRequest(csr).publicKey.rawData))).toBe(true);
-    expect(await cert.verify({ publicKey: new x509.X509Certificate(server.caPem).publicKey, signatureOnly: true })).toBe(true);
+    expect(
+      Buffer.from(cert.publicKey.rawData).equals(Buffer.from(new x509.Pkcs10CertificateRequest(csr).publicKey.rawData)),
+    ).toBe(true);
+    expect(
+      await cert.verify({ publicKey: new x509.X509Certificate(server.caPem).publicKey, signatureOnly: true }),
+    ).toBe(true);
   });
 
   // micromdm 2.1.0 hands concurrent PKCSReqs the same serial and refuses one (badRequest): one
   // enroller (a profile, shared by a batch or a sync) sends its requests one at a time.
   it('enrolls six CSRs started at once, each issued with its own serial', async () => {
     const enroller = new ScepEnroller({ url: server.url });
-    const csrs = await Promise.all(Array.from({ length: 6 }, (_, i) => makeCsr({ alg: RSA2048, name: `CN=burst-${i}`, attributes: challenge('s3cret') })));
-    const certificates = await Promise.all(csrs.map(async (csr, i) => issued(await enroller.enroll(csr, { deviceId: `burst-${i}` }))));
+    const csrs = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        makeCsr({ alg: RSA2048, name: `CN=burst-${i}`, attributes: challenge('s3cret') }),
+      ),
+    );
+    const certificates = await Promise.all(
+      csrs.map(async (csr, i) => issued(await enroller.enroll(csr, { deviceId: `burst-${i}` }))),
+    );
     expect(new Set(certificates.map((c) => c.serialNumber)).size).toBe(6);
     expect(certificates.map((c) => c.subject)).toEqual(csrs.map((_, i) => expect.stringContaining(`CN=burst-${i}`)));
   });
@@ -61,9 +77,19 @@ describe('SCEP client against micromdm scepserver', () => {
   it('re-enrolls an RSA device with RenewalReq signed by its current certificate', async () => {
     const { webcrypto } = await import('../../../main/pki/crypto');
     const pair = await keyPair(RSA2048);
-    const first = await issued(await new ScepEnroller({ url: server.url }).enroll(await makeCsr({ alg: RSA2048, keys: pair, name: 'CN=renew-me', attributes: challenge('s3cret') }), { deviceId: 'renew-me' }));
+    const first = await issued(
+      await new ScepEnroller({ url: server.url }).enroll(
+        await makeCsr({ alg: RSA2048, keys: pair, name: 'CN=renew-me', attributes: challenge('s3cret') }),
+        { deviceId: 'renew-me' },
+      ),
+    );
     const keyPem = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(await webcrypto.subtle.exportKey('pkcs8', (pair as unknown as { privateKey: never }).privateKey)).toString('base64')}\n-----END PRIVATE KEY-----\n`;
-    const renewed = await issued(await new ScepEnroller({ url: server.url }).enroll(await makeCsr({ alg: RSA2048, name: 'CN=renew-me', attributes: challenge('s3cret') }), { deviceId: 'renew-me', renew: { certificatePem: first.toString('pem'), keyPem } }));
+    const renewed = await issued(
+      await new ScepEnroller({ url: server.url }).enroll(
+        await makeCsr({ alg: RSA2048, name: 'CN=renew-me', attributes: challenge('s3cret') }),
+        { deviceId: 'renew-me', renew: { certificatePem: first.toString('pem'), keyPem } },
+      ),
+    );
     expect(renewed.serialNumber).not.toBe(first.serialNumber);
   });
 
@@ -72,19 +98,26 @@ describe('SCEP client against micromdm scepserver', () => {
   // server at all. The station reports it as a coded refusal; EC devices use EST or the local CA.
   it('reports the real server refusing an EC P-256 CSR as a coded failure', async () => {
     const csr = await makeCsr({ alg: P256, attributes: challenge('s3cret') });
-    await expect(new ScepEnroller({ url: server.url }).enroll(csr, { deviceId: 'ec-device' })).rejects.toMatchObject({ code: 'SCEP_FAILURE' });
+    await expect(new ScepEnroller({ url: server.url }).enroll(csr, { deviceId: 'ec-device' })).rejects.toMatchObject({
+      code: 'SCEP_FAILURE',
+    });
   });
 
   it('decodes a wrong challenge password into a plain failInfo sentence', async () => {
     const csr = await makeCsr({ attributes: challenge('wrong') });
-    await expect(new ScepEnroller({ url: server.url }).enroll(csr, { deviceId: 'd' })).rejects.toMatchObject({ code: 'SCEP_FAILURE', message: expect.stringContaining('badRequest') });
+    await expect(new ScepEnroller({ url: server.url }).enroll(csr, { deviceId: 'd' })).rejects.toMatchObject({
+      code: 'SCEP_FAILURE',
+      message: expect.stringContaining('badRequest'),
+    });
   });
 
   it('uses the operator-approval hook in place of a challenge: approved is issued, refused is coded', async () => {
     const csr = await makeCsr({ alg: RSA2048, name: 'CN=approved' });
     const cert = await issued(await new ScepEnroller({ url: approving.url }).enroll(csr, { deviceId: 'approved' }));
     expect(cert.subject).toContain('CN=approved');
-    await expect(new ScepEnroller({ url: rejecting.url }).enroll(await makeCsr({ alg: RSA2048 }), { deviceId: 'x' })).rejects.toMatchObject({ code: 'SCEP_FAILURE' });
+    await expect(
+      new ScepEnroller({ url: rejecting.url }).enroll(await makeCsr({ alg: RSA2048 }), { deviceId: 'x' }),
+    ).rejects.toMatchObject({ code: 'SCEP_FAILURE' });
   });
 
   it('carries an nRF91 CSR (station-signed envelope) to the server, which hands it to the approval hook and then refuses its EC key', async () => {
@@ -94,7 +127,9 @@ describe('SCEP client against micromdm scepserver', () => {
     await modem.setFunctionalMode(4);
     const key = await modem.generateKey(16842753, `CN=nrf-${identity.imei}`, identity.deviceUuid);
     const csr = (await intakeCsr(key.csr.der)).der;
-    await expect(new ScepEnroller({ url: approving.url }).enroll(csr, { deviceId: `nrf-${identity.imei}` })).rejects.toMatchObject({ code: 'SCEP_FAILURE' });
+    await expect(
+      new ScepEnroller({ url: approving.url }).enroll(csr, { deviceId: `nrf-${identity.imei}` }),
+    ).rejects.toMatchObject({ code: 'SCEP_FAILURE' });
     const fs = await import('node:fs');
     const received = fs.readFileSync(`${approving.depot}/../last.csr`);
     expect(Buffer.from(received).equals(Buffer.from(csr))).toBe(true); // the envelope opened: the CSR arrived intact
@@ -108,7 +143,11 @@ describe('SCEP client against micromdm scepserver', () => {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const target = server.url;
-      const upstream = await fetch(`${target}${req.url!.slice(req.url!.indexOf('?'))}`, { method: req.method!, ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}), headers: { 'Content-Type': req.headers['content-type'] ?? '' } });
+      const upstream = await fetch(`${target}${req.url!.slice(req.url!.indexOf('?'))}`, {
+        method: req.method!,
+        ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
+        headers: { 'Content-Type': req.headers['content-type'] ?? '' },
+      });
       let body: Buffer = Buffer.from(await upstream.arrayBuffer());
       if (req.url?.includes('PKIOperation')) {
         if (mode === 'record') recorded = body;
@@ -128,17 +167,31 @@ describe('SCEP client against micromdm scepserver', () => {
       const csr = await makeCsr({ alg: RSA2048, attributes: challenge('s3cret') });
       await issued(await new ScepEnroller({ url }).enroll(csr, { deviceId: 'd' }));
       mode = 'replay';
-      await expect(new ScepEnroller({ url }).enroll(csr, { deviceId: 'd' })).rejects.toMatchObject({ code: 'SCEP_NONCE_MISMATCH' });
-      await expect(new ScepEnroller({ url }).enroll(await makeCsr({ alg: RSA2048, attributes: challenge('s3cret') }), { deviceId: 'd' })).rejects.toMatchObject({ code: 'SCEP_TRANSACTION_MISMATCH' });
+      await expect(new ScepEnroller({ url }).enroll(csr, { deviceId: 'd' })).rejects.toMatchObject({
+        code: 'SCEP_NONCE_MISMATCH',
+      });
+      await expect(
+        new ScepEnroller({ url }).enroll(await makeCsr({ alg: RSA2048, attributes: challenge('s3cret') }), {
+          deviceId: 'd',
+        }),
+      ).rejects.toMatchObject({ code: 'SCEP_TRANSACTION_MISMATCH' });
       mode = 'tamper';
-      await expect(new ScepEnroller({ url }).enroll(await makeCsr({ alg: RSA2048, attributes: challenge('s3cret') }), { deviceId: 'd' })).rejects.toMatchObject({ code: 'SCEP_SIGNATURE_INVALID' });
+      await expect(
+        new ScepEnroller({ url }).enroll(await makeCsr({ alg: RSA2048, attributes: challenge('s3cret') }), {
+          deviceId: 'd',
+        }),
+      ).rejects.toMatchObject({ code: 'SCEP_SIGNATURE_INVALID' });
     } finally {
       await new Promise<void>((r) => proxy.close(() => r()));
     }
   });
 
   it('reports an unreachable server and a server that answers garbage', async () => {
-    await expect(new ScepEnroller({ url: 'http://127.0.0.1:9/scep', timeoutMs: 2000 }).caCerts()).rejects.toMatchObject({ code: 'ENROLL_UNREACHABLE' });
-    await expect(new ScepEnroller({ url: `${server.url.replace('/scep', '/nope')}` }).caCerts()).rejects.toMatchObject({ code: 'ENROLL_REJECTED' });
+    await expect(new ScepEnroller({ url: 'http://127.0.0.1:9/scep', timeoutMs: 2000 }).caCerts()).rejects.toMatchObject(
+      { code: 'ENROLL_UNREACHABLE' },
+    );
+    await expect(new ScepEnroller({ url: `${server.url.replace('/scep', '/nope')}` }).caCerts()).rejects.toMatchObject({
+      code: 'ENROLL_REJECTED',
+    });
   });
 });

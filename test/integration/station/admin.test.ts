@@ -24,9 +24,19 @@ afterEach(() => station?.close());
 function setUp(keychain?: (dataDir: string) => PassphraseKeychain) {
   station = openTestStation();
   const { log } = fileLogger(tempDir());
-  const bench = new Bench(station, simulatedSlots(inProcessModems(1, { dir: tempDir() })), { deviceChanged: () => undefined, batchProgress: () => undefined }, log);
-  const dispatch = createDispatch(createStationService(station, bench, keychain ? { keychain: keychain(station.dataDir) } : {}), log, stationGuard(station));
-  const call = async (method: string, request: unknown = {}) => dispatch(method, request, { transport: 'websocket', session: 'one' });
+  const bench = new Bench(
+    station,
+    simulatedSlots(inProcessModems(1, { dir: tempDir() })),
+    { deviceChanged: () => undefined, batchProgress: () => undefined },
+    log,
+  );
+  const dispatch = createDispatch(
+    createStationService(station, bench, keychain ? { keychain: keychain(station.dataDir) } : {}),
+    log,
+    stationGuard(station),
+  );
+  const call = async (method: string, request: unknown = {}) =>
+    dispatch(method, request, { transport: 'websocket', session: 'one' });
   return { call, station, bench };
 }
 const code = (result: { ok: boolean; error?: { code: string } }) => (result.ok ? 'ok' : result.error!.code);
@@ -54,7 +64,9 @@ function testVault(backend: string): KeychainVault & { key: Buffer } {
     decrypt: async (wrapped) => {
       const decipher = crypto.createDecipheriv('aes-256-gcm', key, wrapped.subarray(0, 12));
       decipher.setAuthTag(wrapped.subarray(wrapped.length - 16));
-      return Buffer.concat([decipher.update(wrapped.subarray(12, wrapped.length - 16)), decipher.final()]).toString('utf8');
+      return Buffer.concat([decipher.update(wrapped.subarray(12, wrapped.length - 16)), decipher.final()]).toString(
+        'utf8',
+      );
     },
   };
 }
@@ -69,13 +81,19 @@ describe('CA view methods', () => {
     expect(issuing!.issuer).toBe(root!.subject);
 
     expect(code(await call('ca:verification-cert', { code: 'has spaces' }))).toBe('CONTRACT_INVALID_REQUEST');
-    const pop = value<{ pem: string; subject: string; serial: string }>(await call('ca:verification-cert', { code: '0A1B2C3D' }));
+    const pop = value<{ pem: string; subject: string; serial: string }>(
+      await call('ca:verification-cert', { code: '0A1B2C3D' }),
+    );
     const certificate = new x509.X509Certificate(pop.pem);
     expect(certificate.subject).toBe('CN=0A1B2C3D');
     expect(await certificate.verify({ publicKey: root!.publicKey, signatureOnly: true })).toBe(true);
-    const byIssuing = new x509.X509Certificate(value<{ pem: string }>(await call('ca:verification-cert', { code: 'XYZ', ca: 'issuing' })).pem);
+    const byIssuing = new x509.X509Certificate(
+      value<{ pem: string }>(await call('ca:verification-cert', { code: 'XYZ', ca: 'issuing' })).pem,
+    );
     expect(await byIssuing.verify({ publicKey: issuing!.publicKey, signatureOnly: true })).toBe(true);
-    expect(station!.db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'ca.verification-cert'").get()).toEqual({ n: 2 });
+    expect(
+      station!.db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'ca.verification-cert'").get(),
+    ).toEqual({ n: 2 });
   });
 
   it('refuses a verification certificate before the station is unlocked', async () => {
@@ -89,9 +107,13 @@ describe('setup view methods', () => {
   it('names each bad field of a device type, then saves and lists a good one', async () => {
     const { call } = setUp();
     const base = builtinDeviceTypes.find((t) => t.name === 'nrf91-default')!;
-    const refused = await call('device-type:save', { document: { ...base, name: 'Bad Name', certificate: { kind: 'operational', validityDays: 0 } } });
+    const refused = await call('device-type:save', {
+      document: { ...base, name: 'Bad Name', certificate: { kind: 'operational', validityDays: 0 } },
+    });
     expect(code(refused)).toBe('DEVICE_TYPE_INVALID');
-    const paths = ((refused as unknown as { error: { details: { issues: Array<{ path: string }> } } }).error.details.issues ?? []).map((i) => i.path);
+    const paths = (
+      (refused as unknown as { error: { details: { issues: Array<{ path: string }> } } }).error.details.issues ?? []
+    ).map((i) => i.path);
     expect(paths).toEqual(expect.arrayContaining(['name', 'certificate.validityDays']));
     value(await call('device-type:save', { document: { ...base, name: 'line-b' } }));
     expect(value<Array<{ name: string }>>(await call('device-type:list')).map((t) => t.name)).toContain('line-b');
@@ -103,13 +125,31 @@ describe('setup view methods', () => {
     await bench.unlock(PASS);
     const bad = await call('profile:save', { name: 'line-b', settings: { protocol: 'est', url: 'nope' } });
     expect(code(bad)).toBe('PROFILE_INVALID');
-    const saved = value<{ secrets: string[] }>(await call('profile:save', { name: 'line-b', settings: { protocol: 'est', url: 'https://127.0.0.1:9/.well-known/est', user: 'st7' }, secrets: { password: 'clear-text-7781' } }));
+    const saved = value<{ secrets: string[] }>(
+      await call('profile:save', {
+        name: 'line-b',
+        settings: { protocol: 'est', url: 'https://127.0.0.1:9/.well-known/est', user: 'st7' },
+        secrets: { password: 'clear-text-7781' },
+      }),
+    );
     expect(saved.secrets).toEqual(['password']);
     // Editing only the settings keeps the sealed password (nobody retypes it to fix a URL).
-    const edited = value<{ secrets: string[]; settings: { url: string } }>(await call('profile:save', { name: 'line-b', settings: { protocol: 'est', url: 'https://127.0.0.1:10/.well-known/est', user: 'st7' }, replace: true }));
+    const edited = value<{ secrets: string[]; settings: { url: string } }>(
+      await call('profile:save', {
+        name: 'line-b',
+        settings: { protocol: 'est', url: 'https://127.0.0.1:10/.well-known/est', user: 'st7' },
+        replace: true,
+      }),
+    );
     expect(edited).toMatchObject({ secrets: ['password'], settings: { url: 'https://127.0.0.1:10/.well-known/est' } });
     expect(code(await call('profile:save', { name: 'line-b', settings: { protocol: 'local' } }))).not.toBe('ok'); // replacing needs replace: true
-    value(await call('profile:save', { name: 'line-b', settings: { protocol: 'scep', url: 'http://127.0.0.1:9/scep' }, replace: true }));
+    value(
+      await call('profile:save', {
+        name: 'line-b',
+        settings: { protocol: 'scep', url: 'http://127.0.0.1:9/scep' },
+        replace: true,
+      }),
+    );
     opened.db.pragma('wal_checkpoint(TRUNCATE)');
     for (const file of fs.readdirSync(opened.dataDir, { recursive: true }) as string[]) {
       const full = path.join(opened.dataDir, file);
@@ -122,7 +162,11 @@ describe('the passphrase keychain', () => {
   it('is honestly unavailable in browser mode; the typed passphrase is the way in', async () => {
     const { call, bench } = setUp();
     await bench.initCa(PASS);
-    expect(value(await call('keychain:status'))).toMatchObject({ available: false, remembered: false, reason: expect.stringContaining('desktop app') });
+    expect(value(await call('keychain:status'))).toMatchObject({
+      available: false,
+      remembered: false,
+      reason: expect.stringContaining('desktop app'),
+    });
     expect(code(await call('keychain:remember'))).toBe('KEYCHAIN_UNAVAILABLE');
     expect(code(await call('keychain:unlock'))).toBe('KEYCHAIN_NOT_REMEMBERED');
     expect(value(await call('station:unlock', { passphrase: PASS }))).toMatchObject({ unlocked: true });
@@ -131,7 +175,11 @@ describe('the passphrase keychain', () => {
   it('refuses the basic_text backend, which would only obscure the passphrase', async () => {
     const { call, bench } = setUp((dir) => new PassphraseKeychain(dir, testVault('basic_text')));
     await bench.initCa(PASS);
-    expect(value(await call('keychain:status'))).toMatchObject({ available: false, backend: 'basic_text', reason: expect.stringContaining('basic_text') });
+    expect(value(await call('keychain:status'))).toMatchObject({
+      available: false,
+      backend: 'basic_text',
+      reason: expect.stringContaining('basic_text'),
+    });
     expect(code(await call('keychain:remember'))).toBe('KEYCHAIN_UNAVAILABLE');
     expect(fs.existsSync(path.join(station!.dataDir, 'keychain'))).toBe(false);
   });
@@ -148,9 +196,20 @@ describe('the passphrase keychain', () => {
 
     // A new bench on the same station (a restarted app): one click unlocks.
     const { log } = fileLogger(tempDir());
-    const restarted = new Bench(first.station, simulatedSlots(inProcessModems(1, { dir: tempDir() })), { deviceChanged: () => undefined, batchProgress: () => undefined }, log);
-    const dispatch = createDispatch(createStationService(first.station, restarted, { keychain: new PassphraseKeychain(first.station.dataDir, vault) }), log);
-    const again = (method: string, request: unknown = {}) => dispatch(method, request, { transport: 'ipc', session: '2' });
+    const restarted = new Bench(
+      first.station,
+      simulatedSlots(inProcessModems(1, { dir: tempDir() })),
+      { deviceChanged: () => undefined, batchProgress: () => undefined },
+      log,
+    );
+    const dispatch = createDispatch(
+      createStationService(first.station, restarted, {
+        keychain: new PassphraseKeychain(first.station.dataDir, vault),
+      }),
+      log,
+    );
+    const again = (method: string, request: unknown = {}) =>
+      dispatch(method, request, { transport: 'ipc', session: '2' });
     expect(value(await again('ca:status'))).toMatchObject({ unlocked: false });
     expect(value(await again('keychain:unlock'))).toMatchObject({ unlocked: true });
 
@@ -159,6 +218,8 @@ describe('the passphrase keychain', () => {
     expect(code(await again('keychain:unlock'))).toBe('KEYCHAIN_UNREADABLE');
     expect(value(await again('station:unlock', { passphrase: PASS }))).toMatchObject({ unlocked: true });
     expect(value(await again('keychain:forget'))).toMatchObject({ remembered: false });
-    expect(first.station.db.prepare("SELECT action FROM audit_log WHERE action LIKE 'keychain.%' ORDER BY seq").all()).toEqual([{ action: 'keychain.remembered' }, { action: 'keychain.forgotten' }]);
+    expect(
+      first.station.db.prepare("SELECT action FROM audit_log WHERE action LIKE 'keychain.%' ORDER BY seq").all(),
+    ).toEqual([{ action: 'keychain.remembered' }, { action: 'keychain.forgotten' }]);
   });
 });

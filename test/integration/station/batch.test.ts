@@ -21,7 +21,11 @@ afterEach(() => station?.close());
 async function setUp(count: number, options: { keygenDelayMs?: number; deviceDeadlineMs?: number } = {}) {
   station = openTestStation();
   const { log } = fileLogger(tempDir());
-  const modems = inProcessModems(count, { dir: tempDir(), keygenDelayMs: options.keygenDelayMs ?? 50, seedPrefix: `batch-${crypto.randomUUID()}` });
+  const modems = inProcessModems(count, {
+    dir: tempDir(),
+    keygenDelayMs: options.keygenDelayMs ?? 50,
+    seedPrefix: `batch-${crypto.randomUUID()}`,
+  });
   const hub = new EventHub();
   const events: Array<{ event: string; payload: unknown }> = [];
   hub.subscribe((event, payload) => events.push({ event, payload }));
@@ -33,10 +37,22 @@ async function setUp(count: number, options: { keygenDelayMs?: number; deviceDea
     return result.value;
   };
   await call('ca:init', { passphrase: PASS });
-  return { bench, modems, events, call, slotsOf: (port: string) => events.filter((e) => e.event === 'device:changed' && (e.payload as SlotState).port === port).map((e) => e.payload as SlotState) };
+  return {
+    bench,
+    modems,
+    events,
+    call,
+    slotsOf: (port: string) =>
+      events
+        .filter((e) => e.event === 'device:changed' && (e.payload as SlotState).port === port)
+        .map((e) => e.payload as SlotState),
+  };
 }
 
-const auditCount = (action: string, subject: string) => station!.db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM audit_log WHERE action = ? AND subject = ?').get(action, subject)!.n;
+const auditCount = (action: string, subject: string) =>
+  station!.db
+    .prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM audit_log WHERE action = ? AND subject = ?')
+    .get(action, subject)!.n;
 const until = async (check: () => boolean, ms = 15_000) => {
   const end = Date.now() + ms;
   while (!check()) {
@@ -55,7 +71,9 @@ describe('batches on the bench', () => {
     expect(first.map((o) => o.status)).toEqual(['verified', 'verified', 'failed', 'verified']);
     expect(first[2]).toMatchObject({ port: 'sim-3', code: 'DEVICE_GARBAGE' });
     // Every slot reported each step it reached, in the flow's order.
-    const seen = slotsOf('sim-1').map((s) => s.step).filter((step, i, all) => step !== all[i - 1]);
+    const seen = slotsOf('sim-1')
+      .map((s) => s.step)
+      .filter((step, i, all) => step !== all[i - 1]);
     expect(seen).toEqual(['detected', 'identified', 'approved', 'csr', 'enrolled', 'written', 'verified', 'done']);
     const progress = events.filter((e) => e.event === 'batch:progress').map((e) => e.payload as BatchState);
     expect(progress.at(-1)).toMatchObject({ status: 'finished', counts: { verified: 3, failed: 1 } });
@@ -103,7 +121,9 @@ describe('batches on the bench', () => {
   it('ends a device that overruns its deadline with DEVICE_DEADLINE, and refuses a second batch while one runs', async () => {
     const { bench, call } = await setUp(1, { keygenDelayMs: 4000, deviceDeadlineMs: 1500 });
     await call('batch:start', { deviceType: 'nrf91-default' });
-    await expect(call('batch:start', { deviceType: 'nrf91-default' })).rejects.toMatchObject({ code: 'BATCH_ALREADY_RUNNING' });
+    await expect(call('batch:start', { deviceType: 'nrf91-default' })).rejects.toMatchObject({
+      code: 'BATCH_ALREADY_RUNNING',
+    });
     const [outcome] = await bench.finished();
     expect(outcome).toMatchObject({ status: 'failed', code: 'DEVICE_DEADLINE' });
   });
@@ -112,8 +132,15 @@ describe('batches on the bench', () => {
     station = openTestStation();
     const { log } = fileLogger(tempDir());
     await station.ca.init({ passphrase: PASS });
-    const bench = new Bench(station, simulatedSlots(inProcessModems(1, { dir: tempDir() })), { deviceChanged: () => undefined, batchProgress: () => undefined }, log);
-    await expect(bench.start({ deviceType: 'nrf91-default' })).rejects.toMatchObject({ code: 'CA_PASSPHRASE_REQUIRED' });
+    const bench = new Bench(
+      station,
+      simulatedSlots(inProcessModems(1, { dir: tempDir() })),
+      { deviceChanged: () => undefined, batchProgress: () => undefined },
+      log,
+    );
+    await expect(bench.start({ deviceType: 'nrf91-default' })).rejects.toMatchObject({
+      code: 'CA_PASSPHRASE_REQUIRED',
+    });
     await expect(bench.unlock('wrong passphrase')).rejects.toMatchObject({ code: 'CA_WRONG_PASSPHRASE' });
     expect(bench.caStatus()).toMatchObject({ initialized: true, unlocked: false });
     expect(await bench.unlock(PASS)).toMatchObject({ unlocked: true });

@@ -13,7 +13,8 @@ import { keyPair, makeCsr, P384, RSA2048 } from '../../helpers/csr';
 import { tempDir } from '../../helpers/station';
 
 const GOOD = 990;
-const pem = (der: Uint8Array) => `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE REQUEST-----\n`;
+const pem = (der: Uint8Array) =>
+  `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE REQUEST-----\n`;
 
 async function writeFolder(folder: string): Promise<{ keys: Map<string, Buffer>; broken: Record<string, string> }> {
   const keys = new Map<string, Buffer>();
@@ -36,12 +37,20 @@ async function writeFolder(folder: string): Promise<{ keys: Map<string, Buffer>;
     'broken-02-garbage.der': new Uint8Array(Buffer.from('this is a photo of the label, not a CSR')),
     'broken-03-truncated.der': good.slice(0, good.length - 20),
     'broken-04-signature.der': badSignature,
-    'broken-05-base64.pem': '-----BEGIN CERTIFICATE REQUEST-----\nMIIB!!not*base64\n-----END CERTIFICATE REQUEST-----\n',
-    'broken-06-rsa1024.der': await makeCsr({ name: 'CN=weak-key', keys: (await webcrypto.subtle.generateKey(rsa1024, true, ['sign', 'verify'])) as never, alg: RSA2048 }),
+    'broken-05-base64.pem':
+      '-----BEGIN CERTIFICATE REQUEST-----\nMIIB!!not*base64\n-----END CERTIFICATE REQUEST-----\n',
+    'broken-06-rsa1024.der': await makeCsr({
+      name: 'CN=weak-key',
+      keys: (await webcrypto.subtle.generateKey(rsa1024, true, ['sign', 'verify'])) as never,
+      alg: RSA2048,
+    }),
     'broken-07-p384.der': await makeCsr({ name: 'CN=wrong-curve', keys: await keyPair(P384), alg: P384 }),
     'broken-08-no-name.der': await makeCsr({ name: 'O=Field Line' }),
     'broken-09-huge.der': new Uint8Array(64 * 1024).fill(0x30),
-    'broken-10-ca.der': await makeCsr({ name: 'CN=wants-to-be-ca', extensions: [new x509.BasicConstraintsExtension(true, undefined, true)] }),
+    'broken-10-ca.der': await makeCsr({
+      name: 'CN=wants-to-be-ca',
+      extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
+    }),
   };
   for (const [name, content] of Object.entries(broken)) fs.writeFileSync(path.join(folder, name), content);
   return { keys, broken: Object.fromEntries(Object.keys(broken).map((n) => [n, ''])) };
@@ -59,25 +68,75 @@ describe('a folder of 1,000 CSR files', () => {
     const pass = path.join(tempDir(), 'pass');
     fs.writeFileSync(pass, 'station passphrase');
     const type = path.join(tempDir(), 'type.json');
-    fs.writeFileSync(type, JSON.stringify({ name: 'field-csr', device: 'csr-file', idTemplate: '{deviceId}', subject: [{ attribute: 'CN', fromCsr: true, required: true }, { attribute: 'O', fromCsr: true }], keyPolicy: { allowed: ['ec-p256', 'rsa-2048'] }, certificate: { kind: 'operational', validityDays: 825 } }));
+    fs.writeFileSync(
+      type,
+      JSON.stringify({
+        name: 'field-csr',
+        device: 'csr-file',
+        idTemplate: '{deviceId}',
+        subject: [
+          { attribute: 'CN', fromCsr: true, required: true },
+          { attribute: 'O', fromCsr: true },
+        ],
+        keyPolicy: { allowed: ['ec-p256', 'rsa-2048'] },
+        certificate: { kind: 'operational', validityDays: 825 },
+      }),
+    );
     expect((await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass)).code).toBe(0);
     expect((await runEnroller(dir, 'device-type', 'import', type)).code).toBe(0);
     const { keys } = await writeFolder(folder);
 
-    const args = [enrollerBin, '--data-dir', dir, '--json', 'enroll', '--csr', folder, '--profile', 'local', '--device-type', 'field-csr', '--out-dir', out, '--passphrase-file', pass];
+    const args = [
+      enrollerBin,
+      '--data-dir',
+      dir,
+      '--json',
+      'enroll',
+      '--csr',
+      folder,
+      '--profile',
+      'local',
+      '--device-type',
+      'field-csr',
+      '--out-dir',
+      out,
+      '--passphrase-file',
+      pass,
+    ];
     for (const killAt of [250, 600]) {
       const child = spawn(process.execPath, args, { stdio: 'ignore' });
       const exited = new Promise((r) => child.once('exit', r));
-      while (certificatesIn(out).length < killAt && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+      while (certificatesIn(out).length < killAt && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 20));
       child.kill('SIGKILL');
       await exited;
       expect(child.signalCode, 'the run was killed, not finished').toBe('SIGKILL');
     }
-    const rerun = await runEnroller(dir, 'enroll', '--csr', folder, '--profile', 'local', '--device-type', 'field-csr', '--out-dir', out, '--passphrase-file', pass);
+    const rerun = await runEnroller(
+      dir,
+      'enroll',
+      '--csr',
+      folder,
+      '--profile',
+      'local',
+      '--device-type',
+      'field-csr',
+      '--out-dir',
+      out,
+      '--passphrase-file',
+      pass,
+    );
     expect(rerun.code).toBe(1); // not every file succeeded
     expect(rerun.lines).toHaveLength(GOOD + 10);
     const failed = rerun.lines.filter((l) => l.status === 'failed');
-    expect(failed.map((l) => path.basename(l.csr as string)).sort(), JSON.stringify(failed.filter((l) => !/broken-/.test(String(l.csr))))).toEqual(Array.from({ length: 10 }, (_, i) => expect.stringMatching(new RegExp(`^broken-${String(i + 1).padStart(2, '0')}-`))));
+    expect(
+      failed.map((l) => path.basename(l.csr as string)).sort(),
+      JSON.stringify(failed.filter((l) => !/broken-/.test(String(l.csr)))),
+    ).toEqual(
+      Array.from({ length: 10 }, (_, i) =>
+        expect.stringMatching(new RegExp(`^broken-${String(i + 1).padStart(2, '0')}-`)),
+      ),
+    );
     const codes = Object.fromEntries(failed.map((l) => [path.basename(l.csr as string).slice(0, 9), l.code]));
     expect(codes).toEqual({
       'broken-01': 'CSR_MALFORMED',
@@ -110,13 +169,19 @@ describe('a folder of 1,000 CSR files', () => {
     const sample = path.join(out, 'field-0500.pem');
     const root = path.join(tempDir(), 'root.pem');
     fs.writeFileSync(root, chain.split(/(?=-----BEGIN CERTIFICATE-----)/)[1]!);
-    expect(execFileSync('openssl', ['verify', '-CAfile', root, '-untrusted', sample, sample], { encoding: 'utf8' })).toContain(': OK');
+    expect(
+      execFileSync('openssl', ['verify', '-CAfile', root, '-untrusted', sample, sample], { encoding: 'utf8' }),
+    ).toContain(': OK');
 
     // The records: exactly one certificate per CSR despite the kills, no reservation left behind.
     const db = new Database(path.join(dir, 'station.sqlite'), { readonly: true });
-    expect(db.prepare("SELECT count(*) AS n FROM certificates WHERE status = 'issued' AND kind = 'operational'").get()).toEqual({ n: GOOD });
+    expect(
+      db.prepare("SELECT count(*) AS n FROM certificates WHERE status = 'issued' AND kind = 'operational'").get(),
+    ).toEqual({ n: GOOD });
     expect(db.prepare("SELECT count(*) AS n FROM certificates WHERE status = 'reserved'").get()).toEqual({ n: 0 });
-    expect(db.prepare("SELECT count(DISTINCT device_id) AS n FROM jobs WHERE status = 'done'").get()).toEqual({ n: GOOD });
+    expect(db.prepare("SELECT count(DISTINCT device_id) AS n FROM jobs WHERE status = 'done'").get()).toEqual({
+      n: GOOD,
+    });
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();
     expect((await runEnroller(dir, 'audit', 'verify')).code).toBe(0);

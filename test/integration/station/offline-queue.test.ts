@@ -30,7 +30,10 @@ function file(name: string, text: string): string {
   return f;
 }
 
-const leafIn = (sim: PtySimulator) => new x509.X509Certificate(sim.simulator.store.get(TAG, 1)!.content.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0]);
+const leafIn = (sim: PtySimulator) =>
+  new x509.X509Certificate(
+    sim.simulator.store.get(TAG, 1)!.content.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0],
+  );
 
 describe('the offline queue', () => {
   it('CSR files: pending while SCEP is down, written to the out dir by one sync, nothing on the second', async () => {
@@ -40,17 +43,50 @@ describe('the offline queue', () => {
     const pass = file('pass', 'queue passphrase');
     await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
     expect((await runEnroller(dir, 'profile', 'add', 'factory-scep', '--scep', url)).code).toBe(0);
-    const type = { name: 'rsa-files', description: 'RSA CSR files', device: 'csr-file', idTemplate: 'file-{serial}', subject: [{ attribute: 'CN', required: true }], keyPolicy: { allowed: ['rsa-2048'] }, certificate: { kind: 'operational', validityDays: 365 }, profile: 'factory-scep' };
+    const type = {
+      name: 'rsa-files',
+      description: 'RSA CSR files',
+      device: 'csr-file',
+      idTemplate: 'file-{serial}',
+      subject: [{ attribute: 'CN', required: true }],
+      keyPolicy: { allowed: ['rsa-2048'] },
+      certificate: { kind: 'operational', validityDays: 365 },
+      profile: 'factory-scep',
+    };
     expect((await runEnroller(dir, 'device-type', 'import', file('type.json', JSON.stringify(type)))).code).toBe(0);
     const csrDir = path.join(tempDir(), 'csrs');
     fs.mkdirSync(csrDir);
-    for (let i = 1; i <= 4; i++) fs.writeFileSync(path.join(csrDir, `file-${i}.der`), await makeCsr({ alg: RSA2048, name: `CN=file-${i}`, attributes: [new x509.ChallengePasswordAttribute('s3cret')] }));
+    for (let i = 1; i <= 4; i++)
+      fs.writeFileSync(
+        path.join(csrDir, `file-${i}.der`),
+        await makeCsr({
+          alg: RSA2048,
+          name: `CN=file-${i}`,
+          attributes: [new x509.ChallengePasswordAttribute('s3cret')],
+        }),
+      );
     const outDir = path.join(tempDir(), 'certs');
 
-    const offline = await runEnroller(dir, 'enroll', '--csr', csrDir, '--profile', 'factory-scep', '--device-type', 'rsa-files', '--out-dir', outDir);
+    const offline = await runEnroller(
+      dir,
+      'enroll',
+      '--csr',
+      csrDir,
+      '--profile',
+      'factory-scep',
+      '--device-type',
+      'rsa-files',
+      '--out-dir',
+      outDir,
+    );
     expect(offline.code).toBe(1);
     expect(offline.lines.map((l) => [l.status, l.code])).toEqual(Array(4).fill(['pending', 'ENROLL_QUEUED']));
-    expect((await runEnroller(dir, 'queue', 'list')).lines.map((l) => l.status)).toEqual(['queued', 'queued', 'queued', 'queued']);
+    expect((await runEnroller(dir, 'queue', 'list')).lines.map((l) => l.status)).toEqual([
+      'queued',
+      'queued',
+      'queued',
+      'queued',
+    ]);
     // Still down: a sync leaves everything queued, with the reason and a backoff.
     const stillDown = await runEnroller(dir, 'queue', 'sync');
     expect(stillDown.lines.map((l) => [l.status, l.code])).toEqual(Array(4).fill(['pending', 'ENROLL_UNREACHABLE']));
@@ -68,9 +104,25 @@ describe('the offline queue', () => {
     }
     const again = await runEnroller(dir, 'queue', 'sync');
     expect(again).toMatchObject({ code: 0, lines: [{ status: 'empty' }] });
-    expect((await runEnroller(dir, 'queue', 'list')).lines.map((l) => l.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+    expect((await runEnroller(dir, 'queue', 'list')).lines.map((l) => l.status)).toEqual([
+      'delivered',
+      'delivered',
+      'delivered',
+      'delivered',
+    ]);
     // The enroll command run again re-exports what it has; it does not ask the service again.
-    const rerun = await runEnroller(dir, 'enroll', '--csr', csrDir, '--profile', 'factory-scep', '--device-type', 'rsa-files', '--out-dir', outDir);
+    const rerun = await runEnroller(
+      dir,
+      'enroll',
+      '--csr',
+      csrDir,
+      '--profile',
+      'factory-scep',
+      '--device-type',
+      'rsa-files',
+      '--out-dir',
+      outDir,
+    );
     expect(rerun.lines.map((l) => l.status)).toEqual(['issued', 'issued', 'issued', 'issued']);
     expect(rerun.lines.map((l) => l.certSerial).sort()).toEqual(synced.lines.map((l) => l.certSerial).sort());
   });
@@ -81,15 +133,61 @@ describe('the offline queue', () => {
     const dir = tempDir();
     const pass = file('pass', 'queue passphrase');
     await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
-    await runEnroller(dir, 'profile', 'add', 'factory-est', '--est', est.url, '--user', 'station-9', '--password-file', file('pw', 'est-secret'), '--trust', file('trust.pem', est.tlsCaPem), '--passphrase-file', pass);
-    const holdType = { name: 'nrf91-hold', description: 'nRF91, wait for the service', device: 'nrf91', idTemplate: 'nrf-{imei}', subject: [{ attribute: 'CN', template: '{deviceId}', required: true }], keyPolicy: { allowed: ['ec-p256'] }, certificate: { kind: 'operational', validityDays: 3650 }, secTags: { client: TAG, caCerts: [{ secTag: TAG, certificates: ['root'] }] }, profile: 'factory-est', offline: { policy: 'hold' } };
-    const birthType = { ...holdType, name: 'nrf91-birth', description: 'nRF91, birth certificate when offline', offline: { policy: 'birth', birthMaxValidityDays: 7 } };
+    await runEnroller(
+      dir,
+      'profile',
+      'add',
+      'factory-est',
+      '--est',
+      est.url,
+      '--user',
+      'station-9',
+      '--password-file',
+      file('pw', 'est-secret'),
+      '--trust',
+      file('trust.pem', est.tlsCaPem),
+      '--passphrase-file',
+      pass,
+    );
+    const holdType = {
+      name: 'nrf91-hold',
+      description: 'nRF91, wait for the service',
+      device: 'nrf91',
+      idTemplate: 'nrf-{imei}',
+      subject: [{ attribute: 'CN', template: '{deviceId}', required: true }],
+      keyPolicy: { allowed: ['ec-p256'] },
+      certificate: { kind: 'operational', validityDays: 3650 },
+      secTags: { client: TAG, caCerts: [{ secTag: TAG, certificates: ['root'] }] },
+      profile: 'factory-est',
+      offline: { policy: 'hold' },
+    };
+    const birthType = {
+      ...holdType,
+      name: 'nrf91-birth',
+      description: 'nRF91, birth certificate when offline',
+      offline: { policy: 'birth', birthMaxValidityDays: 7 },
+    };
     await runEnroller(dir, 'device-type', 'import', file('hold.json', JSON.stringify(holdType)));
     await runEnroller(dir, 'device-type', 'import', file('birth.json', JSON.stringify(birthType)));
     const sims = await ptyModems(5, { baudRate: 115200, keygenDelayMs: 100 });
     cleanup.push(async () => void (await Promise.all(sims.map((s) => s.close()))));
-    const [warm, hold1, hold2, birth1, birth2] = sims as [PtySimulator, PtySimulator, PtySimulator, PtySimulator, PtySimulator];
-    const provision = (type: string, ...devices: PtySimulator[]) => runEnroller(dir, 'provision', ...devices.flatMap((s) => ['--port', s.hostPath]), '--device-type', type, '--passphrase-file', pass);
+    const [warm, hold1, hold2, birth1, birth2] = sims as [
+      PtySimulator,
+      PtySimulator,
+      PtySimulator,
+      PtySimulator,
+      PtySimulator,
+    ];
+    const provision = (type: string, ...devices: PtySimulator[]) =>
+      runEnroller(
+        dir,
+        'provision',
+        ...devices.flatMap((s) => ['--port', s.hostPath]),
+        '--device-type',
+        type,
+        '--passphrase-file',
+        pass,
+      );
 
     // Online once: the service's chain is fetched and kept for offline batches.
     const first = await provision('nrf91-hold', warm);
@@ -100,7 +198,10 @@ describe('the offline queue', () => {
     expect(held.lines.map((l) => l.status)).toEqual(['waiting', 'waiting']);
     const born = await provision('nrf91-birth', birth1, birth2);
     expect(born.code, JSON.stringify(born.lines)).toBe(0);
-    expect(born.lines.map((l) => [l.status, l.code]), JSON.stringify(born.lines)).toEqual([
+    expect(
+      born.lines.map((l) => [l.status, l.code]),
+      JSON.stringify(born.lines),
+    ).toEqual([
       ['verified', 'ENROLL_QUEUED'],
       ['verified', 'ENROLL_QUEUED'],
     ]);
@@ -111,25 +212,44 @@ describe('the offline queue', () => {
       expect(birth.notAfter.getTime() - birth.notBefore.getTime()).toBeLessThanOrEqual(7 * 86_400_000 + 10 * 60_000); // notBefore is backdated a few minutes for clock skew
     }
     for (const sim of [hold1, hold2]) expect(sim.simulator.store.get(TAG, 1)).toBeUndefined();
-    expect((await runEnroller(dir, 'queue', 'list')).lines.map((l) => l.status)).toEqual(['queued', 'queued', 'queued', 'queued']);
+    expect((await runEnroller(dir, 'queue', 'list')).lines.map((l) => l.status)).toEqual([
+      'queued',
+      'queued',
+      'queued',
+      'queued',
+    ]);
 
     await est.comeBack();
     const before = est.issuedCount;
     const synced = await runEnroller(dir, 'queue', 'sync', '--passphrase-file', pass);
     expect(synced.lines.map((l) => l.status)).toEqual(['issued', 'issued', 'issued', 'issued']);
     expect(est.issuedCount - before).toBe(4);
-    expect((await runEnroller(dir, 'queue', 'sync', '--passphrase-file', pass)).lines).toEqual([{ status: 'empty', synced: 0 }]);
+    expect((await runEnroller(dir, 'queue', 'sync', '--passphrase-file', pass)).lines).toEqual([
+      { status: 'empty', synced: 0 },
+    ]);
     expect(est.issuedCount - before).toBe(4);
 
     // Plugged in again: each device receives the certificate the queue obtained, and is verified.
-    const delivered = await Promise.all([provision('nrf91-hold', hold1, hold2), provision('nrf91-birth', birth1, birth2)]);
-    for (const run of delivered) expect(run.lines.map((l) => l.status), JSON.stringify(run.lines)).toEqual(['verified', 'verified']);
+    const delivered = await Promise.all([
+      provision('nrf91-hold', hold1, hold2),
+      provision('nrf91-birth', birth1, birth2),
+    ]);
+    for (const run of delivered)
+      expect(
+        run.lines.map((l) => l.status),
+        JSON.stringify(run.lines),
+      ).toEqual(['verified', 'verified']);
     for (const sim of [hold1, hold2, birth1, birth2]) {
       const leaf = leafIn(sim);
       expect(leaf.issuer).toBe(est.issuingCa.certificate.subject);
       expect(synced.lines.map((l) => l.certSerial)).toContain(leaf.serialNumber);
     }
-    expect((await runEnroller(dir, 'queue', 'list')).lines.map((l) => l.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+    expect((await runEnroller(dir, 'queue', 'list')).lines.map((l) => l.status)).toEqual([
+      'delivered',
+      'delivered',
+      'delivered',
+      'delivered',
+    ]);
     expect(est.issuedCount - before).toBe(4);
   });
 });

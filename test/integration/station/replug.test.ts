@@ -21,21 +21,35 @@ afterAll(async () => {
 
 const leafIn = (sim: PtySimulator) => {
   const stored = sim.simulator.store.get(TAG, 1);
-  return stored ? new x509.X509Certificate(stored.content.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0]) : undefined;
+  return stored
+    ? new x509.X509Certificate(stored.content.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0])
+    : undefined;
 };
 
 describe('unplug and replug', () => {
   it('resumes the same device after an unplug mid-write, and does not mistake another device on that port for it', async () => {
     const simDir = tempDir('enroller-replug-');
     const plug = async (seed: string) => {
-      const sim = await startPtySimulator({ dir: simDir, name: 'ttySLOT1', seed, stateFile: path.join(simDir, `${seed}.nvm.json`), baudRate: 115200, keygenDelayMs: 100 });
+      const sim = await startPtySimulator({
+        dir: simDir,
+        name: 'ttySLOT1',
+        seed,
+        stateFile: path.join(simDir, `${seed}.nvm.json`),
+        baudRate: 115200,
+        keygenDelayMs: 100,
+      });
       open.push(sim);
       return sim;
     };
     station = openTestStation();
     await station.ca.init({ passphrase: PASS });
     const port = path.join(simDir, 'ttySLOT1');
-    const bench = new Bench(station, serialSlots(undefined, [port]), { deviceChanged: () => undefined, batchProgress: () => undefined }, fileLogger(tempDir()).log);
+    const bench = new Bench(
+      station,
+      serialSlots(undefined, [port]),
+      { deviceChanged: () => undefined, batchProgress: () => undefined },
+      fileLogger(tempDir()).log,
+    );
     await bench.unlock(PASS);
     const count = (sql: string, ...params: string[]) => (station!.db.prepare(sql).get(...params) as { n: number }).n;
 
@@ -46,7 +60,11 @@ describe('unplug and replug', () => {
     await bench.start({ deviceType: 'nrf91-default', ports: [port] });
     const [cut] = await bench.finished();
     expect(cut).toMatchObject({ deviceId: deviceA, status: 'failed', code: 'DEVICE_DISCONNECTED' });
-    const stored = station.db.prepare<[string], { cert_serial: string; error_step: string }>("SELECT cert_serial, error_step FROM jobs WHERE device_id = ? ORDER BY id DESC LIMIT 1").get(deviceA)!;
+    const stored = station.db
+      .prepare<[string], { cert_serial: string; error_step: string }>(
+        'SELECT cert_serial, error_step FROM jobs WHERE device_id = ? ORDER BY id DESC LIMIT 1',
+      )
+      .get(deviceA)!;
     expect(stored.error_step).toBe('written');
     expect(stored.cert_serial).toBeTruthy();
 
@@ -70,7 +88,9 @@ describe('unplug and replug', () => {
     const [third] = await bench.finished();
     expect(third).toMatchObject({ deviceId: deviceA, status: 'verified', certSerial: stored.cert_serial });
     expect(leafIn(a2)!.serialNumber).toBe(stored.cert_serial);
-    expect(count("SELECT count(*) AS n FROM audit_log WHERE action = 'csr.generated' AND subject = ?", deviceA)).toBe(1);
+    expect(count("SELECT count(*) AS n FROM audit_log WHERE action = 'csr.generated' AND subject = ?", deviceA)).toBe(
+      1,
+    );
     expect(count("SELECT count(*) AS n FROM certificates WHERE device_id = ? AND status = 'issued'", deviceA)).toBe(1);
     expect(count("SELECT count(*) AS n FROM certificates WHERE device_id = ? AND status = 'issued'", deviceB)).toBe(1);
   });

@@ -19,9 +19,16 @@ afterEach(() => station?.close());
 function setUp() {
   station = openTestStation();
   const { log } = fileLogger(tempDir());
-  const bench = new Bench(station, simulatedSlots(inProcessModems(1, { dir: tempDir() })), { deviceChanged: () => undefined, batchProgress: () => undefined }, log);
+  const bench = new Bench(
+    station,
+    simulatedSlots(inProcessModems(1, { dir: tempDir() })),
+    { deviceChanged: () => undefined, batchProgress: () => undefined },
+    log,
+  );
   const dispatch = createDispatch(createStationService(station, bench), log, stationGuard(station));
-  return (session: string) => async (method: string, request: unknown = {}) => dispatch(method, request, { transport: 'websocket', session });
+  return (session: string) =>
+    async (method: string, request: unknown = {}) =>
+      dispatch(method, request, { transport: 'websocket', session });
 }
 
 const code = (result: { ok: boolean; error?: { code: string } }) => (result.ok ? 'ok' : result.error!.code);
@@ -35,12 +42,19 @@ describe('roles', () => {
     expect(code(await boss('operator:add', { name: 'sam', role: 'supervisor', pin: '2468' }))).toBe('ok');
     expect(code(await boss('device:list'))).toBe('AUTH_REQUIRED');
     expect(code(await boss('session:login', { pin: '0000' }))).toBe('AUTH_WRONG_PIN');
-    expect(await boss('session:login', { pin: '2468' })).toMatchObject({ ok: true, value: { name: 'sam', role: 'supervisor', rolesEnforced: true, factoryMode: true } });
+    expect(await boss('session:login', { pin: '2468' })).toMatchObject({
+      ok: true,
+      value: { name: 'sam', role: 'supervisor', rolesEnforced: true, factoryMode: true },
+    });
     expect(code(await boss('operator:add', { name: 'olga', role: 'operator', pin: '1357' }))).toBe('ok');
     expect(code(await boss('operator:add', { name: 'ada', role: 'auditor', pin: '9753' }))).toBe('ok');
 
     const checked: Record<string, Record<string, string>> = { operator: {}, auditor: {}, nobody: {} };
-    for (const [who, pin] of [['operator', '1357'], ['auditor', '9753'], ['nobody', undefined]] as const) {
+    for (const [who, pin] of [
+      ['operator', '1357'],
+      ['auditor', '9753'],
+      ['nobody', undefined],
+    ] as const) {
       for (const method of methodNames) {
         const call = as(`${who}-${method}`);
         if (pin) expect(code(await call('session:login', { pin }))).toBe('ok');
@@ -50,11 +64,20 @@ describe('roles', () => {
     for (const method of methodNames) {
       const access = methods[method].access;
       const auth = (c: string) => (c.startsWith('AUTH_') ? c : 'allowed');
-      expect(auth(checked.operator![method]!), `operator → ${method} (${access})`).toBe(access === 'configure' ? 'AUTH_FORBIDDEN' : 'allowed');
-      expect(auth(checked.auditor![method]!), `auditor → ${method} (${access})`).toBe(access === 'configure' || access === 'operate' ? 'AUTH_FORBIDDEN' : 'allowed');
-      if (method !== 'session:login') expect(auth(checked.nobody![method]!), `nobody → ${method} (${access})`).toBe(access === 'public' ? 'allowed' : 'AUTH_REQUIRED');
+      expect(auth(checked.operator![method]!), `operator → ${method} (${access})`).toBe(
+        access === 'configure' ? 'AUTH_FORBIDDEN' : 'allowed',
+      );
+      expect(auth(checked.auditor![method]!), `auditor → ${method} (${access})`).toBe(
+        access === 'configure' || access === 'operate' ? 'AUTH_FORBIDDEN' : 'allowed',
+      );
+      if (method !== 'session:login')
+        expect(auth(checked.nobody![method]!), `nobody → ${method} (${access})`).toBe(
+          access === 'public' ? 'allowed' : 'AUTH_REQUIRED',
+        );
     }
-    expect(methodNames.filter((m) => methods[m].access === 'configure')).toEqual(expect.arrayContaining(['ca:init', 'station:unlock', 'operator:add', 'station:factoryMode']));
+    expect(methodNames.filter((m) => methods[m].access === 'configure')).toEqual(
+      expect.arrayContaining(['ca:init', 'station:unlock', 'operator:add', 'station:factoryMode']),
+    );
 
     // Factory mode unlocked by a supervisor: operators may change settings; auditors still may not.
     expect(code(await boss('station:factoryMode', { locked: false }))).toBe('ok');
@@ -62,21 +85,52 @@ describe('roles', () => {
     await olga('session:login', { pin: '1357' });
     expect(code(await olga('profile:list'))).toBe('ok');
     expect(code(await olga('ca:init', {}))).toBe('CONTRACT_INVALID_REQUEST'); // past the role check
-    const audits = station!.db.prepare("SELECT action FROM audit_log WHERE action LIKE 'session.%' OR action LIKE 'operator.%' OR action = 'station.factoryMode'").all() as Array<{ action: string }>;
-    expect(audits.map((a) => a.action)).toEqual(expect.arrayContaining(['session.refused', 'session.login', 'operator.saved', 'station.factoryMode']));
+    const audits = station!.db
+      .prepare(
+        "SELECT action FROM audit_log WHERE action LIKE 'session.%' OR action LIKE 'operator.%' OR action = 'station.factoryMode'",
+      )
+      .all() as Array<{ action: string }>;
+    expect(audits.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['session.refused', 'session.login', 'operator.saved', 'station.factoryMode']),
+    );
   });
 
   it('the CLI asks for a PIN once a supervisor exists, and checks the role of each command', async () => {
     const dir = tempDir();
     const secrets = tempDir();
-    const f = (name: string, text: string) => (fs.writeFileSync(path.join(secrets, name), text), path.join(secrets, name));
-    expect((await runEnroller(dir, 'operator', 'add', 'sam', '--role', 'supervisor', '--new-pin-file', f('sam', '2468'))).code).toBe(0);
+    const f = (name: string, text: string) => (
+      fs.writeFileSync(path.join(secrets, name), text),
+      path.join(secrets, name)
+    );
+    expect(
+      (await runEnroller(dir, 'operator', 'add', 'sam', '--role', 'supervisor', '--new-pin-file', f('sam', '2468')))
+        .code,
+    ).toBe(0);
     expect((await runEnroller(dir, 'info')).code).toBe(0);
     expect((await runEnroller(dir, 'ca', 'status')).lines[0]).toMatchObject({ code: 'AUTH_REQUIRED' });
-    expect((await runEnroller(dir, '--pin-file', f('sam', '2468'), 'operator', 'add', 'olga', '--role', 'operator', '--new-pin-file', f('olga', '1357'))).code).toBe(0);
-    expect((await runEnroller(dir, '--pin-file', f('olga', '1357'), 'profile', 'add', 'spare', '--local')).lines[0]).toMatchObject({ code: 'AUTH_FORBIDDEN' });
+    expect(
+      (
+        await runEnroller(
+          dir,
+          '--pin-file',
+          f('sam', '2468'),
+          'operator',
+          'add',
+          'olga',
+          '--role',
+          'operator',
+          '--new-pin-file',
+          f('olga', '1357'),
+        )
+      ).code,
+    ).toBe(0);
+    expect(
+      (await runEnroller(dir, '--pin-file', f('olga', '1357'), 'profile', 'add', 'spare', '--local')).lines[0],
+    ).toMatchObject({ code: 'AUTH_FORBIDDEN' });
     expect((await runEnroller(dir, '--pin-file', f('olga', '1357'), 'profile', 'list')).code).toBe(0);
-    expect((await runEnroller(dir, '--pin-file', f('wrong', '0000'), 'profile', 'list')).lines[0]).toMatchObject({ code: 'AUTH_WRONG_PIN' });
+    expect((await runEnroller(dir, '--pin-file', f('wrong', '0000'), 'profile', 'list')).lines[0]).toMatchObject({
+      code: 'AUTH_WRONG_PIN',
+    });
     expect((await runEnroller(dir, '--pin-file', f('sam', '2468'), 'profile', 'add', 'spare', '--local')).code).toBe(0);
   });
 });

@@ -29,14 +29,36 @@ describe('the sync worker', () => {
     station = openTestStation();
     const { log } = fileLogger(tempDir());
     await station.ca.init({ passphrase: PASS });
-    await station.profiles.add('factory-est', { protocol: 'est', url: est.url, user: 'station', trustPem: est.tlsCaPem }, { password: 'pw' }, { passphrase: PASS });
-    station.deviceTypes.put({ ...station.deviceTypes.get('nrf91-default'), name: 'nrf91-hold', profile: 'factory-est', offline: { policy: 'hold' } });
+    await station.profiles.add(
+      'factory-est',
+      { protocol: 'est', url: est.url, user: 'station', trustPem: est.tlsCaPem },
+      { password: 'pw' },
+      { passphrase: PASS },
+    );
+    station.deviceTypes.put({
+      ...station.deviceTypes.get('nrf91-default'),
+      name: 'nrf91-hold',
+      profile: 'factory-est',
+      offline: { policy: 'hold' },
+    });
     const hub = new EventHub();
     const changes: QueueEntry[][] = [];
-    hub.subscribe((event, payload) => event === 'queue:changed' && changes.push((payload as { entries: QueueEntry[] }).entries));
-    const bench = new Bench(station, simulatedSlots(inProcessModems(3, { dir: tempDir(), keygenDelayMs: 20, seedPrefix: 'sync' })), benchEventsTo(hub), log);
+    hub.subscribe(
+      (event, payload) => event === 'queue:changed' && changes.push((payload as { entries: QueueEntry[] }).entries),
+    );
+    const bench = new Bench(
+      station,
+      simulatedSlots(inProcessModems(3, { dir: tempDir(), keygenDelayMs: 20, seedPrefix: 'sync' })),
+      benchEventsTo(hub),
+      log,
+    );
     const s = station;
-    worker = startSyncWorker(station, { intervalMs: 200, passphrase: () => bench.sessionPassphrase(), log, onChange: () => hub.emit('queue:changed', { entries: queueEntries(s) }) });
+    worker = startSyncWorker(station, {
+      intervalMs: 200,
+      passphrase: () => bench.sessionPassphrase(),
+      log,
+      onChange: () => hub.emit('queue:changed', { entries: queueEntries(s) }),
+    });
     const dispatch = createDispatch(createStationService(station, bench, { sync: worker }), log, stationGuard(station));
     const call = async (method: string, request: unknown = {}) => {
       const result = await dispatch(method, request, { transport: 'websocket', session: 'sync-test' });

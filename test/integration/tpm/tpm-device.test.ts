@@ -27,10 +27,14 @@ afterAll(async () => {
 });
 
 const work = tempDir('enroller-tpm-files-');
-const openssl = (...args: string[]) => execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const openssl = (...args: string[]) =>
+  execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 describe('keys and TPM-signed CSRs', () => {
-  for (const [algorithm, handle] of [['ec-p256', '0x81000101'], ['rsa-2048', '0x81000102']] as const) {
+  for (const [algorithm, handle] of [
+    ['ec-p256', '0x81000101'],
+    ['rsa-2048', '0x81000102'],
+  ] as const) {
     it(`${algorithm}: the key is made and persisted in the TPM, and the CSR it signs verifies`, async () => {
       const made = await tpm.ensureKey(handle, algorithm);
       expect(made.created).toBe(true);
@@ -40,7 +44,16 @@ describe('keys and TPM-signed CSRs', () => {
       expect(Buffer.from(again.spki).equals(Buffer.from(made.spki))).toBe(true);
 
       const signer = { algorithm, spki: made.spki, sign: (data: Uint8Array) => tpm.sign(handle, algorithm, data) };
-      const csr = await buildCsr({ signer, subject: [['CN', 'tpm-0001'], ['O', 'Floor Test'], ['serialNumber', 'SN-0001']], sans: [{ type: 'dns', value: 'tpm-0001.local' }], challengePassword: 'enroll-7781' });
+      const csr = await buildCsr({
+        signer,
+        subject: [
+          ['CN', 'tpm-0001'],
+          ['O', 'Floor Test'],
+          ['serialNumber', 'SN-0001'],
+        ],
+        sans: [{ type: 'dns', value: 'tpm-0001.local' }],
+        challengePassword: 'enroll-7781',
+      });
       const file = path.join(work, `${algorithm}.csr`);
       fs.writeFileSync(file, csr);
       // Checked by an independent implementation: openssl verifies the TPM's signature.
@@ -65,7 +78,13 @@ describe('keys and TPM-signed CSRs', () => {
   it('unwraps RSA key transport with the TPM key (what a SCEP reply needs)', async () => {
     const spki = await tpm.readPublic('0x81000102');
     const secret = crypto.randomBytes(32);
-    const encrypted = crypto.publicEncrypt({ key: crypto.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }), padding: crypto.constants.RSA_PKCS1_PADDING }, secret);
+    const encrypted = crypto.publicEncrypt(
+      {
+        key: crypto.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }),
+        padding: crypto.constants.RSA_PKCS1_PADDING,
+      },
+      secret,
+    );
     const block = Buffer.from(await tpm.rsaDecrypt('0x81000102', encrypted));
     expect(block[0]).toBe(0);
     expect(block[1]).toBe(2);
@@ -85,7 +104,16 @@ describe('EK certificate and NV', () => {
     fs.writeFileSync(path.join(work, 'ek-issuer.pem'), issuer!);
     fs.writeFileSync(path.join(work, 'ek-root.pem'), root!);
     // The chain checks out with openssl against the manufacturer's issuer and root.
-    expect(openssl('verify', '-CAfile', path.join(work, 'ek-root.pem'), '-untrusted', path.join(work, 'ek-issuer.pem'), file)).toContain(': OK');
+    expect(
+      openssl(
+        'verify',
+        '-CAfile',
+        path.join(work, 'ek-root.pem'),
+        '-untrusted',
+        path.join(work, 'ek-issuer.pem'),
+        file,
+      ),
+    ).toContain(': OK');
     // The certificate is for this TPM: its key is the EK the TPM derives.
     expect(Buffer.from(ek.publicKey.rawData).equals(Buffer.from(await tpm.ekPublic()))).toBe(true);
   });
@@ -100,16 +128,29 @@ describe('EK certificate and NV', () => {
     expect(Buffer.from(await tpm.readNv('0x01500101')).equals(second)).toBe(true);
     // Read by tpm2-tools directly, not through our reader.
     const out = path.join(work, 'nv.bin');
-    execFileSync('tpm2_nvread', [`--tcti=${swtpm.tcti}`, '0x01500101', '-C', 'o', '-s', String(second.length), '-o', out]);
+    execFileSync('tpm2_nvread', [
+      `--tcti=${swtpm.tcti}`,
+      '0x01500101',
+      '-C',
+      'o',
+      '-s',
+      String(second.length),
+      '-o',
+      out,
+    ]);
     expect(fs.readFileSync(out).equals(second)).toBe(true);
-    await expect(tpm.writeNv('0x01500102', crypto.randomBytes(NV_INDEX_MAX_BYTES + 1))).rejects.toMatchObject({ code: 'TPM_NV_TOO_LARGE' });
+    await expect(tpm.writeNv('0x01500102', crypto.randomBytes(NV_INDEX_MAX_BYTES + 1))).rejects.toMatchObject({
+      code: 'TPM_NV_TOO_LARGE',
+    });
   });
 });
 
 describe('failures', () => {
   it('codes a TCTI the station does not understand, a TPM that is not there, and a power cycle mid-use', async () => {
     expect(() => parseTcti('mssim:host=localhost')).toThrow(expect.objectContaining({ code: 'TPM_TCTI_INVALID' }));
-    expect(() => parseTcti('device:/dev/tpmrm0; rm -rf /')).toThrow(expect.objectContaining({ code: 'TPM_TCTI_INVALID' }));
+    expect(() => parseTcti('device:/dev/tpmrm0; rm -rf /')).toThrow(
+      expect.objectContaining({ code: 'TPM_TCTI_INVALID' }),
+    );
     expect(parseTcti('swtpm:host=127.0.0.1,port=2321')).toBe('swtpm:host=127.0.0.1,port=2321');
     const absent = new Tpm(new TpmTools(`swtpm:path=${path.join(work, 'absent.sock')}`));
     await expect(absent.persistentHandles()).rejects.toMatchObject({ code: 'TPM_UNREACHABLE' });

@@ -28,7 +28,12 @@ async function tpm(options: { ekCertificate?: boolean } = {}): Promise<Swtpm> {
 
 function files(entries: Record<string, string>): Record<string, string> {
   const dir = tempDir();
-  return Object.fromEntries(Object.entries(entries).map(([name, text]) => [name, (fs.writeFileSync(path.join(dir, name), text), path.join(dir, name))]));
+  return Object.fromEntries(
+    Object.entries(entries).map(([name, text]) => [
+      name,
+      (fs.writeFileSync(path.join(dir, name), text), path.join(dir, name)),
+    ]),
+  );
 }
 
 const tools = (swtpm: Swtpm, tool: string, ...args: string[]) => execFileSync(tool, [`--tcti=${swtpm.tcti}`, ...args]);
@@ -52,7 +57,20 @@ describe('provision --tpm', () => {
     const f = files({ pass: 'station passphrase' });
     const out = tempDir('enroller-tpm-out-');
     expect((await runEnroller(dir, 'ca', 'init', '--passphrase-file', f.pass!)).code).toBe(0);
-    const run = await runEnroller(dir, 'provision', '--tpm', swtpm.tcti, '--device-type', 'tpm-default', '--passphrase-file', f.pass!, '--out-dir', out, '--pet-name', `${swtpm.tcti}=blue-heron`);
+    const run = await runEnroller(
+      dir,
+      'provision',
+      '--tpm',
+      swtpm.tcti,
+      '--device-type',
+      'tpm-default',
+      '--passphrase-file',
+      f.pass!,
+      '--out-dir',
+      out,
+      '--pet-name',
+      `${swtpm.tcti}=blue-heron`,
+    );
     expect(run.code, JSON.stringify(run.lines)).toBe(0);
     const [line] = run.lines;
     // The ID comes from the EK certificate the manufacturer put in the TPM.
@@ -73,46 +91,133 @@ describe('provision --tpm', () => {
     fs.writeFileSync(path.join(work, 'issuing.pem'), issuing!);
     fs.writeFileSync(path.join(work, 'leaf.der'), certDer);
     openssl('x509', '-inform', 'der', '-in', path.join(work, 'leaf.der'), '-out', path.join(work, 'leaf.pem'));
-    expect(openssl('verify', '-CAfile', path.join(work, 'root.pem'), '-untrusted', path.join(work, 'issuing.pem'), path.join(work, 'leaf.pem'))).toContain(': OK');
+    expect(
+      openssl(
+        'verify',
+        '-CAfile',
+        path.join(work, 'root.pem'),
+        '-untrusted',
+        path.join(work, 'issuing.pem'),
+        path.join(work, 'leaf.pem'),
+      ),
+    ).toContain(': OK');
     // Files for the trip back too, named by device ID.
     expect(fs.readFileSync(path.join(out, `${expectedId}.der`)).equals(certDer)).toBe(true);
 
     // Recorded like any device: the EK certificate kept as key-origin evidence, every step audited.
     const db = new Database(path.join(dir, 'station.sqlite'), { readonly: true });
-    const job = db.prepare("SELECT status, step, key_evidence FROM jobs WHERE device_id = ? AND status = 'done'").get(expectedId) as { key_evidence: Buffer };
+    const job = db
+      .prepare("SELECT status, step, key_evidence FROM jobs WHERE device_id = ? AND status = 'done'")
+      .get(expectedId) as { key_evidence: Buffer };
     expect(Buffer.from(job.key_evidence).equals(ek)).toBe(true);
-    const actions = (db.prepare('SELECT action FROM audit_log WHERE subject = ? ORDER BY seq').all(expectedId) as Array<{ action: string }>).map((r) => r.action);
-    expect(actions).toEqual(expect.arrayContaining(['device.approved', 'csr.generated', 'credentials.written', 'device.provisioned']));
+    const actions = (
+      db.prepare('SELECT action FROM audit_log WHERE subject = ? ORDER BY seq').all(expectedId) as Array<{
+        action: string;
+      }>
+    ).map((r) => r.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(['device.approved', 'csr.generated', 'credentials.written', 'device.provisioned']),
+    );
     db.close();
 
-    const again = await runEnroller(dir, 'provision', '--tpm', swtpm.tcti, '--device-type', 'tpm-default', '--passphrase-file', f.pass!);
-    expect(again.lines[0]).toMatchObject({ status: 'verified', code: 'DEVICE_ALREADY_ENROLLED', certSerial: line!.certSerial });
+    const again = await runEnroller(
+      dir,
+      'provision',
+      '--tpm',
+      swtpm.tcti,
+      '--device-type',
+      'tpm-default',
+      '--passphrase-file',
+      f.pass!,
+    );
+    expect(again.lines[0]).toMatchObject({
+      status: 'verified',
+      code: 'DEVICE_ALREADY_ENROLLED',
+      certSerial: line!.certSerial,
+    });
   });
 
   it('only TPMs whose EK certificate a trusted maker signed, when the device type names its makers', async () => {
     const swtpm = await tpm({ ekCertificate: true });
     const dir = tempDir();
-    const base = { device: 'tpm', idTemplate: 'tpm-{ekFingerprint}', subject: [{ attribute: 'CN', template: '{deviceId}', required: true }], keyPolicy: { allowed: ['ec-p256'] }, certificate: { kind: 'operational', validityDays: 365 } };
+    const base = {
+      device: 'tpm',
+      idTemplate: 'tpm-{ekFingerprint}',
+      subject: [{ attribute: 'CN', template: '{deviceId}', required: true }],
+      keyPolicy: { allowed: ['ec-p256'] },
+      certificate: { kind: 'operational', validityDays: 365 },
+    };
     // Another maker's CA with the very same name as swtpm's: only the signature tells them apart.
     const strangerDir = tempDir();
-    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=swtpm-localca', '-days', '2', '-addext', 'basicConstraints=critical,CA:TRUE', '-keyout', path.join(strangerDir, 'k.pem'), '-out', path.join(strangerDir, 'c.pem'));
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      '/CN=swtpm-localca',
+      '-days',
+      '2',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-keyout',
+      path.join(strangerDir, 'k.pem'),
+      '-out',
+      path.join(strangerDir, 'c.pem'),
+    );
     const STRANGER_ROOT = fs.readFileSync(path.join(strangerDir, 'c.pem'), 'utf8');
     const f = files({
       pass: 'station passphrase',
-      trusted: JSON.stringify({ ...base, name: 'tpm-trusted', tpm: { keyHandle: '0x81000131', certNvIndex: '0x01500131', keyAlgorithm: 'ec-p256', ekTrust: [swtpm.ekIssuerPem] } }),
-      stranger: JSON.stringify({ ...base, name: 'tpm-stranger', tpm: { keyHandle: '0x81000132', certNvIndex: '0x01500132', keyAlgorithm: 'ec-p256', ekTrust: [STRANGER_ROOT] } }),
+      trusted: JSON.stringify({
+        ...base,
+        name: 'tpm-trusted',
+        tpm: {
+          keyHandle: '0x81000131',
+          certNvIndex: '0x01500131',
+          keyAlgorithm: 'ec-p256',
+          ekTrust: [swtpm.ekIssuerPem],
+        },
+      }),
+      stranger: JSON.stringify({
+        ...base,
+        name: 'tpm-stranger',
+        tpm: { keyHandle: '0x81000132', certNvIndex: '0x01500132', keyAlgorithm: 'ec-p256', ekTrust: [STRANGER_ROOT] },
+      }),
     });
     await runEnroller(dir, 'ca', 'init', '--passphrase-file', f.pass!);
     expect((await runEnroller(dir, 'device-type', 'import', f.trusted!)).code).toBe(0);
     expect((await runEnroller(dir, 'device-type', 'import', f.stranger!)).code).toBe(0);
-    const refused = await runEnroller(dir, 'provision', '--tpm', swtpm.tcti, '--device-type', 'tpm-stranger', '--passphrase-file', f.pass!);
+    const refused = await runEnroller(
+      dir,
+      'provision',
+      '--tpm',
+      swtpm.tcti,
+      '--device-type',
+      'tpm-stranger',
+      '--passphrase-file',
+      f.pass!,
+    );
     expect(refused.lines[0]).toMatchObject({ status: 'failed', code: 'TPM_EK_UNTRUSTED' });
     // Refused before anything was made in the TPM.
     expect(tools(swtpm, 'tpm2_getcap', 'handles-persistent').toString()).not.toMatch(/0x81000132/i);
-    const accepted = await runEnroller(dir, 'provision', '--tpm', swtpm.tcti, '--device-type', 'tpm-trusted', '--passphrase-file', f.pass!);
+    const accepted = await runEnroller(
+      dir,
+      'provision',
+      '--tpm',
+      swtpm.tcti,
+      '--device-type',
+      'tpm-trusted',
+      '--passphrase-file',
+      f.pass!,
+    );
     expect(accepted.lines[0], JSON.stringify(accepted.lines)).toMatchObject({ status: 'verified' });
     const db = new Database(path.join(dir, 'station.sqlite'), { readonly: true });
-    const approved = db.prepare("SELECT details FROM audit_log WHERE action = 'device.approved' AND subject = ?").get(accepted.lines[0]!.deviceId) as { details: string };
+    const approved = db
+      .prepare("SELECT details FROM audit_log WHERE action = 'device.approved' AND subject = ?")
+      .get(accepted.lines[0]!.deviceId) as { details: string };
     expect(JSON.parse(approved.details).ekChain[1]).toContain('swtpm-localca');
     db.close();
   });
@@ -120,17 +225,64 @@ describe('provision --tpm', () => {
   it('a TPM without an EK certificate, identified by the serial given for it', async () => {
     const swtpm = await tpm();
     const dir = tempDir();
-    const f = files({ pass: 'station passphrase', type: JSON.stringify({ name: 'tpm-serial', device: 'tpm', idTemplate: 'tpm-{serial}', subject: [{ attribute: 'CN', template: '{deviceId}', required: true }, { attribute: 'serialNumber', template: '{serial}' }], keyPolicy: { allowed: ['ec-p256'] }, certificate: { kind: 'operational', validityDays: 365 }, tpm: { keyHandle: '0x81000121', certNvIndex: '0x01500121', keyAlgorithm: 'ec-p256' } }) });
+    const f = files({
+      pass: 'station passphrase',
+      type: JSON.stringify({
+        name: 'tpm-serial',
+        device: 'tpm',
+        idTemplate: 'tpm-{serial}',
+        subject: [
+          { attribute: 'CN', template: '{deviceId}', required: true },
+          { attribute: 'serialNumber', template: '{serial}' },
+        ],
+        keyPolicy: { allowed: ['ec-p256'] },
+        certificate: { kind: 'operational', validityDays: 365 },
+        tpm: { keyHandle: '0x81000121', certNvIndex: '0x01500121', keyAlgorithm: 'ec-p256' },
+      }),
+    });
     await runEnroller(dir, 'ca', 'init', '--passphrase-file', f.pass!);
     expect((await runEnroller(dir, 'device-type', 'import', f.type!)).code).toBe(0);
-    const run = await runEnroller(dir, 'provision', '--tpm', swtpm.tcti, '--serial', 'SN-0077', '--device-type', 'tpm-serial', '--passphrase-file', f.pass!);
+    const run = await runEnroller(
+      dir,
+      'provision',
+      '--tpm',
+      swtpm.tcti,
+      '--serial',
+      'SN-0077',
+      '--device-type',
+      'tpm-serial',
+      '--passphrase-file',
+      f.pass!,
+    );
     expect(run.lines[0], JSON.stringify(run.lines)).toMatchObject({ status: 'verified', deviceId: 'tpm-SN-0077' });
-    expect(new x509.X509Certificate(new Uint8Array(nvRead(swtpm, '0x01500121'))).subject).toBe('CN=tpm-SN-0077, 2.5.4.5=SN-0077');
+    expect(new x509.X509Certificate(new Uint8Array(nvRead(swtpm, '0x01500121'))).subject).toBe(
+      'CN=tpm-SN-0077, 2.5.4.5=SN-0077',
+    );
     // And a TPM that is not there is one coded failure, not a crash.
-    const absent = await runEnroller(dir, 'provision', '--tpm', `swtpm:path=${path.join(tempDir(), 'none.sock')}`, '--serial', 'SN-1', '--device-type', 'tpm-serial', '--passphrase-file', f.pass!);
+    const absent = await runEnroller(
+      dir,
+      'provision',
+      '--tpm',
+      `swtpm:path=${path.join(tempDir(), 'none.sock')}`,
+      '--serial',
+      'SN-1',
+      '--device-type',
+      'tpm-serial',
+      '--passphrase-file',
+      f.pass!,
+    );
     expect(absent.code).toBe(1);
     expect(absent.lines[0]).toMatchObject({ status: 'failed', code: 'TPM_UNREACHABLE' });
-    const typo = await runEnroller(dir, 'provision', '--tpm', 'mssim:host=x', '--device-type', 'tpm-serial', '--passphrase-file', f.pass!);
+    const typo = await runEnroller(
+      dir,
+      'provision',
+      '--tpm',
+      'mssim:host=x',
+      '--device-type',
+      'tpm-serial',
+      '--passphrase-file',
+      f.pass!,
+    );
     expect(typo.lines[0]).toMatchObject({ code: 'TPM_TCTI_INVALID' });
   });
 
@@ -139,7 +291,19 @@ describe('provision --tpm', () => {
     const dir = tempDir();
     const f = files({ pass: 'station passphrase' });
     await runEnroller(dir, 'ca', 'init', '--passphrase-file', f.pass!);
-    const args = [enrollerBin, '--data-dir', dir, '--json', 'provision', '--tpm', swtpm.tcti, '--device-type', 'tpm-default', '--passphrase-file', f.pass!];
+    const args = [
+      enrollerBin,
+      '--data-dir',
+      dir,
+      '--json',
+      'provision',
+      '--tpm',
+      swtpm.tcti,
+      '--device-type',
+      'tpm-default',
+      '--passphrase-file',
+      f.pass!,
+    ];
     // Killed the moment each step is committed, so the next side effect (key, certificate, NV
     // write, readback) is what the kill interrupts; each run resumes from the step before.
     const stepsKilled: string[] = [];
@@ -147,7 +311,8 @@ describe('provision --tpm', () => {
       if (!fs.existsSync(path.join(dir, 'station.sqlite'))) return undefined;
       const db = new Database(path.join(dir, 'station.sqlite'), { readonly: true });
       try {
-        return (db.prepare('SELECT step, status FROM jobs ORDER BY id DESC LIMIT 1').get() as { step: string; status: string } | undefined);
+        return db.prepare('SELECT step, status FROM jobs ORDER BY id DESC LIMIT 1').get() as
+          { step: string; status: string } | undefined;
       } finally {
         db.close();
       }
@@ -167,17 +332,34 @@ describe('provision --tpm', () => {
       }
       await exited;
     }
-    const final = await runEnroller(dir, 'provision', '--tpm', swtpm.tcti, '--device-type', 'tpm-default', '--passphrase-file', f.pass!);
+    const final = await runEnroller(
+      dir,
+      'provision',
+      '--tpm',
+      swtpm.tcti,
+      '--device-type',
+      'tpm-default',
+      '--passphrase-file',
+      f.pass!,
+    );
     expect(final.lines[0], JSON.stringify(final.lines)).toMatchObject({ status: 'verified' });
     const deviceId = final.lines[0]!.deviceId as string;
     const db = new Database(path.join(dir, 'station.sqlite'), { readonly: true });
-    const issued = db.prepare("SELECT serial, der FROM certificates WHERE device_id = ? AND status = 'issued'").all(deviceId) as Array<{ serial: string; der: Buffer }>;
+    const issued = db
+      .prepare("SELECT serial, der FROM certificates WHERE device_id = ? AND status = 'issued'")
+      .all(deviceId) as Array<{ serial: string; der: Buffer }>;
     expect(issued).toHaveLength(1);
     expect(nvRead(swtpm, '0x01500101').equals(issued[0]!.der)).toBe(true);
-    expect(db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'csr.generated' AND subject = ?").get(deviceId)).toEqual({ n: 1 });
+    expect(
+      db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'csr.generated' AND subject = ?").get(deviceId),
+    ).toEqual({ n: 1 });
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();
-    expect(tools(swtpm, 'tpm2_getcap', 'handles-persistent').toString().match(/0x81000101/gi)).toHaveLength(1);
+    expect(
+      tools(swtpm, 'tpm2_getcap', 'handles-persistent')
+        .toString()
+        .match(/0x81000101/gi),
+    ).toHaveLength(1);
     expect(stepsKilled.length, stepsKilled.join(',')).toBeGreaterThanOrEqual(2); // the kills landed at different steps
   });
 });
@@ -188,16 +370,82 @@ describe('provision --tpm with the real SCEP server', () => {
     closers.push(() => scep.stop());
     const swtpm = await tpm({ ekCertificate: true });
     const dir = tempDir();
-    const type = { name: 'tpm-rsa', device: 'tpm', idTemplate: 'tpm-{ekFingerprint}', subject: [{ attribute: 'CN', template: '{deviceId}', required: true }], keyPolicy: { allowed: ['rsa-2048'] }, certificate: { kind: 'operational', validityDays: 365 }, tpm: { keyHandle: '0x81000111', certNvIndex: '0x01500111', keyAlgorithm: 'rsa-2048' }, profile: 'factory-scep' };
-    const f = files({ pass: 'station passphrase', challenge: 'enroll-code-4711', wrong: 'not-the-code', type: JSON.stringify(type), wrongType: JSON.stringify({ ...type, name: 'tpm-rsa-wrong', profile: 'wrong-code', tpm: { ...type.tpm, keyHandle: '0x81000112' } }) });
-    const pin = crypto.createHash('sha256').update(new Uint8Array(new x509.X509Certificate(scep.caPem).rawData)).digest('hex');
+    const type = {
+      name: 'tpm-rsa',
+      device: 'tpm',
+      idTemplate: 'tpm-{ekFingerprint}',
+      subject: [{ attribute: 'CN', template: '{deviceId}', required: true }],
+      keyPolicy: { allowed: ['rsa-2048'] },
+      certificate: { kind: 'operational', validityDays: 365 },
+      tpm: { keyHandle: '0x81000111', certNvIndex: '0x01500111', keyAlgorithm: 'rsa-2048' },
+      profile: 'factory-scep',
+    };
+    const f = files({
+      pass: 'station passphrase',
+      challenge: 'enroll-code-4711',
+      wrong: 'not-the-code',
+      type: JSON.stringify(type),
+      wrongType: JSON.stringify({
+        ...type,
+        name: 'tpm-rsa-wrong',
+        profile: 'wrong-code',
+        tpm: { ...type.tpm, keyHandle: '0x81000112' },
+      }),
+    });
+    const pin = crypto
+      .createHash('sha256')
+      .update(new Uint8Array(new x509.X509Certificate(scep.caPem).rawData))
+      .digest('hex');
     await runEnroller(dir, 'ca', 'init', '--passphrase-file', f.pass!);
-    expect((await runEnroller(dir, 'profile', 'add', 'factory-scep', '--scep', scep.url, '--ca-fingerprint', pin, '--challenge-file', f.challenge!, '--passphrase-file', f.pass!)).code).toBe(0);
-    expect((await runEnroller(dir, 'profile', 'add', 'wrong-code', '--scep', scep.url, '--ca-fingerprint', pin, '--challenge-file', f.wrong!, '--passphrase-file', f.pass!)).code).toBe(0);
+    expect(
+      (
+        await runEnroller(
+          dir,
+          'profile',
+          'add',
+          'factory-scep',
+          '--scep',
+          scep.url,
+          '--ca-fingerprint',
+          pin,
+          '--challenge-file',
+          f.challenge!,
+          '--passphrase-file',
+          f.pass!,
+        )
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await runEnroller(
+          dir,
+          'profile',
+          'add',
+          'wrong-code',
+          '--scep',
+          scep.url,
+          '--ca-fingerprint',
+          pin,
+          '--challenge-file',
+          f.wrong!,
+          '--passphrase-file',
+          f.pass!,
+        )
+      ).code,
+    ).toBe(0);
     await runEnroller(dir, 'device-type', 'import', f.type!);
     await runEnroller(dir, 'device-type', 'import', f.wrongType!);
 
-    const run = await runEnroller(dir, 'provision', '--tpm', swtpm.tcti, '--device-type', 'tpm-rsa', '--passphrase-file', f.pass!);
+    const run = await runEnroller(
+      dir,
+      'provision',
+      '--tpm',
+      swtpm.tcti,
+      '--device-type',
+      'tpm-rsa',
+      '--passphrase-file',
+      f.pass!,
+    );
     expect(run.lines[0], JSON.stringify(run.lines)).toMatchObject({ status: 'verified' });
     const certificate = new x509.X509Certificate(new Uint8Array(nvRead(swtpm, '0x01500111')));
     expect(certificate.issuer).toBe(new x509.X509Certificate(scep.caPem).subject);
@@ -207,7 +455,17 @@ describe('provision --tpm with the real SCEP server', () => {
     const text = openssl('req', '-inform', 'der', '-in', received, '-noout', '-text', '-verify');
     expect(text).toContain('enroll-code-4711');
     // A wrong code: the server refuses it, coded, and nothing is written.
-    const refused = await runEnroller(dir, 'provision', '--tpm', swtpm.tcti, '--device-type', 'tpm-rsa-wrong', '--passphrase-file', f.pass!, '--force');
+    const refused = await runEnroller(
+      dir,
+      'provision',
+      '--tpm',
+      swtpm.tcti,
+      '--device-type',
+      'tpm-rsa-wrong',
+      '--passphrase-file',
+      f.pass!,
+      '--force',
+    );
     expect(refused.lines[0]).toMatchObject({ status: 'failed', code: 'SCEP_FAILURE' });
   });
 });
@@ -229,20 +487,53 @@ describe('provision --tpm with one-time enrollment codes', () => {
     fs.writeFileSync(path.join(hook, 'codes'), 'otp-a\notp-b\n'); // otp-c was revoked at the service
     const [first, second, third] = await Promise.all([tpm(), tpm(), tpm()]);
     const dir = tempDir();
-    const pin = crypto.createHash('sha256').update(new Uint8Array(new x509.X509Certificate(scep.caPem).rawData)).digest('hex');
+    const pin = crypto
+      .createHash('sha256')
+      .update(new Uint8Array(new x509.X509Certificate(scep.caPem).rawData))
+      .digest('hex');
     const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
     const f = files({
       pass: 'station passphrase',
-      bundle: JSON.stringify({ format: 'floor-enroller-bundle', version: 1, profile: 'factory-otp', expiresAt, credentials: ['a', 'b', 'c'].map((id) => ({ id, secret: `otp-${id}` })) }),
-      type: JSON.stringify({ name: 'tpm-otp', device: 'tpm', idTemplate: 'tpm-{ekFingerprint}', subject: [{ attribute: 'CN', template: '{deviceId}', required: true }], keyPolicy: { allowed: ['rsa-2048'] }, certificate: { kind: 'operational', validityDays: 365 }, tpm: { keyHandle: '0x81000141', certNvIndex: '0x01500141', keyAlgorithm: 'rsa-2048' }, profile: 'factory-otp' }),
+      bundle: JSON.stringify({
+        format: 'floor-enroller-bundle',
+        version: 1,
+        profile: 'factory-otp',
+        expiresAt,
+        credentials: ['a', 'b', 'c'].map((id) => ({ id, secret: `otp-${id}` })),
+      }),
+      type: JSON.stringify({
+        name: 'tpm-otp',
+        device: 'tpm',
+        idTemplate: 'tpm-{ekFingerprint}',
+        subject: [{ attribute: 'CN', template: '{deviceId}', required: true }],
+        keyPolicy: { allowed: ['rsa-2048'] },
+        certificate: { kind: 'operational', validityDays: 365 },
+        tpm: { keyHandle: '0x81000141', certNvIndex: '0x01500141', keyAlgorithm: 'rsa-2048' },
+        profile: 'factory-otp',
+      }),
     });
     await runEnroller(dir, 'ca', 'init', '--passphrase-file', f.pass!);
-    expect((await runEnroller(dir, 'profile', 'add', 'factory-otp', '--scep', scep.url, '--ca-fingerprint', pin)).code).toBe(0);
+    expect(
+      (await runEnroller(dir, 'profile', 'add', 'factory-otp', '--scep', scep.url, '--ca-fingerprint', pin)).code,
+    ).toBe(0);
     expect((await runEnroller(dir, 'bundle', 'import', f.bundle!, '--passphrase-file', f.pass!)).code).toBe(0);
     await runEnroller(dir, 'device-type', 'import', f.type!);
 
-    const batch = await runEnroller(dir, 'provision', '--tpm', first!.tcti, second!.tcti, '--device-type', 'tpm-otp', '--passphrase-file', f.pass!);
-    expect(batch.lines.map((l) => l.status), JSON.stringify(batch.lines)).toEqual(['verified', 'verified']);
+    const batch = await runEnroller(
+      dir,
+      'provision',
+      '--tpm',
+      first!.tcti,
+      second!.tcti,
+      '--device-type',
+      'tpm-otp',
+      '--passphrase-file',
+      f.pass!,
+    );
+    expect(
+      batch.lines.map((l) => l.status),
+      JSON.stringify(batch.lines),
+    ).toEqual(['verified', 'verified']);
     expect(fs.readFileSync(path.join(hook, 'used'), 'utf8').trim().split('\n').sort()).toEqual(['otp-a', 'otp-b']);
     const ledger = (await runEnroller(dir, 'bundle', 'list')).lines;
     const consumed = ledger.filter((l) => l.status === 'consumed');
@@ -250,10 +541,30 @@ describe('provision --tpm with one-time enrollment codes', () => {
     for (const use of consumed) expect(use.csrSha256).toMatch(/^[0-9a-f]{64}$/);
 
     // The third TPM gets otp-c, which the service refuses: coded, the code burnt, nothing written.
-    const refused = await runEnroller(dir, 'provision', '--tpm', third!.tcti, '--device-type', 'tpm-otp', '--passphrase-file', f.pass!);
+    const refused = await runEnroller(
+      dir,
+      'provision',
+      '--tpm',
+      third!.tcti,
+      '--device-type',
+      'tpm-otp',
+      '--passphrase-file',
+      f.pass!,
+    );
     expect(refused.lines[0]).toMatchObject({ status: 'failed', code: 'SCEP_FAILURE' });
-    expect((await runEnroller(dir, 'bundle', 'list')).lines.find((l) => l.credentialId === 'c')).toMatchObject({ status: 'refused' });
-    const again = await runEnroller(dir, 'provision', '--tpm', third!.tcti, '--device-type', 'tpm-otp', '--passphrase-file', f.pass!);
+    expect((await runEnroller(dir, 'bundle', 'list')).lines.find((l) => l.credentialId === 'c')).toMatchObject({
+      status: 'refused',
+    });
+    const again = await runEnroller(
+      dir,
+      'provision',
+      '--tpm',
+      third!.tcti,
+      '--device-type',
+      'tpm-otp',
+      '--passphrase-file',
+      f.pass!,
+    );
     expect(again.lines[0]).toMatchObject({ status: 'failed', code: 'BUNDLE_CREDENTIALS_EXHAUSTED' });
     expect(tools(third!, 'tpm2_getcap', 'handles-nv-index').toString()).not.toMatch(/0x1500141/i);
   });

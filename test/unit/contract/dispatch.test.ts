@@ -17,7 +17,12 @@ afterEach(() => station?.close());
 function realDispatch() {
   station = openTestStation();
   const { log } = fileLogger(tempDir());
-  const bench = new Bench(station, simulatedSlots([]), { deviceChanged: () => undefined, batchProgress: () => undefined }, log);
+  const bench = new Bench(
+    station,
+    simulatedSlots([]),
+    { deviceChanged: () => undefined, batchProgress: () => undefined },
+    log,
+  );
   return createDispatch(createStationService(station, bench), log);
 }
 
@@ -62,10 +67,20 @@ describe('contract dispatch', () => {
           throw error;
         },
       }) as unknown as ContractService;
-    const coded = await createDispatch(throwing(new EnrollerError('STATION_NOT_READY', 'not yet', { why: 'test' })), log)('station:info', {}, caller);
-    expect(coded).toEqual({ ok: false, error: { code: 'STATION_NOT_READY', message: 'not yet', details: { why: 'test' } } });
+    const coded = await createDispatch(
+      throwing(new EnrollerError('STATION_NOT_READY', 'not yet', { why: 'test' })),
+      log,
+    )('station:info', {}, caller);
+    expect(coded).toEqual({
+      ok: false,
+      error: { code: 'STATION_NOT_READY', message: 'not yet', details: { why: 'test' } },
+    });
 
-    const unexpected = await createDispatch(throwing(new TypeError('secret internals')), log)('station:info', {}, caller);
+    const unexpected = await createDispatch(throwing(new TypeError('secret internals')), log)(
+      'station:info',
+      {},
+      caller,
+    );
     expect(unexpected).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
     if (!unexpected.ok) expect(unexpected.error.message).not.toContain('secret internals');
     const { readFileSync } = await import('node:fs');

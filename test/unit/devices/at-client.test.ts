@@ -37,7 +37,9 @@ describe('AtClient', () => {
   });
 
   it('sends URCs and unsolicited lines to the urc event, not into replies', async () => {
-    const { client, device } = scripted((c) => (c === 'AT+CGSN=1' ? '+CEREG: 2\r\n+CGSN: "352656109480783"\r\nOK\r\n' : undefined));
+    const { client, device } = scripted((c) =>
+      c === 'AT+CGSN=1' ? '+CEREG: 2\r\n+CGSN: "352656109480783"\r\nOK\r\n' : undefined,
+    );
     const urcs: string[] = [];
     client.on('urc', (l) => urcs.push(l));
     await device.write(Buffer.from('%XTIME: "abc"\r\n'));
@@ -55,7 +57,9 @@ describe('AtClient', () => {
 
   it('checks the 4095-byte firmware buffer before sending', async () => {
     const { client, received } = scripted(() => 'OK\r\n');
-    await expect(client.command(`AT%CMNG=0,1,0,"${'A'.repeat(MAX_COMMAND_BYTES)}"`)).rejects.toMatchObject({ code: 'DEVICE_COMMAND_TOO_LONG' });
+    await expect(client.command(`AT%CMNG=0,1,0,"${'A'.repeat(MAX_COMMAND_BYTES)}"`)).rejects.toMatchObject({
+      code: 'DEVICE_COMMAND_TOO_LONG',
+    });
     await expect(client.command(`AT${'A'.repeat(MAX_COMMAND_BYTES - 2)}`)).resolves.toEqual([]);
     expect(received).toHaveLength(1);
   });

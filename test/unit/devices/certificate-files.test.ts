@@ -9,7 +9,13 @@ import { tempDir } from '../../helpers/station';
 
 async function selfSigned(cn: string): Promise<x509.X509Certificate> {
   const keys = await keyPair();
-  return x509.X509CertificateGenerator.createSelfSigned({ name: `CN=${cn}`, keys, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' }, notBefore: new Date(), notAfter: new Date(Date.now() + 86_400_000) });
+  return x509.X509CertificateGenerator.createSelfSigned({
+    name: `CN=${cn}`,
+    keys,
+    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+    notBefore: new Date(),
+    notAfter: new Date(Date.now() + 86_400_000),
+  });
 }
 
 describe('certificate file names', () => {
@@ -36,20 +42,29 @@ describe('certificate file names', () => {
   it('writes <id>.pem/.der; the same certificate again overwrites itself, another key gets ~2 and ~3', async () => {
     const out = tempDir();
     const [one, two, three] = await Promise.all(['one', 'two', 'three'].map(selfSigned));
-    const write = (id: string, cert: x509.X509Certificate) => writeCertificateFiles(out, id, new Uint8Array(cert.rawData), cert.toString('pem'), '');
+    const write = (id: string, cert: x509.X509Certificate) =>
+      writeCertificateFiles(out, id, new Uint8Array(cert.rawData), cert.toString('pem'), '');
     expect(write('dev/1', one!)).toEqual({ pem: path.join(out, 'dev_1.pem'), der: path.join(out, 'dev_1.der') });
     expect(write('dev/1', one!)).toEqual({ pem: path.join(out, 'dev_1.pem'), der: path.join(out, 'dev_1.der') });
-    expect(write('dev_1', two!)).toEqual({ pem: path.join(out, 'dev_1~2.pem'), der: path.join(out, 'dev_1~2.der'), collidedWith: path.join(out, 'dev_1.pem') });
+    expect(write('dev_1', two!)).toEqual({
+      pem: path.join(out, 'dev_1~2.pem'),
+      der: path.join(out, 'dev_1~2.der'),
+      collidedWith: path.join(out, 'dev_1.pem'),
+    });
     expect(write('dev:1', three!).pem).toBe(path.join(out, 'dev_1~3.pem'));
     expect(new x509.X509Certificate(fs.readFileSync(path.join(out, 'dev_1.pem'), 'utf8')).subject).toBe('CN=one');
-    expect(new x509.X509Certificate(new Uint8Array(fs.readFileSync(path.join(out, 'dev_1~2.der')))).subject).toBe('CN=two');
+    expect(new x509.X509Certificate(new Uint8Array(fs.readFileSync(path.join(out, 'dev_1~2.der')))).subject).toBe(
+      'CN=two',
+    );
   });
 
   it('a file it cannot read as a certificate is left alone, never overwritten', async () => {
     const out = tempDir();
     fs.writeFileSync(path.join(out, 'dev.pem'), 'notes a person keeps here');
     const cert = await selfSigned('dev');
-    expect(writeCertificateFiles(out, 'dev', new Uint8Array(cert.rawData), cert.toString('pem'), '').pem).toBe(path.join(out, 'dev~2.pem'));
+    expect(writeCertificateFiles(out, 'dev', new Uint8Array(cert.rawData), cert.toString('pem'), '').pem).toBe(
+      path.join(out, 'dev~2.pem'),
+    );
     expect(fs.readFileSync(path.join(out, 'dev.pem'), 'utf8')).toBe('notes a person keeps here');
   });
 });

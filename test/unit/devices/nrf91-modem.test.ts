@@ -44,14 +44,19 @@ describe('nRF91 credential operations (in-process simulator)', () => {
     const { modem } = memoryModem();
     await modem.connect();
     await modem.setFunctionalMode(1);
-    await expect(modem.write(TAG, 0, await samplePem())).rejects.toMatchObject({ code: 'MODEM_ONLINE', message: expect.stringContaining('offline') });
+    await expect(modem.write(TAG, 0, await samplePem())).rejects.toMatchObject({
+      code: 'MODEM_ONLINE',
+      message: expect.stringContaining('offline'),
+    });
     await modem.setFunctionalMode(4);
     expect(await modem.delete(TAG, 1)).toBe(false); // 513 is "already absent"
     await expect(modem.at.command(`AT%CMNG=2,${TAG},2`)).rejects.toMatchObject({ code: 'MODEM_NO_ACCESS' });
     await expect(modem.write(TAG, 1, 'HONKHONK')).rejects.toMatchObject({ code: 'MODEM_INVALID_CONTENT' });
     await expect(modem.write(TAG, 1, 'has "quotes"')).rejects.toMatchObject({ code: 'MODEM_CONTENT_NOT_WRITABLE' });
     await modem.generateKey(TAG, 'CN=a', undefined);
-    await expect(modem.at.command(`AT%KEYGEN=${TAG},2,0,"CN=b"`)).rejects.toMatchObject({ code: 'MODEM_ALREADY_EXISTS' });
+    await expect(modem.at.command(`AT%KEYGEN=${TAG},2,0,"CN=b"`)).rejects.toMatchObject({
+      code: 'MODEM_ALREADY_EXISTS',
+    });
     // generateKey deletes first, so a second run on an occupied tag succeeds.
     await expect(modem.generateKey(TAG, 'CN=b', undefined)).resolves.toMatchObject({ csr: { subject: 'CN=b' } });
     await expect(modem.at.command('AT+NOSUCH')).rejects.toMatchObject({ code: 'MODEM_ERROR' });
@@ -86,7 +91,9 @@ describe('nRF91 credential operations (in-process simulator)', () => {
     await modem.connect();
     await modem.setFunctionalMode(4);
     const { sha256 } = await modem.write(TAG, 0, await samplePem());
-    await expect(modem.verifyStored(TAG, 0, sha256Hex('something else'))).rejects.toMatchObject({ code: 'MODEM_READBACK_MISMATCH' });
+    await expect(modem.verifyStored(TAG, 0, sha256Hex('something else'))).rejects.toMatchObject({
+      code: 'MODEM_READBACK_MISMATCH',
+    });
     await expect(modem.verifyStored(TAG, 0, sha256)).resolves.toBeUndefined();
     await expect(modem.verifyStored(TAG + 1, 0, sha256)).rejects.toMatchObject({ code: 'MODEM_READBACK_MISMATCH' });
   });

@@ -28,9 +28,12 @@ describe('identity parsers', () => {
     [['+CEREG: 2', '+CGSN: "352656109480783"'], '352656109480783'],
   ])('IMEI from %j', (lines, imei) => expect(parseImei(lines)).toBe(imei));
 
-  it.each([[['+CGSN: "352656109480784"']], [['+CGSN: "35265610948078"']], [['garbage']], [[]]])('refuses %j as DEVICE_GARBAGE', (lines) => {
-    expect(() => parseImei(lines)).toThrowError(expect.objectContaining({ code: 'DEVICE_GARBAGE' }));
-  });
+  it.each([[['+CGSN: "352656109480784"']], [['+CGSN: "35265610948078"']], [['garbage']], [[]]])(
+    'refuses %j as DEVICE_GARBAGE',
+    (lines) => {
+      expect(() => parseImei(lines)).toThrowError(expect.objectContaining({ code: 'DEVICE_GARBAGE' }));
+    },
+  );
 
   it('checks the Luhn digit', () => {
     expect(luhnValid('352656109480783')).toBe(true);

@@ -14,14 +14,16 @@ describe('ModemManager udev rule', () => {
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) {
       const pairs = line.split(/,\s*/);
-      for (const pair of pairs) expect(pair, line).toMatch(/^(ACTION|SUBSYSTEM|ATTRS\{idVendor\})=="[^"]+"$|^ENV\{ID_MM_DEVICE_IGNORE\}="1"$/);
+      for (const pair of pairs)
+        expect(pair, line).toMatch(/^(ACTION|SUBSYSTEM|ATTRS\{idVendor\})=="[^"]+"$|^ENV\{ID_MM_DEVICE_IGNORE\}="1"$/);
       expect(pairs.at(-1)).toBe('ENV{ID_MM_DEVICE_IGNORE}="1"');
     }
   });
 
   it('covers every vendor the station ranks as a Nordic kit, for tty and usb devices', () => {
     for (const vid of NORDIC_VIDS) {
-      for (const subsystem of ['tty', 'usb']) expect(rule).toContain(`SUBSYSTEM=="${subsystem}", ATTRS{idVendor}=="${vid}", ENV{ID_MM_DEVICE_IGNORE}="1"`);
+      for (const subsystem of ['tty', 'usb'])
+        expect(rule).toContain(`SUBSYSTEM=="${subsystem}", ATTRS{idVendor}=="${vid}", ENV{ID_MM_DEVICE_IGNORE}="1"`);
     }
     const vids = new Set([...rule.matchAll(/idVendor\}=="([0-9a-f]{4})"/g)].map((m) => m[1]));
     expect([...vids].sort()).toEqual([...NORDIC_VIDS].sort());
@@ -29,7 +31,9 @@ describe('ModemManager udev rule', () => {
 
   it('is installed by the deb, with udev reloaded after install', () => {
     const builder = fs.readFileSync(path.join(root, 'electron-builder.yml'), 'utf8');
-    expect(builder).toMatch(/^\s+- build\/linux\/99-floor-enroller\.rules=\/usr\/lib\/udev\/rules\.d\/99-floor-enroller\.rules$/m);
+    expect(builder).toMatch(
+      /^\s+- build\/linux\/99-floor-enroller\.rules=\/usr\/lib\/udev\/rules\.d\/99-floor-enroller\.rules$/m,
+    );
     expect(builder).toMatch(/^\s+afterInstall: build\/linux\/after-install\.sh$/m);
     const script = path.join(root, 'build/linux/after-install.sh');
     expect(fs.statSync(script).mode & 0o111).not.toBe(0);

@@ -15,10 +15,27 @@ let station: Station | undefined;
 afterEach(() => station?.close());
 
 async function verifyWithOpenssl(leafPem: string, chainPem: string, extra: string[] = []) {
-  const roots = pemFile('root.pem', chainPem.split(/(?<=-----END CERTIFICATE-----)/).at(1)!.trim() + '\n');
+  const roots = pemFile(
+    'root.pem',
+    chainPem
+      .split(/(?<=-----END CERTIFICATE-----)/)
+      .at(1)!
+      .trim() + '\n',
+  );
   const untrusted = pemFile('chain.pem', chainPem);
   const leaf = pemFile('leaf.pem', leafPem);
-  return openssl(['verify', '-x509_strict', '-purpose', 'sslclient', '-CAfile', roots, '-untrusted', untrusted, ...extra, leaf]);
+  return openssl([
+    'verify',
+    '-x509_strict',
+    '-purpose',
+    'sslclient',
+    '-CAfile',
+    roots,
+    '-untrusted',
+    untrusted,
+    ...extra,
+    leaf,
+  ]);
 }
 
 describe('local authority', () => {
@@ -26,7 +43,12 @@ describe('local authority', () => {
     const setup = await stationWithCa();
     station = setup.station;
     const csr = await intakeCsr(await makeCsr({ name: 'CN=whatever-the-device-said' }));
-    const { certificate, alreadyIssued } = await setup.authority.issue({ csr, deviceType: setup.nrf91, deviceId: 'nrf-352656109480783', attributes: { imei: '352656109480783' } });
+    const { certificate, alreadyIssued } = await setup.authority.issue({
+      csr,
+      deviceType: setup.nrf91,
+      deviceId: 'nrf-352656109480783',
+      attributes: { imei: '352656109480783' },
+    });
     expect(alreadyIssued).toBe(false);
     expect(certificate.subject).toBe('CN=nrf-352656109480783');
     expect(certificate.issuer).toBe(setup.authority.issuing.subject);
@@ -36,19 +58,29 @@ describe('local authority', () => {
     expect([usage.usages, usage.critical]).toEqual([x509.KeyUsageFlags.digitalSignature, true]);
     expect(certificate.getExtension(x509.ExtendedKeyUsageExtension)!.usages).toEqual(['1.3.6.1.5.5.7.3.2']);
     expect(Buffer.from(certificate.publicKey.rawData).equals(Buffer.from(csr.publicKeySpki))).toBe(true);
-    await expect(verifyWithOpenssl(certificate.toString('pem'), station.ca.chainPem())).resolves.toMatchObject({ stdout: expect.stringContaining(': OK') });
+    await expect(verifyWithOpenssl(certificate.toString('pem'), station.ca.chainPem())).resolves.toMatchObject({
+      stdout: expect.stringContaining(': OK'),
+    });
   });
 
-  it.each(['ec-p256', 'rsa-2048'] as const)('chains verify with openssl for a %s CA and EC/RSA devices', async (keyAlgorithm) => {
-    const setup = await stationWithCa({ keyAlgorithm });
-    station = setup.station;
-    for (const alg of [P256, RSA2048]) {
-      const csr = await intakeCsr(await makeCsr({ alg }));
-      const { certificate } = await setup.authority.issue({ csr, deviceType: { ...setup.nrf91, keyPolicy: { allowed: ['ec-p256', 'rsa-2048'] } }, deviceId: `dev-${alg.name}`, attributes: {} });
-      const { stdout } = await verifyWithOpenssl(certificate.toString('pem'), station.ca.chainPem());
-      expect(stdout).toContain(': OK');
-    }
-  });
+  it.each(['ec-p256', 'rsa-2048'] as const)(
+    'chains verify with openssl for a %s CA and EC/RSA devices',
+    async (keyAlgorithm) => {
+      const setup = await stationWithCa({ keyAlgorithm });
+      station = setup.station;
+      for (const alg of [P256, RSA2048]) {
+        const csr = await intakeCsr(await makeCsr({ alg }));
+        const { certificate } = await setup.authority.issue({
+          csr,
+          deviceType: { ...setup.nrf91, keyPolicy: { allowed: ['ec-p256', 'rsa-2048'] } },
+          deviceId: `dev-${alg.name}`,
+          attributes: {},
+        });
+        const { stdout } = await verifyWithOpenssl(certificate.toString('pem'), station.ca.chainPem());
+        expect(stdout).toContain(': OK');
+      }
+    },
+  );
 
   it('never issues twice for the same CSR, and finishes a reservation a crash left behind', async () => {
     const setup = await stationWithCa();
@@ -63,11 +95,20 @@ describe('local authority', () => {
     // A crash after reserve and before store: the row stays reserved with no certificate.
     const other = await intakeCsr(await makeCsr());
     const sha = crypto.createHash('sha256').update(other.der).digest('hex');
-    station.ca.ledger.reserve({ serial: 'abcdef0123456789', issuerFingerprint: setup.authority.fingerprint, deviceId: 'dev-2', csrSha256: sha, keyFingerprint: other.keyFingerprint, kind: 'operational' });
+    station.ca.ledger.reserve({
+      serial: 'abcdef0123456789',
+      issuerFingerprint: setup.authority.fingerprint,
+      deviceId: 'dev-2',
+      csrSha256: sha,
+      keyFingerprint: other.keyFingerprint,
+      kind: 'operational',
+    });
     const resumed = await setup.authority.issue({ ...request, csr: other, deviceId: 'dev-2' });
     expect(resumed.serial).toBe('abcdef0123456789');
     expect(resumed.certificate.serialNumber).toBe('abcdef0123456789');
-    expect(station.db.prepare("SELECT status FROM certificates WHERE serial = 'abcdef0123456789'").pluck().get()).toBe('issued');
+    expect(station.db.prepare("SELECT status FROM certificates WHERE serial = 'abcdef0123456789'").pluck().get()).toBe(
+      'issued',
+    );
   });
 
   it('refuses one public key for two devices', async () => {
@@ -78,8 +119,12 @@ describe('local authority', () => {
     await setup.authority.issue({ csr, deviceType: setup.nrf91, deviceId: 'dev-a', attributes: {} });
     const same = await intakeCsr(await makeCsr({ keys, name: 'CN=other' }));
     // The same device asking again with its own key is fine; another device is not.
-    await expect(setup.authority.issue({ csr: same, deviceType: setup.nrf91, deviceId: 'dev-a', attributes: {} })).resolves.toMatchObject({ alreadyIssued: false });
-    await expect(setup.authority.issue({ csr: same, deviceType: setup.nrf91, deviceId: 'dev-b', attributes: {} })).rejects.toMatchObject({ code: 'CSR_DUPLICATE_KEY' });
+    await expect(
+      setup.authority.issue({ csr: same, deviceType: setup.nrf91, deviceId: 'dev-a', attributes: {} }),
+    ).resolves.toMatchObject({ alreadyIssued: false });
+    await expect(
+      setup.authority.issue({ csr: same, deviceType: setup.nrf91, deviceId: 'dev-b', attributes: {} }),
+    ).rejects.toMatchObject({ code: 'CSR_DUPLICATE_KEY' });
   });
 
   it('retries a serial collision with a fresh draw', async () => {
@@ -87,10 +132,32 @@ describe('local authority', () => {
     station = setup.station;
     const draws = [Buffer.alloc(16, 0x11), Buffer.alloc(16, 0x11), Buffer.alloc(16, 0x22)];
     const { LocalAuthority } = await import('../../../main/pki/authority/local-authority');
-    const material = { root: setup.authority.root, issuing: setup.authority.issuing, encryptedIssuingKey: station.db.prepare("SELECT encrypted_key FROM authorities WHERE role='issuing' AND active=1").pluck().get() as Buffer };
-    const rigged = await LocalAuthority.unlock({ ...material, encryptedIssuingKey: new Uint8Array(material.encryptedIssuingKey) }, PASSPHRASE, station.ca.ledger, () => draws.shift()!);
-    const a = await rigged.issue({ csr: await intakeCsr(await makeCsr()), deviceType: setup.nrf91, deviceId: 'a', attributes: {} });
-    const b = await rigged.issue({ csr: await intakeCsr(await makeCsr()), deviceType: setup.nrf91, deviceId: 'b', attributes: {} });
+    const material = {
+      root: setup.authority.root,
+      issuing: setup.authority.issuing,
+      encryptedIssuingKey: station.db
+        .prepare("SELECT encrypted_key FROM authorities WHERE role='issuing' AND active=1")
+        .pluck()
+        .get() as Buffer,
+    };
+    const rigged = await LocalAuthority.unlock(
+      { ...material, encryptedIssuingKey: new Uint8Array(material.encryptedIssuingKey) },
+      PASSPHRASE,
+      station.ca.ledger,
+      () => draws.shift()!,
+    );
+    const a = await rigged.issue({
+      csr: await intakeCsr(await makeCsr()),
+      deviceType: setup.nrf91,
+      deviceId: 'a',
+      attributes: {},
+    });
+    const b = await rigged.issue({
+      csr: await intakeCsr(await makeCsr()),
+      deviceType: setup.nrf91,
+      deviceId: 'b',
+      attributes: {},
+    });
     expect(a.serial).toBe('11'.repeat(16));
     expect(b.serial).toBe('22'.repeat(16));
   });
@@ -98,18 +165,32 @@ describe('local authority', () => {
   it('keeps CA keys only as standard encrypted PKCS#8 with PBKDF2 600,000 + AES-256', async () => {
     const setup = await stationWithCa();
     station = setup.station;
-    const encrypted = station.db.prepare("SELECT encrypted_key FROM authorities WHERE role='issuing' AND active=1").pluck().get() as Buffer;
+    const encrypted = station.db
+      .prepare("SELECT encrypted_key FROM authorities WHERE role='issuing' AND active=1")
+      .pluck()
+      .get() as Buffer;
     const file = derFile(new Uint8Array(encrypted).buffer);
     const { stdout } = await openssl(['asn1parse', '-inform', 'DER', '-in', file]);
     expect(stdout).toContain('PBES2');
     expect(stdout).toContain('PBKDF2');
     expect(stdout).toContain('aes-256-cbc');
     expect(stdout).toMatch(/INTEGER\s+:0927C0/); // 600000
-    expect(stdout).toContain("hmacWithSHA256");
+    expect(stdout).toContain('hmacWithSHA256');
     const passFile = pemFile('pass', PASSPHRASE);
-    const { stdout: pem } = await openssl(['pkey', '-inform', 'DER', '-in', file, '-passin', `file:${passFile}`, '-pubout']);
+    const { stdout: pem } = await openssl([
+      'pkey',
+      '-inform',
+      'DER',
+      '-in',
+      file,
+      '-passin',
+      `file:${passFile}`,
+      '-pubout',
+    ]);
     expect(pem).toContain('BEGIN PUBLIC KEY');
-    expect(() => decryptPrivateKey(new Uint8Array(encrypted), 'wrong passphrase')).toThrowError(expect.objectContaining({ code: 'CA_WRONG_PASSPHRASE' }));
+    expect(() => decryptPrivateKey(new Uint8Array(encrypted), 'wrong passphrase')).toThrowError(
+      expect.objectContaining({ code: 'CA_WRONG_PASSPHRASE' }),
+    );
     await expect(station.ca.unlock('wrong passphrase')).rejects.toMatchObject({ code: 'CA_WRONG_PASSPHRASE' });
   });
 
@@ -118,31 +199,73 @@ describe('local authority', () => {
     station = setup.station;
     const inside = { ...setup.nrf91, san: [{ type: 'dns' as const, template: '{deviceId}.devices.example.com' }] };
     const outside = { ...setup.nrf91, san: [{ type: 'dns' as const, template: '{deviceId}.evil.example' }] };
-    const good = await setup.authority.issue({ csr: await intakeCsr(await makeCsr()), deviceType: inside, deviceId: 'dev-in', attributes: {} });
-    await expect(verifyWithOpenssl(good.certificate.toString('pem'), station.ca.chainPem())).resolves.toMatchObject({ stdout: expect.stringContaining(': OK') });
-    const bad = await setup.authority.issue({ csr: await intakeCsr(await makeCsr()), deviceType: outside, deviceId: 'dev-out', attributes: {} });
-    await expect(verifyWithOpenssl(bad.certificate.toString('pem'), station.ca.chainPem())).rejects.toMatchObject({ stderr: expect.stringMatching(/name constraint|subtree/i) });
+    const good = await setup.authority.issue({
+      csr: await intakeCsr(await makeCsr()),
+      deviceType: inside,
+      deviceId: 'dev-in',
+      attributes: {},
+    });
+    await expect(verifyWithOpenssl(good.certificate.toString('pem'), station.ca.chainPem())).resolves.toMatchObject({
+      stdout: expect.stringContaining(': OK'),
+    });
+    const bad = await setup.authority.issue({
+      csr: await intakeCsr(await makeCsr()),
+      deviceType: outside,
+      deviceId: 'dev-out',
+      attributes: {},
+    });
+    await expect(verifyWithOpenssl(bad.certificate.toString('pem'), station.ca.chainPem())).rejects.toMatchObject({
+      stderr: expect.stringMatching(/name constraint|subtree/i),
+    });
 
     // A sub-CA signed with the issuing key (something the authority itself never does).
-    const encrypted = station.db.prepare("SELECT encrypted_key FROM authorities WHERE role='issuing' AND active=1").pluck().get() as Buffer;
+    const encrypted = station.db
+      .prepare("SELECT encrypted_key FROM authorities WHERE role='issuing' AND active=1")
+      .pluck()
+      .get() as Buffer;
     const issuingKey = await toSigningKey(decryptPrivateKey(new Uint8Array(encrypted), PASSPHRASE));
     const subKeys = await crypto.webcrypto.subtle.generateKey(P256, true, ['sign', 'verify']);
     const subCa = await x509.X509CertificateGenerator.create({
-      serialNumber: '0badca', subject: 'CN=Rogue Sub CA', issuer: setup.authority.issuing.subject,
-      notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000),
-      publicKey: subKeys.publicKey as never, signingKey: issuingKey as never, signingAlgorithm: P256,
-      extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
+      serialNumber: '0badca',
+      subject: 'CN=Rogue Sub CA',
+      issuer: setup.authority.issuing.subject,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 86_400_000),
+      publicKey: subKeys.publicKey as never,
+      signingKey: issuingKey as never,
+      signingAlgorithm: P256,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
+      ],
     });
     const leafUnderSub = await x509.X509CertificateGenerator.create({
-      serialNumber: '0c', subject: 'CN=dev-sub', issuer: subCa.subject,
-      notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000),
-      publicKey: (await crypto.webcrypto.subtle.generateKey(P256, true, ['sign', 'verify'])).publicKey as never, signingKey: subKeys.privateKey as never, signingAlgorithm: P256,
-      extensions: [new x509.BasicConstraintsExtension(false, undefined, true), new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.2'])],
+      serialNumber: '0c',
+      subject: 'CN=dev-sub',
+      issuer: subCa.subject,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 86_400_000),
+      publicKey: (await crypto.webcrypto.subtle.generateKey(P256, true, ['sign', 'verify'])).publicKey as never,
+      signingKey: subKeys.privateKey as never,
+      signingAlgorithm: P256,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.2']),
+      ],
     });
     const chainWithSub = `${subCa.toString('pem')}\n${station.ca.chainPem()}`;
     const roots = station.ca.rootPem();
     const untrusted = pemFile('u.pem', chainWithSub);
-    await expect(openssl(['verify', '-CAfile', pemFile('r.pem', roots), '-untrusted', untrusted, pemFile('l.pem', leafUnderSub.toString('pem'))])).rejects.toMatchObject({
+    await expect(
+      openssl([
+        'verify',
+        '-CAfile',
+        pemFile('r.pem', roots),
+        '-untrusted',
+        untrusted,
+        pemFile('l.pem', leafUnderSub.toString('pem')),
+      ]),
+    ).rejects.toMatchObject({
       stderr: expect.stringMatching(/path length/i),
     });
   });
@@ -150,11 +273,17 @@ describe('local authority', () => {
   it('revokes into a CRL whose number strictly increases, and OpenSSL reads it', async () => {
     const setup = await stationWithCa();
     station = setup.station;
-    const issued = await setup.authority.issue({ csr: await intakeCsr(await makeCsr()), deviceType: setup.nrf91, deviceId: 'dev-r', attributes: {} });
+    const issued = await setup.authority.issue({
+      csr: await intakeCsr(await makeCsr()),
+      deviceType: setup.nrf91,
+      deviceId: 'dev-r',
+      attributes: {},
+    });
     const first = await setup.authority.crl();
     await setup.authority.revoke(issued.serial, 1);
     const second = await setup.authority.crl();
-    const crlNumber = async (crl: x509.X509Crl) => (await openssl(['crl', '-inform', 'DER', '-in', derFile(crl.rawData), '-noout', '-crlnumber'])).stdout;
+    const crlNumber = async (crl: x509.X509Crl) =>
+      (await openssl(['crl', '-inform', 'DER', '-in', derFile(crl.rawData), '-noout', '-crlnumber'])).stdout;
     expect(await crlNumber(first)).toMatch(/crlNumber=(0x)?0?1\b/);
     expect(await crlNumber(second)).toMatch(/crlNumber=(0x)?0?2\b/);
     expect(second.entries.map((e) => e.serialNumber)).toEqual([issued.serial]);

@@ -11,7 +11,11 @@ describe('device type documents', () => {
   it('ships csr-file-default, nrf91-default and tpm-default in every fresh data folder', () => {
     const station = openTestStation();
     expect(station.deviceTypes.list().map((t) => t.name)).toEqual(['csr-file-default', 'nrf91-default', 'tpm-default']);
-    expect(station.deviceTypes.get('nrf91-default')).toMatchObject({ idTemplate: 'nrf-{imei}', secTags: { client: 16842753 }, profile: 'local' });
+    expect(station.deviceTypes.get('nrf91-default')).toMatchObject({
+      idTemplate: 'nrf-{imei}',
+      secTags: { client: 16842753 },
+      profile: 'local',
+    });
     // Made for CSR files (#14): every key a CSR file commonly has, ID and subject from the CSR.
     expect(station.deviceTypes.get('csr-file-default')).toMatchObject({
       device: 'csr-file',
@@ -25,8 +29,15 @@ describe('device type documents', () => {
   it('csr-file-default copies the subject from the CSR, in DN order, requiring nothing the CSR lacks', () => {
     const csrFile = DeviceTypeDocument.parse(builtinDeviceTypes.find((t) => t.name === 'csr-file-default'));
     const fromCsr = { CN: 'meter-0042', O: 'Floor', C: 'DE', serialNumber: 'SN42' };
-    expect(resolveName(csrFile, { deviceId: 'meter-0042' }, fromCsr).subject).toEqual([['C', 'DE'], ['O', 'Floor'], ['CN', 'meter-0042'], ['serialNumber', 'SN42']]);
-    expect(resolveName(csrFile, { deviceId: 'SN7' }, { serialNumber: 'SN7' }).subject).toEqual([['serialNumber', 'SN7']]);
+    expect(resolveName(csrFile, { deviceId: 'meter-0042' }, fromCsr).subject).toEqual([
+      ['C', 'DE'],
+      ['O', 'Floor'],
+      ['CN', 'meter-0042'],
+      ['serialNumber', 'SN42'],
+    ]);
+    expect(resolveName(csrFile, { deviceId: 'SN7' }, { serialNumber: 'SN7' }).subject).toEqual([
+      ['serialNumber', 'SN7'],
+    ]);
   });
 
   it.each<[string, Partial<DeviceTypeInput> | Record<string, unknown>, string]>([
@@ -45,7 +56,9 @@ describe('device type documents', () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toMatchObject({ code: 'DEVICE_TYPE_INVALID' });
-      expect((error as { details: { issues: Array<{ path: string }> } }).details.issues.map((i) => i.path)).toContain(field);
+      expect((error as { details: { issues: Array<{ path: string }> } }).details.issues.map((i) => i.path)).toContain(
+        field,
+      );
     }
     station.close();
   });
@@ -65,7 +78,10 @@ describe('device type documents', () => {
         { attribute: 'serialNumber', template: '{serial}', fromCsr: false },
         { attribute: 'C', default: 'DE' },
       ],
-      san: [{ type: 'uri', template: 'urn:dev:{deviceId}' }, { type: 'dns', template: '{petName}.devices.example' }],
+      san: [
+        { type: 'uri', template: 'urn:dev:{deviceId}' },
+        { type: 'dns', template: '{petName}.devices.example' },
+      ],
     });
     const name = resolveName(type, { deviceId: 'nrf-1', model: 'Tracker' }, { CN: 'from-csr', OU: 'Line 3', C: 'US' });
     expect(name.subject).toEqual([
@@ -76,8 +92,8 @@ describe('device type documents', () => {
     ]);
     expect(name.sans).toEqual([{ type: 'url', value: 'urn:dev:nrf-1' }]);
     expect(resolveName(type, { deviceId: 'nrf-1' }, {}).subject).toContainEqual(['O', 'Acme']);
-    expect(() => resolveName({ ...type, subject: [{ attribute: 'CN', fromCsr: false, required: true }] }, {}, { CN: 'x' })).toThrowError(
-      expect.objectContaining({ code: 'DEVICE_TYPE_FIELD_MISSING' }),
-    );
+    expect(() =>
+      resolveName({ ...type, subject: [{ attribute: 'CN', fromCsr: false, required: true }] }, {}, { CN: 'x' }),
+    ).toThrowError(expect.objectContaining({ code: 'DEVICE_TYPE_FIELD_MISSING' }));
   });
 });

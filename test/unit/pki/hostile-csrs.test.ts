@@ -41,20 +41,76 @@ const corpus: Case[] = [
       return makeCsr({ keys: { publicKey: a.publicKey, privateKey: b.privateKey } as typeof a });
     },
   },
-  { name: 'SHA-1 signature', code: 'CSR_SIGNATURE_ALGORITHM_UNSUPPORTED', csr: () => opensslCsr({ key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], digest: 'sha1' }) },
+  {
+    name: 'SHA-1 signature',
+    code: 'CSR_SIGNATURE_ALGORITHM_UNSUPPORTED',
+    csr: () => opensslCsr({ key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], digest: 'sha1' }),
+  },
   // key policy
-  { name: 'RSA-1024', code: 'CSR_KEY_TOO_SMALL', csr: () => opensslCsr({ key: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'] }) },
-  { name: 'RSA-512', code: 'CSR_KEY_TOO_SMALL', csr: () => opensslCsr({ key: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:512'] }) },
-  { name: 'RSA exponent 3', code: 'CSR_KEY_BAD_EXPONENT', csr: () => opensslCsr({ key: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-pkeyopt', 'rsa_keygen_pubexp:3'] }) },
-  { name: 'RSA exponent 17', code: 'CSR_KEY_BAD_EXPONENT', csr: () => opensslCsr({ key: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-pkeyopt', 'rsa_keygen_pubexp:17'] }) },
-  { name: 'RSA-4200 (too large)', code: 'CSR_KEY_TOO_LARGE', csr: () => opensslCsr({ key: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:4200'] }) },
-  { name: 'RSA-2056 (odd size)', code: 'CSR_KEY_TYPE_NOT_ALLOWED', csr: () => opensslCsr({ key: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2056'] }) },
-  { name: 'P-224', code: 'CSR_KEY_CURVE_NOT_ALLOWED', csr: () => opensslCsr({ key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-224'] }) },
-  { name: 'P-521', code: 'CSR_KEY_CURVE_NOT_ALLOWED', csr: () => opensslCsr({ key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-521'] }) },
-  { name: 'secp256k1', code: 'CSR_KEY_CURVE_NOT_ALLOWED', csr: () => opensslCsr({ key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:secp256k1'] }) },
-  { name: 'brainpoolP256r1', code: 'CSR_KEY_CURVE_NOT_ALLOWED', csr: () => opensslCsr({ key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:brainpoolP256r1'] }) },
-  { name: 'explicit curve parameters', code: 'CSR_KEY_EXPLICIT_CURVE', csr: () => opensslCsr({ keyCommand: 'ecparam', key: ['-name', 'prime256v1', '-param_enc', 'explicit'] }) },
-  { name: 'DSA-2048', code: 'CSR_KEY_TYPE_NOT_ALLOWED', csr: () => opensslCsr({ keyCommand: 'dsa', key: ['-pkeyopt', 'pbits:2048', '-pkeyopt', 'qbits:256'] }) },
+  {
+    name: 'RSA-1024',
+    code: 'CSR_KEY_TOO_SMALL',
+    csr: () => opensslCsr({ key: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'] }),
+  },
+  {
+    name: 'RSA-512',
+    code: 'CSR_KEY_TOO_SMALL',
+    csr: () => opensslCsr({ key: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:512'] }),
+  },
+  {
+    name: 'RSA exponent 3',
+    code: 'CSR_KEY_BAD_EXPONENT',
+    csr: () =>
+      opensslCsr({ key: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-pkeyopt', 'rsa_keygen_pubexp:3'] }),
+  },
+  {
+    name: 'RSA exponent 17',
+    code: 'CSR_KEY_BAD_EXPONENT',
+    csr: () =>
+      opensslCsr({
+        key: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-pkeyopt', 'rsa_keygen_pubexp:17'],
+      }),
+  },
+  {
+    name: 'RSA-4200 (too large)',
+    code: 'CSR_KEY_TOO_LARGE',
+    csr: () => opensslCsr({ key: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:4200'] }),
+  },
+  {
+    name: 'RSA-2056 (odd size)',
+    code: 'CSR_KEY_TYPE_NOT_ALLOWED',
+    csr: () => opensslCsr({ key: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2056'] }),
+  },
+  {
+    name: 'P-224',
+    code: 'CSR_KEY_CURVE_NOT_ALLOWED',
+    csr: () => opensslCsr({ key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-224'] }),
+  },
+  {
+    name: 'P-521',
+    code: 'CSR_KEY_CURVE_NOT_ALLOWED',
+    csr: () => opensslCsr({ key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-521'] }),
+  },
+  {
+    name: 'secp256k1',
+    code: 'CSR_KEY_CURVE_NOT_ALLOWED',
+    csr: () => opensslCsr({ key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:secp256k1'] }),
+  },
+  {
+    name: 'brainpoolP256r1',
+    code: 'CSR_KEY_CURVE_NOT_ALLOWED',
+    csr: () => opensslCsr({ key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:brainpoolP256r1'] }),
+  },
+  {
+    name: 'explicit curve parameters',
+    code: 'CSR_KEY_EXPLICIT_CURVE',
+    csr: () => opensslCsr({ keyCommand: 'ecparam', key: ['-name', 'prime256v1', '-param_enc', 'explicit'] }),
+  },
+  {
+    name: 'DSA-2048',
+    code: 'CSR_KEY_TYPE_NOT_ALLOWED',
+    csr: () => opensslCsr({ keyCommand: 'dsa', key: ['-pkeyopt', 'pbits:2048', '-pkeyopt', 'qbits:256'] }),
+  },
   { name: 'Ed25519', code: 'CSR_KEY_TYPE_NOT_ALLOWED', csr: () => opensslCsr({ key: ['-algorithm', 'ED25519'] }) },
   // framing
   { name: 'oversize (20 KiB)', code: 'CSR_TOO_LARGE', csr: async () => derTlv(0x30, new Uint8Array(20 * 1024)) },
@@ -70,18 +126,35 @@ const corpus: Case[] = [
   { name: 'empty', code: 'CSR_MALFORMED', csr: async () => new Uint8Array(0) },
   { name: 'truncated', code: 'CSR_MALFORMED', csr: async () => valid.subarray(0, valid.length - 10) },
   { name: 'trailing garbage', code: 'CSR_MALFORMED', csr: async () => Uint8Array.from([...valid, 0x00, 0x01]) },
-  { name: 'indefinite length (BER)', code: 'CSR_MALFORMED', csr: async () => Uint8Array.of(0x30, 0x80, 0x05, 0x00, 0x00, 0x00) },
-  { name: 'random bytes', code: 'CSR_MALFORMED', csr: async () => Uint8Array.from({ length: 300 }, (_, i) => (i * 37 + 11) & 0xff) },
+  {
+    name: 'indefinite length (BER)',
+    code: 'CSR_MALFORMED',
+    csr: async () => Uint8Array.of(0x30, 0x80, 0x05, 0x00, 0x00, 0x00),
+  },
+  {
+    name: 'random bytes',
+    code: 'CSR_MALFORMED',
+    csr: async () => Uint8Array.from({ length: 300 }, (_, i) => (i * 37 + 11) & 0xff),
+  },
   {
     name: 'a certificate, not a request',
     code: 'CSR_MALFORMED',
     csr: async () => {
       const keys = await keyPair();
-      const cert = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: '01', name: 'CN=x', keys: keys as never, signingAlgorithm: P256 });
+      const cert = await x509.X509CertificateGenerator.createSelfSigned({
+        serialNumber: '01',
+        name: 'CN=x',
+        keys: keys as never,
+        signingAlgorithm: P256,
+      });
       return new Uint8Array(cert.rawData);
     },
   },
-  { name: 'PEM with broken base64', code: 'CSR_MALFORMED', csr: async () => '-----BEGIN CERTIFICATE REQUEST-----\nMIIB!!@@\n-----END CERTIFICATE REQUEST-----' },
+  {
+    name: 'PEM with broken base64',
+    code: 'CSR_MALFORMED',
+    csr: async () => '-----BEGIN CERTIFICATE REQUEST-----\nMIIB!!@@\n-----END CERTIFICATE REQUEST-----',
+  },
   {
     name: 'version 1 instead of 0',
     code: 'CSR_MALFORMED',
@@ -94,27 +167,103 @@ const corpus: Case[] = [
   },
   // requested extensions
   { name: 'CA:TRUE requested', code: 'CSR_REQUESTS_CA', csr: () => makeCsr({ extensions: [ext.ca()] }) },
-  { name: 'keyCertSign requested', code: 'CSR_REQUESTS_CA', csr: () => makeCsr({ extensions: [ext.ku(KU.digitalSignature | KU.keyCertSign)] }) },
+  {
+    name: 'keyCertSign requested',
+    code: 'CSR_REQUESTS_CA',
+    csr: () => makeCsr({ extensions: [ext.ku(KU.digitalSignature | KU.keyCertSign)] }),
+  },
   { name: 'cRLSign requested', code: 'CSR_REQUESTS_CA', csr: () => makeCsr({ extensions: [ext.ku(KU.cRLSign)] }) },
-  { name: 'CA:TRUE requested by OpenSSL', code: 'CSR_REQUESTS_CA', csr: () => opensslCsr({ key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], extensions: ['basicConstraints=critical,CA:TRUE'] }) },
+  {
+    name: 'CA:TRUE requested by OpenSSL',
+    code: 'CSR_REQUESTS_CA',
+    csr: () =>
+      opensslCsr({
+        key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'],
+        extensions: ['basicConstraints=critical,CA:TRUE'],
+      }),
+  },
   { name: 'EKU serverAuth', code: 'CSR_EXTRA_EKU', csr: () => makeCsr({ extensions: [ext.eku('1.3.6.1.5.5.7.3.1')] }) },
-  { name: 'EKU anyExtendedKeyUsage', code: 'CSR_EXTRA_EKU', csr: () => makeCsr({ extensions: [ext.eku('2.5.29.37.0')] }) },
-  { name: 'EKU codeSigning beside clientAuth', code: 'CSR_EXTRA_EKU', csr: () => makeCsr({ extensions: [ext.eku('1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.3')] }) },
+  {
+    name: 'EKU anyExtendedKeyUsage',
+    code: 'CSR_EXTRA_EKU',
+    csr: () => makeCsr({ extensions: [ext.eku('2.5.29.37.0')] }),
+  },
+  {
+    name: 'EKU codeSigning beside clientAuth',
+    code: 'CSR_EXTRA_EKU',
+    csr: () => makeCsr({ extensions: [ext.eku('1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.3')] }),
+  },
   { name: 'SAN dNSName', code: 'CSR_EXTRA_SAN', csr: () => makeCsr({ extensions: [ext.san('dns', 'evil.example')] }) },
-  { name: 'SAN URI', code: 'CSR_EXTRA_SAN', csr: () => makeCsr({ extensions: [ext.san('url', 'https://evil.example/')] }) },
-  { name: 'SAN IP by OpenSSL', code: 'CSR_EXTRA_SAN', csr: () => opensslCsr({ key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], extensions: ['subjectAltName=IP:10.0.0.1'] }) },
-  { name: 'unknown critical extension', code: 'CSR_UNKNOWN_CRITICAL_EXTENSION', csr: () => makeCsr({ extensions: [new x509.Extension('1.2.3.4.5', true, Uint8Array.of(0x05, 0x00))] }) },
+  {
+    name: 'SAN URI',
+    code: 'CSR_EXTRA_SAN',
+    csr: () => makeCsr({ extensions: [ext.san('url', 'https://evil.example/')] }),
+  },
+  {
+    name: 'SAN IP by OpenSSL',
+    code: 'CSR_EXTRA_SAN',
+    csr: () =>
+      opensslCsr({
+        key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'],
+        extensions: ['subjectAltName=IP:10.0.0.1'],
+      }),
+  },
+  {
+    name: 'unknown critical extension',
+    code: 'CSR_UNKNOWN_CRITICAL_EXTENSION',
+    csr: () => makeCsr({ extensions: [new x509.Extension('1.2.3.4.5', true, Uint8Array.of(0x05, 0x00))] }),
+  },
   // subject
-  { name: 'subject injection with a comma', code: 'CSR_SUBJECT_INVALID', csr: () => makeCsr({ name: [{ CN: ['dev-1,O=Evil'] }] }) },
-  { name: 'subject injection with a newline', code: 'CSR_SUBJECT_INVALID', csr: () => makeCsr({ name: [{ CN: ['dev-1\nO=Evil'] }] }) },
-  { name: 'subject with a NUL byte', code: 'CSR_SUBJECT_INVALID', csr: () => makeCsr({ name: [{ CN: ['dev-1\u0000.evil'] }] }) },
-  { name: 'subject with a double quote', code: 'CSR_SUBJECT_INVALID', csr: () => makeCsr({ name: [{ CN: ['dev"1'] }] }) },
-  { name: 'multi-valued RDN', code: 'CSR_SUBJECT_INVALID', csr: () => makeCsr({ name: [{ CN: ['dev-1'], O: ['Evil'] }] }) },
-  { name: 'CN of 65 characters', code: 'CSR_SUBJECT_INVALID', csr: () => makeCsr({ name: [{ CN: ['x'.repeat(65)] }] }) },
-  { name: 'unknown subject attribute (title)', code: 'CSR_SUBJECT_INVALID', csr: () => makeCsr({ name: [{ '2.5.4.12': ['Boss'] }, { CN: ['dev-1'] }] }) },
+  {
+    name: 'subject injection with a comma',
+    code: 'CSR_SUBJECT_INVALID',
+    csr: () => makeCsr({ name: [{ CN: ['dev-1,O=Evil'] }] }),
+  },
+  {
+    name: 'subject injection with a newline',
+    code: 'CSR_SUBJECT_INVALID',
+    csr: () => makeCsr({ name: [{ CN: ['dev-1\nO=Evil'] }] }),
+  },
+  {
+    name: 'subject with a NUL byte',
+    code: 'CSR_SUBJECT_INVALID',
+    csr: () => makeCsr({ name: [{ CN: ['dev-1\u0000.evil'] }] }),
+  },
+  {
+    name: 'subject with a double quote',
+    code: 'CSR_SUBJECT_INVALID',
+    csr: () => makeCsr({ name: [{ CN: ['dev"1'] }] }),
+  },
+  {
+    name: 'multi-valued RDN',
+    code: 'CSR_SUBJECT_INVALID',
+    csr: () => makeCsr({ name: [{ CN: ['dev-1'], O: ['Evil'] }] }),
+  },
+  {
+    name: 'CN of 65 characters',
+    code: 'CSR_SUBJECT_INVALID',
+    csr: () => makeCsr({ name: [{ CN: ['x'.repeat(65)] }] }),
+  },
+  {
+    name: 'unknown subject attribute (title)',
+    code: 'CSR_SUBJECT_INVALID',
+    csr: () => makeCsr({ name: [{ '2.5.4.12': ['Boss'] }, { CN: ['dev-1'] }] }),
+  },
   { name: 'leading space in CN', code: 'CSR_SUBJECT_INVALID', csr: () => makeCsr({ name: [{ CN: [' dev-1'] }] }) },
-  { name: 'country of three letters', code: 'CSR_SUBJECT_INVALID', csr: () => opensslCsr({ key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], subject: '/C=DEU/CN=dev-1' }).catch(() => makeCsr({ name: [{ C: ['DEU'] }, { CN: ['dev-1'] }] })) },
-  { name: 'CN twice', code: 'CSR_SUBJECT_INVALID', csr: () => makeCsr({ name: [{ CN: ['dev-1'] }, { CN: ['dev-2'] }] }) },
+  {
+    name: 'country of three letters',
+    code: 'CSR_SUBJECT_INVALID',
+    csr: () =>
+      opensslCsr({
+        key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'],
+        subject: '/C=DEU/CN=dev-1',
+      }).catch(() => makeCsr({ name: [{ C: ['DEU'] }, { CN: ['dev-1'] }] })),
+  },
+  {
+    name: 'CN twice',
+    code: 'CSR_SUBJECT_INVALID',
+    csr: () => makeCsr({ name: [{ CN: ['dev-1'] }, { CN: ['dev-2'] }] }),
+  },
 ];
 
 describe('hostile CSR corpus', () => {
@@ -132,7 +281,20 @@ describe('acceptable CSRs', () => {
     ['EC P-384', () => makeCsr({ alg: P384 })],
     ['RSA-2048', () => makeCsr({ alg: RSA2048 })],
     ['RSA-3072 from OpenSSL', () => opensslCsr({ key: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:3072'] })],
-    ['nRF91 quirk (NULL parameters) with keyUsage', async () => addNullToEcdsaAlgorithm(await makeCsr({ extensions: [new x509.KeyUsagesExtension(KU.digitalSignature | KU.nonRepudiation | KU.keyEncipherment | KU.keyAgreement, false)] }))],
+    [
+      'nRF91 quirk (NULL parameters) with keyUsage',
+      async () =>
+        addNullToEcdsaAlgorithm(
+          await makeCsr({
+            extensions: [
+              new x509.KeyUsagesExtension(
+                KU.digitalSignature | KU.nonRepudiation | KU.keyEncipherment | KU.keyAgreement,
+                false,
+              ),
+            ],
+          }),
+        ),
+    ],
     ['PEM text', async () => new x509.Pkcs10CertificateRequest(await makeCsr()).toString('pem')],
     ['base64url text', async () => Buffer.from(await makeCsr()).toString('base64url')],
     ['clientAuth EKU only', () => makeCsr({ extensions: [ext.eku('1.3.6.1.5.5.7.3.2')] })],
@@ -143,7 +305,9 @@ describe('acceptable CSRs', () => {
   });
 
   it('keeps the challengePassword (the enrollment code)', async () => {
-    const accepted = await intakeCsr(await makeCsr({ attributes: [new x509.ChallengePasswordAttribute('enroll-1234')] }));
+    const accepted = await intakeCsr(
+      await makeCsr({ attributes: [new x509.ChallengePasswordAttribute('enroll-1234')] }),
+    );
     expect(accepted.challengePassword).toBe('enroll-1234');
   });
 });

@@ -9,7 +9,9 @@ import { makeCsr } from '../../helpers/csr';
 import { PASSPHRASE, stationWithCa } from '../../helpers/authority';
 
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 describe('CA keys at rest', () => {
@@ -20,7 +22,9 @@ describe('CA keys at rest', () => {
       await authority.issue({ csr, deviceType: nrf91, deviceId: `dev-${i}`, attributes: {} });
     }
     const secrets: Buffer[] = [];
-    for (const row of station.db.prepare<[], { encrypted_key: Buffer }>('SELECT encrypted_key FROM authorities WHERE encrypted_key IS NOT NULL').all()) {
+    for (const row of station.db
+      .prepare<[], { encrypted_key: Buffer }>('SELECT encrypted_key FROM authorities WHERE encrypted_key IS NOT NULL')
+      .all()) {
       const key = decryptPrivateKey(new Uint8Array(row.encrypted_key), PASSPHRASE);
       secrets.push(key.export({ format: 'der', type: 'pkcs8' }));
       const jwk = key.export({ format: 'jwk' });
@@ -33,8 +37,11 @@ describe('CA keys at rest', () => {
     expect(files.some((f) => f.endsWith('station.sqlite'))).toBe(true);
     for (const file of files) {
       const bytes = fs.readFileSync(file);
-      for (const secret of secrets) expect(bytes.includes(secret), `${path.basename(file)} holds key bytes`).toBe(false);
-      expect(bytes.includes(Buffer.from('PRIVATE KEY-----')) && !bytes.includes(Buffer.from('ENCRYPTED PRIVATE KEY'))).toBe(false);
+      for (const secret of secrets)
+        expect(bytes.includes(secret), `${path.basename(file)} holds key bytes`).toBe(false);
+      expect(
+        bytes.includes(Buffer.from('PRIVATE KEY-----')) && !bytes.includes(Buffer.from('ENCRYPTED PRIVATE KEY')),
+      ).toBe(false);
     }
   }, 120_000);
 });

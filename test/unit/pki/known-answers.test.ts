@@ -20,8 +20,16 @@ const RSA = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
 async function rsaPair(file: string): Promise<CryptoKeyPair> {
   const key = crypto.createPrivateKey(fs.readFileSync(path.join(fixtures, file)));
   return {
-    privateKey: await webcrypto.subtle.importKey('pkcs8', key.export({ format: 'der', type: 'pkcs8' }), RSA, true, ['sign']),
-    publicKey: await webcrypto.subtle.importKey('spki', crypto.createPublicKey(key).export({ format: 'der', type: 'spki' }), RSA, true, ['verify']),
+    privateKey: await webcrypto.subtle.importKey('pkcs8', key.export({ format: 'der', type: 'pkcs8' }), RSA, true, [
+      'sign',
+    ]),
+    publicKey: await webcrypto.subtle.importKey(
+      'spki',
+      crypto.createPublicKey(key).export({ format: 'der', type: 'spki' }),
+      RSA,
+      true,
+      ['verify'],
+    ),
   } as CryptoKeyPair;
 }
 
@@ -68,22 +76,65 @@ describe('known answers (fixed clock, fixed keys)', () => {
     });
     const ledger = new MemoryLedger();
     const authority = await LocalAuthority.unlock(
-      { root: root.certificate, issuing: issuing.certificate, encryptedIssuingKey: await encryptPrivateKey(issuing.pkcs8, 'kat passphrase') },
+      {
+        root: root.certificate,
+        issuing: issuing.certificate,
+        encryptedIssuingKey: await encryptPrivateKey(issuing.pkcs8, 'kat passphrase'),
+      },
       'kat passphrase',
       ledger,
       random,
     );
     const deviceKey = crypto.createPrivateKey(fs.readFileSync(path.join(fixtures, 'kat-device-p256.pem')));
     const pair = {
-      privateKey: await webcrypto.subtle.importKey('pkcs8', deviceKey.export({ format: 'der', type: 'pkcs8' }), { name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']),
-      publicKey: await webcrypto.subtle.importKey('spki', crypto.createPublicKey(deviceKey).export({ format: 'der', type: 'spki' }), { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']),
+      privateKey: await webcrypto.subtle.importKey(
+        'pkcs8',
+        deviceKey.export({ format: 'der', type: 'pkcs8' }),
+        { name: 'ECDSA', namedCurve: 'P-256' },
+        true,
+        ['sign'],
+      ),
+      publicKey: await webcrypto.subtle.importKey(
+        'spki',
+        crypto.createPublicKey(deviceKey).export({ format: 'der', type: 'spki' }),
+        { name: 'ECDSA', namedCurve: 'P-256' },
+        true,
+        ['verify'],
+      ),
     };
-    const request = await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=kat-device', keys: pair as never, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } });
+    const request = await x509.Pkcs10CertificateRequestGenerator.create({
+      name: 'CN=kat-device',
+      keys: pair as never,
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+    });
     const csr = await intakeCsr(new Uint8Array(request.rawData));
     const nrf91 = DeviceTypeDocument.parse(builtinDeviceTypes[0]);
-    const operational = await authority.issue({ csr, deviceType: nrf91, deviceId: 'nrf-352656109480783', attributes: {}, now: NOW });
-    const birthCsr = await intakeCsr(new Uint8Array((await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=kat-birth', keys: pair as never, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } })).rawData));
-    const birth = await authority.issue({ csr: birthCsr, deviceType: nrf91, deviceId: 'nrf-352656109480783', attributes: {}, kind: 'birth', now: NOW });
+    const operational = await authority.issue({
+      csr,
+      deviceType: nrf91,
+      deviceId: 'nrf-352656109480783',
+      attributes: {},
+      now: NOW,
+    });
+    const birthCsr = await intakeCsr(
+      new Uint8Array(
+        (
+          await x509.Pkcs10CertificateRequestGenerator.create({
+            name: 'CN=kat-birth',
+            keys: pair as never,
+            signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+          })
+        ).rawData,
+      ),
+    );
+    const birth = await authority.issue({
+      csr: birthCsr,
+      deviceType: nrf91,
+      deviceId: 'nrf-352656109480783',
+      attributes: {},
+      kind: 'birth',
+      now: NOW,
+    });
     const crl = await authority.crl(NOW);
 
     // What the certificates say (readable), then the exact bytes (the known answers).

@@ -12,13 +12,19 @@ it('two processes appending 150 rows each at once: 300 rows, one verified chain'
   openTestStation(dataDir).close();
   const appender = (label: string) =>
     new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/support/audit-appender.ts'), dataDir, '150', label], { cwd: repoRoot, stdio: 'inherit' });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(repoRoot, 'test/support/audit-appender.ts'), dataDir, '150', label],
+        { cwd: repoRoot, stdio: 'inherit' },
+      );
       child.once('exit', resolve);
     });
   expect(await Promise.all([appender('left'), appender('right')])).toEqual([0, 0]);
   const station = openTestStation(dataDir);
   try {
-    expect(station.db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'test.append'").get()).toEqual({ n: 300 });
+    expect(station.db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'test.append'").get()).toEqual({
+      n: 300,
+    });
     expect(verifyAuditChain(station.db)).toMatchObject({ ok: true });
   } finally {
     station.close();

@@ -10,14 +10,39 @@ import { tempDir } from '../../helpers/station';
 const ROWS = 40;
 const db = openDatabase(`${tempDir()}/audit.sqlite`);
 const audit = new AuditLog(db);
-for (let i = 1; i <= ROWS; i++) audit.append(i % 3 ? 'certificate.issued' : 'device.approved', `dev-${i}`, { serial: i.toString(16) }, i % 2 ? 'cli' : 'operator');
+for (let i = 1; i <= ROWS; i++)
+  audit.append(
+    i % 3 ? 'certificate.issued' : 'device.approved',
+    `dev-${i}`,
+    { serial: i.toString(16) },
+    i % 2 ? 'cli' : 'operator',
+  );
 afterAll(() => db.close());
 
-type Row = { seq: number; at: string; actor: string; action: string; subject: string; details: string; prev_hash: string; hash: string };
+type Row = {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  details: string;
+  prev_hash: string;
+  hash: string;
+};
 const row = (seq: number) => db.prepare('SELECT * FROM audit_log WHERE seq = ?').get(seq) as Row;
-const insert = db.prepare('INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+const insert = db.prepare(
+  'INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+);
 const forged = (seq: number, prevHash: string) => {
-  const entry = { seq, at: new Date().toISOString(), actor: 'intruder', action: 'certificate.issued', subject: 'dev-x', details: '{}', prevHash };
+  const entry = {
+    seq,
+    at: new Date().toISOString(),
+    actor: 'intruder',
+    action: 'certificate.issued',
+    subject: 'dev-x',
+    details: '{}',
+    prevHash,
+  };
   return { ...entry, hash: auditHash(entry) };
 };
 
@@ -28,7 +53,15 @@ const tampers = {
   },
   'edit and rehash': (k: number) => {
     const r = row(k);
-    const entry = { seq: r.seq, at: r.at, actor: r.actor, action: 'ca.unlocked', subject: r.subject, details: r.details, prevHash: r.prev_hash };
+    const entry = {
+      seq: r.seq,
+      at: r.at,
+      actor: r.actor,
+      action: 'ca.unlocked',
+      subject: r.subject,
+      details: r.details,
+      prevHash: r.prev_hash,
+    };
     db.prepare('UPDATE audit_log SET action = ?, hash = ? WHERE seq = ?').run(entry.action, auditHash(entry), k);
   },
   delete: (k: number) => db.prepare('DELETE FROM audit_log WHERE seq = ?').run(k),
@@ -60,18 +93,23 @@ describe('audit chain tamper detection', () => {
   it('detects 1,000 random single-row tamperings, and the chain is whole again after each is undone', () => {
     const seen = new Map<string, number>();
     fc.assert(
-      fc.property(fc.constantFrom(...(Object.keys(tampers) as Array<keyof typeof tampers>)), fc.integer({ min: 1, max: ROWS }), fc.nat(1000), (kind, k, extra) => {
-        db.exec('SAVEPOINT tamper');
-        try {
-          tampers[kind](k, extra);
-          const verdict = verifyAuditChain(db);
-          if (verdict.ok) return false;
-          seen.set(verdict.problem, (seen.get(verdict.problem) ?? 0) + 1);
-          return true;
-        } finally {
-          db.exec('ROLLBACK TO tamper; RELEASE tamper');
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...(Object.keys(tampers) as Array<keyof typeof tampers>)),
+        fc.integer({ min: 1, max: ROWS }),
+        fc.nat(1000),
+        (kind, k, extra) => {
+          db.exec('SAVEPOINT tamper');
+          try {
+            tampers[kind](k, extra);
+            const verdict = verifyAuditChain(db);
+            if (verdict.ok) return false;
+            seen.set(verdict.problem, (seen.get(verdict.problem) ?? 0) + 1);
+            return true;
+          } finally {
+            db.exec('ROLLBACK TO tamper; RELEASE tamper');
+          }
+        },
+      ),
       { numRuns: 1000, seed: 20261122 },
     );
     expect(verifyAuditChain(db).ok).toBe(true);
@@ -86,7 +124,9 @@ describe('audit chain tamper detection', () => {
     try {
       db.prepare('DELETE FROM audit_log WHERE seq > ?').run(ROWS - 3);
       const last = row(ROWS - 3);
-      db.prepare("UPDATE settings SET value = ? WHERE key = 'audit.head'").run(JSON.stringify({ seq: last.seq, hash: last.hash }));
+      db.prepare("UPDATE settings SET value = ? WHERE key = 'audit.head'").run(
+        JSON.stringify({ seq: last.seq, hash: last.hash }),
+      );
       expect(verifyAuditChain(db).ok).toBe(true); // consistent with itself…
       expect(verifyAuditChain(db, exported.head)).toMatchObject({ ok: false, problem: 'truncated' }); // …but not with the export
     } finally {

@@ -55,7 +55,9 @@ describe('station database', () => {
       { version: 1, name: 'ok', sql: 'CREATE TABLE a (x INTEGER)' },
       { version: 2, name: 'broken', sql: 'CREATE TABLE b (y INTEGER); THIS IS NOT SQL' },
     ];
-    expect(() => openDatabase(file, { migrations: steps })).toThrowError(expect.objectContaining({ code: 'STORE_MIGRATION_FAILED' }));
+    expect(() => openDatabase(file, { migrations: steps })).toThrowError(
+      expect.objectContaining({ code: 'STORE_MIGRATION_FAILED' }),
+    );
     const db = openDatabase(file, { migrations: steps.slice(0, 1) });
     expect(schemaVersion(db)).toBe(1);
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name='b'").pluck().get()).toBe(0);

@@ -43,7 +43,11 @@ export function parseFirmware(lines: readonly string[]): FirmwareVersion {
 }
 
 export function atLeast(version: FirmwareVersion, major: number, minor: number, patch: number): boolean {
-  return version.major !== major ? version.major > major : version.minor !== minor ? version.minor > minor : version.patch >= patch;
+  return version.major !== major
+    ? version.major > major
+    : version.minor !== minor
+      ? version.minor > minor
+      : version.patch >= patch;
 }
 
 /** `AT+CFUN?` → `+CFUN: 4`. */

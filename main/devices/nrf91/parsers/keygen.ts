@@ -56,7 +56,13 @@ export function parseKeygenEvidence(cose: Uint8Array): KeygenEvidence | undefine
     if (!Array.isArray(payload) || payload.length < 5) return undefined;
     const [messageType, uuid, secTagBytes, digest, nonce] = payload as unknown[];
     if (typeof messageType !== 'number' || !(uuid instanceof Uint8Array) || uuid.length !== 16) return undefined;
-    if (!(secTagBytes instanceof Uint8Array) || !(digest instanceof Uint8Array) || digest.length !== 32 || !(nonce instanceof Uint8Array)) return undefined;
+    if (
+      !(secTagBytes instanceof Uint8Array) ||
+      !(digest instanceof Uint8Array) ||
+      digest.length !== 32 ||
+      !(nonce instanceof Uint8Array)
+    )
+      return undefined;
     const secTag = decode(secTagBytes);
     if (typeof secTag !== 'number' && typeof secTag !== 'bigint') return undefined;
     return { messageType, deviceUuid: formatUuid(uuid), secTag: Number(secTag), digest, nonce, algorithm };
@@ -76,7 +82,14 @@ export function parseAttestationToken(lines: readonly string[]): AttestationIden
   const reply = parseTwoPart('AT%ATTESTTOKEN', '%ATTESTTOKEN', lines);
   try {
     const body = untag(decode(reply.first), 55799);
-    if (Array.isArray(body) && body[0] === 1 && body[1] instanceof Uint8Array && body[1].length === 16 && typeof body[2] === 'number' && body[3] instanceof Uint8Array) {
+    if (
+      Array.isArray(body) &&
+      body[0] === 1 &&
+      body[1] instanceof Uint8Array &&
+      body[1].length === 16 &&
+      typeof body[2] === 'number' &&
+      body[3] instanceof Uint8Array
+    ) {
       return { ...reply, deviceUuid: formatUuid(body[1]), deviceType: body[2], firmwareUuid: formatUuid(body[3]) };
     }
   } catch {

@@ -44,9 +44,15 @@ export class CsrFileAdapter implements DeviceAdapter {
   }
 
   async identify(): Promise<Identity> {
-    const csr = (this.#csr = await intakeCsr(this.#input.csrDer ?? readCsrFile(this.#input.file), { keyPolicy: keyPolicyOf(this.#input.deviceType) }));
+    const csr = (this.#csr = await intakeCsr(this.#input.csrDer ?? readCsrFile(this.#input.file), {
+      keyPolicy: keyPolicyOf(this.#input.deviceType),
+    }));
     const deviceId = csr.subjectFields.CN ?? csr.subjectFields.serialNumber;
-    if (!deviceId) throw new EnrollerError('CSR_SUBJECT_INVALID', 'The request names no device: its subject has no CN or serialNumber.');
+    if (!deviceId)
+      throw new EnrollerError(
+        'CSR_SUBJECT_INVALID',
+        'The request names no device: its subject has no CN or serialNumber.',
+      );
     return { deviceId, attributes: {}, audit: { csrFile: this.#input.file } };
   }
 
@@ -63,15 +69,28 @@ export class CsrFileAdapter implements DeviceAdapter {
     const sameRun = batchId !== undefined && holding.batchId === batchId;
     if (holding.status === 'done' && !sameRun) {
       if (force) return;
-      throw new EnrollerError('DEVICE_ALREADY_ENROLLED', `${deviceId} is already enrolled with another key (from ${other}); enroll it again only on purpose (--force).`, { deviceId, enrolledFrom: other });
+      throw new EnrollerError(
+        'DEVICE_ALREADY_ENROLLED',
+        `${deviceId} is already enrolled with another key (from ${other}); enroll it again only on purpose (--force).`,
+        { deviceId, enrolledFrom: other },
+      );
     }
-    const state = holding.status === 'running' ? 'unfinished' : holding.status === 'failed' ? 'holding a certificate not yet written out' : holding.status;
+    const state =
+      holding.status === 'running'
+        ? 'unfinished'
+        : holding.status === 'failed'
+          ? 'holding a certificate not yet written out'
+          : holding.status;
     const why = sameRun ? `${other} in this run already names it` : `${other} has a request for it that is ${state}`;
-    throw new EnrollerError('DEVICE_ID_CONFLICT', `${file} is device ${deviceId} with another key, and ${why}; nothing was issued for ${file}. One device ID gets one certificate: check the CSR subjects.`, {
-      deviceId,
-      input: file,
-      conflictsWith: other,
-    });
+    throw new EnrollerError(
+      'DEVICE_ID_CONFLICT',
+      `${file} is device ${deviceId} with another key, and ${why}; nothing was issued for ${file}. One device ID gets one certificate: check the CSR subjects.`,
+      {
+        deviceId,
+        input: file,
+        conflictsWith: other,
+      },
+    );
   }
 
   session<T>(work: () => Promise<T>): Promise<T> {
@@ -85,11 +104,20 @@ export class CsrFileAdapter implements DeviceAdapter {
 
   async makeCsr(): Promise<MadeCsr> {
     const csr = this.#csr!;
-    return { csrDer: csr.der, audit: { action: 'csr.received', details: { file: this.#input.file, key: csr.keyFingerprint } } };
+    return {
+      csrDer: csr.der,
+      audit: { action: 'csr.received', details: { file: this.#input.file, key: csr.keyFingerprint } },
+    };
   }
 
   async write(job: JobRow, leaf: x509.X509Certificate): Promise<Record<string, string>> {
-    const { collidedWith, ...files } = writeCertificateFiles(this.#input.outDir, job.deviceId!, job.certDer!, leaf.toString('pem'), this.#input.chainPem);
+    const { collidedWith, ...files } = writeCertificateFiles(
+      this.#input.outDir,
+      job.deviceId!,
+      job.certDer!,
+      leaf.toString('pem'),
+      this.#input.chainPem,
+    );
     this.#exported = { certFile: files.pem, ...(collidedWith ? { collidedWith } : {}) };
     return files;
   }
@@ -98,13 +126,24 @@ export class CsrFileAdapter implements DeviceAdapter {
   async verify(job: JobRow, leaf: x509.X509Certificate, written: Record<string, string>): Promise<void> {
     const readBack = new x509.X509Certificate(new Uint8Array(fs.readFileSync(written.der!)));
     if (!Buffer.from(readBack.rawData).equals(Buffer.from(leaf.rawData)) || !this.#sameKey(job)) {
-      throw new EnrollerError('MODEM_READBACK_MISMATCH', `The certificate file for ${job.deviceId} does not read back as written.`);
+      throw new EnrollerError(
+        'MODEM_READBACK_MISMATCH',
+        `The certificate file for ${job.deviceId} does not read back as written.`,
+      );
     }
   }
 
   waitWords(reason: WaitReason): WaitWords {
-    const said = reason.kind === 'outage' ? reason.message : `the service has not issued it yet; ask again in ${reason.retryAfterSeconds} s`;
-    return { job: said, queue: said, code: 'ENROLL_QUEUED', message: `Queued (${said}) — \`enroller queue sync\` writes the certificate to ${this.#input.outDir} when the service answers.` };
+    const said =
+      reason.kind === 'outage'
+        ? reason.message
+        : `the service has not issued it yet; ask again in ${reason.retryAfterSeconds} s`;
+    return {
+      job: said,
+      queue: said,
+      code: 'ENROLL_QUEUED',
+      message: `Queued (${said}) — \`enroller queue sync\` writes the certificate to ${this.#input.outDir} when the service answers.`,
+    };
   }
 
   finish(outcome: JobOutcome): JobOutcome {
@@ -113,11 +152,19 @@ export class CsrFileAdapter implements DeviceAdapter {
     // A rerun of a finished file says nothing more than a first run did.
     const plain = { ...outcome, certFile, code: undefined, message: undefined };
     if (!collidedWith) return plain;
-    return { ...plain, message: `${path.basename(collidedWith)} already holds a certificate for another key and was left as it is; this one is ${path.basename(certFile)}.` };
+    return {
+      ...plain,
+      message: `${path.basename(collidedWith)} already holds a certificate for another key and was left as it is; this one is ${path.basename(certFile)}.`,
+    };
   }
 
   #sameKey(job: JobRow): boolean {
-    return job.csrDer !== null && Buffer.from(new x509.Pkcs10CertificateRequest(job.csrDer.slice()).publicKey.rawData).equals(Buffer.from(this.#csr!.publicKeySpki));
+    return (
+      job.csrDer !== null &&
+      Buffer.from(new x509.Pkcs10CertificateRequest(job.csrDer.slice()).publicKey.rawData).equals(
+        Buffer.from(this.#csr!.publicKeySpki),
+      )
+    );
   }
 }
 
@@ -134,5 +181,13 @@ export interface CsrFileOutcome {
 
 export function csrFileOutcome(file: string, outcome: JobOutcome): CsrFileOutcome {
   const status = outcome.status === 'verified' ? 'issued' : outcome.status === 'waiting' ? 'pending' : 'failed';
-  return { csr: file, deviceId: outcome.deviceId, status, certFile: outcome.certFile, certSerial: outcome.certSerial, code: outcome.code, message: outcome.message };
+  return {
+    csr: file,
+    deviceId: outcome.deviceId,
+    status,
+    certFile: outcome.certFile,
+    certSerial: outcome.certSerial,
+    code: outcome.code,
+    message: outcome.message,
+  };
 }

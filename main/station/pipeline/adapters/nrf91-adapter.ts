@@ -79,30 +79,49 @@ export class Nrf91Adapter implements DeviceAdapter {
     const key = await modem.generateKey(this.#secTags.client, `CN=${job.deviceId}`, this.#uuid, options(signal));
     const [listed] = await modem.list(this.#secTags.client, CredentialType.clientKey, options(signal));
     if (!listed) throw new EnrollerError('MODEM_KEYGEN_FAILED', 'The modem reported a new key but does not list it.');
-    return { csrDer: key.csr.der, keyEvidence: key.cose, keySha256: listed.sha256, audit: { action: 'csr.generated', details: { secTag: this.#secTags.client } } };
+    return {
+      csrDer: key.csr.der,
+      keyEvidence: key.cose,
+      keySha256: listed.sha256,
+      audit: { action: 'csr.generated', details: { secTag: this.#secTags.client } },
+    };
   }
 
-  async write(_job: JobRow, leaf: x509.X509Certificate, signal: AbortSignal | undefined): Promise<Record<string, string>> {
+  async write(
+    _job: JobRow,
+    leaf: x509.X509Certificate,
+    signal: AbortSignal | undefined,
+  ): Promise<Record<string, string>> {
     const { modem, pems } = this.#slot;
     const clientPem = [leaf.toString('pem'), ...pemCertificateBlocks(pems.issuingChain).slice(0, 1)].join('\n');
     const written: Record<string, string> = {};
     const write = { ...options(signal), deleteFirst: true };
-    written[`${this.#secTags.client}/${CredentialType.clientCert}`] = (await modem.write(this.#secTags.client, CredentialType.clientCert, clientPem, write)).sha256;
+    written[`${this.#secTags.client}/${CredentialType.clientCert}`] = (
+      await modem.write(this.#secTags.client, CredentialType.clientCert, clientPem, write)
+    ).sha256;
     for (const slot of this.#secTags.caCerts) {
       const content = slot.certificates.map((source) => this.#caText(source)).join('\n');
-      written[`${slot.secTag}/${CredentialType.rootCa}`] = (await modem.write(slot.secTag, CredentialType.rootCa, content, write)).sha256;
+      written[`${slot.secTag}/${CredentialType.rootCa}`] = (
+        await modem.write(slot.secTag, CredentialType.rootCa, content, write)
+      ).sha256;
     }
     return written;
   }
 
-  async verify(job: JobRow, _leaf: x509.X509Certificate, written: Record<string, string>, signal: AbortSignal | undefined): Promise<void> {
+  async verify(
+    job: JobRow,
+    _leaf: x509.X509Certificate,
+    written: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const { modem } = this.#slot;
     for (const [slot, sha] of Object.entries(written)) {
       const [tag, type] = slot.split('/').map(Number) as [number, number];
       await modem.verifyStored(tag, type, sha, options(signal));
     }
     // The device still holds the very key the CSR (and so the certificate) was made for.
-    if (job.keySha256) await modem.verifyStored(this.#secTags.client, CredentialType.clientKey, job.keySha256, options(signal));
+    if (job.keySha256)
+      await modem.verifyStored(this.#secTags.client, CredentialType.clientKey, job.keySha256, options(signal));
   }
 
   #caText(source: NonNullable<DeviceTypeDocument['secTags']>['caCerts'][number]['certificates'][number]): string {

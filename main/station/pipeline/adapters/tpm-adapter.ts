@@ -51,10 +51,20 @@ export class TpmAdapter implements DeviceAdapter {
     this.#slot = slot;
   }
 
-  get #settings(): { handle: string; algorithm: TpmKeyAlgorithm; nvIndex: string; ekTrust: readonly string[] | undefined } {
+  get #settings(): {
+    handle: string;
+    algorithm: TpmKeyAlgorithm;
+    nvIndex: string;
+    ekTrust: readonly string[] | undefined;
+  } {
     const { tpm, name } = this.#slot.deviceType;
     if (!tpm) throw new EnrollerError('DEVICE_TYPE_INVALID', `Device type ${name} has no TPM settings.`);
-    return { handle: normalizeHandle(tpm.keyHandle), algorithm: tpm.keyAlgorithm, nvIndex: tpm.certNvIndex, ekTrust: tpm.ekTrust };
+    return {
+      handle: normalizeHandle(tpm.keyHandle),
+      algorithm: tpm.keyAlgorithm,
+      nvIndex: tpm.certNvIndex,
+      ekTrust: tpm.ekTrust,
+    };
   }
 
   async identify(signal: AbortSignal | undefined): Promise<Identity> {
@@ -64,10 +74,17 @@ export class TpmAdapter implements DeviceAdapter {
     // With the makers' roots configured, only a TPM whose EK certificate chains to one goes on.
     let ekChain: string[] | undefined;
     if (ekTrust?.length) {
-      if (!ekCertificate) throw new EnrollerError('TPM_EK_UNTRUSTED', 'This TPM has no endorsement key certificate, and the device type accepts only TPMs whose maker it trusts. Nothing was made or written.');
+      if (!ekCertificate)
+        throw new EnrollerError(
+          'TPM_EK_UNTRUSTED',
+          'This TPM has no endorsement key certificate, and the device type accepts only TPMs whose maker it trusts. Nothing was made or written.',
+        );
       ekChain = await verifyEkCertificate(ekCertificate, ekTrust);
     }
-    this.#attributes = { ekFingerprint: ekFingerprint(ekCertificate ?? (await tpm.ekPublic(options(signal)))), ...(serial ? { serial } : {}) };
+    this.#attributes = {
+      ekFingerprint: ekFingerprint(ekCertificate ?? (await tpm.ekPublic(options(signal)))),
+      ...(serial ? { serial } : {}),
+    };
     const deviceId = deviceIdFor(this.#slot.deviceType, this.#attributes);
     const hasEk = Boolean(ekCertificate);
     return {
@@ -98,14 +115,22 @@ export class TpmAdapter implements DeviceAdapter {
     // deliberate re-enrollment (--force after done) gets a new one.
     const key = await tpm.ensureKey(handle, algorithm, { ...options(signal), fresh: csrOptions.fresh });
     const { subject, sans } = resolveName(this.#slot.deviceType, { ...this.#attributes, deviceId: job.deviceId! }, {});
-    const csrDer = await buildCsr({ signer: this.#signer(key.spki, signal), subject, sans, challengePassword: csrOptions.challenge });
+    const csrDer = await buildCsr({
+      signer: this.#signer(key.spki, signal),
+      subject,
+      sans,
+      challengePassword: csrOptions.challenge,
+    });
     await verifyCsr(csrDer); // the TPM's signature checks out before it is recorded
     const ekCertificate = Boolean(this.#ekCertificate);
     return {
       csrDer,
       keySha256: sha256(key.spki),
       ...(this.#ekCertificate ? { keyEvidence: this.#ekCertificate } : {}),
-      audit: { action: 'csr.generated', details: { tpm: port, handle, algorithm, keyCreated: key.created, ekCertificate } },
+      audit: {
+        action: 'csr.generated',
+        details: { tpm: port, handle, algorithm, keyCreated: key.created, ekCertificate },
+      },
     };
   }
 
@@ -114,10 +139,19 @@ export class TpmAdapter implements DeviceAdapter {
     const { handle, algorithm } = this.#settings;
     if (algorithm !== 'rsa-2048') return {};
     const csrKey = new Uint8Array(new x509.Pkcs10CertificateRequest(job.csrDer!.slice()).publicKey.rawData);
-    return { requester: { signer: this.#signer(csrKey, signal), decrypt: (block: Uint8Array) => this.#slot.tpm.rsaDecrypt(handle, block, options(signal)) } };
+    return {
+      requester: {
+        signer: this.#signer(csrKey, signal),
+        decrypt: (block: Uint8Array) => this.#slot.tpm.rsaDecrypt(handle, block, options(signal)),
+      },
+    };
   }
 
-  async write(job: JobRow, leaf: x509.X509Certificate, signal: AbortSignal | undefined): Promise<Record<string, string>> {
+  async write(
+    job: JobRow,
+    leaf: x509.X509Certificate,
+    signal: AbortSignal | undefined,
+  ): Promise<Record<string, string>> {
     const { tpm, outDir, chainPem } = this.#slot;
     const { nvIndex } = this.#settings;
     const certDer = job.certDer!;
@@ -135,12 +169,20 @@ export class TpmAdapter implements DeviceAdapter {
     return written;
   }
 
-  async verify(job: JobRow, leaf: x509.X509Certificate, _written: Record<string, string>, signal: AbortSignal | undefined): Promise<void> {
+  async verify(
+    job: JobRow,
+    leaf: x509.X509Certificate,
+    _written: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const { tpm } = this.#slot;
     const { handle, nvIndex } = this.#settings;
     const certDer = job.certDer!;
     if (this.#toNv(certDer) && !Buffer.from(await tpm.readNv(nvIndex, options(signal))).equals(Buffer.from(certDer))) {
-      throw new EnrollerError('TPM_READBACK_MISMATCH', `NV index ${normalizeHandle(nvIndex)} does not read back the certificate that was written.`);
+      throw new EnrollerError(
+        'TPM_READBACK_MISMATCH',
+        `NV index ${normalizeHandle(nvIndex)} does not read back the certificate that was written.`,
+      );
     }
     const csrKey = Buffer.from(new x509.Pkcs10CertificateRequest(job.csrDer!.slice()).publicKey.rawData);
     const heldKey = Buffer.from(await tpm.readPublic(handle, options(signal)));
