@@ -135,7 +135,8 @@ export const builtinDeviceTypes: readonly DeviceTypeInput[] = [
   {
     name: 'csr-file-default',
     description:
-      "CSR files from any device (DER or PEM): the device ID is the CSR's CN (else its serialNumber), the subject is the CSR's own.",
+      "CSR files from any device (DER or PEM): the device ID is the CSR's CN (else its serialNumber), the subject is " +
+      "the CSR's own.",
     device: 'csr-file',
     idTemplate: '{deviceId}',
     // Copied from the CSR in the usual DN order; none required, as the ID already came from it.

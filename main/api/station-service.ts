@@ -85,7 +85,8 @@ export function createStationService(
       const needle = `%${(search ?? '').replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
       return station.db
         .prepare<[string, string, string, number], AuditRow>(
-          "SELECT seq, at, actor, action, subject, details FROM audit_log WHERE action LIKE ? ESCAPE '\\' OR subject LIKE ? ESCAPE '\\' OR actor LIKE ? ESCAPE '\\' ORDER BY seq DESC LIMIT ?",
+          "SELECT seq, at, actor, action, subject, details FROM audit_log WHERE action LIKE ? ESCAPE '\\' OR subject " +
+            "LIKE ? ESCAPE '\\' OR actor LIKE ? ESCAPE '\\' ORDER BY seq DESC LIMIT ?",
         )
         .all(needle, needle, needle, limit ?? 200);
     },

@@ -22,7 +22,8 @@ export function ensureRendererBuilt(packageRoot: string): string {
   if (!fs.existsSync(vite)) {
     throw new EnrollerError(
       'UI_NOT_BUILT',
-      `The station UI is not built (${dir}) and vite is not installed to build it: run \`npm install\` in ${packageRoot}.`,
+      `The station UI is not built (${dir}) and vite is not installed to build it: run \`npm install\` in ` +
+        `${packageRoot}.`,
     );
   }
   // stdout stays free: the first line `serve` prints must be its URL.

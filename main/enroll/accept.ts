@@ -27,7 +27,8 @@ export async function acceptIssued(
   }
   throw new EnrollerError(
     'ENROLL_UNTRUSTED_ISSUER',
-    `The returned certificate does not chain to a CA this profile trusts (issuer "${certificate.issuer}"). It will not be written.`,
+    `The returned certificate does not chain to a CA this profile trusts (issuer "${certificate.issuer}"). It will ` +
+      `not be written.`,
   );
 }
 

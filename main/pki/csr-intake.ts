@@ -232,7 +232,8 @@ function checkRequestedExtension(
       if (extra.length > 0) {
         throw new EnrollerError(
           'CSR_EXTRA_EKU',
-          `The request asks for key purposes a device certificate does not get (${extra.join(', ')}); only clientAuth is issued.`,
+          `The request asks for key purposes a device certificate does not get (${extra.join(', ')}); only ` +
+            `clientAuth is issued.`,
           { usages: extra },
         );
       }
@@ -243,7 +244,8 @@ function checkRequestedExtension(
       if (!allowSans) {
         throw new EnrollerError(
           'CSR_EXTRA_SAN',
-          'The request asks for subject alternative names; this device type takes its names from the station, not from the device.',
+          'The request asks for subject alternative names; this device type takes its names from the station, not ' +
+            'from the device.',
           {
             names: names.slice(0, 5),
           },

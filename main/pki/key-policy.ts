@@ -102,7 +102,8 @@ export function classifyKey(publicKey: crypto.KeyObject, policy: KeyPolicy = DEF
   } else {
     throw new EnrollerError(
       'CSR_KEY_TYPE_NOT_ALLOWED',
-      `${String(type ?? 'unknown').toUpperCase()} keys are not accepted; use EC P-256/P-384 or RSA 2048–4096${inEffect(policy)}.`,
+      `${String(type ?? 'unknown').toUpperCase()} keys are not accepted; use EC P-256/P-384 or RSA ` +
+        `2048–4096${inEffect(policy)}.`,
       { type, ...named(policy) },
     );
   }
@@ -110,7 +111,8 @@ export function classifyKey(publicKey: crypto.KeyObject, policy: KeyPolicy = DEF
     const which = policy.deviceType ? `Device type ${policy.deviceType}` : 'This key policy';
     throw new EnrollerError(
       'CSR_KEY_TYPE_NOT_ALLOWED',
-      `${which} does not accept ${algorithm} keys (allowed: ${policy.allowed.join(', ')}); name a device type that does with --device-type.`,
+      `${which} does not accept ${algorithm} keys (allowed: ${policy.allowed.join(', ')}); name a device type that ` +
+        `does with --device-type.`,
       {
         algorithm,
         allowed: policy.allowed,

@@ -50,7 +50,8 @@ export async function preflight(input: PreflightInput): Promise<Finding[]> {
   if (chain.some((c, i) => c !== input.chain[i])) {
     add(
       'CHAIN_ORDER',
-      `The chain is out of order: the device certificate goes first, then each issuer: ${chain.map((c) => `"${c.subject}"`).join(' → ')}.`,
+      `The chain is out of order: the device certificate goes first, then each issuer: ` +
+        `${chain.map((c) => `"${c.subject}"`).join(' → ')}.`,
     );
   }
   const leaf = chain[0]!;
@@ -83,7 +84,8 @@ export async function preflight(input: PreflightInput): Promise<Finding[]> {
     if (cert.notBefore > now) {
       add(
         'NOT_YET_VALID',
-        `"${cert.subject}" is valid only from ${cert.notBefore.toISOString()}; a device whose clock is behind will reject it (check the station's clock).`,
+        `"${cert.subject}" is valid only from ${cert.notBefore.toISOString()}; a device whose clock is behind will ` +
+          `reject it (check the station's clock).`,
       );
     }
     if (cert.notAfter < now) add('EXPIRED', `"${cert.subject}" expired on ${cert.notAfter.toISOString()}.`);
@@ -93,7 +95,8 @@ export async function preflight(input: PreflightInput): Promise<Finding[]> {
   if (cn !== input.deviceId)
     add(
       'CN_MISMATCH',
-      `The certificate's CN is "${cn ?? '(none)'}", but the device registers as "${input.deviceId}"; clouds such as Azure DPS require them to match.`,
+      `The certificate's CN is "${cn ?? '(none)'}", but the device registers as "${input.deviceId}"; clouds such as ` +
+        `Azure DPS require them to match.`,
     );
   const eku = leaf.getExtension(x509.ExtendedKeyUsageExtension);
   if (!eku?.usages.map(String).includes('1.3.6.1.5.5.7.3.2'))
@@ -116,7 +119,8 @@ export async function preflight(input: PreflightInput): Promise<Finding[]> {
   ) {
     add(
       'SERVER_ROOT_MISSING',
-      `The device will not trust the cloud's server: its root "${input.serverRoot.subject}" is not among the certificates to install.`,
+      `The device will not trust the cloud's server: its root "${input.serverRoot.subject}" is not among the ` +
+        `certificates to install.`,
     );
   }
   if (input.maxPemBytes !== undefined) {
@@ -124,7 +128,8 @@ export async function preflight(input: PreflightInput): Promise<Finding[]> {
     if (Buffer.byteLength(chainPem) > input.maxPemBytes) {
       add(
         'TOO_LONG_FOR_DEVICE',
-        `The chain is ${Buffer.byteLength(chainPem)} bytes as PEM; the device accepts at most ${input.maxPemBytes} in one write. Shorten the chain or use EC keys.`,
+        `The chain is ${Buffer.byteLength(chainPem)} bytes as PEM; the device accepts at most ${input.maxPemBytes} ` +
+          `in one write. Shorten the chain or use EC keys.`,
       );
     }
   }

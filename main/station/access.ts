@@ -53,7 +53,8 @@ export class StationAccess {
     if (allowed(who.role, access, this.factoryMode)) return;
     throw new EnrollerError(
       'AUTH_FORBIDDEN',
-      `${who.name} is signed in as ${who.role}; ${what} needs ${access === 'operate' ? 'an operator or a supervisor' : 'a supervisor'}.`,
+      `${who.name} is signed in as ${who.role}; ${what} needs ` +
+        `${access === 'operate' ? 'an operator or a supervisor' : 'a supervisor'}.`,
       { role: who.role, access },
     );
   }
@@ -97,7 +98,8 @@ export class StationAccess {
       .transaction(() => {
         this.#db
           .prepare(
-            'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+            'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = ' +
+              'excluded.value, updated_at = excluded.updated_at',
           )
           .run(FACTORY_MODE_KEY, locked ? 'locked' : 'unlocked', new Date().toISOString());
         this.#audit.append('station.factoryMode', locked ? 'locked' : 'unlocked', {}, actor);

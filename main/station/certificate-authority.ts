@@ -110,7 +110,10 @@ export class StationCa {
     }
   }
 
-  /** Uses a factory's existing issuing CA: its certificate, its key (PEM, maybe encrypted) and its chain up to a root. */
+  /**
+   * Uses a factory's existing issuing CA: its certificate, its key (PEM, maybe encrypted) and its
+   * chain up to a root.
+   */
   async import(options: {
     certPem: string;
     keyPem: string;

@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import { x509 } from '../pki/crypto';
 import type { Db } from '../store/database';
+import { pemBlock } from '../pki/pem';
 
 export type ExportFormat = 'nrfcloud' | 'azure-dps' | 'aws' | 'report';
 
@@ -46,12 +47,15 @@ interface Row {
 export function provisionedDevices(db: Db, batchId?: string): ProvisionedDevice[] {
   const rows = db
     .prepare<[string | null, string | null], Row>(
-      `SELECT j.device_id, d.pet_name, d.imei, d.uuid, d.mode, j.device_type, j.profile, j.batch_id, j.port, j.csr_der, j.key_evidence,
+      `SELECT j.device_id, d.pet_name, d.imei, d.uuid, d.mode, j.device_type, j.profile, j.batch_id, j.port,
+         j.csr_der, j.key_evidence,
               j.cert_der, j.written, j.step_times,
-              (SELECT actor FROM audit_log a WHERE a.action = 'device.provisioned' AND a.subject = j.device_id ORDER BY seq DESC LIMIT 1) AS operator
+              (SELECT actor FROM audit_log a WHERE a.action = 'device.provisioned'
+                AND a.subject = j.device_id ORDER BY seq DESC LIMIT 1) AS operator
          FROM jobs j JOIN devices d ON d.device_id = j.device_id
         WHERE j.status = 'done' AND j.cert_der IS NOT NULL AND j.csr_der IS NOT NULL AND (? IS NULL OR j.batch_id = ?)
-          AND j.id = (SELECT max(id) FROM jobs k WHERE k.device_id = j.device_id AND k.status = 'done' AND k.cert_der IS NOT NULL)
+          AND j.id = (SELECT max(id) FROM jobs k WHERE k.device_id = j.device_id AND k.status = 'done'
+            AND k.cert_der IS NOT NULL)
         ORDER BY j.device_id`,
     )
     .all(batchId ?? null, batchId ?? null);
@@ -124,7 +128,12 @@ export function formatExport(
       return devices
         .map(
           (d) =>
-            `${JSON.stringify({ ThingName: d.deviceId, SerialNumber: d.imei ?? d.deviceId, CertificatePem: d.certificate.toString('pem'), CSR: pemOf('CERTIFICATE REQUEST', d.csrDer) })}\n`,
+            `${JSON.stringify({
+              ThingName: d.deviceId,
+              SerialNumber: d.imei ?? d.deviceId,
+              CertificatePem: d.certificate.toString('pem'),
+              CSR: pemBlock('CERTIFICATE REQUEST', d.csrDer),
+            })}\n`,
         )
         .join('');
     case 'report':
@@ -159,8 +168,4 @@ function report(d: ProvisionedDevice) {
     operator: d.operator,
     times: d.stepTimes,
   };
-}
-
-function pemOf(label: string, der: Uint8Array): string {
-  return `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END ${label}-----\n`;
 }

@@ -42,7 +42,9 @@ export class PassphraseKeychain {
         available: false,
         backend,
         remembered,
-        reason: `This desktop has no keychain (Electron reports "${backend}", which does not protect secrets). Type the passphrase to unlock.`,
+        reason:
+          `This desktop has no keychain (Electron reports "${backend}", which does not protect secrets). Type ` +
+          `the passphrase to unlock.`,
       };
     }
     if (!(await this.#vault.available()))

@@ -199,7 +199,9 @@ export class StationProfiles {
     };
     this.#db
       .prepare(
-        'INSERT INTO profile_chains (profile, root_pem, chain_pem, fetched_at) VALUES (?, ?, ?, ?) ON CONFLICT(profile) DO UPDATE SET root_pem = excluded.root_pem, chain_pem = excluded.chain_pem, fetched_at = excluded.fetched_at',
+        'INSERT INTO profile_chains (profile, root_pem, chain_pem, fetched_at) VALUES (?, ?, ?, ?) ON ' +
+          'CONFLICT(profile) DO UPDATE SET root_pem = excluded.root_pem, chain_pem = excluded.chain_pem, fetched_at ' +
+          '= excluded.fetched_at',
       )
       .run(active.name, chain.root, chain.issuingChain, new Date().toISOString());
     return chain;

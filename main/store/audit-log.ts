@@ -43,7 +43,8 @@ export class AuditLog {
       'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
     );
     this.#insert = db.prepare(
-      'INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ' +
+        '?, ?)',
     );
     this.#anchor = db.prepare(
       `INSERT INTO settings (key, value, updated_at) VALUES ('${HEAD_KEY}', ?, ?)

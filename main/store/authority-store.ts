@@ -43,7 +43,8 @@ export class AuthorityStore {
       this.#db.prepare('UPDATE authorities SET active = 0 WHERE role = ? AND active = 1').run(a.role);
       this.#db
         .prepare(
-          'INSERT INTO authorities (role, fingerprint, subject, certificate, encrypted_key, active, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)',
+          'INSERT INTO authorities (role, fingerprint, subject, certificate, encrypted_key, active, created_at) ' +
+            'VALUES (?, ?, ?, ?, ?, 1, ?)',
         )
         .run(
           a.role,

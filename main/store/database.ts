@@ -59,7 +59,8 @@ export function migrate(db: Db, migrations: readonly Migration[]): void {
   if (current > newest) {
     throw new EnrollerError(
       'STORE_NEWER_SCHEMA',
-      `The data folder was written by a newer station (schema ${current}, this one knows ${newest}). Update the station.`,
+      `The data folder was written by a newer station (schema ${current}, this one knows ${newest}). Update the ` +
+        `station.`,
       { current, newest },
     );
   }

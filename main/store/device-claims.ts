@@ -41,7 +41,8 @@ export class DeviceClaims {
     const now = new Date().toISOString();
     const inserted = this.#db
       .prepare(
-        'INSERT INTO device_claims (device_id, job_id, input, holder, claimed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(device_id) DO NOTHING',
+        'INSERT INTO device_claims (device_id, job_id, input, holder, claimed_at) VALUES (?, ?, ?, ?, ?) ON ' +
+          'CONFLICT(device_id) DO NOTHING',
       )
       .run(deviceId, jobId, input, THIS_HOLDER, now);
     if (inserted.changes === 1) return;
@@ -49,7 +50,8 @@ export class DeviceClaims {
     if (held.job_id !== jobId && this.#isLive(held)) {
       throw new EnrollerError(
         'DEVICE_ID_CONFLICT',
-        `${inputName(input)} is device ${deviceId}, which ${inputName(held.input)} is enrolling right now (job ${held.job_id}); nothing was issued for ${inputName(input)}. ` +
+        `${inputName(input)} is device ${deviceId}, which ${inputName(held.input)} is enrolling right now (job ` +
+          `${held.job_id}); nothing was issued for ${inputName(input)}. ` +
           'Two inputs name the same device: check the labels, CSR subjects or which device is on which port.',
         { deviceId, input: inputName(input), heldBy: inputName(held.input), heldByJob: held.job_id },
       );
@@ -96,7 +98,8 @@ function linuxProcess(pid: number): { exited: boolean; startedMs: number } | und
     const ticks = Number(fields[19]);
     const bootSeconds = Number(/^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))?.[1]);
     if (!Number.isFinite(ticks) || !Number.isFinite(bootSeconds)) return undefined;
-    return { exited: fields[0] === 'Z' || fields[0] === 'X', startedMs: bootSeconds * 1000 + (ticks * 1000) / 100 }; // USER_HZ is 100
+    const startedMs = bootSeconds * 1000 + (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+    return { exited: fields[0] === 'Z' || fields[0] === 'X', startedMs };
   } catch {
     return undefined;
   }

@@ -43,7 +43,8 @@ export class DeviceTypeStore {
     }
     this.#db
       .prepare(
-        'INSERT INTO device_types (name, document, builtin, updated_at) VALUES (?, ?, 0, ?) ON CONFLICT(name) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at',
+        'INSERT INTO device_types (name, document, builtin, updated_at) VALUES (?, ?, 0, ?) ON CONFLICT(name) DO ' +
+          'UPDATE SET document = excluded.document, updated_at = excluded.updated_at',
       )
       .run(parsed.data.name, JSON.stringify(parsed.data), new Date().toISOString());
     return parsed.data;

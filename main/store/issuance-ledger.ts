@@ -42,12 +42,14 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
     );
     this.#bindKey = db.prepare('INSERT INTO device_keys (key_fingerprint, device_id, first_seen) VALUES (?, ?, ?)');
     this.#insertReservation = db.prepare(
-      `INSERT INTO certificates (serial, issuer_fingerprint, device_id, csr_sha256, key_fingerprint, kind, status, created_at)
+      `INSERT INTO certificates (serial, issuer_fingerprint, device_id, csr_sha256, key_fingerprint, kind, status,
+         created_at)
        VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?)`,
     );
     this.#reserved = db.prepare<[string], Row>("SELECT * FROM certificates WHERE serial = ? AND status = 'reserved'");
     this.#store = db.prepare(
-      "UPDATE certificates SET der = ?, not_before = ?, not_after = ?, status = 'issued' WHERE serial = ? AND issuer_fingerprint = ?",
+      "UPDATE certificates SET der = ?, not_before = ?, not_after = ?, status = 'issued' WHERE serial = ? AND " +
+        'issuer_fingerprint = ?',
     );
   }
 
@@ -67,7 +69,8 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
           if (owner && owner.device_id !== reservation.deviceId) {
             throw new EnrollerError(
               'CSR_DUPLICATE_KEY',
-              `This public key already belongs to device ${owner.device_id}; two devices never share a key (a cloned or test key?).`,
+              `This public key already belongs to device ${owner.device_id}; two devices never share a key (a cloned ` +
+                `or test key?).`,
               { owner: owner.device_id, deviceId: reservation.deviceId },
             );
           }
@@ -118,7 +121,8 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
       .transaction(() => {
         const changed = this.#db
           .prepare(
-            "UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ? WHERE serial = ? AND status = 'issued'",
+            "UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ? WHERE serial = ? AND " +
+              "status = 'issued'",
           )
           .run(at.toISOString(), reason, serial).changes;
         if (changed === 0)
@@ -131,7 +135,8 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
   revokedBy(issuerFingerprint: string): RevokedEntry[] {
     return this.#db
       .prepare<[string], { serial: string; revoked_at: string; revocation_reason: number }>(
-        "SELECT serial, revoked_at, revocation_reason FROM certificates WHERE issuer_fingerprint = ? AND status = 'revoked' ORDER BY revoked_at",
+        'SELECT serial, revoked_at, revocation_reason FROM certificates WHERE issuer_fingerprint = ? AND status = ' +
+          "'revoked' ORDER BY revoked_at",
       )
       .all(issuerFingerprint)
       .map((r) => ({ serial: r.serial, revokedAt: new Date(r.revoked_at), reason: r.revocation_reason }));
@@ -142,7 +147,8 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
       .transaction(() => {
         this.#db
           .prepare(
-            'INSERT INTO crl_numbers (issuer_fingerprint, number) VALUES (?, 1) ON CONFLICT(issuer_fingerprint) DO UPDATE SET number = number + 1',
+            'INSERT INTO crl_numbers (issuer_fingerprint, number) VALUES (?, 1) ON CONFLICT(issuer_fingerprint) DO ' +
+              'UPDATE SET number = number + 1',
           )
           .run(issuerFingerprint);
         const { number } = this.#db

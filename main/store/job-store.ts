@@ -99,7 +99,8 @@ export class JobStore {
     this.#db = db;
     this.#claims = new DeviceClaims(db);
     this.#insert = db.prepare(
-      `INSERT INTO jobs (port, device_type, profile, batch_id, device_id, step, status, step_times, started_at, updated_at)
+      `INSERT INTO jobs (port, device_type, profile, batch_id, device_id, step, status, step_times, started_at,
+         updated_at)
        VALUES (?, ?, ?, ?, ?, 'detected', 'running', ?, ?, ?)`,
     );
     this.#byId = db.prepare<[number], RawJob>('SELECT * FROM jobs WHERE id = ?');
@@ -111,15 +112,19 @@ export class JobStore {
     this.#update = db.prepare(
       `UPDATE jobs SET step = ?, status = ?, updated_at = ?, step_times = ?,
          device_id = coalesce(?, device_id), csr_der = coalesce(?, csr_der), key_evidence = coalesce(?, key_evidence),
-         cert_serial = coalesce(?, cert_serial), cert_issuer = coalesce(?, cert_issuer), cert_der = coalesce(?, cert_der),
-         written = coalesce(?, written), key_sha256 = coalesce(?, key_sha256), error_step = NULL, error_code = NULL, error_message = NULL
+         cert_serial = coalesce(?, cert_serial), cert_issuer = coalesce(?, cert_issuer), cert_der = coalesce(?,
+           cert_der),
+         written = coalesce(?, written), key_sha256 = coalesce(?, key_sha256), error_step = NULL, error_code = NULL,
+           error_message = NULL
        WHERE id = ?`,
     );
     this.#inherit = db.prepare(
-      'UPDATE jobs SET csr_der = ?, key_evidence = ?, key_sha256 = ?, cert_serial = ?, cert_issuer = ?, cert_der = ?, updated_at = ? WHERE id = ?',
+      'UPDATE jobs SET csr_der = ?, key_evidence = ?, key_sha256 = ?, cert_serial = ?, cert_issuer = ?, cert_der = ' +
+        '?, updated_at = ? WHERE id = ?',
     );
     this.#fail = db.prepare(
-      "UPDATE jobs SET status = 'failed', error_step = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
+      "UPDATE jobs SET status = 'failed', error_step = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id " +
+        '= ?',
     );
   }
 
@@ -186,7 +191,8 @@ export class JobStore {
   latestHolding(deviceId: string): JobRow | undefined {
     const row = this.#db
       .prepare<[string], RawJob>(
-        "SELECT * FROM jobs WHERE device_id = ? AND csr_der IS NOT NULL AND (status != 'failed' OR cert_der IS NOT NULL) ORDER BY id DESC LIMIT 1",
+        "SELECT * FROM jobs WHERE device_id = ? AND csr_der IS NOT NULL AND (status != 'failed' OR cert_der IS NOT " +
+          'NULL) ORDER BY id DESC LIMIT 1',
       )
       .get(deviceId);
     return row ? toRow(row) : undefined;
@@ -222,7 +228,8 @@ export class JobStore {
   dropStaleKey(id: number): JobRow {
     this.#db
       .prepare(
-        'UPDATE jobs SET csr_der = NULL, key_sha256 = NULL, cert_serial = NULL, cert_issuer = NULL, cert_der = NULL, updated_at = ? WHERE id = ?',
+        'UPDATE jobs SET csr_der = NULL, key_sha256 = NULL, cert_serial = NULL, cert_issuer = NULL, cert_der = NULL, ' +
+          'updated_at = ? WHERE id = ?',
       )
       .run(new Date().toISOString(), id);
     return this.get(id);
@@ -247,8 +254,10 @@ export class JobStore {
     const now = new Date().toISOString();
     this.#db
       .prepare(
-        `INSERT INTO devices (device_id, device_type, imei, uuid, mode, created_at, updated_at) VALUES (?, ?, ?, ?, coalesce(?, 'NEW'), ?, ?)
-         ON CONFLICT(device_id) DO UPDATE SET imei = coalesce(excluded.imei, imei), uuid = coalesce(excluded.uuid, uuid),
+        `INSERT INTO devices (device_id, device_type, imei, uuid, mode, created_at, updated_at) VALUES (?, ?, ?, ?,
+           coalesce(?, 'NEW'), ?, ?)
+         ON CONFLICT(device_id) DO UPDATE SET imei = coalesce(excluded.imei, imei), uuid = coalesce(excluded.uuid,
+           uuid),
            mode = coalesce(?, mode), updated_at = excluded.updated_at`,
       )
       .run(

@@ -54,7 +54,8 @@ export const migrations: readonly Migration[] = [
         created_at         TEXT NOT NULL,
         PRIMARY KEY (issuer_fingerprint, serial)
       ) STRICT;
-      CREATE UNIQUE INDEX certificates_one_per_csr ON certificates(issuer_fingerprint, csr_sha256) WHERE kind != 'verification';
+      CREATE UNIQUE INDEX certificates_one_per_csr ON certificates(issuer_fingerprint, csr_sha256)
+        WHERE kind != 'verification';
       CREATE INDEX certificates_device ON certificates(device_id);
 
       -- A public key belongs to one device: a second device presenting it is a clone or a test key.
@@ -113,7 +114,8 @@ export const migrations: readonly Migration[] = [
         port          TEXT NOT NULL,
         device_type   TEXT NOT NULL,
         profile       TEXT NOT NULL,
-        step          TEXT NOT NULL CHECK (step IN ('detected', 'identified', 'approved', 'csr', 'enrolled', 'written', 'verified', 'done')),
+        step          TEXT NOT NULL CHECK (step IN ('detected', 'identified', 'approved', 'csr', 'enrolled',
+          'written', 'verified', 'done')),
         status        TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'waiting')),
         error_step    TEXT,
         error_code    TEXT,

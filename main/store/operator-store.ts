@@ -38,7 +38,8 @@ export class OperatorStore {
       .transaction(() => {
         this.#db
           .prepare(
-            'INSERT INTO operators (name, role, pin_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET role = excluded.role, pin_hash = excluded.pin_hash',
+            'INSERT INTO operators (name, role, pin_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO ' +
+              'UPDATE SET role = excluded.role, pin_hash = excluded.pin_hash',
           )
           .run(name, role, pinHash, new Date().toISOString());
         extra?.();

@@ -32,7 +32,8 @@ export class ProfileStore {
     this.#db = db;
     const now = new Date().toISOString();
     db.prepare(
-      "INSERT OR IGNORE INTO profiles (name, protocol, settings, builtin, created_at, updated_at) VALUES (?, 'local', ?, 1, ?, ?)",
+      'INSERT OR IGNORE INTO profiles (name, protocol, settings, builtin, created_at, updated_at) VALUES (?, ' +
+        "'local', ?, 1, ?, ?)",
     ).run(LOCAL_PROFILE, JSON.stringify({ protocol: 'local' }), now, now);
   }
 
@@ -69,8 +70,10 @@ export class ProfileStore {
           throw new EnrollerError('PROFILE_EXISTS', `A profile named "${name}" exists; add --replace to overwrite it.`);
         this.#db
           .prepare(
-            `INSERT INTO profiles (name, protocol, settings, secrets, secret_keys, builtin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)
-           ON CONFLICT(name) DO UPDATE SET protocol = excluded.protocol, settings = excluded.settings, secrets = excluded.secrets,
+            `INSERT INTO profiles (name, protocol, settings, secrets, secret_keys, builtin, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, 0, ?, ?)
+           ON CONFLICT(name) DO UPDATE SET protocol = excluded.protocol, settings = excluded.settings,
+             secrets = excluded.secrets,
              secret_keys = excluded.secret_keys, updated_at = excluded.updated_at`,
           )
           .run(

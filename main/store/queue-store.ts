@@ -96,10 +96,13 @@ export class QueueStore {
     const sha = crypto.createHash('sha256').update(item.csrDer).digest('hex');
     this.#db
       .prepare(
-        `INSERT INTO queue (kind, device_id, device_type, profile, job_id, csr_der, csr_sha256, csr_file, out_dir, status, txn, next_attempt_at, last_code, last_message, created_at, updated_at)
+        `INSERT INTO queue (kind, device_id, device_type, profile, job_id, csr_der, csr_sha256, csr_file, out_dir,
+           status, txn, next_attempt_at, last_code, last_message, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(profile, csr_sha256) DO UPDATE SET job_id = coalesce(excluded.job_id, job_id), csr_file = coalesce(excluded.csr_file, csr_file),
-           out_dir = coalesce(excluded.out_dir, out_dir), txn = coalesce(excluded.txn, txn), updated_at = excluded.updated_at`,
+         ON CONFLICT(profile, csr_sha256) DO UPDATE SET job_id = coalesce(excluded.job_id, job_id),
+           csr_file = coalesce(excluded.csr_file, csr_file),
+           out_dir = coalesce(excluded.out_dir, out_dir), txn = coalesce(excluded.txn, txn),
+             updated_at = excluded.updated_at`,
       )
       .run(
         item.kind,
@@ -154,7 +157,8 @@ export class QueueStore {
   openFor(deviceId: string): QueueItem | undefined {
     const row = this.#db
       .prepare<[string], Row>(
-        "SELECT * FROM queue WHERE device_id = ? AND status IN ('queued', 'pending', 'synced') ORDER BY id DESC LIMIT 1",
+        "SELECT * FROM queue WHERE device_id = ? AND status IN ('queued', 'pending', 'synced') ORDER BY id DESC " +
+          'LIMIT 1',
       )
       .get(deviceId);
     return row ? toItem(row) : undefined;
@@ -164,7 +168,8 @@ export class QueueStore {
     const now = Date.now();
     this.#db
       .prepare(
-        "UPDATE queue SET attempts = attempts + 1, status = CASE WHEN ? IS NULL THEN status ELSE 'pending' END, txn = coalesce(?, txn), next_attempt_at = ?, last_code = ?, last_message = ?, updated_at = ? WHERE id = ?",
+        "UPDATE queue SET attempts = attempts + 1, status = CASE WHEN ? IS NULL THEN status ELSE 'pending' END, txn " +
+          '= coalesce(?, txn), next_attempt_at = ?, last_code = ?, last_message = ?, updated_at = ? WHERE id = ?',
       )
       .run(
         txn ?? null,
@@ -183,7 +188,9 @@ export class QueueStore {
       .transaction(() => {
         this.#db
           .prepare(
-            "UPDATE queue SET status = 'synced', attempts = attempts + 1, cert_der = ?, cert_serial = ?, cert_issuer = ?, last_code = NULL, last_message = NULL, synced_at = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'pending')",
+            "UPDATE queue SET status = 'synced', attempts = attempts + 1, cert_der = ?, cert_serial = ?, cert_issuer " +
+              '= ?, last_code = NULL, last_message = NULL, synced_at = ?, updated_at = ? WHERE id = ? AND status IN ' +
+              "('queued', 'pending')",
           )
           .run(Buffer.from(certificate.der), certificate.serial, certificate.issuer, now, now, id);
         extra?.();
@@ -205,7 +212,8 @@ export class QueueStore {
   failed(id: number, code: string, message: string): void {
     this.#db
       .prepare(
-        "UPDATE queue SET status = 'failed', attempts = attempts + 1, last_code = ?, last_message = ?, updated_at = ? WHERE id = ?",
+        "UPDATE queue SET status = 'failed', attempts = attempts + 1, last_code = ?, last_message = ?, updated_at = " +
+          '? WHERE id = ?',
       )
       .run(code, message, new Date().toISOString(), id);
   }

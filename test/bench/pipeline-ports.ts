@@ -95,7 +95,11 @@ async function main() {
     single ??= perHour;
     const scaling = perHour / (ports * single);
     console.log(
-      `${String(ports).padStart(5)}  ${(wallMs / 1000).toFixed(2).padStart(7)}  ${(boundMs / 1000).toFixed(2).padStart(7)}  ${(wallMs / boundMs).toFixed(2).padStart(5)}  ${(wallMs / 1000 / ports).toFixed(2).padStart(8)}  ${Math.round(bytes).toString().padStart(12)}  ${Math.round(perHour).toString().padStart(9)}  ${scaling.toFixed(2).padStart(7)}  ${cpuMs.toFixed(0).padStart(20)}`,
+      `${String(ports).padStart(5)}  ${(wallMs / 1000).toFixed(2).padStart(7)}  ` +
+        `${(boundMs / 1000).toFixed(2).padStart(7)}  ${(wallMs / boundMs).toFixed(2).padStart(5)}  ` +
+        `${(wallMs / 1000 / ports).toFixed(2).padStart(8)}  ${Math.round(bytes).toString().padStart(12)}  ` +
+        `${Math.round(perHour).toString().padStart(9)}  ${scaling.toFixed(2).padStart(7)}  ` +
+        `${cpuMs.toFixed(0).padStart(20)}`,
     );
   }
   if (!process.env.KEEP) fs.rmSync(root, { recursive: true, force: true });

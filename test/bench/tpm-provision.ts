@@ -1,7 +1,8 @@
 // Benchmark: one TPM provisioned end to end through the station (local CA, EC P-256 key created
 // fresh each round, certificate into NV and read back), against swtpm on a Unix socket.
 // Lower bound, measured in the same run on the same TPM: the tpm2-tools commands the work cannot
-// do without (with the flushes a TPM without a resource manager needs), run back to back — read the EK certificate, create + load +
+// do without (with the flushes a TPM without a resource manager needs), run back to back — read the EK certificate,
+// create + load +
 // persist the key, read its public key, one signature, write the certificate into NV and read it
 // back. ratio = station time ÷ that bound (1.00 = no overhead beyond the TPM's own work).
 // Run: npm run bench:tpm [-- ROUNDS]
@@ -111,7 +112,8 @@ try {
   const b = median(boundMs);
   console.log(`TPM provisioning (swtpm, EC P-256, local CA), median of ${ROUNDS} rounds`);
   console.log(
-    `station: ${s.toFixed(0)} ms per device   bound (the TPM's own commands): ${b.toFixed(0)} ms   ratio ${(s / b).toFixed(2)}`,
+    `station: ${s.toFixed(0)} ms per device   bound (the TPM's own commands): ${b.toFixed(0)} ms   ratio ` +
+      `${(s / b).toFixed(2)}`,
   );
 } finally {
   await swtpm.stop();

@@ -65,6 +65,7 @@ const annotated = ['main', 'renderer']
     (fs.readFileSync(f, 'utf8').match(/eng-disable \w+/g) ?? []).map((m) => `${path.relative(root, f)}: ${m}`),
   );
 console.log(
-  `electronegativity: ${findings} finding(s); ${annotated.length} reviewed exception(s): ${annotated.join('; ') || 'none'}`,
+  `electronegativity: ${findings} finding(s); ${annotated.length} reviewed exception(s): ` +
+    `${annotated.join('; ') || 'none'}`,
 );
 process.exit(findings === 0 ? 0 : 1);

@@ -284,8 +284,11 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
       const boundary = 'est-boundary';
       res.writeHead(200, { 'Content-Type': `multipart/mixed; boundary=${boundary}` });
       return void res.end(
-        `--${boundary}\r\nContent-Type: application/pkcs8\r\nContent-Transfer-Encoding: base64\r\n\r\n${encode(pkcs8)}\r\n` +
-          `--${boundary}\r\nContent-Type: application/pkcs7-mime; smime-type=certs-only\r\nContent-Transfer-Encoding: base64\r\n\r\n${encode(writeCertsOnly([cert]))}\r\n--${boundary}--\r\n`,
+        `--${boundary}\r\nContent-Type: application/pkcs8\r\nContent-Transfer-Encoding: ` +
+          `base64\r\n\r\n${encode(pkcs8)}\r\n` +
+          `--${boundary}\r\nContent-Type: application/pkcs7-mime; ` +
+          `smime-type=certs-only\r\nContent-Transfer-Encoding: ` +
+          `base64\r\n\r\n${encode(writeCertsOnly([cert]))}\r\n--${boundary}--\r\n`,
       );
     }
     const issued = await signCertificate(signer, { subject: csr.subject, publicKey, clientAuth: true });

@@ -86,7 +86,13 @@ function manufacture(dir: string, state: string): string {
   );
   fs.writeFileSync(
     path.join(dir, 'swtpm_setup.conf'),
-    `create_certs_tool=${localca}\ncreate_certs_tool_config=${dir}/localca.conf\ncreate_certs_tool_options=${dir}/localca.options\nactive_pcr_banks=sha256\n`,
+    [
+      `create_certs_tool=${localca}`,
+      `create_certs_tool_config=${dir}/localca.conf`,
+      `create_certs_tool_options=${dir}/localca.options`,
+      'active_pcr_banks=sha256',
+      '',
+    ].join('\n'),
   );
   execFileSync(
     'swtpm_setup',

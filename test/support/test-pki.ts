@@ -1,6 +1,7 @@
 // Small certificate factories for test servers: a CA, and certificates it signs.
 import { x509, webcrypto, type CryptoKeyPair } from '../../main/pki/crypto';
 import { randomSerial } from '../../main/pki/authority/serial';
+import { pemBlock } from '../../main/pki/pem';
 
 export const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 export const RSA = {
@@ -76,5 +77,5 @@ export async function signCertificate(
 
 export async function privateKeyPem(pair: CryptoKeyPair): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', pair.privateKey));
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`;
+  return pemBlock('PRIVATE KEY', der);
 }

@@ -21,7 +21,8 @@ export function bundleCommand(): Command {
         const imported = station.credentials.import(fs.readFileSync(file, 'utf8'), passphrase, 'cli');
         out.record(
           { status: 'imported', ...imported },
-          `${imported.credentials} one-time credentials for profile ${imported.profile}, valid until ${imported.expiresAt}.`,
+          `${imported.credentials} one-time credentials for profile ${imported.profile}, valid until ` +
+            `${imported.expiresAt}.`,
         );
       });
     });

@@ -47,7 +47,8 @@ export function enrollCommand(): Command {
     .requiredOption('--out-dir <dir>', 'where the certificates are written')
     .option(
       '--device-type <name>',
-      'device type that sets the subject, key policy and validity (default: csr-file-default: EC P-256/P-384, RSA 2048–4096, ID and subject from the CSR)',
+      'device type that sets the subject, key policy and validity (default: csr-file-default: EC P-256/P-384, RSA ' +
+        '2048–4096, ID and subject from the CSR)',
       'csr-file-default',
     )
     .option('--passphrase-file <file>', 'station passphrase (the CA and sealed profile secrets)')

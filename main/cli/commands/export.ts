@@ -7,7 +7,8 @@ import { withStation } from '../context';
 export function exportCommand(): Command {
   return new Command('export')
     .description(
-      'provisioned devices as nRF Cloud onboarding CSV, Azure DPS enrollments, AWS bulk registration lines, or a JSON report per device',
+      'provisioned devices as nRF Cloud onboarding CSV, Azure DPS enrollments, AWS bulk registration lines, or a ' +
+        'JSON report per device',
     )
     .addOption(
       new Option('--format <format>', 'what to write')

@@ -98,7 +98,8 @@ export function profileCommand(): Command {
         });
         out.record(
           { status: 'saved', name: saved.name, protocol: saved.settings.protocol, secrets: saved.secrets },
-          `Profile ${saved.name} (${saved.settings.protocol}) saved${saved.secrets.length ? `; sealed: ${saved.secrets.join(', ')}` : ''}.`,
+          `Profile ${saved.name} (${saved.settings.protocol}) ` +
+            `saved${saved.secrets.length ? `; sealed: ${saved.secrets.join(', ')}` : ''}.`,
         );
       });
     });

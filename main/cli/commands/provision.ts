@@ -1,5 +1,6 @@
 // `enroller provision (--port PATH… | --tpm TCTI…) --device-type NAME [--profile NAME]`: the
-// pipeline on each device (nRF91 on a serial port, or a TPM 2.0 by its TCTI), all in parallel (a batch). A live line per device on a terminal; one JSON object
+// pipeline on each device (nRF91 on a serial port, or a TPM 2.0 by its TCTI), all in parallel (a batch). A live line
+// per device on a terminal; one JSON object
 // per device (as each finishes) with --json. Exit 0 only when every device verified.
 import { Command } from 'commander';
 import type { SlotState } from '../../../shared/contract/batch';
@@ -67,7 +68,8 @@ export function provisionCommand(): Command {
             printed.add(o.port);
             const human =
               o.status === 'verified'
-                ? `✔ ${o.port}  ${o.deviceId}${o.petName ? ` (${o.petName})` : ''}  serial ${o.certSerial}${o.code ? `  (${o.message})` : ''}`
+                ? `✔ ${o.port}  ${o.deviceId}${o.petName ? ` (${o.petName})` : ''}  serial ` +
+                  `${o.certSerial}${o.code ? `  (${o.message})` : ''}`
                 : o.status === 'waiting'
                   ? `… ${o.port}  ${o.deviceId ?? ''}  ${o.message}`
                   : `✘ ${o.port}  ${o.deviceId ?? ''}  ${o.code}: ${o.message}`;

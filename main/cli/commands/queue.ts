@@ -30,7 +30,8 @@ export function queueCommand(): Command {
               message: item.lastMessage ?? undefined,
               nextAttemptAt: item.nextAttemptAt,
             },
-            `${String(item.id).padStart(4)}  ${item.status.padEnd(9)}  ${item.deviceId}  ${item.profile}${item.lastCode ? `  ${item.lastCode}` : ''}`,
+            `${String(item.id).padStart(4)}  ${item.status.padEnd(9)}  ${item.deviceId}  ` +
+              `${item.profile}${item.lastCode ? `  ${item.lastCode}` : ''}`,
           );
         }
       });
@@ -39,7 +40,8 @@ export function queueCommand(): Command {
   queue
     .command('sync')
     .description(
-      'ask the services for every open item now; certificates for CSR files go to the out dir their enroll command named',
+      'ask the services for every open item now; certificates for CSR files go to the out dir their enroll command ' +
+        'named',
     )
     .option('--passphrase-file <file>', 'station passphrase, when a profile has sealed secrets')
     .option('--concurrency <n>', 'requests in flight at once', (v) => parseCount(v, 1), 4)

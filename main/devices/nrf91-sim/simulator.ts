@@ -319,14 +319,11 @@ export class Nrf91Simulator {
     });
     await delay(Math.max(0, this.#options.keygenDelayMs - (performance.now() - began)));
     this.store.data.keys[String(secTag)] = generated.privateKeyPkcs8;
-    this.store.put(
-      secTag,
-      2,
-      `-----BEGIN PUBLIC KEY-----\n${Buffer.from(generated.publicKeySpki).toString('base64')}\n-----END PUBLIC KEY-----`,
-    );
-    return ok(
-      `%KEYGEN: "${Buffer.from(generated.csrDer).toString('base64url')}.${Buffer.from(generated.cose).toString('base64url')}"`,
-    );
+    // The public key as the modem lists it: one unwrapped base64 line, no final newline.
+    const publicKey = Buffer.from(generated.publicKeySpki).toString('base64');
+    this.store.put(secTag, 2, `-----BEGIN PUBLIC KEY-----\n${publicKey}\n-----END PUBLIC KEY-----`);
+    const csr = Buffer.from(generated.csrDer).toString('base64url');
+    return ok(`%KEYGEN: "${csr}.${Buffer.from(generated.cose).toString('base64url')}"`);
   }
 
   async #identityKey(): Promise<string> {
@@ -366,11 +363,13 @@ class CmeError extends Error {
   }
 }
 
+/** One armoured block with real LF line breaks, as 91x1 firmware checks it. */
+const PEM_BLOCK = '-----BEGIN [A-Z ]+-----\\n[A-Za-z0-9+/=\\n]+\\n-----END [A-Z ]+-----';
+const PEM_CONTENT = new RegExp(`^${PEM_BLOCK}(\\n${PEM_BLOCK})*$`);
+
 function looksLikePem(content: string): boolean {
   // 91x1 firmware validates certificate content: real LF line breaks, BEGIN/END armour (§3.3).
-  return /^-----BEGIN [A-Z ]+-----\n[A-Za-z0-9+/=\n]+\n-----END [A-Z ]+-----(\n-----BEGIN [A-Z ]+-----\n[A-Za-z0-9+/=\n]+\n-----END [A-Z ]+-----)*$/.test(
-    content,
-  );
+  return PEM_CONTENT.test(content);
 }
 
 function delay(ms: number): Promise<void> {

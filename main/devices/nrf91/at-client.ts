@@ -119,7 +119,8 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     if (Buffer.byteLength(command) > MAX_COMMAND_BYTES) {
       throw new EnrollerError(
         'DEVICE_COMMAND_TOO_LONG',
-        `The command is ${Buffer.byteLength(command)} bytes; the modem accepts at most ${MAX_COMMAND_BYTES}. Nothing was sent.`,
+        `The command is ${Buffer.byteLength(command)} bytes; the modem accepts at most ${MAX_COMMAND_BYTES}. Nothing ` +
+          `was sent.`,
         {
           bytes: Buffer.byteLength(command),
           limit: MAX_COMMAND_BYTES,

@@ -12,7 +12,8 @@ const meanings: Readonly<Record<number, CmeMeaning>> = {
   0: {
     code: 'MODEM_UNSUPPORTED',
     sentence:
-      'The modem rejected the command: its firmware may be too old for it (credential commands need modem firmware 1.3.0 or newer).',
+      'The modem rejected the command: its firmware may be too old for it (credential commands need modem firmware ' +
+      '1.3.0 or newer).',
   },
   23: {
     code: 'MODEM_MEMORY_FAILURE',

@@ -196,7 +196,8 @@ export class Nrf91Modem {
     if (!/^[^"\r\n]{1,200}$/.test(subject)) {
       throw new EnrollerError(
         'MODEM_CONTENT_NOT_WRITABLE',
-        'The certificate subject cannot be sent to the modem (it is empty, too long, or contains quotes or line breaks).',
+        'The certificate subject cannot be sent to the modem (it is empty, too long, or contains quotes or line ' +
+          'breaks).',
       );
     }
     await this.delete(secTag, CredentialType.clientKey, options);

@@ -89,7 +89,8 @@ export class Tpm {
         if (actual !== algorithm)
           throw new EnrollerError(
             'TPM_KEY_MISMATCH',
-            `The key at ${h} is ${actual ?? 'of another kind'}, but the device type asks for ${algorithm}. Choose another handle, or enroll again with --force to replace it.`,
+            `The key at ${h} is ${actual ?? 'of another kind'}, but the device type asks for ${algorithm}. Choose ` +
+              `another handle, or enroll again with --force to replace it.`,
             { handle: h },
           );
         return { spki, created: false };
@@ -203,7 +204,8 @@ export class Tpm {
     if (data.length > NV_INDEX_MAX_BYTES) {
       throw new EnrollerError(
         'TPM_NV_TOO_LARGE',
-        `The certificate is ${data.length} bytes; one TPM NV index holds at most ${NV_INDEX_MAX_BYTES}. Write it to a file instead (--out-dir).`,
+        `The certificate is ${data.length} bytes; one TPM NV index holds at most ${NV_INDEX_MAX_BYTES}. Write it to ` +
+          `a file instead (--out-dir).`,
         { bytes: data.length },
       );
     }

@@ -141,7 +141,9 @@ export class ScepEnroller implements Enroller {
     if (this.#options.challengeRequired && !context.renew && challengePasswordOf(csrDer) === undefined) {
       throw new EnrollerError(
         'SCEP_CHALLENGE_MISSING',
-        `The CSR for ${context.deviceId} carries no enrollment code, and this SCEP service needs one. The station cannot add it to a CSR the device signed: the device must put its enrollment code in its CSR (challengePassword) when it creates it. Nothing was sent.`,
+        `The CSR for ${context.deviceId} carries no enrollment code, and this SCEP service needs one. The station ` +
+          `cannot add it to a CSR the device signed: the device must put its enrollment code in its CSR ` +
+          `(challengePassword) when it creates it. Nothing was sent.`,
         { deviceId: context.deviceId },
       );
     }

@@ -18,7 +18,8 @@ export function deviceIdFor(type: DeviceTypeDocument, attributes: DeviceAttribut
   if (!id) {
     throw new EnrollerError(
       'DEVICE_TYPE_FIELD_MISSING',
-      `Device type ${type.name} builds the device ID as "${type.idTemplate}", but this device did not report all of it.`,
+      `Device type ${type.name} builds the device ID as "${type.idTemplate}", but this device did not report all of ` +
+        `it.`,
       {
         template: type.idTemplate,
       },

@@ -69,7 +69,8 @@ export class Approvals {
       .transaction(() => {
         this.#db
           .prepare(
-            'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+            'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = ' +
+              'excluded.value, updated_at = excluded.updated_at',
           )
           .run(SINK_KEY, JSON.stringify(parsed.data), new Date().toISOString());
         this.#audit.append('approvals.sink', parsed.data.kind, { ...parsed.data }, actor);
@@ -121,7 +122,8 @@ export class Approvals {
     const payload = { deviceId, petName, approvedAt: now.toISOString(), ...details };
     this.#db
       .prepare(
-        "INSERT INTO approvals (device_id, pet_name, payload, status, created_at, expires_at) VALUES (?, ?, ?, 'pending', ?, ?)",
+        'INSERT INTO approvals (device_id, pet_name, payload, status, created_at, expires_at) VALUES (?, ?, ?, ' +
+          "'pending', ?, ?)",
       )
       .run(
         deviceId,
@@ -182,7 +184,8 @@ export class Approvals {
           .transaction(() => {
             this.#db
               .prepare(
-                "UPDATE approvals SET status = 'expired', last_code = 'APPROVAL_EXPIRED', last_message = ? WHERE id = ?",
+                "UPDATE approvals SET status = 'expired', last_code = 'APPROVAL_EXPIRED', last_message = ? WHERE id " +
+                  '= ?',
               )
               .run('Not forwarded before it expired.', row.id);
             this.#audit.append('approval.expired', row.device_id, { approval: row.id }, actor);
@@ -198,7 +201,8 @@ export class Approvals {
           .transaction(() => {
             this.#db
               .prepare(
-                "UPDATE approvals SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_code = NULL, last_message = NULL WHERE id = ?",
+                "UPDATE approvals SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_code = NULL, " +
+                  'last_message = NULL WHERE id = ?',
               )
               .run(new Date().toISOString(), row.id);
             this.#audit.append('approval.forwarded', row.device_id, { approval: row.id, sink: sink.kind }, actor);

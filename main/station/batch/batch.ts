@@ -138,7 +138,8 @@ export class Batch {
         controller.abort(
           new EnrollerError(
             'DEVICE_DEADLINE',
-            `The device did not finish within ${Math.round(this.#options.deviceDeadlineMs / 1000)} s; it resumes from its last completed step when retried.`,
+            `The device did not finish within ${Math.round(this.#options.deviceDeadlineMs / 1000)} s; it resumes ` +
+              `from its last completed step when retried.`,
           ),
         ),
       this.#options.deviceDeadlineMs,

@@ -91,13 +91,15 @@ export class CredentialPool {
           throw new EnrollerError('BUNDLE_INVALID', 'This bundle was imported already.');
         // A one-time credential imported twice could be handed out twice.
         const known = this.#db.prepare<[string, string], { n: number }>(
-          'SELECT count(*) AS n FROM bundle_credentials c JOIN bundles b ON b.id = c.bundle_id WHERE b.profile = ? AND c.credential_id = ?',
+          'SELECT count(*) AS n FROM bundle_credentials c JOIN bundles b ON b.id = c.bundle_id WHERE b.profile = ? ' +
+            'AND c.credential_id = ?',
         );
         const repeated = parsed.credentials.find((c) => known.get(parsed.profile, c.id)!.n > 0);
         if (repeated)
           throw new EnrollerError(
             'BUNDLE_INVALID',
-            `Credential "${repeated.id}" of profile ${parsed.profile} was imported before; a one-time credential is never loaded twice.`,
+            `Credential "${repeated.id}" of profile ${parsed.profile} was imported before; a one-time credential is ` +
+              `never loaded twice.`,
           );
         bundleId = Number(
           this.#db
@@ -107,7 +109,8 @@ export class CredentialPool {
             .run(parsed.profile, source, sealedKey, parsed.expiresAt, now.toISOString()).lastInsertRowid,
         );
         const insert = this.#db.prepare(
-          "INSERT INTO bundle_credentials (bundle_id, credential_id, sealed, expires_at, status) VALUES (?, ?, ?, ?, 'available')",
+          'INSERT INTO bundle_credentials (bundle_id, credential_id, sealed, expires_at, status) VALUES (?, ?, ?, ?, ' +
+            "'available')",
         );
         for (const c of parsed.credentials)
           insert.run(
@@ -119,7 +122,9 @@ export class CredentialPool {
         if (parsed.caCertificatesPem) {
           this.#db
             .prepare(
-              'INSERT INTO profile_chains (profile, root_pem, chain_pem, fetched_at) VALUES (?, ?, ?, ?) ON CONFLICT(profile) DO UPDATE SET root_pem = excluded.root_pem, chain_pem = excluded.chain_pem, fetched_at = excluded.fetched_at',
+              'INSERT INTO profile_chains (profile, root_pem, chain_pem, fetched_at) VALUES (?, ?, ?, ?) ON ' +
+                'CONFLICT(profile) DO UPDATE SET root_pem = excluded.root_pem, chain_pem = excluded.chain_pem, ' +
+                'fetched_at = excluded.fetched_at',
             )
             .run(parsed.profile, parsed.caCertificatesPem, parsed.caCertificatesPem, now.toISOString());
         }
@@ -148,7 +153,9 @@ export class CredentialPool {
     actor: string,
     now = new Date(),
   ): Reservation {
-    const select = `SELECT c.*, b.sealed_key, b.expires_at AS bundle_expires_at FROM bundle_credentials c JOIN bundles b ON b.id = c.bundle_id WHERE b.profile = ?`;
+    const select =
+      `SELECT c.*, b.sealed_key, b.expires_at AS bundle_expires_at FROM bundle_credentials c JOIN ` +
+      `bundles b ON b.id = c.bundle_id WHERE b.profile = ?`;
     let row: CredentialRow | undefined;
     this.#db
       .transaction(() => {
@@ -171,7 +178,8 @@ export class CredentialPool {
           if (live === 0)
             throw new EnrollerError(
               'BUNDLE_EXPIRED',
-              `Every enrollment bundle for profile "${profile}" has expired; import a new one from the service's administrator.`,
+              `Every enrollment bundle for profile "${profile}" has expired; import a new one from the service's ` +
+                `administrator.`,
             );
           throw new EnrollerError(
             'BUNDLE_CREDENTIALS_EXHAUSTED',
@@ -211,7 +219,8 @@ export class CredentialPool {
     if (!row || row.status !== 'reserved' || row.device_id !== deviceId) {
       throw new EnrollerError(
         'BUNDLE_CREDENTIAL_USED',
-        `Enrollment credential ${row?.credential_id ?? reservationId} is not reserved for ${deviceId}; a one-time credential is never used twice.`,
+        `Enrollment credential ${row?.credential_id ?? reservationId} is not reserved for ${deviceId}; a one-time ` +
+          `credential is never used twice.`,
         { status: row?.status, owner: row?.device_id },
       );
     }
@@ -225,7 +234,8 @@ export class CredentialPool {
   release(reservationId: number, actor: string): void {
     const changed = this.#db
       .prepare(
-        "UPDATE bundle_credentials SET status = 'available', device_id = NULL, reserved_at = NULL WHERE id = ? AND status = 'reserved'",
+        "UPDATE bundle_credentials SET status = 'available', device_id = NULL, reserved_at = NULL WHERE id = ? AND " +
+          "status = 'reserved'",
       )
       .run(reservationId).changes;
     if (changed) this.#audit.append('credential.released', String(reservationId), {}, actor);
@@ -251,7 +261,8 @@ export class CredentialPool {
           expires_at: string;
         }
       >(
-        'SELECT c.credential_id, c.status, c.device_id, c.csr_sha256, c.expires_at FROM bundle_credentials c JOIN bundles b ON b.id = c.bundle_id WHERE (? IS NULL OR b.profile = ?) ORDER BY c.id',
+        'SELECT c.credential_id, c.status, c.device_id, c.csr_sha256, c.expires_at FROM bundle_credentials c JOIN ' +
+          'bundles b ON b.id = c.bundle_id WHERE (? IS NULL OR b.profile = ?) ORDER BY c.id',
       )
       .all(profile ?? null, profile ?? null)
       .map((r) => ({

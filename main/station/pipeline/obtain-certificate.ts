@@ -169,7 +169,9 @@ function record(input: JobInput, job: JobRow, certificate: x509.X509Certificate,
 function defaultWaitWords(reason: WaitReason): WaitWords {
   if (reason.kind === 'outage') {
     return {
-      job: 'Queued: the service cannot be reached. The certificate is written when the device is plugged in again after the queue syncs.',
+      job:
+        'Queued: the service cannot be reached. The certificate is written when the device is plugged in again ' +
+        'after the queue syncs.',
       queue: reason.message,
       message: 'Waiting for a certificate from the service.',
     };

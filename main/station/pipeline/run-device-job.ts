@@ -199,7 +199,10 @@ async function provision(
   return 'verified';
 }
 
-/** A SCEP code from the profile's bundle (reserved for this device) or the profile's own, for a CSR the station builds. */
+/**
+ * A SCEP code for a CSR the station builds: one from the profile's bundle (reserved for this device),
+ * else the profile's own.
+ */
 function challengeFor(input: JobInput, adapter: DeviceAdapter, deviceId: string): string | undefined {
   if (!adapter.carriesChallenge || input.profile.enroller.protocol !== 'scep') return undefined;
   const pool = input.credentials?.hasBundles(input.profile.name) ? input.credentials : undefined;
@@ -209,7 +212,10 @@ function challengeFor(input: JobInput, adapter: DeviceAdapter, deviceId: string)
   );
 }
 
-/** Verified and done in one commit, after the session (a modem back online): a crash before it only repeats idempotent work. */
+/**
+ * Verified and done in one commit, after the session (a modem back online): a crash before it only
+ * repeats idempotent work.
+ */
 function finish(input: JobInput, adapter: DeviceAdapter, run: JobRun & Waited, owed: Owed): JobOutcome {
   const { jobs } = input;
   const current = run.job!;
@@ -237,7 +243,8 @@ function finish(input: JobInput, adapter: DeviceAdapter, run: JobRun & Waited, o
         current.certSerial,
         current.certIssuer,
         'ENROLL_QUEUED',
-        'Factory (birth) certificate written and verified; the operational certificate is queued until the service is back.',
+        'Factory (birth) certificate written and verified; the operational certificate is queued until the service ' +
+          'is back.',
         run.petName,
       )
     : outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, undefined, undefined, run.petName);

@@ -38,7 +38,9 @@ export function connectWebSocket(token: string): Promise<EnrollerBridge> {
           reject(
             new ApiError({
               code: 'CONTRACT_VERSION_MISMATCH',
-              message: `This page speaks contract ${CONTRACT_VERSION}, the station ${message.contractVersion}. Reload the page.`,
+              message:
+                `This page speaks contract ${CONTRACT_VERSION}, the station ${message.contractVersion}. ` +
+                `Reload the page.`,
             }),
           );
           socket.close();

@@ -67,7 +67,8 @@ export function CaGate({
         </Title>
         <Text size="sm" c="dimmed">
           {creating
-            ? 'The station signs device certificates with its own CA when no service is configured. Choose a passphrase (8 characters or more); it encrypts the CA keys and is never stored.'
+            ? 'The station signs device certificates with its own CA when no service is configured. Choose a ' +
+              'passphrase (8 characters or more); it encrypts the CA keys and is never stored.'
             : 'Type the station passphrase to unlock the CA for this session.'}
         </Text>
         <PasswordInput

@@ -4,7 +4,10 @@ import { allowed, type EnrollerApi, type Session } from '../../../shared/contrac
 import { DeviceTypeEditor } from './DeviceTypeEditor';
 import { ProfileEditor } from './ProfileEditor';
 
-/** Configuration is open to supervisors, and to everyone while factory mode is unlocked or roles are not yet enforced. */
+/**
+ * Configuration is open to supervisors, and to everyone while factory mode is unlocked or roles are
+ * not yet enforced.
+ */
 export function canConfigure(session: Session): boolean {
   return (
     !session.rolesEnforced || (session.role !== undefined && allowed(session.role, 'configure', session.factoryMode))

@@ -12,7 +12,7 @@ afterAll(async () => {
 });
 
 describe('nRF91 over real PTYs', () => {
-  it('runs identify → offline → delete → keygen → write → list → online on 8 modems at once, no cross-talk', async () => {
+  it('identify, offline, delete, keygen, write, list, online on 8 modems at once: no cross-talk', async () => {
     const sims = await ptyModems(8, { baudRate: 115200 });
     started.push(...sims);
     const ca = await samplePem('Floor Root');

@@ -80,17 +80,21 @@ describe('EST test server: the strict side of real servers', () => {
     expect((await post({ body: `${Buffer.from(csr).toString('base64')}\n` })).status).toBe(200);
   });
 
-  it('refuses a wrong Content-Type (415), a Host it does not know (400), and no credentials (401 + WWW-Authenticate)', async () => {
-    const body = encodeBase64Body(await makeCsr());
-    expect((await post({ body, headers: { 'Content-Type': 'application/octet-stream' } })).status).toBe(415);
-    expect(await post({ body, headers: { Host: 'est.elsewhere.example' } })).toMatchObject({
-      status: 400,
-      text: expect.stringContaining('unknown Host'),
-    });
-    const anonymous = await post({ body, headers: { Authorization: '' } });
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.headers['www-authenticate']).toBe('Basic realm="est"');
-  });
+  it(
+    'refuses a wrong Content-Type (415), a Host it does not know (400), and no credentials (401 + ' +
+      'WWW-Authenticate)',
+    async () => {
+      const body = encodeBase64Body(await makeCsr());
+      expect((await post({ body, headers: { 'Content-Type': 'application/octet-stream' } })).status).toBe(415);
+      expect(await post({ body, headers: { Host: 'est.elsewhere.example' } })).toMatchObject({
+        status: 400,
+        text: expect.stringContaining('unknown Host'),
+      });
+      const anonymous = await post({ body, headers: { Authorization: '' } });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers['www-authenticate']).toBe('Basic realm="est"');
+    },
+  );
 
   it('negotiates TLS 1.2 only: a TLS 1.3-only client is refused', async () => {
     const outcome = await new Promise<string>((resolve) => {
@@ -103,49 +107,58 @@ describe('EST test server: the strict side of real servers', () => {
     expect(outcome).not.toBe('connected');
   });
 
-  it("the station's client is framed as the strict server reads it: Content-Length, wrapped base64 with a final newline", async () => {
-    const refusalsBefore = server.refusals.length;
-    const client = new EstEnroller({
-      baseUrl: server.url,
-      trust: { anchorsPem: server.tlsCaPem },
-      basicAuth: { user: 'station', password: 'pw' },
-    });
-    const result = await client.enroll(await makeCsr({ name: 'CN=framed' }), { deviceId: 'framed' });
-    expect(result.status).toBe('issued');
-    expect(server.refusals.slice(refusalsBefore)).toEqual([]);
-    expect(encodeBase64Body(await makeCsr())).toMatch(/^([A-Za-z0-9+/]{64}\n)+[A-Za-z0-9+/=]{1,64}\n$/);
-  });
+  it(
+    "the station's client is framed as the strict server reads it: Content-Length, wrapped base64 with a final " +
+      'newline',
+    async () => {
+      const refusalsBefore = server.refusals.length;
+      const client = new EstEnroller({
+        baseUrl: server.url,
+        trust: { anchorsPem: server.tlsCaPem },
+        basicAuth: { user: 'station', password: 'pw' },
+      });
+      const result = await client.enroll(await makeCsr({ name: 'CN=framed' }), { deviceId: 'framed' });
+      expect(result.status).toBe('issued');
+      expect(server.refusals.slice(refusalsBefore)).toEqual([]);
+      expect(encodeBase64Body(await makeCsr())).toMatch(/^([A-Za-z0-9+/]{64}\n)+[A-Za-z0-9+/=]{1,64}\n$/);
+    },
+  );
 });
 
 describe('EST test server in manual-approval mode: a pending request is remembered per public key', () => {
-  it('202 + Retry-After for each new key; the same key sent again is issued, another key waits its own turn', async () => {
-    const manual = await startEstServer({
-      user: 'station',
-      password: 'pw',
-      manualApproval: true,
-      retryAfterSeconds: 60,
-    });
-    try {
-      const client = new EstEnroller({
-        baseUrl: manual.url,
-        trust: { anchorsPem: manual.tlsCaPem },
-        basicAuth: { user: 'station', password: 'pw' },
+  it(
+    '202 + Retry-After for each new key; the same key sent again is issued, another key waits its own ' + 'turn',
+    async () => {
+      const manual = await startEstServer({
+        user: 'station',
+        password: 'pw',
+        manualApproval: true,
+        retryAfterSeconds: 60,
       });
-      const first = await client.enroll(await makeCsr({ name: 'CN=one' }), { deviceId: 'one' });
-      const second = await client.enroll(await makeCsr({ name: 'CN=two' }), { deviceId: 'two' });
-      expect(first).toMatchObject({ status: 'pending', retryAfterSeconds: 60 });
-      expect(second).toMatchObject({ status: 'pending', retryAfterSeconds: 60 });
-      if (first.status !== 'pending' || second.status !== 'pending') return;
-      // A fresh key never releases another's pending request.
-      expect((await client.enroll(await makeCsr({ name: 'CN=three' }), { deviceId: 'three' })).status).toBe('pending');
-      expect(manual.issuedCount).toBe(0);
-      const issuedFirst = await client.poll(first.transaction, { deviceId: 'one' });
-      const issuedSecond = await client.poll(second.transaction, { deviceId: 'two' });
-      expect(issuedFirst.status === 'issued' && issuedFirst.certificate.subject).toBe('CN=one');
-      expect(issuedSecond.status === 'issued' && issuedSecond.certificate.subject).toBe('CN=two');
-      expect(manual.issuedCount).toBe(2);
-    } finally {
-      await manual.close();
-    }
-  });
+      try {
+        const client = new EstEnroller({
+          baseUrl: manual.url,
+          trust: { anchorsPem: manual.tlsCaPem },
+          basicAuth: { user: 'station', password: 'pw' },
+        });
+        const first = await client.enroll(await makeCsr({ name: 'CN=one' }), { deviceId: 'one' });
+        const second = await client.enroll(await makeCsr({ name: 'CN=two' }), { deviceId: 'two' });
+        expect(first).toMatchObject({ status: 'pending', retryAfterSeconds: 60 });
+        expect(second).toMatchObject({ status: 'pending', retryAfterSeconds: 60 });
+        if (first.status !== 'pending' || second.status !== 'pending') return;
+        // A fresh key never releases another's pending request.
+        expect((await client.enroll(await makeCsr({ name: 'CN=three' }), { deviceId: 'three' })).status).toBe(
+          'pending',
+        );
+        expect(manual.issuedCount).toBe(0);
+        const issuedFirst = await client.poll(first.transaction, { deviceId: 'one' });
+        const issuedSecond = await client.poll(second.transaction, { deviceId: 'two' });
+        expect(issuedFirst.status === 'issued' && issuedFirst.certificate.subject).toBe('CN=one');
+        expect(issuedSecond.status === 'issued' && issuedSecond.certificate.subject).toBe('CN=two');
+        expect(manual.issuedCount).toBe(2);
+      } finally {
+        await manual.close();
+      }
+    },
+  );
 });

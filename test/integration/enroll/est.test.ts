@@ -6,7 +6,7 @@ import { intakeCsr } from '../../../main/pki/csr-intake';
 import { makeCsr, P256, RSA2048 } from '../../helpers/csr';
 import { memoryModem } from '../../helpers/modem';
 import { startEstServer, type EstServer, type EstServerOptions } from '../../support/est-server';
-import { testCa } from '../../support/test-pki';
+import { privateKeyPem, testCa } from '../../support/test-pki';
 
 let server: EstServer;
 beforeAll(async () => {
@@ -80,7 +80,7 @@ describe('EST client: happy paths', () => {
     const { webcrypto } = await import('../../../main/pki/crypto');
     const pair = await webcrypto.subtle.generateKey(P256, true, ['sign', 'verify']);
     const first = await issued(await client().enroll(await makeCsr({ keys: pair as never }), { deviceId: 'd' }));
-    const keyPem = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(await webcrypto.subtle.exportKey('pkcs8', pair.privateKey)).toString('base64')}\n-----END PRIVATE KEY-----\n`;
+    const keyPem = await privateKeyPem(pair);
     const renewed = await issued(
       await new EstEnroller({ baseUrl: server.url, trust: { anchorsPem: server.tlsCaPem } }).enroll(await makeCsr(), {
         deviceId: 'd',

@@ -10,6 +10,7 @@ import { intakeCsr } from '../../../main/pki/csr-intake';
 import { keyPair, makeCsr, P256, RSA2048 } from '../../helpers/csr';
 import { memoryModem } from '../../helpers/modem';
 import { startScepServer, type ScepServer } from '../../support/scep-server';
+import { privateKeyPem } from '../../support/test-pki';
 
 const challenge = (value: string) => [new x509.ChallengePasswordAttribute(value)];
 let server: ScepServer;
@@ -75,7 +76,6 @@ describe('SCEP client against micromdm scepserver', () => {
   // micromdm 2.1.0 still checks the challenge password on RenewalReq (its log: "invalid challenge"
   // without one), so the renewal CSR carries it too.
   it('re-enrolls an RSA device with RenewalReq signed by its current certificate', async () => {
-    const { webcrypto } = await import('../../../main/pki/crypto');
     const pair = await keyPair(RSA2048);
     const first = await issued(
       await new ScepEnroller({ url: server.url }).enroll(
@@ -83,7 +83,7 @@ describe('SCEP client against micromdm scepserver', () => {
         { deviceId: 'renew-me' },
       ),
     );
-    const keyPem = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(await webcrypto.subtle.exportKey('pkcs8', (pair as unknown as { privateKey: never }).privateKey)).toString('base64')}\n-----END PRIVATE KEY-----\n`;
+    const keyPem = await privateKeyPem(pair as unknown as CryptoKeyPair);
     const renewed = await issued(
       await new ScepEnroller({ url: server.url }).enroll(
         await makeCsr({ alg: RSA2048, name: 'CN=renew-me', attributes: challenge('s3cret') }),
@@ -120,20 +120,24 @@ describe('SCEP client against micromdm scepserver', () => {
     ).rejects.toMatchObject({ code: 'SCEP_FAILURE' });
   });
 
-  it('carries an nRF91 CSR (station-signed envelope) to the server, which hands it to the approval hook and then refuses its EC key', async () => {
-    const { modem } = memoryModem();
-    await modem.connect();
-    const identity = await modem.identify();
-    await modem.setFunctionalMode(4);
-    const key = await modem.generateKey(16842753, `CN=nrf-${identity.imei}`, identity.deviceUuid);
-    const csr = (await intakeCsr(key.csr.der)).der;
-    await expect(
-      new ScepEnroller({ url: approving.url }).enroll(csr, { deviceId: `nrf-${identity.imei}` }),
-    ).rejects.toMatchObject({ code: 'SCEP_FAILURE' });
-    const fs = await import('node:fs');
-    const received = fs.readFileSync(`${approving.depot}/../last.csr`);
-    expect(Buffer.from(received).equals(Buffer.from(csr))).toBe(true); // the envelope opened: the CSR arrived intact
-  });
+  it(
+    'carries an nRF91 CSR (station-signed envelope) to the server, which hands it to the approval hook and then ' +
+      'refuses its EC key',
+    async () => {
+      const { modem } = memoryModem();
+      await modem.connect();
+      const identity = await modem.identify();
+      await modem.setFunctionalMode(4);
+      const key = await modem.generateKey(16842753, `CN=nrf-${identity.imei}`, identity.deviceUuid);
+      const csr = (await intakeCsr(key.csr.der)).der;
+      await expect(
+        new ScepEnroller({ url: approving.url }).enroll(csr, { deviceId: `nrf-${identity.imei}` }),
+      ).rejects.toMatchObject({ code: 'SCEP_FAILURE' });
+      const fs = await import('node:fs');
+      const received = fs.readFileSync(`${approving.depot}/../last.csr`);
+      expect(Buffer.from(received).equals(Buffer.from(csr))).toBe(true); // the envelope opened: the CSR arrived intact
+    },
+  );
 
   it('ignores replayed replies (nonce or transaction mismatch) and replies signed by another CA', async () => {
     // A loopback proxy in front of the real server that can hand back an earlier reply.

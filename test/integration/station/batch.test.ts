@@ -96,7 +96,8 @@ describe('batches on the bench', () => {
     await until(() => ['sim-1', 'sim-2', 'sim-3'].every((p) => slotsOf(p).at(-1)?.status === 'paused'));
     const heldAt = ['sim-1', 'sim-2', 'sim-3'].map((p) => slotsOf(p).at(-1)!.step);
     await new Promise((r) => setTimeout(r, 800));
-    expect(['sim-1', 'sim-2', 'sim-3'].map((p) => slotsOf(p).at(-1)!.step)).toEqual(heldAt); // nothing moved while paused
+    // nothing moved while paused
+    expect(['sim-1', 'sim-2', 'sim-3'].map((p) => slotsOf(p).at(-1)!.step)).toEqual(heldAt);
     await call('batch:resume');
     expect((await bench.finished()).map((o) => o.status)).toEqual(['verified', 'verified', 'verified']);
   });
@@ -118,15 +119,18 @@ describe('batches on the bench', () => {
     expect(modems.map((m: InProcessModem) => m.current()!.store.get(16842753, 1)).every(Boolean)).toBe(true);
   });
 
-  it('ends a device that overruns its deadline with DEVICE_DEADLINE, and refuses a second batch while one runs', async () => {
-    const { bench, call } = await setUp(1, { keygenDelayMs: 4000, deviceDeadlineMs: 1500 });
-    await call('batch:start', { deviceType: 'nrf91-default' });
-    await expect(call('batch:start', { deviceType: 'nrf91-default' })).rejects.toMatchObject({
-      code: 'BATCH_ALREADY_RUNNING',
-    });
-    const [outcome] = await bench.finished();
-    expect(outcome).toMatchObject({ status: 'failed', code: 'DEVICE_DEADLINE' });
-  });
+  it(
+    'ends a device that overruns its deadline with DEVICE_DEADLINE, and refuses a second batch while one ' + 'runs',
+    async () => {
+      const { bench, call } = await setUp(1, { keygenDelayMs: 4000, deviceDeadlineMs: 1500 });
+      await call('batch:start', { deviceType: 'nrf91-default' });
+      await expect(call('batch:start', { deviceType: 'nrf91-default' })).rejects.toMatchObject({
+        code: 'BATCH_ALREADY_RUNNING',
+      });
+      const [outcome] = await bench.finished();
+      expect(outcome).toMatchObject({ status: 'failed', code: 'DEVICE_DEADLINE' });
+    },
+  );
 
   it('asks for the station passphrase before a batch with the local CA', async () => {
     station = openTestStation();

@@ -14,7 +14,8 @@ import { tempDir } from '../../helpers/station';
 
 const GOOD = 990;
 const pem = (der: Uint8Array) =>
-  `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE REQUEST-----\n`;
+  `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n')}\n-----END ` +
+  `CERTIFICATE REQUEST-----\n`;
 
 async function writeFolder(folder: string): Promise<{ keys: Map<string, Buffer>; broken: Record<string, string> }> {
   const keys = new Map<string, Buffer>();

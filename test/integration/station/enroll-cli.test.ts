@@ -10,7 +10,8 @@ import { openssl, opensslCsr } from '../../helpers/openssl';
 import { openTestStation, tempDir } from '../../helpers/station';
 
 const pem = (der: Uint8Array) =>
-  `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE REQUEST-----\n`;
+  `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n')}\n-----END ` +
+  `CERTIFICATE REQUEST-----\n`;
 
 describe('enroller enroll', () => {
   it('turns a folder of CSR files into certificates; bad files get codes; a rerun issues nothing new', async () => {

@@ -127,129 +127,134 @@ describe('the offline queue', () => {
     expect(rerun.lines.map((l) => l.certSerial).sort()).toEqual(synced.lines.map((l) => l.certSerial).sort());
   });
 
-  it('devices: birth certificates or waiting while EST is down; one sync; the next provision writes the operational certificates', async () => {
-    const est = await startEstServer({ user: 'station-9', password: 'est-secret' });
-    cleanup.push(() => est.close());
-    const dir = tempDir();
-    const pass = file('pass', 'queue passphrase');
-    await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
-    await runEnroller(
-      dir,
-      'profile',
-      'add',
-      'factory-est',
-      '--est',
-      est.url,
-      '--user',
-      'station-9',
-      '--password-file',
-      file('pw', 'est-secret'),
-      '--trust',
-      file('trust.pem', est.tlsCaPem),
-      '--passphrase-file',
-      pass,
-    );
-    const holdType = {
-      name: 'nrf91-hold',
-      description: 'nRF91, wait for the service',
-      device: 'nrf91',
-      idTemplate: 'nrf-{imei}',
-      subject: [{ attribute: 'CN', template: '{deviceId}', required: true }],
-      keyPolicy: { allowed: ['ec-p256'] },
-      certificate: { kind: 'operational', validityDays: 3650 },
-      secTags: { client: TAG, caCerts: [{ secTag: TAG, certificates: ['root'] }] },
-      profile: 'factory-est',
-      offline: { policy: 'hold' },
-    };
-    const birthType = {
-      ...holdType,
-      name: 'nrf91-birth',
-      description: 'nRF91, birth certificate when offline',
-      offline: { policy: 'birth', birthMaxValidityDays: 7 },
-    };
-    await runEnroller(dir, 'device-type', 'import', file('hold.json', JSON.stringify(holdType)));
-    await runEnroller(dir, 'device-type', 'import', file('birth.json', JSON.stringify(birthType)));
-    const sims = await ptyModems(5, { baudRate: 115200, keygenDelayMs: 100 });
-    cleanup.push(async () => void (await Promise.all(sims.map((s) => s.close()))));
-    const [warm, hold1, hold2, birth1, birth2] = sims as [
-      PtySimulator,
-      PtySimulator,
-      PtySimulator,
-      PtySimulator,
-      PtySimulator,
-    ];
-    const provision = (type: string, ...devices: PtySimulator[]) =>
-      runEnroller(
+  it(
+    'devices: birth certificates or waiting while EST is down; one sync; the next provision writes the operational ' +
+      'certificates',
+    async () => {
+      const est = await startEstServer({ user: 'station-9', password: 'est-secret' });
+      cleanup.push(() => est.close());
+      const dir = tempDir();
+      const pass = file('pass', 'queue passphrase');
+      await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
+      await runEnroller(
         dir,
-        'provision',
-        ...devices.flatMap((s) => ['--port', s.hostPath]),
-        '--device-type',
-        type,
+        'profile',
+        'add',
+        'factory-est',
+        '--est',
+        est.url,
+        '--user',
+        'station-9',
+        '--password-file',
+        file('pw', 'est-secret'),
+        '--trust',
+        file('trust.pem', est.tlsCaPem),
         '--passphrase-file',
         pass,
       );
+      const holdType = {
+        name: 'nrf91-hold',
+        description: 'nRF91, wait for the service',
+        device: 'nrf91',
+        idTemplate: 'nrf-{imei}',
+        subject: [{ attribute: 'CN', template: '{deviceId}', required: true }],
+        keyPolicy: { allowed: ['ec-p256'] },
+        certificate: { kind: 'operational', validityDays: 3650 },
+        secTags: { client: TAG, caCerts: [{ secTag: TAG, certificates: ['root'] }] },
+        profile: 'factory-est',
+        offline: { policy: 'hold' },
+      };
+      const birthType = {
+        ...holdType,
+        name: 'nrf91-birth',
+        description: 'nRF91, birth certificate when offline',
+        offline: { policy: 'birth', birthMaxValidityDays: 7 },
+      };
+      await runEnroller(dir, 'device-type', 'import', file('hold.json', JSON.stringify(holdType)));
+      await runEnroller(dir, 'device-type', 'import', file('birth.json', JSON.stringify(birthType)));
+      const sims = await ptyModems(5, { baudRate: 115200, keygenDelayMs: 100 });
+      cleanup.push(async () => void (await Promise.all(sims.map((s) => s.close()))));
+      const [warm, hold1, hold2, birth1, birth2] = sims as [
+        PtySimulator,
+        PtySimulator,
+        PtySimulator,
+        PtySimulator,
+        PtySimulator,
+      ];
+      const provision = (type: string, ...devices: PtySimulator[]) =>
+        runEnroller(
+          dir,
+          'provision',
+          ...devices.flatMap((s) => ['--port', s.hostPath]),
+          '--device-type',
+          type,
+          '--passphrase-file',
+          pass,
+        );
 
-    // Online once: the service's chain is fetched and kept for offline batches.
-    const first = await provision('nrf91-hold', warm);
-    expect(first.code, JSON.stringify(first.lines)).toBe(0);
-    await est.goOffline();
-    const held = await provision('nrf91-hold', hold1, hold2);
-    expect(held.code).toBe(1);
-    expect(held.lines.map((l) => l.status)).toEqual(['waiting', 'waiting']);
-    const born = await provision('nrf91-birth', birth1, birth2);
-    expect(born.code, JSON.stringify(born.lines)).toBe(0);
-    expect(
-      born.lines.map((l) => [l.status, l.code]),
-      JSON.stringify(born.lines),
-    ).toEqual([
-      ['verified', 'ENROLL_QUEUED'],
-      ['verified', 'ENROLL_QUEUED'],
-    ]);
-    const stationIssuer = (await runEnroller(dir, 'ca', 'status')).lines[0] as { issuing: { subject: string } };
-    for (const sim of [birth1, birth2]) {
-      const birth = leafIn(sim);
-      expect(birth.issuer).toBe(stationIssuer.issuing.subject);
-      expect(birth.notAfter.getTime() - birth.notBefore.getTime()).toBeLessThanOrEqual(7 * 86_400_000 + 10 * 60_000); // notBefore is backdated a few minutes for clock skew
-    }
-    for (const sim of [hold1, hold2]) expect(sim.simulator.store.get(TAG, 1)).toBeUndefined();
-    expect((await runEnroller(dir, 'queue', 'list')).lines.map((l) => l.status)).toEqual([
-      'queued',
-      'queued',
-      'queued',
-      'queued',
-    ]);
-
-    await est.comeBack();
-    const before = est.issuedCount;
-    const synced = await runEnroller(dir, 'queue', 'sync', '--passphrase-file', pass);
-    expect(synced.lines.map((l) => l.status)).toEqual(['issued', 'issued', 'issued', 'issued']);
-    expect(est.issuedCount - before).toBe(4);
-    expect((await runEnroller(dir, 'queue', 'sync', '--passphrase-file', pass)).lines).toEqual([
-      { status: 'empty', synced: 0 },
-    ]);
-    expect(est.issuedCount - before).toBe(4);
-
-    // Plugged in again: each device receives the certificate the queue obtained, and is verified.
-    const delivered = await Promise.all([
-      provision('nrf91-hold', hold1, hold2),
-      provision('nrf91-birth', birth1, birth2),
-    ]);
-    for (const run of delivered)
+      // Online once: the service's chain is fetched and kept for offline batches.
+      const first = await provision('nrf91-hold', warm);
+      expect(first.code, JSON.stringify(first.lines)).toBe(0);
+      await est.goOffline();
+      const held = await provision('nrf91-hold', hold1, hold2);
+      expect(held.code).toBe(1);
+      expect(held.lines.map((l) => l.status)).toEqual(['waiting', 'waiting']);
+      const born = await provision('nrf91-birth', birth1, birth2);
+      expect(born.code, JSON.stringify(born.lines)).toBe(0);
       expect(
-        run.lines.map((l) => l.status),
-        JSON.stringify(run.lines),
-      ).toEqual(['verified', 'verified']);
-    for (const sim of [hold1, hold2, birth1, birth2]) {
-      const leaf = leafIn(sim);
-      expect(leaf.issuer).toBe(est.issuingCa.certificate.subject);
-      expect(synced.lines.map((l) => l.certSerial)).toContain(leaf.serialNumber);
-    }
-    expect((await runEnroller(dir, 'queue', 'list')).lines.map((l) => l.status)).toEqual([
-      'delivered',
-      'delivered',
-      'delivered',
-      'delivered',
-    ]);
-    expect(est.issuedCount - before).toBe(4);
-  });
+        born.lines.map((l) => [l.status, l.code]),
+        JSON.stringify(born.lines),
+      ).toEqual([
+        ['verified', 'ENROLL_QUEUED'],
+        ['verified', 'ENROLL_QUEUED'],
+      ]);
+      const stationIssuer = (await runEnroller(dir, 'ca', 'status')).lines[0] as { issuing: { subject: string } };
+      for (const sim of [birth1, birth2]) {
+        const birth = leafIn(sim);
+        expect(birth.issuer).toBe(stationIssuer.issuing.subject);
+        // notBefore is backdated a few minutes for clock skew
+        expect(birth.notAfter.getTime() - birth.notBefore.getTime()).toBeLessThanOrEqual(7 * 86_400_000 + 10 * 60_000);
+      }
+      for (const sim of [hold1, hold2]) expect(sim.simulator.store.get(TAG, 1)).toBeUndefined();
+      expect((await runEnroller(dir, 'queue', 'list')).lines.map((l) => l.status)).toEqual([
+        'queued',
+        'queued',
+        'queued',
+        'queued',
+      ]);
+
+      await est.comeBack();
+      const before = est.issuedCount;
+      const synced = await runEnroller(dir, 'queue', 'sync', '--passphrase-file', pass);
+      expect(synced.lines.map((l) => l.status)).toEqual(['issued', 'issued', 'issued', 'issued']);
+      expect(est.issuedCount - before).toBe(4);
+      expect((await runEnroller(dir, 'queue', 'sync', '--passphrase-file', pass)).lines).toEqual([
+        { status: 'empty', synced: 0 },
+      ]);
+      expect(est.issuedCount - before).toBe(4);
+
+      // Plugged in again: each device receives the certificate the queue obtained, and is verified.
+      const delivered = await Promise.all([
+        provision('nrf91-hold', hold1, hold2),
+        provision('nrf91-birth', birth1, birth2),
+      ]);
+      for (const run of delivered)
+        expect(
+          run.lines.map((l) => l.status),
+          JSON.stringify(run.lines),
+        ).toEqual(['verified', 'verified']);
+      for (const sim of [hold1, hold2, birth1, birth2]) {
+        const leaf = leafIn(sim);
+        expect(leaf.issuer).toBe(est.issuingCa.certificate.subject);
+        expect(synced.lines.map((l) => l.certSerial)).toContain(leaf.serialNumber);
+      }
+      expect((await runEnroller(dir, 'queue', 'list')).lines.map((l) => l.status)).toEqual([
+        'delivered',
+        'delivered',
+        'delivered',
+        'delivered',
+      ]);
+      expect(est.issuedCount - before).toBe(4);
+    },
+  );
 });

@@ -84,48 +84,52 @@ describe('enroller profile', () => {
     expect(wrong).toMatchObject({ code: 1, lines: [{ status: 'failed', code: 'CA_WRONG_PASSPHRASE' }] });
   });
 
-  it('refuses bad names, bad URLs, a duplicate, a password over plain HTTP, and a client key without its certificate', async () => {
-    const dir = tempDir();
-    const f = files(dir, {
-      pass: 'station passphrase',
-      password: 'pw',
-      key: '-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n',
-    });
-    await runEnroller(dir, 'ca', 'init', '--passphrase-file', f.pass!);
-    const cases: Array<[string[], string]> = [
-      [['profile', 'add', 'Bad Name', '--local'], 'PROFILE_INVALID'],
-      [['profile', 'add', 'x', '--est', 'ftp://example'], 'PROFILE_INVALID'],
-      [['profile', 'add', 'x', '--scep', 'not a url'], 'PROFILE_INVALID'],
-      [['profile', 'add', 'x'], 'PROFILE_INVALID'],
-      [['profile', 'add', 'local', '--local'], 'PROFILE_EXISTS'],
-      [
+  it(
+    'refuses bad names, bad URLs, a duplicate, a password over plain HTTP, and a client key without its ' +
+      'certificate',
+    async () => {
+      const dir = tempDir();
+      const f = files(dir, {
+        pass: 'station passphrase',
+        password: 'pw',
+        key: '-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n',
+      });
+      await runEnroller(dir, 'ca', 'init', '--passphrase-file', f.pass!);
+      const cases: Array<[string[], string]> = [
+        [['profile', 'add', 'Bad Name', '--local'], 'PROFILE_INVALID'],
+        [['profile', 'add', 'x', '--est', 'ftp://example'], 'PROFILE_INVALID'],
+        [['profile', 'add', 'x', '--scep', 'not a url'], 'PROFILE_INVALID'],
+        [['profile', 'add', 'x'], 'PROFILE_INVALID'],
+        [['profile', 'add', 'local', '--local'], 'PROFILE_EXISTS'],
         [
-          'profile',
-          'add',
-          'x',
-          '--est',
-          'http://127.0.0.1:1',
-          '--user',
-          'u',
-          '--password-file',
-          f.password!,
-          '--passphrase-file',
-          f.pass!,
+          [
+            'profile',
+            'add',
+            'x',
+            '--est',
+            'http://127.0.0.1:1',
+            '--user',
+            'u',
+            '--password-file',
+            f.password!,
+            '--passphrase-file',
+            f.pass!,
+          ],
+          'ENROLL_INSECURE_AUTH',
         ],
-        'ENROLL_INSECURE_AUTH',
-      ],
-      [
-        ['profile', 'add', 'x', '--est', 'https://127.0.0.1:1', '--client-key', f.key!, '--passphrase-file', f.pass!],
-        'PROFILE_INVALID',
-      ],
-      [['profile', 'add', 'x', '--scep', 'http://127.0.0.1:1/scep', '--ca-fingerprint', 'abc'], 'PROFILE_INVALID'],
-    ];
-    for (const [args, code] of cases)
-      expect((await runEnroller(dir, ...args)).lines[0], args.join(' ')).toMatchObject({ status: 'failed', code });
-    expect((await runEnroller(dir, 'profile', 'add', 'spare', '--local')).code).toBe(0);
-    expect((await runEnroller(dir, 'profile', 'add', 'spare', '--local')).lines[0]).toMatchObject({
-      code: 'PROFILE_EXISTS',
-    });
-    expect((await runEnroller(dir, 'profile', 'add', 'spare', '--local', '--replace')).code).toBe(0);
-  });
+        [
+          ['profile', 'add', 'x', '--est', 'https://127.0.0.1:1', '--client-key', f.key!, '--passphrase-file', f.pass!],
+          'PROFILE_INVALID',
+        ],
+        [['profile', 'add', 'x', '--scep', 'http://127.0.0.1:1/scep', '--ca-fingerprint', 'abc'], 'PROFILE_INVALID'],
+      ];
+      for (const [args, code] of cases)
+        expect((await runEnroller(dir, ...args)).lines[0], args.join(' ')).toMatchObject({ status: 'failed', code });
+      expect((await runEnroller(dir, 'profile', 'add', 'spare', '--local')).code).toBe(0);
+      expect((await runEnroller(dir, 'profile', 'add', 'spare', '--local')).lines[0]).toMatchObject({
+        code: 'PROFILE_EXISTS',
+      });
+      expect((await runEnroller(dir, 'profile', 'add', 'spare', '--local', '--replace')).code).toBe(0);
+    },
+  );
 });

@@ -34,66 +34,72 @@ function setUp() {
 const code = (result: { ok: boolean; error?: { code: string } }) => (result.ok ? 'ok' : result.error!.code);
 
 describe('roles', () => {
-  it('refuses every supervisor method to an operator, operator methods to an auditor, and everything but public ones to nobody', async () => {
-    const as = setUp();
-    const boss = as('boss');
-    expect(await boss('session:whoami')).toMatchObject({ ok: true, value: { rolesEnforced: false } });
-    expect(code(await boss('operator:add', { name: 'olga', role: 'operator', pin: '1357' }))).toBe('AUTH_FORBIDDEN'); // a supervisor first
-    expect(code(await boss('operator:add', { name: 'sam', role: 'supervisor', pin: '2468' }))).toBe('ok');
-    expect(code(await boss('device:list'))).toBe('AUTH_REQUIRED');
-    expect(code(await boss('session:login', { pin: '0000' }))).toBe('AUTH_WRONG_PIN');
-    expect(await boss('session:login', { pin: '2468' })).toMatchObject({
-      ok: true,
-      value: { name: 'sam', role: 'supervisor', rolesEnforced: true, factoryMode: true },
-    });
-    expect(code(await boss('operator:add', { name: 'olga', role: 'operator', pin: '1357' }))).toBe('ok');
-    expect(code(await boss('operator:add', { name: 'ada', role: 'auditor', pin: '9753' }))).toBe('ok');
+  it(
+    'refuses every supervisor method to an operator, operator methods to an auditor, and everything but public ones ' +
+      'to nobody',
+    async () => {
+      const as = setUp();
+      const boss = as('boss');
+      expect(await boss('session:whoami')).toMatchObject({ ok: true, value: { rolesEnforced: false } });
+      // a supervisor first
+      expect(code(await boss('operator:add', { name: 'olga', role: 'operator', pin: '1357' }))).toBe('AUTH_FORBIDDEN');
+      expect(code(await boss('operator:add', { name: 'sam', role: 'supervisor', pin: '2468' }))).toBe('ok');
+      expect(code(await boss('device:list'))).toBe('AUTH_REQUIRED');
+      expect(code(await boss('session:login', { pin: '0000' }))).toBe('AUTH_WRONG_PIN');
+      expect(await boss('session:login', { pin: '2468' })).toMatchObject({
+        ok: true,
+        value: { name: 'sam', role: 'supervisor', rolesEnforced: true, factoryMode: true },
+      });
+      expect(code(await boss('operator:add', { name: 'olga', role: 'operator', pin: '1357' }))).toBe('ok');
+      expect(code(await boss('operator:add', { name: 'ada', role: 'auditor', pin: '9753' }))).toBe('ok');
 
-    const checked: Record<string, Record<string, string>> = { operator: {}, auditor: {}, nobody: {} };
-    for (const [who, pin] of [
-      ['operator', '1357'],
-      ['auditor', '9753'],
-      ['nobody', undefined],
-    ] as const) {
-      for (const method of methodNames) {
-        const call = as(`${who}-${method}`);
-        if (pin) expect(code(await call('session:login', { pin }))).toBe('ok');
-        checked[who]![method] = code(await call(method, {}));
+      const checked: Record<string, Record<string, string>> = { operator: {}, auditor: {}, nobody: {} };
+      for (const [who, pin] of [
+        ['operator', '1357'],
+        ['auditor', '9753'],
+        ['nobody', undefined],
+      ] as const) {
+        for (const method of methodNames) {
+          const call = as(`${who}-${method}`);
+          if (pin) expect(code(await call('session:login', { pin }))).toBe('ok');
+          checked[who]![method] = code(await call(method, {}));
+        }
       }
-    }
-    for (const method of methodNames) {
-      const access = methods[method].access;
-      const auth = (c: string) => (c.startsWith('AUTH_') ? c : 'allowed');
-      expect(auth(checked.operator![method]!), `operator → ${method} (${access})`).toBe(
-        access === 'configure' ? 'AUTH_FORBIDDEN' : 'allowed',
-      );
-      expect(auth(checked.auditor![method]!), `auditor → ${method} (${access})`).toBe(
-        access === 'configure' || access === 'operate' ? 'AUTH_FORBIDDEN' : 'allowed',
-      );
-      if (method !== 'session:login')
-        expect(auth(checked.nobody![method]!), `nobody → ${method} (${access})`).toBe(
-          access === 'public' ? 'allowed' : 'AUTH_REQUIRED',
+      for (const method of methodNames) {
+        const access = methods[method].access;
+        const auth = (c: string) => (c.startsWith('AUTH_') ? c : 'allowed');
+        expect(auth(checked.operator![method]!), `operator → ${method} (${access})`).toBe(
+          access === 'configure' ? 'AUTH_FORBIDDEN' : 'allowed',
         );
-    }
-    expect(methodNames.filter((m) => methods[m].access === 'configure')).toEqual(
-      expect.arrayContaining(['ca:init', 'station:unlock', 'operator:add', 'station:factoryMode']),
-    );
+        expect(auth(checked.auditor![method]!), `auditor → ${method} (${access})`).toBe(
+          access === 'configure' || access === 'operate' ? 'AUTH_FORBIDDEN' : 'allowed',
+        );
+        if (method !== 'session:login')
+          expect(auth(checked.nobody![method]!), `nobody → ${method} (${access})`).toBe(
+            access === 'public' ? 'allowed' : 'AUTH_REQUIRED',
+          );
+      }
+      expect(methodNames.filter((m) => methods[m].access === 'configure')).toEqual(
+        expect.arrayContaining(['ca:init', 'station:unlock', 'operator:add', 'station:factoryMode']),
+      );
 
-    // Factory mode unlocked by a supervisor: operators may change settings; auditors still may not.
-    expect(code(await boss('station:factoryMode', { locked: false }))).toBe('ok');
-    const olga = as('olga-again');
-    await olga('session:login', { pin: '1357' });
-    expect(code(await olga('profile:list'))).toBe('ok');
-    expect(code(await olga('ca:init', {}))).toBe('CONTRACT_INVALID_REQUEST'); // past the role check
-    const audits = station!.db
-      .prepare(
-        "SELECT action FROM audit_log WHERE action LIKE 'session.%' OR action LIKE 'operator.%' OR action = 'station.factoryMode'",
-      )
-      .all() as Array<{ action: string }>;
-    expect(audits.map((a) => a.action)).toEqual(
-      expect.arrayContaining(['session.refused', 'session.login', 'operator.saved', 'station.factoryMode']),
-    );
-  });
+      // Factory mode unlocked by a supervisor: operators may change settings; auditors still may not.
+      expect(code(await boss('station:factoryMode', { locked: false }))).toBe('ok');
+      const olga = as('olga-again');
+      await olga('session:login', { pin: '1357' });
+      expect(code(await olga('profile:list'))).toBe('ok');
+      expect(code(await olga('ca:init', {}))).toBe('CONTRACT_INVALID_REQUEST'); // past the role check
+      const audits = station!.db
+        .prepare(
+          "SELECT action FROM audit_log WHERE action LIKE 'session.%' OR action LIKE 'operator.%' OR action = " +
+            "'station.factoryMode'",
+        )
+        .all() as Array<{ action: string }>;
+      expect(audits.map((a) => a.action)).toEqual(
+        expect.arrayContaining(['session.refused', 'session.login', 'operator.saved', 'station.factoryMode']),
+      );
+    },
+  );
 
   it('the CLI asks for a PIN once a supervisor exists, and checks the role of each command', async () => {
     const dir = tempDir();

@@ -4,13 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { LineReader, type LineEvent } from '../../../main/devices/nrf91/line-reader';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIBSTCB76ADAgECAhRLbrvcOKOK\nOK==\n-----END CERTIFICATE-----';
+const CMNG_SHA = 'C4F8E2648D2298287E2FBD87F964EF41AABBB0762071BCEFF66C339BD889F722';
+/** A %CMNG list line carrying PEM whose lines end in CRLF, as quoted by the modem. */
+const CMNG_LINE = `%CMNG: 16842753,0,"${CMNG_SHA}","${PEM.replace(/\n/g, '\r\n')}"`;
 const stream = Buffer.concat([
   Buffer.from('\r\n*** Booting nRF Connect SDK v2.9.0 ***\r\n'),
   Buffer.from('\x1b[1;32mThe AT host sample started\x1b[0m\r\n'),
   Buffer.from('%KEYGEN: "MIIBCjCBrwIBADAvMS0wKwYDVQQDDCQ1MDUwOKOK.0oRDoQEmoQRBIVhP2dn3hQlQUFA2OK"\r\nOK\r\n'),
-  Buffer.from(
-    `%CMNG: 16842753,0,"C4F8E2648D2298287E2FBD87F964EF41AABBB0762071BCEFF66C339BD889F722","${PEM.replace(/\n/g, '\r\n')}"\r\nOK\r\n`,
-  ),
+  Buffer.from(`${CMNG_LINE}\r\nOK\r\n`),
   Buffer.from([0xff, 0xfe, 0x41, 0x0d, 0x0a]),
   Buffer.from('\r\n\r\n+CEREG: 2\r\n+CME ERROR: 518\r\n'),
 ]);
@@ -29,7 +30,7 @@ describe('LineReader', () => {
       'The AT host sample started',
       '%KEYGEN: "MIIBCjCBrwIBADAvMS0wKwYDVQQDDCQ1MDUwOKOK.0oRDoQEmoQRBIVhP2dn3hQlQUFA2OK"',
       'OK',
-      `%CMNG: 16842753,0,"C4F8E2648D2298287E2FBD87F964EF41AABBB0762071BCEFF66C339BD889F722","${PEM.replace(/\n/g, '\r\n')}"`,
+      CMNG_LINE,
       'OK',
       '\ufffd\ufffdA',
       '+CEREG: 2',

@@ -128,7 +128,8 @@ describe('audit chain tamper detection', () => {
         JSON.stringify({ seq: last.seq, hash: last.hash }),
       );
       expect(verifyAuditChain(db).ok).toBe(true); // consistent with itself…
-      expect(verifyAuditChain(db, exported.head)).toMatchObject({ ok: false, problem: 'truncated' }); // …but not with the export
+      // …but not with the export
+      expect(verifyAuditChain(db, exported.head)).toMatchObject({ ok: false, problem: 'truncated' });
     } finally {
       db.exec('ROLLBACK TO cut; RELEASE cut');
     }

@@ -84,7 +84,8 @@ export class CsrFileAdapter implements DeviceAdapter {
     const why = sameRun ? `${other} in this run already names it` : `${other} has a request for it that is ${state}`;
     throw new EnrollerError(
       'DEVICE_ID_CONFLICT',
-      `${file} is device ${deviceId} with another key, and ${why}; nothing was issued for ${file}. One device ID gets one certificate: check the CSR subjects.`,
+      `${file} is device ${deviceId} with another key, and ${why}; nothing was issued for ${file}. One device ID ` +
+        `gets one certificate: check the CSR subjects.`,
       {
         deviceId,
         input: file,
@@ -142,7 +143,9 @@ export class CsrFileAdapter implements DeviceAdapter {
       job: said,
       queue: said,
       code: 'ENROLL_QUEUED',
-      message: `Queued (${said}) — \`enroller queue sync\` writes the certificate to ${this.#input.outDir} when the service answers.`,
+      message:
+        `Queued (${said}) — \`enroller queue sync\` writes the certificate to ${this.#input.outDir} when the ` +
+        `service answers.`,
     };
   }
 
@@ -154,7 +157,9 @@ export class CsrFileAdapter implements DeviceAdapter {
     if (!collidedWith) return plain;
     return {
       ...plain,
-      message: `${path.basename(collidedWith)} already holds a certificate for another key and was left as it is; this one is ${path.basename(certFile)}.`,
+      message:
+        `${path.basename(collidedWith)} already holds a certificate for another key and was left as it is; ` +
+        `this one is ${path.basename(certFile)}.`,
     };
   }
 

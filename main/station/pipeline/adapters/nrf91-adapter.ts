@@ -49,7 +49,8 @@ export class Nrf91Adapter implements DeviceAdapter {
     if (expectedImei && imei !== expectedImei) {
       throw new EnrollerError(
         'DEVICE_IDENTITY_MISMATCH',
-        `The label scanned for this port says IMEI ${expectedImei}, but the device reports ${imei}. Nothing was written: check which device is in this slot, scan again, then retry.`,
+        `The label scanned for this port says IMEI ${expectedImei}, but the device reports ${imei}. Nothing was ` +
+          `written: check which device is in this slot, scan again, then retry.`,
         { expected: expectedImei, reported: imei },
       );
     }

@@ -77,7 +77,8 @@ export class TpmAdapter implements DeviceAdapter {
       if (!ekCertificate)
         throw new EnrollerError(
           'TPM_EK_UNTRUSTED',
-          'This TPM has no endorsement key certificate, and the device type accepts only TPMs whose maker it trusts. Nothing was made or written.',
+          'This TPM has no endorsement key certificate, and the device type accepts only TPMs whose maker it trusts. ' +
+            'Nothing was made or written.',
         );
       ekChain = await verifyEkCertificate(ekCertificate, ekTrust);
     }
