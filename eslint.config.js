@@ -114,6 +114,10 @@ export default tseslint.config(
   // components (renderer/) and test bodies read top to bottom and are exempt from the length.
   { rules: { 'max-len': ['error', { code: 120, ignoreUrls: true }] } },
   {
+    files: ['main/**/*.ts', 'shared/**/*.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true, IIFEs: true }] },
+  },
+  {
     files: ['main/electron/ipc.ts', 'main/preload.ts'],
     rules: {
       'no-restricted-syntax': [

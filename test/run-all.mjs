@@ -59,7 +59,9 @@ function readJson(file) {
 }
 
 check('typecheck (tsc -b)', bin('tsc'), ['-b']);
-check('lint (eslint)', bin('eslint'), ['.']);
+check('lint (eslint: layers, no line over 120, no function over 60 lines)', bin('eslint'), ['.']);
+check('format (prettier --check)', bin('prettier'), ['--check', '.', '--log-level', 'warn']);
+check('no import cycles (main, shared, renderer)', process.execPath, ['test/lint/import-cycles.mjs']);
 check('Electron security scan (electronegativity: main + renderer, 0 findings)', process.execPath, [
   'test/security/electronegativity.mjs',
 ]);

@@ -85,11 +85,9 @@ const TLS_CODES: Record<
 };
 
 export function httpsRequest(request: HttpRequest): Promise<HttpResponse> {
-  const isHttps = request.url.protocol === 'https:';
   const maxBytes = request.maxBytes ?? 1024 * 1024;
   return new Promise((resolve, reject) => {
     if (request.signal?.aborted) return reject(new EnrollerError('ENROLL_ABORTED', 'The request was cancelled.'));
-    const pin = request.trust?.fingerprintSha256?.replace(/:/g, '').toLowerCase();
     // Always framed by Content-Length, never chunked: EST servers on the common C library read the
     // body by its length and answer a chunked one with `400 Content-Length is negative`.
     const body = request.body === undefined ? undefined : Buffer.from(request.body);
@@ -97,62 +95,51 @@ export function httpsRequest(request: HttpRequest): Promise<HttpResponse> {
       method: request.method,
       headers: { ...request.headers, ...(body ? { 'Content-Length': String(body.length) } : {}) },
       timeout: request.timeoutMs,
-      ...(isHttps
-        ? {
-            minVersion: 'TLSv1.2' as const,
-            rejectUnauthorized: true,
-            ...(request.trust?.anchorsPem ? { ca: request.trust.anchorsPem } : {}),
-            ...(request.clientIdentity
-              ? { cert: request.clientIdentity.certificatePem, key: request.clientIdentity.keyPem }
-              : {}),
-            agent: false as const,
-            checkServerIdentity: (host: string, cert: PeerCertificate) => {
-              const hostError = tls.checkServerIdentity(host, cert);
-              if (hostError) return hostError;
-              if (pin && crypto.createHash('sha256').update(cert.raw).digest('hex') !== pin) {
-                return Object.assign(new Error('pinned fingerprint mismatch'), { code: 'PIN_MISMATCH' });
-              }
-              return undefined;
-            },
-          }
-        : {}),
+      ...(request.url.protocol === 'https:' ? tlsOptions(request) : {}),
     };
-    const client = isHttps ? https : http;
+    const client = request.url.protocol === 'https:' ? https : http;
     const req = client.request(request.url, options, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > maxBytes) {
-          req.destroy(
-            new EnrollerError('ENROLL_BAD_RESPONSE', `The server's answer is larger than ${maxBytes} bytes.`),
-          );
-          return;
-        }
-        chunks.push(chunk);
+        if (size <= maxBytes) return void chunks.push(chunk);
+        req.destroy(new EnrollerError('ENROLL_BAD_RESPONSE', `The server's answer is larger than ${maxBytes} bytes.`));
       });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('aborted', () =>
-        reject(
-          new EnrollerError(
-            'ENROLL_BAD_RESPONSE',
-            'The server closed the connection in the middle of its answer (truncated).',
-          ),
-        ),
-      );
+      const truncated = 'The server closed the connection in the middle of its answer (truncated).';
+      res.on('aborted', () => reject(new EnrollerError('ENROLL_BAD_RESPONSE', truncated)));
       res.on('error', (error) => reject(mapError(error, request)));
     });
     const onAbort = () => req.destroy(new EnrollerError('ENROLL_ABORTED', 'The request was cancelled.'));
     request.signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('timeout', () =>
-      req.destroy(
-        new EnrollerError('ENROLL_TIMEOUT', `The server did not answer within ${request.timeoutMs / 1000} s.`),
-      ),
-    );
+    const late = `The server did not answer within ${request.timeoutMs / 1000} s.`;
+    req.on('timeout', () => req.destroy(new EnrollerError('ENROLL_TIMEOUT', late)));
     req.on('error', (error) => reject(mapError(error, request)));
     req.on('close', () => request.signal?.removeEventListener('abort', onAbort));
     req.end(body);
   });
+}
+
+/** TLS 1.2+, the profile's own trust anchors, the host name checked, and a pinned fingerprint where given. */
+function tlsOptions(request: HttpRequest): https.RequestOptions {
+  const pin = request.trust?.fingerprintSha256?.replace(/:/g, '').toLowerCase();
+  const identity = request.clientIdentity;
+  return {
+    minVersion: 'TLSv1.2',
+    rejectUnauthorized: true,
+    ...(request.trust?.anchorsPem ? { ca: request.trust.anchorsPem } : {}),
+    ...(identity ? { cert: identity.certificatePem, key: identity.keyPem } : {}),
+    agent: false,
+    checkServerIdentity: (host: string, cert: PeerCertificate) => {
+      const hostError = tls.checkServerIdentity(host, cert);
+      if (hostError) return hostError;
+      if (pin && crypto.createHash('sha256').update(cert.raw).digest('hex') !== pin) {
+        return Object.assign(new Error('pinned fingerprint mismatch'), { code: 'PIN_MISMATCH' });
+      }
+      return undefined;
+    },
+  };
 }
 
 function mapError(error: Error & { code?: string }, request: HttpRequest): EnrollerError {

@@ -116,15 +116,28 @@ export async function intakeCsr(input: Uint8Array | string, options: CsrIntakeOp
   assertNamedCurve(spki);
 
   // Proof of possession first: nothing else about a request matters if its key did not sign it.
+  const publicKey = proveOwnership(parts, spki);
+  const keyAlgorithm = classifyKey(publicKey, options.keyPolicy ?? DEFAULT_KEY_POLICY);
+  const { challengePassword, requestedSans } = checkAttributes(attributesBlock, options.allowRequestedSans ?? false);
+  const subject = new x509.Name(new Uint8Array(subjectBlock.valueBeforeDecodeView));
+  return {
+    der,
+    subject,
+    subjectFields: checkSubject(subject),
+    publicKeySpki: spki,
+    keyFingerprint: crypto.createHash('sha256').update(spki).digest('hex'),
+    keyAlgorithm,
+    challengePassword,
+    requestedSans,
+  };
+}
+
+/** The request's signature verifies with the key it carries (proof of possession); returns that key. */
+function proveOwnership(parts: NonNullable<ReturnType<typeof splitCsr>>, spki: Uint8Array): crypto.KeyObject {
   const hash = SIGNATURE_ALGORITHMS[parts.algorithmOidText];
   if (hash === undefined) {
-    throw new EnrollerError(
-      'CSR_SIGNATURE_ALGORITHM_UNSUPPORTED',
-      `The request is signed with an algorithm the station does not accept (${parts.algorithmOidText}).`,
-      {
-        algorithm: parts.algorithmOidText,
-      },
-    );
+    const said = `The request is signed with an algorithm the station does not accept (${parts.algorithmOidText}).`;
+    throw new EnrollerError('CSR_SIGNATURE_ALGORITHM_UNSUPPORTED', said, { algorithm: parts.algorithmOidText });
   }
   let publicKey: crypto.KeyObject;
   try {
@@ -139,34 +152,17 @@ export async function intakeCsr(input: Uint8Array | string, options: CsrIntakeOp
   if (!(signature instanceof asn1js.BitString)) throw malformed('its signature is not a BIT STRING');
   let verified = false;
   try {
-    verified = crypto.verify(
-      hash,
-      parts.info,
-      { key: publicKey, dsaEncoding: 'der' },
-      signature.valueBlock.valueHexView,
-    );
+    const key = { key: publicKey, dsaEncoding: 'der' as const };
+    verified = crypto.verify(hash, parts.info, key, signature.valueBlock.valueHexView);
   } catch {
     verified = false;
   }
-  if (!verified)
-    throw new EnrollerError(
-      'CSR_BAD_SIGNATURE',
-      "The request's signature does not verify: it was not signed by the key it carries (no proof of possession).",
-    );
-
-  const keyAlgorithm = classifyKey(publicKey, options.keyPolicy ?? DEFAULT_KEY_POLICY);
-  const { challengePassword, requestedSans } = checkAttributes(attributesBlock, options.allowRequestedSans ?? false);
-  const subject = new x509.Name(new Uint8Array(subjectBlock.valueBeforeDecodeView));
-  return {
-    der,
-    subject,
-    subjectFields: checkSubject(subject),
-    publicKeySpki: spki,
-    keyFingerprint: crypto.createHash('sha256').update(spki).digest('hex'),
-    keyAlgorithm,
-    challengePassword,
-    requestedSans,
-  };
+  if (!verified) {
+    const said =
+      "The request's signature does not verify: it was not signed by the key it carries (no proof of possession).";
+    throw new EnrollerError('CSR_BAD_SIGNATURE', said);
+  }
+  return publicKey;
 }
 
 function checkSubject(subject: x509.Name): Record<string, string> {

@@ -58,48 +58,9 @@ export function classifyKey(publicKey: crypto.KeyObject, policy: KeyPolicy = DEF
   const type = publicKey.asymmetricKeyType;
   const details = publicKey.asymmetricKeyDetails ?? {};
   let algorithm: KeyAlgorithm;
-  if (type === 'ec') {
-    const curve = details.namedCurve ?? 'unknown';
-    const known = CURVES[curve];
-    if (!known)
-      throw new EnrollerError(
-        'CSR_KEY_CURVE_NOT_ALLOWED',
-        `The key is on curve ${curve}; only P-256 and P-384 are accepted${inEffect(policy)}.`,
-        { curve, ...named(policy) },
-      );
-    algorithm = known;
-  } else if (type === 'rsa') {
-    const bits = details.modulusLength ?? 0;
-    const exponent = details.publicExponent ?? 0n;
-    if (bits < 2048)
-      throw new EnrollerError(
-        'CSR_KEY_TOO_SMALL',
-        `The RSA key has ${bits} bits; at least 2048 are required${inEffect(policy)}.`,
-        { bits, ...named(policy) },
-      );
-    if (bits > 4096)
-      throw new EnrollerError(
-        'CSR_KEY_TOO_LARGE',
-        `The RSA key has ${bits} bits; at most 4096 are accepted${inEffect(policy)}.`,
-        { bits, ...named(policy) },
-      );
-    // RFC 4871 / NIST SP 800-89: odd, and at least 65537, below 2^256.
-    if (exponent < 65537n || exponent % 2n === 0n || exponent >= 2n ** 256n) {
-      throw new EnrollerError(
-        'CSR_KEY_BAD_EXPONENT',
-        `The RSA public exponent ${exponent} is not acceptable (it must be odd and at least 65537)${inEffect(policy)}.`,
-        { exponent: String(exponent), ...named(policy) },
-      );
-    }
-    algorithm = bits <= 2048 ? 'rsa-2048' : bits <= 3072 ? 'rsa-3072' : 'rsa-4096';
-    if (bits !== 2048 && bits !== 3072 && bits !== 4096) {
-      throw new EnrollerError(
-        'CSR_KEY_TYPE_NOT_ALLOWED',
-        `RSA keys must be 2048, 3072 or 4096 bits; this one has ${bits}${inEffect(policy)}.`,
-        { bits, ...named(policy) },
-      );
-    }
-  } else {
+  if (type === 'ec') algorithm = classifyEc(details.namedCurve ?? 'unknown', policy);
+  else if (type === 'rsa') algorithm = classifyRsa(details.modulusLength ?? 0, details.publicExponent ?? 0n, policy);
+  else {
     throw new EnrollerError(
       'CSR_KEY_TYPE_NOT_ALLOWED',
       `${String(type ?? 'unknown').toUpperCase()} keys are not accepted; use EC P-256/P-384 or RSA ` +
@@ -113,14 +74,41 @@ export function classifyKey(publicKey: crypto.KeyObject, policy: KeyPolicy = DEF
       'CSR_KEY_TYPE_NOT_ALLOWED',
       `${which} does not accept ${algorithm} keys (allowed: ${policy.allowed.join(', ')}); name a device type that ` +
         `does with --device-type.`,
-      {
-        algorithm,
-        allowed: policy.allowed,
-        ...named(policy),
-      },
+      { algorithm, allowed: policy.allowed, ...named(policy) },
     );
   }
   return algorithm;
+}
+
+function classifyEc(curve: string, policy: KeyPolicy): KeyAlgorithm {
+  const known = CURVES[curve];
+  if (known) return known;
+  const said = `The key is on curve ${curve}; only P-256 and P-384 are accepted${inEffect(policy)}.`;
+  throw new EnrollerError('CSR_KEY_CURVE_NOT_ALLOWED', said, { curve, ...named(policy) });
+}
+
+function classifyRsa(bits: number, exponent: bigint, policy: KeyPolicy): KeyAlgorithm {
+  const details = { bits, ...named(policy) };
+  if (bits < 2048) {
+    const said = `The RSA key has ${bits} bits; at least 2048 are required${inEffect(policy)}.`;
+    throw new EnrollerError('CSR_KEY_TOO_SMALL', said, details);
+  }
+  if (bits > 4096) {
+    const said = `The RSA key has ${bits} bits; at most 4096 are accepted${inEffect(policy)}.`;
+    throw new EnrollerError('CSR_KEY_TOO_LARGE', said, details);
+  }
+  // RFC 4871 / NIST SP 800-89: odd, and at least 65537, below 2^256.
+  if (exponent < 65537n || exponent % 2n === 0n || exponent >= 2n ** 256n) {
+    const said =
+      `The RSA public exponent ${exponent} is not acceptable (it must be odd and at least ` +
+      `65537)${inEffect(policy)}.`;
+    throw new EnrollerError('CSR_KEY_BAD_EXPONENT', said, { exponent: String(exponent), ...named(policy) });
+  }
+  if (bits !== 2048 && bits !== 3072 && bits !== 4096) {
+    const said = `RSA keys must be 2048, 3072 or 4096 bits; this one has ${bits}${inEffect(policy)}.`;
+    throw new EnrollerError('CSR_KEY_TYPE_NOT_ALLOWED', said, details);
+  }
+  return bits === 2048 ? 'rsa-2048' : bits === 3072 ? 'rsa-3072' : 'rsa-4096';
 }
 
 function named(policy: KeyPolicy): { deviceType?: string } {

@@ -37,11 +37,11 @@ export interface PreflightInput {
   readonly now?: Date;
 }
 
+type Add = (code: PreflightCode, message: string, severity?: Finding['severity']) => void;
+
 export async function preflight(input: PreflightInput): Promise<Finding[]> {
   const findings: Finding[] = [];
-  const add = (code: PreflightCode, message: string, severity: Finding['severity'] = 'error') =>
-    findings.push({ code, severity, message });
-  const now = input.now ?? new Date();
+  const add: Add = (code, message, severity = 'error') => findings.push({ code, severity, message });
   if (input.chain.length === 0) {
     add('CHAIN_EMPTY', 'There is no certificate to write.');
     return findings;
@@ -54,8 +54,14 @@ export async function preflight(input: PreflightInput): Promise<Finding[]> {
         `${chain.map((c) => `"${c.subject}"`).join(' → ')}.`,
     );
   }
-  const leaf = chain[0]!;
+  await checkSignatures(chain, input.trustAnchors, add);
+  checkValidity(chain, input.now ?? new Date(), add);
+  checkLeaf(chain, input, add);
+  return findings;
+}
 
+/** Each certificate signed by the next, and the last by a trust anchor. */
+async function checkSignatures(chain: x509.X509Certificate[], trustAnchors: PreflightInput['trustAnchors'], add: Add) {
   for (let i = 0; i + 1 < chain.length; i++) {
     const child = chain[i]!;
     const parent = chain[i + 1]!;
@@ -71,15 +77,16 @@ export async function preflight(input: PreflightInput): Promise<Finding[]> {
   }
 
   const top = chain.at(-1)!;
-  const anchor =
-    input.trustAnchors.find((a) => a.subject === top.issuer) ?? (top.subject === top.issuer ? top : undefined);
+  const anchor = trustAnchors.find((a) => a.subject === top.issuer) ?? (top.subject === top.issuer ? top : undefined);
   if (!anchor) add('UNTRUSTED_ROOT', `The chain ends at "${top.issuer}", which is not among the trust anchors.`);
   else if (!(await verifies(top, anchor)))
     add(
       'SIGNATURE_INVALID',
       `The signature on "${top.subject}" does not verify with the trust anchor "${anchor.subject}".`,
     );
+}
 
+function checkValidity(chain: x509.X509Certificate[], now: Date, add: Add) {
   for (const cert of chain) {
     if (cert.notBefore > now) {
       add(
@@ -90,6 +97,11 @@ export async function preflight(input: PreflightInput): Promise<Finding[]> {
     }
     if (cert.notAfter < now) add('EXPIRED', `"${cert.subject}" expired on ${cert.notAfter.toISOString()}.`);
   }
+}
+
+/** What the device and its cloud need of the leaf: its name, its purpose, its key, and room for it all. */
+function checkLeaf(chain: x509.X509Certificate[], input: PreflightInput, add: Add) {
+  const leaf = chain[0]!;
 
   const cn = /(?:^|,\s*)CN=([^,]+)/.exec(leaf.subject)?.[1];
   if (cn !== input.deviceId)
@@ -133,7 +145,6 @@ export async function preflight(input: PreflightInput): Promise<Finding[]> {
       );
     }
   }
-  return findings;
 }
 
 /** The leaf (issuer of nothing here) followed by its issuers; unrelated leftovers at the end. */

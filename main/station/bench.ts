@@ -1,5 +1,6 @@
 // The bench: the slots devices are plugged into, the station's unlocked state for this session,
 // and the batch running on them. The API layer and the CLI drive the station through this.
+import type { DeviceTypeDocument } from '../../shared/device-type';
 import crypto from 'node:crypto';
 import { EnrollerError } from '../../shared/errors';
 import type { BatchState, CaStatus, SlotState } from '../../shared/contract/batch';
@@ -184,12 +185,7 @@ export class Bench {
     }
     const deviceType = this.#station.deviceTypes.get(request.deviceType);
     const profile = await this.#activate(request.profile ?? deviceType.profile, request.actor);
-    // Without a choice of ports, a TPM device type runs on the bench's TPMs and a modem type on its serial ports.
-    const ports = request.ports
-      ? [...request.ports]
-      : (await this.#source.ports()).filter((port) => isTcti(port) === (deviceType.device === 'tpm'));
-    if (ports.length === 0)
-      throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', 'No devices are attached to this bench.');
+    const ports = await this.#portsFor(request, deviceType);
     const pems = await this.#station.profiles.chainOf(profile);
     const batchId = crypto.randomUUID();
     this.#station.audit.append(
@@ -206,7 +202,7 @@ export class Bench {
       deviceDeadlineMs: this.#deadlineMs,
       onDevice: (slot) => this.#events.deviceChanged(this.#withLabel(slot)),
       onProgress: (state) => this.#events.batchProgress(state),
-      runDevice: async (port, run) => {
+      runDevice: (port, run) => {
         const job: JobInput = {
           port,
           deviceType,
@@ -225,38 +221,9 @@ export class Bench {
           actor: request.actor ?? 'station',
           ...run,
         };
-        if (deviceType.device === 'tpm') {
-          // A TPM slot is its TCTI; tpm2-tools is run per command, so nothing stays open.
-          const tpm = new Tpm(new TpmTools(parseTcti(port)));
-          try {
-            const serial = request.serials?.[port] ?? this.#labels.get(port)?.serial;
-            return await runDeviceJob(
-              job,
-              new TpmAdapter({ port, tpm, deviceType, chainPem: pems.issuingChain, serial, outDir: request.outDir }),
-            );
-          } finally {
-            tpm.close();
-          }
-        }
-        let modem: Nrf91Modem | undefined;
-        try {
-          const transport = await this.#source.open(port);
-          const log = forSource(this.#log, 'device', { port });
-          modem = new Nrf91Modem(new AtClient(transport, log), log);
-          return await runDeviceJob(
-            job,
-            new Nrf91Adapter({
-              port,
-              modem,
-              deviceType,
-              pems,
-              trustPem: profile.trustPem,
-              expectedImei: this.#labels.get(port)?.imei,
-            }),
-          );
-        } finally {
-          await modem?.at.close().catch(() => undefined);
-        }
+        return deviceType.device === 'tpm'
+          ? this.#runTpm(job, request, pems)
+          : this.#runModem(job, pems, profile.trustPem);
       },
     });
     this.#batch = batch;
@@ -269,6 +236,48 @@ export class Bench {
       return outcomes;
     });
     return batch.state();
+  }
+
+  /** Without a choice of ports, a TPM device type runs on the bench's TPMs and a modem type on its serial ports. */
+  async #portsFor(request: BatchRequest, deviceType: DeviceTypeDocument): Promise<string[]> {
+    const ports = request.ports
+      ? [...request.ports]
+      : (await this.#source.ports()).filter((port) => isTcti(port) === (deviceType.device === 'tpm'));
+    if (ports.length === 0)
+      throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', 'No devices are attached to this bench.');
+    return ports;
+  }
+
+  /** A TPM slot is its TCTI; tpm2-tools is run per command, so nothing stays open. */
+  async #runTpm(job: JobInput, request: BatchRequest, pems: { issuingChain: string }): Promise<JobOutcome> {
+    const { port, deviceType } = job;
+    const tpm = new Tpm(new TpmTools(parseTcti(port)));
+    try {
+      const serial = request.serials?.[port] ?? this.#labels.get(port)?.serial;
+      const slot = { port, tpm, deviceType, chainPem: pems.issuingChain, serial, outDir: request.outDir };
+      return await runDeviceJob(job, new TpmAdapter(slot));
+    } finally {
+      tpm.close();
+    }
+  }
+
+  /** A modem slot is a serial port, held by this job from open to close. */
+  async #runModem(
+    job: JobInput,
+    pems: { root: string; issuingChain: string },
+    trustPem: string | undefined,
+  ): Promise<JobOutcome> {
+    const { port, deviceType } = job;
+    let modem: Nrf91Modem | undefined;
+    try {
+      const transport = await this.#source.open(port);
+      const log = forSource(this.#log, 'device', { port });
+      modem = new Nrf91Modem(new AtClient(transport, log), log);
+      const expectedImei = this.#labels.get(port)?.imei;
+      return await runDeviceJob(job, new Nrf91Adapter({ port, modem, deviceType, pems, trustPem, expectedImei }));
+    } finally {
+      await modem?.at.close().catch(() => undefined);
+    }
   }
 
   /** Every device's outcome once the current batch (and any retry) has finished. */

@@ -121,73 +121,27 @@ export class StationCa {
     chainPem?: string;
     passphrase: string;
   }): Promise<CaStatus> {
-    let issuing: x509.X509Certificate;
-    let chain: x509.X509Certificate[];
-    try {
-      issuing = new x509.X509Certificate(options.certPem);
-      chain = pemCertificateBlocks(options.chainPem ?? '').map((pem) => new x509.X509Certificate(pem));
-    } catch (error) {
-      throw new EnrollerError('CA_IMPORT_INVALID', 'The CA certificate or chain is not valid PEM.', {
-        cause: (error as Error).message,
-      });
-    }
-    const basic = issuing.getExtension(x509.BasicConstraintsExtension);
-    if (!basic?.ca)
-      throw new EnrollerError(
-        'CA_IMPORT_INVALID',
-        'The certificate to import is not a CA certificate (basicConstraints CA:TRUE is missing).',
-      );
-    let key: crypto.KeyObject;
-    try {
-      key = crypto.createPrivateKey({
-        key: options.keyPem,
-        format: 'pem',
-        ...(options.keyPassphrase ? { passphrase: options.keyPassphrase } : {}),
-      });
-    } catch (error) {
-      throw new EnrollerError(
-        'CA_IMPORT_INVALID',
-        'The CA key cannot be read (wrong key passphrase, or not a PEM private key).',
-        { cause: (error as Error).message },
-      );
-    }
-    if (
-      !Buffer.from(issuing.publicKey.rawData).equals(
-        crypto.createPublicKey(key).export({ format: 'der', type: 'spki' }),
-      )
-    ) {
-      throw new EnrollerError('CA_IMPORT_INVALID', 'The key does not belong to the CA certificate.');
-    }
+    const { issuing, chain } = readCaCertificates(options.certPem, options.chainPem);
+    const key = readCaKey(options.keyPem, options.keyPassphrase, issuing);
     const root = [issuing, ...chain].find((c) => c.subject === c.issuer) ?? chain.at(-1) ?? issuing;
     const pkcs8 = new Uint8Array(key.export({ format: 'der', type: 'pkcs8' }));
     try {
       const encrypted = await encryptPrivateKey(pkcs8, options.passphrase);
+      const entry = (role: 'root' | 'issuing', certificate: x509.X509Certificate, encryptedKey?: Uint8Array) => ({
+        role,
+        fingerprint: fingerprintOf(certificate),
+        subject: certificate.subject,
+        certificate: new Uint8Array(certificate.rawData),
+        encryptedKey,
+      });
       this.#db
         .transaction(() => {
           this.#store.activate([
-            ...(root !== issuing
-              ? [
-                  {
-                    role: 'root' as const,
-                    fingerprint: fingerprintOf(root),
-                    subject: root.subject,
-                    certificate: new Uint8Array(root.rawData),
-                    encryptedKey: undefined,
-                  },
-                ]
-              : []),
-            {
-              role: 'issuing',
-              fingerprint: fingerprintOf(issuing),
-              subject: issuing.subject,
-              certificate: new Uint8Array(issuing.rawData),
-              encryptedKey: encrypted,
-            },
+            ...(root !== issuing ? [entry('root', root)] : []),
+            entry('issuing', issuing, encrypted),
           ]);
-          this.#audit.append('ca.imported', issuing.subject, {
-            issuing: fingerprintOf(issuing),
-            root: fingerprintOf(root),
-          });
+          const details = { issuing: fingerprintOf(issuing), root: fingerprintOf(root) };
+          this.#audit.append('ca.imported', issuing.subject, details);
         })
         .immediate();
     } finally {
@@ -279,4 +233,42 @@ export class StationCa {
     this.ledger.complete(serial, new Uint8Array(certificate.rawData), certificate.notBefore, certificate.notAfter);
     return certificate;
   }
+}
+
+/** A factory's issuing CA certificate (it must be a CA) and the chain above it, from PEM. */
+function readCaCertificates(certPem: string, chainPem: string | undefined) {
+  let issuing: x509.X509Certificate;
+  let chain: x509.X509Certificate[];
+  try {
+    issuing = new x509.X509Certificate(certPem);
+    chain = pemCertificateBlocks(chainPem ?? '').map((pem) => new x509.X509Certificate(pem));
+  } catch (error) {
+    const cause = (error as Error).message;
+    throw new EnrollerError('CA_IMPORT_INVALID', 'The CA certificate or chain is not valid PEM.', { cause });
+  }
+  if (!issuing.getExtension(x509.BasicConstraintsExtension)?.ca) {
+    const said = 'The certificate to import is not a CA certificate (basicConstraints CA:TRUE is missing).';
+    throw new EnrollerError('CA_IMPORT_INVALID', said);
+  }
+  return { issuing, chain };
+}
+
+/** The CA's private key (PEM, maybe encrypted), which must be the one its certificate carries. */
+function readCaKey(keyPem: string, keyPassphrase: string | undefined, issuing: x509.X509Certificate): crypto.KeyObject {
+  let key: crypto.KeyObject;
+  try {
+    key = crypto.createPrivateKey({
+      key: keyPem,
+      format: 'pem',
+      ...(keyPassphrase ? { passphrase: keyPassphrase } : {}),
+    });
+  } catch (error) {
+    const said = 'The CA key cannot be read (wrong key passphrase, or not a PEM private key).';
+    throw new EnrollerError('CA_IMPORT_INVALID', said, { cause: (error as Error).message });
+  }
+  const publicKey = crypto.createPublicKey(key).export({ format: 'der', type: 'spki' });
+  if (!Buffer.from(issuing.publicKey.rawData).equals(publicKey)) {
+    throw new EnrollerError('CA_IMPORT_INVALID', 'The key does not belong to the CA certificate.');
+  }
+  return key;
 }

@@ -181,13 +181,8 @@ export class StationProfiles {
       });
     } catch (error) {
       // Offline: the chain fetched the last time the service answered (pinned then) still holds.
-      const cached = this.#db
-        .prepare<[string], { root_pem: string; chain_pem: string }>(
-          'SELECT root_pem, chain_pem FROM profile_chains WHERE profile = ?',
-        )
-        .get(active.name);
-      if (cached && isEnrollerError(error) && isTransient(error.code))
-        return { root: cached.root_pem, issuingChain: cached.chain_pem };
+      const cached = this.#store.cachedChain(active.name);
+      if (cached && isEnrollerError(error) && isTransient(error.code)) return cached;
       throw error;
     }
     const selfSigned = certificates.filter((c) => c.subject === c.issuer);
@@ -197,13 +192,7 @@ export class StationProfiles {
       root: roots.map((c) => c.toString('pem')).join('\n'),
       issuingChain: [...issuing, ...selfSigned].map((c) => c.toString('pem')).join('\n'),
     };
-    this.#db
-      .prepare(
-        'INSERT INTO profile_chains (profile, root_pem, chain_pem, fetched_at) VALUES (?, ?, ?, ?) ON ' +
-          'CONFLICT(profile) DO UPDATE SET root_pem = excluded.root_pem, chain_pem = excluded.chain_pem, fetched_at ' +
-          '= excluded.fetched_at',
-      )
-      .run(active.name, chain.root, chain.issuingChain, new Date().toISOString());
+    this.#store.cacheChain(active.name, chain);
     return chain;
   }
 

@@ -118,81 +118,89 @@ export type AuditVerdict =
  * Walks the chain in sequence order and names the first break. `expectHead` is a head recorded
  * elsewhere (an earlier export): a chain that no longer reaches it was truncated or rewritten.
  */
+type Break = { readonly seq: number; readonly problem: AuditProblem; readonly message: string };
+
 export function verifyAuditChain(db: Db, expectHead?: { seq: number; hash: string }): AuditVerdict {
   const rows = db
     .prepare<[], AuditEntry>(
       'SELECT seq, at, actor, action, subject, details, prev_hash AS prevHash, hash FROM audit_log ORDER BY seq',
     )
     .all();
-  const hashes = new Map(rows.map((r) => [r.hash, r.seq]));
-  const fail = (seq: number, problem: AuditProblem, message: string): AuditVerdict => ({
-    ok: false,
-    rows: rows.length,
-    seq,
-    problem,
-    message,
-  });
-  let prev = GENESIS_HASH;
-  let expectedSeq = 1;
-  for (const row of rows) {
-    if (auditHash(row) !== row.hash)
-      return fail(
-        row.seq,
-        'edited',
-        `Row ${row.seq} was changed after it was written (its hash no longer matches its content).`,
-      );
-    if (row.prevHash !== prev) {
-      const linkedTo = hashes.get(row.prevHash);
-      if (row.seq > expectedSeq && linkedTo === undefined)
-        return fail(
-          expectedSeq,
-          'deleted',
-          `Row ${expectedSeq}${row.seq - expectedSeq > 1 ? `–${row.seq - 1}` : ''} is missing from the chain.`,
-        );
-      if (linkedTo !== undefined && linkedTo !== row.seq - 1)
-        return fail(
-          row.seq,
-          'reordered',
-          `Row ${row.seq} follows row ${linkedTo} in the chain but sits at another place: rows were reordered.`,
-        );
-      if (row.seq > expectedSeq) return fail(expectedSeq, 'deleted', `Row ${expectedSeq} is missing from the chain.`);
-      return fail(
-        row.seq,
-        'inserted',
-        `Row ${row.seq} does not link to the row before it: a row was inserted or replaced.`,
-      );
-    }
-    if (row.seq !== expectedSeq)
-      return fail(
-        expectedSeq,
-        row.seq > expectedSeq ? 'deleted' : 'inserted',
-        `Row numbers jump from ${expectedSeq - 1} to ${row.seq}.`,
-      );
-    prev = row.hash;
-    expectedSeq += 1;
-  }
   const last = rows.at(-1);
   const head = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
   const anchored = db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(HEAD_KEY);
   const recorded = anchored
     ? (JSON.parse(anchored.value) as { seq: number; hash: string })
     : { seq: 0, hash: GENESIS_HASH };
+  const broken = firstBreak(rows) ?? headBreak(rows, head, recorded, expectHead);
+  return broken ? { ok: false, rows: rows.length, ...broken } : { ok: true, rows: rows.length, head };
+}
+
+/** The first row that is not where the chain says it should be, or is not what was written. */
+function firstBreak(rows: readonly AuditEntry[]): Break | undefined {
+  const hashes = new Map(rows.map((r) => [r.hash, r.seq]));
+  let prev = GENESIS_HASH;
+  let expectedSeq = 1;
+  for (const row of rows) {
+    if (auditHash(row) !== row.hash) {
+      const message = `Row ${row.seq} was changed after it was written (its hash no longer matches its content).`;
+      return { seq: row.seq, problem: 'edited', message };
+    }
+    if (row.prevHash !== prev) return linkBreak(row, expectedSeq, hashes.get(row.prevHash));
+    if (row.seq !== expectedSeq) {
+      const message = `Row numbers jump from ${expectedSeq - 1} to ${row.seq}.`;
+      return { seq: expectedSeq, problem: row.seq > expectedSeq ? 'deleted' : 'inserted', message };
+    }
+    prev = row.hash;
+    expectedSeq += 1;
+  }
+  return undefined;
+}
+
+/** A row that does not link to the one before it: what was done to the chain there. */
+function linkBreak(row: AuditEntry, expectedSeq: number, linkedTo: number | undefined): Break {
+  if (row.seq > expectedSeq && linkedTo === undefined) {
+    const range = `${expectedSeq}${row.seq - expectedSeq > 1 ? `–${row.seq - 1}` : ''}`;
+    return { seq: expectedSeq, problem: 'deleted', message: `Row ${range} is missing from the chain.` };
+  }
+  if (linkedTo !== undefined && linkedTo !== row.seq - 1) {
+    const message =
+      `Row ${row.seq} follows row ${linkedTo} in the chain but sits at another place: rows were ` + `reordered.`;
+    return { seq: row.seq, problem: 'reordered', message };
+  }
+  if (row.seq > expectedSeq) {
+    return { seq: expectedSeq, problem: 'deleted', message: `Row ${expectedSeq} is missing from the chain.` };
+  }
+  const message = `Row ${row.seq} does not link to the row before it: a row was inserted or replaced.`;
+  return { seq: row.seq, problem: 'inserted', message };
+}
+
+/** The chain's end against the head recorded beside it and the head an auditor kept. */
+function headBreak(
+  rows: readonly AuditEntry[],
+  head: { seq: number; hash: string },
+  recorded: { seq: number; hash: string },
+  expectHead: { seq: number; hash: string } | undefined,
+): Break | undefined {
   for (const [what, expected] of [
     ['the recorded head', recorded],
     ['the expected head', expectHead],
   ] as const) {
     if (!expected) continue;
-    if (head.seq < expected.seq)
-      return fail(
-        head.seq + 1,
-        'truncated',
-        `The chain ends at row ${head.seq} but ${what} is row ${expected.seq}: rows were removed from the end.`,
-      );
+    if (head.seq < expected.seq) {
+      const message =
+        `The chain ends at row ${head.seq} but ${what} is row ${expected.seq}: rows were removed from ` + `the end.`;
+      return { seq: head.seq + 1, problem: 'truncated', message };
+    }
     const at = rows.find((r) => r.seq === expected.seq);
-    if (expected.seq > 0 && at?.hash !== expected.hash)
-      return fail(expected.seq, 'edited', `Row ${expected.seq} is not the row ${what} names: the chain was rewritten.`);
-    if (what === 'the recorded head' && head.seq !== expected.seq)
-      return fail(expected.seq + 1, 'inserted', `Rows after ${expected.seq} were added outside the station.`);
+    if (expected.seq > 0 && at?.hash !== expected.hash) {
+      const message = `Row ${expected.seq} is not the row ${what} names: the chain was rewritten.`;
+      return { seq: expected.seq, problem: 'edited', message };
+    }
+    if (what === 'the recorded head' && head.seq !== expected.seq) {
+      const message = `Rows after ${expected.seq} were added outside the station.`;
+      return { seq: expected.seq + 1, problem: 'inserted', message };
+    }
   }
-  return { ok: true, rows: rows.length, head };
+  return undefined;
 }

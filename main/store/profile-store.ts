@@ -37,6 +37,26 @@ export class ProfileStore {
     ).run(LOCAL_PROFILE, JSON.stringify({ protocol: 'local' }), now, now);
   }
 
+  /** The CA chain a profile's service gave last (or a bundle pinned): what batches use while it is out of reach. */
+  cachedChain(profile: string): { root: string; issuingChain: string } | undefined {
+    const row = this.#db
+      .prepare<[string], { root_pem: string; chain_pem: string }>(
+        'SELECT root_pem, chain_pem FROM profile_chains WHERE profile = ?',
+      )
+      .get(profile);
+    return row ? { root: row.root_pem, issuingChain: row.chain_pem } : undefined;
+  }
+
+  cacheChain(profile: string, chain: { root: string; issuingChain: string }, at = new Date()): void {
+    this.#db
+      .prepare(
+        `INSERT INTO profile_chains (profile, root_pem, chain_pem, fetched_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(profile) DO UPDATE SET root_pem = excluded.root_pem, chain_pem = excluded.chain_pem,
+           fetched_at = excluded.fetched_at`,
+      )
+      .run(profile, chain.root, chain.issuingChain, at.toISOString());
+  }
+
   get(name: string): StoredProfile {
     const row = this.#db.prepare<[string], Row>('SELECT * FROM profiles WHERE name = ?').get(name);
     if (!row)

@@ -8,7 +8,16 @@ import { withStation } from '../context';
 export function caCommand(): Command {
   const ca = new Command('ca').description('the embedded CA: create, import, export, prove possession');
 
-  ca.command('init')
+  ca.addCommand(caInit());
+  ca.addCommand(caImport());
+  ca.addCommand(caExport());
+  ca.addCommand(caVerificationCert());
+  ca.addCommand(caStatus());
+  return ca;
+}
+
+function caInit(): Command {
+  return new Command('init')
     .description('create the embedded root and issuing CA (keys encrypted with the passphrase)')
     .addOption(new Option('--key <algorithm>', 'key algorithm').choices(['ec-p256', 'rsa-2048']).default('ec-p256'))
     .option('--subject <dn>', 'root CA subject', 'CN=Floor Enroller Root CA,O=Floor Enroller')
@@ -42,8 +51,10 @@ export function caCommand(): Command {
         });
       },
     );
+}
 
-  ca.command('import')
+function caImport(): Command {
+  return new Command('import')
     .description("use a factory's existing issuing CA instead (PEM files, or one PKCS#12 file)")
     .option('--cert <pem>', 'the issuing CA certificate (PEM file)')
     .option('--key <pem>', 'its private key (PEM file, encrypted or not)')
@@ -92,8 +103,10 @@ export function caCommand(): Command {
         });
       },
     );
+}
 
-  ca.command('export')
+function caExport(): Command {
+  return new Command('export')
     .description('the CA chain as PEM: issuing CA first, then root')
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (options: { out?: string }, command: Command) => {
@@ -106,8 +119,10 @@ export function caCommand(): Command {
         else process.stdout.write(pem);
       });
     });
+}
 
-  ca.command('verification-cert')
+function caVerificationCert(): Command {
+  return new Command('verification-cert')
     .description('proof-of-possession certificate for a verification code (Azure DPS, INeS)')
     .requiredOption('--code <code>', 'the verification code the cloud gave you')
     .requiredOption('--out <file>', 'where to write the certificate (PEM)')
@@ -129,8 +144,10 @@ export function caCommand(): Command {
         });
       },
     );
+}
 
-  ca.command('status')
+function caStatus(): Command {
+  return new Command('status')
     .description('whether the CA exists, and its subjects')
     .action(async (_options: unknown, command: Command) => {
       await withStation(command, 'read', async (station, { out }) => {
@@ -143,5 +160,4 @@ export function caCommand(): Command {
         );
       });
     });
-  return ca;
 }

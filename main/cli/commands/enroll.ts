@@ -11,6 +11,8 @@ import { CsrFileAdapter, csrFileOutcome, type CsrFileOutcome } from '../../stati
 import { runDeviceJob } from '../../station/pipeline/run-device-job';
 import { QueueStore } from '../../store/queue-store';
 import { JobStore } from '../../store/job-store';
+import type { ActiveProfile } from '../../station/profiles';
+import type { Station } from '../../station/station';
 import { withStation } from '../context';
 import { parseCount } from '../numbers';
 import { readSecret } from '../secrets';
@@ -39,6 +41,16 @@ export function expandCsrArguments(args: readonly string[], options: { outDir?: 
   });
 }
 
+interface EnrollOptions {
+  readonly csr: string[];
+  readonly profile: string;
+  readonly outDir: string;
+  readonly deviceType: string;
+  readonly passphraseFile?: string;
+  readonly concurrency: number;
+  readonly force: boolean;
+}
+
 export function enrollCommand(): Command {
   return new Command('enroll')
     .description('CSR files in, certificates out: <device ID>.pem (with chain) and .der in the out dir')
@@ -54,74 +66,70 @@ export function enrollCommand(): Command {
     .option('--passphrase-file <file>', 'station passphrase (the CA and sealed profile secrets)')
     .option('--concurrency <n>', 'CSRs in flight at once', (v) => parseCount(v, 1), 4)
     .option('--force', 'enroll again a device already enrolled with another key', false)
-    .action(
-      async (
-        options: {
-          csr: string[];
-          profile: string;
-          outDir: string;
-          deviceType: string;
-          passphraseFile?: string;
-          concurrency: number;
-          force: boolean;
-        },
-        command: Command,
-      ) => {
-        await withStation(command, 'operate', async (station, { out }) => {
-          const deviceType = station.deviceTypes.get(options.deviceType);
-          const stored = station.profiles.get(options.profile);
-          const needsPassphrase = stored.settings.protocol === 'local' || stored.sealedSecrets !== null;
-          const passphrase = needsPassphrase
-            ? await readSecret(options.passphraseFile, 'Station passphrase')
-            : undefined;
-          const profile = await station.profiles.activate(options.profile, passphrase, 'cli');
-          // Unreachable service and nothing cached: every CSR is queued anyway; sync fetches the chain.
-          const chainPem = await station.profiles.chainOf(profile).then(
-            (chain) => chain.issuingChain,
-            (error: unknown) => {
-              if (isEnrollerError(error) && isTransient(error.code)) return '';
-              throw error;
-            },
-          );
-          const queue = new QueueStore(station.db);
-          const jobs = new JobStore(station.db);
-          const files = expandCsrArguments(options.csr, { outDir: options.outDir });
-          // One run is one batch: two of its files never get certificates for one device ID.
-          const batchId = `enroll-${crypto.randomUUID()}`;
-          const outcomes: CsrFileOutcome[] = [];
-          let next = 0;
-          const worker = async () => {
-            while (next < files.length) {
-              const file = files[next++]!;
-              const outDir = path.resolve(options.outDir);
-              const adapter = new CsrFileAdapter({ file, outDir, deviceType, chainPem, batchId, force: options.force });
-              const job = {
-                port: `file:${file}`,
-                deviceType,
-                profile,
-                db: station.db,
-                jobs,
-                queue,
-                approvals: station.approvals,
-                audit: station.audit,
-                force: options.force,
-                actor: 'cli',
-                batchId,
-              };
-              const o = csrFileOutcome(file, await runDeviceJob(job, adapter));
-              outcomes.push(o);
-              const human =
-                o.status === 'issued'
-                  ? `✔ ${o.csr}  ${o.deviceId}  → ${o.certFile}${o.message ? `  (${o.message})` : ''}`
-                  : o.status === 'pending'
-                    ? `… ${o.csr}  ${o.deviceId ?? ''}  ${o.message}`
-                    : `✘ ${o.csr}  ${o.code}: ${o.message}`;
-              out.record({ ...o }, human);
-            }
-          };
-          await Promise.all(Array.from({ length: Math.min(options.concurrency, files.length) }, worker));
-          if (files.length === 0 || outcomes.some((o) => o.status !== 'issued')) process.exitCode = 1;
-        });
-      },
-    );
+    .action(async (options: EnrollOptions, command: Command) => {
+      await withStation(command, 'operate', async (station, { out }) => {
+        const files = expandCsrArguments(options.csr, { outDir: options.outDir });
+        const outcomes = await enrollFiles(station, options, files, (o) => out.record({ ...o }, human(o)));
+        if (files.length === 0 || outcomes.some((o) => o.status !== 'issued')) process.exitCode = 1;
+      });
+    });
+}
+
+function human(o: CsrFileOutcome): string {
+  const note = o.message ? `  (${o.message})` : '';
+  if (o.status === 'issued') return `✔ ${o.csr}  ${o.deviceId}  → ${o.certFile}${note}`;
+  if (o.status === 'pending') return `… ${o.csr}  ${o.deviceId ?? ''}  ${o.message}`;
+  return `✘ ${o.csr}  ${o.code}: ${o.message}`;
+}
+
+/** Each file through the pipeline, `concurrency` at a time; each outcome reported as it finishes. */
+async function enrollFiles(
+  station: Station,
+  options: EnrollOptions,
+  files: string[],
+  report: (o: CsrFileOutcome) => void,
+) {
+  const deviceType = station.deviceTypes.get(options.deviceType);
+  const { profile, chainPem } = await activeProfile(station, options);
+  const queue = new QueueStore(station.db);
+  const jobs = new JobStore(station.db);
+  const outDir = path.resolve(options.outDir);
+  // One run is one batch: two of its files never get certificates for one device ID.
+  const batchId = `enroll-${crypto.randomUUID()}`;
+  const { force } = options;
+  const services = { db: station.db, jobs, queue, approvals: station.approvals, audit: station.audit };
+  const outcomes: CsrFileOutcome[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const file = files[next++]!;
+      const adapter = new CsrFileAdapter({ file, outDir, deviceType, chainPem, batchId, force });
+      const job = { port: `file:${file}`, deviceType, profile, ...services, force, actor: 'cli', batchId };
+      const outcome = csrFileOutcome(file, await runDeviceJob(job, adapter));
+      outcomes.push(outcome);
+      report(outcome);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, files.length) }, worker));
+  return outcomes;
+}
+
+/** The profile, unlocked where it needs the passphrase, and the chain its certificates hang from. */
+async function activeProfile(
+  station: Station,
+  options: EnrollOptions,
+): Promise<{ profile: ActiveProfile; chainPem: string }> {
+  const stored = station.profiles.get(options.profile);
+  const needsPassphrase = stored.settings.protocol === 'local' || stored.sealedSecrets !== null;
+  const passphrase = needsPassphrase ? await readSecret(options.passphraseFile, 'Station passphrase') : undefined;
+  const profile = await station.profiles.activate(options.profile, passphrase, 'cli');
+  // Unreachable service and nothing cached: every CSR is queued anyway; sync fetches the chain.
+  const chainPem = await station.profiles.chainOf(profile).then(
+    (chain) => chain.issuingChain,
+    (error: unknown) => {
+      if (isEnrollerError(error) && isTransient(error.code)) return '';
+      throw error;
+    },
+  );
+  return { profile, chainPem };
 }

@@ -36,8 +36,14 @@ function readText(file: string, what: string): string {
 export function profileCommand(): Command {
   const profile = new Command('profile').description('enrollment profiles: the local CA, an EST or a SCEP service');
 
-  profile
-    .command('add')
+  profile.addCommand(profileAdd());
+
+  profile.addCommand(profileList());
+  return profile;
+}
+
+function profileAdd(): Command {
+  return new Command('add')
     .description('add an enrollment profile (--local, --est URL or --scep URL)')
     .argument('<name>')
     .addOption(new Option('--local', 'the embedded CA').conflicts(['est', 'scep']))
@@ -56,39 +62,7 @@ export function profileCommand(): Command {
     .option('--replace', 'replace a profile of the same name', false)
     .action(async (name: string, options: AddOptions, command: Command) => {
       await withStation(command, 'configure', async (station, { out }) => {
-        const secrets: { -readonly [K in keyof ProfileSecrets]: ProfileSecrets[K] } = {};
-        let settings: Record<string, unknown>;
-        const trustPem = options.trust ? readText(options.trust, 'trust anchor') : undefined;
-        const timeout = options.timeout ? { timeoutMs: options.timeout } : {};
-        if (options.est) {
-          settings = {
-            protocol: 'est',
-            url: options.est,
-            ...(options.label ? { label: options.label } : {}),
-            ...(options.user ? { user: options.user } : {}),
-            ...(trustPem ? { trustPem } : {}),
-            ...timeout,
-          };
-          if (options.passwordFile) secrets.password = await readSecret(options.passwordFile, 'EST password');
-          if (options.clientCert) settings.clientCertPem = readText(options.clientCert, 'client certificate');
-          if (options.clientKey) secrets.clientKeyPem = readText(options.clientKey, 'client key');
-        } else if (options.scep) {
-          settings = {
-            protocol: 'scep',
-            url: options.scep,
-            ...(options.caFingerprint ? { caFingerprintSha256: options.caFingerprint } : {}),
-            ...(trustPem ? { trustPem } : {}),
-            ...timeout,
-          };
-          if (options.challengeFile) secrets.challenge = await readSecret(options.challengeFile, 'SCEP challenge');
-        } else if (options.local) {
-          settings = { protocol: 'local' };
-        } else {
-          throw new EnrollerError(
-            'PROFILE_INVALID',
-            'Say where certificates come from: --local, --est URL or --scep URL.',
-          );
-        }
+        const { settings, secrets } = await profileFromOptions(options);
         const needsPassphrase = Object.keys(secrets).length > 0;
         const passphrase = needsPassphrase ? await readSecret(options.passphraseFile, 'Station passphrase') : undefined;
         const saved = await station.profiles.add(name, settings, secrets, {
@@ -103,9 +77,47 @@ export function profileCommand(): Command {
         );
       });
     });
+}
 
-  profile
-    .command('list')
+/** The profile's settings and secrets as the options give them (secrets read from files, never argv). */
+async function profileFromOptions(
+  options: AddOptions,
+): Promise<{ settings: Record<string, unknown>; secrets: ProfileSecrets }> {
+  const secrets: { -readonly [K in keyof ProfileSecrets]: ProfileSecrets[K] } = {};
+  let settings: Record<string, unknown>;
+  const trustPem = options.trust ? readText(options.trust, 'trust anchor') : undefined;
+  const timeout = options.timeout ? { timeoutMs: options.timeout } : {};
+  if (options.est) {
+    settings = {
+      protocol: 'est',
+      url: options.est,
+      ...(options.label ? { label: options.label } : {}),
+      ...(options.user ? { user: options.user } : {}),
+      ...(trustPem ? { trustPem } : {}),
+      ...timeout,
+    };
+    if (options.passwordFile) secrets.password = await readSecret(options.passwordFile, 'EST password');
+    if (options.clientCert) settings.clientCertPem = readText(options.clientCert, 'client certificate');
+    if (options.clientKey) secrets.clientKeyPem = readText(options.clientKey, 'client key');
+  } else if (options.scep) {
+    settings = {
+      protocol: 'scep',
+      url: options.scep,
+      ...(options.caFingerprint ? { caFingerprintSha256: options.caFingerprint } : {}),
+      ...(trustPem ? { trustPem } : {}),
+      ...timeout,
+    };
+    if (options.challengeFile) secrets.challenge = await readSecret(options.challengeFile, 'SCEP challenge');
+  } else if (options.local) {
+    settings = { protocol: 'local' };
+  } else {
+    throw new EnrollerError('PROFILE_INVALID', 'Say where certificates come from: --local, --est URL or --scep URL.');
+  }
+  return { settings, secrets };
+}
+
+function profileList(): Command {
+  return new Command('list')
     .description('the enrollment profiles of this station (secrets are never shown)')
     .action(async (_options: unknown, command: Command) => {
       await withStation(command, 'read', async (station, { out }) => {
@@ -124,5 +136,4 @@ export function profileCommand(): Command {
         }
       });
     });
-  return profile;
 }

@@ -5,12 +5,26 @@
 import { Command } from 'commander';
 import type { SlotState } from '../../../shared/contract/batch';
 import { EnrollerError } from '../../../shared/errors';
-import { Bench } from '../../station/bench';
+import { Bench, type BenchEvents } from '../../station/bench';
 import type { JobOutcome } from '../../station/pipeline/job-outcome';
 import { serialSlots, tpmSlots } from '../../station/slot-sources';
 import { withStation } from '../context';
 import { parseCount } from '../numbers';
+import type { Output } from '../output';
 import { readSecret } from '../secrets';
+
+interface ProvisionOptions {
+  readonly port?: string[];
+  readonly tpm?: string[];
+  readonly serial?: string;
+  readonly outDir?: string;
+  readonly deviceType: string;
+  readonly profile?: string;
+  readonly passphraseFile?: string;
+  readonly deadline: number;
+  readonly force: boolean;
+  readonly petName?: string[];
+}
 
 export function provisionCommand(): Command {
   return new Command('provision')
@@ -31,113 +45,90 @@ export function provisionCommand(): Command {
       '--pet-name <port=name...>',
       'the pet name for the device on a port (else one is made up, like "amber-falcon")',
     )
-    .action(
-      async (
-        options: {
-          port?: string[];
-          tpm?: string[];
-          serial?: string;
-          outDir?: string;
-          deviceType: string;
-          profile?: string;
-          passphraseFile?: string;
-          deadline: number;
-          force: boolean;
-          petName?: string[];
-        },
-        command: Command,
-      ) => {
-        await withStation(command, 'operate', async (station, { out, log }) => {
-          const tpms = options.tpm ?? [];
-          const ports = [...(options.port ?? []), ...tpms];
-          if (ports.length === 0)
-            throw new EnrollerError(
-              'DEVICE_PORT_OPEN_FAILED',
-              'Name the devices: --port PATH for a modem, or --tpm TCTI for a TPM.',
-            );
-          if (options.serial && tpms.length !== 1)
-            throw new EnrollerError(
-              'APPROVAL_INVALID',
-              '--serial names the serial number of exactly one --tpm device.',
-            );
-          const live = !out.json && process.stderr.isTTY;
-          const printed = new Set<string>();
-          let batchId: string | undefined;
-          const report = (o: JobOutcome) => {
-            if (printed.has(o.port)) return;
-            printed.add(o.port);
-            const human =
-              o.status === 'verified'
-                ? `✔ ${o.port}  ${o.deviceId}${o.petName ? ` (${o.petName})` : ''}  serial ` +
-                  `${o.certSerial}${o.code ? `  (${o.message})` : ''}`
-                : o.status === 'waiting'
-                  ? `… ${o.port}  ${o.deviceId ?? ''}  ${o.message}`
-                  : `✘ ${o.port}  ${o.deviceId ?? ''}  ${o.code}: ${o.message}`;
-            out.record({ ...o, batchId }, human);
-          };
-          const bench = new Bench(
-            station,
-            tpms.length > 0
-              ? tpmSlots(tpms, serialSlots(undefined, options.port ?? []))
-              : serialSlots(undefined, options.port ?? []),
-            {
-              deviceChanged: (slot: SlotState) => {
-                if (live && (slot.status === 'running' || slot.status === 'paused'))
-                  process.stderr.write(`  ${slot.port}  ${slot.deviceId ?? ''}  ${slot.step}\n`);
-                if (
-                  slot.status === 'verified' ||
-                  slot.status === 'failed' ||
-                  slot.status === 'waiting' ||
-                  slot.status === 'cancelled'
-                ) {
-                  report({
-                    port: slot.port,
-                    deviceId: slot.deviceId,
-                    petName: slot.petName,
-                    status: slot.status === 'cancelled' ? 'failed' : slot.status,
-                    certSerial: slot.certSerial,
-                    issuer: slot.issuer,
-                    code: slot.code,
-                    message: slot.message,
-                  });
-                }
-              },
-              batchProgress: (batch) => {
-                batchId = batch.id;
-              },
-            },
-            log,
-            { deviceDeadlineMs: options.deadline * 1000 },
-          );
-          const profile = options.profile ?? station.deviceTypes.get(options.deviceType).profile;
-          if (bench.needsPassphrase(profile))
-            await bench.unlock(await readSecret(options.passphraseFile, 'Station passphrase'), 'cli');
-          // SIGINT/SIGTERM cancel: every device stops at once and resumes from its last step next time.
-          const cancel = () => bench.cancel();
-          process.once('SIGINT', cancel);
-          process.once('SIGTERM', cancel);
-          const petNames = Object.fromEntries(
-            (options.petName ?? []).map((pair) => {
-              const at = pair.lastIndexOf('=');
-              if (at <= 0) throw new EnrollerError('APPROVAL_INVALID', `--pet-name takes PORT=NAME, not "${pair}".`);
-              return [pair.slice(0, at), pair.slice(at + 1)];
-            }),
-          );
-          await bench.start({
-            deviceType: options.deviceType,
-            profile,
-            ports: ports.map((p) => p.trim()),
-            force: options.force,
-            actor: 'cli',
-            petNames,
-            ...(options.serial ? { serials: { [tpms[0]!.trim()]: options.serial } } : {}),
-            ...(options.outDir ? { outDir: options.outDir } : {}),
-          });
-          const outcomes = await bench.finished();
-          process.off('SIGINT', cancel);
-          process.off('SIGTERM', cancel);
-          if (outcomes.some((o) => o.status !== 'verified')) process.exitCode = 1;
+    .action(async (options: ProvisionOptions, command: Command) => {
+      await withStation(command, 'operate', async (station, { out, log }) => {
+        const tpms = options.tpm ?? [];
+        const ports = [...(options.port ?? []), ...tpms].map((p) => p.trim());
+        if (ports.length === 0) {
+          const said = 'Name the devices: --port PATH for a modem, or --tpm TCTI for a TPM.';
+          throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', said);
+        }
+        if (options.serial && tpms.length !== 1) {
+          throw new EnrollerError('APPROVAL_INVALID', '--serial names the serial number of exactly one --tpm device.');
+        }
+        const serial = serialSlots(undefined, options.port ?? []);
+        const slots = tpms.length > 0 ? tpmSlots(tpms, serial) : serial;
+        const bench = new Bench(station, slots, reporter(out), log, { deviceDeadlineMs: options.deadline * 1000 });
+        const profile = options.profile ?? station.deviceTypes.get(options.deviceType).profile;
+        if (bench.needsPassphrase(profile)) {
+          await bench.unlock(await readSecret(options.passphraseFile, 'Station passphrase'), 'cli');
+        }
+        // SIGINT/SIGTERM cancel: every device stops at once and resumes from its last step next time.
+        const cancel = () => bench.cancel();
+        process.once('SIGINT', cancel);
+        process.once('SIGTERM', cancel);
+        await bench.start({
+          deviceType: options.deviceType,
+          profile,
+          ports,
+          force: options.force,
+          actor: 'cli',
+          petNames: petNamesOf(options.petName ?? []),
+          ...(options.serial ? { serials: { [tpms[0]!.trim()]: options.serial } } : {}),
+          ...(options.outDir ? { outDir: options.outDir } : {}),
         });
-      },
-    );
+        const outcomes = await bench.finished();
+        process.off('SIGINT', cancel);
+        process.off('SIGTERM', cancel);
+        if (outcomes.some((o) => o.status !== 'verified')) process.exitCode = 1;
+      });
+    });
+}
+
+/** `PORT=NAME` pairs (the port may itself hold `=`: the last one splits). */
+function petNamesOf(pairs: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.lastIndexOf('=');
+      if (at <= 0) throw new EnrollerError('APPROVAL_INVALID', `--pet-name takes PORT=NAME, not "${pair}".`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
+
+const ENDED = new Set(['verified', 'failed', 'waiting', 'cancelled']);
+
+/** The bench's events as the CLI shows them: a live line per step on a terminal, one record per device as it ends. */
+function reporter(out: Output): BenchEvents {
+  const live = !out.json && process.stderr.isTTY;
+  const printed = new Set<string>();
+  let batchId: string | undefined;
+  const report = (o: JobOutcome) => {
+    if (printed.has(o.port)) return;
+    printed.add(o.port);
+    out.record({ ...o, batchId }, human(o));
+  };
+  return {
+    deviceChanged: (slot: SlotState) => {
+      if (live && (slot.status === 'running' || slot.status === 'paused')) {
+        process.stderr.write(`  ${slot.port}  ${slot.deviceId ?? ''}  ${slot.step}\n`);
+      }
+      if (!ENDED.has(slot.status)) return;
+      const { port, deviceId, petName, certSerial, issuer, code, message } = slot;
+      const status = slot.status === 'cancelled' ? 'failed' : (slot.status as JobOutcome['status']);
+      report({ port, deviceId, petName, status, certSerial, issuer, code, message });
+    },
+    batchProgress: (batch) => {
+      batchId = batch.id;
+    },
+  };
+}
+
+function human(o: JobOutcome): string {
+  if (o.status === 'verified') {
+    const pet = o.petName ? ` (${o.petName})` : '';
+    return `✔ ${o.port}  ${o.deviceId}${pet}  serial ${o.certSerial}${o.code ? `  (${o.message})` : ''}`;
+  }
+  if (o.status === 'waiting') return `… ${o.port}  ${o.deviceId ?? ''}  ${o.message}`;
+  return `✘ ${o.port}  ${o.deviceId ?? ''}  ${o.code}: ${o.message}`;
 }

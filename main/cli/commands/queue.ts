@@ -9,8 +9,14 @@ import { readSecret } from '../secrets';
 export function queueCommand(): Command {
   const queue = new Command('queue').description('the offline queue: CSRs waiting for a certificate from a service');
 
-  queue
-    .command('list')
+  queue.addCommand(queueList());
+
+  queue.addCommand(queueSync());
+  return queue;
+}
+
+function queueList(): Command {
+  return new Command('list')
     .description('every queued item and where it stands')
     .action(async (_options: unknown, command: Command) => {
       await withStation(command, 'read', async (station, { out }) => {
@@ -36,9 +42,10 @@ export function queueCommand(): Command {
         }
       });
     });
+}
 
-  queue
-    .command('sync')
+function queueSync(): Command {
+  return new Command('sync')
     .description(
       'ask the services for every open item now; certificates for CSR files go to the out dir their enroll command ' +
         'named',
@@ -74,5 +81,4 @@ export function queueCommand(): Command {
         if (outcomes.some((o) => o.status !== 'issued')) process.exitCode = 1;
       });
     });
-  return queue;
 }

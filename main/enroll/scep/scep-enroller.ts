@@ -194,18 +194,7 @@ export class ScepEnroller implements Enroller {
         : this.#get('PKIOperation', context, Buffer.from(message).toString('base64')),
     );
     const reply = await readCertRep(new Uint8Array(response.body), cas);
-    if (reply.transactionId !== transactionId) {
-      throw new EnrollerError(
-        'SCEP_TRANSACTION_MISMATCH',
-        'The SCEP reply belongs to another transaction (replayed or misrouted). It was ignored.',
-      );
-    }
-    if (!Buffer.from(reply.recipientNonce).equals(Buffer.from(senderNonce))) {
-      throw new EnrollerError(
-        'SCEP_NONCE_MISMATCH',
-        'The SCEP reply does not answer this request (its nonce differs: a replay?). It was ignored.',
-      );
-    }
+    checkAnswers(reply, transactionId, senderNonce);
     if (reply.pkiStatus === 'PENDING') {
       return { status: 'pending', transaction: Buffer.from(csrDer).toString('base64url'), retryAfterSeconds: 60 };
     }
@@ -278,5 +267,21 @@ export class ScepEnroller implements Enroller {
     throw new EnrollerError('ENROLL_REJECTED', `The SCEP server refused ${operation} (HTTP ${response.status}).`, {
       status: response.status,
     });
+  }
+}
+
+/** The reply answers this very request: its transaction, and the nonce this request sent. */
+function checkAnswers(
+  reply: { transactionId: string; recipientNonce: Uint8Array },
+  transactionId: string,
+  senderNonce: Uint8Array,
+): void {
+  if (reply.transactionId !== transactionId) {
+    const said = 'The SCEP reply belongs to another transaction (replayed or misrouted). It was ignored.';
+    throw new EnrollerError('SCEP_TRANSACTION_MISMATCH', said);
+  }
+  if (!Buffer.from(reply.recipientNonce).equals(Buffer.from(senderNonce))) {
+    const said = 'The SCEP reply does not answer this request (its nonce differs: a replay?). It was ignored.';
+    throw new EnrollerError('SCEP_NONCE_MISMATCH', said);
   }
 }

@@ -125,50 +125,29 @@ export class Batch {
 
   async #runSlot(port: string): Promise<void> {
     const slot = this.#slots.get(port)!;
-    if (this.#cancelled)
+    if (this.#cancelled) {
       return this.#update(slot, {
         status: 'cancelled',
         code: 'DEVICE_CANCELLED',
         message: 'Cancelled before it started.',
       });
+    }
     const controller = new AbortController();
     this.#controllers.set(port, controller);
+    const seconds = Math.round(this.#options.deviceDeadlineMs / 1000);
+    const late = `The device did not finish within ${seconds} s; it resumes from its last completed step when retried.`;
     const deadline = setTimeout(
-      () =>
-        controller.abort(
-          new EnrollerError(
-            'DEVICE_DEADLINE',
-            `The device did not finish within ${Math.round(this.#options.deviceDeadlineMs / 1000)} s; it resumes ` +
-              `from its last completed step when retried.`,
-          ),
-        ),
+      () => controller.abort(new EnrollerError('DEVICE_DEADLINE', late)),
       this.#options.deviceDeadlineMs,
     );
-    this.#update(slot, {
-      status: 'running',
-      attempts: slot.attempts + 1,
-      startedAt: new Date().toISOString(),
-      code: undefined,
-      message: undefined,
-      finishedAt: undefined,
-    });
-    // The slot shows the step being worked on as soon as it starts (and where a pause holds it).
-    const checkpoint = async (step: Step) => {
-      while (this.#paused && !controller.signal.aborted) {
-        this.#update(slot, { status: 'paused', step });
-        await new Promise<void>((wake) => this.#resumeWaiters.push(wake));
-      }
-      controller.signal.throwIfAborted();
-      this.#update(slot, { status: 'running', step });
-    };
-    const onProgress = (progress: JobProgress) =>
-      this.#update(slot, {
-        step: progress.step,
-        ...(progress.deviceId ? { deviceId: progress.deviceId } : {}),
-        ...(progress.petName ? { petName: progress.petName } : {}),
-      });
+    const started = { status: 'running', attempts: slot.attempts + 1, startedAt: new Date().toISOString() } as const;
+    this.#update(slot, { ...started, code: undefined, message: undefined, finishedAt: undefined });
     const running = this.#options
-      .runDevice(port, { signal: controller.signal, checkpoint, onProgress })
+      .runDevice(port, {
+        signal: controller.signal,
+        checkpoint: this.#doorOf(slot, controller.signal),
+        onProgress: this.#progressOf(slot),
+      })
       .catch((error: unknown): JobOutcome => ({
         port,
         deviceId: slot.deviceId,
@@ -182,6 +161,31 @@ export class Batch {
     const result = await running;
     clearTimeout(deadline);
     this.#controllers.delete(port);
+    this.#ended(slot, result);
+  }
+
+  /** A step's door: the slot shows the step being worked on as soon as it starts, and where a pause holds it. */
+  #doorOf(slot: MutableSlot, signal: AbortSignal): (step: Step) => Promise<void> {
+    return async (step) => {
+      while (this.#paused && !signal.aborted) {
+        this.#update(slot, { status: 'paused', step });
+        await new Promise<void>((wake) => this.#resumeWaiters.push(wake));
+      }
+      signal.throwIfAborted();
+      this.#update(slot, { status: 'running', step });
+    };
+  }
+
+  #progressOf(slot: MutableSlot): (progress: JobProgress) => void {
+    return (progress) =>
+      this.#update(slot, {
+        step: progress.step,
+        ...(progress.deviceId ? { deviceId: progress.deviceId } : {}),
+        ...(progress.petName ? { petName: progress.petName } : {}),
+      });
+  }
+
+  #ended(slot: MutableSlot, result: JobOutcome): void {
     const status = result.status === 'failed' && result.code === 'DEVICE_CANCELLED' ? 'cancelled' : result.status;
     this.#update(slot, {
       status,
@@ -194,9 +198,10 @@ export class Batch {
       finishedAt: new Date().toISOString(),
       outcome: result,
     });
-    if (
-      ![...this.#slots.values()].some((s) => s.status === 'queued' || s.status === 'running' || s.status === 'paused')
-    ) {
+    const open = [...this.#slots.values()].some(
+      (s) => s.status === 'queued' || s.status === 'running' || s.status === 'paused',
+    );
+    if (!open) {
       this.#finishedAt = new Date();
       this.#emitProgress();
     }

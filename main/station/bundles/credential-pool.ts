@@ -8,6 +8,7 @@ import { EnrollerError } from '../../../shared/errors';
 import { open, seal } from '../../pki/secret-box';
 import type { AuditLog } from '../../store/audit-log';
 import type { Db } from '../../store/database';
+import { ProfileStore } from '../../store/profile-store';
 
 export interface Reservation {
   readonly id: number;
@@ -67,40 +68,14 @@ export class CredentialPool {
     actor: string,
     now = new Date(),
   ): { bundleId: number; profile: string; credentials: number; expiresAt: string } {
-    let parsed: BundleFile;
-    try {
-      parsed = BundleFile.parse(JSON.parse(text));
-    } catch (error) {
-      throw new EnrollerError(
-        'BUNDLE_INVALID',
-        `The bundle file is not valid: ${error instanceof Error ? error.message.slice(0, 300) : String(error)}`,
-      );
-    }
-    if (Date.parse(parsed.expiresAt) <= now.getTime())
-      throw new EnrollerError(
-        'BUNDLE_EXPIRED',
-        `This bundle expired on ${parsed.expiresAt}; ask the service's administrator for a new one.`,
-      );
+    const parsed = parseBundle(text, now);
     const source = crypto.createHash('sha256').update(text).digest('hex');
     const dataKey = crypto.randomBytes(32);
     const sealedKey = seal(dataKey.toString('base64'), passphrase, `bundle:${source}`);
     let bundleId = 0;
     this.#db
       .transaction(() => {
-        if (this.#db.prepare('SELECT 1 FROM bundles WHERE source = ?').get(source))
-          throw new EnrollerError('BUNDLE_INVALID', 'This bundle was imported already.');
-        // A one-time credential imported twice could be handed out twice.
-        const known = this.#db.prepare<[string, string], { n: number }>(
-          'SELECT count(*) AS n FROM bundle_credentials c JOIN bundles b ON b.id = c.bundle_id WHERE b.profile = ? ' +
-            'AND c.credential_id = ?',
-        );
-        const repeated = parsed.credentials.find((c) => known.get(parsed.profile, c.id)!.n > 0);
-        if (repeated)
-          throw new EnrollerError(
-            'BUNDLE_INVALID',
-            `Credential "${repeated.id}" of profile ${parsed.profile} was imported before; a one-time credential is ` +
-              `never loaded twice.`,
-          );
+        this.#refuseRepeats(parsed, source);
         bundleId = Number(
           this.#db
             .prepare(
@@ -109,35 +84,57 @@ export class CredentialPool {
             .run(parsed.profile, source, sealedKey, parsed.expiresAt, now.toISOString()).lastInsertRowid,
         );
         const insert = this.#db.prepare(
-          'INSERT INTO bundle_credentials (bundle_id, credential_id, sealed, expires_at, status) VALUES (?, ?, ?, ?, ' +
-            "'available')",
+          `INSERT INTO bundle_credentials (bundle_id, credential_id, sealed, expires_at, status)
+           VALUES (?, ?, ?, ?, 'available')`,
         );
-        for (const c of parsed.credentials)
-          insert.run(
-            bundleId,
-            c.id,
-            encrypt(dataKey, c.secret, `${bundleId}:${c.id}`),
-            c.expiresAt ?? parsed.expiresAt,
-          );
-        if (parsed.caCertificatesPem) {
-          this.#db
-            .prepare(
-              'INSERT INTO profile_chains (profile, root_pem, chain_pem, fetched_at) VALUES (?, ?, ?, ?) ON ' +
-                'CONFLICT(profile) DO UPDATE SET root_pem = excluded.root_pem, chain_pem = excluded.chain_pem, ' +
-                'fetched_at = excluded.fetched_at',
-            )
-            .run(parsed.profile, parsed.caCertificatesPem, parsed.caCertificatesPem, now.toISOString());
+        for (const c of parsed.credentials) {
+          const sealed = encrypt(dataKey, c.secret, `${bundleId}:${c.id}`);
+          insert.run(bundleId, c.id, sealed, c.expiresAt ?? parsed.expiresAt);
         }
-        this.#audit.append(
-          'bundle.imported',
-          parsed.profile,
-          { bundleId, credentials: parsed.credentials.length, expiresAt: parsed.expiresAt, source },
-          actor,
-        );
+        // The service's chain, pinned by the bundle: what its certificates are checked against.
+        const pem = parsed.caCertificatesPem;
+        if (pem) new ProfileStore(this.#db).cacheChain(parsed.profile, { root: pem, issuingChain: pem }, now);
+        const details = { bundleId, credentials: parsed.credentials.length, expiresAt: parsed.expiresAt, source };
+        this.#audit.append('bundle.imported', parsed.profile, details, actor);
       })
       .immediate();
     this.#keys.set(bundleId, dataKey);
     return { bundleId, profile: parsed.profile, credentials: parsed.credentials.length, expiresAt: parsed.expiresAt };
+  }
+
+  /** Why no credential can be reserved: every bundle expired, or every credential is spent. */
+  #noneLeft(profile: string, iso: string): EnrollerError {
+    const live = this.#db
+      .prepare<[string, string], { n: number }>(
+        'SELECT count(*) AS n FROM bundles WHERE profile = ? AND expires_at > ?',
+      )
+      .get(profile, iso)!.n;
+    if (live === 0) {
+      const said =
+        `Every enrollment bundle for profile "${profile}" has expired; import a new one from the ` +
+        `service's administrator.`;
+      return new EnrollerError('BUNDLE_EXPIRED', said);
+    }
+    const said = `No unused enrollment credentials are left for profile "${profile}"; import a new bundle.`;
+    return new EnrollerError('BUNDLE_CREDENTIALS_EXHAUSTED', said);
+  }
+
+  /** A bundle, or a one-time credential in it, imported before could be handed out twice. */
+  #refuseRepeats(parsed: BundleFile, source: string): void {
+    if (this.#db.prepare('SELECT 1 FROM bundles WHERE source = ?').get(source)) {
+      throw new EnrollerError('BUNDLE_INVALID', 'This bundle was imported already.');
+    }
+    const known = this.#db.prepare<[string, string], { n: number }>(
+      `SELECT count(*) AS n FROM bundle_credentials c JOIN bundles b ON b.id = c.bundle_id
+       WHERE b.profile = ? AND c.credential_id = ?`,
+    );
+    const repeated = parsed.credentials.find((c) => known.get(parsed.profile, c.id)!.n > 0);
+    if (repeated) {
+      const said =
+        `Credential "${repeated.id}" of profile ${parsed.profile} was imported before; a one-time ` +
+        `credential is never loaded twice.`;
+      throw new EnrollerError('BUNDLE_INVALID', said);
+    }
   }
 
   /** Whether a profile draws its enrollment credentials from bundles. */
@@ -169,23 +166,7 @@ export class CredentialPool {
             `${select} AND c.status = 'available' AND c.expires_at > ? AND b.expires_at > ? ORDER BY c.id LIMIT 1`,
           )
           .get(profile, iso, iso);
-        if (!row) {
-          const live = this.#db
-            .prepare<[string, string], { n: number }>(
-              'SELECT count(*) AS n FROM bundles WHERE profile = ? AND expires_at > ?',
-            )
-            .get(profile, iso)!.n;
-          if (live === 0)
-            throw new EnrollerError(
-              'BUNDLE_EXPIRED',
-              `Every enrollment bundle for profile "${profile}" has expired; import a new one from the service's ` +
-                `administrator.`,
-            );
-          throw new EnrollerError(
-            'BUNDLE_CREDENTIALS_EXHAUSTED',
-            `No unused enrollment credentials are left for profile "${profile}"; import a new bundle.`,
-          );
-        }
+        if (!row) throw this.#noneLeft(profile, iso);
         this.#db
           .prepare("UPDATE bundle_credentials SET status = 'reserved', device_id = ?, reserved_at = ? WHERE id = ?")
           .run(deviceId, iso, row.id);
@@ -289,4 +270,19 @@ export class CredentialPool {
     this.#keys.set(row.bundle_id, key);
     return key;
   }
+}
+
+function parseBundle(text: string, now: Date): BundleFile {
+  let parsed: BundleFile;
+  try {
+    parsed = BundleFile.parse(JSON.parse(text));
+  } catch (error) {
+    const why = error instanceof Error ? error.message.slice(0, 300) : String(error);
+    throw new EnrollerError('BUNDLE_INVALID', `The bundle file is not valid: ${why}`);
+  }
+  if (Date.parse(parsed.expiresAt) <= now.getTime()) {
+    const said = `This bundle expired on ${parsed.expiresAt}; ask the service's administrator for a new one.`;
+    throw new EnrollerError('BUNDLE_EXPIRED', said);
+  }
+  return parsed;
 }

@@ -5,248 +5,227 @@
 // leaves what differs to the device's adapter. A rerun resumes from the last committed step: a
 // stored CSR is used again only while the device still holds its key, a stored certificate is
 // never requested again.
-import { x509 } from '../../pki/crypto';
-import type { NewJob } from '../../store/job-store';
 import { EnrollerError } from '../../../shared/errors';
+import { x509 } from '../../pki/crypto';
+import type { JobRow, NewJob } from '../../store/job-store';
+import type { QueueItem } from '../../store/queue-store';
 import type { DeviceAdapter, Identity, JobInput } from './device-adapter';
 import { outcome, type JobOutcome } from './job-outcome';
 import { JobRun } from './job-run';
 import { obtainForJob } from './obtain-certificate';
 
-export async function runDeviceJob(input: JobInput, adapter: DeviceAdapter): Promise<JobOutcome> {
-  const newJob: NewJob = {
-    port: input.port,
-    deviceType: input.deviceType.name,
-    profile: input.profile.name,
-    batchId: input.batchId,
-  };
-  const run: JobRun & Waited = new JobRun(input);
-  try {
-    await run.enter('identified');
-    const identity = await adapter.identify(input.signal);
-    run.deviceId = identity.deviceId;
-    const opened = await open(input, adapter, run, identity, newJob);
-    if ('outcome' in opened) return opened.outcome;
-    const ended = await adapter.session(() => provision(input, adapter, run, identity), input.signal);
-    if (ended === 'waiting') return adapter.finish?.(run.waited!, run.job) ?? run.waited!;
-    return finish(input, adapter, run, opened.owed);
-  } catch (caught) {
-    const failed = run.failed(input.jobs, newJob, caught, input.port);
-    return adapter.finish?.(failed, run.job) ?? failed;
-  }
+export function runDeviceJob(input: JobInput, adapter: DeviceAdapter): Promise<JobOutcome> {
+  return new DeviceJob(input, adapter).run();
 }
 
-type Owed = ReturnType<JobInput['queue']['owedTo']>;
-type Opened = { readonly outcome: JobOutcome } | { readonly owed: Owed };
+/** One device's way through the steps; each method is one stretch of it. */
+class DeviceJob {
+  readonly #input: JobInput;
+  readonly #adapter: DeviceAdapter;
+  readonly #run: JobRun;
+  readonly #newJob: NewJob;
+  readonly #actor: string;
+  #identity: Identity | undefined;
+  /** The device's newest job before this one: what it resumes from, or the proof it is done. */
+  #previous: JobRow | undefined;
+  /** A certificate the sync obtained while this device was away (or for this file), delivered now. */
+  #owed: QueueItem | undefined;
+  /** Done before and enrolled again on purpose (--force): it gets a new key. */
+  #reenroll = false;
+  /** The certificate is a birth certificate from the station CA (the service was out of reach). */
+  #birth = false;
 
-/** Identified and approved in one commit (nothing touches the device between the two), or already done. */
-async function open(
-  input: JobInput,
-  adapter: DeviceAdapter,
-  run: JobRun & Waited,
-  identity: Identity,
-  newJob: NewJob,
-): Promise<Opened> {
-  const { jobs } = input;
-  const id = identity.deviceId;
-  const actor = input.actor ?? 'station';
-  const previous = jobs.latestFor(id);
-  adapter.admit?.(jobs.latestHolding(id), identity);
-  // A certificate the sync obtained while this device was away (or for this file) is delivered now.
-  const owed = input.force ? undefined : input.queue.owedTo(id, adapter.queueItem.kind);
-  const done = previous?.status === 'done' && !input.force && !owed;
-  run.reenroll = previous?.status === 'done' && input.force === true;
-  if (done && adapter.whenDone === 'skip') {
-    // Recognised by ID: already enrolled, verified and recorded. Not enrolled a second time.
-    const result = {
-      ...(previous.certSerial ? { certSerial: previous.certSerial } : {}),
-      ...(previous.certIssuer ? { certIssuer: previous.certIssuer } : {}),
-    };
-    run.reached(jobs.start({ ...newJob, deviceId: id }, ['identified', 'done'], { result }));
-    return {
-      outcome: outcome(
-        input.port,
-        id,
-        'verified',
-        previous.certSerial,
-        previous.certIssuer,
-        'DEVICE_ALREADY_ENROLLED',
-        'Already enrolled and verified earlier; nothing was changed.',
-        input.approvals.petNameOf(id),
-      ),
+  constructor(input: JobInput, adapter: DeviceAdapter) {
+    this.#input = input;
+    this.#adapter = adapter;
+    this.#run = new JobRun(input);
+    this.#actor = input.actor ?? 'station';
+    this.#newJob = {
+      port: input.port,
+      deviceType: input.deviceType.name,
+      profile: input.profile.name,
+      batchId: input.batchId,
     };
   }
-  await run.enter('approved');
-  const petName = identity.approval ? (run.petName = input.approvals.petNameFor(id, input.petName)) : undefined;
-  const resumable = previous && (previous.status !== 'done' || owed || adapter.whenDone === 'rewrite') && !input.force;
-  run.reached(
-    jobs.start(
-      { ...newJob, deviceId: id },
-      ['identified', 'approved'],
-      { inheritFrom: resumable ? previous : undefined },
-      () => {
-        jobs.upsertDevice({ deviceId: id, deviceType: input.deviceType.name, ...identity.device });
-        // The approval (ID + pet name) is owed to the registration sink in the same commit.
-        if (identity.approval && petName)
-          input.approvals.record(id, petName, {
-            ...identity.approval,
-            deviceType: input.deviceType.name,
-            operator: actor,
-          });
-        input.audit.append('device.approved', id, { ...identity.audit, ...(petName ? { petName } : {}) }, actor);
-      },
-    ),
-  );
-  if (owed) {
-    const issuer = owed.certDer ? { certIssuer: new x509.X509Certificate(owed.certDer.slice()).issuer } : {};
-    run.job = jobs.advance(run.job!.id, 'enrolled', {
-      csrDer: owed.csrDer,
-      certDer: owed.certDer!,
-      certSerial: owed.certSerial!,
-      ...issuer,
+
+  async run(): Promise<JobOutcome> {
+    try {
+      await this.#run.enter('identified');
+      const identity = (this.#identity = await this.#adapter.identify(this.#input.signal));
+      this.#run.deviceId = identity.deviceId;
+      const alreadyDone = this.#open(identity.deviceId);
+      if (alreadyDone) return alreadyDone;
+      await this.#approve(identity);
+      const ended = await this.#adapter.session(() => this.#provision(), this.#input.signal);
+      return this.#report(ended === 'verified' ? this.#finish() : ended);
+    } catch (caught) {
+      return this.#report(this.#run.failed(this.#input.jobs, this.#newJob, caught, this.#input.port));
+    }
+  }
+
+  #report(ended: JobOutcome): JobOutcome {
+    return this.#adapter.finish?.(ended, this.#run.job) ?? ended;
+  }
+
+  #id(): string {
+    return this.#identity!.deviceId;
+  }
+
+  /** Recognised by ID: a device already enrolled and verified is not enrolled a second time. */
+  #open(id: string): JobOutcome | undefined {
+    const { jobs, queue, force } = this.#input;
+    const previous = (this.#previous = jobs.latestFor(id));
+    this.#adapter.admit?.(jobs.latestHolding(id), this.#identity!);
+    this.#owed = force ? undefined : queue.owedTo(id, this.#adapter.queueItem.kind);
+    this.#reenroll = previous?.status === 'done' && force === true;
+    if (previous?.status !== 'done' || force || this.#owed || this.#adapter.whenDone !== 'skip') return undefined;
+    const { certSerial, certIssuer } = previous;
+    const result = { ...(certSerial ? { certSerial } : {}), ...(certIssuer ? { certIssuer } : {}) };
+    this.#run.reached(jobs.start({ ...this.#newJob, deviceId: id }, ['identified', 'done'], { result }));
+    const said = 'Already enrolled and verified earlier; nothing was changed.';
+    const petName = this.#input.approvals.petNameOf(id);
+    return outcome(this.#input.port, id, 'verified', certSerial, certIssuer, 'DEVICE_ALREADY_ENROLLED', said, petName);
+  }
+
+  /** Identified and approved in one commit: nothing touches the device between the two. */
+  async #approve(identity: Identity): Promise<void> {
+    const { jobs, approvals, audit, deviceType } = this.#input;
+    const id = identity.deviceId;
+    await this.#run.enter('approved');
+    const petName = identity.approval ? (this.#run.petName = approvals.petNameFor(id, this.#input.petName)) : undefined;
+    const previous = this.#previous;
+    const resumable = previous && (previous.status !== 'done' || this.#owed || this.#adapter.whenDone === 'rewrite');
+    const inheritFrom = resumable && !this.#input.force ? previous : undefined;
+    const opened = jobs.start({ ...this.#newJob, deviceId: id }, ['identified', 'approved'], { inheritFrom }, () => {
+      jobs.upsertDevice({ deviceId: id, deviceType: deviceType.name, ...identity.device });
+      // The approval (ID + pet name) is owed to the registration sink in the same commit.
+      if (identity.approval && petName) {
+        approvals.record(id, petName, { ...identity.approval, deviceType: deviceType.name, operator: this.#actor });
+      }
+      audit.append('device.approved', id, { ...identity.audit, ...(petName ? { petName } : {}) }, this.#actor);
     });
+    this.#run.reached(opened);
+    if (this.#owed) this.#run.job = this.#takeOwed(opened, this.#owed);
   }
-  return { owed };
-}
 
-/** What one stage of the run leaves for the next. */
-interface Waited {
-  waited?: JobOutcome;
-  birth?: boolean;
-  /** A device done before and enrolled again on purpose (--force): it gets a new key. */
-  reenroll?: boolean;
-}
-
-/** csr → enrolled → written → verified, inside the device's session; 'waiting' when the service keeps it. */
-async function provision(
-  input: JobInput,
-  adapter: DeviceAdapter,
-  run: JobRun & Waited,
-  identity: Identity,
-): Promise<'verified' | 'waiting'> {
-  const { jobs, signal } = input;
-  const id = identity.deviceId;
-  const actor = input.actor ?? 'station';
-  let current = run.job!;
-  if (current.csrDer && !(await adapter.holdsKey(current, signal))) {
-    current = run.job = jobs.dropStaleKey(current.id);
-    input.audit.append(
-      'csr.superseded',
-      id,
-      { reason: 'the key in the device changed since the CSR was stored' },
-      actor,
-    );
+  #takeOwed(job: JobRow, owed: QueueItem): JobRow {
+    const issuer = owed.certDer ? { certIssuer: new x509.X509Certificate(owed.certDer.slice()).issuer } : {};
+    const result = { csrDer: owed.csrDer, certDer: owed.certDer!, certSerial: owed.certSerial!, ...issuer };
+    return this.#input.jobs.advance(job.id, 'enrolled', result);
   }
-  if (!current.csrDer) {
-    await run.enter('csr');
-    const made = await adapter.makeCsr(
-      current,
-      { challenge: challengeFor(input, adapter, id), fresh: run.reenroll === true },
-      signal,
-    );
+
+  /** csr → enrolled → written → verified, inside the device's session; 'waiting' when the service keeps it. */
+  async #provision(): Promise<'verified' | JobOutcome> {
+    await this.#keyAndCsr();
+    if (!this.#run.job!.certDer) {
+      const waiting = await this.#certificate();
+      if (waiting) return waiting;
+    }
+    await this.#writeAndVerify();
+    return 'verified';
+  }
+
+  /** A stored CSR is kept only while the device holds its key; otherwise the device makes one. */
+  async #keyAndCsr(): Promise<void> {
+    const { jobs, audit, signal } = this.#input;
+    let current = this.#run.job!;
+    if (current.csrDer && !(await this.#adapter.holdsKey(current, signal))) {
+      current = this.#run.job = jobs.dropStaleKey(current.id);
+      const reason = 'the key in the device changed since the CSR was stored';
+      audit.append('csr.superseded', this.#id(), { reason }, this.#actor);
+    }
+    if (current.csrDer) return;
+    await this.#run.enter('csr');
+    const options = { challenge: this.#challenge(), fresh: this.#reenroll };
+    const made = await this.#adapter.makeCsr(current, options, signal);
     const { csrDer, keySha256, keyEvidence } = made;
     const result = { csrDer, ...(keySha256 ? { keySha256 } : {}), ...(keyEvidence ? { keyEvidence } : {}) };
-    current = run.reached(
-      jobs.advance(current.id, 'csr', result, () =>
-        input.audit.append(made.audit.action, id, made.audit.details, actor),
-      ),
-    );
+    const record = () => audit.append(made.audit.action, this.#id(), made.audit.details, this.#actor);
+    this.#run.reached(jobs.advance(current.id, 'csr', result, record));
   }
-  if (!current.certDer) {
-    await run.enter('enrolled');
+
+  /** The certificate from the profile's service (or the station CA): undefined once recorded, else the wait. */
+  async #certificate(): Promise<JobOutcome | undefined> {
+    const { signal, deviceType } = this.#input;
+    const current = this.#run.job!;
+    await this.#run.enter('enrolled');
+    const id = this.#id();
     const context = {
       deviceId: id,
-      deviceType: input.deviceType,
-      attributes: { ...identity.attributes, deviceId: id },
+      deviceType,
+      attributes: { ...this.#identity!.attributes, deviceId: id },
       ...(signal ? { signal } : {}),
-      ...adapter.enrollContext?.(current, signal),
+      ...this.#adapter.enrollContext?.(current, signal),
     };
-    const obtained = await obtainForJob(input, adapter, current, context);
+    const obtained = await obtainForJob(this.#input, this.#adapter, current, context);
     if (obtained.kind === 'waiting') {
-      run.waited = outcome(
-        input.port,
-        id,
-        'waiting',
-        undefined,
-        undefined,
-        obtained.words.code,
-        obtained.words.message,
-        run.petName,
-      );
-      return 'waiting';
+      const { code, message } = obtained.words;
+      return outcome(this.#input.port, id, 'waiting', undefined, undefined, code, message, this.#run.petName);
     }
-    run.birth = obtained.birth;
-    current = run.reached(obtained.job);
+    this.#birth = obtained.birth;
+    this.#run.reached(obtained.job);
+    return undefined;
   }
-  const leaf = new x509.X509Certificate(current.certDer!.slice());
-  await run.enter('written');
-  const written = await adapter.write(current, leaf, signal);
-  current = run.reached(
-    jobs.advance(current.id, 'written', { written }, () =>
-      input.audit.append('credentials.written', id, { written }, actor),
-    ),
-  );
-  await run.enter('verified');
-  await adapter.verify(current, leaf, written, signal);
-  // The certificate carries the CSR's key (the adapter proved the device still holds that key).
-  const csrKey = new x509.Pkcs10CertificateRequest(current.csrDer!.slice()).publicKey.rawData;
-  if (!Buffer.from(leaf.publicKey.rawData).equals(Buffer.from(csrKey))) {
-    throw new EnrollerError(
-      'MODEM_READBACK_MISMATCH',
-      'The written certificate does not carry the key the device generated.',
-    );
+
+  async #writeAndVerify(): Promise<void> {
+    const { jobs, audit, signal } = this.#input;
+    let current = this.#run.job!;
+    const leaf = new x509.X509Certificate(current.certDer!.slice());
+    await this.#run.enter('written');
+    const written = await this.#adapter.write(current, leaf, signal);
+    const record = () => audit.append('credentials.written', this.#id(), { written }, this.#actor);
+    current = this.#run.reached(jobs.advance(current.id, 'written', { written }, record));
+    await this.#run.enter('verified');
+    await this.#adapter.verify(current, leaf, written, signal);
+    // The certificate carries the CSR's key (the adapter proved the device still holds that key).
+    const csrKey = new x509.Pkcs10CertificateRequest(current.csrDer!.slice()).publicKey.rawData;
+    if (!Buffer.from(leaf.publicKey.rawData).equals(Buffer.from(csrKey))) {
+      throw new EnrollerError(
+        'MODEM_READBACK_MISMATCH',
+        'The written certificate does not carry the key the device generated.',
+      );
+    }
   }
-  return 'verified';
-}
 
-/**
- * A SCEP code for a CSR the station builds: one from the profile's bundle (reserved for this device),
- * else the profile's own.
- */
-function challengeFor(input: JobInput, adapter: DeviceAdapter, deviceId: string): string | undefined {
-  if (!adapter.carriesChallenge || input.profile.enroller.protocol !== 'scep') return undefined;
-  const pool = input.credentials?.hasBundles(input.profile.name) ? input.credentials : undefined;
-  return (
-    pool?.reserve(input.profile.name, deviceId, input.passphrase, input.actor ?? 'station').secret ??
-    input.profile.challenge
-  );
-}
+  /**
+   * A SCEP code for a CSR the station builds: one from the profile's bundle (reserved for this
+   * device), else the profile's own.
+   */
+  #challenge(): string | undefined {
+    const { credentials, profile, passphrase } = this.#input;
+    if (!this.#adapter.carriesChallenge || profile.enroller.protocol !== 'scep') return undefined;
+    const pool = credentials?.hasBundles(profile.name) ? credentials : undefined;
+    return pool?.reserve(profile.name, this.#id(), passphrase, this.#actor).secret ?? profile.challenge;
+  }
 
-/**
- * Verified and done in one commit, after the session (a modem back online): a crash before it only
- * repeats idempotent work.
- */
-function finish(input: JobInput, adapter: DeviceAdapter, run: JobRun & Waited, owed: Owed): JobOutcome {
-  const { jobs } = input;
-  const current = run.job!;
-  const id = current.deviceId!;
-  const birth = run.birth === true;
-  const mode = birth || input.deviceType.certificate.kind === 'birth' ? 'FACTORY' : 'OPERATIONAL';
-  const details = {
-    serial: current.certSerial,
-    port: input.port,
-    ...(birth ? { birth: true } : {}),
-    ...(owed ? { fromQueue: owed.id } : {}),
-  };
-  run.reached(
-    jobs.advance(current.id, ['verified', 'done'], {}, () => {
-      jobs.upsertDevice({ deviceId: id, deviceType: input.deviceType.name, mode });
-      input.audit.append('device.provisioned', id, details, input.actor ?? 'station');
-      if (owed) input.queue.delivered(owed.id);
-    }),
-  );
-  const ended = birth
-    ? outcome(
-        input.port,
-        id,
-        'verified',
-        current.certSerial,
-        current.certIssuer,
-        'ENROLL_QUEUED',
-        'Factory (birth) certificate written and verified; the operational certificate is queued until the service ' +
-          'is back.',
-        run.petName,
-      )
-    : outcome(input.port, id, 'verified', current.certSerial, current.certIssuer, undefined, undefined, run.petName);
-  return adapter.finish?.(ended, run.job) ?? ended;
+  /**
+   * Verified and done in one commit, after the session (a modem back online): a crash before it
+   * repeats only idempotent work.
+   */
+  #finish(): JobOutcome {
+    const { jobs, queue, audit, deviceType, port } = this.#input;
+    const current = this.#run.job!;
+    const id = this.#id();
+    const birth = this.#birth;
+    const owed = this.#owed;
+    const mode = birth || deviceType.certificate.kind === 'birth' ? 'FACTORY' : 'OPERATIONAL';
+    const details = {
+      serial: current.certSerial,
+      port,
+      ...(birth ? { birth: true } : {}),
+      ...(owed ? { fromQueue: owed.id } : {}),
+    };
+    const done = jobs.advance(current.id, ['verified', 'done'], {}, () => {
+      jobs.upsertDevice({ deviceId: id, deviceType: deviceType.name, mode });
+      audit.append('device.provisioned', id, details, this.#actor);
+      if (owed) queue.delivered(owed.id);
+    });
+    this.#run.reached(done);
+    const said = birth
+      ? 'Factory (birth) certificate written and verified; the operational certificate is queued until the service ' +
+        'is back.'
+      : undefined;
+    const code = birth ? 'ENROLL_QUEUED' : undefined;
+    return outcome(port, id, 'verified', current.certSerial, current.certIssuer, code, said, this.#run.petName);
+  }
 }

@@ -6,6 +6,7 @@
 // the pipeline's runner like any device's (a device's waits until it is plugged in again).
 import { isEnrollerError } from '../../../shared/errors';
 import { backoffMs, isTransient } from '../../enroll/transient';
+import type { x509 } from '../../pki/crypto';
 import { JobStore } from '../../store/job-store';
 import { QueueStore, type QueueItem } from '../../store/queue-store';
 import { CsrFileAdapter, csrFileOutcome } from '../pipeline/adapters/csr-file-adapter';
@@ -37,27 +38,41 @@ export interface SyncOptions {
 }
 
 export async function syncQueue(station: Station, options: SyncOptions = {}): Promise<SyncOutcome[]> {
-  const queue = new QueueStore(station.db);
-  const jobs = new JobStore(station.db);
-  const actor = options.actor ?? 'sync';
-  const items = queue.due(new Date(), options.force ?? true);
-  const profiles = new Map<string, Promise<ActiveProfile>>();
-  const profileOf = (name: string) => {
-    if (!profiles.has(name)) profiles.set(name, station.profiles.activate(name, options.passphrase, actor));
-    return profiles.get(name)!;
-  };
+  const sync = new QueueSync(station, options);
+  const items = sync.queue.due(new Date(), options.force ?? true);
   const outcomes: SyncOutcome[] = [];
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
-      const item = items[next++]!;
-      const outcome = await syncOne(item);
+      const outcome = await sync.one(items[next++]!);
       outcomes.push(outcome);
       options.onItem?.(outcome);
     }
   };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, items.length) }, worker));
+  // Approvals waiting for the registration sink travel with the same sync.
+  await station.approvals.forward(sync.actor);
+  return outcomes.sort((a, b) => a.id - b.id);
+}
 
-  async function syncOne(item: QueueItem): Promise<SyncOutcome> {
+/** One sync round: the profiles it opened, and how one item is asked for, recorded and delivered. */
+class QueueSync {
+  readonly queue: QueueStore;
+  readonly actor: string;
+  readonly #station: Station;
+  readonly #options: SyncOptions;
+  readonly #jobs: JobStore;
+  readonly #profiles = new Map<string, Promise<ActiveProfile>>();
+
+  constructor(station: Station, options: SyncOptions) {
+    this.#station = station;
+    this.#options = options;
+    this.queue = new QueueStore(station.db);
+    this.#jobs = new JobStore(station.db);
+    this.actor = options.actor ?? 'sync';
+  }
+
+  async one(item: QueueItem): Promise<SyncOutcome> {
     const base = {
       id: item.id,
       kind: item.kind,
@@ -66,88 +81,81 @@ export async function syncQueue(station: Station, options: SyncOptions = {}): Pr
       certFile: undefined,
     };
     try {
-      const profile = await profileOf(item.profile);
-      const deviceType = station.deviceTypes.get(item.deviceType);
+      const profile = await this.#profile(item.profile);
       const result = await requestCertificate({
         enroller: profile.enroller,
         profile: item.profile,
         deviceId: item.deviceId,
         csrDer: item.csrDer,
-        context: { deviceId: item.deviceId, deviceType, attributes: { deviceId: item.deviceId } },
+        context: {
+          deviceId: item.deviceId,
+          deviceType: this.#station.deviceTypes.get(item.deviceType),
+          attributes: { deviceId: item.deviceId },
+        },
         txn: item.txn,
-        credentials: station.credentials,
-        passphrase: options.passphrase,
-        actor,
+        credentials: this.#station.credentials,
+        passphrase: this.#options.passphrase,
+        actor: this.actor,
       });
       if (result.status === 'pending') {
-        queue.retryLater(
+        this.queue.retryLater(
           item.id,
           'ENROLL_PENDING',
           'The service has not issued it yet.',
           result.retryAfterSeconds * 1000,
           result.transaction,
         );
-        return {
-          ...base,
-          status: 'pending',
-          certSerial: undefined,
-          code: 'ENROLL_PENDING',
-          message: `Still pending at the service; asked again in ${result.retryAfterSeconds} s.`,
-        };
+        const message = `Still pending at the service; asked again in ${result.retryAfterSeconds} s.`;
+        return { ...base, status: 'pending', certSerial: undefined, code: 'ENROLL_PENDING', message };
       }
-      const certificate = {
-        der: new Uint8Array(result.certificate.rawData),
-        serial: result.certificate.serialNumber,
-        issuer: result.certificate.issuer,
-      };
-      queue.synced(item.id, certificate, () => {
-        result.spend();
-        if (item.jobId !== null)
-          jobs.advance(item.jobId, 'enrolled', {
-            certDer: certificate.der,
-            certSerial: certificate.serial,
-            certIssuer: certificate.issuer,
-          });
-        station.audit.append(
-          'queue.synced',
-          item.deviceId,
-          { queueId: item.id, serial: certificate.serial, profile: item.profile },
-          actor,
-        );
-      });
+      const serial = this.#record(item, result.certificate, result.spend);
       if (item.kind === 'device') {
-        return {
-          ...base,
-          status: 'issued',
-          certSerial: certificate.serial,
-          code: undefined,
-          message: 'Certificate obtained; it is written when the device is plugged in again.',
-        };
+        const message = 'Certificate obtained; it is written when the device is plugged in again.';
+        return { ...base, status: 'issued', certSerial: serial, code: undefined, message };
       }
-      return { ...base, ...(await deliverFile(station, item, profile, jobs, queue, actor)) };
+      return { ...base, ...(await deliverFile(this.#station, item, profile, this.#jobs, this.queue, this.actor)) };
     } catch (error) {
-      const code = isEnrollerError(error) ? error.code : 'INTERNAL';
-      const message = error instanceof Error ? error.message : String(error);
-      if (isTransient(code)) {
-        queue.retryLater(item.id, code, message, backoffMs(item.attempts));
-        return {
-          ...base,
-          status: 'pending',
-          certSerial: undefined,
-          code,
-          message: `${message} Still queued; next try in ${Math.round(backoffMs(item.attempts) / 1000)} s.`,
-        };
-      }
-      queue.failed(item.id, code, message);
-      if (item.jobId !== null) jobs.fail(item.jobId, 'enrolled', code, message);
-      return { ...base, status: 'failed', certSerial: undefined, code, message };
+      return { ...base, ...this.#unanswered(item, error) };
     }
   }
 
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, items.length) }, worker));
-  // Approvals waiting for the registration sink travel with the same sync.
-  await station.approvals.forward(actor);
-  return outcomes.sort((a, b) => a.id - b.id);
+  #profile(name: string): Promise<ActiveProfile> {
+    if (!this.#profiles.has(name))
+      this.#profiles.set(name, this.#station.profiles.activate(name, this.#options.passphrase, this.actor));
+    return this.#profiles.get(name)!;
+  }
+
+  /** The item leaves the queue (synced) in the commit that stores its certificate and spends its credential. */
+  #record(item: QueueItem, issued: x509.X509Certificate, spend: () => void): string {
+    const certificate = { der: new Uint8Array(issued.rawData), serial: issued.serialNumber, issuer: issued.issuer };
+    this.queue.synced(item.id, certificate, () => {
+      spend();
+      const result = { certDer: certificate.der, certSerial: certificate.serial, certIssuer: certificate.issuer };
+      if (item.jobId !== null) this.#jobs.advance(item.jobId, 'enrolled', result);
+      const details = { queueId: item.id, serial: certificate.serial, profile: item.profile };
+      this.#station.audit.append('queue.synced', item.deviceId, details, this.actor);
+    });
+    return certificate.serial;
+  }
+
+  /** Out of reach: asked again after a backoff. Refused: the item (and its job) fail with the code. */
+  #unanswered(item: QueueItem, error: unknown): Pick<SyncOutcome, 'status' | 'certSerial' | 'code' | 'message'> {
+    const code = isEnrollerError(error) ? error.code : 'INTERNAL';
+    const message = error instanceof Error ? error.message : String(error);
+    if (isTransient(code)) {
+      const delay = backoffMs(item.attempts);
+      this.queue.retryLater(item.id, code, message, delay);
+      return {
+        status: 'pending',
+        certSerial: undefined,
+        code,
+        message: `${message} Still queued; next try in ${Math.round(delay / 1000)} s.`,
+      };
+    }
+    this.queue.failed(item.id, code, message);
+    if (item.jobId !== null) this.#jobs.fail(item.jobId, 'enrolled', code, message);
+    return { status: 'failed', certSerial: undefined, code, message };
+  }
 }
 
 /** A CSR file's certificate, just obtained, written out to the folder its enroll command named. */
