@@ -91,7 +91,7 @@ export class JobStore {
   readonly #latest;
   readonly #times;
   readonly #update;
-  readonly #inherit;
+  readonly #inheritRow;
   readonly #fail;
   readonly #claims: DeviceClaims;
 
@@ -118,7 +118,7 @@ export class JobStore {
            error_message = NULL
        WHERE id = ?`,
     );
-    this.#inherit = db.prepare(
+    this.#inheritRow = db.prepare(
       'UPDATE jobs SET csr_der = ?, key_evidence = ?, key_sha256 = ?, cert_serial = ?, cert_issuer = ?, cert_der = ' +
         '?, updated_at = ? WHERE id = ?',
     );
@@ -148,19 +148,7 @@ export class JobStore {
         id = this.#create(job);
         // The device ID is this job's alone until it ends; a job already at work on it wins.
         this.#claims.claim(job.deviceId, id, job.port);
-        const from = options.inheritFrom;
-        if (from) {
-          this.#inherit.run(
-            from.csrDer ? Buffer.from(from.csrDer) : null,
-            from.keyEvidence ? Buffer.from(from.keyEvidence) : null,
-            from.keySha256,
-            from.certSerial,
-            from.certIssuer,
-            from.certDer ? Buffer.from(from.certDer) : null,
-            new Date().toISOString(),
-            id,
-          );
-        }
+        if (options.inheritFrom) this.#inherit(id, options.inheritFrom);
         this.#advance(id, steps, options.result ?? {});
         extra?.();
       })
@@ -210,8 +198,8 @@ export class JobStore {
   }
 
   /** Adopts an earlier unfinished job's durable results (CSR, certificate) into this one. */
-  inherit(id: number, from: JobRow): JobRow {
-    this.#inherit.run(
+  #inherit(id: number, from: JobRow): void {
+    this.#inheritRow.run(
       from.csrDer ? Buffer.from(from.csrDer) : null,
       from.keyEvidence ? Buffer.from(from.keyEvidence) : null,
       from.keySha256,
@@ -221,7 +209,6 @@ export class JobStore {
       new Date().toISOString(),
       id,
     );
-    return this.get(id);
   }
 
   /** Forgets an inherited CSR whose key is no longer in the device (it was regenerated elsewhere). */

@@ -12,35 +12,48 @@ import { openTestStation, tempDir } from '../helpers/station';
 const enroller = runEnroller;
 
 describe('enroller ca / device-type', () => {
-  it(
-    'initialises, refuses a second init, exports a chain OpenSSL verifies, and makes a verification ' + 'cert',
-    async () => {
-      const dir = tempDir();
-      const pass = path.join(dir, 'pass');
-      fs.writeFileSync(pass, 'a long passphrase\n');
-      expect(await enroller(dir, 'ca', 'init', '--passphrase-file', pass, '--key', 'rsa-2048')).toMatchObject({
-        code: 0,
-        lines: [{ status: 'initialized', initialized: true }],
-      });
-      expect(await enroller(dir, 'ca', 'init', '--passphrase-file', pass)).toMatchObject({
-        code: 1,
-        lines: [{ status: 'failed', code: 'CA_ALREADY_INITIALIZED' }],
-      });
-      const chain = path.join(dir, 'chain.pem');
-      expect((await enroller(dir, 'ca', 'export', '--out', chain)).code).toBe(0);
-      const pems = fs
-        .readFileSync(chain, 'utf8')
-        .match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
-      expect(pems).toHaveLength(2);
-      fs.writeFileSync(path.join(dir, 'root.pem'), pems[1]!);
-      fs.writeFileSync(path.join(dir, 'issuing.pem'), pems[0]!);
-      expect(
-        (await openssl(['verify', '-CAfile', path.join(dir, 'root.pem'), path.join(dir, 'issuing.pem')])).stdout,
-      ).toContain('OK');
+  it('initialises, refuses a second init, exports a chain OpenSSL verifies, makes a verification cert', async () => {
+    const dir = tempDir();
+    const pass = path.join(dir, 'pass');
+    fs.writeFileSync(pass, 'a long passphrase\n');
+    expect(await enroller(dir, 'ca', 'init', '--passphrase-file', pass, '--key', 'rsa-2048')).toMatchObject({
+      code: 0,
+      lines: [{ status: 'initialized', initialized: true }],
+    });
+    expect(await enroller(dir, 'ca', 'init', '--passphrase-file', pass)).toMatchObject({
+      code: 1,
+      lines: [{ status: 'failed', code: 'CA_ALREADY_INITIALIZED' }],
+    });
+    const chain = path.join(dir, 'chain.pem');
+    expect((await enroller(dir, 'ca', 'export', '--out', chain)).code).toBe(0);
+    const pems = fs.readFileSync(chain, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
+    expect(pems).toHaveLength(2);
+    fs.writeFileSync(path.join(dir, 'root.pem'), pems[1]!);
+    fs.writeFileSync(path.join(dir, 'issuing.pem'), pems[0]!);
+    expect(
+      (await openssl(['verify', '-CAfile', path.join(dir, 'root.pem'), path.join(dir, 'issuing.pem')])).stdout,
+    ).toContain('OK');
 
-      const wrong = path.join(dir, 'wrong');
-      fs.writeFileSync(wrong, 'not the passphrase');
-      expect(
+    const wrong = path.join(dir, 'wrong');
+    fs.writeFileSync(wrong, 'not the passphrase');
+    expect(
+      await enroller(
+        dir,
+        'ca',
+        'verification-cert',
+        '--code',
+        'C0DE',
+        '--out',
+        path.join(dir, 'v.pem'),
+        '--passphrase-file',
+        wrong,
+      ),
+    ).toMatchObject({
+      code: 1,
+      lines: [{ code: 'CA_WRONG_PASSPHRASE' }],
+    });
+    expect(
+      (
         await enroller(
           dir,
           'ca',
@@ -50,33 +63,15 @@ describe('enroller ca / device-type', () => {
           '--out',
           path.join(dir, 'v.pem'),
           '--passphrase-file',
-          wrong,
-        ),
-      ).toMatchObject({
-        code: 1,
-        lines: [{ code: 'CA_WRONG_PASSPHRASE' }],
-      });
-      expect(
-        (
-          await enroller(
-            dir,
-            'ca',
-            'verification-cert',
-            '--code',
-            'C0DE',
-            '--out',
-            path.join(dir, 'v.pem'),
-            '--passphrase-file',
-            pass,
-          )
-        ).code,
-      ).toBe(0);
-      expect(
-        (await openssl(['verify', '-partial_chain', '-CAfile', path.join(dir, 'root.pem'), path.join(dir, 'v.pem')]))
-          .stdout,
-      ).toContain('OK');
-    },
-  );
+          pass,
+        )
+      ).code,
+    ).toBe(0);
+    expect(
+      (await openssl(['verify', '-partial_chain', '-CAfile', path.join(dir, 'root.pem'), path.join(dir, 'v.pem')]))
+        .stdout,
+    ).toContain('OK');
+  });
 
   it('imports a device type from JSON, lists it, and refuses a broken one with its field', async () => {
     const dir = tempDir();

@@ -117,3 +117,8 @@ export interface JobInput extends JobRunInput {
   /** Who is running it, for the audit log. */
   readonly actor?: string | undefined;
 }
+
+/** An operation's options carrying the job's signal, where it has one. */
+export function withSignal(signal: AbortSignal | undefined): { signal?: AbortSignal } {
+  return signal ? { signal } : {};
+}

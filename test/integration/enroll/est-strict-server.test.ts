@@ -126,39 +126,34 @@ describe('EST test server: the strict side of real servers', () => {
 });
 
 describe('EST test server in manual-approval mode: a pending request is remembered per public key', () => {
-  it(
-    '202 + Retry-After for each new key; the same key sent again is issued, another key waits its own ' + 'turn',
-    async () => {
-      const manual = await startEstServer({
-        user: 'station',
-        password: 'pw',
-        manualApproval: true,
-        retryAfterSeconds: 60,
+  it('202 + Retry-After per new key; the same key sent again is issued, another key waits its own turn', async () => {
+    const manual = await startEstServer({
+      user: 'station',
+      password: 'pw',
+      manualApproval: true,
+      retryAfterSeconds: 60,
+    });
+    try {
+      const client = new EstEnroller({
+        baseUrl: manual.url,
+        trust: { anchorsPem: manual.tlsCaPem },
+        basicAuth: { user: 'station', password: 'pw' },
       });
-      try {
-        const client = new EstEnroller({
-          baseUrl: manual.url,
-          trust: { anchorsPem: manual.tlsCaPem },
-          basicAuth: { user: 'station', password: 'pw' },
-        });
-        const first = await client.enroll(await makeCsr({ name: 'CN=one' }), { deviceId: 'one' });
-        const second = await client.enroll(await makeCsr({ name: 'CN=two' }), { deviceId: 'two' });
-        expect(first).toMatchObject({ status: 'pending', retryAfterSeconds: 60 });
-        expect(second).toMatchObject({ status: 'pending', retryAfterSeconds: 60 });
-        if (first.status !== 'pending' || second.status !== 'pending') return;
-        // A fresh key never releases another's pending request.
-        expect((await client.enroll(await makeCsr({ name: 'CN=three' }), { deviceId: 'three' })).status).toBe(
-          'pending',
-        );
-        expect(manual.issuedCount).toBe(0);
-        const issuedFirst = await client.poll(first.transaction, { deviceId: 'one' });
-        const issuedSecond = await client.poll(second.transaction, { deviceId: 'two' });
-        expect(issuedFirst.status === 'issued' && issuedFirst.certificate.subject).toBe('CN=one');
-        expect(issuedSecond.status === 'issued' && issuedSecond.certificate.subject).toBe('CN=two');
-        expect(manual.issuedCount).toBe(2);
-      } finally {
-        await manual.close();
-      }
-    },
-  );
+      const first = await client.enroll(await makeCsr({ name: 'CN=one' }), { deviceId: 'one' });
+      const second = await client.enroll(await makeCsr({ name: 'CN=two' }), { deviceId: 'two' });
+      expect(first).toMatchObject({ status: 'pending', retryAfterSeconds: 60 });
+      expect(second).toMatchObject({ status: 'pending', retryAfterSeconds: 60 });
+      if (first.status !== 'pending' || second.status !== 'pending') return;
+      // A fresh key never releases another's pending request.
+      expect((await client.enroll(await makeCsr({ name: 'CN=three' }), { deviceId: 'three' })).status).toBe('pending');
+      expect(manual.issuedCount).toBe(0);
+      const issuedFirst = await client.poll(first.transaction, { deviceId: 'one' });
+      const issuedSecond = await client.poll(second.transaction, { deviceId: 'two' });
+      expect(issuedFirst.status === 'issued' && issuedFirst.certificate.subject).toBe('CN=one');
+      expect(issuedSecond.status === 'issued' && issuedSecond.certificate.subject).toBe('CN=two');
+      expect(manual.issuedCount).toBe(2);
+    } finally {
+      await manual.close();
+    }
+  });
 });

@@ -185,45 +185,42 @@ describe('the passphrase keychain', () => {
     expect(fs.existsSync(path.join(station!.dataDir, 'keychain'))).toBe(false);
   });
 
-  it(
-    'remembers with a real backend, unlocks a new session with it, and a broken wrap still leaves the ' + 'passphrase',
-    async () => {
-      const vault = testVault('gnome_libsecret');
-      const first = setUp((dir) => new PassphraseKeychain(dir, vault));
-      expect(code(await first.call('keychain:remember'))).toBe('CA_PASSPHRASE_REQUIRED'); // nothing to remember yet
-      await first.bench.initCa(PASS);
-      expect(value(await first.call('keychain:remember'))).toMatchObject({ available: true, remembered: true });
-      const wrapped = fs.readFileSync(path.join(first.station.dataDir, 'keychain', 'passphrase.wrapped'));
-      expect(wrapped.includes(PASS)).toBe(false);
-      expect(fs.statSync(path.join(first.station.dataDir, 'keychain', 'passphrase.wrapped')).mode & 0o077).toBe(0);
+  it('remembers with a real backend, unlocks a new session; a broken wrap still leaves the passphrase', async () => {
+    const vault = testVault('gnome_libsecret');
+    const first = setUp((dir) => new PassphraseKeychain(dir, vault));
+    expect(code(await first.call('keychain:remember'))).toBe('CA_PASSPHRASE_REQUIRED'); // nothing to remember yet
+    await first.bench.initCa(PASS);
+    expect(value(await first.call('keychain:remember'))).toMatchObject({ available: true, remembered: true });
+    const wrapped = fs.readFileSync(path.join(first.station.dataDir, 'keychain', 'passphrase.wrapped'));
+    expect(wrapped.includes(PASS)).toBe(false);
+    expect(fs.statSync(path.join(first.station.dataDir, 'keychain', 'passphrase.wrapped')).mode & 0o077).toBe(0);
 
-      // A new bench on the same station (a restarted app): one click unlocks.
-      const { log } = fileLogger(tempDir());
-      const restarted = new Bench(
-        first.station,
-        simulatedSlots(inProcessModems(1, { dir: tempDir() })),
-        { deviceChanged: () => undefined, batchProgress: () => undefined },
-        log,
-      );
-      const dispatch = createDispatch(
-        createStationService(first.station, restarted, {
-          keychain: new PassphraseKeychain(first.station.dataDir, vault),
-        }),
-        log,
-      );
-      const again = (method: string, request: unknown = {}) =>
-        dispatch(method, request, { transport: 'ipc', session: '2' });
-      expect(value(await again('ca:status'))).toMatchObject({ unlocked: false });
-      expect(value(await again('keychain:unlock'))).toMatchObject({ unlocked: true });
+    // A new bench on the same station (a restarted app): one click unlocks.
+    const { log } = fileLogger(tempDir());
+    const restarted = new Bench(
+      first.station,
+      simulatedSlots(inProcessModems(1, { dir: tempDir() })),
+      { deviceChanged: () => undefined, batchProgress: () => undefined },
+      log,
+    );
+    const dispatch = createDispatch(
+      createStationService(first.station, restarted, {
+        keychain: new PassphraseKeychain(first.station.dataDir, vault),
+      }),
+      log,
+    );
+    const again = (method: string, request: unknown = {}) =>
+      dispatch(method, request, { transport: 'ipc', session: '2' });
+    expect(value(await again('ca:status'))).toMatchObject({ unlocked: false });
+    expect(value(await again('keychain:unlock'))).toMatchObject({ unlocked: true });
 
-      // The OS key changed (new login keyring): the wrap cannot be read — the passphrase still works.
-      vault.key.fill(7);
-      expect(code(await again('keychain:unlock'))).toBe('KEYCHAIN_UNREADABLE');
-      expect(value(await again('station:unlock', { passphrase: PASS }))).toMatchObject({ unlocked: true });
-      expect(value(await again('keychain:forget'))).toMatchObject({ remembered: false });
-      expect(
-        first.station.db.prepare("SELECT action FROM audit_log WHERE action LIKE 'keychain.%' ORDER BY seq").all(),
-      ).toEqual([{ action: 'keychain.remembered' }, { action: 'keychain.forgotten' }]);
-    },
-  );
+    // The OS key changed (new login keyring): the wrap cannot be read — the passphrase still works.
+    vault.key.fill(7);
+    expect(code(await again('keychain:unlock'))).toBe('KEYCHAIN_UNREADABLE');
+    expect(value(await again('station:unlock', { passphrase: PASS }))).toMatchObject({ unlocked: true });
+    expect(value(await again('keychain:forget'))).toMatchObject({ remembered: false });
+    expect(
+      first.station.db.prepare("SELECT action FROM audit_log WHERE action LIKE 'keychain.%' ORDER BY seq").all(),
+    ).toEqual([{ action: 'keychain.remembered' }, { action: 'keychain.forgotten' }]);
+  });
 });

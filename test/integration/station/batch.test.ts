@@ -119,18 +119,15 @@ describe('batches on the bench', () => {
     expect(modems.map((m: InProcessModem) => m.current()!.store.get(16842753, 1)).every(Boolean)).toBe(true);
   });
 
-  it(
-    'ends a device that overruns its deadline with DEVICE_DEADLINE, and refuses a second batch while one ' + 'runs',
-    async () => {
-      const { bench, call } = await setUp(1, { keygenDelayMs: 4000, deviceDeadlineMs: 1500 });
-      await call('batch:start', { deviceType: 'nrf91-default' });
-      await expect(call('batch:start', { deviceType: 'nrf91-default' })).rejects.toMatchObject({
-        code: 'BATCH_ALREADY_RUNNING',
-      });
-      const [outcome] = await bench.finished();
-      expect(outcome).toMatchObject({ status: 'failed', code: 'DEVICE_DEADLINE' });
-    },
-  );
+  it('ends a device over its deadline with DEVICE_DEADLINE, and refuses a second batch while one runs', async () => {
+    const { bench, call } = await setUp(1, { keygenDelayMs: 4000, deviceDeadlineMs: 1500 });
+    await call('batch:start', { deviceType: 'nrf91-default' });
+    await expect(call('batch:start', { deviceType: 'nrf91-default' })).rejects.toMatchObject({
+      code: 'BATCH_ALREADY_RUNNING',
+    });
+    const [outcome] = await bench.finished();
+    expect(outcome).toMatchObject({ status: 'failed', code: 'DEVICE_DEADLINE' });
+  });
 
   it('asks for the station passphrase before a batch with the local CA', async () => {
     station = openTestStation();

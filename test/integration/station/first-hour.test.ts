@@ -53,48 +53,45 @@ function issuedCount(dir: string, deviceId: string): number {
 }
 
 describe('enroll picks a device type made for CSR files', () => {
-  it(
-    'issues OpenSSL RSA-2048/3072 and EC P-256/P-384 CSRs with no --device-type, subject copied from the ' + 'CSR',
-    async () => {
-      const { dir, pass } = await station();
-      const csrDir = writeCsrs(path.join(tempDir(), 'in'), {
-        'rsa2048.der': await opensslCsr({ key: RSA(2048), subject: '/C=DE/O=Floor/CN=tpm-rsa-2048' }),
-        'rsa3072.der': await opensslCsr({ key: RSA(3072), subject: '/CN=meter-rsa-3072' }),
-        'p256.der': await opensslCsr({ key: EC('P-256'), subject: '/O=Floor/CN=gw-p256' }),
-        'p384.der': await opensslCsr({ key: EC('P-384'), subject: '/CN=gw-p384/serialNumber=SN-384' }),
-      });
-      const out = path.join(tempDir(), 'out');
-      const run = await runEnroller(
-        dir,
-        'enroll',
-        '--csr',
-        csrDir,
-        '--profile',
-        'local',
-        '--out-dir',
-        out,
-        '--passphrase-file',
-        pass,
-      );
-      expect(run.lines.map((l) => [l.deviceId, l.status]).sort(), JSON.stringify(run.lines)).toEqual([
-        ['gw-p256', 'issued'],
-        ['gw-p384', 'issued'],
-        ['meter-rsa-3072', 'issued'],
-        ['tpm-rsa-2048', 'issued'],
-      ]);
-      expect(run.code).toBe(0);
-      await runEnroller(dir, 'ca', 'export', '--out', path.join(dir, 'chain.pem'));
-      for (const line of run.lines) {
-        expect(
-          (await openssl(['verify', '-CAfile', path.join(dir, 'chain.pem'), String(line.certFile)])).stdout,
-        ).toContain('OK');
-      }
-      const subject = (id: string) =>
-        new x509.X509Certificate(fs.readFileSync(path.join(out, `${id}.pem`), 'utf8')).subject;
-      expect(subject('tpm-rsa-2048')).toBe('C=DE, O=Floor, CN=tpm-rsa-2048');
-      expect(subject('gw-p384')).toBe('CN=gw-p384, 2.5.4.5=SN-384');
-    },
-  );
+  it('issues OpenSSL RSA-2048/3072 and EC P-256/P-384 CSRs without --device-type, subject from the CSR', async () => {
+    const { dir, pass } = await station();
+    const csrDir = writeCsrs(path.join(tempDir(), 'in'), {
+      'rsa2048.der': await opensslCsr({ key: RSA(2048), subject: '/C=DE/O=Floor/CN=tpm-rsa-2048' }),
+      'rsa3072.der': await opensslCsr({ key: RSA(3072), subject: '/CN=meter-rsa-3072' }),
+      'p256.der': await opensslCsr({ key: EC('P-256'), subject: '/O=Floor/CN=gw-p256' }),
+      'p384.der': await opensslCsr({ key: EC('P-384'), subject: '/CN=gw-p384/serialNumber=SN-384' }),
+    });
+    const out = path.join(tempDir(), 'out');
+    const run = await runEnroller(
+      dir,
+      'enroll',
+      '--csr',
+      csrDir,
+      '--profile',
+      'local',
+      '--out-dir',
+      out,
+      '--passphrase-file',
+      pass,
+    );
+    expect(run.lines.map((l) => [l.deviceId, l.status]).sort(), JSON.stringify(run.lines)).toEqual([
+      ['gw-p256', 'issued'],
+      ['gw-p384', 'issued'],
+      ['meter-rsa-3072', 'issued'],
+      ['tpm-rsa-2048', 'issued'],
+    ]);
+    expect(run.code).toBe(0);
+    await runEnroller(dir, 'ca', 'export', '--out', path.join(dir, 'chain.pem'));
+    for (const line of run.lines) {
+      expect(
+        (await openssl(['verify', '-CAfile', path.join(dir, 'chain.pem'), String(line.certFile)])).stdout,
+      ).toContain('OK');
+    }
+    const subject = (id: string) =>
+      new x509.X509Certificate(fs.readFileSync(path.join(out, `${id}.pem`), 'utf8')).subject;
+    expect(subject('tpm-rsa-2048')).toBe('C=DE, O=Floor, CN=tpm-rsa-2048');
+    expect(subject('gw-p384')).toBe('CN=gw-p384, 2.5.4.5=SN-384');
+  });
 
   it('names the device type in effect when a key is refused', async () => {
     const { dir, pass } = await station();
@@ -128,83 +125,79 @@ describe('enroll picks a device type made for CSR files', () => {
 });
 
 describe('SCEP codes live inside the CSR (the Debian SCEP server)', () => {
-  it(
-    'refuses a CSR file without a challengePassword before sending it; one that carries the code is ' + 'issued',
-    async () => {
-      const scep = await startScepServer({ challenge: 's3cret' });
-      closers.push(() => scep.stop());
-      const { dir, pass } = await station();
-      const secrets = tempDir();
-      fs.writeFileSync(path.join(secrets, 'challenge'), 's3cret');
-      const added = await runEnroller(
+  it('refuses a CSR without a challengePassword before sending it; one that carries the code is issued', async () => {
+    const scep = await startScepServer({ challenge: 's3cret' });
+    closers.push(() => scep.stop());
+    const { dir, pass } = await station();
+    const secrets = tempDir();
+    fs.writeFileSync(path.join(secrets, 'challenge'), 's3cret');
+    const added = await runEnroller(
+      dir,
+      'profile',
+      'add',
+      'line-scep',
+      '--scep',
+      scep.url,
+      '--challenge-file',
+      path.join(secrets, 'challenge'),
+      '--passphrase-file',
+      pass,
+    );
+    expect(added.code, JSON.stringify(added.lines)).toBe(0);
+
+    const work = tempDir('enroller-scep-csr-');
+    await openssl(['genpkey', ...RSA(2048), '-out', path.join(work, 'key.pem')]);
+    const config = (cn: string, code?: string) =>
+      `[req]\nprompt = no\ndistinguished_name = dn\n${code ? 'attributes = attrs\n' : ''}[dn]\nCN = ` +
+      `${cn}\n${code ? `[attrs]\nchallengePassword = ${code}\n` : ''}`;
+    for (const [name, cn, code] of [
+      ['bare', 'scep-bare', undefined],
+      ['coded', 'scep-coded', 's3cret'],
+    ] as const) {
+      fs.writeFileSync(path.join(work, `${name}.cnf`), config(cn, code));
+      await openssl([
+        'req',
+        '-new',
+        '-key',
+        path.join(work, 'key.pem'),
+        '-config',
+        path.join(work, `${name}.cnf`),
+        '-outform',
+        'DER',
+        '-out',
+        path.join(work, `${name}.der`),
+      ]);
+    }
+    const out = path.join(tempDir(), 'out');
+    const enroll = (file: string) =>
+      runEnroller(
         dir,
-        'profile',
-        'add',
+        'enroll',
+        '--csr',
+        path.join(work, file),
+        '--profile',
         'line-scep',
-        '--scep',
-        scep.url,
-        '--challenge-file',
-        path.join(secrets, 'challenge'),
+        '--out-dir',
+        out,
         '--passphrase-file',
         pass,
       );
-      expect(added.code, JSON.stringify(added.lines)).toBe(0);
 
-      const work = tempDir('enroller-scep-csr-');
-      await openssl(['genpkey', ...RSA(2048), '-out', path.join(work, 'key.pem')]);
-      const config = (cn: string, code?: string) =>
-        `[req]\nprompt = no\ndistinguished_name = dn\n${code ? 'attributes = attrs\n' : ''}[dn]\nCN = ` +
-        `${cn}\n${code ? `[attrs]\nchallengePassword = ${code}\n` : ''}`;
-      for (const [name, cn, code] of [
-        ['bare', 'scep-bare', undefined],
-        ['coded', 'scep-coded', 's3cret'],
-      ] as const) {
-        fs.writeFileSync(path.join(work, `${name}.cnf`), config(cn, code));
-        await openssl([
-          'req',
-          '-new',
-          '-key',
-          path.join(work, 'key.pem'),
-          '-config',
-          path.join(work, `${name}.cnf`),
-          '-outform',
-          'DER',
-          '-out',
-          path.join(work, `${name}.der`),
-        ]);
-      }
-      const out = path.join(tempDir(), 'out');
-      const enroll = (file: string) =>
-        runEnroller(
-          dir,
-          'enroll',
-          '--csr',
-          path.join(work, file),
-          '--profile',
-          'line-scep',
-          '--out-dir',
-          out,
-          '--passphrase-file',
-          pass,
-        );
+    const bare = await enroll('bare.der');
+    expect(bare.code).toBe(1);
+    expect(bare.lines[0]).toMatchObject({
+      status: 'failed',
+      code: 'SCEP_CHALLENGE_MISSING',
+      message: expect.stringContaining('must put its enrollment code in its CSR'),
+    });
+    expect(fs.readFileSync(path.join(scep.depot, 'index.txt'), 'utf8')).toBe(''); // nothing reached the CA
 
-      const bare = await enroll('bare.der');
-      expect(bare.code).toBe(1);
-      expect(bare.lines[0]).toMatchObject({
-        status: 'failed',
-        code: 'SCEP_CHALLENGE_MISSING',
-        message: expect.stringContaining('must put its enrollment code in its CSR'),
-      });
-      expect(fs.readFileSync(path.join(scep.depot, 'index.txt'), 'utf8')).toBe(''); // nothing reached the CA
-
-      const coded = await enroll('coded.der');
-      expect(coded.lines[0], JSON.stringify(coded.lines)).toMatchObject({ status: 'issued', deviceId: 'scep-coded' });
-      expect(
-        (await openssl(['verify', '-CAfile', path.join(scep.depot, 'ca.pem'), String(coded.lines[0]!.certFile)]))
-          .stdout,
-      ).toContain('OK');
-    },
-  );
+    const coded = await enroll('coded.der');
+    expect(coded.lines[0], JSON.stringify(coded.lines)).toMatchObject({ status: 'issued', deviceId: 'scep-coded' });
+    expect(
+      (await openssl(['verify', '-CAfile', path.join(scep.depot, 'ca.pem'), String(coded.lines[0]!.certFile)])).stdout,
+    ).toContain('OK');
+  });
 });
 
 describe('one device ID, one certificate', () => {

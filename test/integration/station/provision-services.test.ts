@@ -31,103 +31,100 @@ function secrets(entries: Record<string, string>): Record<string, string> {
 }
 
 describe('provision with a remote enrollment service', () => {
-  it(
-    'EST: every modem verified with a certificate from the service; a 202 waits and resumes with the same ' + 'CSR',
-    async () => {
-      const est = await startEstServer({ user: 'station-7', password: 'est-pass' });
-      closers.push(() => est.close());
-      const dir = tempDir();
-      const f = secrets({ pass: 'station passphrase', password: 'est-pass', trust: est.tlsCaPem });
-      expect((await runEnroller(dir, 'ca', 'init', '--passphrase-file', f.pass!)).code).toBe(0);
-      const added = await runEnroller(
-        dir,
-        'profile',
-        'add',
-        'factory-est',
-        '--est',
-        est.url,
-        '--user',
-        'station-7',
-        '--password-file',
-        f.password!,
-        '--trust',
-        f.trust!,
-        '--passphrase-file',
-        f.pass!,
-      );
-      expect(added.code).toBe(0);
-      const modems = await ptyModems(4, { baudRate: 115200, keygenDelayMs: 100 });
-      sims.push(...modems);
-      const ports = modems.flatMap((s) => ['--port', s.hostPath]);
+  it('EST: every modem verified with a certificate from EST; a 202 waits and resumes with the same CSR', async () => {
+    const est = await startEstServer({ user: 'station-7', password: 'est-pass' });
+    closers.push(() => est.close());
+    const dir = tempDir();
+    const f = secrets({ pass: 'station passphrase', password: 'est-pass', trust: est.tlsCaPem });
+    expect((await runEnroller(dir, 'ca', 'init', '--passphrase-file', f.pass!)).code).toBe(0);
+    const added = await runEnroller(
+      dir,
+      'profile',
+      'add',
+      'factory-est',
+      '--est',
+      est.url,
+      '--user',
+      'station-7',
+      '--password-file',
+      f.password!,
+      '--trust',
+      f.trust!,
+      '--passphrase-file',
+      f.pass!,
+    );
+    expect(added.code).toBe(0);
+    const modems = await ptyModems(4, { baudRate: 115200, keygenDelayMs: 100 });
+    sims.push(...modems);
+    const ports = modems.flatMap((s) => ['--port', s.hostPath]);
 
-      est.pendingTimes = 1; // the service defers one request
-      const first = await runEnroller(
-        dir,
-        'provision',
-        ...ports,
-        '--device-type',
-        'nrf91-default',
-        '--profile',
-        'factory-est',
-        '--passphrase-file',
-        f.pass!,
-      );
-      expect(first.code).toBe(1);
-      expect(first.lines.map((l) => l.status).sort()).toEqual(['verified', 'verified', 'verified', 'waiting']);
-      const waiting = first.lines.find((l) => l.status === 'waiting')!;
+    est.pendingTimes = 1; // the service defers one request
+    const first = await runEnroller(
+      dir,
+      'provision',
+      ...ports,
+      '--device-type',
+      'nrf91-default',
+      '--profile',
+      'factory-est',
+      '--passphrase-file',
+      f.pass!,
+    );
+    expect(first.code).toBe(1);
+    expect(first.lines.map((l) => l.status).sort()).toEqual(['verified', 'verified', 'verified', 'waiting']);
+    const waiting = first.lines.find((l) => l.status === 'waiting')!;
 
-      const second = await runEnroller(
-        dir,
-        'provision',
-        ...ports,
-        '--device-type',
-        'nrf91-default',
-        '--profile',
-        'factory-est',
-        '--passphrase-file',
-        f.pass!,
-      );
-      expect(second.code).toBe(0);
-      expect(second.lines.find((l) => l.port === waiting.port)).toMatchObject({
-        status: 'verified',
-        deviceId: waiting.deviceId,
-      });
-      expect(est.issuedCount).toBe(4); // three the first time, one after the 202; none twice
-      expect(est.requests.filter((r) => r.path.endsWith('simpleenroll')).every((r) => r.authorized === 'basic')).toBe(
-        true,
-      );
+    const second = await runEnroller(
+      dir,
+      'provision',
+      ...ports,
+      '--device-type',
+      'nrf91-default',
+      '--profile',
+      'factory-est',
+      '--passphrase-file',
+      f.pass!,
+    );
+    expect(second.code).toBe(0);
+    expect(second.lines.find((l) => l.port === waiting.port)).toMatchObject({
+      status: 'verified',
+      deviceId: waiting.deviceId,
+    });
+    expect(est.issuedCount).toBe(4); // three the first time, one after the 202; none twice
+    expect(est.requests.filter((r) => r.path.endsWith('simpleenroll')).every((r) => r.authorized === 'basic')).toBe(
+      true,
+    );
 
-      const issuingPem = est.issuingCa.certificate.toString('pem');
-      fs.writeFileSync(path.join(dir, 'est-ca.pem'), issuingPem);
-      for (const sim of modems) {
-        const stored = sim.simulator.store.get(TAG, 1)!.content;
-        const leaf = new x509.X509Certificate(
-          stored.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0],
-        );
-        expect(leaf.issuer).toBe(est.issuingCa.certificate.subject);
-        fs.writeFileSync(path.join(dir, 'leaf.pem'), leaf.toString('pem'));
-        expect(
-          (await openssl(['verify', '-CAfile', path.join(dir, 'est-ca.pem'), path.join(dir, 'leaf.pem')])).stdout,
-        ).toContain('OK');
-        // The trust anchor installed is the service's CA, not the station's own.
-        expect(sim.simulator.store.get(TAG, 0)!.content.replace(/\s/g, '')).toContain(
-          issuingPem.replace(/\s/g, '').replace(/-----(BEGIN|END)CERTIFICATE-----/g, ''),
-        );
-      }
-      // The deferred device's CSR was generated once and carried over to its resumed job.
-      const station = openTestStation(dir);
-      try {
-        const csrs = station.db
-          .prepare<[string], { n: number }>(
-            "SELECT count(*) AS n FROM audit_log WHERE action = 'csr.generated' AND subject = ?",
-          )
-          .get(String(waiting.deviceId))!;
-        expect(csrs.n).toBe(1);
-      } finally {
-        station.close();
-      }
-    },
-  );
+    const issuingPem = est.issuingCa.certificate.toString('pem');
+    fs.writeFileSync(path.join(dir, 'est-ca.pem'), issuingPem);
+    for (const sim of modems) {
+      const stored = sim.simulator.store.get(TAG, 1)!.content;
+      const leaf = new x509.X509Certificate(
+        stored.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0],
+      );
+      expect(leaf.issuer).toBe(est.issuingCa.certificate.subject);
+      fs.writeFileSync(path.join(dir, 'leaf.pem'), leaf.toString('pem'));
+      expect(
+        (await openssl(['verify', '-CAfile', path.join(dir, 'est-ca.pem'), path.join(dir, 'leaf.pem')])).stdout,
+      ).toContain('OK');
+      // The trust anchor installed is the service's CA, not the station's own.
+      expect(sim.simulator.store.get(TAG, 0)!.content.replace(/\s/g, '')).toContain(
+        issuingPem.replace(/\s/g, '').replace(/-----(BEGIN|END)CERTIFICATE-----/g, ''),
+      );
+    }
+    // The deferred device's CSR was generated once and carried over to its resumed job.
+    const station = openTestStation(dir);
+    try {
+      const csrs = station.db
+        .prepare<[string], { n: number }>(
+          "SELECT count(*) AS n FROM audit_log WHERE action = 'csr.generated' AND subject = ?",
+        )
+        .get(String(waiting.deviceId))!;
+      expect(csrs.n).toBe(1);
+    } finally {
+      station.close();
+    }
+  });
 
   // micromdm 2.1.0 cannot sign a certificate for an EC key (see test/integration/enroll/scep.test.ts),
   // and the nRF91 only makes P-256 keys: over this server the station's job is to carry the CSR

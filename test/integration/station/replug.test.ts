@@ -27,78 +27,71 @@ const leafIn = (sim: PtySimulator) => {
 };
 
 describe('unplug and replug', () => {
-  it(
-    'resumes the same device after an unplug mid-write, and does not mistake another device on that port for ' + 'it',
-    async () => {
-      const simDir = tempDir('enroller-replug-');
-      const plug = async (seed: string) => {
-        const sim = await startPtySimulator({
-          dir: simDir,
-          name: 'ttySLOT1',
-          seed,
-          stateFile: path.join(simDir, `${seed}.nvm.json`),
-          baudRate: 115200,
-          keygenDelayMs: 100,
-        });
-        open.push(sim);
-        return sim;
-      };
-      station = openTestStation();
-      await station.ca.init({ passphrase: PASS });
-      const port = path.join(simDir, 'ttySLOT1');
-      const bench = new Bench(
-        station,
-        serialSlots(undefined, [port]),
-        { deviceChanged: () => undefined, batchProgress: () => undefined },
-        fileLogger(tempDir()).log,
-      );
-      await bench.unlock(PASS);
-      const count = (sql: string, ...params: string[]) => (station!.db.prepare(sql).get(...params) as { n: number }).n;
+  it('resumes the same device after an unplug mid-write; another device on that port is not taken for it', async () => {
+    const simDir = tempDir('enroller-replug-');
+    const plug = async (seed: string) => {
+      const sim = await startPtySimulator({
+        dir: simDir,
+        name: 'ttySLOT1',
+        seed,
+        stateFile: path.join(simDir, `${seed}.nvm.json`),
+        baudRate: 115200,
+        keygenDelayMs: 100,
+      });
+      open.push(sim);
+      return sim;
+    };
+    station = openTestStation();
+    await station.ca.init({ passphrase: PASS });
+    const port = path.join(simDir, 'ttySLOT1');
+    const bench = new Bench(
+      station,
+      serialSlots(undefined, [port]),
+      { deviceChanged: () => undefined, batchProgress: () => undefined },
+      fileLogger(tempDir()).log,
+    );
+    await bench.unlock(PASS);
+    const count = (sql: string, ...params: string[]) => (station!.db.prepare(sql).get(...params) as { n: number }).n;
 
-      // Device A loses its cable as the client certificate is being written.
-      const a = await plug('device-A');
-      const deviceA = `nrf-${a.simulator.imei}`;
-      a.simulator.inject('unplug', /^AT%CMNG=0/);
-      await bench.start({ deviceType: 'nrf91-default', ports: [port] });
-      const [cut] = await bench.finished();
-      expect(cut).toMatchObject({ deviceId: deviceA, status: 'failed', code: 'DEVICE_DISCONNECTED' });
-      const stored = station.db
-        .prepare<[string], { cert_serial: string; error_step: string }>(
-          'SELECT cert_serial, error_step FROM jobs WHERE device_id = ? ORDER BY id DESC LIMIT 1',
-        )
-        .get(deviceA)!;
-      expect(stored.error_step).toBe('written');
-      expect(stored.cert_serial).toBeTruthy();
+    // Device A loses its cable as the client certificate is being written.
+    const a = await plug('device-A');
+    const deviceA = `nrf-${a.simulator.imei}`;
+    a.simulator.inject('unplug', /^AT%CMNG=0/);
+    await bench.start({ deviceType: 'nrf91-default', ports: [port] });
+    const [cut] = await bench.finished();
+    expect(cut).toMatchObject({ deviceId: deviceA, status: 'failed', code: 'DEVICE_DISCONNECTED' });
+    const stored = station.db
+      .prepare<[string], { cert_serial: string; error_step: string }>(
+        'SELECT cert_serial, error_step FROM jobs WHERE device_id = ? ORDER BY id DESC LIMIT 1',
+      )
+      .get(deviceA)!;
+    expect(stored.error_step).toBe('written');
+    expect(stored.cert_serial).toBeTruthy();
 
-      // Device B goes into the same port: enrolled as itself, with its own key and certificate.
-      const b = await plug('device-B');
-      const deviceB = `nrf-${b.simulator.imei}`;
-      expect(deviceB).not.toBe(deviceA);
-      bench.retry();
-      const [second] = await bench.finished();
-      expect(second).toMatchObject({ deviceId: deviceB, status: 'verified' });
-      const leafB = leafIn(b)!;
-      expect(leafB.subject).toBe(`CN=${deviceB}`);
-      expect(leafB.serialNumber).not.toBe(stored.cert_serial);
-      expect(b.simulator.store.get(TAG, 2)!.content).toContain(Buffer.from(leafB.publicKey.rawData).toString('base64'));
-      await b.unplug();
+    // Device B goes into the same port: enrolled as itself, with its own key and certificate.
+    const b = await plug('device-B');
+    const deviceB = `nrf-${b.simulator.imei}`;
+    expect(deviceB).not.toBe(deviceA);
+    bench.retry();
+    const [second] = await bench.finished();
+    expect(second).toMatchObject({ deviceId: deviceB, status: 'verified' });
+    const leafB = leafIn(b)!;
+    expect(leafB.subject).toBe(`CN=${deviceB}`);
+    expect(leafB.serialNumber).not.toBe(stored.cert_serial);
+    expect(b.simulator.store.get(TAG, 2)!.content).toContain(Buffer.from(leafB.publicKey.rawData).toString('base64'));
+    await b.unplug();
 
-      // A comes back: its job resumes with the certificate issued before the cut. Nothing new issued.
-      const a2 = await plug('device-A');
-      expect(a2.simulator.imei).toBe(a.simulator.imei);
-      await bench.start({ deviceType: 'nrf91-default', ports: [port] });
-      const [third] = await bench.finished();
-      expect(third).toMatchObject({ deviceId: deviceA, status: 'verified', certSerial: stored.cert_serial });
-      expect(leafIn(a2)!.serialNumber).toBe(stored.cert_serial);
-      expect(count("SELECT count(*) AS n FROM audit_log WHERE action = 'csr.generated' AND subject = ?", deviceA)).toBe(
-        1,
-      );
-      expect(count("SELECT count(*) AS n FROM certificates WHERE device_id = ? AND status = 'issued'", deviceA)).toBe(
-        1,
-      );
-      expect(count("SELECT count(*) AS n FROM certificates WHERE device_id = ? AND status = 'issued'", deviceB)).toBe(
-        1,
-      );
-    },
-  );
+    // A comes back: its job resumes with the certificate issued before the cut. Nothing new issued.
+    const a2 = await plug('device-A');
+    expect(a2.simulator.imei).toBe(a.simulator.imei);
+    await bench.start({ deviceType: 'nrf91-default', ports: [port] });
+    const [third] = await bench.finished();
+    expect(third).toMatchObject({ deviceId: deviceA, status: 'verified', certSerial: stored.cert_serial });
+    expect(leafIn(a2)!.serialNumber).toBe(stored.cert_serial);
+    expect(count("SELECT count(*) AS n FROM audit_log WHERE action = 'csr.generated' AND subject = ?", deviceA)).toBe(
+      1,
+    );
+    expect(count("SELECT count(*) AS n FROM certificates WHERE device_id = ? AND status = 'issued'", deviceA)).toBe(1);
+    expect(count("SELECT count(*) AS n FROM certificates WHERE device_id = ? AND status = 'issued'", deviceB)).toBe(1);
+  });
 });

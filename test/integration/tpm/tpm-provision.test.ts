@@ -51,94 +51,91 @@ function readPublic(swtpm: Swtpm, handle: string): Buffer {
 const openssl = (...args: string[]) => execFileSync('openssl', args, { encoding: 'utf8' });
 
 describe('provision --tpm', () => {
-  it(
-    'local CA: key made in the TPM, TPM-signed CSR, certificate written to NV and proven; a rerun is ' + 'recognised',
-    async () => {
-      const swtpm = await tpm({ ekCertificate: true });
-      const dir = tempDir();
-      const f = files({ pass: 'station passphrase' });
-      const out = tempDir('enroller-tpm-out-');
-      expect((await runEnroller(dir, 'ca', 'init', '--passphrase-file', f.pass!)).code).toBe(0);
-      const run = await runEnroller(
-        dir,
-        'provision',
-        '--tpm',
-        swtpm.tcti,
-        '--device-type',
-        'tpm-default',
-        '--passphrase-file',
-        f.pass!,
-        '--out-dir',
-        out,
-        '--pet-name',
-        `${swtpm.tcti}=blue-heron`,
-      );
-      expect(run.code, JSON.stringify(run.lines)).toBe(0);
-      const [line] = run.lines;
-      // The ID comes from the EK certificate the manufacturer put in the TPM.
-      const ek = nvRead(swtpm, '0x01c00002');
-      const expectedId = `tpm-${crypto.createHash('sha256').update(ek).digest('hex').slice(0, 32)}`;
-      expect(line).toMatchObject({ port: swtpm.tcti, status: 'verified', deviceId: expectedId, petName: 'blue-heron' });
+  it('local CA: key made in the TPM, TPM-signed CSR, certificate in NV and proven; a rerun is recognised', async () => {
+    const swtpm = await tpm({ ekCertificate: true });
+    const dir = tempDir();
+    const f = files({ pass: 'station passphrase' });
+    const out = tempDir('enroller-tpm-out-');
+    expect((await runEnroller(dir, 'ca', 'init', '--passphrase-file', f.pass!)).code).toBe(0);
+    const run = await runEnroller(
+      dir,
+      'provision',
+      '--tpm',
+      swtpm.tcti,
+      '--device-type',
+      'tpm-default',
+      '--passphrase-file',
+      f.pass!,
+      '--out-dir',
+      out,
+      '--pet-name',
+      `${swtpm.tcti}=blue-heron`,
+    );
+    expect(run.code, JSON.stringify(run.lines)).toBe(0);
+    const [line] = run.lines;
+    // The ID comes from the EK certificate the manufacturer put in the TPM.
+    const ek = nvRead(swtpm, '0x01c00002');
+    const expectedId = `tpm-${crypto.createHash('sha256').update(ek).digest('hex').slice(0, 32)}`;
+    expect(line).toMatchObject({ port: swtpm.tcti, status: 'verified', deviceId: expectedId, petName: 'blue-heron' });
 
-      // What the TPM holds, read by tpm2-tools: the certificate in NV, for the key at the handle.
-      const certDer = nvRead(swtpm, '0x01500101');
-      const certificate = new x509.X509Certificate(new Uint8Array(certDer));
-      expect(certificate.serialNumber).toBe(line!.certSerial);
-      expect(certificate.subject).toBe(`CN=${expectedId}`);
-      expect(Buffer.from(certificate.publicKey.rawData).equals(readPublic(swtpm, '0x81000101'))).toBe(true);
-      const chain = (await runEnroller(dir, 'ca', 'export')).lines[0]!.pem as string;
-      const [issuing, root] = chain.split(/(?=-----BEGIN CERTIFICATE-----)/);
-      const work = tempDir();
-      fs.writeFileSync(path.join(work, 'root.pem'), root!);
-      fs.writeFileSync(path.join(work, 'issuing.pem'), issuing!);
-      fs.writeFileSync(path.join(work, 'leaf.der'), certDer);
-      openssl('x509', '-inform', 'der', '-in', path.join(work, 'leaf.der'), '-out', path.join(work, 'leaf.pem'));
-      expect(
-        openssl(
-          'verify',
-          '-CAfile',
-          path.join(work, 'root.pem'),
-          '-untrusted',
-          path.join(work, 'issuing.pem'),
-          path.join(work, 'leaf.pem'),
-        ),
-      ).toContain(': OK');
-      // Files for the trip back too, named by device ID.
-      expect(fs.readFileSync(path.join(out, `${expectedId}.der`)).equals(certDer)).toBe(true);
+    // What the TPM holds, read by tpm2-tools: the certificate in NV, for the key at the handle.
+    const certDer = nvRead(swtpm, '0x01500101');
+    const certificate = new x509.X509Certificate(new Uint8Array(certDer));
+    expect(certificate.serialNumber).toBe(line!.certSerial);
+    expect(certificate.subject).toBe(`CN=${expectedId}`);
+    expect(Buffer.from(certificate.publicKey.rawData).equals(readPublic(swtpm, '0x81000101'))).toBe(true);
+    const chain = (await runEnroller(dir, 'ca', 'export')).lines[0]!.pem as string;
+    const [issuing, root] = chain.split(/(?=-----BEGIN CERTIFICATE-----)/);
+    const work = tempDir();
+    fs.writeFileSync(path.join(work, 'root.pem'), root!);
+    fs.writeFileSync(path.join(work, 'issuing.pem'), issuing!);
+    fs.writeFileSync(path.join(work, 'leaf.der'), certDer);
+    openssl('x509', '-inform', 'der', '-in', path.join(work, 'leaf.der'), '-out', path.join(work, 'leaf.pem'));
+    expect(
+      openssl(
+        'verify',
+        '-CAfile',
+        path.join(work, 'root.pem'),
+        '-untrusted',
+        path.join(work, 'issuing.pem'),
+        path.join(work, 'leaf.pem'),
+      ),
+    ).toContain(': OK');
+    // Files for the trip back too, named by device ID.
+    expect(fs.readFileSync(path.join(out, `${expectedId}.der`)).equals(certDer)).toBe(true);
 
-      // Recorded like any device: the EK certificate kept as key-origin evidence, every step audited.
-      const db = new Database(path.join(dir, 'station.sqlite'), { readonly: true });
-      const job = db
-        .prepare("SELECT status, step, key_evidence FROM jobs WHERE device_id = ? AND status = 'done'")
-        .get(expectedId) as { key_evidence: Buffer };
-      expect(Buffer.from(job.key_evidence).equals(ek)).toBe(true);
-      const actions = (
-        db.prepare('SELECT action FROM audit_log WHERE subject = ? ORDER BY seq').all(expectedId) as Array<{
-          action: string;
-        }>
-      ).map((r) => r.action);
-      expect(actions).toEqual(
-        expect.arrayContaining(['device.approved', 'csr.generated', 'credentials.written', 'device.provisioned']),
-      );
-      db.close();
+    // Recorded like any device: the EK certificate kept as key-origin evidence, every step audited.
+    const db = new Database(path.join(dir, 'station.sqlite'), { readonly: true });
+    const job = db
+      .prepare("SELECT status, step, key_evidence FROM jobs WHERE device_id = ? AND status = 'done'")
+      .get(expectedId) as { key_evidence: Buffer };
+    expect(Buffer.from(job.key_evidence).equals(ek)).toBe(true);
+    const actions = (
+      db.prepare('SELECT action FROM audit_log WHERE subject = ? ORDER BY seq').all(expectedId) as Array<{
+        action: string;
+      }>
+    ).map((r) => r.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(['device.approved', 'csr.generated', 'credentials.written', 'device.provisioned']),
+    );
+    db.close();
 
-      const again = await runEnroller(
-        dir,
-        'provision',
-        '--tpm',
-        swtpm.tcti,
-        '--device-type',
-        'tpm-default',
-        '--passphrase-file',
-        f.pass!,
-      );
-      expect(again.lines[0]).toMatchObject({
-        status: 'verified',
-        code: 'DEVICE_ALREADY_ENROLLED',
-        certSerial: line!.certSerial,
-      });
-    },
-  );
+    const again = await runEnroller(
+      dir,
+      'provision',
+      '--tpm',
+      swtpm.tcti,
+      '--device-type',
+      'tpm-default',
+      '--passphrase-file',
+      f.pass!,
+    );
+    expect(again.lines[0]).toMatchObject({
+      status: 'verified',
+      code: 'DEVICE_ALREADY_ENROLLED',
+      certSerial: line!.certSerial,
+    });
+  });
 
   it('only TPMs whose EK certificate a trusted maker signed, when the device type names its makers', async () => {
     const swtpm = await tpm({ ekCertificate: true });
@@ -368,112 +365,109 @@ describe('provision --tpm', () => {
 });
 
 describe('provision --tpm with the real SCEP server', () => {
-  it(
-    'an RSA key in the TPM signs its own SCEP request with the enrollment code; the reply is unwrapped by the ' + 'TPM',
-    async () => {
-      const scep = await startScepServer({ challenge: 'enroll-code-4711', verifier: 'approve' });
-      closers.push(() => scep.stop());
-      const swtpm = await tpm({ ekCertificate: true });
-      const dir = tempDir();
-      const type = {
-        name: 'tpm-rsa',
-        device: 'tpm',
-        idTemplate: 'tpm-{ekFingerprint}',
-        subject: [{ attribute: 'CN', template: '{deviceId}', required: true }],
-        keyPolicy: { allowed: ['rsa-2048'] },
-        certificate: { kind: 'operational', validityDays: 365 },
-        tpm: { keyHandle: '0x81000111', certNvIndex: '0x01500111', keyAlgorithm: 'rsa-2048' },
-        profile: 'factory-scep',
-      };
-      const f = files({
-        pass: 'station passphrase',
-        challenge: 'enroll-code-4711',
-        wrong: 'not-the-code',
-        type: JSON.stringify(type),
-        wrongType: JSON.stringify({
-          ...type,
-          name: 'tpm-rsa-wrong',
-          profile: 'wrong-code',
-          tpm: { ...type.tpm, keyHandle: '0x81000112' },
-        }),
-      });
-      const pin = crypto
-        .createHash('sha256')
-        .update(new Uint8Array(new x509.X509Certificate(scep.caPem).rawData))
-        .digest('hex');
-      await runEnroller(dir, 'ca', 'init', '--passphrase-file', f.pass!);
-      expect(
-        (
-          await runEnroller(
-            dir,
-            'profile',
-            'add',
-            'factory-scep',
-            '--scep',
-            scep.url,
-            '--ca-fingerprint',
-            pin,
-            '--challenge-file',
-            f.challenge!,
-            '--passphrase-file',
-            f.pass!,
-          )
-        ).code,
-      ).toBe(0);
-      expect(
-        (
-          await runEnroller(
-            dir,
-            'profile',
-            'add',
-            'wrong-code',
-            '--scep',
-            scep.url,
-            '--ca-fingerprint',
-            pin,
-            '--challenge-file',
-            f.wrong!,
-            '--passphrase-file',
-            f.pass!,
-          )
-        ).code,
-      ).toBe(0);
-      await runEnroller(dir, 'device-type', 'import', f.type!);
-      await runEnroller(dir, 'device-type', 'import', f.wrongType!);
+  it('an RSA key in the TPM signs its own SCEP request with the code; the TPM unwraps the reply', async () => {
+    const scep = await startScepServer({ challenge: 'enroll-code-4711', verifier: 'approve' });
+    closers.push(() => scep.stop());
+    const swtpm = await tpm({ ekCertificate: true });
+    const dir = tempDir();
+    const type = {
+      name: 'tpm-rsa',
+      device: 'tpm',
+      idTemplate: 'tpm-{ekFingerprint}',
+      subject: [{ attribute: 'CN', template: '{deviceId}', required: true }],
+      keyPolicy: { allowed: ['rsa-2048'] },
+      certificate: { kind: 'operational', validityDays: 365 },
+      tpm: { keyHandle: '0x81000111', certNvIndex: '0x01500111', keyAlgorithm: 'rsa-2048' },
+      profile: 'factory-scep',
+    };
+    const f = files({
+      pass: 'station passphrase',
+      challenge: 'enroll-code-4711',
+      wrong: 'not-the-code',
+      type: JSON.stringify(type),
+      wrongType: JSON.stringify({
+        ...type,
+        name: 'tpm-rsa-wrong',
+        profile: 'wrong-code',
+        tpm: { ...type.tpm, keyHandle: '0x81000112' },
+      }),
+    });
+    const pin = crypto
+      .createHash('sha256')
+      .update(new Uint8Array(new x509.X509Certificate(scep.caPem).rawData))
+      .digest('hex');
+    await runEnroller(dir, 'ca', 'init', '--passphrase-file', f.pass!);
+    expect(
+      (
+        await runEnroller(
+          dir,
+          'profile',
+          'add',
+          'factory-scep',
+          '--scep',
+          scep.url,
+          '--ca-fingerprint',
+          pin,
+          '--challenge-file',
+          f.challenge!,
+          '--passphrase-file',
+          f.pass!,
+        )
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await runEnroller(
+          dir,
+          'profile',
+          'add',
+          'wrong-code',
+          '--scep',
+          scep.url,
+          '--ca-fingerprint',
+          pin,
+          '--challenge-file',
+          f.wrong!,
+          '--passphrase-file',
+          f.pass!,
+        )
+      ).code,
+    ).toBe(0);
+    await runEnroller(dir, 'device-type', 'import', f.type!);
+    await runEnroller(dir, 'device-type', 'import', f.wrongType!);
 
-      const run = await runEnroller(
-        dir,
-        'provision',
-        '--tpm',
-        swtpm.tcti,
-        '--device-type',
-        'tpm-rsa',
-        '--passphrase-file',
-        f.pass!,
-      );
-      expect(run.lines[0], JSON.stringify(run.lines)).toMatchObject({ status: 'verified' });
-      const certificate = new x509.X509Certificate(new Uint8Array(nvRead(swtpm, '0x01500111')));
-      expect(certificate.issuer).toBe(new x509.X509Certificate(scep.caPem).subject);
-      expect(Buffer.from(certificate.publicKey.rawData).equals(readPublic(swtpm, '0x81000111'))).toBe(true);
-      // The request the server received carried the enrollment code (its CSR verifier hook kept it).
-      const received = path.join(path.dirname(scep.depot), 'last.csr');
-      const text = openssl('req', '-inform', 'der', '-in', received, '-noout', '-text', '-verify');
-      expect(text).toContain('enroll-code-4711');
-      // A wrong code: the server refuses it, coded, and nothing is written.
-      const refused = await runEnroller(
-        dir,
-        'provision',
-        '--tpm',
-        swtpm.tcti,
-        '--device-type',
-        'tpm-rsa-wrong',
-        '--passphrase-file',
-        f.pass!,
-        '--force',
-      );
-      expect(refused.lines[0]).toMatchObject({ status: 'failed', code: 'SCEP_FAILURE' });
-    },
-  );
+    const run = await runEnroller(
+      dir,
+      'provision',
+      '--tpm',
+      swtpm.tcti,
+      '--device-type',
+      'tpm-rsa',
+      '--passphrase-file',
+      f.pass!,
+    );
+    expect(run.lines[0], JSON.stringify(run.lines)).toMatchObject({ status: 'verified' });
+    const certificate = new x509.X509Certificate(new Uint8Array(nvRead(swtpm, '0x01500111')));
+    expect(certificate.issuer).toBe(new x509.X509Certificate(scep.caPem).subject);
+    expect(Buffer.from(certificate.publicKey.rawData).equals(readPublic(swtpm, '0x81000111'))).toBe(true);
+    // The request the server received carried the enrollment code (its CSR verifier hook kept it).
+    const received = path.join(path.dirname(scep.depot), 'last.csr');
+    const text = openssl('req', '-inform', 'der', '-in', received, '-noout', '-text', '-verify');
+    expect(text).toContain('enroll-code-4711');
+    // A wrong code: the server refuses it, coded, and nothing is written.
+    const refused = await runEnroller(
+      dir,
+      'provision',
+      '--tpm',
+      swtpm.tcti,
+      '--device-type',
+      'tpm-rsa-wrong',
+      '--passphrase-file',
+      f.pass!,
+      '--force',
+    );
+    expect(refused.lines[0]).toMatchObject({ status: 'failed', code: 'SCEP_FAILURE' });
+  });
 });
 
 describe('provision --tpm with one-time enrollment codes', () => {

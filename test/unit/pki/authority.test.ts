@@ -39,32 +39,29 @@ async function verifyWithOpenssl(leafPem: string, chainPem: string, extra: strin
 }
 
 describe('local authority', () => {
-  it(
-    'issues from the device type, not from the CSR: CA:FALSE, digitalSignature, clientAuth, mapped ' + 'subject',
-    async () => {
-      const setup = await stationWithCa();
-      station = setup.station;
-      const csr = await intakeCsr(await makeCsr({ name: 'CN=whatever-the-device-said' }));
-      const { certificate, alreadyIssued } = await setup.authority.issue({
-        csr,
-        deviceType: setup.nrf91,
-        deviceId: 'nrf-352656109480783',
-        attributes: { imei: '352656109480783' },
-      });
-      expect(alreadyIssued).toBe(false);
-      expect(certificate.subject).toBe('CN=nrf-352656109480783');
-      expect(certificate.issuer).toBe(setup.authority.issuing.subject);
-      const basic = certificate.getExtension(x509.BasicConstraintsExtension)!;
-      expect([basic.ca, basic.critical]).toEqual([false, true]);
-      const usage = certificate.getExtension(x509.KeyUsagesExtension)!;
-      expect([usage.usages, usage.critical]).toEqual([x509.KeyUsageFlags.digitalSignature, true]);
-      expect(certificate.getExtension(x509.ExtendedKeyUsageExtension)!.usages).toEqual(['1.3.6.1.5.5.7.3.2']);
-      expect(Buffer.from(certificate.publicKey.rawData).equals(Buffer.from(csr.publicKeySpki))).toBe(true);
-      await expect(verifyWithOpenssl(certificate.toString('pem'), station.ca.chainPem())).resolves.toMatchObject({
-        stdout: expect.stringContaining(': OK'),
-      });
-    },
-  );
+  it('issues from the device type, not the CSR: CA:FALSE, digitalSignature, clientAuth, mapped subject', async () => {
+    const setup = await stationWithCa();
+    station = setup.station;
+    const csr = await intakeCsr(await makeCsr({ name: 'CN=whatever-the-device-said' }));
+    const { certificate, alreadyIssued } = await setup.authority.issue({
+      csr,
+      deviceType: setup.nrf91,
+      deviceId: 'nrf-352656109480783',
+      attributes: { imei: '352656109480783' },
+    });
+    expect(alreadyIssued).toBe(false);
+    expect(certificate.subject).toBe('CN=nrf-352656109480783');
+    expect(certificate.issuer).toBe(setup.authority.issuing.subject);
+    const basic = certificate.getExtension(x509.BasicConstraintsExtension)!;
+    expect([basic.ca, basic.critical]).toEqual([false, true]);
+    const usage = certificate.getExtension(x509.KeyUsagesExtension)!;
+    expect([usage.usages, usage.critical]).toEqual([x509.KeyUsageFlags.digitalSignature, true]);
+    expect(certificate.getExtension(x509.ExtendedKeyUsageExtension)!.usages).toEqual(['1.3.6.1.5.5.7.3.2']);
+    expect(Buffer.from(certificate.publicKey.rawData).equals(Buffer.from(csr.publicKeySpki))).toBe(true);
+    await expect(verifyWithOpenssl(certificate.toString('pem'), station.ca.chainPem())).resolves.toMatchObject({
+      stdout: expect.stringContaining(': OK'),
+    });
+  });
 
   it.each(['ec-p256', 'rsa-2048'] as const)(
     'chains verify with openssl for a %s CA and EC/RSA devices',

@@ -9,7 +9,7 @@ import type { x509 } from '../../../pki/crypto';
 import { deviceIdFor } from '../../../pki/device-type/naming';
 import { pemCertificateBlocks } from '../../../pki/pem';
 import type { JobRow } from '../../../store/job-store';
-import type { CsrOptions, DeviceAdapter, Identity, MadeCsr } from '../device-adapter';
+import { withSignal, type CsrOptions, type DeviceAdapter, type Identity, type MadeCsr } from '../device-adapter';
 
 export interface Nrf91Slot {
   readonly port: string;
@@ -44,8 +44,8 @@ export class Nrf91Adapter implements DeviceAdapter {
   async identify(signal: AbortSignal | undefined): Promise<Identity> {
     const { modem, expectedImei, port } = this.#slot;
     void this.#secTags; // a type that cannot say where credentials go fails before the modem is touched
-    await modem.connect(options(signal));
-    const { imei, deviceUuid } = await modem.identify(options(signal));
+    await modem.connect(withSignal(signal));
+    const { imei, deviceUuid } = await modem.identify(withSignal(signal));
     if (expectedImei && imei !== expectedImei) {
       throw new EnrollerError(
         'DEVICE_IDENTITY_MISMATCH',
@@ -66,19 +66,19 @@ export class Nrf91Adapter implements DeviceAdapter {
   }
 
   session<T>(work: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-    return this.#slot.modem.withOffline(work, options(signal));
+    return this.#slot.modem.withOffline(work, withSignal(signal));
   }
 
   async holdsKey(job: JobRow, signal: AbortSignal | undefined): Promise<boolean> {
     if (!job.keySha256) return true;
-    const [key] = await this.#slot.modem.list(this.#secTags.client, CredentialType.clientKey, options(signal));
+    const [key] = await this.#slot.modem.list(this.#secTags.client, CredentialType.clientKey, withSignal(signal));
     return key?.sha256 === job.keySha256;
   }
 
   async makeCsr(job: JobRow, _options: CsrOptions, signal: AbortSignal | undefined): Promise<MadeCsr> {
     const { modem } = this.#slot;
-    const key = await modem.generateKey(this.#secTags.client, `CN=${job.deviceId}`, this.#uuid, options(signal));
-    const [listed] = await modem.list(this.#secTags.client, CredentialType.clientKey, options(signal));
+    const key = await modem.generateKey(this.#secTags.client, `CN=${job.deviceId}`, this.#uuid, withSignal(signal));
+    const [listed] = await modem.list(this.#secTags.client, CredentialType.clientKey, withSignal(signal));
     if (!listed) throw new EnrollerError('MODEM_KEYGEN_FAILED', 'The modem reported a new key but does not list it.');
     return {
       csrDer: key.csr.der,
@@ -96,7 +96,7 @@ export class Nrf91Adapter implements DeviceAdapter {
     const { modem, pems } = this.#slot;
     const clientPem = [leaf.toString('pem'), ...pemCertificateBlocks(pems.issuingChain).slice(0, 1)].join('\n');
     const written: Record<string, string> = {};
-    const write = { ...options(signal), deleteFirst: true };
+    const write = { ...withSignal(signal), deleteFirst: true };
     written[`${this.#secTags.client}/${CredentialType.clientCert}`] = (
       await modem.write(this.#secTags.client, CredentialType.clientCert, clientPem, write)
     ).sha256;
@@ -118,11 +118,11 @@ export class Nrf91Adapter implements DeviceAdapter {
     const { modem } = this.#slot;
     for (const [slot, sha] of Object.entries(written)) {
       const [tag, type] = slot.split('/').map(Number) as [number, number];
-      await modem.verifyStored(tag, type, sha, options(signal));
+      await modem.verifyStored(tag, type, sha, withSignal(signal));
     }
     // The device still holds the very key the CSR (and so the certificate) was made for.
     if (job.keySha256)
-      await modem.verifyStored(this.#secTags.client, CredentialType.clientKey, job.keySha256, options(signal));
+      await modem.verifyStored(this.#secTags.client, CredentialType.clientKey, job.keySha256, withSignal(signal));
   }
 
   #caText(source: NonNullable<DeviceTypeDocument['secTags']>['caCerts'][number]['certificates'][number]): string {
@@ -131,8 +131,4 @@ export class Nrf91Adapter implements DeviceAdapter {
     if (source === 'issuing-chain') return this.#slot.pems.issuingChain;
     return this.#slot.trustPem ?? '';
   }
-}
-
-function options(signal: AbortSignal | undefined): { signal?: AbortSignal } {
-  return signal ? { signal } : {};
 }

@@ -14,7 +14,7 @@ import { deviceIdFor, resolveName } from '../../../pki/device-type/naming';
 import { verifyEkCertificate } from '../../../pki/ek-trust';
 import { buildCsr, type ExternalSigner } from '../../../pki/external-signer';
 import type { JobRow } from '../../../store/job-store';
-import type { CsrOptions, DeviceAdapter, Identity, MadeCsr } from '../device-adapter';
+import { withSignal, type CsrOptions, type DeviceAdapter, type Identity, type MadeCsr } from '../device-adapter';
 import type { JobOutcome } from '../job-outcome';
 
 export interface TpmSlot {
@@ -70,7 +70,7 @@ export class TpmAdapter implements DeviceAdapter {
   async identify(signal: AbortSignal | undefined): Promise<Identity> {
     const { tpm, port, serial } = this.#slot;
     const { ekTrust } = this.#settings;
-    const ekCertificate = (this.#ekCertificate = await tpm.readEkCertificate(options(signal)));
+    const ekCertificate = (this.#ekCertificate = await tpm.readEkCertificate(withSignal(signal)));
     // With the makers' roots configured, only a TPM whose EK certificate chains to one goes on.
     let ekChain: string[] | undefined;
     if (ekTrust?.length) {
@@ -83,7 +83,7 @@ export class TpmAdapter implements DeviceAdapter {
       ekChain = await verifyEkCertificate(ekCertificate, ekTrust);
     }
     this.#attributes = {
-      ekFingerprint: ekFingerprint(ekCertificate ?? (await tpm.ekPublic(options(signal)))),
+      ekFingerprint: ekFingerprint(ekCertificate ?? (await tpm.ekPublic(withSignal(signal)))),
       ...(serial ? { serial } : {}),
     };
     const deviceId = deviceIdFor(this.#slot.deviceType, this.#attributes);
@@ -105,8 +105,8 @@ export class TpmAdapter implements DeviceAdapter {
   async holdsKey(job: JobRow, signal: AbortSignal | undefined): Promise<boolean> {
     if (!job.keySha256) return true;
     const { handle } = this.#settings;
-    const present = (await this.#slot.tpm.persistentHandles(options(signal))).includes(handle);
-    return present && sha256(await this.#slot.tpm.readPublic(handle, options(signal))) === job.keySha256;
+    const present = (await this.#slot.tpm.persistentHandles(withSignal(signal))).includes(handle);
+    return present && sha256(await this.#slot.tpm.readPublic(handle, withSignal(signal))) === job.keySha256;
   }
 
   async makeCsr(job: JobRow, csrOptions: CsrOptions, signal: AbortSignal | undefined): Promise<MadeCsr> {
@@ -114,7 +114,7 @@ export class TpmAdapter implements DeviceAdapter {
     const { handle, algorithm } = this.#settings;
     // A key left at the handle by an interrupted run is this device's own and is reused; a
     // deliberate re-enrollment (--force after done) gets a new one.
-    const key = await tpm.ensureKey(handle, algorithm, { ...options(signal), fresh: csrOptions.fresh });
+    const key = await tpm.ensureKey(handle, algorithm, { ...withSignal(signal), fresh: csrOptions.fresh });
     const { subject, sans } = resolveName(this.#slot.deviceType, { ...this.#attributes, deviceId: job.deviceId! }, {});
     const csrDer = await buildCsr({
       signer: this.#signer(key.spki, signal),
@@ -143,7 +143,7 @@ export class TpmAdapter implements DeviceAdapter {
     return {
       requester: {
         signer: this.#signer(csrKey, signal),
-        decrypt: (block: Uint8Array) => this.#slot.tpm.rsaDecrypt(handle, block, options(signal)),
+        decrypt: (block: Uint8Array) => this.#slot.tpm.rsaDecrypt(handle, block, withSignal(signal)),
       },
     };
   }
@@ -158,7 +158,7 @@ export class TpmAdapter implements DeviceAdapter {
     const certDer = job.certDer!;
     const written: Record<string, string> = {};
     if (this.#toNv(certDer)) {
-      await tpm.writeNv(nvIndex, certDer, options(signal));
+      await tpm.writeNv(nvIndex, certDer, withSignal(signal));
       written[`nv:${normalizeHandle(nvIndex)}`] = sha256(certDer);
     }
     if (outDir) {
@@ -179,14 +179,17 @@ export class TpmAdapter implements DeviceAdapter {
     const { tpm } = this.#slot;
     const { handle, nvIndex } = this.#settings;
     const certDer = job.certDer!;
-    if (this.#toNv(certDer) && !Buffer.from(await tpm.readNv(nvIndex, options(signal))).equals(Buffer.from(certDer))) {
+    if (
+      this.#toNv(certDer) &&
+      !Buffer.from(await tpm.readNv(nvIndex, withSignal(signal))).equals(Buffer.from(certDer))
+    ) {
       throw new EnrollerError(
         'TPM_READBACK_MISMATCH',
         `NV index ${normalizeHandle(nvIndex)} does not read back the certificate that was written.`,
       );
     }
     const csrKey = Buffer.from(new x509.Pkcs10CertificateRequest(job.csrDer!.slice()).publicKey.rawData);
-    const heldKey = Buffer.from(await tpm.readPublic(handle, options(signal)));
+    const heldKey = Buffer.from(await tpm.readPublic(handle, withSignal(signal)));
     if (!Buffer.from(leaf.publicKey.rawData).equals(csrKey) || !heldKey.equals(csrKey)) {
       throw new EnrollerError('TPM_KEY_MISMATCH', `The certificate does not carry the key the TPM holds at ${handle}.`);
     }
@@ -203,10 +206,6 @@ export class TpmAdapter implements DeviceAdapter {
 
   #signer(spki: Uint8Array, signal: AbortSignal | undefined): ExternalSigner {
     const { handle, algorithm } = this.#settings;
-    return { algorithm, spki, sign: (data) => this.#slot.tpm.sign(handle, algorithm, data, options(signal)) };
+    return { algorithm, spki, sign: (data) => this.#slot.tpm.sign(handle, algorithm, data, withSignal(signal)) };
   }
-}
-
-function options(signal: AbortSignal | undefined): { signal?: AbortSignal } {
-  return signal ? { signal } : {};
 }
