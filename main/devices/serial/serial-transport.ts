@@ -1,4 +1,5 @@
 // A Transport over a real serial port (USB CDC, FTDI, or a PTY) through node-serialport.
+import fs from 'node:fs';
 import { SerialPort } from 'serialport';
 import { EnrollerError } from '../../../shared/errors';
 import { TransportEvents, type Transport } from '../transport';
@@ -35,9 +36,17 @@ export async function openSerialTransport(
   return new SerialTransport(portPath, port, release);
 }
 
+/**
+ * How often the device node is looked for. A pulled USB device (or a PTY whose far end went) loses
+ * its node at once, while the read error serialport reports can come seconds later on a loaded
+ * machine — after a command's deadline, which would name an unplug a timeout.
+ */
+const PRESENCE_CHECK_MS = 200;
+
 class SerialTransport implements Transport {
   readonly #events = new TransportEvents();
   readonly #port: SerialPort;
+  readonly #presence: NodeJS.Timeout;
   readonly label: string;
 
   constructor(label: string, port: SerialPort, release: () => void) {
@@ -45,9 +54,20 @@ class SerialTransport implements Transport {
     this.#port = port;
     port.on('data', (chunk: Buffer) => this.#events.emitData(chunk));
     port.on('close', (error?: Error | null) => {
+      clearInterval(this.#presence);
       release();
       this.#events.emitClose(error ?? undefined);
     });
+    this.#presence = setInterval(() => {
+      fs.stat(label, (error) => {
+        if (error?.code !== 'ENOENT' || this.closed) return;
+        const gone = new EnrollerError('DEVICE_DISCONNECTED', `${label} is gone: the device was unplugged.`);
+        clearInterval(this.#presence);
+        release();
+        this.#events.emitClose(gone);
+        if (port.isOpen) port.close(() => undefined);
+      });
+    }, PRESENCE_CHECK_MS).unref();
     port.on('error', (error: Error) => {
       // A read error on a vanished device (EIO): treat it as an unplug.
       release();
@@ -79,6 +99,7 @@ class SerialTransport implements Transport {
   }
 
   close(): Promise<void> {
+    clearInterval(this.#presence);
     if (!this.#port.isOpen) {
       this.#events.emitClose();
       return Promise.resolve();
