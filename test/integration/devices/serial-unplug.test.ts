@@ -12,7 +12,7 @@ afterAll(async () => {
 });
 
 describe('a serial port that goes away', () => {
-  it('a command in flight ends DEVICE_DISCONNECTED when the device node vanishes, long before its deadline', async () => {
+  it('a command in flight ends DEVICE_DISCONNECTED when the device node vanishes, before its deadline', async () => {
     const [sim] = await ptyModems(1);
     started.push(sim!);
     const modem = await openModem(sim!.hostPath);
