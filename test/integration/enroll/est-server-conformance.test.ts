@@ -15,6 +15,10 @@ import { startEstServer, type EstServer } from '../../support/est-server';
 const run = promisify(execFile);
 let server: EstServer;
 const dir = tempDir('enroller-strongswan-');
+
+/** strongSwan's EST enrollment, as its manual writes it (the password is a throwaway test credential). */
+const pkiEst = (url: string, csr: string, cacert: string, userpass: string) =>
+  run('pki', ['--est', '--url', url, '--in', csr, '--cacert', cacert, '--userpass', userpass, '--outform', 'pem']);
 beforeAll(async () => {
   server = await startEstServer({ user: 'ss', password: 'ss-pass', wrapping: 'none', acceptUnwrappedBody: true });
   fs.writeFileSync(path.join(dir, 'tls-ca.pem'), server.tlsCaPem);
@@ -51,19 +55,7 @@ describe('EST test server, as strongSwan pki sees it', () => {
     const csr = await makeCsr({ name: 'CN=strongswan-device' });
     fs.writeFileSync(path.join(dir, 'dev.csr'), Buffer.from(csr));
     // The password is a throwaway test credential; production code never puts one in argv.
-    const { stdout } = await run('pki', [
-      '--est',
-      '--url',
-      server.url,
-      '--in',
-      path.join(dir, 'dev.csr'),
-      '--cacert',
-      path.join(dir, 'tls-ca.pem'),
-      '--userpass',
-      'ss:ss-pass',
-      '--outform',
-      'pem',
-    ]);
+    const { stdout } = await pkiEst(server.url, path.join(dir, 'dev.csr'), path.join(dir, 'tls-ca.pem'), 'ss:ss-pass');
     const cert = new x509.X509Certificate(stdout);
     expect(cert.subject).toBe('CN=strongswan-device');
     expect(
@@ -78,19 +70,7 @@ describe('EST test server, as strongSwan pki sees it', () => {
       fs.writeFileSync(path.join(dir, 'tls-ca-strict.pem'), strict.tlsCaPem);
       fs.writeFileSync(path.join(dir, 'dev3.csr'), Buffer.from(await makeCsr()));
       await expect(
-        run('pki', [
-          '--est',
-          '--url',
-          strict.url,
-          '--in',
-          path.join(dir, 'dev3.csr'),
-          '--cacert',
-          path.join(dir, 'tls-ca-strict.pem'),
-          '--userpass',
-          'ss:ss-pass',
-          '--outform',
-          'pem',
-        ]),
+        pkiEst(strict.url, path.join(dir, 'dev3.csr'), path.join(dir, 'tls-ca-strict.pem'), 'ss:ss-pass'),
       ).rejects.toBeTruthy();
       expect(strict.refusals).toEqual([
         {
@@ -108,19 +88,7 @@ describe('EST test server, as strongSwan pki sees it', () => {
   it('pki --est is refused with a wrong password', async () => {
     fs.writeFileSync(path.join(dir, 'dev2.csr'), Buffer.from(await makeCsr()));
     await expect(
-      run('pki', [
-        '--est',
-        '--url',
-        server.url,
-        '--in',
-        path.join(dir, 'dev2.csr'),
-        '--cacert',
-        path.join(dir, 'tls-ca.pem'),
-        '--userpass',
-        'ss:nope',
-        '--outform',
-        'pem',
-      ]),
+      pkiEst(server.url, path.join(dir, 'dev2.csr'), path.join(dir, 'tls-ca.pem'), 'ss:nope'),
     ).rejects.toBeTruthy();
   });
 });

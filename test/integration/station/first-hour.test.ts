@@ -28,6 +28,23 @@ async function station(): Promise<{ dir: string; pass: string }> {
   return { dir, pass };
 }
 
+/** `enroller enroll` with the station CA (`local`), as a line engineer runs it. */
+function enrollLocal(s: { dir: string; pass: string }, csr: string, out: string, ...extra: string[]) {
+  return runEnroller(
+    s.dir,
+    'enroll',
+    '--csr',
+    csr,
+    '--profile',
+    'local',
+    '--out-dir',
+    out,
+    '--passphrase-file',
+    s.pass,
+    ...extra,
+  );
+}
+
 function writeCsrs(folder: string, csrs: Record<string, Uint8Array>): string {
   fs.mkdirSync(folder, { recursive: true });
   for (const [name, der] of Object.entries(csrs)) fs.writeFileSync(path.join(folder, name), der);
@@ -62,18 +79,7 @@ describe('enroll picks a device type made for CSR files', () => {
       'p384.der': await opensslCsr({ key: EC('P-384'), subject: '/CN=gw-p384/serialNumber=SN-384' }),
     });
     const out = path.join(tempDir(), 'out');
-    const run = await runEnroller(
-      dir,
-      'enroll',
-      '--csr',
-      csrDir,
-      '--profile',
-      'local',
-      '--out-dir',
-      out,
-      '--passphrase-file',
-      pass,
-    );
+    const run = await enrollLocal({ dir, pass }, csrDir, out);
     expect(run.lines.map((l) => [l.deviceId, l.status]).sort(), JSON.stringify(run.lines)).toEqual([
       ['gw-p256', 'issued'],
       ['gw-p384', 'issued'],
@@ -213,20 +219,7 @@ describe('one device ID, one certificate', () => {
         'other.der': await opensslCsr({ key: EC('P-256'), subject: '/CN=other-7' }),
       });
       const out = path.join(tempDir(), 'out');
-      const run = await runEnroller(
-        dir,
-        'enroll',
-        '--csr',
-        csrDir,
-        '--profile',
-        'local',
-        '--out-dir',
-        out,
-        '--passphrase-file',
-        pass,
-        '--concurrency',
-        String(concurrency),
-      );
+      const run = await enrollLocal({ dir, pass }, csrDir, out, '--concurrency', String(concurrency));
       expect(run.code).toBe(1);
       const twins = run.lines.filter((l) => l.deviceId === 'twin-7');
       expect(twins.map((l) => l.status).sort()).toEqual(['failed', 'issued']);
@@ -263,22 +256,7 @@ describe('one device ID, one certificate', () => {
     const [left, right] = await Promise.all([side('left'), side('right')]);
     const out = path.join(tempDir(), 'out');
     const runs = await Promise.all(
-      [left, right].map((csrDir) =>
-        runEnroller(
-          dir,
-          'enroll',
-          '--csr',
-          csrDir,
-          '--profile',
-          'local',
-          '--out-dir',
-          out,
-          '--passphrase-file',
-          pass,
-          '--concurrency',
-          '3',
-        ),
-      ),
+      [left, right].map((csrDir) => enrollLocal({ dir, pass }, csrDir, out, '--concurrency', '3')),
     );
     const lines = runs.flatMap((r) => r.lines);
     for (const id of ids) {
@@ -344,40 +322,14 @@ describe('one device ID, one certificate', () => {
       '2.der': await opensslCsr({ key: EC('P-256'), subject: '/CN=line_3' }),
     });
     const out = path.join(tempDir(), 'out');
-    const run = await runEnroller(
-      dir,
-      'enroll',
-      '--csr',
-      csrDir,
-      '--profile',
-      'local',
-      '--out-dir',
-      out,
-      '--passphrase-file',
-      pass,
-      '--concurrency',
-      '1',
-    );
+    const run = await enrollLocal({ dir, pass }, csrDir, out, '--concurrency', '1');
     expect(run.code, JSON.stringify(run.lines)).toBe(0);
     expect(run.lines.map((l) => path.basename(String(l.certFile)))).toEqual(['line_3.pem', 'line_3~2.pem']);
     expect(run.lines[1]!.message).toContain('line_3.pem already holds a certificate for another key');
     expect(new x509.X509Certificate(fs.readFileSync(path.join(out, 'line_3.pem'), 'utf8')).subject).toBe('CN=line/3');
     expect(new x509.X509Certificate(fs.readFileSync(path.join(out, 'line_3~2.pem'), 'utf8')).subject).toBe('CN=line_3');
     // A rerun re-exports each to its own file again, and issues nothing.
-    const again = await runEnroller(
-      dir,
-      'enroll',
-      '--csr',
-      csrDir,
-      '--profile',
-      'local',
-      '--out-dir',
-      out,
-      '--passphrase-file',
-      pass,
-      '--concurrency',
-      '1',
-    );
+    const again = await enrollLocal({ dir, pass }, csrDir, out, '--concurrency', '1');
     expect(again.lines.map((l) => [l.status, path.basename(String(l.certFile))])).toEqual([
       ['issued', 'line_3.pem'],
       ['issued', 'line_3~2.pem'],
@@ -392,18 +344,7 @@ describe('one device ID, one certificate', () => {
     });
     const out = path.join(csrDir, 'certs');
     for (let round = 0; round < 2; round++) {
-      const run = await runEnroller(
-        dir,
-        'enroll',
-        '--csr',
-        csrDir,
-        '--profile',
-        'local',
-        '--out-dir',
-        out,
-        '--passphrase-file',
-        pass,
-      );
+      const run = await enrollLocal({ dir, pass }, csrDir, out);
       expect(run.code, JSON.stringify(run.lines)).toBe(0);
       expect(run.lines.map((l) => path.basename(String(l.csr)))).toEqual(['a.der']);
     }
