@@ -141,7 +141,6 @@ export const errorCodes = [
   'UI_NOT_BUILT',
   'SCEP_CHALLENGE_MISSING',
   'DEVICE_ID_CONFLICT',
-  'OUTPUT_NAME_COLLISION',
   'INTERNAL',
 ] as const;
 

@@ -9,13 +9,9 @@ import { EnrollerError } from '../../shared/errors';
 /** What the renderer bundle is made from: a change to any of these makes the build stale. */
 const SOURCES = ['renderer', 'shared', 'vite.renderer.config.ts'];
 
-export function rendererDirOf(packageRoot: string): string {
-  return path.join(packageRoot, 'out', 'renderer');
-}
-
 /** Builds the renderer with vite when no build exists or its sources changed since; returns its folder. */
 export function ensureRendererBuilt(packageRoot: string): string {
-  const dir = rendererDirOf(packageRoot);
+  const dir = path.join(packageRoot, 'out', 'renderer');
   const built = fs.statSync(path.join(dir, 'index.html'), { throwIfNoEntry: false });
   if (built && newestSource(packageRoot) <= built.mtimeMs) return dir;
   const vite = path.join(packageRoot, 'node_modules', 'vite', 'bin', 'vite.js');

@@ -207,7 +207,6 @@ export class Bench {
           port,
           deviceType,
           profile,
-          db: this.#station.db,
           jobs: this.#jobs,
           queue: this.#queue,
           approvals: this.#station.approvals,

@@ -27,10 +27,24 @@ export function inputName(input: string): string {
 }
 
 export class DeviceClaims {
-  readonly #db: Db;
+  readonly #insert;
+  readonly #held;
+  readonly #takeOver;
+  readonly #release;
+  readonly #jobStatus;
 
+  // Prepared once: a claim is taken and given up in every job's commits.
   constructor(db: Db) {
-    this.#db = db;
+    this.#insert = db.prepare(
+      `INSERT INTO device_claims (device_id, job_id, input, holder, claimed_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(device_id) DO NOTHING`,
+    );
+    this.#held = db.prepare<[string], ClaimRow>('SELECT * FROM device_claims WHERE device_id = ?');
+    this.#takeOver = db.prepare(
+      'UPDATE device_claims SET job_id = ?, input = ?, holder = ?, claimed_at = ? WHERE device_id = ?',
+    );
+    this.#release = db.prepare('DELETE FROM device_claims WHERE job_id = ?');
+    this.#jobStatus = db.prepare<[number], { status: string }>('SELECT status FROM jobs WHERE id = ?');
   }
 
   /**
@@ -39,14 +53,9 @@ export class DeviceClaims {
    */
   claim(deviceId: string, jobId: number, input: string): void {
     const now = new Date().toISOString();
-    const inserted = this.#db
-      .prepare(
-        'INSERT INTO device_claims (device_id, job_id, input, holder, claimed_at) VALUES (?, ?, ?, ?, ?) ON ' +
-          'CONFLICT(device_id) DO NOTHING',
-      )
-      .run(deviceId, jobId, input, THIS_HOLDER, now);
+    const inserted = this.#insert.run(deviceId, jobId, input, THIS_HOLDER, now);
     if (inserted.changes === 1) return;
-    const held = this.#db.prepare<[string], ClaimRow>('SELECT * FROM device_claims WHERE device_id = ?').get(deviceId)!;
+    const held = this.#held.get(deviceId)!;
     if (held.job_id !== jobId && this.#isLive(held)) {
       throw new EnrollerError(
         'DEVICE_ID_CONFLICT',
@@ -56,18 +65,16 @@ export class DeviceClaims {
         { deviceId, input: inputName(input), heldBy: inputName(held.input), heldByJob: held.job_id },
       );
     }
-    this.#db
-      .prepare('UPDATE device_claims SET job_id = ?, input = ?, holder = ?, claimed_at = ? WHERE device_id = ?')
-      .run(jobId, input, THIS_HOLDER, now, deviceId);
+    this.#takeOver.run(jobId, input, THIS_HOLDER, now, deviceId);
   }
 
   /** Gives up whatever `jobId` holds: in the commit that ends the job. */
   release(jobId: number): void {
-    this.#db.prepare('DELETE FROM device_claims WHERE job_id = ?').run(jobId);
+    this.#release.run(jobId);
   }
 
   #isLive(held: ClaimRow): boolean {
-    const job = this.#db.prepare<[number], { status: string }>('SELECT status FROM jobs WHERE id = ?').get(held.job_id);
+    const job = this.#jobStatus.get(held.job_id);
     if (job?.status !== 'running') return false;
     if (held.holder === THIS_HOLDER) return true;
     const [host, pid, startedMs] = held.holder.split('/');

@@ -89,6 +89,8 @@ export class JobStore {
   readonly #insert;
   readonly #byId;
   readonly #latest;
+  readonly #holding;
+  readonly #wait;
   readonly #times;
   readonly #update;
   readonly #inheritRow;
@@ -108,6 +110,11 @@ export class JobStore {
     this.#latest = db.prepare<[string], RawJob>(
       "SELECT * FROM jobs WHERE device_id = ? AND step != 'detected' ORDER BY id DESC LIMIT 1",
     );
+    this.#holding = db.prepare<[string], RawJob>(
+      `SELECT * FROM jobs WHERE device_id = ? AND csr_der IS NOT NULL AND (status != 'failed' OR cert_der IS NOT NULL)
+       ORDER BY id DESC LIMIT 1`,
+    );
+    this.#wait = db.prepare("UPDATE jobs SET status = 'waiting', error_message = ?, updated_at = ? WHERE id = ?");
     this.#times = db.prepare<[number], { step_times: string }>('SELECT step_times FROM jobs WHERE id = ?');
     this.#update = db.prepare(
       `UPDATE jobs SET step = ?, status = ?, updated_at = ?, step_times = ?,
@@ -177,12 +184,7 @@ export class JobStore {
    * nor one stopped before it had a CSR — it holds no key).
    */
   latestHolding(deviceId: string): JobRow | undefined {
-    const row = this.#db
-      .prepare<[string], RawJob>(
-        "SELECT * FROM jobs WHERE device_id = ? AND csr_der IS NOT NULL AND (status != 'failed' OR cert_der IS NOT " +
-          'NULL) ORDER BY id DESC LIMIT 1',
-      )
-      .get(deviceId);
+    const row = this.#holding.get(deviceId);
     return row ? toRow(row) : undefined;
   }
 
@@ -220,6 +222,16 @@ export class JobStore {
       )
       .run(new Date().toISOString(), id);
     return this.get(id);
+  }
+
+  /** A job parked until the service answers (EST 202, SCEP PENDING, offline "hold"); its claim ends with it. */
+  markWaiting(id: number, message: string): void {
+    this.#db
+      .transaction(() => {
+        this.#wait.run(message, new Date().toISOString(), id);
+        this.#claims.release(id);
+      })
+      .immediate();
   }
 
   fail(id: number, step: Step, code: string, message: string): void {
@@ -298,16 +310,4 @@ export class JobStore {
     );
     if (last === 'done') this.#claims.release(id);
   }
-}
-
-/** A job parked until the service answers (EST 202, SCEP PENDING, offline "hold"); its claim ends with it. */
-export function markWaiting(db: Db, id: number, message: string): void {
-  db.transaction(() => {
-    db.prepare("UPDATE jobs SET status = 'waiting', error_message = ?, updated_at = ? WHERE id = ?").run(
-      message,
-      new Date().toISOString(),
-      id,
-    );
-    new DeviceClaims(db).release(id);
-  }).immediate();
 }

@@ -97,7 +97,7 @@ async function enrollFiles(
   // One run is one batch: two of its files never get certificates for one device ID.
   const batchId = `enroll-${crypto.randomUUID()}`;
   const { force } = options;
-  const services = { db: station.db, jobs, queue, approvals: station.approvals, audit: station.audit };
+  const services = { jobs, queue, approvals: station.approvals, audit: station.audit };
   const outcomes: CsrFileOutcome[] = [];
   let next = 0;
   const worker = async () => {

@@ -5,7 +5,6 @@ import type { DeviceAttributes, DeviceTypeDocument } from '../../../shared/devic
 import type { EnrollContext, Enroller } from '../../enroll/enroller';
 import type { x509 } from '../../pki/crypto';
 import type { AuditLog } from '../../store/audit-log';
-import type { Db } from '../../store/database';
 import type { JobRow, JobStore } from '../../store/job-store';
 import type { NewQueueItem, QueueStore } from '../../store/queue-store';
 import type { Approvals } from '../approvals/approvals';
@@ -98,7 +97,6 @@ export interface JobInput extends JobRunInput {
   readonly port: string;
   readonly deviceType: DeviceTypeDocument;
   readonly profile: { readonly name: string; readonly enroller: Enroller; readonly challenge?: string | undefined };
-  readonly db: Db;
   readonly jobs: JobStore;
   readonly queue: QueueStore;
   readonly approvals: Approvals;

@@ -9,7 +9,7 @@ import type { EnrollContext, Enroller } from '../../enroll/enroller';
 import { isTransient } from '../../enroll/transient';
 import type { x509 } from '../../pki/crypto';
 import { challengePasswordOf } from '../../pki/csr';
-import { markWaiting, type JobRow } from '../../store/job-store';
+import type { JobRow } from '../../store/job-store';
 import type { CredentialPool, Reservation } from '../bundles/credential-pool';
 import type { DeviceAdapter, JobInput, WaitReason, WaitWords } from './device-adapter';
 
@@ -116,7 +116,7 @@ export async function obtainForJob(
   const wait = (reason: WaitReason, code: string, txn?: string): Obtained => {
     const words = adapter.waitWords ? adapter.waitWords(reason) : defaultWaitWords(reason);
     owe(code, words.queue, txn);
-    markWaiting(input.db, job.id, words.job);
+    input.jobs.markWaiting(job.id, words.job);
     return { kind: 'waiting', words };
   };
   let requested: Requested;

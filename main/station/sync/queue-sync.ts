@@ -181,7 +181,6 @@ async function deliverFile(
     port: `file:${file}`,
     deviceType,
     profile,
-    db: station.db,
     jobs,
     queue,
     approvals: station.approvals,

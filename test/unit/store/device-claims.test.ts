@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { JobStore, markWaiting } from '../../../main/store/job-store';
+import { JobStore } from '../../../main/store/job-store';
 import { repoRoot } from '../../helpers/cli';
 import { openTestStation, tempDir } from '../../helpers/station';
 
@@ -29,7 +29,7 @@ describe('device ID claims', () => {
         expect(station.db.prepare("SELECT count(*) AS n FROM jobs WHERE device_id = 'nrf-1'").get()).toEqual({ n: 1 });
         jobs.fail(first.id, 'csr', 'DEVICE_TIMEOUT', 'gone');
         const second = jobs.start(job('/dev/ttyB', 'nrf-1'), ['identified', 'approved']);
-        markWaiting(station.db, second.id, 'queued');
+        jobs.markWaiting(second.id, 'queued');
         const third = jobs.start(job('/dev/ttyC', 'nrf-1'), ['identified', 'approved']);
         jobs.advance(third.id, ['verified', 'done']);
         expect(station.db.prepare('SELECT count(*) AS n FROM device_claims').get()).toEqual({ n: 0 });
