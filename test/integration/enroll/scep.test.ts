@@ -12,6 +12,8 @@ import { memoryModem } from '../../helpers/modem';
 import { startScepServer, type ScepServer } from '../../support/scep-server';
 import { privateKeyPem } from '../../support/test-pki';
 
+/** DER of the OID 2.16.840.1.113733.1.9.7 (SCEP transactionID), tag and length included. */
+const TRANSACTION_ID_OID = Buffer.from('060a6086480186f845010907', 'hex');
 const challenge = (value: string) => [new x509.ChallengePasswordAttribute(value)];
 let server: ScepServer;
 let approving: ScepServer;
@@ -158,7 +160,11 @@ describe('SCEP client against micromdm scepserver', () => {
         else if (mode === 'replay') body = recorded!;
         else {
           // Change one signed byte (inside the transactionID attribute): the CA's signature breaks.
-          const at = body.indexOf(Buffer.from([0x13, 0x40])) + 2; // PrintableString, 64 hex chars
+          // Find the attribute by its OID first: the same two bytes can occur by chance in the
+          // unsigned certificates the reply carries, and a change there rightly goes unnoticed.
+          const oid = body.indexOf(TRANSACTION_ID_OID);
+          const at = body.indexOf(Buffer.from([0x13, 0x40]), oid) + 2; // PrintableString, 64 hex chars
+          if (oid < 0) throw new Error('The SCEP reply carries no transactionID attribute.');
           body = Buffer.from(body);
           body[at] = body[at] === 0x61 ? 0x62 : 0x61;
         }
