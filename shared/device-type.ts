@@ -82,6 +82,11 @@ export const DeviceTypeDocument = z
               .strict(),
           )
           .default([]),
+        /**
+         * The firmware's AT host buffer (CONFIG_AT_HOST_CMD_MAX_LEN): 4096 in Nordic's builds, less
+         * in some. A certificate whose write would not fit is refused before anything is written.
+         */
+        commandBufferBytes: z.number().int().min(256).max(4096).optional(),
       })
       .strict()
       .optional(),

@@ -49,6 +49,7 @@ export const errorCodes = [
   'MODEM_EVIDENCE_MISMATCH',
   'MODEM_CONTENT_NOT_WRITABLE',
   'MODEM_READBACK_MISMATCH',
+  'MODEM_BUFFER_TOO_SMALL',
   // devices: a TPM 2.0 through tpm2-tools
   'TPM_TCTI_INVALID',
   'TPM_TOOLS_MISSING',

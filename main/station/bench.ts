@@ -59,6 +59,7 @@ export class Bench {
   readonly #jobs: JobStore;
   readonly #queue: QueueStore;
   readonly #deadlineMs: number;
+  readonly #reenumerationMs: number | undefined;
   #passphrase: string | undefined;
   #profiles = new Map<string, ActiveProfile>();
   #batch: Batch | undefined;
@@ -71,7 +72,7 @@ export class Bench {
     source: SlotSource,
     events: BenchEvents,
     log: Logger,
-    options: { deviceDeadlineMs?: number } = {},
+    options: { deviceDeadlineMs?: number; reenumerationWindowMs?: number } = {},
   ) {
     this.#station = station;
     this.#source = source;
@@ -80,6 +81,7 @@ export class Bench {
     this.#jobs = new JobStore(station.db);
     this.#queue = new QueueStore(station.db);
     this.#deadlineMs = options.deviceDeadlineMs ?? DEVICE_DEADLINE_MS;
+    this.#reenumerationMs = options.reenumerationWindowMs;
   }
 
   caStatus(): CaStatus {
@@ -271,7 +273,12 @@ export class Bench {
     try {
       const transport = await this.#source.open(port);
       const log = forSource(this.#log, 'device', { port });
-      modem = new Nrf91Modem(new AtClient(transport, log), log);
+      const commandBufferBytes = deviceType.secTags?.commandBufferBytes;
+      const buffer = commandBufferBytes ? { commandBufferBytes } : {};
+      // A port that vanishes is waited for: a kit that resets on open, or re-enumerates, comes back.
+      const window = this.#reenumerationMs ? { reenumerationWindowMs: this.#reenumerationMs } : {};
+      const link = { ...buffer, ...window, reopen: () => this.#source.open(port) };
+      modem = new Nrf91Modem(new AtClient(transport, log, buffer), log, link);
       const expectedImei = this.#labels.get(port)?.imei;
       return await runDeviceJob(job, new Nrf91Adapter({ port, modem, deviceType, pems, trustPem, expectedImei }));
     } finally {

@@ -20,6 +20,8 @@ export const SlotState = z.object({
   serial: z.string().optional(),
   certSerial: z.string().optional(),
   issuer: z.string().optional(),
+  /** What the station did to keep this device's link going, newest last ("link hiccup at AT+CGSN — retried"). */
+  recoveries: z.array(z.string()).optional(),
   /** A stable error code and the sentence for the technician. */
   code: z.string().optional(),
   message: z.string().optional(),

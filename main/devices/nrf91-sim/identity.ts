@@ -24,7 +24,7 @@ export function simIdentity(seed: string, firmware = 'mfw_nrf91x1_2.0.2'): SimId
     deviceUuid: Uint8Array.from(digest.subarray(4, 20)),
     firmware,
     firmwareUuid: Uint8Array.from(crypto.createHash('sha256').update(`fw:${firmware}`).digest().subarray(0, 16)),
-    model: 'nRF9151-LACA',
-    deviceType: 6,
+    model: firmware.includes('9160') ? 'nRF9160-SICA' : 'nRF9151-LACA',
+    deviceType: firmware.includes('9160') ? 1 : 6,
   };
 }

@@ -2,6 +2,7 @@
 // "plug" wires a fresh in-process link to a simulator with the same seed and the same NVM file,
 // so a device keeps its identity and its stored credentials across replugs, like hardware.
 import path from 'node:path';
+import { EnrollerError } from '../../../shared/errors';
 import { createMemoryPair } from '../memory-pair';
 import type { Transport } from '../transport';
 import { simIdentity } from './identity';
@@ -20,7 +21,14 @@ export interface InProcessModem {
 
 export function inProcessModems(
   count: number,
-  options: { dir: string; keygenDelayMs?: number; baudRate?: number; seedPrefix?: string },
+  options: {
+    dir: string;
+    keygenDelayMs?: number;
+    baudRate?: number;
+    seedPrefix?: string;
+    /** How long a `reenumerate` fault keeps the modem off the bus. */
+    reenumerateGapMs?: number;
+  },
 ): InProcessModem[] {
   return Array.from({ length: count }, (_, i) => {
     const seed = `${options.seedPrefix ?? 'demo'}-${i + 1}`;
@@ -33,13 +41,25 @@ export function inProcessModems(
     let sim: Nrf91Simulator | undefined;
     const pending: Array<{ fault: Fault; when: RegExp | undefined }> = [];
     const imei = simIdentity(seed).imei;
+    const port = `sim-${i + 1}`;
+    /** Off the bus until then (a re-enumeration); it comes back rebooted, banner first. */
+    let awayUntil = 0;
+    let rebooted = false;
     return {
-      port: `sim-${i + 1}`,
+      port,
       imei,
       current: () => sim,
       plug() {
-        const [host, device] = createMemoryPair(`sim-${i + 1}`);
-        sim = new Nrf91Simulator(device, simOptions);
+        if (Date.now() < awayUntil)
+          throw new EnrollerError('DEVICE_PORT_OPEN_FAILED', `${port} is not on the bus right now.`, { port });
+        const [host, device] = createMemoryPair(port);
+        const reenumerate = () => {
+          awayUntil = Date.now() + (options.reenumerateGapMs ?? 500);
+          rebooted = true;
+          void device.close();
+        };
+        sim = new Nrf91Simulator(device, { ...simOptions, bootBanner: rebooted, onReenumerate: reenumerate });
+        rebooted = false;
         for (const f of pending.splice(0)) sim.inject(f.fault, f.when);
         return host;
       },

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { EnrollerError } from '../../../shared/errors';
 import { PortRegistry } from '../serial/port-registry';
 import { openSerialTransport } from '../serial/serial-transport';
+import type { Transport } from '../transport';
 import { Nrf91Simulator, type SimulatorOptions } from './simulator';
 
 export interface PtySimulator {
@@ -14,6 +15,8 @@ export interface PtySimulator {
   readonly simulator: Nrf91Simulator;
   /** Pulls the cable: the PTY pair disappears. */
   unplug(): Promise<void>;
+  /** The device drops off the bus and comes back at the same path after `gapMs`, rebooted. */
+  reenumerate(gapMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -22,6 +25,8 @@ export interface PtySimulatorOptions extends SimulatorOptions {
   readonly dir: string;
   /** Link name for the station's end; defaults to `ttyNRF-<seed>`. */
   readonly name?: string;
+  /** How long a `reenumerate` fault keeps the port away. */
+  readonly reenumerateGapMs?: number;
 }
 
 const simulatorPorts = new PortRegistry();
@@ -31,8 +36,35 @@ export async function startPtySimulator(options: PtySimulatorOptions): Promise<P
   const name = options.name ?? `ttyNRF-${options.seed}`;
   const hostPath = path.join(options.dir, name);
   const devicePath = path.join(options.dir, `.${name}.device`);
-  for (const link of [hostPath, devicePath]) fs.rmSync(link, { force: true });
+  let link = await ptyPair(hostPath, devicePath, options.seed);
+  let closed = false;
+  const reenumerate = async (gapMs = options.reenumerateGapMs ?? 500) => {
+    await link.stop();
+    await new Promise((r) => setTimeout(r, gapMs));
+    if (closed) return;
+    link = await ptyPair(hostPath, devicePath, options.seed);
+    simulator.attach(link.transport);
+  };
+  const simulator = new Nrf91Simulator(link.transport, {
+    stateFile: path.join(options.dir, `${name}.nvm.json`),
+    onReenumerate: () => void reenumerate(),
+    ...options,
+  });
+  const stop = async () => {
+    closed = true;
+    simulator.detach();
+    await link.stop();
+  };
+  return { hostPath, simulator, unplug: stop, close: stop, reenumerate };
+}
 
+/** One socat PTY pair and the device end opened: what a USB device's presence on the bus is here. */
+async function ptyPair(
+  hostPath: string,
+  devicePath: string,
+  seed: string,
+): Promise<{ transport: Transport; stop: () => Promise<void> }> {
+  for (const link of [hostPath, devicePath]) fs.rmSync(link, { force: true });
   const socat = spawn('socat', [`pty,raw,echo=0,link=${hostPath}`, `pty,raw,echo=0,link=${devicePath}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -49,20 +81,14 @@ export async function startPtySimulator(options: PtySimulatorOptions): Promise<P
     ),
   );
   await Promise.race([waitForLinks([hostPath, devicePath], socat, () => socatError), spawnFailed]);
-
-  const transport = await openSerialTransport(devicePath, simulatorPorts, { owner: `simulator ${options.seed}` });
-  const simulator = new Nrf91Simulator(transport, {
-    stateFile: path.join(options.dir, `${name}.nvm.json`),
-    ...options,
-  });
+  const transport = await openSerialTransport(devicePath, simulatorPorts, { owner: `simulator ${seed}` });
   // The simulator closing its end (an injected unplug) pulls the whole cable, as on a real bench.
   transport.onClose(() => void killAndWait(socat));
   const stop = async () => {
-    simulator.detach();
     await transport.close().catch(() => undefined);
     await killAndWait(socat);
   };
-  return { hostPath, simulator, unplug: stop, close: stop };
+  return { transport, stop };
 }
 
 async function waitForLinks(links: string[], socat: ChildProcess, stderr: () => string): Promise<void> {

@@ -2,7 +2,8 @@
 // (nrf91-at.md §1–§5): no echo; CR, LF or CRLF termination counted only outside quotes; a
 // 4095-byte command buffer that silently drops the rest (and wedges inside quotes); CMEE off after
 // boot; CFUN states with 518 while online; real P-256 keys and CSRs; COSE evidence; SHA-256 lists;
-// 513/514/519/527 where the modem gives them. Faults can be injected for the next command.
+// 513/514/519/527 where the modem gives them. Faults can be injected for the next command, and
+// firmware variants chosen (echo, a smaller command buffer, an application that goes online at boot).
 import crypto from 'node:crypto';
 import type { Transport } from '../transport';
 import { formatUuid } from '../nrf91/parsers/keygen';
@@ -11,7 +12,33 @@ import { simIdentity, type SimIdentity } from './identity';
 import { attestationToken, generateIdentityKey, modemKeygen } from './keygen';
 
 export type Termination = 'CR' | 'LF' | 'CRLF';
-export type Fault = 'drop-reply' | 'late-reply' | 'garbage' | 'reset' | 'unplug' | 'flood' | 'wrong-answer';
+export type Fault =
+  /** The command runs; its reply is lost on the wire. */
+  | 'drop-reply'
+  /** The reply comes 3 s late, after the host's deadline. */
+  | 'late-reply'
+  /** The reply is replaced by invalid UTF-8, a stray quote and control bytes, then OK. */
+  | 'garbage'
+  /** The modem reboots as the command arrives (banner printed); the command never runs. */
+  | 'reset'
+  /** The command runs, then the modem reboots before it can answer (banner printed). */
+  | 'reset-after'
+  /** A brown-out with no banner: CMEE and CFUN forget their values; the command never runs. */
+  | 'silent-reset'
+  /** The cable is pulled for good. */
+  | 'unplug'
+  /** The USB device drops off the bus and comes back (same port, rebooted), as a DK reset does. */
+  | 'reenumerate'
+  /** A 70 KiB line with no break. */
+  | 'flood'
+  /** The reply of another command (+CFUN: 1). */
+  | 'wrong-answer'
+  /** Thirty URCs and blank lines around and inside the reply. */
+  | 'urc-storm'
+  /** The reply goes out a byte or two at a time, with pauses. */
+  | 'split'
+  /** The reply comes 1.5 s late: slow, but inside the host's deadline. */
+  | 'slow';
 
 export interface SimulatorOptions {
   /** Same seed, same device (IMEI, UUID). */
@@ -28,9 +55,19 @@ export interface SimulatorOptions {
   readonly stateFile?: string;
   /** Print a Zephyr boot banner when attached, as a freshly powered device does. */
   readonly bootBanner?: boolean;
+  /** Echo every command line back before its reply (ATE1-style firmware; at_host does not). */
+  readonly echo?: boolean;
+  /** The firmware's CONFIG_AT_HOST_CMD_MAX_LEN: bytes beyond it minus one are silently dropped. */
+  readonly commandBufferBytes?: number;
+  /** The functional mode after boot: 0 for at_host; 1 for an application that goes online at once. */
+  readonly bootCfun?: number;
+  /** Called on a `reenumerate` fault: the host takes the port away and brings it back. */
+  readonly onReenumerate?: () => void;
 }
 
-const BUFFER_LIMIT = 4095;
+const DEFAULT_COMMAND_BUFFER = 4096;
+/** What a storm repeats: URCs the modem really sends, and the blank lines some builds add. */
+const URC_NOISE = ['+CEREG: 2,"76C1","0102DA04",7', '%CESQ: 54,2,12,1', '+CSCON: 0', '%MDMEV: PRIORITIZATION', '', ''];
 const OFFLINE = new Set([0, 4, 20, 44]);
 const CFUN_MODES = new Set([0, 1, 4, 20, 21, 30, 31, 40, 41, 44]);
 const MODEM_OWNED = [
@@ -42,8 +79,9 @@ const MODEM_OWNED = [
 export class Nrf91Simulator {
   readonly identity: SimIdentity;
   readonly store: SimCredentialStore;
-  readonly #transport: Transport;
-  readonly #options: Required<Omit<SimulatorOptions, 'stateFile' | 'firmware'>>;
+  #transport: Transport;
+  readonly #options: Required<Omit<SimulatorOptions, 'stateFile' | 'firmware' | 'onReenumerate'>>;
+  readonly #onReenumerate: (() => void) | undefined;
   #buffer: number[] = [];
   #inQuotes = false;
   #busy = false;
@@ -56,7 +94,9 @@ export class Nrf91Simulator {
   bytesIn = 0;
   bytesOut = 0;
   commands = 0;
-  readonly #unsubscribe: () => void;
+  /** Each command's head as received (content left out), for tests that count what was sent. */
+  readonly received: string[] = [];
+  #unsubscribe: () => void;
 
   constructor(transport: Transport, options: SimulatorOptions) {
     this.#transport = transport;
@@ -69,9 +109,24 @@ export class Nrf91Simulator {
       baudRate: options.baudRate ?? 0,
       nullQuirk: options.nullQuirk ?? true,
       bootBanner: options.bootBanner ?? false,
+      echo: options.echo ?? false,
+      commandBufferBytes: options.commandBufferBytes ?? DEFAULT_COMMAND_BUFFER,
+      bootCfun: options.bootCfun ?? 0,
     };
+    this.#onReenumerate = options.onReenumerate;
+    this.#cfun = this.#options.bootCfun;
     this.#unsubscribe = transport.onData((chunk) => this.#receive(chunk));
     if (this.#options.bootBanner) this.#boot();
+  }
+
+  /** Back on the bus through a new link (after a re-enumeration): it has rebooted meanwhile. */
+  attach(transport: Transport): void {
+    this.#unsubscribe();
+    this.#transport = transport;
+    this.#out = Promise.resolve();
+    this.#busy = false;
+    this.#unsubscribe = transport.onData((chunk) => this.#receive(chunk));
+    this.reboot();
   }
 
   get imei(): string {
@@ -87,21 +142,26 @@ export class Nrf91Simulator {
     this.#faults.push({ fault, when });
   }
 
-  /** A power cycle: CMEE and CFUN forget their values, the banner prints. NVM is kept. */
-  reboot(): void {
+  /** A power cycle: CMEE and CFUN forget their values, the banner prints (unless `silent`). NVM is kept. */
+  reboot(silent = false): void {
     this.#buffer = [];
     this.#inQuotes = false;
-    this.#boot();
+    if (silent) this.#forget();
+    else this.#boot();
   }
 
   detach(): void {
     this.#unsubscribe();
   }
 
-  #boot(): void {
+  #forget(): void {
     this.#cmee = 0;
-    this.#cfun = 0;
-    this.#send('*** Booting nRF Connect SDK v2.9.0-7787b2649840 ***\r\nThe AT host sample started\r\n');
+    this.#cfun = this.#options.bootCfun;
+  }
+
+  #boot(): void {
+    this.#forget();
+    void this.#send('*** Booting nRF Connect SDK v2.9.0-7787b2649840 ***\r\nThe AT host sample started\r\n');
   }
 
   #receive(chunk: Uint8Array): void {
@@ -119,7 +179,7 @@ export class Nrf91Simulator {
         continue;
       }
       if (byte === 0x00 && !this.#inQuotes) continue;
-      if (this.#buffer.length < BUFFER_LIMIT) this.#buffer.push(byte);
+      if (this.#buffer.length < this.#options.commandBufferBytes - 1) this.#buffer.push(byte);
       // else: silently dropped, exactly like at_host
     }
   }
@@ -144,6 +204,7 @@ export class Nrf91Simulator {
     const command = raw.replace(/^\n+/, '').replace(/\r$/, '');
     if (!/[^\s]/.test(command)) return; // no printable character: dropped without reply
     this.commands += 1;
+    this.received.push(command.split('"', 1)[0]!.toUpperCase());
     this.#busy = true;
     const generation = ++this.#generation;
     const index = this.#faults.findIndex((f) => !f.when || f.when.test(command));
@@ -157,18 +218,8 @@ export class Nrf91Simulator {
   async #execute(command: string, fault: Fault | undefined): Promise<void> {
     // The command's bytes take time on the wire before the modem has them all.
     await this.#lineDelay(Buffer.byteLength(command) + 2);
-    if (fault === 'unplug') {
-      await this.#transport.close();
-      return;
-    }
-    if (fault === 'reset') {
-      this.reboot();
-      return;
-    }
-    if (fault === 'flood') {
-      this.#send('#'.repeat(70 * 1024));
-      return;
-    }
+    if (this.#options.echo) await this.#send(`${command}\r\n`);
+    if (await this.#instead(fault)) return;
     let reply: string | Uint8Array;
     try {
       reply = await this.#handle(command);
@@ -176,18 +227,42 @@ export class Nrf91Simulator {
       reply = error instanceof CmeError ? this.#error(error.cme) : 'ERROR\r\n';
     }
     if (fault === 'drop-reply') return;
-    // Answers after the host's deadline; RX stays off meanwhile, as in at_host.
+    if (fault === 'reset-after') return this.reboot();
+    // Answers after the host's deadline (or, slow, before it); RX stays off meanwhile, as in at_host.
     if (fault === 'late-reply') await delay(3_000);
+    if (fault === 'slow') await delay(1_500);
     // Invalid UTF-8, a stray quote and control bytes, then OK: the reply itself is lost.
     if (fault === 'garbage')
       reply = Buffer.concat([Buffer.from([0xff, 0xfe, 0x22, 0x07]), crypto.randomBytes(8), Buffer.from('\r\nOK\r\n')]);
     if (fault === 'wrong-answer') reply = '+CFUN: 1\r\nOK\r\n';
+    if (fault === 'urc-storm') reply = stormAround(typeof reply === 'string' ? reply : Buffer.from(reply).toString());
     // at_host re-enables RX as it sends the final result: a host that answers the OK at once is
     // heard. (Clearing it only after the write settles would drop such a host's next command
     // whenever this process is slow — a simulator artefact, not modem behaviour.)
-    await this.#send(reply, () => {
-      this.#busy = false;
-    });
+    await this.#send(reply, () => (this.#busy = false), fault === 'split' ? 2 : undefined);
+  }
+
+  /** Faults that replace the command: true when the command did not run. */
+  async #instead(fault: Fault | undefined): Promise<boolean> {
+    switch (fault) {
+      case 'unplug':
+        await this.#transport.close();
+        return true;
+      case 'reenumerate':
+        this.#onReenumerate?.();
+        return true;
+      case 'reset':
+        this.reboot();
+        return true;
+      case 'silent-reset':
+        this.reboot(true);
+        return true;
+      case 'flood':
+        void this.#send('#'.repeat(70 * 1024));
+        return true;
+      default:
+        return false;
+    }
   }
 
   #error(cme: number): string {
@@ -231,6 +306,8 @@ export class Nrf91Simulator {
         if (rest !== '') throw new SyntaxError();
         return ok(`%XMODEMUUID: ${formatUuid(this.identity.firmwareUuid)}`);
       case 'AT%ATTESTTOKEN':
+        // nRF9160 firmware has no attestation token (nrf91-at.md §7): the UUID comes from KEYGEN.
+        if (this.identity.firmware.includes('9160')) throw new SyntaxError();
         return ok(`%ATTESTTOKEN: "${await attestationToken(this.identity, await this.#identityKey())}"`);
       case 'AT%CMNG':
         return this.#cmng(rest, ok);
@@ -334,18 +411,22 @@ export class Nrf91Simulator {
     return this.store.data.identityKey;
   }
 
-  /** Queues bytes out at the UART rate, in order; `beforeLast` runs just before the last chunk goes. */
-  #send(text: string | Uint8Array, beforeLast?: () => void): Promise<void> {
+  /**
+   * Queues bytes out at the UART rate, in order; `beforeLast` runs just before the last chunk goes.
+   * `chunkSize` small splits the reply into many reads (lines arrive in pieces), with pauses.
+   */
+  #send(text: string | Uint8Array, beforeLast?: () => void, chunkSize = 256): Promise<void> {
     const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text);
+    const transport = this.#transport;
     this.#out = this.#out.then(async () => {
-      const chunkSize = 256;
       for (let offset = 0; offset < bytes.length; offset += chunkSize) {
         const chunk = bytes.subarray(offset, offset + chunkSize);
         await this.#lineDelay(chunk.length);
-        if (this.#transport.closed) return;
+        if (chunkSize < 16) await delay(2);
+        if (transport.closed || transport !== this.#transport) return;
         this.bytesOut += chunk.length;
         if (offset + chunkSize >= bytes.length) beforeLast?.();
-        await this.#transport.write(chunk).catch(() => undefined);
+        await transport.write(chunk).catch(() => undefined);
       }
       if (bytes.length === 0) beforeLast?.();
     });
@@ -370,6 +451,17 @@ const PEM_CONTENT = new RegExp(`^${PEM_BLOCK}(\\n${PEM_BLOCK})*$`);
 function looksLikePem(content: string): boolean {
   // 91x1 firmware validates certificate content: real LF line breaks, BEGIN/END armour (§3.3).
   return PEM_CONTENT.test(content);
+}
+
+/** Noise before the reply, inside it (between information lines) and after it; lines end CRLF, CR or LF. */
+function stormAround(reply: string): string {
+  const endings = ['\r\n', '\r', '\n'];
+  const noise = (n: number) =>
+    Array.from({ length: n }, (_, i) => `${URC_NOISE[i % URC_NOISE.length]}${endings[i % 3]}`);
+  const lines = reply.split('\r\n').filter((l) => l !== '');
+  const final = lines.pop() ?? 'OK';
+  const inside = lines.flatMap((line) => [`${line}\r\n`, ...noise(3)]);
+  return [...noise(12), ...inside, `${final}\r\n`, ...noise(15)].join('');
 }
 
 function delay(ms: number): Promise<void> {

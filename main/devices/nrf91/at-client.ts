@@ -10,12 +10,14 @@ import { parseFinalResult } from './final-result';
 import { LineReader, type LineEvent } from './line-reader';
 
 /**
- * at_host's buffer holds 4095 bytes. A CR-terminated build keeps the LF of our previous CRLF at
- * the front, a CRLF build keeps our CR at the end: the command text itself gets 4093.
- * Overflowing inside a quoted PEM wedges a real device until it is reset, so this is checked
- * before a single byte is sent.
+ * at_host's buffer (CONFIG_AT_HOST_CMD_MAX_LEN, 4096 by default and at most) holds one byte less.
+ * A CR-terminated build keeps the LF of our previous CRLF at the front, a CRLF build keeps our CR
+ * at the end: the command text itself gets three bytes less than the setting. Overflowing inside
+ * a quoted PEM wedges a real device until it is reset, so this is checked before a byte is sent.
  */
-export const MAX_COMMAND_BYTES = 4093;
+export const DEFAULT_COMMAND_BUFFER_BYTES = 4096;
+export const commandLimitFor = (bufferBytes: number): number => bufferBytes - 3;
+export const MAX_COMMAND_BYTES = commandLimitFor(DEFAULT_COMMAND_BUFFER_BYTES);
 
 export const TIMEOUTS = {
   /** Most commands answer in milliseconds; a silent modem is detected within this. */
@@ -26,6 +28,8 @@ export const TIMEOUTS = {
   credential: 15_000,
   /** Quiet time before a resync after a lost reply, so a late answer is not taken for a new one. */
   resyncQuiet: 250,
+  /** A resync probe (`AT`) answers in milliseconds on a modem that is listening. */
+  probe: 1_000,
 } as const;
 
 /** Unsolicited result codes the modem may print at any time (nrf91-at.md §1.2). */
@@ -46,6 +50,12 @@ const URC_PREFIXES = [
 ];
 const BANNER = /^\*\*\* Booting /;
 const MAX_REPLY_LINES = 256;
+
+export interface AtClientOptions {
+  readonly maxLineBytes?: number;
+  /** The firmware's CONFIG_AT_HOST_CMD_MAX_LEN, when a device type says it is smaller than 4096. */
+  readonly commandBufferBytes?: number;
+}
 
 export interface CommandOptions {
   readonly timeoutMs?: number;
@@ -71,15 +81,16 @@ export class AtClient extends EventEmitter<AtClientEvents> {
   #queue: Promise<unknown> = Promise.resolve();
   #current: InFlight | undefined;
   #needsResync = false;
-  #needsCmee = false;
   #lastDataAt = 0;
+  readonly #maxCommandBytes: number;
   readonly #unsubscribe: Array<() => void>;
 
-  constructor(transport: Transport, log: Logger, maxLineBytes?: number) {
+  constructor(transport: Transport, log: Logger, options: AtClientOptions = {}) {
     super();
     this.transport = transport;
     this.#log = log;
-    this.#reader = new LineReader(maxLineBytes);
+    this.#reader = new LineReader(options.maxLineBytes);
+    this.#maxCommandBytes = commandLimitFor(options.commandBufferBytes ?? DEFAULT_COMMAND_BUFFER_BYTES);
     this.#unsubscribe = [
       transport.onData((chunk) => {
         this.#lastDataAt = Date.now();
@@ -97,9 +108,9 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     ];
   }
 
-  /** True after a reset banner: the modem forgot AT+CMEE=1 (the caller's next command re-sends it). */
-  get cmeeLost(): boolean {
-    return this.#needsCmee;
+  /** The longest command text this modem's buffer takes whole. */
+  get maxCommandBytes(): number {
+    return this.#maxCommandBytes;
   }
 
   /** Sends one command; resolves with its information lines when the modem answers OK. */
@@ -116,22 +127,15 @@ export class AtClient extends EventEmitter<AtClientEvents> {
   }
 
   async #run(command: string, options: CommandOptions): Promise<string[]> {
-    if (Buffer.byteLength(command) > MAX_COMMAND_BYTES) {
+    const bytes = Buffer.byteLength(command);
+    if (bytes > this.#maxCommandBytes) {
       throw new EnrollerError(
         'DEVICE_COMMAND_TOO_LONG',
-        `The command is ${Buffer.byteLength(command)} bytes; the modem accepts at most ${MAX_COMMAND_BYTES}. Nothing ` +
-          `was sent.`,
-        {
-          bytes: Buffer.byteLength(command),
-          limit: MAX_COMMAND_BYTES,
-        },
+        `The command is ${bytes} bytes; the modem accepts at most ${this.#maxCommandBytes}. Nothing was sent.`,
+        { bytes, limit: this.#maxCommandBytes },
       );
     }
     if (this.#needsResync) await this.#resync(options.signal);
-    if (this.#needsCmee && !/^AT\+CMEE=/i.test(command)) {
-      await this.#exchange('AT+CMEE=1', { ...options, timeoutMs: TIMEOUTS.default });
-      this.#needsCmee = false;
-    }
     return this.#exchange(command, options);
   }
 
@@ -190,50 +194,57 @@ export class AtClient extends EventEmitter<AtClientEvents> {
   }
 
   /**
-   * After a lost reply: wait for the line to go quiet, then prove the modem answers again. A host
+   * After a lost reply: wait for the line to go quiet, then prove the modem answers again. A probe
+   * lost while the modem was still busy (its late reply arrives meanwhile) is sent again. A host
    * that died in the middle of a quoted `%CMNG` write leaves the modem's parser inside the quotes,
    * swallowing every later byte as content (nrf91-at.md §1); a lone `"` closes them, and any final
    * result to it shows the parser is back outside. If the modem was not inside quotes, the first
    * `"` opened them and gets no answer; the second closes them again.
    */
   async #resync(signal: AbortSignal | undefined): Promise<void> {
-    for (const probe of ['AT', '"', '"', 'AT']) {
-      while (Date.now() - this.#lastDataAt < TIMEOUTS.resyncQuiet) {
-        await new Promise((r) => setTimeout(r, TIMEOUTS.resyncQuiet));
+    const probes = ['AT', '"', '"', 'AT'];
+    for (let i = 0, busyRetries = 0; i < probes.length; i++) {
+      await this.#quiet();
+      const sentAt = Date.now();
+      const answer = await this.#probe(probes[i]!, signal);
+      if (answer === 'silent' && this.#lastDataAt > sentAt && busyRetries++ < 2) {
+        i--; // the modem was talking (a late reply): it did not hear the probe
+        continue;
       }
-      try {
-        await this.#exchange(probe, { timeoutMs: TIMEOUTS.default, ...(signal ? { signal } : {}) });
-      } catch (error) {
-        if (error instanceof EnrollerError && (error.code === 'DEVICE_DISCONNECTED' || error.code === 'DEVICE_ABORTED'))
-          throw error;
-        if (
-          !(error instanceof EnrollerError) ||
-          error.code === 'DEVICE_TIMEOUT' ||
-          error.code === 'DEVICE_LINE_TOO_LONG'
-        )
-          continue;
-        if (probe === 'AT') continue; // an error to a plain AT: not yet a healthy parser
-      }
-      if (probe !== 'AT') {
-        this.#log.warn('closed an open quote left in the modem by an interrupted write');
-        try {
-          await this.#exchange('AT', { timeoutMs: TIMEOUTS.default, ...(signal ? { signal } : {}) });
-        } catch (error) {
-          if (
-            error instanceof EnrollerError &&
-            (error.code === 'DEVICE_DISCONNECTED' || error.code === 'DEVICE_ABORTED')
-          )
-            throw error;
-          continue;
+      if (answer === 'ok' || (answer === 'error' && probes[i] !== 'AT')) {
+        if (probes[i] !== 'AT') {
+          this.#log.warn('closed an open quote left in the modem by an interrupted write');
+          if ((await this.#probe('AT', signal)) !== 'ok') continue;
         }
+        this.#needsResync = false;
+        return;
       }
-      this.#needsResync = false;
-      return;
     }
     throw new EnrollerError(
       'DEVICE_NOT_RESPONDING',
       `The modem on ${this.transport.label} stopped answering. Replug or reset it, then retry.`,
     );
+  }
+
+  async #quiet(): Promise<void> {
+    while (Date.now() - this.#lastDataAt < TIMEOUTS.resyncQuiet) {
+      await new Promise((r) => setTimeout(r, TIMEOUTS.resyncQuiet));
+    }
+  }
+
+  /** One resync probe: answered OK, answered with an error, or no answer. Unplug and cancel end the resync. */
+  async #probe(probe: string, signal: AbortSignal | undefined): Promise<'ok' | 'error' | 'silent'> {
+    try {
+      await this.#exchange(probe, { timeoutMs: TIMEOUTS.probe, ...(signal ? { signal } : {}) });
+      return 'ok';
+    } catch (error) {
+      if (error instanceof EnrollerError && (error.code === 'DEVICE_DISCONNECTED' || error.code === 'DEVICE_ABORTED'))
+        throw error;
+      const silent =
+        !(error instanceof EnrollerError) ||
+        ['DEVICE_TIMEOUT', 'DEVICE_LINE_TOO_LONG', 'DEVICE_RESET'].includes(error.code);
+      return silent ? 'silent' : 'error';
+    }
   }
 
   #onLine(event: LineEvent): void {
@@ -253,8 +264,12 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       return;
     }
     const line = event.text;
+    if (current && current.lines.length === 0 && line === current.command) {
+      this.#log.debug({ command: shortName(line) }, 'skipped the echo of a command');
+      return;
+    }
     if (BANNER.test(line)) {
-      this.#needsCmee = true;
+      // The modem forgot +CMEE=1 and its functional mode: the link (modem-link.ts) sets it up again.
       this.emit('reset');
       current?.reject(
         new EnrollerError(

@@ -1,10 +1,13 @@
 // Credential operations on an nRF91 modem, in the order Nordic's own tools use them
 // (nrf91-at.md §6 and §8.4): connect, identify, go offline, delete-then-generate, write, list.
+// Every command goes through the modem's link (modem-link.ts): reads are asked again after a lost
+// reply; each change names the read-back that tells whether it took.
 import crypto from 'node:crypto';
 import { EnrollerError } from '../../../shared/errors';
 import { verifyCsr, type VerifiedCsr } from '../../pki/csr';
 import type { Logger } from '../../log';
 import { TIMEOUTS, type AtClient } from './at-client';
+import { ModemLink, OFFLINE_MODES, type LinkOptions } from './modem-link';
 import { parseCredentialList, type CredentialEntry } from './parsers/cmng';
 import { atLeast, parseCfun, parseFirmware, parseImei, type FirmwareVersion } from './parsers/identity';
 import { parseAttestationToken, parseKeygen, parseKeygenEvidence, type KeygenEvidence } from './parsers/keygen';
@@ -17,9 +20,6 @@ export const CredentialType = {
   psk: 3,
   pskIdentity: 4,
 } as const;
-
-/** Functional modes in which credential writes and KEYGEN are allowed (LTE not active). */
-const OFFLINE_MODES = new Set([0, 4, 20, 44]);
 
 export interface ModemIdentity {
   readonly imei: string;
@@ -43,37 +43,29 @@ export interface OperationOptions {
 }
 
 export class Nrf91Modem {
-  readonly at: AtClient;
+  readonly link: ModemLink;
   readonly #log: Logger;
 
-  constructor(at: AtClient, log: Logger) {
-    this.at = at;
+  constructor(at: AtClient, log: Logger, link: LinkOptions = {}) {
+    this.link = new ModemLink(at, log, link);
     this.#log = log;
   }
 
-  /** `AT` until it answers (the first command after power-up may get ERROR), then `AT+CMEE=1`. */
-  async connect(options: OperationOptions = {}): Promise<void> {
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await this.at.command('AT', options);
-        await this.at.command('AT+CMEE=1', options);
-        return;
-      } catch (error) {
-        lastError = error;
-        if (
-          error instanceof EnrollerError &&
-          ['DEVICE_DISCONNECTED', 'DEVICE_ABORTED', 'DEVICE_COMMAND_TOO_LONG'].includes(error.code)
-        )
-          throw error;
-      }
-    }
-    throw lastError;
+  /** The AT conversation of the moment (a new one after the port came back). */
+  get at(): AtClient {
+    return this.link.at;
   }
 
+  /** `AT` until it answers (the first command after power-up may get ERROR), then `AT+CMEE=1`. */
+  connect(options: OperationOptions = {}): Promise<void> {
+    return this.link.hello(options);
+  }
+
+  /** Who the modem is; from here on, a modem that restarts or comes back must have this IMEI. */
   async identify(options: OperationOptions = {}): Promise<ModemIdentity> {
-    const imei = parseImei(await this.at.command('AT+CGSN=1', options));
-    const firmware = parseFirmware(await this.at.command('AT+CGMR', options));
+    const imei = await this.link.read('AT+CGSN=1', parseImei, options);
+    this.link.pin(imei);
+    const firmware = await this.link.read('AT+CGMR', parseFirmware, options);
     if (!atLeast(firmware, 1, 3, 0)) {
       throw new EnrollerError(
         'MODEM_FIRMWARE_TOO_OLD',
@@ -81,13 +73,12 @@ export class Nrf91Modem {
         { firmware: firmware.raw },
       );
     }
-    const model = (await this.at.command('AT+CGMM', options)).find((l) => /^nRF91\w*/.test(l));
+    const model = await this.link.read('AT+CGMM', (lines) => lines.find((l) => /^nRF91\w*/.test(l)), options);
     let deviceUuid: string | undefined;
     try {
       // The token is signed inside the modem: give it the credential deadline, not the default.
-      deviceUuid = parseAttestationToken(
-        await this.at.command('AT%ATTESTTOKEN', { ...options, timeoutMs: TIMEOUTS.credential }),
-      ).deviceUuid;
+      const token = { ...options, timeoutMs: TIMEOUTS.credential };
+      deviceUuid = (await this.link.read('AT%ATTESTTOKEN', parseAttestationToken, token)).deviceUuid;
     } catch (error) {
       if (
         !(error instanceof EnrollerError) ||
@@ -100,37 +91,45 @@ export class Nrf91Modem {
   }
 
   async functionalMode(options: OperationOptions = {}): Promise<number> {
-    return parseCfun(await this.at.command('AT+CFUN?', options));
+    return this.link.read('AT+CFUN?', parseCfun, options);
   }
 
+  /** Setting a mode twice is the same as once: it is asked again like a read. */
   async setFunctionalMode(mode: number, options: OperationOptions = {}): Promise<void> {
-    await this.at.command(`AT+CFUN=${mode}`, { ...options, timeoutMs: TIMEOUTS.cfun });
+    await this.link.read(`AT+CFUN=${mode}`, () => undefined, { ...options, timeoutMs: TIMEOUTS.cfun });
   }
 
   /** Runs `work` with the modem offline (CFUN=4), then puts back the mode it found. */
   async withOffline<T>(work: () => Promise<T>, options: OperationOptions = {}): Promise<T> {
     const previous = await this.functionalMode(options);
-    if (OFFLINE_MODES.has(previous)) return work();
+    this.link.offline = true;
+    try {
+      if (!OFFLINE_MODES.has(previous)) await this.#goOffline(options);
+      return await work();
+    } finally {
+      this.link.offline = false;
+      if (!OFFLINE_MODES.has(previous) && !this.at.transport.closed)
+        await this.setFunctionalMode(previous, options).catch(() => undefined);
+    }
+  }
+
+  async #goOffline(options: OperationOptions): Promise<void> {
     await this.setFunctionalMode(4, options);
     const now = await this.functionalMode(options);
     if (now !== 4)
       throw new EnrollerError('MODEM_ONLINE', `The modem did not go offline (it reports CFUN ${now}).`, { cfun: now });
-    try {
-      return await work();
-    } finally {
-      if (!this.at.transport.closed) await this.setFunctionalMode(previous, options).catch(() => undefined);
-    }
   }
 
   async list(secTag?: number, type?: number, options: OperationOptions = {}): Promise<CredentialEntry[]> {
     const args = [1, secTag, type].filter((v) => v !== undefined).join(',');
-    return parseCredentialList(await this.at.command(`AT%CMNG=${args}`, options));
+    return this.link.read(`AT%CMNG=${args}`, parseCredentialList, options);
   }
 
   /** Deletes one credential; returns false when there was none (513 is not a failure here). */
   async delete(secTag: number, type: number, options: OperationOptions = {}): Promise<boolean> {
+    const gone = async () => (await this.list(secTag, type, options)).length === 0;
     try {
-      await this.at.command(`AT%CMNG=3,${secTag},${type}`, options);
+      await this.link.change(`AT%CMNG=3,${secTag},${type}`, gone, options);
       return true;
     } catch (error) {
       if (error instanceof EnrollerError && error.code === 'MODEM_CREDENTIAL_NOT_FOUND') return false;
@@ -150,9 +149,29 @@ export class Nrf91Modem {
     options: OperationOptions & { deleteFirst?: boolean } = {},
   ): Promise<{ sent: string; sha256: string }> {
     const sent = toModemText(content);
+    const sha256 = sha256Hex(sent);
+    this.checkFits(secTag, type, sent);
     if (options.deleteFirst) await this.delete(secTag, type, options);
-    await this.at.command(`AT%CMNG=0,${secTag},${type},"${sent}"`, { ...options, timeoutMs: TIMEOUTS.credential });
-    return { sent, sha256: sha256Hex(sent) };
+    const stored = async () => (await this.list(secTag, type, options))[0]?.sha256 === sha256;
+    const write = { ...options, timeoutMs: TIMEOUTS.credential };
+    await this.link.change(`AT%CMNG=0,${secTag},${type},"${sent}"`, stored, write);
+    return { sent, sha256 };
+  }
+
+  /**
+   * Refuses content whose write command would overflow this modem's AT buffer (a smaller
+   * CONFIG_AT_HOST_CMD_MAX_LEN), before anything is sent: an overflow inside the quotes wedges it.
+   */
+  checkFits(secTag: number, type: number, content: string): void {
+    const bytes = Buffer.byteLength(`AT%CMNG=0,${secTag},${type},"${toModemText(content)}"`);
+    const limit = this.at.maxCommandBytes;
+    if (bytes <= limit) return;
+    throw new EnrollerError(
+      'MODEM_BUFFER_TOO_SMALL',
+      `Security tag ${secTag} (type ${type}) needs a ${bytes}-byte command, but this modem's AT buffer takes ` +
+        `${limit}. Nothing was written: use firmware with a larger AT host buffer, or fewer certificates in the tag.`,
+      { secTag, type, bytes, limit },
+    );
   }
 
   /** Readback: the modem's SHA-256 of what it stored must equal the SHA-256 of what we sent. */
@@ -201,10 +220,22 @@ export class Nrf91Modem {
       );
     }
     await this.delete(secTag, CredentialType.clientKey, options);
-    const lines = await this.at.command(`AT%KEYGEN=${secTag},2,0,"${subject}"`, {
-      ...options,
-      timeoutMs: TIMEOUTS.credential,
-    });
+    // A key whose reply (the CSR) was lost or garbled is of no use, and no CSR for it left the
+    // modem: it is deleted and a new one made, never kept.
+    const discardOrphan = async () => {
+      await this.delete(secTag, CredentialType.clientKey, options);
+      return false;
+    };
+    const keygen = { ...options, timeoutMs: TIMEOUTS.credential };
+    const command = `AT%KEYGEN=${secTag},2,0,"${subject}"`;
+    const generated = await this.link.change(command, discardOrphan, keygen, (lines) =>
+      this.#provenKey(lines, secTag, expectedUuid),
+    );
+    return generated!; // discardOrphan never settles: a result always comes from a reply
+  }
+
+  /** Proves a KEYGEN reply belongs to this request: the CSR verifies, the COSE payload names it. */
+  async #provenKey(lines: string[], secTag: number, expectedUuid: string | undefined): Promise<GeneratedKey> {
     const { csrDer, cose } = parseKeygen(lines);
     const evidence = parseKeygenEvidence(cose);
     if (!evidence)

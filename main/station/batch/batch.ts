@@ -141,7 +141,8 @@ export class Batch {
       this.#options.deviceDeadlineMs,
     );
     const started = { status: 'running', attempts: slot.attempts + 1, startedAt: new Date().toISOString() } as const;
-    this.#update(slot, { ...started, code: undefined, message: undefined, finishedAt: undefined });
+    const cleared = { code: undefined, message: undefined, finishedAt: undefined, recoveries: undefined };
+    this.#update(slot, { ...started, ...cleared });
     const running = this.#options
       .runDevice(port, {
         signal: controller.signal,
@@ -182,6 +183,7 @@ export class Batch {
         step: progress.step,
         ...(progress.deviceId ? { deviceId: progress.deviceId } : {}),
         ...(progress.petName ? { petName: progress.petName } : {}),
+        ...(progress.recovery ? { recoveries: [...(slot.recoveries ?? []), progress.recovery] } : {}),
       });
   }
 

@@ -2,6 +2,7 @@
 // the device is, its key and CSR, writing the credentials, reading them back. A new device kind
 // (an ESP32, a Zephyr TLS-credentials shell) is one new adapter file; the runner does not change.
 import type { DeviceAttributes, DeviceTypeDocument } from '../../../shared/device-type';
+import type { LinkRecovery } from '../../devices/link-recovery';
 import type { EnrollContext, Enroller } from '../../enroll/enroller';
 import type { x509 } from '../../pki/crypto';
 import type { AuditLog } from '../../store/audit-log';
@@ -89,6 +90,8 @@ export interface DeviceAdapter {
   waitWords?(reason: WaitReason): WaitWords;
   /** Adds what only this kind reports (a CSR file's certificate file). */
   finish?(outcome: JobOutcome, job: JobRow | undefined): JobOutcome;
+  /** Tells the runner each time the device's link recovered (for the audit record and the tile). */
+  onRecovery?(listener: (recovery: LinkRecovery) => void): () => void;
 }
 
 /** What a job is given by the batch or the CLI, whatever the device. */

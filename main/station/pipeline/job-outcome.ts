@@ -21,6 +21,8 @@ export interface JobProgress {
   readonly deviceId: string | undefined;
   readonly petName?: string | undefined;
   readonly imei?: string;
+  /** What the station just did to keep the device's link going, in the tile's words. */
+  readonly recovery?: string;
 }
 
 export function outcome(

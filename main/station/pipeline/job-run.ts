@@ -31,6 +31,12 @@ export class JobRun {
     return next;
   }
 
+  /** The link recovered on the way: the step stays, the tile says what happened. */
+  recovered(words: string): void {
+    const { deviceId, petName } = this;
+    this.#input.onProgress?.({ step: this.attempting, deviceId, petName, recovery: words });
+  }
+
   /** Before a step's side effect: stop if aborted, wait while paused. */
   async enter(step: Step): Promise<void> {
     this.attempting = step;

@@ -6,6 +6,7 @@
 // stored CSR is used again only while the device still holds its key, a stored certificate is
 // never requested again.
 import { EnrollerError } from '../../../shared/errors';
+import { recoveryWords, type LinkRecovery } from '../../devices/link-recovery';
 import { x509 } from '../../pki/crypto';
 import type { JobRow, NewJob } from '../../store/job-store';
 import type { QueueItem } from '../../store/queue-store';
@@ -49,6 +50,7 @@ class DeviceJob {
   }
 
   async run(): Promise<JobOutcome> {
+    const unsubscribe = this.#adapter.onRecovery?.((recovery) => this.#recovered(recovery));
     try {
       await this.#run.enter('identified');
       const identity = (this.#identity = await this.#adapter.identify(this.#input.signal));
@@ -60,7 +62,17 @@ class DeviceJob {
       return this.#report(ended === 'verified' ? this.#finish() : ended);
     } catch (caught) {
       return this.#report(this.#run.failed(this.#input.jobs, this.#newJob, caught, this.#input.port));
+    } finally {
+      unsubscribe?.();
     }
+  }
+
+  /** Every recovery is on the audit record (the device's, or the port's before it is known) and on the tile. */
+  #recovered(recovery: LinkRecovery): void {
+    const { audit, port } = this.#input;
+    const subject = this.#identity?.deviceId ?? port;
+    audit.append('device.link-recovered', subject, { ...recovery, port, step: this.#run.attempting }, this.#actor);
+    this.#run.recovered(recoveryWords(recovery));
   }
 
   #report(ended: JobOutcome): JobOutcome {

@@ -96,6 +96,18 @@ export const SlotTile = memo(function SlotTile({
             {elapsed(slot, now)}
           </Text>
         </Group>
+        {slot.recoveries && slot.recoveries.length > 0 && (
+          <Text
+            size="xs"
+            fw={500}
+            data-testid="slot-recovery"
+            title={slot.recoveries.join('\n')}
+            aria-label={`Recovered ${slot.recoveries.length} times: ${slot.recoveries.join('; ')}`}
+          >
+            ↻ {slot.recoveries.at(-1)}
+            {slot.recoveries.length > 1 ? ` (+${slot.recoveries.length - 1} more)` : ''}
+          </Text>
+        )}
         {slot.certSerial && slot.status === 'verified' && (
           <Text size="xs" ff="monospace" c="dimmed" truncate>
             serial {slot.certSerial}

@@ -71,7 +71,7 @@ describe('nRF91 over real PTYs', () => {
     await modem.setFunctionalMode(4);
     const before = sim!.simulator.bytesIn;
     const huge = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(64).concat('\n').repeat(70)}-----END CERTIFICATE-----`;
-    await expect(modem.write(TAG, 0, huge)).rejects.toMatchObject({ code: 'DEVICE_COMMAND_TOO_LONG' });
+    await expect(modem.write(TAG, 0, huge)).rejects.toMatchObject({ code: 'MODEM_BUFFER_TOO_SMALL' });
     expect(sim!.simulator.bytesIn).toBe(before);
     await expect(modem.list(TAG)).resolves.toEqual([]);
     await modem.at.close();

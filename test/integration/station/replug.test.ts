@@ -49,6 +49,7 @@ describe('unplug and replug', () => {
       serialSlots(undefined, [port]),
       { deviceChanged: () => undefined, batchProgress: () => undefined },
       fileLogger(tempDir()).log,
+      { reenumerationWindowMs: 1500 }, // the cable stays out: no need to wait the full window
     );
     await bench.unlock(PASS);
     const count = (sql: string, ...params: string[]) => (station!.db.prepare(sql).get(...params) as { n: number }).n;

@@ -62,13 +62,20 @@ describe('nRF91 credential operations (in-process simulator)', () => {
     await expect(modem.at.command('AT+NOSUCH')).rejects.toMatchObject({ code: 'MODEM_ERROR' });
   });
 
-  it('re-enables CMEE after a reboot so errors keep their codes', async () => {
-    const { modem, sim } = memoryModem();
+  it('sets a rebooted modem up again (CMEE, offline) so errors keep their codes', async () => {
+    const { modem, sim } = memoryModem({ bootCfun: 1 });
     await modem.connect();
-    sim.reboot();
-    await new Promise((r) => setTimeout(r, 20));
-    expect(modem.at.cmeeLost).toBe(true);
-    await expect(modem.at.command('AT%CMNG=3,7,1')).rejects.toMatchObject({ code: 'MODEM_CREDENTIAL_NOT_FOUND' });
+    const recoveries: unknown[] = [];
+    modem.link.on('recovered', (r) => recoveries.push(r));
+    await modem.withOffline(async () => {
+      sim.reboot(); // between two commands: the banner alone says so
+      await new Promise((r) => setTimeout(r, 20));
+      expect(sim.functionalMode).toBe(1);
+      expect(await modem.delete(7, 1)).toBe(false); // 513, coded again: not a bare ERROR
+      expect(sim.functionalMode).toBe(4); // taken offline again before the delete
+    });
+    // Nothing failed (set up before the next command), and the restart is on record once.
+    expect(recoveries).toEqual([{ kind: 'restarted', command: 'AT%CMNG=3', cause: 'DEVICE_RESET' }]);
   });
 
   it('recovers a modem left inside an open quote by a host that died mid-write', async () => {

@@ -4,6 +4,7 @@
 // (delete-first) while the modem is offline, and proved by the SHA-256 the modem lists.
 import { EnrollerError } from '../../../../shared/errors';
 import type { DeviceTypeDocument } from '../../../../shared/device-type';
+import type { LinkRecovery } from '../../../devices/link-recovery';
 import { CredentialType, type Nrf91Modem } from '../../../devices/nrf91/modem';
 import type { x509 } from '../../../pki/crypto';
 import { deviceIdFor } from '../../../pki/device-type/naming';
@@ -88,25 +89,40 @@ export class Nrf91Adapter implements DeviceAdapter {
     };
   }
 
+  onRecovery(listener: (recovery: LinkRecovery) => void): () => void {
+    const { link } = this.#slot.modem;
+    link.on('recovered', listener);
+    return () => link.off('recovered', listener);
+  }
+
+  /** Every credential is checked to fit the modem's AT buffer before the first is written. */
   async write(
     _job: JobRow,
     leaf: x509.X509Certificate,
     signal: AbortSignal | undefined,
   ): Promise<Record<string, string>> {
-    const { modem, pems } = this.#slot;
-    const clientPem = [leaf.toString('pem'), ...pemCertificateBlocks(pems.issuingChain).slice(0, 1)].join('\n');
+    const { modem } = this.#slot;
+    const credentials = this.#credentials(leaf);
+    for (const { secTag, type, content } of credentials) modem.checkFits(secTag, type, content);
     const written: Record<string, string> = {};
     const write = { ...withSignal(signal), deleteFirst: true };
-    written[`${this.#secTags.client}/${CredentialType.clientCert}`] = (
-      await modem.write(this.#secTags.client, CredentialType.clientCert, clientPem, write)
-    ).sha256;
-    for (const slot of this.#secTags.caCerts) {
-      const content = slot.certificates.map((source) => this.#caText(source)).join('\n');
-      written[`${slot.secTag}/${CredentialType.rootCa}`] = (
-        await modem.write(slot.secTag, CredentialType.rootCa, content, write)
-      ).sha256;
-    }
+    for (const { secTag, type, content } of credentials)
+      written[`${secTag}/${type}`] = (await modem.write(secTag, type, content, write)).sha256;
     return written;
+  }
+
+  /** The client certificate (with its issuer) and each CA sec tag's certificates, in writing order. */
+  #credentials(leaf: x509.X509Certificate): Array<{ secTag: number; type: number; content: string }> {
+    const { pems } = this.#slot;
+    const clientPem = [leaf.toString('pem'), ...pemCertificateBlocks(pems.issuingChain).slice(0, 1)].join('\n');
+    return [
+      { secTag: this.#secTags.client, type: CredentialType.clientCert, content: clientPem },
+      ...this.#secTags.caCerts.map((slot) => ({
+        secTag: slot.secTag,
+        type: CredentialType.rootCa,
+        content: slot.certificates.map((source) => this.#caText(source)).join('\n'),
+      })),
+    ];
   }
 
   async verify(
