@@ -7,6 +7,7 @@ import type { Logger } from '../../log';
 import type { Transport } from '../transport';
 import { bareError, cmeError } from './cme';
 import { parseFinalResult } from './final-result';
+import { isUrc } from './parsers/urc';
 import { LineReader, type LineEvent } from './line-reader';
 
 /**
@@ -32,22 +33,6 @@ export const TIMEOUTS = {
   probe: 1_000,
 } as const;
 
-/** Unsolicited result codes the modem may print at any time (nrf91-at.md §1.2). */
-const URC_PREFIXES = [
-  '+CEREG',
-  '+CGEV',
-  '+CSCON',
-  '+CNEC',
-  '+CIREG',
-  '%CESQ',
-  '%XTIME',
-  '%MDMEV',
-  '%XSIM',
-  '%NCELLMEAS',
-  '%XMODEMSLEEP',
-  '%CONEVAL',
-  '%XT3412',
-];
 const BANNER = /^\*\*\* Booting /;
 const MAX_REPLY_LINES = 256;
 
@@ -271,6 +256,9 @@ export class AtClient extends EventEmitter<AtClientEvents> {
     if (BANNER.test(line)) {
       // The modem forgot +CMEE=1 and its functional mode: the link (modem-link.ts) sets it up again.
       this.emit('reset');
+      // The banner may have crossed the command on the wire (printed before the modem read it):
+      // then an answer to it is still coming, and must not be taken for the next command's.
+      if (current) this.#needsResync = true;
       current?.reject(
         new EnrollerError(
           'DEVICE_RESET',
@@ -287,7 +275,7 @@ export class AtClient extends EventEmitter<AtClientEvents> {
       else current.reject(bareError(shortName(current.command)));
       return;
     }
-    if (!current || URC_PREFIXES.some((p) => line.startsWith(p))) {
+    if (!current || isUrc(line)) {
       this.emit('urc', line);
       return;
     }

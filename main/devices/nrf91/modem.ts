@@ -8,7 +8,7 @@ import { verifyCsr, type VerifiedCsr } from '../../pki/csr';
 import type { Logger } from '../../log';
 import { TIMEOUTS, type AtClient } from './at-client';
 import { ModemLink, OFFLINE_MODES, type LinkOptions } from './modem-link';
-import { parseCredentialList, type CredentialEntry } from './parsers/cmng';
+import { parseBareOk, parseCredentialList, type CredentialEntry } from './parsers/cmng';
 import { atLeast, parseCfun, parseFirmware, parseImei, type FirmwareVersion } from './parsers/identity';
 import { parseAttestationToken, parseKeygen, parseKeygenEvidence, type KeygenEvidence } from './parsers/keygen';
 
@@ -115,8 +115,9 @@ export class Nrf91Modem {
 
   async #goOffline(options: OperationOptions): Promise<void> {
     await this.setFunctionalMode(4, options);
+    // A modem that restarted meanwhile is offline too (0 after boot): what matters is no radio.
     const now = await this.functionalMode(options);
-    if (now !== 4)
+    if (!OFFLINE_MODES.has(now))
       throw new EnrollerError('MODEM_ONLINE', `The modem did not go offline (it reports CFUN ${now}).`, { cfun: now });
   }
 
@@ -129,7 +130,7 @@ export class Nrf91Modem {
   async delete(secTag: number, type: number, options: OperationOptions = {}): Promise<boolean> {
     const gone = async () => (await this.list(secTag, type, options)).length === 0;
     try {
-      await this.link.change(`AT%CMNG=3,${secTag},${type}`, gone, options);
+      await this.link.change(`AT%CMNG=3,${secTag},${type}`, gone, options, parseBareOk('AT%CMNG=3'));
       return true;
     } catch (error) {
       if (error instanceof EnrollerError && error.code === 'MODEM_CREDENTIAL_NOT_FOUND') return false;
@@ -154,7 +155,7 @@ export class Nrf91Modem {
     if (options.deleteFirst) await this.delete(secTag, type, options);
     const stored = async () => (await this.list(secTag, type, options))[0]?.sha256 === sha256;
     const write = { ...options, timeoutMs: TIMEOUTS.credential };
-    await this.link.change(`AT%CMNG=0,${secTag},${type},"${sent}"`, stored, write);
+    await this.link.change(`AT%CMNG=0,${secTag},${type},"${sent}"`, stored, write, parseBareOk('AT%CMNG=0'));
     return { sent, sha256 };
   }
 

@@ -77,6 +77,12 @@ describe('%CMNG parsers', () => {
     ]);
   });
   it('an empty list is no lines', () => expect(parseCredentialList([])).toEqual([]));
+  it('a garbled list is garbage, never "nothing stored"', () => {
+    expect(() => parseCredentialList(['\ufffd\ufffd"\u0007x'])).toThrow(
+      expect.objectContaining({ code: 'DEVICE_GARBAGE' }),
+    );
+    expect(() => parseCredentialList(['+CFUN: 1'])).toThrow(expect.objectContaining({ code: 'DEVICE_GARBAGE' }));
+  });
 
   it('reads content spanning lines', () => {
     const pem = '-----BEGIN CERTIFICATE-----\nMIIBSTCB76ADAgECAhRLbrvc\n-----END CERTIFICATE-----';

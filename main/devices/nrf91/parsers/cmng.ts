@@ -1,6 +1,7 @@
 // %CMNG replies. Source: Nordic "nRF91 AT Commands Reference Guide", Credential storage management
 // %CMNG (set command: opcodes 1 list, 2 read); nrf91-at.md §3.1 and §3.4.
 import { garbage } from './garbage';
+import { isUrc } from './urc';
 
 export interface CredentialEntry {
   readonly secTag: number;
@@ -11,14 +12,26 @@ export interface CredentialEntry {
 
 const ENTRY = /^%CMNG: ?(\d{1,10}), ?(\d{1,2}), ?"([0-9A-Fa-f]{64})"/;
 
-/** `AT%CMNG=1[,tag[,type]]`: one `%CMNG: tag,type,"SHA"` per entry; nothing stored → no line. */
+/**
+ * `AT%CMNG=1[,tag[,type]]`: one `%CMNG: tag,type,"SHA"` per entry; nothing stored → no line. Any
+ * other line (URCs are taken out before) is a garbled reply, never read as "nothing stored": a
+ * read-back must not conclude from noise.
+ */
 export function parseCredentialList(lines: readonly string[]): CredentialEntry[] {
-  const entries: CredentialEntry[] = [];
-  for (const line of lines) {
-    const match = ENTRY.exec(line);
-    if (match) entries.push({ secTag: Number(match[1]), type: Number(match[2]), sha256: match[3]!.toUpperCase() });
-  }
-  return entries;
+  return lines
+    .filter((line) => !isUrc(line))
+    .map((line) => {
+      const match = ENTRY.exec(line);
+      if (!match) throw garbage('AT%CMNG=1', 'credential entries (%CMNG: tag,type,"sha")', lines);
+      return { secTag: Number(match[1]), type: Number(match[2]), sha256: match[3]!.toUpperCase() };
+    });
+}
+
+/** A write or delete answers OK alone; anything before the OK is another command's reply or noise. */
+export function parseBareOk(command: string): (lines: readonly string[]) => void {
+  return (lines) => {
+    if (lines.length > 0) throw garbage(command, 'OK alone', lines);
+  };
 }
 
 export interface CredentialContent extends CredentialEntry {
