@@ -1,12 +1,14 @@
 // A newcomer's first batch in the browser UI: `enroller serve --simulate 4` on an empty data dir,
-// create the station CA, start a batch, watch every tile turn green, and a rerun recognised.
+// create the station CA, start a batch, watch every tile turn green — two of them after a link
+// hiccup and a modem restart, which their tiles tell — and a rerun recognised.
 import { expect, test } from '@playwright/test';
 import { serve, type Served } from '../helpers/cli';
 import { tempDir } from '../helpers/station';
 
 let served: Served;
 test.beforeAll(async () => {
-  served = await serve(tempDir(), ['--simulate', '4', '--keygen-delay', '200']);
+  const faults = ['--sim-fault', '2:drop-reply:AT+CGSN', '--sim-fault', '3:reset-after:AT%KEYGEN'];
+  served = await serve(tempDir(), ['--simulate', '4', '--keygen-delay', '200', ...faults]);
 });
 test.afterAll(async () => served.stop());
 
@@ -36,6 +38,10 @@ test('sets up the CA and runs a batch on four simulated modems to all green', as
     await expect(tile.getByTestId('slot-device')).toHaveText(/^nrf-\d{15}$/);
   }
   await expect(page.getByTestId('batch-counts')).toContainText('4 done');
+  // The devices that recovered say how; the others say nothing.
+  await expect(tiles.nth(1).getByTestId('slot-recovery')).toHaveText('↻ link hiccup at AT+CGSN=1 — retried');
+  await expect(tiles.nth(2).getByTestId('slot-recovery')).toHaveText('↻ modem restarted — resumed');
+  await expect(page.getByTestId('slot-recovery')).toHaveCount(2);
   await page.screenshot({ path: 'test-results/bench-done.png', fullPage: true });
   await page.screenshot({ path: testInfo.outputPath('bench-done.png'), fullPage: true });
 
@@ -54,6 +60,8 @@ test('sets up the CA and runs a batch on four simulated modems to all green', as
   await expect(page.getByTestId('audit-verdict')).toHaveAttribute('data-ok', 'true');
   await page.getByLabel('Search').fill('device.provisioned');
   await expect(page.getByTestId('audit-table').locator('tbody tr')).toHaveCount(4);
+  await page.getByLabel('Search').fill('device.link-recovered');
+  await expect(page.getByTestId('audit-table').locator('tbody tr')).toHaveCount(2);
   await page.screenshot({ path: 'test-results/audit-verified.png', fullPage: true });
   expect(errors).toEqual([]);
 });

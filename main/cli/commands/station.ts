@@ -7,6 +7,7 @@ import { createStationService, queueEntries, stationGuard } from '../../api/stat
 import { startSyncWorker } from '../../station/sync/sync-worker';
 import { startBrowserServer } from '../../browser/server';
 import { ensureRendererBuilt } from '../../browser/renderer-build';
+import { parseFaultSpec, type FaultSpec } from '../../devices/nrf91-sim/fault-spec';
 import { inProcessModems } from '../../devices/nrf91-sim/memory-host';
 import { startPtySimulator, type PtySimulator } from '../../devices/nrf91-sim/pty-host';
 import { Bench } from '../../station/bench';
@@ -37,6 +38,11 @@ export function serveCommand(): Command {
     .option('--port <n>', 'TCP port (default: a free one)', (v) => parsePort(v), 0)
     .option('--simulate <n>', 'attach N simulated nRF91 modems in this process', (v) => parseCount(v, 0), 0)
     .option('--keygen-delay <ms>', 'time KEYGEN takes inside a simulated modem', (v) => parseCount(v, 0), 300)
+    .option(
+      '--sim-fault <slot:fault:command>',
+      'a fault for a simulated modem, to see a recovery (e.g. 2:drop-reply:AT+CGSN); repeatable',
+      (v, previous: FaultSpec[] = []) => [...previous, parseFaultSpec(v)],
+    )
     .option('--device-port <path...>', 'serial ports to add to the bench (PTYs are not listed by the OS)')
     .option(
       '--tpm <tcti...>',
@@ -44,7 +50,14 @@ export function serveCommand(): Command {
     )
     .action(
       async (
-        options: { port: number; simulate: number; keygenDelay: number; devicePort?: string[]; tpm?: string[] },
+        options: {
+          port: number;
+          simulate: number;
+          keygenDelay: number;
+          simFault?: FaultSpec[];
+          devicePort?: string[];
+          tpm?: string[];
+        },
         command: Command,
       ) => {
         const { out, log, openStation } = context(command);
@@ -56,6 +69,7 @@ export function serveCommand(): Command {
           dir: path.join(station.dataDir, 'simulated-modems'),
           keygenDelayMs: options.keygenDelay,
         });
+        for (const { slot, fault, when } of options.simFault ?? []) modems[slot]?.inject(fault, when);
         const serial = serialSlots(undefined, options.devicePort ?? []);
         const bench = new Bench(
           station,

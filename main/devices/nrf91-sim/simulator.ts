@@ -12,6 +12,23 @@ import { simIdentity, type SimIdentity } from './identity';
 import { attestationToken, generateIdentityKey, modemKeygen } from './keygen';
 
 export type Termination = 'CR' | 'LF' | 'CRLF';
+/** Every fault the simulator can inject, by name (for `serve --sim-fault`). */
+export const FAULTS = [
+  'drop-reply',
+  'late-reply',
+  'garbage',
+  'reset',
+  'reset-after',
+  'silent-reset',
+  'unplug',
+  'reenumerate',
+  'flood',
+  'wrong-answer',
+  'urc-storm',
+  'split',
+  'slow',
+] as const;
+
 export type Fault =
   /** The command runs; its reply is lost on the wire. */
   | 'drop-reply'

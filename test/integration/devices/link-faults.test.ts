@@ -162,4 +162,28 @@ describe('link recovery: the fault matrix on real PTYs', () => {
       }
     });
   }, 120_000);
+
+  it('refuses a certificate too long for the firmware AT buffer before writing anything', async () => {
+    const dir = tempDir('enroller-links-buffer-');
+    const sim = await startPtySimulator({ dir, name: 'ttySMALL', seed: 'small-buffer', commandBufferBytes: 1024 });
+    started.push(sim);
+    station?.close();
+    station = openTestStation();
+    await station.ca.init({ passphrase: PASS });
+    const standard = station.deviceTypes.get('nrf91-default');
+    station.deviceTypes.put({
+      ...standard,
+      name: 'nrf91-small-buffer',
+      secTags: { ...standard.secTags!, commandBufferBytes: 1024 },
+    });
+    const events = { deviceChanged: () => undefined, batchProgress: () => undefined };
+    const bench = new Bench(station, serialSlots(undefined, [sim.hostPath]), events, fileLogger(tempDir()).log);
+    await bench.unlock(PASS);
+    await bench.start({ deviceType: 'nrf91-small-buffer', ports: [sim.hostPath] });
+    const [outcome] = await bench.finished();
+    expect(outcome).toMatchObject({ status: 'failed', code: 'MODEM_BUFFER_TOO_SMALL' });
+    expect(outcome!.message).toMatch(/Nothing was written/);
+    expect(sim.simulator.received.filter((c) => c.startsWith('AT%CMNG=0'))).toEqual([]);
+    expect([sim.simulator.store.get(TAG, 1), sim.simulator.store.get(TAG, 0)]).toEqual([undefined, undefined]);
+  });
 });
