@@ -10,7 +10,9 @@ import { ensureRendererBuilt } from '../../browser/renderer-build';
 import { parseFaultSpec, type FaultSpec } from '../../devices/nrf91-sim/fault-spec';
 import { inProcessModems } from '../../devices/nrf91-sim/memory-host';
 import { startPtySimulator, type PtySimulator } from '../../devices/nrf91-sim/pty-host';
-import { Bench } from '../../station/bench';
+import { Bench, type BenchEvents } from '../../station/bench';
+import type { Station } from '../../station/station';
+import type { Logger } from '../../log';
 import { serialSlots, simulatedSlots, tpmSlots } from '../../station/slot-sources';
 import type { Termination } from '../../devices/nrf91-sim/simulator';
 import { context, packageRoot, withStation } from '../context';
@@ -32,6 +34,27 @@ export function infoCommand(): Command {
     });
 }
 
+interface ServeOptions {
+  port: number;
+  simulate: number;
+  keygenDelay: number;
+  simFault?: FaultSpec[];
+  devicePort?: string[];
+  tpm?: string[];
+}
+
+/** The bench `serve` runs: simulated modems (with any faults asked for), then serial ports and TPMs. */
+function benchFor(station: Station, options: ServeOptions, events: BenchEvents, log: Logger): Bench {
+  const modems = inProcessModems(options.simulate, {
+    dir: path.join(station.dataDir, 'simulated-modems'),
+    keygenDelayMs: options.keygenDelay,
+  });
+  for (const { slot, fault, when } of options.simFault ?? []) modems[slot]?.inject(fault, when);
+  const serial = serialSlots(undefined, options.devicePort ?? []);
+  const sources = simulatedSlots(modems, options.tpm?.length ? tpmSlots(options.tpm, serial) : serial);
+  return new Bench(station, sources, events, log);
+}
+
 export function serveCommand(): Command {
   return new Command('serve')
     .description('browser mode on 127.0.0.1; the first stdout line is the URL with its access token')
@@ -48,61 +71,38 @@ export function serveCommand(): Command {
       '--tpm <tcti...>',
       'TPM 2.0 devices to add to the bench, by TCTI (device:/dev/tpmrm0, swtpm:path=SOCKET, …)',
     )
-    .action(
-      async (
-        options: {
-          port: number;
-          simulate: number;
-          keygenDelay: number;
-          simFault?: FaultSpec[];
-          devicePort?: string[];
-          tpm?: string[];
-        },
-        command: Command,
-      ) => {
-        const { out, log, openStation } = context(command);
-        // A fresh checkout has no built UI yet, an edited one a stale one: built (to stderr) first.
-        const rendererDir = ensureRendererBuilt(packageRoot);
-        const station = openStation('browser');
-        const hub = new EventHub();
-        const modems = inProcessModems(options.simulate, {
-          dir: path.join(station.dataDir, 'simulated-modems'),
-          keygenDelayMs: options.keygenDelay,
-        });
-        for (const { slot, fault, when } of options.simFault ?? []) modems[slot]?.inject(fault, when);
-        const serial = serialSlots(undefined, options.devicePort ?? []);
-        const bench = new Bench(
-          station,
-          simulatedSlots(modems, options.tpm?.length ? tpmSlots(options.tpm, serial) : serial),
-          benchEventsTo(hub),
-          log,
-        );
-        // Drains the offline queue in the background while the station runs (each item keeps its backoff).
-        const sync = startSyncWorker(station, {
-          intervalMs: 30_000,
-          passphrase: () => bench.sessionPassphrase(),
-          log,
-          onChange: () => hub.emit('queue:changed', { entries: queueEntries(station) }),
-        });
-        const server = await startBrowserServer({
-          dispatch: createDispatch(createStationService(station, bench, { sync }), log, stationGuard(station)),
-          events: hub,
-          rendererDir,
-          log,
-          port: options.port,
-        });
-        // The URL comes first and alone, so scripts can read one line and open it.
-        out.record({ url: server.url, port: server.port, dataDir: station.dataDir }, server.url);
-        const stop = async () => {
-          await sync.stop();
-          await server.close();
-          station.close();
-          process.exit(0);
-        };
-        process.once('SIGINT', () => void stop());
-        process.once('SIGTERM', () => void stop());
-      },
-    );
+    .action(async (options: ServeOptions, command: Command) => {
+      const { out, log, openStation } = context(command);
+      // A fresh checkout has no built UI yet, an edited one a stale one: built (to stderr) first.
+      const rendererDir = ensureRendererBuilt(packageRoot);
+      const station = openStation('browser');
+      const hub = new EventHub();
+      const bench = benchFor(station, options, benchEventsTo(hub), log);
+      // Drains the offline queue in the background while the station runs (each item keeps its backoff).
+      const sync = startSyncWorker(station, {
+        intervalMs: 30_000,
+        passphrase: () => bench.sessionPassphrase(),
+        log,
+        onChange: () => hub.emit('queue:changed', { entries: queueEntries(station) }),
+      });
+      const server = await startBrowserServer({
+        dispatch: createDispatch(createStationService(station, bench, { sync }), log, stationGuard(station)),
+        events: hub,
+        rendererDir,
+        log,
+        port: options.port,
+      });
+      // The URL comes first and alone, so scripts can read one line and open it.
+      out.record({ url: server.url, port: server.port, dataDir: station.dataDir }, server.url);
+      const stop = async () => {
+        await sync.stop();
+        await server.close();
+        station.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+    });
 }
 
 export function simCommand(): Command {
