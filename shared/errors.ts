@@ -138,6 +138,7 @@ export const errorCodes = [
   'APPROVAL_EXPIRED',
   'AUTH_FORBIDDEN',
   'AUTH_WRONG_PIN',
+  'AUTH_LOCKED',
   // issue 14: works the first time
   'UI_NOT_BUILT',
   'SCEP_CHALLENGE_MISSING',

@@ -1,6 +1,7 @@
 // The transport-agnostic heart of every binder: parse the request with its schema, call the
 // service, check the response, and turn any failure into error data with a stable code.
 import { EnrollerError, type ErrorData } from '../../shared/errors';
+import { fieldIssues } from '../../shared/field-issues';
 import { isMethodName, methods, type Access } from '../../shared/contract';
 import type { Result } from '../../shared/wire';
 import type { Logger } from '../log';
@@ -31,11 +32,10 @@ export function createDispatch(service: ContractService, log: Logger, guard?: Gu
     }
     const parsed = spec.request.safeParse(request ?? {});
     if (!parsed.success) {
-      return failure({
-        code: 'CONTRACT_INVALID_REQUEST',
-        message: `The request for ${method} is not valid.`,
-        details: { issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })) },
-      });
+      // Field by field, in the schema's own words: the UI shows each at its field.
+      const issues = fieldIssues(parsed.error);
+      const said = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+      return failure({ code: 'CONTRACT_INVALID_REQUEST', message: `Not accepted — ${said}.`, details: { issues } });
     }
     try {
       const handler = service[method] as (req: unknown, caller: Caller) => unknown;

@@ -81,6 +81,7 @@ export function createStationService(
     'batch:resume': () => bench.resume(),
     'batch:cancel': () => bench.cancel(),
     'batch:retry': ({ ports }) => bench.retry(ports),
+    'batch:clear': () => bench.clear(),
     'device:label': ({ port, imei, serial, petName, clear }) => bench.label(port, { imei, serial, petName, clear }),
     'queue:list': () => queueEntries(station),
     'audit:list': ({ search, limit }) => {

@@ -11,6 +11,14 @@ import type { Db } from '../store/database';
 import { OperatorStore } from '../store/operator-store';
 
 const FACTORY_MODE_KEY = 'station.factoryMode';
+const PIN_FAILURES_KEY = 'access.pinFailures';
+/**
+ * Sign-in is held after the third wrong PIN in a row, longer each time (seconds), up to five
+ * minutes: guessing a 4-digit PIN takes days instead of minutes. Kept in the database, so a
+ * restart does not reset it; a right PIN does.
+ */
+const PIN_HOLD_SECONDS = [2, 10, 60, 300];
+const PIN_FREE_TRIES = 2;
 
 export class StationAccess {
   readonly #db: Db;
@@ -60,14 +68,56 @@ export class StationAccess {
   }
 
   login(session: string, pin: string, name?: string): Session {
+    const failures = this.#pinFailures();
+    const waitSeconds = Math.ceil((failures.lockedUntil - Date.now()) / 1000);
+    if (waitSeconds > 0)
+      throw new EnrollerError(
+        'AUTH_LOCKED',
+        `Too many wrong PINs in a row: sign-in is held for ${waitSeconds} s more. Ask a supervisor if you forgot ` +
+          `your PIN.`,
+        { waitSeconds },
+      );
     const match = this.#operators.list().find((o) => (!name || o.name === name) && pinMatches(pin, o.pinHash));
     if (!match) {
-      this.#audit.append('session.refused', name ?? '(unnamed)', {}, 'station');
+      this.#refused(name, failures.count + 1);
       throw new EnrollerError('AUTH_WRONG_PIN', 'That PIN is not right.');
     }
+    if (failures.count > 0) this.#setPinFailures({ count: 0, lockedUntil: 0 });
     this.#sessions.set(session, { name: match.name, role: match.role });
     this.#audit.append('session.login', match.name, { role: match.role }, match.name);
     return this.session(session);
+  }
+
+  /** A wrong PIN: on record, and from the third in a row sign-in is held a while. */
+  #refused(name: string | undefined, count: number): void {
+    const hold = count > PIN_FREE_TRIES ? PIN_HOLD_SECONDS[Math.min(count - PIN_FREE_TRIES, 4) - 1]! : 0;
+    this.#db
+      .transaction(() => {
+        this.#setPinFailures({ count, lockedUntil: Date.now() + hold * 1000 });
+        this.#audit.append('session.refused', name ?? '(unnamed)', { wrongInARow: count }, 'station');
+        if (hold > 0) this.#audit.append('session.locked', 'sign-in', { wrongInARow: count, seconds: hold }, 'station');
+      })
+      .immediate();
+  }
+
+  #pinFailures(): { count: number; lockedUntil: number } {
+    const row = this.#db
+      .prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?')
+      .get(PIN_FAILURES_KEY);
+    return row ? (JSON.parse(row.value) as { count: number; lockedUntil: number }) : { count: 0, lockedUntil: 0 };
+  }
+
+  #setPinFailures(value: { count: number; lockedUntil: number }): void {
+    this.#putSetting(PIN_FAILURES_KEY, JSON.stringify(value));
+  }
+
+  #putSetting(key: string, value: string): void {
+    this.#db
+      .prepare(
+        'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = ' +
+          'excluded.value, updated_at = excluded.updated_at',
+      )
+      .run(key, value, new Date().toISOString());
   }
 
   logout(session: string): Session {
@@ -96,12 +146,7 @@ export class StationAccess {
   setFactoryMode(locked: boolean, actor: string): void {
     this.#db
       .transaction(() => {
-        this.#db
-          .prepare(
-            'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = ' +
-              'excluded.value, updated_at = excluded.updated_at',
-          )
-          .run(FACTORY_MODE_KEY, locked ? 'locked' : 'unlocked', new Date().toISOString());
+        this.#putSetting(FACTORY_MODE_KEY, locked ? 'locked' : 'unlocked');
         this.#audit.append('station.factoryMode', locked ? 'locked' : 'unlocked', {}, actor);
       })
       .immediate();

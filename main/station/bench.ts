@@ -137,6 +137,19 @@ export class Bench {
     return { batch: this.#batch?.state() ?? null, slots };
   }
 
+  /** New batch: the finished one leaves the screen (its jobs stay on record) and every label is cleared. */
+  async clear(): Promise<{ batch: BatchState | null; slots: SlotState[] }> {
+    const status = this.#batch?.state().status;
+    if (status === 'running' || status === 'paused' || status === 'cancelling')
+      throw new EnrollerError('BATCH_ALREADY_RUNNING', 'Finish or cancel the running batch before starting a new one.');
+    this.#batch = undefined;
+    this.#done = undefined;
+    this.#labels.clear();
+    const view = await this.view();
+    for (const slot of view.slots) this.#events.deviceChanged(slot);
+    return view;
+  }
+
   /** Binds a scanned label to a port (or clears it); the next job on that port checks and uses it. */
   async label(
     port: string,

@@ -116,6 +116,13 @@ export const benchMethods = {
     request: z.object({ ports: z.array(z.string()).min(1).optional() }).strict(),
     response: BatchState,
   },
+  'batch:clear': {
+    kind: 'command',
+    access: 'operate',
+    summary: 'New batch: forget the finished batch on screen and every scanned label; the slots are ready again.',
+    request: empty,
+    response: BenchView,
+  },
   'device:label': {
     kind: 'command',
     access: 'operate',

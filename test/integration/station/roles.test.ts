@@ -139,4 +139,31 @@ describe('roles', () => {
     });
     expect((await runEnroller(dir, '--pin-file', f('sam', '2468'), 'profile', 'add', 'spare', '--local')).code).toBe(0);
   });
+
+  it('holds sign-in after three wrong PINs in a row, longer each time, on record; a right PIN resets it', async () => {
+    const as = setUp();
+    const window = as('kiosk');
+    expect(code(await window('operator:add', { name: 'sam', role: 'supervisor', pin: '2468' }))).toBe('ok');
+    const wrong = async () => code(await window('session:login', { pin: '0000' }));
+    expect([await wrong(), await wrong()]).toEqual(['AUTH_WRONG_PIN', 'AUTH_WRONG_PIN']);
+    expect(code(await window('session:login', { pin: '2468' }))).toBe('ok'); // a right PIN starts the count again
+    expect([await wrong(), await wrong(), await wrong()]).toEqual([
+      'AUTH_WRONG_PIN',
+      'AUTH_WRONG_PIN',
+      'AUTH_WRONG_PIN',
+    ]);
+    // Held: even the right PIN waits, and says for how long.
+    const held = await window('session:login', { pin: '2468' });
+    expect(held).toMatchObject({ ok: false, error: { code: 'AUTH_LOCKED', details: { waitSeconds: 2 } } });
+    const audit = (action: string) =>
+      station!.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM audit_log WHERE action = ?').get(action)!
+        .n;
+    expect([audit('session.refused'), audit('session.locked')]).toEqual([5, 1]);
+    await new Promise((r) => setTimeout(r, 2100));
+    expect(code(await window('session:login', { pin: '1111' }))).toBe('AUTH_WRONG_PIN'); // the 4th: held 10 s
+    expect(await window('session:login', { pin: '2468' })).toMatchObject({
+      ok: false,
+      error: { code: 'AUTH_LOCKED', details: { waitSeconds: 10 } },
+    });
+  });
 });

@@ -52,6 +52,15 @@ describe('contract dispatch', () => {
     expect(good.ok).toBe(true);
   });
 
+  it('says what is wrong in the schema\'s words, field by field (the UI shows each at its field)', async () => {
+    const dispatch = realDispatch();
+    const bad = await dispatch('session:login', { pin: '12a' }, caller);
+    expect(bad).toMatchObject({ ok: false, error: { code: 'CONTRACT_INVALID_REQUEST' } });
+    if (bad.ok) return;
+    expect(bad.error.message).toBe('Not accepted — pin: a PIN is 4 to 12 digits.');
+    expect(bad.error.details?.issues).toEqual([{ path: 'pin', message: 'a PIN is 4 to 12 digits' }]);
+  });
+
   it('refuses an unknown method by code, without echoing unbounded input', async () => {
     const dispatch = realDispatch();
     const result = await dispatch('x'.repeat(10_000), {}, caller);
