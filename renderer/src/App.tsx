@@ -14,6 +14,7 @@ import { useEffect, useState } from 'react';
 import type { EnrollerApi, Session } from '../../shared/contract';
 import { connectApi } from './api/client';
 import { ApiError } from './api/errors';
+import { contrastVariables, theme } from './theme';
 import { BenchView } from './bench/BenchView';
 import { StationInfoPanel } from './station/StationInfoPanel';
 
@@ -36,7 +37,7 @@ export function App() {
   }, []);
 
   return (
-    <MantineProvider defaultColorScheme="auto">
+    <MantineProvider defaultColorScheme="auto" theme={theme} cssVariablesResolver={contrastVariables}>
       <AppShell header={{ height: 52 }} padding="md">
         <AppShell.Header>
           <Group h="100%" px="md" justify="space-between">
