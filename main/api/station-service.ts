@@ -1,5 +1,6 @@
 // The contract's methods implemented on a Station and its bench. Transport-agnostic: the Electron
 // binder, the browser-mode server and the CLI all call through here.
+import os from 'node:os';
 import type { Bench } from '../station/bench';
 import type { Station } from '../station/station';
 import type { AuditRow, QueueEntry } from '../../shared/contract';
@@ -56,8 +57,12 @@ export function createStationService(
       );
     return value;
   };
+  // Who did it, as a person reads it: the one signed in, else which window or command line.
   const actor = (caller: Caller) =>
-    station.access.actorOf(sessionKey(caller), `${caller.transport}:${caller.session.slice(0, 8)}`);
+    station.access.actorOf(
+      sessionKey(caller),
+      caller.transport === 'cli' ? `CLI on ${os.hostname()}` : `station window ${caller.session.slice(0, 4)}`,
+    );
   return {
     'session:whoami': (_request, caller) => station.access.session(sessionKey(caller)),
     'session:login': ({ name, pin }, caller) => station.access.login(sessionKey(caller), pin, name),
@@ -87,11 +92,12 @@ export function createStationService(
     'audit:list': ({ search, limit }) => {
       const needle = `%${(search ?? '').replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
       return station.db
-        .prepare<[string, string, string, number], AuditRow>(
+        .prepare<[string, string, string, string, number], AuditRow>(
+          // Details too: a pet name, an IMEI or a serial number finds the rows about that device.
           "SELECT seq, at, actor, action, subject, details FROM audit_log WHERE action LIKE ? ESCAPE '\\' OR subject " +
-            "LIKE ? ESCAPE '\\' OR actor LIKE ? ESCAPE '\\' ORDER BY seq DESC LIMIT ?",
+            "LIKE ? ESCAPE '\\' OR actor LIKE ? ESCAPE '\\' OR details LIKE ? ESCAPE '\\' ORDER BY seq DESC LIMIT ?",
         )
-        .all(needle, needle, needle, limit ?? 200);
+        .all(needle, needle, needle, needle, limit ?? 200);
     },
     'audit:verify': () => {
       const verdict = verifyAuditChain(station.db);

@@ -3,6 +3,7 @@ import {
   ActionIcon,
   AppShell,
   Badge,
+  Button,
   Group,
   MantineProvider,
   Text,
@@ -23,6 +24,12 @@ type Connection = { state: 'connecting' } | { state: 'ready'; api: EnrollerApi }
 export function App() {
   const [connection, setConnection] = useState<Connection>({ state: 'connecting' });
   const [session, setSession] = useState<Session | null>(null);
+  /** Bumped on sign-out: the station view starts over at the PIN gate. */
+  const [signIns, setSignIns] = useState(0);
+  const signOut = async (api: EnrollerApi) => {
+    setSession(await api['session:logout']({}));
+    setSignIns((n) => n + 1);
+  };
 
   useEffect(() => {
     connectApi().then(
@@ -50,6 +57,11 @@ export function App() {
                   {session.name} · {session.role}
                 </Badge>
               )}
+              {session?.role && connection.state === 'ready' && (
+                <Button variant="default" size="xs" onClick={() => void signOut(connection.api)}>
+                  Sign out
+                </Button>
+              )}
               {session && session.rolesEnforced && session.factoryMode && <Badge color="orange">Factory mode</Badge>}
               <SchemeToggle />
             </Group>
@@ -64,7 +76,7 @@ export function App() {
           )}
           {connection.state === 'ready' && (
             <>
-              <BenchView api={connection.api} onSession={setSession} />
+              <BenchView key={signIns} api={connection.api} onSession={setSession} />
               <details className="station-details">
                 <summary>Station</summary>
                 <StationInfoPanel api={connection.api} />

@@ -14,9 +14,12 @@ const ROW_ESTIMATE = 200;
 export function BenchGrid({
   slots,
   onRetry,
+  pausing = false,
 }: {
   slots: readonly SlotState[];
   onRetry: ((port: string) => void) | undefined;
+  /** The batch is paused: tiles still working say "Pausing…" until they reach their step's door. */
+  pausing?: boolean;
 }) {
   const { ref: sizeRef, width } = useElementSize();
   const scrollRef = useRef<HTMLDivElement | null>(null);
@@ -57,7 +60,7 @@ export function BenchGrid({
               }}
             >
               {slots.slice(row.index * columns, row.index * columns + columns).map((slot) => (
-                <SlotTile key={slot.port} slot={slot} onRetry={onRetry} />
+                <SlotTile key={slot.port} slot={slot} onRetry={onRetry} pausing={pausing} />
               ))}
             </div>
           ))}

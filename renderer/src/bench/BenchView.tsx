@@ -1,7 +1,7 @@
 // The station: sign-in and CA gates first, then the bench (batch header and one tile per slot)
 // and the tabs a supervisor or auditor needs. Every tab is reachable from the keyboard.
 import { Stack, Tabs, Text } from '@mantine/core';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CaStatus, EnrollerApi, Session } from '../../../shared/contract';
 import { CaView } from '../ca/CaView';
 import { AuditView } from '../records/AuditView';
@@ -9,11 +9,13 @@ import { QueueView } from '../records/QueueView';
 import { SettingsView } from '../settings/SettingsView';
 import { SetupView } from '../setup/SetupView';
 import { BatchBar } from './BatchBar';
+import { BatchSummary } from './BatchSummary';
 import { BenchGrid } from './BenchGrid';
 import { CaGate } from './CaGate';
 import { PinGate } from './PinGate';
 import { ScanInput } from './ScanInput';
 import { useBench } from './useBench';
+import { useCues } from './useCues';
 
 export function BenchView({ api, onSession }: { api: EnrollerApi; onSession?: (session: Session) => void }) {
   const [session, setSession] = useState<Session | null>(null);
@@ -42,11 +44,17 @@ function Station({
   onSession: (session: Session) => void;
 }) {
   const [ca, setCa] = useState<CaStatus | null>(null);
-  const { batch, slots } = useBench(api);
+  const { batch, slots, replace } = useBench(api);
+  useCues(slots);
+  const scan = useRef<HTMLInputElement>(null);
+  const refocus = useCallback(() => scan.current?.focus(), []);
   useEffect(() => {
     void api['ca:status']({}).then(setCa);
   }, [api]);
-  const retry = useCallback((port: string) => void api['batch:retry']({ ports: [port] }), [api]);
+  const retry = useCallback(
+    (port: string) => void api['batch:retry']({ ports: [port] }).finally(() => scan.current?.focus()),
+    [api],
+  );
 
   if (!ca) return <Text role="status">Loading…</Text>;
   if (!ca.initialized || !ca.unlocked) return <CaGate api={api} status={ca} onReady={setCa} />;
@@ -62,14 +70,15 @@ function Station({
       </Tabs.List>
       <Tabs.Panel value="bench">
         <Stack>
-          <ScanInput api={api} slots={slots} />
-          <BatchBar api={api} batch={batch} />
+          <ScanInput api={api} slots={slots} batch={batch} ref={scan} />
+          <BatchBar api={api} batch={batch} refocus={refocus} onNewBatch={replace} />
+          {batch && <BatchSummary batch={batch} slots={slots} />}
           {slots.length === 0 ? (
             <Text c="dimmed">
               No devices on the bench. Plug a device in (USB serial), or start with `--simulate N`.
             </Text>
           ) : (
-            <BenchGrid slots={slots} onRetry={batch ? retry : undefined} />
+            <BenchGrid slots={slots} onRetry={batch ? retry : undefined} pausing={batch?.status === 'paused'} />
           )}
         </Stack>
       </Tabs.Panel>

@@ -1,7 +1,7 @@
 // One port of the bench: which device, which step, how long, and a result a technician can read
-// from across the room — shape and word as well as colour (colour-blind safe).
-import { Badge, Button, Card, Group, Progress, Stack, Text } from '@mantine/core';
-import { memo, useEffect, useState } from 'react';
+// from two metres — a large mark and word, shape as well as colour (colour-blind safe).
+import { Button, Card, Group, Progress, Stack, Text } from '@mantine/core';
+import { memo, useEffect, useRef, useState } from 'react';
 import type { SlotState } from '../../../shared/contract';
 import { stepLabel, stepProgress } from './steps';
 
@@ -21,28 +21,59 @@ export function portLabel(port: string): string {
   return tpm ? `TPM ${tpm[1] || ''}`.trim() : port;
 }
 
+/** A rerun that found the device done: green, but not a new enrollment. */
+const ALREADY_DONE = { label: 'Already done', mark: '✔', color: 'teal' };
+
+function resultOf(slot: SlotState, pausing: boolean): { label: string; mark: string; color: string } {
+  if (slot.status === 'verified' && slot.code === 'DEVICE_ALREADY_ENROLLED') return ALREADY_DONE;
+  if (slot.status === 'running' && pausing) return { label: 'Pausing…', mark: '‖', color: 'yellow' };
+  return RESULT[slot.status];
+}
+
+/** Time on this device: from its start to its end, or to now (held still while it is paused). */
 function elapsed(slot: SlotState, now: number): string {
   if (!slot.startedAt) return '';
   const end = slot.finishedAt ? Date.parse(slot.finishedAt) : now;
-  return `${((end - Date.parse(slot.startedAt)) / 1000).toFixed(1)} s`;
+  return `${(Math.max(0, end - Date.parse(slot.startedAt)) / 1000).toFixed(1)} s`;
+}
+
+/** The clock a tile shows: ticking while the device works, frozen from the moment it is paused. */
+function useTileClock(slot: SlotState): number {
+  const [, tick] = useState(0);
+  const frozenAt = useRef<number | null>(null);
+  const running = slot.status === 'running';
+  if (slot.status === 'paused') frozenAt.current ??= Date.now();
+  else frozenAt.current = null;
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(() => tick((n) => n + 1), 250);
+    return () => clearInterval(timer);
+  }, [running]);
+  // Read at render time, never from when the tile was first drawn (that gave negative times).
+  return frozenAt.current ?? Date.now();
+}
+
+function deviceLine(slot: SlotState): string {
+  if (slot.deviceId) return slot.deviceId;
+  const finished = slot.status === 'failed' || slot.status === 'cancelled';
+  return finished ? 'no device ID — see the reason below' : 'no device identified yet';
 }
 
 /** Memoised: a batch event re-renders only the tile whose slot changed. */
 export const SlotTile = memo(function SlotTile({
   slot,
   onRetry,
+  pausing = false,
 }: {
   slot: SlotState;
   onRetry?: ((port: string) => void) | undefined;
+  /** The batch is paused: a device still working stops at its next step. */
+  pausing?: boolean;
 }) {
-  const [now, setNow] = useState(Date.now());
-  const active = slot.status === 'running' || slot.status === 'paused';
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => setNow(Date.now()), 250);
-    return () => clearInterval(timer);
-  }, [active]);
-  const result = RESULT[slot.status];
+  const now = useTileClock(slot);
+  const result = resultOf(slot, pausing);
+  const finished = slot.status === 'verified' || slot.status === 'failed';
+  const label = `${portLabel(slot.port)}: ${result.label}`;
   return (
     <Card
       withBorder
@@ -52,25 +83,26 @@ export const SlotTile = memo(function SlotTile({
       data-port={slot.port}
       data-status={slot.status}
       data-step={slot.step}
-      aria-label={`${slot.port}: ${result.label}`}
+      aria-label={label}
     >
       <Stack gap={6}>
         <Group justify="space-between" wrap="nowrap">
           <Text fw={600} size="sm" truncate title={slot.port} style={{ flex: 1, minWidth: 0 }}>
             {portLabel(slot.port)}
           </Text>
-          <Badge
-            style={{ flexShrink: 0 }}
-            size="lg"
-            color={result.color}
-            variant={slot.status === 'verified' || slot.status === 'failed' ? 'filled' : 'light'}
-            data-testid="slot-result"
-          >
-            {result.mark} {result.label}
-          </Badge>
         </Group>
+        <Text
+          data-testid="slot-result"
+          fz={26}
+          fw={800}
+          lh={1.1}
+          {...(finished ? { c: `var(--mantine-color-${result.color}-text)` } : {})}
+          className={`slot-result slot-result-${slot.status}`}
+        >
+          {result.mark} {result.label}
+        </Text>
         <Text size="sm" ff="monospace" data-testid="slot-device" {...(slot.deviceId ? {} : { c: 'dimmed' })}>
-          {slot.deviceId ?? 'no device identified yet'}
+          {deviceLine(slot)}
         </Text>
         {slot.petName && (
           <Text size="lg" fw={700} data-testid="slot-pet-name">

@@ -9,7 +9,8 @@ export interface BenchView {
   readonly slots: readonly SlotState[];
 }
 
-export function useBench(api: EnrollerApi): BenchView {
+/** The bench, and a way to take a whole new view (after "New batch"). */
+export function useBench(api: EnrollerApi): BenchView & { readonly replace: (view: BenchView) => void } {
   const [view, setView] = useState<BenchView>({ batch: null, slots: [] });
   useEffect(() => {
     let live = true;
@@ -43,5 +44,5 @@ export function useBench(api: EnrollerApi): BenchView {
       offBatch();
     };
   }, [api]);
-  return view;
+  return { ...view, replace: setView };
 }

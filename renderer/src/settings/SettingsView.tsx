@@ -22,6 +22,7 @@ import type { EnrollerApi, KeychainStatus, Role, Session } from '../../../shared
 import { problemOf, type Problem } from '../lib/errors';
 import { ProblemAlert } from '../lib/ProblemAlert';
 import { canConfigure } from '../setup/SetupView';
+import { SoundCard } from './SoundCard';
 
 export function SettingsView({
   api,
@@ -67,6 +68,7 @@ export function SettingsView({
           />
         </Group>
       </Card>
+      <SoundCard />
       <Card withBorder>
         <Group justify="space-between">
           <div>

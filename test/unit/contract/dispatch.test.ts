@@ -52,7 +52,7 @@ describe('contract dispatch', () => {
     expect(good.ok).toBe(true);
   });
 
-  it('says what is wrong in the schema\'s words, field by field (the UI shows each at its field)', async () => {
+  it("says what is wrong in the schema's words, field by field (the UI shows each at its field)", async () => {
     const dispatch = realDispatch();
     const bad = await dispatch('session:login', { pin: '12a' }, caller);
     expect(bad).toMatchObject({ ok: false, error: { code: 'CONTRACT_INVALID_REQUEST' } });
