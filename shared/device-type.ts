@@ -31,6 +31,8 @@ export const Template = z
     },
   );
 
+const LABEL_FIELDS = ['code', 'deviceId', 'imei', 'petName', 'serial', 'certSerial'];
+
 export const SubjectAttribute = z.enum(['CN', 'O', 'OU', 'C', 'ST', 'L', 'serialNumber']);
 
 /**
@@ -98,6 +100,32 @@ export const DeviceTypeDocument = z
         keyAlgorithm: z.enum(['ec-p256', 'rsa-2048']),
         /** TPM makers' roots (and intermediates), PEM: when given, the EK certificate must chain to one. */
         ekTrust: z.array(z.string().includes('-----BEGIN CERTIFICATE-----')).optional(),
+      })
+      .strict()
+      .optional(),
+    /** A label printed for each device enrolled (when the station has a printer). */
+    label: z
+      .object({
+        barcode: z.enum(['qr', 'datamatrix']).default('qr'),
+        /** What the code carries: {deviceId}, {imei}, {petName}, {serial}, {certSerial} and literal text. */
+        content: z
+          .string()
+          .min(1)
+          .max(200)
+          .regex(
+            /^(?:[^{}]|\{(?:deviceId|imei|petName|serial|certSerial)\})*$/,
+            'placeholders: {deviceId}, {imei}, {petName}, {serial}, {certSerial}',
+          )
+          .default('{deviceId}'),
+        /** ZPL layout with those placeholders and {code}; the built-in 2 × 1.25 in layout when absent. */
+        zpl: z
+          .string()
+          .min(1)
+          .max(8000)
+          .refine((t) => [...t.matchAll(/\{([^}]*)\}/g)].every((m) => LABEL_FIELDS.includes(m[1]!)), {
+            message: 'placeholders: {code}, {deviceId}, {imei}, {petName}, {serial}, {certSerial}',
+          })
+          .optional(),
       })
       .strict()
       .optional(),

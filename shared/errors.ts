@@ -139,6 +139,9 @@ export const errorCodes = [
   'AUTH_FORBIDDEN',
   'AUTH_WRONG_PIN',
   'AUTH_LOCKED',
+  'LABEL_TEMPLATE_INVALID',
+  'LABEL_PRINTER_UNREACHABLE',
+  'LABEL_PRINT_FAILED',
   // issue 14: works the first time
   'UI_NOT_BUILT',
   'SCEP_CHALLENGE_MISSING',

@@ -10,6 +10,7 @@ export const systemTools = {
   scepserver: 'scep',
   ip: 'iproute2',
   openssl: 'openssl',
+  zbarimg: 'zbar-tools',
 };
 
 export function missingTools() {

@@ -9,6 +9,7 @@ import { syncQueue } from '../station/sync/queue-sync';
 import type { SyncWorker } from '../station/sync/sync-worker';
 import { PassphraseKeychain } from '../station/keychain';
 import { EnrollerError } from '../../shared/errors';
+import { DEFAULT_LABEL, SAMPLE_LABEL } from '../labels/label-desk';
 import { QueueStore, type QueueItem } from '../store/queue-store';
 import type { Guard } from './dispatch';
 import type { Caller, ContractService } from './service';
@@ -98,6 +99,22 @@ export function createStationService(
             "LIKE ? ESCAPE '\\' OR actor LIKE ? ESCAPE '\\' OR details LIKE ? ESCAPE '\\' ORDER BY seq DESC LIMIT ?",
         )
         .all(needle, needle, needle, needle, limit ?? 200);
+    },
+    'printer:get': () => ({ printer: station.labels.printer ?? null }),
+    'printer:set': ({ printer }, caller) => {
+      station.labels.setPrinter(printer ?? undefined, actor(caller));
+      return { printer: station.labels.printer ?? null };
+    },
+    'label:preview': ({ deviceType, deviceId }) => {
+      const type = station.deviceTypes.get(deviceType);
+      const values = deviceId ? station.labels.valuesFor(deviceId) : SAMPLE_LABEL;
+      return station.labels.preview(type.label ?? DEFAULT_LABEL, values);
+    },
+    'label:print': async ({ deviceType, deviceId }, caller) => {
+      const type = station.deviceTypes.get(deviceType);
+      const values = deviceId ? station.labels.valuesFor(deviceId) : SAMPLE_LABEL;
+      const printed = await station.labels.printFor(type, values, actor(caller), { strict: true });
+      return { printed: printed === 'printed' };
     },
     'audit:verify': () => {
       const verdict = verifyAuditChain(station.db);

@@ -9,6 +9,7 @@ import { hashPin, pinMatches } from '../pki/pin-hash';
 import type { AuditLog } from '../store/audit-log';
 import type { Db } from '../store/database';
 import { OperatorStore } from '../store/operator-store';
+import { SettingsStore } from '../store/settings-store';
 
 const FACTORY_MODE_KEY = 'station.factoryMode';
 const PIN_FAILURES_KEY = 'access.pinFailures';
@@ -24,6 +25,7 @@ export class StationAccess {
   readonly #db: Db;
   readonly #audit: AuditLog;
   readonly #operators: OperatorStore;
+  readonly #settings: SettingsStore;
   /** Signed-in sessions (a window, a WebSocket, a CLI run): session id → who. */
   readonly #sessions = new Map<string, { name: string; role: Role }>();
 
@@ -31,6 +33,7 @@ export class StationAccess {
     this.#db = db;
     this.#audit = audit;
     this.#operators = new OperatorStore(db);
+    this.#settings = new SettingsStore(db);
   }
 
   get enforced(): boolean {
@@ -38,10 +41,7 @@ export class StationAccess {
   }
 
   get factoryMode(): boolean {
-    const row = this.#db
-      .prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?')
-      .get(FACTORY_MODE_KEY);
-    return row ? row.value === 'locked' : true;
+    return (this.#settings.text(FACTORY_MODE_KEY) ?? 'locked') === 'locked';
   }
 
   session(session: string): Session {
@@ -101,23 +101,11 @@ export class StationAccess {
   }
 
   #pinFailures(): { count: number; lockedUntil: number } {
-    const row = this.#db
-      .prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?')
-      .get(PIN_FAILURES_KEY);
-    return row ? (JSON.parse(row.value) as { count: number; lockedUntil: number }) : { count: 0, lockedUntil: 0 };
+    return this.#settings.get(PIN_FAILURES_KEY) ?? { count: 0, lockedUntil: 0 };
   }
 
   #setPinFailures(value: { count: number; lockedUntil: number }): void {
-    this.#putSetting(PIN_FAILURES_KEY, JSON.stringify(value));
-  }
-
-  #putSetting(key: string, value: string): void {
-    this.#db
-      .prepare(
-        'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = ' +
-          'excluded.value, updated_at = excluded.updated_at',
-      )
-      .run(key, value, new Date().toISOString());
+    this.#settings.put(PIN_FAILURES_KEY, value);
   }
 
   logout(session: string): Session {
@@ -146,7 +134,7 @@ export class StationAccess {
   setFactoryMode(locked: boolean, actor: string): void {
     this.#db
       .transaction(() => {
-        this.#putSetting(FACTORY_MODE_KEY, locked ? 'locked' : 'unlocked');
+        this.#settings.putText(FACTORY_MODE_KEY, locked ? 'locked' : 'unlocked');
         this.#audit.append('station.factoryMode', locked ? 'locked' : 'unlocked', {}, actor);
       })
       .immediate();

@@ -235,9 +235,9 @@ export class Bench {
           actor: request.actor ?? 'station',
           ...run,
         };
-        return deviceType.device === 'tpm'
-          ? this.#runTpm(job, request, pems)
-          : this.#runModem(job, pems, profile.trustPem);
+        const ran =
+          deviceType.device === 'tpm' ? this.#runTpm(job, request, pems) : this.#runModem(job, pems, profile.trustPem);
+        return ran.then((outcome) => this.#labelled(outcome, deviceType, request.actor ?? 'station'));
       },
     });
     this.#batch = batch;
@@ -250,6 +250,20 @@ export class Bench {
       return outcomes;
     });
     return batch.state();
+  }
+
+  /** A device enrolled now (not one found done) gets its label, when its type has one and a printer is set. */
+  async #labelled(outcome: JobOutcome, deviceType: DeviceTypeDocument, actor: string): Promise<JobOutcome> {
+    if (outcome.status !== 'verified' || outcome.code === 'DEVICE_ALREADY_ENROLLED' || !outcome.deviceId)
+      return outcome;
+    const { labels } = this.#station;
+    const known = {
+      petName: outcome.petName,
+      serial: this.#labels.get(outcome.port)?.serial,
+      certSerial: outcome.certSerial,
+    };
+    const label = await labels.printFor(deviceType, labels.valuesFor(outcome.deviceId, known), actor);
+    return label ? { ...outcome, label } : outcome;
   }
 
   /** Without a choice of ports, a TPM device type runs on the bench's TPMs and a modem type on its serial ports. */

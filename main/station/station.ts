@@ -1,5 +1,6 @@
 // The station: one data folder, one database, one log. Later layers (devices, enrollers,
 // the pipeline) hang off this object; entry points create exactly one per process.
+import { LabelDesk } from '../labels/label-desk';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CONTRACT_VERSION, type StationInfo } from '../../shared/contract';
@@ -33,6 +34,7 @@ export class Station {
   readonly access: StationAccess;
   readonly approvals: Approvals;
   readonly credentials: CredentialPool;
+  readonly labels: LabelDesk;
   readonly #appVersion: string;
   readonly #mode: StationMode;
 
@@ -47,6 +49,7 @@ export class Station {
     this.access = new StationAccess(db, this.audit);
     this.approvals = new Approvals(db, this.audit);
     this.credentials = new CredentialPool(db, this.audit);
+    this.labels = new LabelDesk(db, this.audit);
     this.#appVersion = options.appVersion;
     this.#mode = options.mode;
   }

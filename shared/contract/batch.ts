@@ -22,6 +22,8 @@ export const SlotState = z.object({
   issuer: z.string().optional(),
   /** What the station did to keep this device's link going, newest last ("link hiccup at AT+CGSN — retried"). */
   recoveries: z.array(z.string()).optional(),
+  /** The device's label after it was enrolled: printed, or the printer failed (see the audit). */
+  label: z.enum(['printed', 'failed']).optional(),
   /** A stable error code and the sentence for the technician. */
   code: z.string().optional(),
   message: z.string().optional(),

@@ -6,6 +6,7 @@ import type { EventSpec, MethodSpec } from './define';
 import { benchEvents, benchMethods } from './batch';
 import { adminMethods } from './admin';
 import { auditMethods } from './audit';
+import { labelMethods } from './labels';
 import { queueEvents, queueMethods } from './queue';
 import { sessionMethods } from './session';
 import { stationMethods } from './station';
@@ -19,6 +20,7 @@ export const methods = {
   ...queueMethods,
   ...auditMethods,
   ...adminMethods,
+  ...labelMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const events = {
@@ -58,5 +60,6 @@ export * from './session';
 export * from './queue';
 export * from './audit';
 export * from './admin';
+export * from './labels';
 export type { Access, EventSpec, MethodSpec } from './define';
 export { allowed } from './define';

@@ -79,8 +79,15 @@ test('a shift on the bench: keyboard, clocks, cancel, summary, new batch, audit,
   await rows.first().getByRole('button').click();
   await expect(page.getByTestId('audit-details')).toContainText(`"petName": "${petName}"`);
 
-  // PINs: a supervisor, then three wrong PINs hold sign-in; sign out goes back to the gate.
+  // Labels: the preview shows the barcode and the words; a test print with no printer says why.
   await page.getByRole('tab', { name: 'Settings' }).click();
+  const labels = page.getByTestId('label-settings');
+  await expect(labels.getByTestId('label-preview')).toContainText('amber-falcon');
+  await expect(labels.getByRole('img', { name: 'Barcode: nrf-352656100123458' })).toBeVisible();
+  await labels.getByRole('button', { name: 'Print a test label' }).click();
+  await expect(labels.getByRole('alert')).toContainText('No label printer is set');
+
+  // PINs: a supervisor, then three wrong PINs hold sign-in; sign out goes back to the gate.
   await page.getByLabel('Name').fill('sam');
   await page.getByLabel('PIN').fill('2468');
   await page.getByRole('button', { name: 'Register' }).click();

@@ -141,7 +141,13 @@ export class Batch {
       this.#options.deviceDeadlineMs,
     );
     const started = { status: 'running', attempts: slot.attempts + 1, startedAt: new Date().toISOString() } as const;
-    const cleared = { code: undefined, message: undefined, finishedAt: undefined, recoveries: undefined };
+    const cleared = {
+      code: undefined,
+      message: undefined,
+      finishedAt: undefined,
+      recoveries: undefined,
+      label: undefined,
+    };
     this.#update(slot, { ...started, ...cleared });
     const running = this.#options
       .runDevice(port, {
@@ -197,6 +203,7 @@ export class Batch {
       message: result.message,
       certSerial: result.certSerial,
       issuer: result.issuer,
+      label: result.label,
       finishedAt: new Date().toISOString(),
       outcome: result,
     });

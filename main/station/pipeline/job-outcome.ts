@@ -13,6 +13,8 @@ export interface JobOutcome {
   readonly message: string | undefined;
   /** Certificate files written out (CSR files; a TPM with an out dir), PEM first. */
   readonly certFile?: string | undefined;
+  /** The device's label: printed, or the printer failed (the device is enrolled either way). */
+  readonly label?: 'printed' | 'failed';
 }
 
 /** What a running job reports as it goes (the batch turns it into `device:changed`). */

@@ -140,6 +140,11 @@ export const SlotTile = memo(function SlotTile({
             {slot.recoveries.length > 1 ? ` (+${slot.recoveries.length - 1} more)` : ''}
           </Text>
         )}
+        {slot.label && (
+          <Text size="xs" fw={500} data-testid="slot-label-print" data-label={slot.label}>
+            {slot.label === 'printed' ? '🏷 label printed' : '🏷 label not printed — check the printer (see Audit)'}
+          </Text>
+        )}
         {slot.certSerial && slot.status === 'verified' && (
           <Text size="xs" ff="monospace" c="dimmed" truncate>
             serial {slot.certSerial}

@@ -22,6 +22,7 @@ import type { EnrollerApi, KeychainStatus, Role, Session } from '../../../shared
 import { problemOf, type Problem } from '../lib/errors';
 import { ProblemAlert } from '../lib/ProblemAlert';
 import { canConfigure } from '../setup/SetupView';
+import { LabelCard } from './LabelCard';
 import { SoundCard } from './SoundCard';
 
 export function SettingsView({
@@ -69,6 +70,7 @@ export function SettingsView({
         </Group>
       </Card>
       <SoundCard />
+      <LabelCard api={api} configure={configure} />
       <Card withBorder>
         <Group justify="space-between">
           <div>
