@@ -10,6 +10,15 @@ import type { SyncWorker } from '../station/sync/sync-worker';
 import { PassphraseKeychain } from '../station/keychain';
 import { EnrollerError } from '../../shared/errors';
 import { DEFAULT_LABEL, SAMPLE_LABEL } from '../labels/label-desk';
+import { formatExport, provisionedDevices, type ExportFormat } from '../station/exports';
+
+/** What each export is as a file. */
+const EXPORT_FILES: Record<ExportFormat, [extension: string, mediaType: string]> = {
+  nrfcloud: ['csv', 'text/csv'],
+  'azure-dps': ['json', 'application/json'],
+  aws: ['jsonl', 'application/jsonl'],
+  report: ['jsonl', 'application/jsonl'],
+};
 import { QueueStore, type QueueItem } from '../store/queue-store';
 import type { Guard } from './dispatch';
 import type { Caller, ContractService } from './service';
@@ -99,6 +108,14 @@ export function createStationService(
             "LIKE ? ESCAPE '\\' OR actor LIKE ? ESCAPE '\\' OR details LIKE ? ESCAPE '\\' ORDER BY seq DESC LIMIT ?",
         )
         .all(needle, needle, needle, needle, limit ?? 200);
+    },
+    'export:batch': ({ format, batchId, tags, subType }, caller) => {
+      const devices = provisionedDevices(station.db, batchId);
+      const text = formatExport(format, devices, { ...(tags ? { tags } : {}), ...(subType ? { subType } : {}) });
+      const details = { format, devices: devices.length, file: 'download' };
+      station.audit.append('batch.exported', batchId ?? 'all', details, actor(caller));
+      const [extension, mediaType] = EXPORT_FILES[format];
+      return { fileName: `${batchId ?? 'all'}-${format}.${extension}`, mediaType, text, devices: devices.length };
     },
     'printer:get': () => ({ printer: station.labels.printer ?? null }),
     'printer:set': ({ printer }, caller) => {

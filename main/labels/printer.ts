@@ -6,7 +6,6 @@ import net from 'node:net';
 import type { PrinterSetting } from '../../shared/contract';
 import { EnrollerError } from '../../shared/errors';
 
-
 const TIMEOUT_MS = 5_000;
 
 export function printLabel(printer: PrinterSetting, zpl: string): Promise<void> {

@@ -21,7 +21,25 @@ export const AuditVerdict = z.object({
 });
 export type AuditVerdict = z.infer<typeof AuditVerdict>;
 
+export const ExportFormat = z.enum(['nrfcloud', 'azure-dps', 'aws', 'report']);
+
 export const auditMethods = {
+  'export:batch': {
+    kind: 'query',
+    access: 'read',
+    summary:
+      "A batch's provisioned devices (or all) as nRF Cloud onboarding CSV, Azure DPS enrollments, AWS bulk " +
+      'registration lines, or a JSON report per device — as `enroller export` writes them.',
+    request: z
+      .object({
+        format: ExportFormat,
+        batchId: z.string().min(1).optional(),
+        tags: z.array(z.string().min(1).max(64)).max(20).optional(),
+        subType: z.string().min(1).max(64).optional(),
+      })
+      .strict(),
+    response: z.object({ fileName: z.string(), mediaType: z.string(), text: z.string(), devices: z.number().int() }),
+  },
   'audit:list': {
     kind: 'query',
     access: 'read',

@@ -2,6 +2,7 @@
 // backwards, a cancel that asks first, the end-of-batch summary, "New batch" freeing the slots for
 // the next labels (and a scan with nowhere to go refused out loud), the audit in words and
 // searchable by pet name, and sign-in held after wrong PINs, then sign-out.
+import fs from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { serve, type Served } from '../helpers/cli';
 import { tempDir } from '../helpers/station';
@@ -45,6 +46,24 @@ test('a shift on the bench: keyboard, clocks, cancel, summary, new batch, audit,
   await expect(summary).toContainText('yield 66.7 %');
   await expect(summary.locator('[data-code="DEVICE_GARBAGE"]')).toContainText('sim-3');
   await expect(page.getByTestId('batch-yield')).toHaveText('66.7 % yield');
+  // The files a shift lead hands on: the batch report (every slot) and a cloud export.
+  const fileOf = async (button: string) => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      summary.getByRole('button', { name: button }).click(),
+    ]);
+    return fs.readFileSync((await download.path())!, 'utf8');
+  };
+  const report = (await fileOf('Batch report (CSV)')).trim().split('\r\n');
+  expect(report[0]).toBe('batch,port,status,device_id,pet_name,cert_serial,code,message,seconds,recoveries,label');
+  expect(report.slice(1).map((line) => line.split(',')[2])).toEqual(['"verified"', '"verified"', '"failed"']);
+  const nrfCloud = (await fileOf('nRF Cloud CSV')).trim().split('\r\n');
+  expect(nrfCloud.map((line) => line.split(',')[0]).sort()).toEqual(
+    report
+      .slice(1, 3)
+      .map((line) => line.split(',')[3]!.replace(/"/g, ''))
+      .sort(),
+  );
   await expect(page.locator('body')).toHaveAttribute('data-last-cue', /pass|fail/);
 
   const first = page.getByTestId('slot').first();

@@ -72,7 +72,7 @@ function Station({
         <Stack>
           <ScanInput api={api} slots={slots} batch={batch} ref={scan} />
           <BatchBar api={api} batch={batch} refocus={refocus} onNewBatch={replace} />
-          {batch && <BatchSummary batch={batch} slots={slots} />}
+          {batch && <BatchSummary api={api} batch={batch} slots={slots} />}
           {slots.length === 0 ? (
             <Text c="dimmed">
               No devices on the bench. Plug a device in (USB serial), or start with `--simulate N`.
