@@ -40,6 +40,15 @@ for (const scheme of ['light', 'dark'] as const) {
     for (const name of TABS) {
       await page.getByRole('tab', { name }).click();
       await expect(page.getByRole('tab', { name })).toHaveAttribute('aria-selected', 'true');
+      if (name === 'Device types & profiles') {
+        // The device-type form and its JSON view are checked too.
+        await page.getByRole('combobox', { name: 'Device type' }).click();
+        await page.getByRole('option', { name: /nrf91-default/ }).click();
+        await expect(page.getByTestId('device-type-form')).toBeVisible();
+        problems.push(...(await findings(page, 'Device type form')));
+        await page.getByRole('tab', { name: 'JSON (advanced)' }).click();
+        await expect(page.getByTestId('json-code')).toBeVisible();
+      }
       problems.push(...(await findings(page, name)));
     }
     expect(problems).toEqual([]);

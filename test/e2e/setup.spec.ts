@@ -61,26 +61,28 @@ test('CA, device types, profiles and settings from the UI', async ({ page }) => 
   await page.getByRole('tab', { name: 'Device types & profiles' }).click();
   await page.getByRole('combobox', { name: 'Device type' }).click();
   await page.getByRole('option', { name: /nrf91-default/ }).click();
-  const editor = page.getByTestId('device-type-json');
-  const builtin = JSON.parse(await editor.inputValue()) as Record<string, unknown>;
-  await editor.fill(
-    JSON.stringify({ ...builtin, name: 'Line B', certificate: { kind: 'operational', validityDays: 0 } }, null, 2),
-  );
-  await expect(page.getByTestId('problem-issues')).toContainText('name');
+  // The form names each bad field at the field, in words.
+  const form = page.getByTestId('device-type-form');
+  await expect(form.getByLabel('Name', { exact: true })).toHaveValue('nrf91-default');
+  await form.getByLabel('Name', { exact: true }).fill('Line B');
+  await form.getByLabel('Valid for (days)').fill('0');
+  await expect(form.getByText('lower-case letters, digits and dashes')).toBeVisible();
+  await expect(form.getByText('must be at least 1')).toBeVisible();
   await expect(page.getByTestId('problem-issues')).toContainText('certificate.validityDays');
   await expect(page.getByRole('button', { name: 'Save device type' })).toBeDisabled();
-  await editor.fill(
-    JSON.stringify(
-      {
-        ...builtin,
-        name: 'line-b',
-        description: 'Line B trackers',
-        certificate: { kind: 'operational', validityDays: 730 },
-      },
-      null,
-      2,
-    ),
-  );
+  // The JSON view: line numbers, and the same problems marked on their lines.
+  await page.getByRole('tab', { name: 'JSON (advanced)' }).click();
+  const code = page.getByTestId('json-code');
+  await expect(code.locator('.cm-lineNumbers')).toBeVisible();
+  await expect(code.locator('.cm-lint-marker-error')).toHaveCount(2);
+  await expect(code.locator('.cm-content')).toContainText('"validityDays": 0');
+  await page.getByRole('tab', { name: 'Form' }).click();
+  await form.getByLabel('Name', { exact: true }).fill('line-b');
+  await form.getByLabel('Description').fill('Line B trackers');
+  await form.getByLabel('Valid for (days)').fill('730');
+  await form.getByRole('button', { name: 'Add a subject field' }).click();
+  await form.getByLabel('Subject field 2 template').fill('Line B');
+  await page.screenshot({ path: 'test-results/device-type-form.png', fullPage: true });
   await page.getByRole('button', { name: 'Save device type' }).click();
   await expect(page.getByText('Saved line-b.')).toBeVisible();
 
