@@ -4,6 +4,7 @@
 // searchable by pet name, and sign-in held after wrong PINs, then sign-out.
 import fs from 'node:fs';
 import { expect, test } from '@playwright/test';
+import { PDFDocument } from 'pdf-lib';
 import { serve, type Served } from '../helpers/cli';
 import { tempDir } from '../helpers/station';
 
@@ -57,6 +58,13 @@ test('a shift on the bench: keyboard, clocks, cancel, summary, new batch, audit,
   const report = (await fileOf('Batch report (CSV)')).trim().split('\r\n');
   expect(report[0]).toBe('batch,port,status,device_id,pet_name,cert_serial,code,message,seconds,recoveries,label');
   expect(report.slice(1).map((line) => line.split(',')[2])).toEqual(['"verified"', '"verified"', '"failed"']);
+  const [pdfDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    summary.getByRole('button', { name: 'Batch report (PDF)' }).click(),
+  ]);
+  const pdf = await PDFDocument.load(fs.readFileSync((await pdfDownload.path())!));
+  expect(pdf.getTitle()).toBe(`Batch report ${report[1]!.split(',')[0]!.replace(/"/g, '')}`);
+  expect(pdf.getPageCount()).toBe(1);
   const nrfCloud = (await fileOf('nRF Cloud CSV')).trim().split('\r\n');
   expect(nrfCloud.map((line) => line.split(',')[0]).sort()).toEqual(
     report

@@ -4,7 +4,8 @@
 import { Alert, Button, Group, List, Text } from '@mantine/core';
 import { batchFigures } from '../../../shared/batch-figures';
 import type { BatchState, EnrollerApi, SlotState } from '../../../shared/contract';
-import { downloadText } from '../lib/download';
+import { downloadBytes, downloadText } from '../lib/download';
+import { batchReportPdf } from './batch-report-pdf';
 import { portLabel } from './SlotTile';
 
 const EXPORTS = [
@@ -64,6 +65,17 @@ export function BatchSummary({
           onClick={() => downloadText(`batch-${batch.id}.csv`, batchReportCsv(batch, slots), 'text/csv')}
         >
           Batch report (CSV)
+        </Button>
+        <Button
+          size="xs"
+          variant="default"
+          onClick={() =>
+            void batchReportPdf(batch, slots).then((pdf) =>
+              downloadBytes(`batch-${batch.id}.pdf`, pdf, 'application/pdf'),
+            )
+          }
+        >
+          Batch report (PDF)
         </Button>
         {EXPORTS.map(({ format, label }) => (
           <Button
