@@ -21,6 +21,11 @@ export function portLabel(port: string): string {
   return tpm ? `TPM ${tpm[1] || ''}`.trim() : port;
 }
 
+const LABEL_WORDS: Record<NonNullable<SlotState['label']>, string> = {
+  printed: '🏷 label printed',
+  failed: '🏷 label not printed — check the printer (see Audit)',
+};
+
 /** A rerun that found the device done: green, but not a new enrollment. */
 const ALREADY_DONE = { label: 'Already done', mark: '✔', color: 'teal' };
 
@@ -142,7 +147,7 @@ export const SlotTile = memo(function SlotTile({
         )}
         {slot.label && (
           <Text size="xs" fw={500} data-testid="slot-label-print" data-label={slot.label}>
-            {slot.label === 'printed' ? '🏷 label printed' : '🏷 label not printed — check the printer (see Audit)'}
+            {LABEL_WORDS[slot.label]}
           </Text>
         )}
         {slot.certSerial && slot.status === 'verified' && (

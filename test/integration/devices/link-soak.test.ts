@@ -1,10 +1,11 @@
 // T10, the soak: 1,000 device sessions on simulated modems, a hundred at a time, each meeting up to
-// two faults drawn at random (seeded, so a failure can be replayed) at random commands. No session
-// may hang; each ends verified or with a stable code; no key or certificate lands on another device.
+// two faults drawn at random from every fault the simulator has (seeded, so a failure can be
+// replayed) at random commands. No session may hang; each ends verified or with a stable code; no
+// key or certificate lands on another device.
 import { describe, expect, it } from 'vitest';
 import { EnrollerError, ErrorCode } from '../../../shared/errors';
 import { inProcessModems, type InProcessModem } from '../../../main/devices/nrf91-sim/memory-host';
-import type { Fault } from '../../../main/devices/nrf91-sim/simulator';
+import { FAULTS } from '../../../main/devices/nrf91-sim/simulator';
 import { AtClient } from '../../../main/devices/nrf91/at-client';
 import { CredentialType, Nrf91Modem, sha256Hex, toModemText } from '../../../main/devices/nrf91/modem';
 import { samplePem } from '../../helpers/modem';
@@ -16,21 +17,6 @@ const TAG = 16842753;
 /** Far beyond any session's own deadlines: reaching it is a hang. */
 const HANG_MS = 120_000;
 
-const FAULTS: Fault[] = [
-  'drop-reply',
-  'late-reply',
-  'garbage',
-  'reset',
-  'reset-after',
-  'silent-reset',
-  'unplug',
-  'reenumerate',
-  'flood',
-  'wrong-answer',
-  'urc-storm',
-  'split',
-  'slow',
-];
 const COMMANDS = [
   /^AT\+CGSN/,
   /^AT\+CGMR/,
