@@ -25,6 +25,11 @@ export interface BatchFigures {
   readonly failures: readonly FailureGroup[];
 }
 
+/** Passed out of finished (passed + failed), in percent; undefined before any finished. */
+export function yieldPercent(passed: number, failed: number): number | undefined {
+  return passed + failed > 0 ? (100 * passed) / (passed + failed) : undefined;
+}
+
 export function batchFigures(slots: readonly SlotState[]): BatchFigures {
   const count = (...statuses: SlotState['status'][]) => slots.filter((s) => statuses.includes(s.status)).length;
   const passed = count('verified');
@@ -40,7 +45,7 @@ export function batchFigures(slots: readonly SlotState[]): BatchFigures {
     cancelled: count('cancelled'),
     waiting: count('waiting'),
     toGo: count('queued', 'running', 'paused'),
-    yieldPercent: passed + failed > 0 ? (100 * passed) / (passed + failed) : undefined,
+    yieldPercent: yieldPercent(passed, failed),
     secondsPerDevice: durations.length > 0 ? durations[Math.floor(durations.length / 2)] : undefined,
     failures: failureGroups(slots),
   };

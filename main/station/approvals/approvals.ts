@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { EnrollerError, isEnrollerError } from '../../../shared/errors';
+import { SettingsStore } from '../../store/settings-store';
 import type { AuditLog } from '../../store/audit-log';
 import type { Db } from '../../store/database';
 import { generatePetName, PET_NAME } from './pet-names';
@@ -47,15 +48,17 @@ export interface ForwardResult {
 export class Approvals {
   readonly #db: Db;
   readonly #audit: AuditLog;
+  readonly #settings: SettingsStore;
 
   constructor(db: Db, audit: AuditLog) {
     this.#db = db;
     this.#audit = audit;
+    this.#settings = new SettingsStore(db);
   }
 
   sink(): ApprovalSink | undefined {
-    const row = this.#db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(SINK_KEY);
-    return row ? ApprovalSink.parse(JSON.parse(row.value)) : undefined;
+    const stored = this.#settings.get<unknown>(SINK_KEY);
+    return stored === undefined ? undefined : ApprovalSink.parse(stored);
   }
 
   setSink(input: unknown, actor: string): ApprovalSink {
@@ -67,12 +70,7 @@ export class Approvals {
       );
     this.#db
       .transaction(() => {
-        this.#db
-          .prepare(
-            'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = ' +
-              'excluded.value, updated_at = excluded.updated_at',
-          )
-          .run(SINK_KEY, JSON.stringify(parsed.data), new Date().toISOString());
+        this.#settings.put(SINK_KEY, parsed.data);
         this.#audit.append('approvals.sink', parsed.data.kind, { ...parsed.data }, actor);
       })
       .immediate();

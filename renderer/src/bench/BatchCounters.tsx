@@ -2,6 +2,7 @@
 // well as colour), the yield so far, and the pace — devices per hour once a batch has run a
 // minute, seconds per device before that (an hourly rate from ten seconds means nothing).
 import { Group, Stack, Text } from '@mantine/core';
+import { yieldPercent } from '../../../shared/batch-figures';
 import type { BatchState } from '../../../shared/contract';
 
 function Counter({ value, word, color, testId }: { value: number; word: string; color: string; testId: string }) {
@@ -28,8 +29,8 @@ export function pace(batch: BatchState, now = Date.now()): string | undefined {
 
 export function BatchCounters({ batch }: { batch: BatchState }) {
   const { verified, failed, waiting, cancelled, running, paused, queued } = batch.counts;
-  const finished = verified + failed;
-  const yieldText = finished > 0 ? `${((100 * verified) / finished).toFixed(1)} % yield` : 'no yield yet';
+  const percent = yieldPercent(verified, failed);
+  const yieldText = percent === undefined ? 'no yield yet' : `${percent.toFixed(1)} % yield`;
   return (
     <Group gap="lg" data-testid="batch-counts" data-status={batch.status} align="flex-end">
       <Counter value={verified} word="✔ done" color="teal" testId="count-done" />

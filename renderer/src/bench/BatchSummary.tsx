@@ -4,6 +4,7 @@
 import { Alert, Button, Group, List, Text } from '@mantine/core';
 import { batchFigures } from '../../../shared/batch-figures';
 import type { BatchState, EnrollerApi, SlotState } from '../../../shared/contract';
+import { csvLine } from '../lib/csv';
 import { downloadBytes, downloadText } from '../lib/download';
 import { batchReportPdf } from './batch-report-pdf';
 import { portLabel } from './SlotTile';
@@ -17,15 +18,16 @@ const EXPORTS = [
 
 /** Every slot of the batch, one line each: what a shift report needs, failures included. */
 export function batchReportCsv(batch: BatchState, slots: readonly SlotState[]): string {
-  const cell = (v: string | number | undefined) => `"${String(v ?? '').replace(/"/g, '""')}"`;
   const seconds = (s: SlotState) =>
     s.startedAt && s.finishedAt ? ((Date.parse(s.finishedAt) - Date.parse(s.startedAt)) / 1000).toFixed(1) : '';
   const header = 'batch,port,status,device_id,pet_name,cert_serial,code,message,seconds,recoveries,label';
   const lines = slots.map((s) =>
-    [batch.id, s.port, s.status, s.deviceId, s.petName, s.certSerial, s.code, s.message, seconds(s)]
-      .concat([(s.recoveries ?? []).join('; '), s.label ?? ''])
-      .map(cell)
-      .join(','),
+    csvLine(
+      [batch.id, s.port, s.status, s.deviceId, s.petName, s.certSerial, s.code, s.message, seconds(s)].concat([
+        (s.recoveries ?? []).join('; '),
+        s.label ?? '',
+      ]),
+    ),
   );
   return [header, ...lines].join('\r\n') + '\r\n';
 }

@@ -4,6 +4,7 @@
 import { Alert, Button, Code, Group, Stack, Table, TextInput } from '@mantine/core';
 import { Fragment, useEffect, useState } from 'react';
 import type { AuditRow, AuditVerdict, EnrollerApi } from '../../../shared/contract';
+import { csvLine } from '../lib/csv';
 import { downloadText } from '../lib/download';
 import { whatOf, whoOf } from './audit-words';
 
@@ -92,7 +93,6 @@ export function AuditView({ api }: { api: EnrollerApi }) {
 }
 
 function toCsv(rows: readonly AuditRow[]): string {
-  const cell = (v: string | number) => `"${String(v).replace(/"/g, '""')}"`;
-  const lines = rows.map((r) => [r.seq, r.at, r.actor, r.action, r.subject, r.details].map(cell).join(','));
+  const lines = rows.map((r) => csvLine([r.seq, r.at, r.actor, r.action, r.subject, r.details]));
   return ['seq,at,actor,action,subject,details', ...lines].join('\n');
 }
