@@ -17,6 +17,8 @@ import { serialSlots, simulatedSlots } from './station/slot-sources';
 import { inProcessModems } from './devices/nrf91-sim/memory-host';
 import { PassphraseKeychain } from './station/keychain';
 import { safeStorageVault } from './electron/safe-storage-vault';
+import { startAttachServer } from './cli/attach/attach-server';
+import { runCli } from './cli/program';
 
 registerAppScheme();
 
@@ -54,6 +56,9 @@ function start(): void {
     log,
   );
 
+  // `enroller …` in a terminal on this machine runs through this station (unlocked, one database).
+  const attach = startAttachServer({ dataDir, running: { station, bench }, runCli, log });
+
   lockDownSession();
   serveRenderer(path.join(import.meta.dirname, '../renderer'));
   const window = createStationWindow(path.join(import.meta.dirname, '../preload'));
@@ -66,6 +71,7 @@ function start(): void {
   app.on('window-all-closed', () => app.quit());
   app.on('before-quit', () => {
     void sync.stop();
+    void attach.then((server) => server?.close());
     station.close();
   });
 }

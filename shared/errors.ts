@@ -1,6 +1,5 @@
 // Errors cross every boundary (IPC, WebSocket, CLI JSON) as data with a stable code.
 // Callers branch on `code`, never on the message: messages are for people and may be reworded.
-import { z } from 'zod';
 
 /** Every code the station can report. Append only: line automation matches on these strings. */
 export const errorCodes = [
@@ -146,18 +145,19 @@ export const errorCodes = [
   'UI_NOT_BUILT',
   'SCEP_CHALLENGE_MISSING',
   'DEVICE_ID_CONFLICT',
+  // issue 18: fast from the first keystroke
+  'ATTACH_REFUSED',
   'INTERNAL',
 ] as const;
 
-export const ErrorCode = z.enum(errorCodes);
-export type ErrorCode = z.infer<typeof ErrorCode>;
+export type ErrorCode = (typeof errorCodes)[number];
 
-export const ErrorData = z.object({
-  code: ErrorCode,
-  message: z.string(),
-  details: z.record(z.string(), z.unknown()).optional(),
-});
-export type ErrorData = z.infer<typeof ErrorData>;
+/** An error as it crosses the contract (its schema: ErrorData in shared/error-data.ts). */
+export interface ErrorData {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown> | undefined;
+}
 
 /** The one error type main throws on purpose. Anything else is reported as INTERNAL. */
 export class EnrollerError extends Error {

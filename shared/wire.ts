@@ -1,7 +1,7 @@
 // Envelopes for the contract when it travels as messages (browser mode) or as IPC results.
 // A result is either a value or an error as data; exceptions never cross a process boundary.
 import { z } from 'zod';
-import { ErrorData } from './errors';
+import { ErrorData } from './error-data';
 
 export const Result = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), value: z.unknown() }),

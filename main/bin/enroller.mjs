@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// `npx enroller …` from a checkout: runs the TypeScript CLI through tsx, no build step needed.
-import { register } from 'tsx/esm/api';
+// `npx enroller …` from a checkout, as plain JavaScript: the TypeScript is bundled once per change
+// of the sources (cli-build.mjs). A station already running on the data folder takes the command
+// over its local socket (no database to open, no CA to unlock); otherwise it runs here.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ensureCliBuilt } from './cli-build.mjs';
 
-register();
-await import('../cli.ts');
+const bundle = path.dirname(await ensureCliBuilt(path.resolve(import.meta.dirname, '../..')));
+const { attachOrNull } = await import(pathToFileURL(path.join(bundle, 'attach.mjs')).href);
+const attached = await attachOrNull(process.argv.slice(2));
+if (attached === null) await import(pathToFileURL(path.join(bundle, 'enroller.mjs')).href);
+else process.exitCode = attached;

@@ -1,18 +1,22 @@
-// What every CLI command gets: output in the chosen form, a logger on stderr, and the station.
-import { createRequire } from 'node:module';
+// What every CLI command gets: output in the chosen form, a logger on stderr, and the station —
+// opened here, or the running station's when the command came in over its socket (attach/).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { Access } from '../../shared/contract';
+import type { Access } from '../../shared/contract/define';
 import { EnrollerError } from '../../shared/errors';
 import { readSecret } from './secrets';
 import { createLogger, type Logger } from '../log';
 import { resolveDataDir } from '../station/data-dir';
-import { Station, type StationMode } from '../station/station';
+import type { Station, StationMode } from '../station/station';
+import { invocation } from './invocation';
+import { findPackageRoot } from './package-root';
 import { createOutput, type Output } from './output';
 
-export const packageRoot = path.resolve(import.meta.dirname, '../..');
+export const packageRoot = findPackageRoot(import.meta.dirname);
 export const appVersion = (
-  createRequire(import.meta.url)(path.join(packageRoot, 'package.json')) as { version: string }
+  JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }
 ).version;
 
 export interface GlobalOptions {
@@ -25,7 +29,8 @@ export interface CommandContext {
   readonly out: Output;
   readonly log: Logger;
   readonly dataDir: string;
-  openStation(mode?: StationMode): Station;
+  /** Loaded on first use: a command that never opens the station never loads it. */
+  openStation(mode?: StationMode): Promise<Station>;
 }
 
 export function context(command: Command): CommandContext {
@@ -36,13 +41,17 @@ export function context(command: Command): CommandContext {
     out: createOutput(options.json),
     log,
     dataDir,
-    openStation: (mode = 'cli') => Station.open({ dataDir, appVersion, mode, log }),
+    openStation: async (mode = 'cli') => {
+      const { Station } = await import('../station/station');
+      return Station.open({ dataDir, appVersion, mode, log });
+    },
   };
 }
 
 /**
- * Runs `work` with a station that is closed afterwards, whatever happens. Once the station has a
- * supervisor, the command's access is checked first against the PIN given with `--pin-file`.
+ * Runs `work` with the station: opened for this command and closed afterwards, or the running one
+ * when attached. Once the station has a supervisor, the command's access is checked first against
+ * the PIN given with `--pin-file`, as one session that ends with the command.
  */
 export async function withStation<T>(
   command: Command,
@@ -50,19 +59,21 @@ export async function withStation<T>(
   work: (station: Station, ctx: CommandContext) => Promise<T>,
 ): Promise<T> {
   const ctx = context(command);
-  const station = ctx.openStation();
+  const running = invocation().running;
+  const station = running?.station ?? (await ctx.openStation());
+  const session = running ? `attach:${crypto.randomUUID()}` : `cli:${process.pid}`;
   try {
-    const session = `cli:${process.pid}`;
     if (access !== 'public' && station.access.enforced) {
       const { pinFile } = command.optsWithGlobals<{ pinFile?: string }>();
-      if (!pinFile && !process.stdin.isTTY)
+      if (!pinFile && !invocation().interactive)
         throw new EnrollerError('AUTH_REQUIRED', 'This station has a supervisor: give your PIN with --pin-file FILE.');
       station.access.login(session, await readSecret(pinFile, 'PIN'));
     }
     station.access.authorize(access, session, `run \`enroller ${commandPath(command)}\``);
     return await work(station, ctx);
   } finally {
-    station.close();
+    if (running) station.access.logout(session);
+    else station.close();
   }
 }
 

@@ -1,6 +1,7 @@
 // How every CLI command reports: one JSON object per line with --json (for line automation),
 // otherwise a sentence for a person. Errors always carry their stable code.
 import { isEnrollerError } from '../../shared/errors';
+import { invocation } from './invocation';
 
 export interface Output {
   readonly json: boolean;
@@ -14,14 +15,14 @@ export function createOutput(json: boolean): Output {
   return {
     json,
     record(value, human) {
-      process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
+      invocation().stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
     },
     fail(code, message, details) {
       if (json)
-        process.stdout.write(
+        invocation().stdout.write(
           `${JSON.stringify({ status: 'failed', code, message, ...(details ? { details } : {}) })}\n`,
         );
-      else process.stderr.write(`error ${code}: ${message}\n`);
+      else invocation().stderr.write(`error ${code}: ${message}\n`);
     },
   };
 }

@@ -106,6 +106,15 @@ export class Bench {
     return this.caStatus();
   }
 
+  /**
+   * Takes on another bench's unlocked session (its passphrase and activated profiles), so a batch
+   * started through a running station does not unlock the CA a second time.
+   */
+  shareSession(from: Bench): void {
+    this.#passphrase = from.#passphrase;
+    this.#profiles = new Map(from.#profiles);
+  }
+
   /** The passphrase this session was unlocked with (memory only), for sealed profile secrets. */
   sessionPassphrase(): string | undefined {
     return this.#passphrase;
@@ -345,6 +354,11 @@ export class Bench {
   #current(): Batch {
     if (!this.#batch) throw new EnrollerError('BATCH_NOT_RUNNING', 'No batch has been started on this bench.');
     return this.#batch;
+  }
+
+  /** A profile ready to enroll with this session's passphrase (activated once, then kept). */
+  activeProfile(name: string, actor = 'station'): Promise<ActiveProfile> {
+    return this.#activate(name, actor);
   }
 
   async #activate(name: string, actor = 'station'): Promise<ActiveProfile> {

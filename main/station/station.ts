@@ -1,11 +1,10 @@
 // The station: one data folder, one database, one log. Later layers (devices, enrollers,
 // the pipeline) hang off this object; entry points create exactly one per process.
 import { LabelDesk } from '../labels/label-desk';
-import fs from 'node:fs';
-import path from 'node:path';
-import { CONTRACT_VERSION, type StationInfo } from '../../shared/contract';
+import type { StationInfo } from '../../shared/contract';
 import { AuditLog } from '../store/audit-log';
-import { openDatabase, schemaVersion, type Db } from '../store/database';
+import type { Db } from '../store/database';
+import { openStationDatabase, stationInfo } from './station-info';
 import { DeviceTypeStore } from '../store/device-type-store';
 import { StationCa } from './certificate-authority';
 import { StationProfiles } from './profiles';
@@ -55,20 +54,11 @@ export class Station {
   }
 
   static open(options: StationOptions): Station {
-    // 0700: the folder will hold the encrypted CA key and the audit trail.
-    fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-    const db = openDatabase(path.join(options.dataDir, 'station.sqlite'));
-    return new Station(options, db);
+    return new Station(options, openStationDatabase(options.dataDir));
   }
 
   info(): StationInfo {
-    return {
-      appVersion: this.#appVersion,
-      contractVersion: CONTRACT_VERSION,
-      dataDir: this.dataDir,
-      schemaVersion: schemaVersion(this.db),
-      mode: this.#mode,
-    };
+    return stationInfo(this.db, { dataDir: this.dataDir, appVersion: this.#appVersion, mode: this.#mode });
   }
 
   close(): void {

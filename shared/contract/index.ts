@@ -11,7 +11,7 @@ import { queueEvents, queueMethods } from './queue';
 import { sessionMethods } from './session';
 import { stationMethods } from './station';
 
-export const CONTRACT_VERSION = 1;
+export { CONTRACT_VERSION } from './version';
 
 export const methods = {
   ...stationMethods,

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { EnrollerError } from '../../../shared/errors';
 import { verifyAuditChain } from '../../store/audit-log';
 import { withStation } from '../context';
+import { invocation } from '../invocation';
 
 function parseHead(value: string): { seq: number; hash: string } {
   const match = /^(\d+):([0-9a-f]{64})$/.exec(value);
@@ -46,7 +47,7 @@ export function auditCommand(): Command {
             },
             `✘ AUDIT_CHAIN_BROKEN at row ${verdict.seq} (${verdict.problem}): ${verdict.message}`,
           );
-          process.exitCode = 1;
+          invocation().setExitCode(1);
         }
       });
     });
@@ -62,14 +63,14 @@ export function auditCommand(): Command {
           .entries()
           .map((e) => JSON.stringify({ ...e, details: JSON.parse(e.details) as unknown }));
         if (options.out) fs.writeFileSync(options.out, lines.join('\n') + (lines.length ? '\n' : ''), { mode: 0o600 });
-        else for (const line of lines) process.stdout.write(`${line}\n`);
+        else for (const line of lines) invocation().stdout.write(`${line}\n`);
         const head = verdict.ok ? `${verdict.head.seq}:${verdict.head.hash}` : undefined;
         if (options.out)
           out.record(
             { status: verdict.ok ? 'exported' : 'broken', rows: lines.length, head, file: options.out },
             `${lines.length} rows written to ${options.out}; head ${head ?? '(chain broken)'}`,
           );
-        if (!verdict.ok) process.exitCode = 1;
+        if (!verdict.ok) invocation().setExitCode(1);
       });
     });
   return audit;

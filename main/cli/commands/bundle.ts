@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { Command } from 'commander';
 import { withStation } from '../context';
-import { readSecret } from '../secrets';
+import { stationPassphrase } from '../secrets';
 
 export function bundleCommand(): Command {
   const bundle = new Command('bundle').description(
@@ -17,7 +17,7 @@ export function bundleCommand(): Command {
     .option('--passphrase-file <file>', 'station passphrase')
     .action(async (file: string, options: { passphraseFile?: string }, command: Command) => {
       await withStation(command, 'configure', async (station, { out }) => {
-        const passphrase = await readSecret(options.passphraseFile, 'Station passphrase');
+        const passphrase = await stationPassphrase(options.passphraseFile);
         const imported = station.credentials.import(fs.readFileSync(file, 'utf8'), passphrase, 'cli');
         out.record(
           { status: 'imported', ...imported },

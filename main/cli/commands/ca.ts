@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { EnrollerError } from '../../../shared/errors';
 import { readSecret } from '../secrets';
 import { withStation } from '../context';
+import { invocation } from '../invocation';
 
 export function caCommand(): Command {
   const ca = new Command('ca').description('the embedded CA: create, import, export, prove possession');
@@ -116,7 +117,7 @@ function caExport(): Command {
           fs.writeFileSync(options.out, pem);
           out.record({ status: 'exported', file: options.out }, `Chain written to ${options.out}`);
         } else if (out.json) out.record({ status: 'exported', pem }, pem);
-        else process.stdout.write(pem);
+        else invocation().stdout.write(pem);
       });
     });
 }

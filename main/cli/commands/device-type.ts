@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { Command } from 'commander';
 import { EnrollerError } from '../../../shared/errors';
 import { withStation } from '../context';
+import { invocation } from '../invocation';
 
 export function deviceTypeCommand(): Command {
   const deviceType = new Command('device-type').description(
@@ -46,7 +47,7 @@ export function deviceTypeCommand(): Command {
     .argument('<name>')
     .action(async (name: string, _options: unknown, command: Command) => {
       await withStation(command, 'read', async (station) => {
-        process.stdout.write(`${JSON.stringify(station.deviceTypes.get(name), null, 2)}\n`);
+        invocation().stdout.write(`${JSON.stringify(station.deviceTypes.get(name), null, 2)}\n`);
       });
     });
   return deviceType;

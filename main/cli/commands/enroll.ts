@@ -14,8 +14,9 @@ import { JobStore } from '../../store/job-store';
 import type { ActiveProfile } from '../../station/profiles';
 import type { Station } from '../../station/station';
 import { withStation } from '../context';
+import { invocation } from '../invocation';
 import { parseCount } from '../numbers';
-import { readSecret } from '../secrets';
+import { stationPassphrase } from '../secrets';
 
 const CSR_EXTENSIONS = /\.(der|pem|csr|p10|req)$/i;
 
@@ -70,7 +71,7 @@ export function enrollCommand(): Command {
       await withStation(command, 'operate', async (station, { out }) => {
         const files = expandCsrArguments(options.csr, { outDir: options.outDir });
         const outcomes = await enrollFiles(station, options, files, (o) => out.record({ ...o }, human(o)));
-        if (files.length === 0 || outcomes.some((o) => o.status !== 'issued')) process.exitCode = 1;
+        if (files.length === 0 || outcomes.some((o) => o.status !== 'issued')) invocation().setExitCode(1);
       });
     });
 }
@@ -114,15 +115,23 @@ async function enrollFiles(
   return outcomes;
 }
 
-/** The profile, unlocked where it needs the passphrase, and the chain its certificates hang from. */
+/** The profile, unlocked where it needs the passphrase — or as the running station has it unlocked. */
+async function activate(station: Station, options: EnrollOptions): Promise<ActiveProfile> {
+  const running = invocation().running;
+  if (running && !options.passphraseFile && running.bench.sessionPassphrase() !== undefined)
+    return running.bench.activeProfile(options.profile, 'cli');
+  const stored = station.profiles.get(options.profile);
+  const needsPassphrase = stored.settings.protocol === 'local' || stored.sealedSecrets !== null;
+  const passphrase = needsPassphrase ? await stationPassphrase(options.passphraseFile) : undefined;
+  return station.profiles.activate(options.profile, passphrase, 'cli');
+}
+
+/** The profile ready to enroll, and the chain its certificates hang from. */
 async function activeProfile(
   station: Station,
   options: EnrollOptions,
 ): Promise<{ profile: ActiveProfile; chainPem: string }> {
-  const stored = station.profiles.get(options.profile);
-  const needsPassphrase = stored.settings.protocol === 'local' || stored.sealedSecrets !== null;
-  const passphrase = needsPassphrase ? await readSecret(options.passphraseFile, 'Station passphrase') : undefined;
-  const profile = await station.profiles.activate(options.profile, passphrase, 'cli');
+  const profile = await activate(station, options);
   // Unreachable service and nothing cached: every CSR is queued anyway; sync fetches the chain.
   const chainPem = await station.profiles.chainOf(profile).then(
     (chain) => chain.issuingChain,

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { formatExport, provisionedDevices, type ExportFormat } from '../../station/exports';
 import { withStation } from '../context';
+import { invocation } from '../invocation';
 
 export function exportCommand(): Command {
   return new Command('export')
@@ -30,7 +31,7 @@ export function exportCommand(): Command {
             ...(options.tag ? { tags: options.tag } : {}),
             ...(options.subType ? { subType: options.subType } : {}),
           });
-          if (!options.out) return void process.stdout.write(text);
+          if (!options.out) return void invocation().stdout.write(text);
           fs.writeFileSync(options.out, text);
           station.audit.append(
             'batch.exported',

@@ -9,9 +9,10 @@ import { Bench, type BenchEvents } from '../../station/bench';
 import type { JobOutcome } from '../../station/pipeline/job-outcome';
 import { serialSlots, tpmSlots } from '../../station/slot-sources';
 import { withStation } from '../context';
+import { invocation } from '../invocation';
 import { parseCount } from '../numbers';
 import type { Output } from '../output';
-import { readSecret } from '../secrets';
+import { stationPassphrase } from '../secrets';
 
 interface ProvisionOptions {
   readonly port?: string[];
@@ -60,13 +61,14 @@ export function provisionCommand(): Command {
         const slots = tpms.length > 0 ? tpmSlots(tpms, serial) : serial;
         const bench = new Bench(station, slots, reporter(out), log, { deviceDeadlineMs: options.deadline * 1000 });
         const profile = options.profile ?? station.deviceTypes.get(options.deviceType).profile;
+        // Attached to a running station: its unlocked session serves this batch (no second unlock).
+        const running = invocation().running;
+        if (running) bench.shareSession(running.bench);
         if (bench.needsPassphrase(profile)) {
-          await bench.unlock(await readSecret(options.passphraseFile, 'Station passphrase'), 'cli');
+          await bench.unlock(await stationPassphrase(options.passphraseFile), 'cli');
         }
-        // SIGINT/SIGTERM cancel: every device stops at once and resumes from its last step next time.
-        const cancel = () => bench.cancel();
-        process.once('SIGINT', cancel);
-        process.once('SIGTERM', cancel);
+        // Ctrl-C / SIGTERM cancel: every device stops at once and resumes from its last step next time.
+        const stopListening = invocation().onCancel(() => bench.cancel());
         await bench.start({
           deviceType: options.deviceType,
           profile,
@@ -78,9 +80,8 @@ export function provisionCommand(): Command {
           ...(options.outDir ? { outDir: options.outDir } : {}),
         });
         const outcomes = await bench.finished();
-        process.off('SIGINT', cancel);
-        process.off('SIGTERM', cancel);
-        if (outcomes.some((o) => o.status !== 'verified')) process.exitCode = 1;
+        stopListening();
+        if (outcomes.some((o) => o.status !== 'verified')) invocation().setExitCode(1);
       });
     });
 }
@@ -100,7 +101,7 @@ const ENDED = new Set(['verified', 'failed', 'waiting', 'cancelled']);
 
 /** The bench's events as the CLI shows them: a live line per step on a terminal, one record per device as it ends. */
 function reporter(out: Output): BenchEvents {
-  const live = !out.json && process.stderr.isTTY;
+  const live = !out.json && invocation().stderr.isTTY;
   const printed = new Set<string>();
   let batchId: string | undefined;
   const report = (o: JobOutcome) => {
@@ -111,7 +112,7 @@ function reporter(out: Output): BenchEvents {
   return {
     deviceChanged: (slot: SlotState) => {
       if (live && (slot.status === 'running' || slot.status === 'paused')) {
-        process.stderr.write(`  ${slot.port}  ${slot.deviceId ?? ''}  ${slot.step}\n`);
+        invocation().stderr.write(`  ${slot.port}  ${slot.deviceId ?? ''}  ${slot.step}\n`);
       }
       if (!ENDED.has(slot.status)) return;
       const { port, deviceId, petName, certSerial, issuer, code, message } = slot;

@@ -3,8 +3,9 @@ import { Command } from 'commander';
 import { syncQueue } from '../../station/sync/queue-sync';
 import { QueueStore } from '../../store/queue-store';
 import { withStation } from '../context';
+import { invocation } from '../invocation';
 import { parseCount } from '../numbers';
-import { readSecret } from '../secrets';
+import { stationPassphrase } from '../secrets';
 
 export function queueCommand(): Command {
   const queue = new Command('queue').description('the offline queue: CSRs waiting for a certificate from a service');
@@ -62,7 +63,7 @@ function queueSync(): Command {
               (name) => station.profiles.get(name).sealedSecrets !== null || station.credentials.hasBundles(name),
             ),
         );
-        const passphrase = sealed.size > 0 ? await readSecret(options.passphraseFile, 'Station passphrase') : undefined;
+        const passphrase = sealed.size > 0 ? await stationPassphrase(options.passphraseFile) : undefined;
         const outcomes = await syncQueue(station, {
           passphrase,
           concurrency: options.concurrency,
@@ -78,7 +79,7 @@ function queueSync(): Command {
             ),
         });
         if (outcomes.length === 0) out.record({ status: 'empty', synced: 0 }, 'Nothing is queued.');
-        if (outcomes.some((o) => o.status !== 'issued')) process.exitCode = 1;
+        if (outcomes.some((o) => o.status !== 'issued')) invocation().setExitCode(1);
       });
     });
 }

@@ -3,7 +3,8 @@
 // replayed) at random commands. No session may hang; each ends verified or with a stable code; no
 // key or certificate lands on another device.
 import { describe, expect, it } from 'vitest';
-import { EnrollerError, ErrorCode } from '../../../shared/errors';
+import { ErrorCode } from '../../../shared/error-data';
+import { EnrollerError } from '../../../shared/errors';
 import { inProcessModems, type InProcessModem } from '../../../main/devices/nrf91-sim/memory-host';
 import { FAULTS } from '../../../main/devices/nrf91-sim/simulator';
 import { AtClient } from '../../../main/devices/nrf91/at-client';

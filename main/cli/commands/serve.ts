@@ -1,6 +1,6 @@
-// `enroller info`, `enroller serve` (browser mode) and `enroller sim` (simulated modems on PTYs).
+// `enroller serve`: browser mode on 127.0.0.1, and the station's local socket for attached CLI commands.
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { createDispatch } from '../../api/dispatch';
 import { benchEventsTo, EventHub } from '../../api/events';
 import { createStationService, queueEntries, stationGuard } from '../../api/station-service';
@@ -9,30 +9,15 @@ import { startBrowserServer } from '../../browser/server';
 import { ensureRendererBuilt } from '../../browser/renderer-build';
 import { parseFaultSpec, type FaultSpec } from '../../devices/nrf91-sim/fault-spec';
 import { inProcessModems } from '../../devices/nrf91-sim/memory-host';
-import { startPtySimulator, type PtySimulator } from '../../devices/nrf91-sim/pty-host';
 import { Bench, type BenchEvents } from '../../station/bench';
 import type { Station } from '../../station/station';
 import type { Logger } from '../../log';
 import { serialSlots, simulatedSlots, tpmSlots } from '../../station/slot-sources';
-import type { Termination } from '../../devices/nrf91-sim/simulator';
-import { context, packageRoot, withStation } from '../context';
+import { context, packageRoot } from '../context';
 import { parseCount, parsePort } from '../numbers';
-
-export function infoCommand(): Command {
-  return new Command('info')
-    .description('print the station version, contract version, data folder and schema version')
-    .action(async (_options: unknown, command: Command) => {
-      await withStation(command, 'public', async (station, { out }) => {
-        const info = station.info();
-        out.record(
-          info,
-          Object.entries(info)
-            .map(([k, v]) => `${k.padEnd(16)} ${String(v)}`)
-            .join('\n'),
-        );
-      });
-    });
-}
+import type { RunCli } from '../invocation';
+import { readSecret } from '../secrets';
+import { startAttachServer } from '../attach/attach-server';
 
 interface ServeOptions {
   port: number;
@@ -41,6 +26,7 @@ interface ServeOptions {
   simFault?: FaultSpec[];
   devicePort?: string[];
   tpm?: string[];
+  passphraseFile?: string;
 }
 
 /** The bench `serve` runs: simulated modems (with any faults asked for), then serial ports and TPMs. */
@@ -55,7 +41,8 @@ function benchFor(station: Station, options: ServeOptions, events: BenchEvents, 
   return new Bench(station, sources, events, log);
 }
 
-export function serveCommand(): Command {
+/** `serve`: browser mode, the attach socket and the sync worker on one open station. */
+export function serveCommand(runCli: RunCli): Command {
   return new Command('serve')
     .description('browser mode on 127.0.0.1; the first stdout line is the URL with its access token')
     .option('--port <n>', 'TCP port (default: a free one)', (v) => parsePort(v), 0)
@@ -71,13 +58,19 @@ export function serveCommand(): Command {
       '--tpm <tcti...>',
       'TPM 2.0 devices to add to the bench, by TCTI (device:/dev/tpmrm0, swtpm:path=SOCKET, …)',
     )
+    .option(
+      '--passphrase-file <file>',
+      'unlock the station at start (headless line stations; attached CLI commands then need no passphrase)',
+    )
     .action(async (options: ServeOptions, command: Command) => {
       const { out, log, openStation } = context(command);
       // A fresh checkout has no built UI yet, an edited one a stale one: built (to stderr) first.
       const rendererDir = ensureRendererBuilt(packageRoot);
-      const station = openStation('browser');
+      const station = await openStation('browser');
       const hub = new EventHub();
       const bench = benchFor(station, options, benchEventsTo(hub), log);
+      if (options.passphraseFile)
+        await bench.unlock(await readSecret(options.passphraseFile, 'Station passphrase'), 'serve');
       // Drains the offline queue in the background while the station runs (each item keeps its backoff).
       const sync = startSyncWorker(station, {
         intervalMs: 30_000,
@@ -92,9 +85,11 @@ export function serveCommand(): Command {
         log,
         port: options.port,
       });
+      const attach = await startAttachServer({ dataDir: station.dataDir, running: { station, bench }, runCli, log });
       // The URL comes first and alone, so scripts can read one line and open it.
-      out.record({ url: server.url, port: server.port, dataDir: station.dataDir }, server.url);
+      out.record({ url: server.url, port: server.port, dataDir: station.dataDir, socket: attach?.path }, server.url);
       const stop = async () => {
+        await attach?.close();
         await sync.stop();
         await server.close();
         station.close();
@@ -103,44 +98,4 @@ export function serveCommand(): Command {
       process.once('SIGINT', () => void stop());
       process.once('SIGTERM', () => void stop());
     });
-}
-
-export function simCommand(): Command {
-  return new Command('sim')
-    .description('N simulated nRF91 modems on real PTYs (socat); prints one port path per line, runs until stopped')
-    .requiredOption('--count <n>', 'how many modems', (v) => parseCount(v))
-    .option('--dir <dir>', "folder for the PTY links and each modem's credential storage (default: <data dir>/sim)")
-    .option('--baud <rate>', 'simulated UART line rate in baud (0 = unthrottled)', (v) => parseCount(v, 0), 115200)
-    .option('--keygen-delay <ms>', 'time KEYGEN takes inside the modem', (v) => parseCount(v, 0), 1500)
-    .addOption(
-      new Option('--termination <mode>', "the firmware's line termination").choices(['CR', 'LF', 'CRLF']).default('CR'),
-    )
-    .action(
-      async (
-        options: { count: number; dir?: string; baud: number; keygenDelay: number; termination: Termination },
-        command: Command,
-      ) => {
-        const { out, dataDir } = context(command);
-        const dir = path.resolve(options.dir ?? path.join(dataDir, 'sim'));
-        const sims: PtySimulator[] = [];
-        for (let i = 0; i < options.count; i++) {
-          const sim = await startPtySimulator({
-            dir,
-            seed: `bench-${i + 1}`,
-            name: `ttyNRF${i + 1}`,
-            baudRate: options.baud,
-            keygenDelayMs: options.keygenDelay,
-            termination: options.termination,
-          });
-          sims.push(sim);
-          out.record({ port: sim.hostPath, imei: sim.simulator.imei }, sim.hostPath);
-        }
-        const stop = async () => {
-          await Promise.all(sims.map((s) => s.close()));
-          process.exit(0);
-        };
-        process.once('SIGINT', () => void stop());
-        process.once('SIGTERM', () => void stop());
-      },
-    );
 }

@@ -1,0 +1,99 @@
+// The CLI as plain JavaScript: bundled by esbuild the first time `enroller` runs from a checkout,
+// and again whenever a source changed, so no TypeScript is compiled at each start (#18). The
+// bundle is split per command: `enroller info` loads what `info` needs and nothing else.
+// Each build lives in a folder named after a stamp of its sources and appears by one rename, so
+// two commands started at once never run a half-written bundle.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** What the CLI bundle is made from: a change to any of these makes a new stamp. */
+const SOURCES = ['main', 'shared', 'package.json'];
+const SOURCE_FILE = /\.(ts|tsx|mts|mjs|js|json)$/;
+/** Native or build-time packages stay in node_modules; everything else is inlined. */
+const EXTERNAL = [
+  'better-sqlite3',
+  'serialport',
+  '@serialport/*',
+  'electron',
+  'bufferutil',
+  'utf-8-validate',
+  'esbuild',
+];
+const REQUIRE_SHIM = [
+  "import { createRequire as __enrollerRequire } from 'node:module';",
+  'const require = __enrollerRequire(import.meta.url);',
+].join('\n');
+/** Older builds are removed only when surely unused: a running command may still load their chunks. */
+const KEEP_OLD_BUILDS_MS = 60 * 60 * 1000;
+
+/** The stamp of the sources as they are now: paths, sizes and modification times. */
+export function sourceStamp(root) {
+  const hash = crypto.createHash('sha256');
+  for (const source of SOURCES) {
+    const full = path.join(root, source);
+    const stat = fs.statSync(full, { throwIfNoEntry: false });
+    if (!stat) continue;
+    if (!stat.isDirectory()) {
+      hash.update(`${source}\0${stat.size}\0${stat.mtimeMs}\n`);
+      continue;
+    }
+    const entries = fs.readdirSync(full, { recursive: true, withFileTypes: true });
+    const files = entries
+      .filter((e) => e.isFile() && SOURCE_FILE.test(e.name))
+      .map((e) => path.join(e.parentPath, e.name));
+    for (const file of files.sort()) {
+      const s = fs.statSync(file);
+      hash.update(`${path.relative(root, file)}\0${s.size}\0${s.mtimeMs}\n`);
+    }
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** The entry file of an up-to-date bundle, built first when there is none for these sources. */
+export async function ensureCliBuilt(root) {
+  const builds = path.join(root, 'out', 'cli');
+  const stamp = sourceStamp(root);
+  const entry = path.join(builds, stamp, 'enroller.mjs');
+  if (fs.existsSync(entry)) return entry;
+  const staging = path.join(builds, `.${stamp}.${process.pid}`);
+  await bundle(root, staging);
+  try {
+    fs.renameSync(staging, path.join(builds, stamp));
+  } catch (error) {
+    // Another command built the same sources at the same moment: its build is as good as ours.
+    if (!['EEXIST', 'ENOTEMPTY', 'EPERM'].includes(error.code)) throw error;
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  removeOldBuilds(builds, stamp);
+  return entry;
+}
+
+async function bundle(root, outdir) {
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { enroller: 'main/cli.ts', attach: 'main/cli/attach/attach-client.ts' },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outExtension: { '.js': '.mjs' },
+    external: EXTERNAL,
+    // Bundled CommonJS packages call require() for Node's own modules and the external ones.
+    banner: { js: REQUIRE_SHIM },
+    logLevel: 'warning',
+  });
+}
+
+function removeOldBuilds(builds, current) {
+  const now = Date.now();
+  for (const name of fs.readdirSync(builds)) {
+    if (name === current) continue;
+    const full = path.join(builds, name);
+    const stat = fs.statSync(full, { throwIfNoEntry: false });
+    if (stat && now - stat.mtimeMs > KEEP_OLD_BUILDS_MS) fs.rmSync(full, { recursive: true, force: true });
+  }
+}
