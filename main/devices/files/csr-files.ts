@@ -5,6 +5,7 @@ import path from 'node:path';
 import { EnrollerError } from '../../../shared/errors';
 import { x509 } from '../../pki/crypto';
 import { decodeCsrInput, DEFAULT_MAX_CSR_BYTES } from '../../pki/csr-intake';
+import { fsyncEach, type FileDurability } from './file-durability';
 
 export function readCsrFile(file: string): Uint8Array {
   let stat: fs.Stats;
@@ -45,6 +46,7 @@ export function writeCertificateFiles(
   leafDer: Uint8Array,
   leafPem: string,
   chainPem: string,
+  durability: FileDurability = fsyncEach,
 ): CertificateFiles {
   fs.mkdirSync(outDir, { recursive: true });
   const stem = safeFileStem(deviceId);
@@ -59,8 +61,8 @@ export function writeCertificateFiles(
       files = n === 1 ? candidate : { ...candidate, collidedWith: path.join(outDir, `${stem}.pem`) };
     }
   }
-  writeAtomically(files.pem, `${leafPem.trim()}\n${chainPem.trim() ? `${chainPem.trim()}\n` : ''}`);
-  writeAtomically(files.der, leafDer);
+  writeAtomically(files.pem, `${leafPem.trim()}\n${chainPem.trim() ? `${chainPem.trim()}\n` : ''}`, durability);
+  writeAtomically(files.der, leafDer, durability);
   return files;
 }
 
@@ -100,14 +102,15 @@ function holdsAnotherKey(file: string, key: Buffer): boolean {
   }
 }
 
-function writeAtomically(file: string, data: string | Uint8Array): void {
+function writeAtomically(file: string, data: string | Uint8Array, durability: FileDurability): void {
   const temp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(temp, 'w', 0o644);
   try {
     fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fs.fsyncSync(fd);
+    if (durability.syncEachFile) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
   fs.renameSync(temp, file);
+  durability.written(file);
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { EnrollerError } from '../../../../shared/errors';
 import type { DeviceTypeDocument } from '../../../../shared/device-type';
 import { readCsrFile, writeCertificateFiles } from '../../../devices/files/csr-files';
+import type { FileDurability } from '../../../devices/files/file-durability';
 import { x509 } from '../../../pki/crypto';
 import { intakeCsr, type AcceptedCsr } from '../../../pki/csr-intake';
 import { keyPolicyOf } from '../../../pki/key-policy';
@@ -21,6 +22,8 @@ export interface CsrFileInput {
   readonly deviceType: DeviceTypeDocument;
   /** The issuing chain written after the leaf in the PEM file. */
   readonly chainPem: string;
+  /** How the certificate files are made durable (default: each fsynced before its rename). */
+  readonly durability?: FileDurability | undefined;
   /** The CSR as the queue kept it, when the file itself is not read again (the sync delivers it). */
   readonly csrDer?: Uint8Array | undefined;
   /** The enroll run it belongs to: two files of one run never share a device ID. */
@@ -118,6 +121,7 @@ export class CsrFileAdapter implements DeviceAdapter {
       job.certDer!,
       leaf.toString('pem'),
       this.#input.chainPem,
+      this.#input.durability,
     );
     this.#exported = { certFile: files.pem, ...(collidedWith ? { collidedWith } : {}) };
     return files;
