@@ -9,6 +9,7 @@ import * as asn1js from 'asn1js';
 import { EnrollerError } from '../../shared/errors';
 import { x509 } from './crypto';
 import { normalizeCsrDer, splitCsr } from './csr-der';
+import { publicKeyFromSpki } from './spki-key';
 import { scanDer } from './der-scan';
 import { assertNamedCurve, classifyKey, DEFAULT_KEY_POLICY, type KeyAlgorithm, type KeyPolicy } from './key-policy';
 import { attributeName } from './subject-attributes';
@@ -132,8 +133,27 @@ export async function intakeCsr(input: Uint8Array | string, options: CsrIntakeOp
   };
 }
 
+/**
+ * Requests whose proof of possession was checked lately, by what was signed, how, and the signature:
+ * a job takes a CSR in at the device and again at the enroller, and the proof is most of what
+ * intake costs (#18).
+ */
+const proven = new Map<string, crypto.KeyObject>();
+const PROVEN_KEPT = 512;
+
 /** The request's signature verifies with the key it carries (proof of possession); returns that key. */
 function proveOwnership(parts: NonNullable<ReturnType<typeof splitCsr>>, spki: Uint8Array): crypto.KeyObject {
+  const key =
+    [parts.info, parts.signature].map((b) => Buffer.from(b).toString('base64')).join(':') + parts.algorithmOidText;
+  const known = proven.get(key);
+  if (known) return known;
+  const publicKey = verifySignature(parts, spki);
+  proven.set(key, publicKey);
+  if (proven.size > PROVEN_KEPT) proven.delete(proven.keys().next().value!);
+  return publicKey;
+}
+
+function verifySignature(parts: NonNullable<ReturnType<typeof splitCsr>>, spki: Uint8Array): crypto.KeyObject {
   const hash = SIGNATURE_ALGORITHMS[parts.algorithmOidText];
   if (hash === undefined) {
     const said = `The request is signed with an algorithm the station does not accept (${parts.algorithmOidText}).`;
@@ -141,7 +161,7 @@ function proveOwnership(parts: NonNullable<ReturnType<typeof splitCsr>>, spki: U
   }
   let publicKey: crypto.KeyObject;
   try {
-    publicKey = crypto.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    publicKey = publicKeyFromSpki(spki);
   } catch {
     throw new EnrollerError(
       'CSR_KEY_TYPE_NOT_ALLOWED',

@@ -20,6 +20,7 @@ import { runDeviceJob } from './pipeline/run-device-job';
 import { Tpm } from '../devices/tpm/tpm';
 import { TpmTools } from '../devices/tpm/tpm-tools';
 import { isTcti, parseTcti } from '../devices/tpm/tcti';
+import { deferredProfile } from './deferred-profile';
 import type { ActiveProfile } from './profiles';
 import type { Station } from './station';
 
@@ -62,6 +63,8 @@ export class Bench {
   readonly #reenumerationMs: number | undefined;
   #passphrase: string | undefined;
   #profiles = new Map<string, ActiveProfile>();
+  /** An unlock in progress: the station CA's profile is handed out deferred until it settles. */
+  #unlocking: Promise<Map<string, ActiveProfile>> | undefined;
   #batch: Batch | undefined;
   /** Scanned labels by port: the IMEI the device must report, the pet name it gets. */
   readonly #labels = new Map<string, { imei?: string; serial?: string; petName?: string }>();
@@ -96,14 +99,27 @@ export class Bench {
     return this.unlock(passphrase);
   }
 
-  /** Checks the passphrase against the CA and keeps it for this session only (memory). */
+  /**
+   * Checks the passphrase against the CA and keeps it for this session only (memory). A batch
+   * started before this settles runs meanwhile (deferred-profile.ts): only enrolling waits for it.
+   */
   async unlock(passphrase: string, actor = 'station'): Promise<CaStatus> {
+    const unlocking = this.#unlockProfiles(passphrase, actor);
+    this.#unlocking = unlocking;
+    try {
+      this.#profiles = await unlocking;
+      this.#passphrase = passphrase;
+      return this.caStatus();
+    } finally {
+      if (this.#unlocking === unlocking) this.#unlocking = undefined;
+    }
+  }
+
+  async #unlockProfiles(passphrase: string, actor: string): Promise<Map<string, ActiveProfile>> {
     const profiles = new Map<string, ActiveProfile>();
     if (this.#station.ca.status().initialized)
       profiles.set('local', await this.#station.profiles.activate('local', passphrase, actor));
-    this.#passphrase = passphrase;
-    this.#profiles = profiles;
-    return this.caStatus();
+    return profiles;
   }
 
   /**
@@ -127,7 +143,7 @@ export class Bench {
 
   /** Whether starting a batch with this profile needs the station passphrase first. */
   needsPassphrase(profile: string): boolean {
-    if (this.#passphrase !== undefined) return false;
+    if (this.#passphrase !== undefined || this.#unlocking) return false;
     const stored = this.#station.profiles.get(profile);
     return (
       stored.settings.protocol === 'local' ||
@@ -364,6 +380,15 @@ export class Bench {
   async #activate(name: string, actor = 'station'): Promise<ActiveProfile> {
     const cached = this.#profiles.get(name);
     if (cached) return cached;
+    const unlocking = this.#unlocking;
+    if (unlocking) {
+      if (name === 'local') {
+        const active = unlocking.then((profiles) => profiles.get('local')!);
+        return deferredProfile(this.#station.profiles.get('local'), active);
+      }
+      await unlocking.catch(() => undefined);
+      return this.#activate(name, actor);
+    }
     const stored = this.#station.profiles.get(name);
     if (stored.settings.protocol === 'local' || stored.sealedSecrets) {
       if (!this.#passphrase)

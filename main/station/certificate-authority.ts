@@ -200,7 +200,7 @@ export class StationCa {
     if (!stored?.encryptedKey)
       throw new EnrollerError('CA_NOT_INITIALIZED', `This station holds no key for its ${which} CA.`);
     const caCert = new x509.X509Certificate(stored.certificate);
-    const keyObject = decryptPrivateKey(stored.encryptedKey, passphrase);
+    const keyObject = await decryptPrivateKey(stored.encryptedKey, passphrase);
     const signingKey = await toSigningKey(keyObject);
     const holder = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
     const serial = randomSerial();

@@ -1,6 +1,6 @@
 // Benchmark: per-device time through the whole pipeline (identify, KEYGEN, local CA, write chain
 // and roots, read back) on simulated nRF91s behind real PTYs at 115,200 baud with a realistic
-// KEYGEN time, for 1, 4 and 16 ports in parallel. Printed beside the wire-plus-device lower bound
+// KEYGEN time, for 1, 4, 16 and 32 ports in parallel. Printed beside the wire-plus-device lower bound
 // measured in the same run for each device: bytes exchanged × 10 bits ÷ line rate + the time the
 // simulated device itself spends (KEYGEN). Goals: ratio ≤ 1.10 on one port; ≥ 0.9 × linear
 // scaling at 16 (throughput at N ÷ (N × throughput at 1)).
@@ -89,7 +89,7 @@ async function main() {
   );
   console.log('ports  batch s  bound s  ratio  s/device  bytes/device  devices/h  scaling  station CPU ms/device');
   let single: number | undefined;
-  for (const ports of [1, 4, 16]) {
+  for (const ports of [1, 4, 16, 32]) {
     const { wallMs, boundMs, bytes, cpuMs } = await run(ports);
     const perHour = (ports / wallMs) * 3_600_000;
     single ??= perHour;

@@ -143,4 +143,24 @@ describe('enroller provision', () => {
       });
     }
   });
+
+  it('unlocks the CA while the devices start; a wrong passphrase stops the batch and costs no device', async () => {
+    const dir = tempDir();
+    const pass = path.join(dir, 'pass');
+    const wrong = path.join(dir, 'wrong');
+    fs.writeFileSync(pass, 'provision passphrase');
+    fs.writeFileSync(wrong, 'not the passphrase');
+    expect((await enroller(dir, 'ca', 'init', '--passphrase-file', pass)).code).toBe(0);
+    const modems = await ptyModems(3, { baudRate: 115200, keygenDelayMs: 300 });
+    sims.push(...modems);
+    const ports = modems.flatMap((s) => ['--port', s.hostPath]);
+    const args = ['provision', ...ports, '--device-type', 'nrf91-default', '--passphrase-file'];
+    const refused = await enroller(dir, ...args, wrong);
+    expect(refused.code).toBe(1);
+    expect(refused.lines.filter((l) => l.status === 'verified')).toEqual([]);
+    expect(refused.lines.at(-1)).toMatchObject({ status: 'failed', code: 'CA_WRONG_PASSPHRASE' });
+    const done = await enroller(dir, ...args, pass);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.lines.map((l) => l.status)).toEqual(['verified', 'verified', 'verified']);
+  });
 });

@@ -10,7 +10,7 @@ import { isTransient } from '../../enroll/transient';
 import { CsrFileAdapter, csrFileOutcome, type CsrFileOutcome } from '../../station/pipeline/adapters/csr-file-adapter';
 import { runDeviceJob } from '../../station/pipeline/run-device-job';
 import { QueueStore } from '../../store/queue-store';
-import { JobStore } from '../../store/job-store';
+import { JobStore, type Step } from '../../store/job-store';
 import { GroupCommit } from '../../store/group-commit';
 import { DeferredFileSync } from '../../devices/files/file-durability';
 import type { ActiveProfile } from '../../station/profiles';
@@ -109,7 +109,9 @@ async function enrollFiles(
     queue: new QueueStore(station.db),
     approvals: station.approvals,
     audit: station.audit,
-    ...(group ? { checkpoint: () => group.commit.durable() } : {}),
+    // The only side effect that leaves the station before the report is writing the files: the
+    // steps before it read the CSR and sign in memory. So that step's door is the barrier.
+    ...(group ? { checkpoint: (step: Step) => (step === 'written' ? group.commit.durable() : undefined) } : {}),
   };
   const durability = group?.files;
   let issued = 0;

@@ -64,9 +64,12 @@ export function provisionCommand(): Command {
         // Attached to a running station: its unlocked session serves this batch (no second unlock).
         const running = invocation().running;
         if (running) bench.shareSession(running.bench);
-        if (bench.needsPassphrase(profile)) {
-          await bench.unlock(await stationPassphrase(options.passphraseFile), 'cli');
-        }
+        // The CA's key is decrypted (PBKDF2 on the thread pool) while the devices are identified and
+        // make their keys; only enrolling waits for it. A wrong passphrase stops the batch.
+        const unlocked = bench.needsPassphrase(profile)
+          ? bench.unlock(await stationPassphrase(options.passphraseFile), 'cli')
+          : undefined;
+        unlocked?.catch(() => bench.cancel());
         // Ctrl-C / SIGTERM cancel: every device stops at once and resumes from its last step next time.
         const stopListening = invocation().onCancel(() => bench.cancel());
         await bench.start({
@@ -81,6 +84,7 @@ export function provisionCommand(): Command {
         });
         const outcomes = await bench.finished();
         stopListening();
+        await unlocked;
         if (outcomes.some((o) => o.status !== 'verified')) invocation().setExitCode(1);
       });
     });

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EnrollerError } from '../../../shared/errors';
 import { x509 } from '../../pki/crypto';
+import { certificateOf } from '../../pki/parsed-der';
 import { decodeCsrInput, DEFAULT_MAX_CSR_BYTES } from '../../pki/csr-intake';
 import { fsyncEach, type FileDurability } from './file-durability';
 
@@ -50,7 +51,7 @@ export function writeCertificateFiles(
 ): CertificateFiles {
   fs.mkdirSync(outDir, { recursive: true });
   const stem = safeFileStem(deviceId);
-  const leafKey = Buffer.from(new x509.X509Certificate(leafDer.slice()).publicKey.rawData);
+  const leafKey = Buffer.from(certificateOf(leafDer).publicKey.rawData);
   let files: CertificateFiles | undefined;
   for (let n = 1; !files; n++) {
     const candidate = {

@@ -7,6 +7,7 @@ import { EnrollerError } from '../../../shared/errors';
 import type { DeviceAttributes, DeviceTypeDocument } from '../../../shared/device-type';
 import { x509, type CryptoKey } from '../crypto';
 import type { AcceptedCsr } from '../csr-intake';
+import { rememberCertificate } from '../parsed-der';
 import { resolveName } from '../device-type/naming';
 import { x509NameKey } from '../subject-attributes';
 import { decryptPrivateKey, signingAlgorithmFor, toSigningKey } from './key-vault';
@@ -76,7 +77,7 @@ export class LocalAuthority {
     ledger: IssuanceLedger,
     random?: RandomSource,
   ): Promise<LocalAuthority> {
-    const keyObject = decryptPrivateKey(material.encryptedIssuingKey, passphrase);
+    const keyObject = await decryptPrivateKey(material.encryptedIssuingKey, passphrase);
     const publicFromKey = crypto.createPublicKey(keyObject).export({ format: 'der', type: 'spki' });
     if (!Buffer.from(material.issuing.publicKey.rawData).equals(publicFromKey)) {
       throw new EnrollerError('CA_IMPORT_INVALID', "The issuing CA's key does not belong to its certificate.");
@@ -129,6 +130,7 @@ export class LocalAuthority {
       );
 
     const certificate = await this.#sign(request, serial, kind);
+    rememberCertificate(certificate);
     this.#ledger.complete(serial, new Uint8Array(certificate.rawData), certificate.notBefore, certificate.notAfter);
     return { certificate, serial, alreadyIssued: false };
   }

@@ -8,7 +8,7 @@ import { outcome, type JobOutcome, type JobProgress } from './job-outcome';
 
 export interface JobRunInput {
   readonly signal?: AbortSignal | undefined;
-  readonly checkpoint?: ((step: Step) => Promise<void>) | undefined;
+  readonly checkpoint?: ((step: Step) => Promise<void> | undefined) | undefined;
   readonly onProgress?: ((progress: JobProgress) => void) | undefined;
 }
 

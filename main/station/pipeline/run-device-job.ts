@@ -8,6 +8,7 @@
 import { EnrollerError } from '../../../shared/errors';
 import { recoveryWords, type LinkRecovery } from '../../devices/link-recovery';
 import { x509 } from '../../pki/crypto';
+import { certificateOf, csrOf } from '../../pki/parsed-der';
 import type { JobRow, NewJob } from '../../store/job-store';
 import type { QueueItem } from '../../store/queue-store';
 import type { DeviceAdapter, Identity, JobInput } from './device-adapter';
@@ -182,7 +183,7 @@ class DeviceJob {
   async #writeAndVerify(): Promise<void> {
     const { jobs, audit, signal } = this.#input;
     let current = this.#run.job!;
-    const leaf = new x509.X509Certificate(current.certDer!.slice());
+    const leaf = certificateOf(current.certDer!);
     await this.#run.enter('written');
     const written = await this.#adapter.write(current, leaf, signal);
     const record = () => audit.append('credentials.written', this.#id(), { written }, this.#actor);
@@ -190,7 +191,7 @@ class DeviceJob {
     await this.#run.enter('verified');
     await this.#adapter.verify(current, leaf, written, signal);
     // The certificate carries the CSR's key (the adapter proved the device still holds that key).
-    const csrKey = new x509.Pkcs10CertificateRequest(current.csrDer!.slice()).publicKey.rawData;
+    const csrKey = csrOf(current.csrDer!).publicKey.rawData;
     if (!Buffer.from(leaf.publicKey.rawData).equals(Buffer.from(csrKey))) {
       throw new EnrollerError(
         'MODEM_READBACK_MISMATCH',

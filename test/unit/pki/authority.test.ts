@@ -188,9 +188,9 @@ describe('local authority', () => {
       '-pubout',
     ]);
     expect(pem).toContain('BEGIN PUBLIC KEY');
-    expect(() => decryptPrivateKey(new Uint8Array(encrypted), 'wrong passphrase')).toThrowError(
-      expect.objectContaining({ code: 'CA_WRONG_PASSPHRASE' }),
-    );
+    await expect(decryptPrivateKey(new Uint8Array(encrypted), 'wrong passphrase')).rejects.toMatchObject({
+      code: 'CA_WRONG_PASSPHRASE',
+    });
     await expect(station.ca.unlock('wrong passphrase')).rejects.toMatchObject({ code: 'CA_WRONG_PASSPHRASE' });
   });
 
@@ -223,7 +223,7 @@ describe('local authority', () => {
       .prepare("SELECT encrypted_key FROM authorities WHERE role='issuing' AND active=1")
       .pluck()
       .get() as Buffer;
-    const issuingKey = await toSigningKey(decryptPrivateKey(new Uint8Array(encrypted), PASSPHRASE));
+    const issuingKey = await toSigningKey(await decryptPrivateKey(new Uint8Array(encrypted), PASSPHRASE));
     const subKeys = await crypto.webcrypto.subtle.generateKey(P256, true, ['sign', 'verify']);
     const subCa = await x509.X509CertificateGenerator.create({
       serialNumber: '0badca',

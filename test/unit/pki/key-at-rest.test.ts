@@ -25,7 +25,7 @@ describe('CA keys at rest', () => {
     for (const row of station.db
       .prepare<[], { encrypted_key: Buffer }>('SELECT encrypted_key FROM authorities WHERE encrypted_key IS NOT NULL')
       .all()) {
-      const key = decryptPrivateKey(new Uint8Array(row.encrypted_key), PASSPHRASE);
+      const key = await decryptPrivateKey(new Uint8Array(row.encrypted_key), PASSPHRASE);
       secrets.push(key.export({ format: 'der', type: 'pkcs8' }));
       const jwk = key.export({ format: 'jwk' });
       secrets.push(Buffer.from(jwk.d!, 'base64url'));

@@ -9,6 +9,7 @@ import type { DeviceTypeDocument } from '../../../../shared/device-type';
 import { readCsrFile, writeCertificateFiles } from '../../../devices/files/csr-files';
 import type { FileDurability } from '../../../devices/files/file-durability';
 import { x509 } from '../../../pki/crypto';
+import { csrOf } from '../../../pki/parsed-der';
 import { intakeCsr, type AcceptedCsr } from '../../../pki/csr-intake';
 import { keyPolicyOf } from '../../../pki/key-policy';
 import { inputName } from '../../../store/device-claims';
@@ -129,8 +130,9 @@ export class CsrFileAdapter implements DeviceAdapter {
 
   /** The files read back as the very certificate, for this CSR's key. */
   async verify(job: JobRow, leaf: x509.X509Certificate, written: Record<string, string>): Promise<void> {
-    const readBack = new x509.X509Certificate(new Uint8Array(fs.readFileSync(written.der!)));
-    if (!Buffer.from(readBack.rawData).equals(Buffer.from(leaf.rawData)) || !this.#sameKey(job)) {
+    // The very bytes of the certificate: nothing to parse to compare them.
+    const readBack = fs.readFileSync(written.der!);
+    if (!readBack.equals(Buffer.from(leaf.rawData)) || !this.#sameKey(job)) {
       throw new EnrollerError(
         'MODEM_READBACK_MISMATCH',
         `The certificate file for ${job.deviceId} does not read back as written.`,
@@ -170,9 +172,7 @@ export class CsrFileAdapter implements DeviceAdapter {
   #sameKey(job: JobRow): boolean {
     return (
       job.csrDer !== null &&
-      Buffer.from(new x509.Pkcs10CertificateRequest(job.csrDer.slice()).publicKey.rawData).equals(
-        Buffer.from(this.#csr!.publicKeySpki),
-      )
+      Buffer.from(csrOf(job.csrDer).publicKey.rawData).equals(Buffer.from(this.#csr!.publicKeySpki))
     );
   }
 }
