@@ -84,6 +84,7 @@ async function bundle(root, outdir) {
     external: EXTERNAL,
     // Bundled CommonJS packages call require() for Node's own modules and the external ones.
     banner: { js: REQUIRE_SHIM },
+    mainFields: ['module', 'main'],
     logLevel: 'warning',
   });
 }

@@ -121,7 +121,8 @@ async function main() {
     const sequential = (count * boundMs) / ms;
     console.log(
       `  ${String(count).padStart(5)}  ${mode.padEnd(9)}  ${(ms / 1000).toFixed(2).padStart(6)}  ` +
-        `${(boundMs / 1000).toFixed(2).padStart(7)}  ${(ms / boundMs).toFixed(2).padStart(5)}  ${sequential.toFixed(1).padStart(8)}`,
+        `${(boundMs / 1000).toFixed(2).padStart(7)}  ${(ms / boundMs).toFixed(2).padStart(5)}  ` +
+        `${sequential.toFixed(1).padStart(8)}`,
     );
   }
   fs.rmSync(root, { recursive: true, force: true });
