@@ -11,14 +11,18 @@ export interface LogOptions {
   /** A file path (appended) or a numeric fd; stderr by default so stdout stays clean for --json. */
   readonly destination?: string | number;
   readonly level?: pino.LevelWithSilent;
+  /** Somewhere else to write the lines (an attached CLI command's stderr, across its socket). */
+  readonly sink?: { write(line: string): void };
 }
 
 export function createLogger(options: LogOptions = {}): Logger {
-  const destination = pino.destination({
-    dest: options.destination ?? 2,
-    sync: true, // a crash must not lose the last lines; log volume here is small
-    mkdir: true,
-  });
+  const destination =
+    options.sink ??
+    pino.destination({
+      dest: options.destination ?? 2,
+      sync: true, // a crash must not lose the last lines; log volume here is small
+      mkdir: true,
+    });
   return pino(
     {
       level: options.level ?? 'info',

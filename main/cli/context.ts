@@ -35,15 +35,21 @@ export interface CommandContext {
 
 export function context(command: Command): CommandContext {
   const options = command.optsWithGlobals<GlobalOptions>();
-  const log = createLogger({ level: options.logLevel as 'info' });
   const dataDir = resolveDataDir({ flag: options.dataDir });
+  let log: Logger | undefined;
+  // An attached command logs to its own person's terminal, not the station's.
+  const sink = invocation().running ? invocation().stderr : undefined;
+  const logger = () => (log ??= createLogger({ level: options.logLevel as 'info', ...(sink ? { sink } : {}) }));
   return {
     out: createOutput(options.json),
-    log,
+    // Made on first use: `info` never logs, and never pays for setting up the logger.
+    get log() {
+      return logger();
+    },
     dataDir,
     openStation: async (mode = 'cli') => {
       const { Station } = await import('../station/station');
-      return Station.open({ dataDir, appVersion, mode, log });
+      return Station.open({ dataDir, appVersion, mode, log: logger() });
     },
   };
 }
