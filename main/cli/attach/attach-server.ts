@@ -37,9 +37,14 @@ export async function startAttachServer(options: {
     log.warn({ file }, 'data folder path too long for a local socket: CLI commands will not attach');
     return undefined;
   }
+  if (await answers(file)) {
+    // Another station already serves this folder (a second `serve`): its socket stays its own.
+    log.warn({ file }, 'another station already answers on this data folder: CLI commands attach to it');
+    return undefined;
+  }
   const key = crypto.randomBytes(32).toString('hex');
   writeOwnerOnly(keyPath(options.dataDir), key);
-  fs.rmSync(file, { force: true });
+  fs.rmSync(file, { force: true }); // left by a station that died
   const server = net.createServer((socket) => serveConnection(socket, key, options, log));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -54,6 +59,18 @@ export async function startAttachServer(options: {
         server.close(() => resolve());
       }),
   };
+}
+
+/** Whether a station listens on the socket file (one that died leaves the file, and nobody answers). */
+function answers(file: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.connect(file);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
 }
 
 function writeOwnerOnly(file: string, text: string): void {

@@ -117,6 +117,21 @@ describe('attached CLI', () => {
     expect((await runEnroller(dataDir, 'queue', 'list')).lines[0]).toMatchObject({ code: 'AUTH_REQUIRED' });
   });
 
+  it('a second station on the folder leaves the socket to the first', async () => {
+    const { dataDir } = await runningStation();
+    // The second is not unlocked: had it taken the socket, an enroll without a passphrase would fail.
+    const second = spawn(process.execPath, [enrollerBin, '--data-dir', dataDir, 'serve'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    stops.push(() => stopChild(second));
+    await new Promise((resolve) => readline.createInterface({ input: second.stdout! }).once('line', resolve));
+    const cwd = tempDir();
+    fs.writeFileSync(path.join(cwd, 'dev.der'), await makeCsr({ name: 'CN=first-station' }));
+    const run = await enrollerIn(cwd, dataDir, 'enroll', '--csr', 'dev.der', '--profile', 'local', '--out-dir', 'out');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.lines[0]).toMatchObject({ status: 'issued' });
+  });
+
   it('refuses a client without the key, and falls back to running here when the station died', async () => {
     const { dataDir, child } = await runningStation();
     const socket = net.connect(path.join(dataDir, SOCKET_FILE));
