@@ -8,6 +8,8 @@ import type { DeviceAttributes, DeviceTypeDocument } from '../../../shared/devic
 import { x509, type CryptoKey } from '../crypto';
 import type { AcceptedCsr } from '../csr-intake';
 import { rememberCertificate } from '../parsed-der';
+import type * as asn1X509 from '@peculiar/asn1-x509';
+import { CertificateSigner } from './certificate-signer';
 import { resolveName } from '../device-type/naming';
 import { x509NameKey } from '../subject-attributes';
 import { decryptPrivateKey, signingAlgorithmFor, toSigningKey } from './key-vault';
@@ -52,6 +54,9 @@ export class LocalAuthority {
   readonly #random: RandomSource | undefined;
   /** The same for every certificate this CA signs: built once. */
   readonly #authorityKeyId: x509.AuthorityKeyIdentifierExtension;
+  readonly #authorityKeyIdAsn: asn1X509.Extension;
+  readonly #fixed = new Map<boolean, asn1X509.Extension[]>();
+  readonly #signer: CertificateSigner;
 
   private constructor(
     material: AuthorityMaterial,
@@ -69,6 +74,8 @@ export class LocalAuthority {
     this.#ledger = ledger;
     this.#random = random;
     this.#authorityKeyId = authorityKeyId;
+    this.#authorityKeyIdAsn = CertificateSigner.extension(authorityKeyId);
+    this.#signer = new CertificateSigner(material.issuing, key);
   }
 
   static async unlock(
@@ -147,31 +154,39 @@ export class LocalAuthority {
         ? Math.min(request.deviceType.certificate.validityDays, request.deviceType.offline.birthMaxValidityDays)
         : request.deviceType.certificate.validityDays;
     const notAfter = new Date(Math.min(now.getTime() + days * 86_400_000, this.issuing.notAfter.getTime()));
-    const publicKey = new x509.PublicKey(request.csr.publicKeySpki);
     const isRsa = request.csr.keyAlgorithm.startsWith('rsa');
-    const extensions: x509.Extension[] = [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.digitalSignature | (isRsa ? x509.KeyUsageFlags.keyEncipherment : 0),
-        true,
-      ),
-      new x509.ExtendedKeyUsageExtension([CLIENT_AUTH], false),
-      new x509.SubjectKeyIdentifierExtension(keyIdentifier(request.csr.publicKeySpki)),
-      this.#authorityKeyId,
+    const extensions: Array<asn1X509.Extension | 'ski'> = [
+      ...this.#fixedExtensions(isRsa),
+      'ski',
+      this.#authorityKeyIdAsn,
     ];
-    if (sans.length > 0)
-      extensions.push(new x509.SubjectAlternativeNameExtension(sans.map((s) => ({ type: s.type, value: s.value }))));
-    return x509.X509CertificateGenerator.create({
-      serialNumber: serial,
-      subject: subject.map(([attribute, value]) => ({ [x509NameKey(attribute)]: [value] })),
-      issuer: this.issuing.subject,
+    if (sans.length > 0) {
+      const san = new x509.SubjectAlternativeNameExtension(sans.map((s) => ({ type: s.type, value: s.value })));
+      extensions.push(CertificateSigner.extension(san));
+    }
+    return this.#signer.sign({
+      serial,
+      subject: new x509.Name(subject.map(([attribute, value]) => ({ [x509NameKey(attribute)]: [value] }))),
       notBefore: new Date(now.getTime() - BACKDATE_MS),
       notAfter,
-      publicKey,
-      signingKey: this.#key as never,
-      signingAlgorithm: this.#algorithm,
+      spki: request.csr.publicKeySpki,
       extensions,
     });
+  }
+
+  /** CA:FALSE (critical), digitalSignature (+ keyEncipherment for RSA keys, critical), EKU clientAuth. */
+  #fixedExtensions(isRsa: boolean): asn1X509.Extension[] {
+    let fixed = this.#fixed.get(isRsa);
+    if (!fixed) {
+      const usage = x509.KeyUsageFlags.digitalSignature | (isRsa ? x509.KeyUsageFlags.keyEncipherment : 0);
+      fixed = [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(usage, true),
+        new x509.ExtendedKeyUsageExtension([CLIENT_AUTH], false),
+      ].map((extension) => CertificateSigner.extension(extension));
+      this.#fixed.set(isRsa, fixed);
+    }
+    return fixed;
   }
 
   /** CA chain as PEM: issuing CA first, then the root (DESIGN.md `ca export`). */

@@ -1,0 +1,92 @@
+// The station CA's own signer makes what the X.509 library's generator makes: the same
+// TBSCertificate byte for byte (EC and RSA CAs, with and without SANs), a signature that verifies
+// under the issuing key, and a certificate object whose DER parses back to the same certificate.
+import { AsnConvert } from '@peculiar/asn1-schema';
+import * as asn1X509 from '@peculiar/asn1-x509';
+import { describe, expect, it } from 'vitest';
+import { CertificateSigner } from '../../../main/pki/authority/certificate-signer';
+import { keyIdentifier } from '../../../main/pki/authority/local-authority';
+import { webcrypto, x509 } from '../../../main/pki/crypto';
+
+const ALGORITHMS = {
+  ec: { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' },
+  rsa: { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+} as const;
+
+async function issuingCa(kind: keyof typeof ALGORITHMS) {
+  const keys = (await webcrypto.subtle.generateKey(ALGORITHMS[kind], false, ['sign', 'verify'])) as CryptoKeyPair;
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: 'CN=Signer Test CA, O=Floor Enroller',
+    keys: keys as never,
+    signingAlgorithm: ALGORITHMS[kind],
+    extensions: [new x509.BasicConstraintsExtension(true, 0, true)],
+  });
+  return { keys, certificate };
+}
+
+const tbsOf = (der: ArrayBuffer) =>
+  Buffer.from(AsnConvert.serialize(AsnConvert.parse(der, asn1X509.Certificate).tbsCertificate));
+
+describe('CertificateSigner', () => {
+  for (const kind of ['ec', 'rsa'] as const) {
+    for (const withSan of [false, true]) {
+      it(`makes the generator's TBSCertificate (${kind} CA${withSan ? ', with a SAN' : ''})`, async () => {
+        const ca = await issuingCa(kind);
+        const device = await webcrypto.subtle.generateKey(ALGORITHMS.ec, true, ['sign', 'verify']);
+        const spki = new Uint8Array(await webcrypto.subtle.exportKey('spki', device.publicKey));
+        const name = [{ CN: ['nrf-352656100000001'] }, { O: ['Acme'] }];
+        const notBefore = new Date('2026-11-29T10:00:00Z');
+        const notAfter = new Date('2036-11-29T10:00:00Z');
+        const authorityKeyId = await x509.AuthorityKeyIdentifierExtension.create(ca.certificate);
+        const fixed = [
+          new x509.BasicConstraintsExtension(false, undefined, true),
+          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+          new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.2'], false),
+        ];
+        const san = new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: 'dev-1.example' }]);
+        const serial = 'c3f1a0b2d4e5f60718293a4b5c6d7e8f'; // top bit set: a leading zero is added
+
+        const expected = await x509.X509CertificateGenerator.create({
+          serialNumber: serial,
+          subject: name,
+          issuer: ca.certificate.subject,
+          notBefore,
+          notAfter,
+          publicKey: new x509.PublicKey(spki),
+          signingKey: ca.keys.privateKey as never,
+          signingAlgorithm: ALGORITHMS[kind],
+          extensions: [
+            ...fixed,
+            new x509.SubjectKeyIdentifierExtension(keyIdentifier(spki)),
+            authorityKeyId,
+            ...(withSan ? [san] : []),
+          ],
+        });
+        const signer = new CertificateSigner(ca.certificate, ca.keys.privateKey);
+        const made = await signer.sign({
+          serial,
+          subject: new x509.Name(name),
+          notBefore,
+          notAfter,
+          spki,
+          extensions: [
+            ...fixed.map((e) => CertificateSigner.extension(e)),
+            'ski',
+            CertificateSigner.extension(authorityKeyId),
+            ...(withSan ? [CertificateSigner.extension(san)] : []),
+          ],
+        });
+
+        expect(tbsOf(made.rawData).equals(tbsOf(expected.rawData))).toBe(true);
+        expect(await made.verify({ publicKey: ca.certificate.publicKey, signatureOnly: true })).toBe(true);
+        const parsed = new x509.X509Certificate(made.rawData);
+        expect(parsed.serialNumber).toBe(serial);
+        expect(parsed.subject).toBe(expected.subject);
+        expect(parsed.issuer).toBe(ca.certificate.subject);
+        expect(made.toString('pem')).toBe(parsed.toString('pem'));
+        expect(await parsed.verify({ publicKey: ca.certificate.publicKey, signatureOnly: true })).toBe(true);
+      });
+    }
+  }
+});
