@@ -98,3 +98,10 @@ function removeOldBuilds(builds, current) {
     if (stat && now - stat.mtimeMs > KEEP_OLD_BUILDS_MS) fs.rmSync(full, { recursive: true, force: true });
   }
 }
+
+// `npm run build:cli` (and `npm test`'s build stage): the bundle, built now rather than by the
+// first command, so commands started together after a change do not each build it.
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+  const entry = await ensureCliBuilt(path.resolve(import.meta.dirname, '../..'));
+  console.log(`CLI bundle: ${path.relative(process.cwd(), path.dirname(entry))}`);
+}
