@@ -56,6 +56,9 @@ export async function ensureCliBuilt(root) {
   const stamp = sourceStamp(root);
   const entry = path.join(builds, stamp, 'enroller.mjs');
   if (fs.existsSync(entry)) return entry;
+  // Throws EACCES/EROFS where the checkout cannot be written: the launcher then runs the sources.
+  fs.mkdirSync(builds, { recursive: true });
+  fs.accessSync(builds, fs.constants.W_OK);
   const staging = path.join(builds, `.${stamp}.${process.pid}`);
   await bundle(root, staging);
   try {

@@ -6,8 +6,20 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureCliBuilt } from './cli-build.mjs';
 
-const bundle = path.dirname(await ensureCliBuilt(path.resolve(import.meta.dirname, '../..')));
-const { attachOrNull } = await import(pathToFileURL(path.join(bundle, 'attach.mjs')).href);
-const attached = await attachOrNull(process.argv.slice(2));
-if (attached === null) await import(pathToFileURL(path.join(bundle, 'enroller.mjs')).href);
-else process.exitCode = attached;
+const root = path.resolve(import.meta.dirname, '../..');
+const bundle = await ensureCliBuilt(root).then(path.dirname, (error) => {
+  // A checkout nobody may write to (read-only media, another user's copy) cannot hold a bundle:
+  // the sources run through tsx instead, as before there was one — slower to start, the same CLI.
+  if (!['EACCES', 'EROFS', 'EPERM'].includes(error.code)) throw error;
+  return undefined;
+});
+if (bundle === undefined) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../cli.ts');
+} else {
+  const { attachOrNull } = await import(pathToFileURL(path.join(bundle, 'attach.mjs')).href);
+  const attached = await attachOrNull(process.argv.slice(2));
+  if (attached === null) await import(pathToFileURL(path.join(bundle, 'enroller.mjs')).href);
+  else process.exitCode = attached;
+}
