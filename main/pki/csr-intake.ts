@@ -117,7 +117,7 @@ export async function intakeCsr(input: Uint8Array | string, options: CsrIntakeOp
   assertNamedCurve(spki);
 
   // Proof of possession first: nothing else about a request matters if its key did not sign it.
-  const publicKey = proveOwnership(parts, spki);
+  const publicKey = await proveOwnership(parts, spki);
   const keyAlgorithm = classifyKey(publicKey, options.keyPolicy ?? DEFAULT_KEY_POLICY);
   const { challengePassword, requestedSans } = checkAttributes(attributesBlock, options.allowRequestedSans ?? false);
   const subject = new x509.Name(new Uint8Array(subjectBlock.valueBeforeDecodeView));
@@ -142,18 +142,25 @@ const proven = new Map<string, crypto.KeyObject>();
 const PROVEN_KEPT = 512;
 
 /** The request's signature verifies with the key it carries (proof of possession); returns that key. */
-function proveOwnership(parts: NonNullable<ReturnType<typeof splitCsr>>, spki: Uint8Array): crypto.KeyObject {
+async function proveOwnership(
+  parts: NonNullable<ReturnType<typeof splitCsr>>,
+  spki: Uint8Array,
+): Promise<crypto.KeyObject> {
   const key =
     [parts.info, parts.signature].map((b) => Buffer.from(b).toString('base64')).join(':') + parts.algorithmOidText;
   const known = proven.get(key);
   if (known) return known;
-  const publicKey = verifySignature(parts, spki);
+  const publicKey = await verifySignature(parts, spki);
   proven.set(key, publicKey);
   if (proven.size > PROVEN_KEPT) proven.delete(proven.keys().next().value!);
   return publicKey;
 }
 
-function verifySignature(parts: NonNullable<ReturnType<typeof splitCsr>>, spki: Uint8Array): crypto.KeyObject {
+/** The signature checked on Node's thread pool: in a bulk run the main thread goes on meanwhile. */
+async function verifySignature(
+  parts: NonNullable<ReturnType<typeof splitCsr>>,
+  spki: Uint8Array,
+): Promise<crypto.KeyObject> {
   const hash = SIGNATURE_ALGORITHMS[parts.algorithmOidText];
   if (hash === undefined) {
     const said = `The request is signed with an algorithm the station does not accept (${parts.algorithmOidText}).`;
@@ -170,13 +177,14 @@ function verifySignature(parts: NonNullable<ReturnType<typeof splitCsr>>, spki: 
   }
   const signature = asn1js.fromBER(parts.signature).result;
   if (!(signature instanceof asn1js.BitString)) throw malformed('its signature is not a BIT STRING');
-  let verified = false;
-  try {
-    const key = { key: publicKey, dsaEncoding: 'der' as const };
-    verified = crypto.verify(hash, parts.info, key, signature.valueBlock.valueHexView);
-  } catch {
-    verified = false;
-  }
+  const key = { key: publicKey, dsaEncoding: 'der' as const };
+  const verified = await new Promise<boolean>((resolve) => {
+    try {
+      crypto.verify(hash, parts.info, key, signature.valueBlock.valueHexView, (error, ok) => resolve(!error && ok));
+    } catch {
+      resolve(false);
+    }
+  });
   if (!verified) {
     const said =
       "The request's signature does not verify: it was not signed by the key it carries (no proof of possession).";
