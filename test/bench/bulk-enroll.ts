@@ -11,26 +11,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { x509, webcrypto } from '../../main/pki/crypto';
+import { makeCsr } from '../helpers/csr';
 
 const SIZES = (process.argv[2] ?? '10000,100000').split(',').map(Number);
 const PASS = 'benchmark passphrase';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'enroller-bench-bulk-'));
 const bin = path.join(import.meta.dirname, '../../main/bin/enroller.mjs');
-const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 /** COUNT CSR files, each with its own key, written `parallel` at a time (key making is threaded). */
 async function makeCsrs(dir: string, count: number, from: number): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
-  const one = async (i: number) => {
-    const keys = await webcrypto.subtle.generateKey(alg, false, ['sign', 'verify']);
-    const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-      name: `CN=bulk-${i}`,
-      keys: keys as never,
-      signingAlgorithm: alg,
-    });
-    fs.writeFileSync(path.join(dir, `bulk-${i}.der`), new Uint8Array(csr.rawData));
-  };
+  const one = async (i: number) =>
+    fs.writeFileSync(path.join(dir, `bulk-${i}.der`), await makeCsr({ name: `CN=bulk-${i}` }));
   for (let i = from; i < count; i += 256) {
     await Promise.all(Array.from({ length: Math.min(256, count - i) }, (_, k) => one(i + k)));
   }

@@ -9,11 +9,12 @@
 //     throughput of a tool that does one device at a time at its bound (nrfcredstore 1.x measured
 //     1.10 × bound), i.e. ≥ 14 × 1.10 = 15.4 × the sequential bound.
 // Run: npm run bench:cli
-import { execFile, fork, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { hostModems, wireBoundMs } from './sim-host-client';
 
 const BAUD = 115_200;
 const KEYGEN_MS = 1500;
@@ -37,31 +38,6 @@ async function median(args: string[]): Promise<number> {
   return times.sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
 }
 
-/** Modems in a process of their own (sim-host.ts), as separate hardware would be. */
-async function modems(count: number, name: string) {
-  const child = fork(path.join(import.meta.dirname, 'sim-host.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const reply = <T>() => new Promise<T>((resolve) => child.once('message', (m) => resolve(m as T)));
-  const dir = path.join(root, `pty-${name}`);
-  child.send({ start: { count, dir, seedPrefix: `cli-${name}`, baud: BAUD, keygenMs: KEYGEN_MS } });
-  const { ports } = await reply<{ ports: string[] }>();
-  return {
-    ports,
-    /** The bound of the slowest port: the ports run in parallel, each its own wire. */
-    boundMs: async () => {
-      child.send({ report: true });
-      const { bytes } = await reply<{ bytes: number[] }>();
-      return Math.max(...bytes.map((b) => (b * 10 * 1000) / BAUD + KEYGEN_MS));
-    },
-    stop: () => {
-      child.send({ stop: true });
-      return new Promise((resolve) => child.once('exit', resolve));
-    },
-  };
-}
-
 async function station(name: string): Promise<string> {
   const dataDir = path.join(root, name);
   const init = await timedRun([bin, '--data-dir', dataDir, 'ca', 'init', '--passphrase-file', passFile]);
@@ -70,7 +46,13 @@ async function station(name: string): Promise<string> {
 }
 
 async function provision(dataDir: string, count: number, name: string, attached: boolean) {
-  const sims = await modems(count, name);
+  const sims = await hostModems({
+    count,
+    dir: path.join(root, `pty-${name}`),
+    seedPrefix: `cli-${name}`,
+    baud: BAUD,
+    keygenMs: KEYGEN_MS,
+  });
   try {
     const args = [bin, '--data-dir', dataDir, '--json', ...(attached ? [] : ['--no-attach']), 'provision'];
     args.push('--device-type', 'nrf91-default', '--port', ...sims.ports);
@@ -78,7 +60,7 @@ async function provision(dataDir: string, count: number, name: string, attached:
     const run = await timedRun(args);
     const verified = run.stdout.split('\n').filter((l) => l.includes('"verified"')).length;
     if (verified !== count) throw new Error(`${count - verified} of ${count} devices not verified: ${run.stdout}`);
-    return { ms: run.ms, boundMs: await sims.boundMs() };
+    return { ms: run.ms, boundMs: wireBoundMs(await sims.bytes(), BAUD, KEYGEN_MS) };
   } finally {
     await sims.stop();
   }

@@ -6,7 +6,6 @@
 // scaling at 16 (throughput at N ÷ (N × throughput at 1)).
 // Run: npm run bench:ports [-- KEYGEN_MS]
 import 'reflect-metadata';
-import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,37 +13,12 @@ import { createLogger } from '../../main/log';
 import { Bench } from '../../main/station/bench';
 import { serialSlots } from '../../main/station/slot-sources';
 import { Station } from '../../main/station/station';
+import { hostModems, wireBoundMs } from './sim-host-client';
 
 const BAUD = 115_200;
 const KEYGEN_MS = Number(process.argv[2] ?? 1500);
 const PASS = 'benchmark passphrase';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'enroller-bench-ports-'));
-
-/** Modems in a child process of their own, as separate hardware would be. */
-async function simulators(
-  count: number,
-  dir: string,
-): Promise<{ ports: string[]; bytes(): Promise<number[]>; stop(): Promise<void> }> {
-  const child = fork(path.join(import.meta.dirname, 'sim-host.ts'), [], {
-    execArgv: ['--import', 'tsx', ...(process.env.SIM_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const reply = <T>() => new Promise<T>((resolve) => child.once('message', (m) => resolve(m as T)));
-  child.send({ start: { count, dir, seedPrefix: `bench-${count}`, baud: BAUD, keygenMs: KEYGEN_MS } });
-  const { ports } = await reply<{ ports: string[] }>();
-  return {
-    ports,
-    bytes: async () => {
-      child.send({ report: true });
-      return (await reply<{ bytes: number[] }>()).bytes;
-    },
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.send({ stop: true });
-      await exited;
-    },
-  };
-}
 
 async function run(ports: number): Promise<{ wallMs: number; boundMs: number; bytes: number; cpuMs: number }> {
   const dir = path.join(root, `n${ports}`);
@@ -54,7 +28,13 @@ async function run(ports: number): Promise<{ wallMs: number; boundMs: number; by
     mode: 'cli',
     log: createLogger({ level: 'silent' }),
   });
-  const sims = await simulators(ports, path.join(dir, 'pty'));
+  const sims = await hostModems({
+    count: ports,
+    dir: path.join(dir, 'pty'),
+    seedPrefix: `bench-${ports}`,
+    baud: BAUD,
+    keygenMs: KEYGEN_MS,
+  });
   try {
     await station.ca.init({ passphrase: PASS });
     const bench = new Bench(
@@ -73,10 +53,9 @@ async function run(ports: number): Promise<{ wallMs: number; boundMs: number; by
     const cpuMs = (cpu.user + cpu.system) / 1000 / ports;
     const failed = outcomes.filter((o) => o.status !== 'verified');
     if (failed.length) throw new Error(`${failed.length} device(s) failed: ${JSON.stringify(failed[0])}`);
-    // Each port is its own wire: the batch can be no faster than its slowest device's bound.
     const bytes = await sims.bytes();
-    const bounds = bytes.map((b) => (b * 10 * 1000) / BAUD + KEYGEN_MS);
-    return { wallMs, boundMs: Math.max(...bounds), bytes: bytes.reduce((a, b) => a + b, 0) / ports, cpuMs };
+    const boundMs = wireBoundMs(bytes, BAUD, KEYGEN_MS);
+    return { wallMs, boundMs, bytes: bytes.reduce((a, b) => a + b, 0) / ports, cpuMs };
   } finally {
     await sims.stop();
     station.close();
