@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EnrollerError } from '../../shared/errors';
 import type { KeychainStatus } from '../../shared/contract';
+import { writeOwnerOnlyFile } from './owner-only-file';
 
 /** The OS keychain as the station needs it (Electron's safeStorage in the desktop app). */
 export interface KeychainVault {
@@ -63,9 +64,7 @@ export class PassphraseKeychain {
       throw new EnrollerError('KEYCHAIN_UNAVAILABLE', status.reason ?? 'The OS keychain is not available.');
     const wrapped = await this.#vault.encrypt(passphrase);
     fs.mkdirSync(path.dirname(this.#file), { recursive: true, mode: 0o700 });
-    const temporary = `${this.#file}.tmp`;
-    fs.writeFileSync(temporary, wrapped, { mode: 0o600 });
-    fs.renameSync(temporary, this.#file);
+    writeOwnerOnlyFile(this.#file, wrapped);
     return this.status();
   }
 

@@ -2,11 +2,19 @@
 // it the command line and relay what comes back, instead of opening the database and unlocking the
 // CA in this process. Loads nothing but Node's own modules, so an attached command starts at once.
 import fs from 'node:fs';
-import net from 'node:net';
+import type net from 'node:net';
 import { resolveDataDir } from '../../station/data-dir';
 import { commandNamed, dataDirFlag } from '../command-names';
 import { promptOnTerminal } from '../invocation';
-import { type ClientMessage, encode, keyPath, lineReader, socketPath, type StationMessage } from './protocol';
+import {
+  type ClientMessage,
+  connectTo,
+  encode,
+  keyPath,
+  lineReader,
+  socketPath,
+  type StationMessage,
+} from './protocol';
 
 /** Commands that are a station themselves, or need none: always run here. */
 const RUN_HERE = new Set(['serve', 'sim']);
@@ -19,7 +27,7 @@ export async function attachOrNull(args: readonly string[]): Promise<number | nu
   const dataDir = resolveDataDir({ flag: dataDirFlag(args) });
   const key = readKey(dataDir);
   if (key === undefined) return null;
-  const socket = await connect(socketPath(dataDir));
+  const socket = await connectTo(socketPath(dataDir));
   if (!socket) return null;
   return relay(socket, {
     type: 'run',
@@ -37,15 +45,6 @@ function readKey(dataDir: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The socket, or undefined when nothing listens (a station that crashed leaves its file behind). */
-function connect(file: string): Promise<net.Socket | undefined> {
-  return new Promise((resolve) => {
-    const socket = net.connect(file);
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', () => resolve(undefined));
-  });
 }
 
 function relay(socket: net.Socket, run: ClientMessage): Promise<number> {

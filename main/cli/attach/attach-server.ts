@@ -8,9 +8,11 @@ import net from 'node:net';
 import { EnrollerError } from '../../../shared/errors';
 import type { Logger } from '../../log';
 import { forSource } from '../../log';
+import { writeOwnerOnlyFile } from '../../station/owner-only-file';
 import { type Invocation, type RunCli, type RunningStation, runInvocation } from '../invocation';
 import {
   type ClientMessage,
+  connectTo,
   encode,
   keyPath,
   lineReader,
@@ -37,13 +39,15 @@ export async function startAttachServer(options: {
     log.warn({ file }, 'data folder path too long for a local socket: CLI commands will not attach');
     return undefined;
   }
-  if (await answers(file)) {
+  const listening = await connectTo(file);
+  if (listening) {
+    listening.destroy();
     // Another station already serves this folder (a second `serve`): its socket stays its own.
     log.warn({ file }, 'another station already answers on this data folder: CLI commands attach to it');
     return undefined;
   }
   const key = crypto.randomBytes(32).toString('hex');
-  writeOwnerOnly(keyPath(options.dataDir), key);
+  writeOwnerOnlyFile(keyPath(options.dataDir), key);
   fs.rmSync(file, { force: true }); // left by a station that died
   const server = net.createServer((socket) => serveConnection(socket, key, options, log));
   await new Promise<void>((resolve, reject) => {
@@ -59,24 +63,6 @@ export async function startAttachServer(options: {
         server.close(() => resolve());
       }),
   };
-}
-
-/** Whether a station listens on the socket file (one that died leaves the file, and nobody answers). */
-function answers(file: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.connect(file);
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
-}
-
-function writeOwnerOnly(file: string, text: string): void {
-  const staging = `${file}.${process.pid}`;
-  fs.writeFileSync(staging, text, { mode: 0o600 });
-  fs.renameSync(staging, file);
 }
 
 function serveConnection(

@@ -3,6 +3,7 @@
 // only (0600, in a 0700 folder), and the first message must carry the key the station wrote to an
 // owner-only file beside it, so a client proves it runs as the station's own user before anything
 // is run (Node exposes no SO_PEERCRED; reading that file is the same proof).
+import net from 'node:net';
 import path from 'node:path';
 
 export const SOCKET_FILE = 'station.sock';
@@ -56,4 +57,13 @@ export function lineReader<T>(onMessage: (message: T) => void): (chunk: Buffer) 
 
 export function encode(message: ClientMessage | StationMessage): string {
   return `${JSON.stringify(message)}\n`;
+}
+
+/** A connection to the station's socket, or undefined when nothing listens (a dead station leaves its file). */
+export function connectTo(file: string): Promise<net.Socket | undefined> {
+  return new Promise((resolve) => {
+    const socket = net.connect(file);
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', () => resolve(undefined));
+  });
 }
