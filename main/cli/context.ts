@@ -1,8 +1,6 @@
 // What every CLI command gets: output in the chosen form, a logger on stderr, and the station —
 // opened here, or the running station's when the command came in over its socket (attach/).
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import type { Access } from '../../shared/contract/define';
 import { EnrollerError } from '../../shared/errors';
@@ -11,13 +9,10 @@ import { createLogger, type Logger } from '../log';
 import { resolveDataDir } from '../station/data-dir';
 import type { Station, StationMode } from '../station/station';
 import { invocation } from './invocation';
-import { findPackageRoot } from './package-root';
+import { findPackage } from './package-root';
 import { createOutput, type Output } from './output';
 
-export const packageRoot = findPackageRoot(import.meta.dirname);
-export const appVersion = (
-  JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }
-).version;
+export const { root: packageRoot, version: appVersion } = findPackage(import.meta.dirname);
 
 export interface GlobalOptions {
   dataDir?: string;

@@ -10,6 +10,7 @@ import { EnrollerError } from '../../shared/errors';
 import { x509 } from './crypto';
 import { normalizeCsrDer, splitCsr } from './csr-der';
 import { publicKeyFromSpki } from './spki-key';
+import { Recent } from './recent';
 import { scanDer } from './der-scan';
 import { assertNamedCurve, classifyKey, DEFAULT_KEY_POLICY, type KeyAlgorithm, type KeyPolicy } from './key-policy';
 import { attributeName } from './subject-attributes';
@@ -138,8 +139,7 @@ export async function intakeCsr(input: Uint8Array | string, options: CsrIntakeOp
  * a job takes a CSR in at the device and again at the enroller, and the proof is most of what
  * intake costs (#18).
  */
-const proven = new Map<string, crypto.KeyObject>();
-const PROVEN_KEPT = 512;
+const proven = new Recent<crypto.KeyObject>();
 
 /** The request's signature verifies with the key it carries (proof of possession); returns that key. */
 async function proveOwnership(
@@ -151,8 +151,7 @@ async function proveOwnership(
   const known = proven.get(key);
   if (known) return known;
   const publicKey = await verifySignature(parts, spki);
-  proven.set(key, publicKey);
-  if (proven.size > PROVEN_KEPT) proven.delete(proven.keys().next().value!);
+  proven.keep(key, publicKey);
   return publicKey;
 }
 

@@ -3,12 +3,11 @@
 // millisecond to parse one; in a bulk run that was most of the station's time per certificate
 // (#18). The last few hundred parsed objects are kept by their exact bytes; they are read-only.
 import { x509 } from './crypto';
-
-const KEEP = 512;
+import { Recent } from './recent';
 
 class ParsedByDer<T> {
   readonly #parse: (der: Uint8Array) => T;
-  readonly #kept = new Map<string, T>();
+  readonly #kept = new Recent<T>();
 
   constructor(parse: (der: Uint8Array) => T) {
     this.#parse = parse;
@@ -19,15 +18,14 @@ class ParsedByDer<T> {
     let parsed = this.#kept.get(key);
     if (parsed === undefined) {
       parsed = this.#parse(der.slice());
-      this.keep(key, parsed);
+      this.#kept.keep(key, parsed);
     }
     return parsed;
   }
 
   /** An object made here (a certificate just signed) is kept without parsing it back. */
   keep(key: string, parsed: T): void {
-    this.#kept.set(key, parsed);
-    if (this.#kept.size > KEEP) this.#kept.delete(this.#kept.keys().next().value!);
+    this.#kept.keep(key, parsed);
   }
 }
 
