@@ -15,6 +15,7 @@ export const errorCodes = [
   'STORE_UNSAFE_PRAGMA',
   'STORE_MIGRATION_FAILED',
   'STORE_NEWER_SCHEMA',
+  'STORE_WRITE_FAILED',
   // devices: ports and transports
   'DEVICE_PORT_BUSY',
   'DEVICE_PORT_OPEN_FAILED',

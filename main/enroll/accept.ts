@@ -3,6 +3,7 @@
 // written to a device.
 import { EnrollerError } from '../../shared/errors';
 import { x509 } from '../pki/crypto';
+import { certificatePublicKey, sameKey } from '../pki/public-key-of';
 
 export async function acceptIssued(
   certificate: x509.X509Certificate,
@@ -10,7 +11,7 @@ export async function acceptIssued(
   csrPublicKeySpki: Uint8Array,
   trustedCas: readonly x509.X509Certificate[],
 ): Promise<void> {
-  if (!Buffer.from(certificate.publicKey.rawData).equals(Buffer.from(csrPublicKeySpki))) {
+  if (!sameKey(certificatePublicKey(certificate.rawData), csrPublicKeySpki)) {
     throw new EnrollerError(
       'ENROLL_WRONG_KEY',
       "The service returned a certificate for a different key than the device's request. It will not be written.",
@@ -42,7 +43,7 @@ export async function acceptFromReply(
   trustedCas: readonly x509.X509Certificate[],
 ): Promise<{ status: 'issued'; certificate: x509.X509Certificate; chain: x509.X509Certificate[] }> {
   const leaf =
-    certificates.find((c) => Buffer.from(c.publicKey.rawData).equals(Buffer.from(csrPublicKeySpki))) ?? certificates[0];
+    certificates.find((c) => sameKey(certificatePublicKey(c.rawData), csrPublicKeySpki)) ?? certificates[0];
   if (!leaf) throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The service answered without a certificate.');
   const chain = certificates.filter((c) => c !== leaf);
   await acceptIssued(leaf, chain, csrPublicKeySpki, trustedCas);

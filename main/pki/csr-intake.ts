@@ -8,7 +8,7 @@ import * as asn1X509 from '@peculiar/asn1-x509';
 import * as asn1js from 'asn1js';
 import { EnrollerError } from '../../shared/errors';
 import { x509 } from './crypto';
-import { normalizeCsrDer, splitCsr } from './csr-der';
+import { normalizeCsrDer, splitCsr, type CsrParts } from './csr-der';
 import { publicKeyFromSpki } from './spki-key';
 import { Recent } from './recent';
 import { scanDer } from './der-scan';
@@ -102,7 +102,24 @@ export async function intakeCsr(input: Uint8Array | string, options: CsrIntakeOp
   const der = normalizeCsrDer(raw);
   const parts = splitCsr(der);
   if (!parts) throw malformed('it is not a PKCS#10 CertificationRequest');
+  const rules = JSON.stringify([options.keyPolicy ?? DEFAULT_KEY_POLICY, options.allowRequestedSans ?? false]);
+  const key = `${Buffer.from(der).toString('base64')} ${rules}`;
+  let accepted = acceptedLately.get(key);
+  if (!accepted) {
+    accepted = await accept(der, parts, options);
+    acceptedLately.keep(key, accepted);
+  }
+  return accepted;
+}
 
+/**
+ * Requests accepted lately, by their DER and the rules they were taken in under: a job takes its
+ * CSR in at the device and again at the enroller, and parsing and the proof of possession are most
+ * of what a certificate costs the station CA (#18). Only accepted ones: a refusal is checked again.
+ */
+const acceptedLately = new Recent<AcceptedCsr>();
+
+async function accept(der: Uint8Array, parts: CsrParts, options: CsrIntakeOptions): Promise<AcceptedCsr> {
   const info = asn1js.fromBER(parts.info).result;
   const fields = info instanceof asn1js.Sequence ? info.valueBlock.value : [];
   const [version, subjectBlock, spkiBlock, attributesBlock] = fields;
@@ -118,7 +135,7 @@ export async function intakeCsr(input: Uint8Array | string, options: CsrIntakeOp
   assertNamedCurve(spki);
 
   // Proof of possession first: nothing else about a request matters if its key did not sign it.
-  const publicKey = await proveOwnership(parts, spki);
+  const publicKey = await verifySignature(parts, spki);
   const keyAlgorithm = classifyKey(publicKey, options.keyPolicy ?? DEFAULT_KEY_POLICY);
   const { challengePassword, requestedSans } = checkAttributes(attributesBlock, options.allowRequestedSans ?? false);
   const subject = new x509.Name(new Uint8Array(subjectBlock.valueBeforeDecodeView));
@@ -134,32 +151,8 @@ export async function intakeCsr(input: Uint8Array | string, options: CsrIntakeOp
   };
 }
 
-/**
- * Requests whose proof of possession was checked lately, by what was signed, how, and the signature:
- * a job takes a CSR in at the device and again at the enroller, and the proof is most of what
- * intake costs (#18).
- */
-const proven = new Recent<crypto.KeyObject>();
-
-/** The request's signature verifies with the key it carries (proof of possession); returns that key. */
-async function proveOwnership(
-  parts: NonNullable<ReturnType<typeof splitCsr>>,
-  spki: Uint8Array,
-): Promise<crypto.KeyObject> {
-  const key =
-    [parts.info, parts.signature].map((b) => Buffer.from(b).toString('base64')).join(':') + parts.algorithmOidText;
-  const known = proven.get(key);
-  if (known) return known;
-  const publicKey = await verifySignature(parts, spki);
-  proven.keep(key, publicKey);
-  return publicKey;
-}
-
 /** The signature checked on Node's thread pool: in a bulk run the main thread goes on meanwhile. */
-async function verifySignature(
-  parts: NonNullable<ReturnType<typeof splitCsr>>,
-  spki: Uint8Array,
-): Promise<crypto.KeyObject> {
+async function verifySignature(parts: CsrParts, spki: Uint8Array): Promise<crypto.KeyObject> {
   const hash = SIGNATURE_ALGORITHMS[parts.algorithmOidText];
   if (hash === undefined) {
     const said = `The request is signed with an algorithm the station does not accept (${parts.algorithmOidText}).`;

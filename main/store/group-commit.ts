@@ -1,56 +1,63 @@
-// Group commit for bulk work (`enroll --csr DIR` on the station CA, #18): many jobs' commits
-// share one fsync instead of one each. While a group is open the connection commits with
-// synchronous=NORMAL (written to the WAL, not yet flushed), and `durable()` is the barrier every
-// job awaits before its next side effect and before its outcome is reported: one committed write
-// with synchronous=FULL fsyncs the WAL file, and with it every frame the group wrote before. So
-// nothing leaves the station — a file, a report line — before the ledger rows it depends on are
-// on disk, exactly as with one fsync per commit; only the number of fsyncs changes.
-// Only for a connection this process alone drives: the pragma is the connection's, and any other
-// writer on it would take its commits for durable.
+// Group commit for bulk work (`enroll --csr DIR` on the station CA, #18): many jobs' steps share
+// one commit and one fsync instead of one each. While a group is open the connection stays inside
+// one transaction, so each step's own transaction becomes a savepoint within it (better-sqlite3
+// nests them so): it still rolls back alone if it fails, but writes nothing to the WAL yet.
+// `durable()` is the barrier every job awaits before its next side effect and before its outcome
+// is reported: it commits the group (synchronous=FULL, so one fsync puts every step of the group
+// on disk) and opens the next. So nothing leaves the station — a file, a report line — before the
+// ledger rows it depends on are on disk, exactly as with one fsync per commit; only the number of
+// commits changes. A kill before the barrier loses the group's steps, never a reported one.
+// Only for a connection this process alone drives: another writer on it would join the group.
+import { EnrollerError } from '../../shared/errors';
 import type { Db } from './database';
-import { SettingsStore } from './settings-store';
-
-const BARRIER_KEY = 'store.group-commit-barrier';
 
 export class GroupCommit {
   readonly #db: Db;
-  readonly #settings: SettingsStore;
   readonly #flushFiles: () => void;
   #waiting: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
   #scheduled = false;
-  #barriers = 0;
+  #commits = 0;
   #open = true;
+  /** Set once SQLite dropped a group: every later barrier fails with it, none passes on a lost step. */
+  #lost: EnrollerError | undefined;
 
-  /** `flushFiles` makes the files the group wrote durable too (run after the database's flush). */
+  /** `flushFiles` makes the files the group wrote durable too (run after the database's commit). */
   constructor(db: Db, flushFiles: () => void = () => {}) {
     this.#db = db;
-    this.#settings = new SettingsStore(db);
     this.#flushFiles = flushFiles;
-    db.pragma('synchronous = NORMAL');
+    this.#begin();
   }
 
-  /** How many flushes the group needed so far (the benchmark prints it per certificate). */
-  get barriers(): number {
-    return this.#barriers;
+  /** How many group commits there were so far (the benchmark prints it per certificate). */
+  get commits(): number {
+    return this.#commits;
   }
 
-  /** Resolves once everything committed before the call is on disk; one flush serves every caller waiting. */
+  /** Resolves once everything done before the call is on disk; one commit serves every caller waiting. */
   durable(): Promise<void> {
+    if (this.#lost) return Promise.reject(this.#lost);
     if (!this.#open) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.#waiting.push({ resolve, reject });
       if (this.#scheduled) return;
       this.#scheduled = true;
-      // After the jobs that are ready now have made their commits: they join this flush.
+      // After the jobs that are ready now have made their steps: they join this commit.
       setImmediate(() => this.#flush());
     });
   }
 
-  /** The last flush, and the connection back to one fsync per commit. */
+  /** The last commit; after it each step commits (and fsyncs) on its own again. */
   async end(): Promise<void> {
-    await this.durable();
-    this.#open = false;
-    this.#db.pragma('synchronous = FULL');
+    try {
+      await this.durable();
+    } finally {
+      this.#open = false;
+      if (this.#db.inTransaction) this.#db.exec(this.#lost ? 'ROLLBACK' : 'COMMIT');
+    }
+  }
+
+  #begin(): void {
+    this.#db.exec('BEGIN IMMEDIATE');
   }
 
   #flush(): void {
@@ -58,16 +65,27 @@ export class GroupCommit {
     this.#waiting = [];
     this.#scheduled = false;
     try {
-      this.#db.pragma('synchronous = FULL');
-      try {
-        this.#settings.putText(BARRIER_KEY, String(++this.#barriers));
-      } finally {
-        this.#db.pragma('synchronous = NORMAL');
-      }
+      this.#commit();
       this.#flushFiles();
       for (const { resolve } of waiting) resolve();
     } catch (error) {
       for (const { reject } of waiting) reject(error);
+    } finally {
+      if (this.#open && !this.#lost && !this.#db.inTransaction) this.#begin();
     }
+  }
+
+  #commit(): void {
+    // SQLite ends a transaction by itself on some errors (a full disk, an I/O error): the steps the
+    // group made since its last commit are gone, and no job waiting on it may go on as if they were not.
+    if (!this.#db.inTransaction) {
+      throw (this.#lost ??= new EnrollerError(
+        'STORE_WRITE_FAILED',
+        'The station database gave up the last group of steps (the disk may be full or failing); nothing of it ' +
+          'was kept. Run the command again once the disk is healthy: every device resumes from its last step on disk.',
+      ));
+    }
+    this.#db.exec('COMMIT');
+    this.#commits++;
   }
 }

@@ -2,6 +2,7 @@
 // committed (synchronous=FULL) before the pipeline starts the next side effect.
 import type { Db } from './database';
 import { DeviceClaims } from './device-claims';
+import { prepared } from './prepared';
 
 export const STEPS = ['detected', 'identified', 'approved', 'csr', 'enrolled', 'written', 'verified', 'done'] as const;
 export type Step = (typeof STEPS)[number];
@@ -215,12 +216,11 @@ export class JobStore {
 
   /** Forgets an inherited CSR whose key is no longer in the device (it was regenerated elsewhere). */
   dropStaleKey(id: number): JobRow {
-    this.#db
-      .prepare(
-        'UPDATE jobs SET csr_der = NULL, key_sha256 = NULL, cert_serial = NULL, cert_issuer = NULL, cert_der = NULL, ' +
-          'updated_at = ? WHERE id = ?',
-      )
-      .run(new Date().toISOString(), id);
+    prepared(
+      this.#db,
+      'UPDATE jobs SET csr_der = NULL, key_sha256 = NULL, cert_serial = NULL, cert_issuer = NULL, cert_der = NULL, ' +
+        'updated_at = ? WHERE id = ?',
+    ).run(new Date().toISOString(), id);
     return this.get(id);
   }
 
@@ -251,24 +251,23 @@ export class JobStore {
     mode?: string;
   }): void {
     const now = new Date().toISOString();
-    this.#db
-      .prepare(
-        `INSERT INTO devices (device_id, device_type, imei, uuid, mode, created_at, updated_at) VALUES (?, ?, ?, ?,
+    prepared(
+      this.#db,
+      `INSERT INTO devices (device_id, device_type, imei, uuid, mode, created_at, updated_at) VALUES (?, ?, ?, ?,
            coalesce(?, 'NEW'), ?, ?)
          ON CONFLICT(device_id) DO UPDATE SET imei = coalesce(excluded.imei, imei), uuid = coalesce(excluded.uuid,
            uuid),
            mode = coalesce(?, mode), updated_at = excluded.updated_at`,
-      )
-      .run(
-        device.deviceId,
-        device.deviceType,
-        device.imei ?? null,
-        device.uuid ?? null,
-        device.mode ?? null,
-        now,
-        now,
-        device.mode ?? null,
-      );
+    ).run(
+      device.deviceId,
+      device.deviceType,
+      device.imei ?? null,
+      device.uuid ?? null,
+      device.mode ?? null,
+      now,
+      now,
+      device.mode ?? null,
+    );
   }
 
   #create(job: NewJob): number {

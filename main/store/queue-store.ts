@@ -3,6 +3,7 @@
 // or failed with a code; they are never deleted, so nothing owed can be lost.
 import crypto from 'node:crypto';
 import type { Db } from './database';
+import { prepared } from './prepared';
 
 export type QueueStatus = 'queued' | 'pending' | 'synced' | 'delivered' | 'failed';
 
@@ -94,47 +95,47 @@ export class QueueStore {
   enqueue(item: NewQueueItem): QueueItem {
     const now = new Date().toISOString();
     const sha = crypto.createHash('sha256').update(item.csrDer).digest('hex');
-    this.#db
-      .prepare(
-        `INSERT INTO queue (kind, device_id, device_type, profile, job_id, csr_der, csr_sha256, csr_file, out_dir,
+    prepared(
+      this.#db,
+      `INSERT INTO queue (kind, device_id, device_type, profile, job_id, csr_der, csr_sha256, csr_file, out_dir,
            status, txn, next_attempt_at, last_code, last_message, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(profile, csr_sha256) DO UPDATE SET job_id = coalesce(excluded.job_id, job_id),
            csr_file = coalesce(excluded.csr_file, csr_file),
            out_dir = coalesce(excluded.out_dir, out_dir), txn = coalesce(excluded.txn, txn),
              updated_at = excluded.updated_at`,
-      )
-      .run(
-        item.kind,
-        item.deviceId,
-        item.deviceType,
-        item.profile,
-        item.jobId ?? null,
-        Buffer.from(item.csrDer),
-        sha,
-        item.csrFile ?? null,
-        item.outDir ?? null,
-        item.txn ? 'pending' : 'queued',
-        item.txn ?? null,
-        now,
-        item.code,
-        item.message,
-        now,
-        now,
-      );
+    ).run(
+      item.kind,
+      item.deviceId,
+      item.deviceType,
+      item.profile,
+      item.jobId ?? null,
+      Buffer.from(item.csrDer),
+      sha,
+      item.csrFile ?? null,
+      item.outDir ?? null,
+      item.txn ? 'pending' : 'queued',
+      item.txn ?? null,
+      now,
+      item.code,
+      item.message,
+      now,
+      now,
+    );
     return toItem(
-      this.#db
-        .prepare<[string, string], Row>('SELECT * FROM queue WHERE profile = ? AND csr_sha256 = ?')
-        .get(item.profile, sha)!,
+      prepared<[string, string], Row>(this.#db, 'SELECT * FROM queue WHERE profile = ? AND csr_sha256 = ?').get(
+        item.profile,
+        sha,
+      )!,
     );
   }
 
   get(id: number): QueueItem {
-    return toItem(this.#db.prepare<[number], Row>('SELECT * FROM queue WHERE id = ?').get(id)!);
+    return toItem(prepared<[number], Row>(this.#db, 'SELECT * FROM queue WHERE id = ?').get(id)!);
   }
 
   list(statuses?: readonly QueueStatus[]): QueueItem[] {
-    const rows = this.#db.prepare<[], Row>('SELECT * FROM queue ORDER BY id').all().map(toItem);
+    const rows = prepared<[], Row>(this.#db, 'SELECT * FROM queue ORDER BY id').all().map(toItem);
     return statuses ? rows.filter((r) => statuses.includes(r.status)) : rows;
   }
 
@@ -145,54 +146,50 @@ export class QueueStore {
 
   /** A certificate obtained for a device (or a CSR file) that has not been written to it yet. */
   owedTo(deviceId: string, kind: QueueItem['kind'] = 'device'): QueueItem | undefined {
-    const row = this.#db
-      .prepare<[string, string], Row>(
-        "SELECT * FROM queue WHERE device_id = ? AND kind = ? AND status = 'synced' ORDER BY id DESC LIMIT 1",
-      )
-      .get(deviceId, kind);
+    const row = prepared<[string, string], Row>(
+      this.#db,
+      "SELECT * FROM queue WHERE device_id = ? AND kind = ? AND status = 'synced' ORDER BY id DESC LIMIT 1",
+    ).get(deviceId, kind);
     return row ? toItem(row) : undefined;
   }
 
   /** Any open debt for this device (queued, pending or synced). */
   openFor(deviceId: string): QueueItem | undefined {
-    const row = this.#db
-      .prepare<[string], Row>(
-        "SELECT * FROM queue WHERE device_id = ? AND status IN ('queued', 'pending', 'synced') ORDER BY id DESC " +
-          'LIMIT 1',
-      )
-      .get(deviceId);
+    const row = prepared<[string], Row>(
+      this.#db,
+      "SELECT * FROM queue WHERE device_id = ? AND status IN ('queued', 'pending', 'synced') ORDER BY id DESC " +
+        'LIMIT 1',
+    ).get(deviceId);
     return row ? toItem(row) : undefined;
   }
 
   retryLater(id: number, code: string, message: string, delayMs: number, txn?: string): void {
     const now = Date.now();
-    this.#db
-      .prepare(
-        "UPDATE queue SET attempts = attempts + 1, status = CASE WHEN ? IS NULL THEN status ELSE 'pending' END, txn " +
-          '= coalesce(?, txn), next_attempt_at = ?, last_code = ?, last_message = ?, updated_at = ? WHERE id = ?',
-      )
-      .run(
-        txn ?? null,
-        txn ?? null,
-        new Date(now + delayMs).toISOString(),
-        code,
-        message,
-        new Date(now).toISOString(),
-        id,
-      );
+    prepared(
+      this.#db,
+      "UPDATE queue SET attempts = attempts + 1, status = CASE WHEN ? IS NULL THEN status ELSE 'pending' END, txn " +
+        '= coalesce(?, txn), next_attempt_at = ?, last_code = ?, last_message = ?, updated_at = ? WHERE id = ?',
+    ).run(
+      txn ?? null,
+      txn ?? null,
+      new Date(now + delayMs).toISOString(),
+      code,
+      message,
+      new Date(now).toISOString(),
+      id,
+    );
   }
 
   synced(id: number, certificate: { der: Uint8Array; serial: string; issuer: string }, extra?: () => void): void {
     const now = new Date().toISOString();
     this.#db
       .transaction(() => {
-        this.#db
-          .prepare(
-            "UPDATE queue SET status = 'synced', attempts = attempts + 1, cert_der = ?, cert_serial = ?, cert_issuer " +
-              '= ?, last_code = NULL, last_message = NULL, synced_at = ?, updated_at = ? WHERE id = ? AND status IN ' +
-              "('queued', 'pending')",
-          )
-          .run(Buffer.from(certificate.der), certificate.serial, certificate.issuer, now, now, id);
+        prepared(
+          this.#db,
+          "UPDATE queue SET status = 'synced', attempts = attempts + 1, cert_der = ?, cert_serial = ?, cert_issuer " +
+            '= ?, last_code = NULL, last_message = NULL, synced_at = ?, updated_at = ? WHERE id = ? AND status IN ' +
+            "('queued', 'pending')",
+        ).run(Buffer.from(certificate.der), certificate.serial, certificate.issuer, now, now, id);
         extra?.();
       })
       .immediate();
@@ -201,20 +198,20 @@ export class QueueStore {
   delivered(id: number, extra?: () => void): void {
     this.#db
       .transaction(() => {
-        this.#db
-          .prepare("UPDATE queue SET status = 'delivered', updated_at = ? WHERE id = ?")
-          .run(new Date().toISOString(), id);
+        prepared(this.#db, "UPDATE queue SET status = 'delivered', updated_at = ? WHERE id = ?").run(
+          new Date().toISOString(),
+          id,
+        );
         extra?.();
       })
       .immediate();
   }
 
   failed(id: number, code: string, message: string): void {
-    this.#db
-      .prepare(
-        "UPDATE queue SET status = 'failed', attempts = attempts + 1, last_code = ?, last_message = ?, updated_at = " +
-          '? WHERE id = ?',
-      )
-      .run(code, message, new Date().toISOString(), id);
+    prepared(
+      this.#db,
+      "UPDATE queue SET status = 'failed', attempts = attempts + 1, last_code = ?, last_message = ?, updated_at = " +
+        '? WHERE id = ?',
+    ).run(code, message, new Date().toISOString(), id);
   }
 }

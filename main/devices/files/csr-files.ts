@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EnrollerError } from '../../../shared/errors';
 import { x509 } from '../../pki/crypto';
-import { certificateOf } from '../../pki/parsed-der';
 import { decodeCsrInput, DEFAULT_MAX_CSR_BYTES } from '../../pki/csr-intake';
 import { fsyncEach, type FileDurability } from './file-durability';
+import { certificatePublicKey, sameKey } from '../../pki/public-key-of';
 
 export function readCsrFile(file: string): Uint8Array {
   let stat: fs.Stats;
@@ -51,7 +51,7 @@ export function writeCertificateFiles(
 ): CertificateFiles {
   fs.mkdirSync(outDir, { recursive: true });
   const stem = safeFileStem(deviceId);
-  const leafKey = Buffer.from(certificateOf(leafDer).publicKey.rawData);
+  const leafKey = certificatePublicKey(leafDer);
   let files: CertificateFiles | undefined;
   for (let n = 1; !files; n++) {
     const candidate = {
@@ -86,7 +86,7 @@ export function safeFileStem(deviceId: string): string {
 }
 
 /** Does `file` exist and hold something other than a certificate for `key`? (Unreadable counts.) */
-function holdsAnotherKey(file: string, key: Buffer): boolean {
+function holdsAnotherKey(file: string, key: Uint8Array): boolean {
   let content: Buffer;
   try {
     content = fs.readFileSync(file);
@@ -97,7 +97,7 @@ function holdsAnotherKey(file: string, key: Buffer): boolean {
   try {
     const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(content.toString('latin1'))?.[0];
     const certificate = new x509.X509Certificate(pem ?? new Uint8Array(content));
-    return !Buffer.from(certificate.publicKey.rawData).equals(key);
+    return !sameKey(certificatePublicKey(certificate.rawData), key);
   } catch {
     return true;
   }

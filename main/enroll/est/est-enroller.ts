@@ -10,6 +10,7 @@ import { decodeBase64Body, encodeBase64Body } from '../base64-body';
 import type { EnrollContext, Enroller, EnrollResult } from '../enroller';
 import { httpsRequest, type ClientIdentity, type HttpResponse, type TlsTrust } from '../https-request';
 import { parseMultipart } from './multipart';
+import { csrPublicKey } from '../../pki/public-key-of';
 
 export interface EstOptions {
   /** https://host[:port] — the client appends /.well-known/est[/label]/<operation>. */
@@ -72,7 +73,7 @@ export class EstEnroller implements Enroller {
       };
     }
     this.#expect(response, operation);
-    const csrKey = new Uint8Array(new x509.Pkcs10CertificateRequest(csrDer.slice()).publicKey.rawData);
+    const csrKey = csrPublicKey(csrDer);
     return acceptFromReply(readCertsOnly(this.#decode(response)), csrKey, await this.#cas(context));
   }
 

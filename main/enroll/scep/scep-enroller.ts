@@ -17,6 +17,7 @@ import { envelope, openEnvelope, type CipherName } from './envelope';
 import { challengePasswordOf } from '../../pki/csr';
 import { selfSignedCertificate } from '../../pki/external-signer';
 import { buildPkiMessage, MessageType, readCertRep, requesterIdentity } from './pki-message';
+import { csrPublicKey } from '../../pki/public-key-of';
 
 export interface ScepOptions {
   /** e.g. http://scep.factory.example/scep */
@@ -147,8 +148,7 @@ export class ScepEnroller implements Enroller {
         { deviceId: context.deviceId },
       );
     }
-    const csr = new x509.Pkcs10CertificateRequest(csrDer.slice());
-    const csrKey = new Uint8Array(csr.publicKey.rawData);
+    const csrKey = csrPublicKey(csrDer);
     // One transaction per device key: polling and retries reuse it (RFC 8894 §3.2.1.1).
     const transactionId = crypto.createHash('sha256').update(csrKey).digest('hex');
     return this.#send(csrDer, csrKey, transactionId, context);

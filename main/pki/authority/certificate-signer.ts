@@ -2,18 +2,26 @@
 // directly. The X.509 library's generator (X509CertificateGenerator) does the same and then parses
 // its own output back, re-parses every extension it was given, and is the larger part of what a
 // certificate costs the station (#18). Here the parts that are the same for every certificate (the
-// issuer's name, the signature algorithm, the fixed extensions) are built once, the signature runs
-// on Node's thread pool, and the certificate object is made from the structure it was built from.
-// Its TBSCertificate is byte for byte what the generator makes (certificate-signer.test.ts).
+// issuer's name, the signature algorithm, the fixed extensions) are encoded once and each
+// certificate's DER is those encodings framed together with its own (serial, validity, subject, key):
+// nothing is encoded twice. The signature runs on Node's thread pool, and the certificate object is
+// made from the structure it was built from. Its TBSCertificate is byte for byte what the generator
+// makes (certificate-signer.test.ts).
 import crypto from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 import { x509, type CryptoKey } from '../crypto';
+import { DER_SEQUENCE, derTlv } from '../der';
 
 const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
 const SHA256_WITH_RSA = '1.2.840.113549.1.1.11';
 const DER_NULL = new Uint8Array([0x05, 0x00]).buffer;
 const SUBJECT_KEY_IDENTIFIER = '2.5.29.14';
+const DER_INTEGER = 0x02;
+const DER_BIT_STRING = 0x03;
+/** [0] EXPLICIT Version v3, and [3] EXPLICIT Extensions (RFC 5280 §4.1). */
+const VERSION_V3 = Uint8Array.of(0xa0, 0x03, 0x02, 0x01, 0x02);
+const EXTENSIONS_TAG = 0xa3;
 
 export interface CertificateContents {
   /** Hex, as drawn (positive; a leading zero is added when the top bit is set). */
@@ -42,17 +50,23 @@ class SignedCertificate extends x509.X509Certificate {
 
 export class CertificateSigner {
   readonly #issuer: asn1X509.Name;
+  readonly #issuerDer: Uint8Array;
   readonly #algorithm: asn1X509.AlgorithmIdentifier;
+  readonly #algorithmDer: Uint8Array;
   readonly #key: crypto.KeyObject;
+  /** The DER of each extension object passed in (the fixed ones are the same objects every time). */
+  readonly #encoded = new WeakMap<asn1X509.Extension, Uint8Array>();
 
   constructor(issuing: x509.X509Certificate, key: CryptoKey) {
     // Exactly the issuing certificate's own subject, so the name chains byte for byte.
-    this.#issuer = AsnConvert.parse(issuing.subjectName.toArrayBuffer(), asn1X509.Name);
+    this.#issuerDer = new Uint8Array(issuing.subjectName.toArrayBuffer());
+    this.#issuer = AsnConvert.parse(this.#issuerDer, asn1X509.Name);
     this.#key = crypto.KeyObject.from(key as Parameters<typeof crypto.KeyObject.from>[0]);
     const rsa = this.#key.asymmetricKeyType === 'rsa';
     this.#algorithm = new asn1X509.AlgorithmIdentifier(
       rsa ? { algorithm: SHA256_WITH_RSA, parameters: DER_NULL } : { algorithm: ECDSA_WITH_SHA256 },
     );
+    this.#algorithmDer = new Uint8Array(AsnConvert.serialize(this.#algorithm));
   }
 
   /** An X.509 library extension as the ASN.1 structure, once (for the fixed ones). */
@@ -63,28 +77,51 @@ export class CertificateSigner {
   async sign(contents: CertificateContents): Promise<x509.X509Certificate> {
     const spki = AsnConvert.parse(contents.spki, asn1X509.SubjectPublicKeyInfo);
     const extensions = contents.extensions.map((e) => (e === 'ski' ? subjectKeyIdentifier(spki) : e));
-    const tbsCertificate = new asn1X509.TBSCertificate({
-      version: asn1X509.Version.v3,
-      serialNumber: positiveInteger(contents.serial),
-      signature: this.#algorithm,
-      issuer: this.#issuer,
-      validity: new asn1X509.Validity({ notBefore: contents.notBefore, notAfter: contents.notAfter }),
-      subject: AsnConvert.parse(contents.subject.toArrayBuffer(), asn1X509.Name),
-      subjectPublicKeyInfo: spki,
-      extensions: new asn1X509.Extensions(extensions),
-    });
-    const tbs = AsnConvert.serialize(tbsCertificate);
+    const serial = positiveInteger(contents.serial);
+    const validity = new asn1X509.Validity({ notBefore: contents.notBefore, notAfter: contents.notAfter });
+    const subjectDer = new Uint8Array(contents.subject.toArrayBuffer());
+    const tbs = derTlv(
+      DER_SEQUENCE,
+      VERSION_V3,
+      derTlv(DER_INTEGER, new Uint8Array(serial)),
+      this.#algorithmDer,
+      this.#issuerDer,
+      new Uint8Array(AsnConvert.serialize(validity)),
+      subjectDer,
+      contents.spki,
+      derTlv(EXTENSIONS_TAG, derTlv(DER_SEQUENCE, ...extensions.map((e) => this.#der(e)))),
+    );
     const signature = await new Promise<Buffer>((resolve, reject) =>
-      crypto.sign('sha256', new Uint8Array(tbs), { key: this.#key, dsaEncoding: 'der' }, (error, sig) =>
+      crypto.sign('sha256', tbs, { key: this.#key, dsaEncoding: 'der' }, (error, sig) =>
         error ? reject(error) : resolve(sig),
       ),
     );
     const certificate = new asn1X509.Certificate({
-      tbsCertificate,
+      tbsCertificate: new asn1X509.TBSCertificate({
+        version: asn1X509.Version.v3,
+        serialNumber: serial,
+        signature: this.#algorithm,
+        issuer: this.#issuer,
+        validity,
+        subject: AsnConvert.parse(subjectDer, asn1X509.Name),
+        subjectPublicKeyInfo: spki,
+        extensions: new asn1X509.Extensions(extensions),
+      }),
       signatureAlgorithm: this.#algorithm,
       signatureValue: new Uint8Array(signature).buffer,
     });
-    return new SignedCertificate(certificate, AsnConvert.serialize(certificate));
+    // A BIT STRING of whole bytes: no unused bits.
+    const der = derTlv(DER_SEQUENCE, tbs, this.#algorithmDer, derTlv(DER_BIT_STRING, Uint8Array.of(0), signature));
+    return new SignedCertificate(certificate, der.buffer as ArrayBuffer);
+  }
+
+  #der(extension: asn1X509.Extension): Uint8Array {
+    let der = this.#encoded.get(extension);
+    if (!der) {
+      der = new Uint8Array(AsnConvert.serialize(extension));
+      this.#encoded.set(extension, der);
+    }
+    return der;
   }
 }
 

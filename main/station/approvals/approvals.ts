@@ -9,6 +9,7 @@ import { SettingsStore } from '../../store/settings-store';
 import type { AuditLog } from '../../store/audit-log';
 import type { Db } from '../../store/database';
 import { generatePetName, PET_NAME } from './pet-names';
+import { prepared } from '../../store/prepared';
 
 export const ApprovalSink = z.discriminatedUnion('kind', [
   z
@@ -79,17 +80,18 @@ export class Approvals {
 
   petNameOf(deviceId: string): string | undefined {
     return (
-      this.#db
-        .prepare<[string], { pet_name: string | null }>('SELECT pet_name FROM devices WHERE device_id = ?')
-        .get(deviceId)?.pet_name ?? undefined
+      prepared<[string], { pet_name: string | null }>(this.#db, 'SELECT pet_name FROM devices WHERE device_id = ?').get(
+        deviceId,
+      )?.pet_name ?? undefined
     );
   }
 
   /** The device's pet name: the one asked for, the one it already has, or a new readable one. */
   petNameFor(deviceId: string, requested?: string): string {
-    const current = this.#db
-      .prepare<[string], { pet_name: string | null }>('SELECT pet_name FROM devices WHERE device_id = ?')
-      .get(deviceId)?.pet_name;
+    const current = prepared<[string], { pet_name: string | null }>(
+      this.#db,
+      'SELECT pet_name FROM devices WHERE device_id = ?',
+    ).get(deviceId)?.pet_name;
     if (requested !== undefined) {
       const name = requested.trim().toLowerCase();
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name))
@@ -97,39 +99,41 @@ export class Approvals {
           'APPROVAL_INVALID',
           `"${requested}" cannot be a pet name: letters, digits and dashes, up to 63.`,
         );
-      const owner = this.#db
-        .prepare<[string], { device_id: string }>('SELECT device_id FROM devices WHERE pet_name = ?')
-        .get(name);
+      const owner = prepared<[string], { device_id: string }>(
+        this.#db,
+        'SELECT device_id FROM devices WHERE pet_name = ?',
+      ).get(name);
       if (owner && owner.device_id !== deviceId)
         throw new EnrollerError('APPROVAL_INVALID', `The pet name "${name}" already belongs to ${owner.device_id}.`);
       return name;
     }
     if (current) return current;
-    const taken = this.#db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM devices WHERE pet_name = ?');
+    const taken = prepared<[string], { n: number }>(this.#db, 'SELECT count(*) AS n FROM devices WHERE pet_name = ?');
     return generatePetName((name) => taken.get(name)!.n > 0);
   }
 
   /** Call inside the approval's transaction: the pet name is set and the approval is owed to the sink. */
   record(deviceId: string, petName: string, details: Record<string, unknown>): void {
-    this.#db
-      .prepare('UPDATE devices SET pet_name = ?, updated_at = ? WHERE device_id = ?')
-      .run(petName, new Date().toISOString(), deviceId);
+    prepared(this.#db, 'UPDATE devices SET pet_name = ?, updated_at = ? WHERE device_id = ?').run(
+      petName,
+      new Date().toISOString(),
+      deviceId,
+    );
     const sink = this.sink();
     if (!sink) return;
     const now = new Date();
     const payload = { deviceId, petName, approvedAt: now.toISOString(), ...details };
-    this.#db
-      .prepare(
-        'INSERT INTO approvals (device_id, pet_name, payload, status, created_at, expires_at) VALUES (?, ?, ?, ' +
-          "'pending', ?, ?)",
-      )
-      .run(
-        deviceId,
-        petName,
-        JSON.stringify(payload),
-        now.toISOString(),
-        new Date(now.getTime() + sink.ttlMinutes * 60_000).toISOString(),
-      );
+    prepared(
+      this.#db,
+      'INSERT INTO approvals (device_id, pet_name, payload, status, created_at, expires_at) VALUES (?, ?, ?, ' +
+        "'pending', ?, ?)",
+    ).run(
+      deviceId,
+      petName,
+      JSON.stringify(payload),
+      now.toISOString(),
+      new Date(now.getTime() + sink.ttlMinutes * 60_000).toISOString(),
+    );
   }
 
   list(): Array<{
@@ -141,19 +145,18 @@ export class Approvals {
     code: string | null;
     expiresAt: string;
   }> {
-    return this.#db
-      .prepare<
-        [],
-        {
-          id: number;
-          device_id: string;
-          pet_name: string;
-          status: string;
-          attempts: number;
-          last_code: string | null;
-          expires_at: string;
-        }
-      >('SELECT * FROM approvals ORDER BY id')
+    return prepared<
+      [],
+      {
+        id: number;
+        device_id: string;
+        pet_name: string;
+        status: string;
+        attempts: number;
+        last_code: string | null;
+        expires_at: string;
+      }
+    >(this.#db, 'SELECT * FROM approvals ORDER BY id')
       .all()
       .map((r) => ({
         id: r.id,
@@ -169,23 +172,21 @@ export class Approvals {
   /** Sends every pending approval the sink will take; expired ones are dropped on the record. */
   async forward(actor = 'station'): Promise<ForwardResult> {
     const sink = this.sink();
-    const rows = this.#db
-      .prepare<[], { id: number; device_id: string; payload: string; expires_at: string }>(
-        "SELECT id, device_id, payload, expires_at FROM approvals WHERE status = 'pending' ORDER BY id",
-      )
-      .all();
+    const rows = prepared<[], { id: number; device_id: string; payload: string; expires_at: string }>(
+      this.#db,
+      "SELECT id, device_id, payload, expires_at FROM approvals WHERE status = 'pending' ORDER BY id",
+    ).all();
     let sent = 0;
     let expired = 0;
     for (const row of rows) {
       if (row.expires_at <= new Date().toISOString()) {
         this.#db
           .transaction(() => {
-            this.#db
-              .prepare(
-                "UPDATE approvals SET status = 'expired', last_code = 'APPROVAL_EXPIRED', last_message = ? WHERE id " +
-                  '= ?',
-              )
-              .run('Not forwarded before it expired.', row.id);
+            prepared(
+              this.#db,
+              "UPDATE approvals SET status = 'expired', last_code = 'APPROVAL_EXPIRED', last_message = ? WHERE id " +
+                '= ?',
+            ).run('Not forwarded before it expired.', row.id);
             this.#audit.append('approval.expired', row.device_id, { approval: row.id }, actor);
           })
           .immediate();
@@ -197,25 +198,25 @@ export class Approvals {
         await deliver(sink, row.payload);
         this.#db
           .transaction(() => {
-            this.#db
-              .prepare(
-                "UPDATE approvals SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_code = NULL, " +
-                  'last_message = NULL WHERE id = ?',
-              )
-              .run(new Date().toISOString(), row.id);
+            prepared(
+              this.#db,
+              "UPDATE approvals SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_code = NULL, " +
+                'last_message = NULL WHERE id = ?',
+            ).run(new Date().toISOString(), row.id);
             this.#audit.append('approval.forwarded', row.device_id, { approval: row.id, sink: sink.kind }, actor);
           })
           .immediate();
         sent += 1;
       } catch (error) {
         const code = isEnrollerError(error) ? error.code : 'INTERNAL';
-        this.#db
-          .prepare('UPDATE approvals SET attempts = attempts + 1, last_code = ?, last_message = ? WHERE id = ?')
-          .run(code, error instanceof Error ? error.message : String(error), row.id);
+        prepared(
+          this.#db,
+          'UPDATE approvals SET attempts = attempts + 1, last_code = ?, last_message = ? WHERE id = ?',
+        ).run(code, error instanceof Error ? error.message : String(error), row.id);
       }
     }
     const pending = (
-      this.#db.prepare("SELECT count(*) AS n FROM approvals WHERE status = 'pending'").get() as { n: number }
+      prepared(this.#db, "SELECT count(*) AS n FROM approvals WHERE status = 'pending'").get() as { n: number }
     ).n;
     return { sent, pending, expired };
   }

@@ -8,7 +8,8 @@
 import { EnrollerError } from '../../../shared/errors';
 import { recoveryWords, type LinkRecovery } from '../../devices/link-recovery';
 import { x509 } from '../../pki/crypto';
-import { certificateOf, csrOf } from '../../pki/parsed-der';
+import { certificateOf } from '../../pki/parsed-der';
+import { certificatePublicKey, csrPublicKey, sameKey } from '../../pki/public-key-of';
 import type { JobRow, NewJob } from '../../store/job-store';
 import type { QueueItem } from '../../store/queue-store';
 import type { DeviceAdapter, Identity, JobInput } from './device-adapter';
@@ -191,8 +192,7 @@ class DeviceJob {
     await this.#run.enter('verified');
     await this.#adapter.verify(current, leaf, written, signal);
     // The certificate carries the CSR's key (the adapter proved the device still holds that key).
-    const csrKey = csrOf(current.csrDer!).publicKey.rawData;
-    if (!Buffer.from(leaf.publicKey.rawData).equals(Buffer.from(csrKey))) {
+    if (!sameKey(certificatePublicKey(leaf.rawData), csrPublicKey(current.csrDer!))) {
       throw new EnrollerError(
         'MODEM_READBACK_MISMATCH',
         'The written certificate does not carry the key the device generated.',

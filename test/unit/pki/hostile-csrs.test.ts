@@ -310,4 +310,12 @@ describe('acceptable CSRs', () => {
     );
     expect(accepted.challengePassword).toBe('enroll-1234');
   });
+
+  it('is taken in again under other rules: an accepted request is remembered only with its rules', async () => {
+    const der = await makeCsr({ alg: P384 });
+    expect((await intakeCsr(der, { keyPolicy: { allowed: ['ec-p384'] } })).keyAlgorithm).toBe('ec-p384');
+    await expect(intakeCsr(der, { keyPolicy: { allowed: ['ec-p256'] } })).rejects.toMatchObject({
+      code: 'CSR_KEY_TYPE_NOT_ALLOWED',
+    });
+  });
 });

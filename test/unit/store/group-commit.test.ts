@@ -1,56 +1,102 @@
-// Group commit (bulk enrollment): many jobs' commits share one flush. Every job that asks waits for
-// a flush that began after its commits; jobs ready at the same moment share one; the files are
-// flushed after the database and before anyone is told; the connection goes back to FULL at the end.
+// Group commit (bulk enrollment): many jobs' steps share one commit. Every job that asks waits for a
+// commit that began after its steps; jobs ready at the same moment share one; nothing of a group is
+// visible on disk before its commit; the files are flushed after the database and before anyone is
+// told; a step that fails rolls back alone; a group SQLite dropped fails every later barrier.
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../main/store/database';
 import { GroupCommit } from '../../../main/store/group-commit';
 import { SettingsStore } from '../../../main/store/settings-store';
 import { tempDir } from '../../helpers/station';
 
-const NORMAL = 1;
-const FULL = 2;
+function station() {
+  const file = path.join(tempDir(), 'station.sqlite');
+  const db = openDatabase(file);
+  // What a process opening the file after a kill -9 would find.
+  const onDisk = (key: string) => {
+    const reader = new Database(file, { readonly: true });
+    try {
+      return reader.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(key)?.value;
+    } finally {
+      reader.close();
+    }
+  };
+  return { db, settings: new SettingsStore(db), onDisk };
+}
 
 describe('GroupCommit', () => {
-  it('serves many jobs with one flush, files after the database, and ends in FULL', async () => {
-    const db = openDatabase(path.join(tempDir(), 'station.sqlite'));
+  it('serves many jobs with one commit, on disk only at the barrier, files after the database', async () => {
+    const { db, settings, onDisk } = station();
     const events: string[] = [];
-    const settings = new SettingsStore(db);
-    const group = new GroupCommit(db, () =>
-      events.push(`files after barrier ${settings.text('store.group-commit-barrier')}`),
-    );
-    expect(db.pragma('synchronous', { simple: true })).toBe(NORMAL);
+    const group = new GroupCommit(db, () => events.push(`files flushed, job-7 on disk: ${onDisk('job-7')}`));
 
     const job = async (i: number) => {
-      settings.put(`job-${i}`, i); // a commit of this job's own
+      db.transaction(() => settings.put(`job-${i}`, i))(); // a step of this job's own
       await group.durable();
       events.push(`job ${i} told`);
     };
-    await Promise.all(Array.from({ length: 50 }, (_, i) => job(i)));
-    expect(group.barriers).toBe(1);
-    expect(events[0]).toBe('files after barrier 1');
+    const jobs = Promise.all(Array.from({ length: 50 }, (_, i) => job(i)));
+    expect(onDisk('job-7'), 'a step is not on disk before its group commits').toBeUndefined();
+    await jobs;
+    expect(group.commits).toBe(1);
+    expect(events[0]).toBe('files flushed, job-7 on disk: 7');
     expect(events.filter((e) => e.endsWith('told'))).toHaveLength(50);
 
-    // A job that commits after a flush began waits for the next one.
+    // A job that steps after a commit began waits for the next one.
     settings.put('late', 1);
     await group.durable();
-    expect(group.barriers).toBe(2);
+    expect(group.commits).toBe(2);
+    expect(onDisk('late')).toBe('1');
 
     await group.end();
-    expect(db.pragma('synchronous', { simple: true })).toBe(FULL);
-    // end() flushes once more; after it each commit is FULL again and durable() resolves at once.
-    await group.durable();
-    expect(group.barriers).toBe(3);
+    expect(db.inTransaction).toBe(false);
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL, as openDatabase left it
+    settings.put('after', 1); // each step commits on its own again
+    expect(onDisk('after')).toBe('1');
+    db.close();
+  });
+
+  it('rolls a failed step back alone and keeps the others of its group', async () => {
+    const { db, settings, onDisk } = station();
+    const group = new GroupCommit(db);
+    db.transaction(() => settings.put('kept', 1))();
+    expect(() =>
+      db.transaction(() => {
+        settings.put('failed', 1);
+        throw new Error('the step failed half-way');
+      })(),
+    ).toThrow('half-way');
+    await group.end();
+    expect(onDisk('kept')).toBe('1');
+    expect(onDisk('failed')).toBeUndefined();
     db.close();
   });
 
   it('tells every waiting job when a flush fails, instead of leaving them hanging', async () => {
-    const db = openDatabase(path.join(tempDir(), 'station.sqlite'));
+    const { db } = station();
     const group = new GroupCommit(db, () => {
       throw Object.assign(new Error('No space left on device'), { code: 'ENOSPC' });
     });
     const waits = [group.durable(), group.durable(), group.durable()];
     for (const wait of waits) await expect(wait).rejects.toMatchObject({ code: 'ENOSPC' });
+    await expect(group.end()).rejects.toMatchObject({ code: 'ENOSPC' });
+    expect(db.inTransaction).toBe(false);
+    db.close();
+  });
+
+  it('fails every later barrier once SQLite has dropped a group (as on a full disk)', async () => {
+    const { db, settings, onDisk } = station();
+    const group = new GroupCommit(db);
+    settings.put('lost', 1);
+    db.exec('ROLLBACK'); // what SQLite does by itself on SQLITE_FULL or SQLITE_IOERR
+    await expect(group.durable()).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' });
+    settings.put('after-the-loss', 1);
+    await expect(group.durable(), 'no barrier passes on a lost step').rejects.toMatchObject({
+      code: 'STORE_WRITE_FAILED',
+    });
+    await expect(group.end()).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' });
+    expect(onDisk('lost')).toBeUndefined();
     db.close();
   });
 });

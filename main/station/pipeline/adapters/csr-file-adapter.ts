@@ -9,7 +9,7 @@ import type { DeviceTypeDocument } from '../../../../shared/device-type';
 import { readCsrFile, writeCertificateFiles } from '../../../devices/files/csr-files';
 import type { FileDurability } from '../../../devices/files/file-durability';
 import { x509 } from '../../../pki/crypto';
-import { csrOf } from '../../../pki/parsed-der';
+import { csrPublicKey, sameKey } from '../../../pki/public-key-of';
 import { intakeCsr, type AcceptedCsr } from '../../../pki/csr-intake';
 import { keyPolicyOf } from '../../../pki/key-policy';
 import { inputName } from '../../../store/device-claims';
@@ -172,7 +172,7 @@ export class CsrFileAdapter implements DeviceAdapter {
   #sameKey(job: JobRow): boolean {
     return (
       job.csrDer !== null &&
-      Buffer.from(csrOf(job.csrDer).publicKey.rawData).equals(Buffer.from(this.#csr!.publicKeySpki))
+      sameKey(csrPublicKey(job.csrDer), this.#csr!.publicKeySpki)
     );
   }
 }

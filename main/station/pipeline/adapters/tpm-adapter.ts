@@ -16,6 +16,7 @@ import { buildCsr, type ExternalSigner } from '../../../pki/external-signer';
 import type { JobRow } from '../../../store/job-store';
 import { withSignal, type CsrOptions, type DeviceAdapter, type Identity, type MadeCsr } from '../device-adapter';
 import type { JobOutcome } from '../job-outcome';
+import { certificatePublicKey, csrPublicKey, sameKey } from '../../../pki/public-key-of';
 
 export interface TpmSlot {
   /** The slot: the TPM's TCTI. */
@@ -139,7 +140,7 @@ export class TpmAdapter implements DeviceAdapter {
   enrollContext(job: JobRow, signal: AbortSignal | undefined): Partial<EnrollContext> {
     const { handle, algorithm } = this.#settings;
     if (algorithm !== 'rsa-2048') return {};
-    const csrKey = new Uint8Array(new x509.Pkcs10CertificateRequest(job.csrDer!.slice()).publicKey.rawData);
+    const csrKey = csrPublicKey(job.csrDer!);
     return {
       requester: {
         signer: this.#signer(csrKey, signal),
@@ -188,9 +189,9 @@ export class TpmAdapter implements DeviceAdapter {
         `NV index ${normalizeHandle(nvIndex)} does not read back the certificate that was written.`,
       );
     }
-    const csrKey = Buffer.from(new x509.Pkcs10CertificateRequest(job.csrDer!.slice()).publicKey.rawData);
-    const heldKey = Buffer.from(await tpm.readPublic(handle, withSignal(signal)));
-    if (!Buffer.from(leaf.publicKey.rawData).equals(csrKey) || !heldKey.equals(csrKey)) {
+    const csrKey = csrPublicKey(job.csrDer!);
+    const heldKey = await tpm.readPublic(handle, withSignal(signal));
+    if (!sameKey(certificatePublicKey(leaf.rawData), csrKey) || !sameKey(heldKey, csrKey)) {
       throw new EnrollerError('TPM_KEY_MISMATCH', `The certificate does not carry the key the TPM holds at ${handle}.`);
     }
   }
