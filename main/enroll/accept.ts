@@ -42,8 +42,7 @@ export async function acceptFromReply(
   csrPublicKeySpki: Uint8Array,
   trustedCas: readonly x509.X509Certificate[],
 ): Promise<{ status: 'issued'; certificate: x509.X509Certificate; chain: x509.X509Certificate[] }> {
-  const leaf =
-    certificates.find((c) => sameKey(certificatePublicKey(c.rawData), csrPublicKeySpki)) ?? certificates[0];
+  const leaf = certificates.find((c) => sameKey(certificatePublicKey(c.rawData), csrPublicKeySpki)) ?? certificates[0];
   if (!leaf) throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The service answered without a certificate.');
   const chain = certificates.filter((c) => c !== leaf);
   await acceptIssued(leaf, chain, csrPublicKeySpki, trustedCas);

@@ -6,7 +6,12 @@ import { certificatePublicKey, csrPublicKey, sameKey } from '../../../main/pki/p
 import { makeCsr } from '../../helpers/csr';
 
 const ec = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const rsa = { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' };
+const rsa = {
+  name: 'RSASSA-PKCS1-v1_5',
+  modulusLength: 2048,
+  publicExponent: new Uint8Array([1, 0, 1]),
+  hash: 'SHA-256',
+};
 
 async function selfSigned(algorithm: typeof ec | typeof rsa) {
   const keys = (await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;

@@ -170,10 +170,7 @@ export class CsrFileAdapter implements DeviceAdapter {
   }
 
   #sameKey(job: JobRow): boolean {
-    return (
-      job.csrDer !== null &&
-      sameKey(csrPublicKey(job.csrDer), this.#csr!.publicKeySpki)
-    );
+    return job.csrDer !== null && sameKey(csrPublicKey(job.csrDer), this.#csr!.publicKeySpki);
   }
 }
 
