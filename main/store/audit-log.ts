@@ -3,6 +3,7 @@
 // Appends are meant to run inside the caller's transaction, beside the change they record.
 import crypto from 'node:crypto';
 import type { Db } from './database';
+import { immediately } from './immediately';
 
 export const GENESIS_HASH = '0'.repeat(64);
 const HEAD_KEY = 'audit.head';
@@ -63,34 +64,32 @@ export class AuditLog {
     actor = 'station',
     at = new Date(),
   ): AuditEntry {
-    return this.#db
-      .transaction(() => {
-        const last = this.#last.get();
-        const entry = {
-          seq: (last?.seq ?? 0) + 1,
-          at: at.toISOString(),
-          actor,
-          action,
-          subject,
-          details: JSON.stringify(details),
-          prevHash: last?.hash ?? GENESIS_HASH,
-        };
-        const hash = auditHash(entry);
-        this.#insert.run(
-          entry.seq,
-          entry.at,
-          entry.actor,
-          entry.action,
-          entry.subject,
-          entry.details,
-          entry.prevHash,
-          hash,
-        );
-        // The head, kept beside the chain in the same commit: a truncated tail no longer reaches it.
-        this.#anchor.run(JSON.stringify({ seq: entry.seq, hash }), entry.at);
-        return { ...entry, hash };
-      })
-      .immediate();
+    return immediately(this.#db, () => {
+      const last = this.#last.get();
+      const entry = {
+        seq: (last?.seq ?? 0) + 1,
+        at: at.toISOString(),
+        actor,
+        action,
+        subject,
+        details: JSON.stringify(details),
+        prevHash: last?.hash ?? GENESIS_HASH,
+      };
+      const hash = auditHash(entry);
+      this.#insert.run(
+        entry.seq,
+        entry.at,
+        entry.actor,
+        entry.action,
+        entry.subject,
+        entry.details,
+        entry.prevHash,
+        hash,
+      );
+      // The head, kept beside the chain in the same commit: a truncated tail no longer reaches it.
+      this.#anchor.run(JSON.stringify({ seq: entry.seq, hash }), entry.at);
+      return { ...entry, hash };
+    });
   }
 
   entries(): AuditEntry[] {

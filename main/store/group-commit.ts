@@ -13,7 +13,7 @@ import type { Db } from './database';
 
 export class GroupCommit {
   readonly #db: Db;
-  readonly #flushFiles: () => void;
+  readonly #flushFiles: () => void | Promise<void>;
   #waiting: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
   #scheduled = false;
   #commits = 0;
@@ -22,7 +22,7 @@ export class GroupCommit {
   #lost: EnrollerError | undefined;
 
   /** `flushFiles` makes the files the group wrote durable too (run after the database's commit). */
-  constructor(db: Db, flushFiles: () => void = () => {}) {
+  constructor(db: Db, flushFiles: () => void | Promise<void> = () => {}) {
     this.#db = db;
     this.#flushFiles = flushFiles;
     this.#begin();
@@ -42,7 +42,7 @@ export class GroupCommit {
       if (this.#scheduled) return;
       this.#scheduled = true;
       // After the jobs that are ready now have made their steps: they join this commit.
-      setImmediate(() => this.#flush());
+      setImmediate(() => void this.#flush());
     });
   }
 
@@ -60,18 +60,21 @@ export class GroupCommit {
     this.#db.exec('BEGIN IMMEDIATE');
   }
 
-  #flush(): void {
+  async #flush(): Promise<void> {
     const waiting = this.#waiting;
     this.#waiting = [];
     this.#scheduled = false;
     try {
-      this.#commit();
-      this.#flushFiles();
+      try {
+        this.#commit();
+      } finally {
+        // The next group starts at once: jobs go on stepping while this one's files are synced.
+        if (this.#open && !this.#lost && !this.#db.inTransaction) this.#begin();
+      }
+      await this.#flushFiles();
       for (const { resolve } of waiting) resolve();
     } catch (error) {
       for (const { reject } of waiting) reject(error);
-    } finally {
-      if (this.#open && !this.#lost && !this.#db.inTransaction) this.#begin();
     }
   }
 

@@ -4,6 +4,7 @@ import { EnrollerError } from '../../shared/errors';
 import type { IssuanceLedger, IssuanceRecord, Reservation, RevokedEntry } from '../pki/authority/ledger';
 import type { AuditLog } from './audit-log';
 import type { Db } from './database';
+import { immediately } from './immediately';
 
 interface Row {
   serial: string;
@@ -59,77 +60,71 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
   }
 
   reserve(reservation: Reservation): boolean {
-    return this.#db
-      .transaction(() => {
-        const taken = this.#serialTaken.get(reservation.issuerFingerprint, reservation.serial);
-        if (taken) return false;
-        const now = new Date().toISOString();
-        if (reservation.kind !== 'verification') {
-          const owner = this.#keyOwner.get(reservation.keyFingerprint);
-          if (owner && owner.device_id !== reservation.deviceId) {
-            throw new EnrollerError(
-              'CSR_DUPLICATE_KEY',
-              `This public key already belongs to device ${owner.device_id}; two devices never share a key (a cloned ` +
-                `or test key?).`,
-              { owner: owner.device_id, deviceId: reservation.deviceId },
-            );
-          }
-          if (!owner) this.#bindKey.run(reservation.keyFingerprint, reservation.deviceId, now);
+    return immediately(this.#db, () => {
+      const taken = this.#serialTaken.get(reservation.issuerFingerprint, reservation.serial);
+      if (taken) return false;
+      const now = new Date().toISOString();
+      if (reservation.kind !== 'verification') {
+        const owner = this.#keyOwner.get(reservation.keyFingerprint);
+        if (owner && owner.device_id !== reservation.deviceId) {
+          throw new EnrollerError(
+            'CSR_DUPLICATE_KEY',
+            `This public key already belongs to device ${owner.device_id}; two devices never share a key (a cloned ` +
+              `or test key?).`,
+            { owner: owner.device_id, deviceId: reservation.deviceId },
+          );
         }
-        this.#insertReservation.run(
-          reservation.serial,
-          reservation.issuerFingerprint,
-          reservation.deviceId,
-          reservation.csrSha256,
-          reservation.keyFingerprint,
-          reservation.kind,
-          now,
-        );
-        this.#audit.append('certificate.reserved', reservation.deviceId, {
-          serial: reservation.serial,
-          csrSha256: reservation.csrSha256,
-          kind: reservation.kind,
-        });
-        return true;
-      })
-      .immediate();
+        if (!owner) this.#bindKey.run(reservation.keyFingerprint, reservation.deviceId, now);
+      }
+      this.#insertReservation.run(
+        reservation.serial,
+        reservation.issuerFingerprint,
+        reservation.deviceId,
+        reservation.csrSha256,
+        reservation.keyFingerprint,
+        reservation.kind,
+        now,
+      );
+      this.#audit.append('certificate.reserved', reservation.deviceId, {
+        serial: reservation.serial,
+        csrSha256: reservation.csrSha256,
+        kind: reservation.kind,
+      });
+      return true;
+    });
   }
 
   complete(serial: string, der: Uint8Array, notBefore: Date, notAfter: Date): void {
-    this.#db
-      .transaction(() => {
-        const row = this.#reserved.get(serial);
-        if (!row) throw new EnrollerError('CA_CERTIFICATE_NOT_FOUND', `No reservation for serial ${serial}.`);
-        this.#store.run(
-          Buffer.from(der),
-          notBefore.toISOString(),
-          notAfter.toISOString(),
-          serial,
-          row.issuer_fingerprint,
-        );
-        this.#audit.append('certificate.issued', row.device_id, {
-          serial,
-          kind: row.kind,
-          notAfter: notAfter.toISOString(),
-        });
-      })
-      .immediate();
+    immediately(this.#db, () => {
+      const row = this.#reserved.get(serial);
+      if (!row) throw new EnrollerError('CA_CERTIFICATE_NOT_FOUND', `No reservation for serial ${serial}.`);
+      this.#store.run(
+        Buffer.from(der),
+        notBefore.toISOString(),
+        notAfter.toISOString(),
+        serial,
+        row.issuer_fingerprint,
+      );
+      this.#audit.append('certificate.issued', row.device_id, {
+        serial,
+        kind: row.kind,
+        notAfter: notAfter.toISOString(),
+      });
+    });
   }
 
   revoke(serial: string, reason: number, at: Date): void {
-    this.#db
-      .transaction(() => {
-        const changed = this.#db
-          .prepare(
-            "UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ? WHERE serial = ? AND " +
-              "status = 'issued'",
-          )
-          .run(at.toISOString(), reason, serial).changes;
-        if (changed === 0)
-          throw new EnrollerError('CA_CERTIFICATE_NOT_FOUND', `No issued certificate with serial ${serial}.`);
-        this.#audit.append('certificate.revoked', serial, { reason });
-      })
-      .immediate();
+    immediately(this.#db, () => {
+      const changed = this.#db
+        .prepare(
+          "UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ? WHERE serial = ? AND " +
+            "status = 'issued'",
+        )
+        .run(at.toISOString(), reason, serial).changes;
+      if (changed === 0)
+        throw new EnrollerError('CA_CERTIFICATE_NOT_FOUND', `No issued certificate with serial ${serial}.`);
+      this.#audit.append('certificate.revoked', serial, { reason });
+    });
   }
 
   revokedBy(issuerFingerprint: string): RevokedEntry[] {
@@ -143,21 +138,19 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
   }
 
   nextCrlNumber(issuerFingerprint: string): number {
-    return this.#db
-      .transaction(() => {
-        this.#db
-          .prepare(
-            'INSERT INTO crl_numbers (issuer_fingerprint, number) VALUES (?, 1) ON CONFLICT(issuer_fingerprint) DO ' +
-              'UPDATE SET number = number + 1',
-          )
-          .run(issuerFingerprint);
-        const { number } = this.#db
-          .prepare<[string], { number: number }>('SELECT number FROM crl_numbers WHERE issuer_fingerprint = ?')
-          .get(issuerFingerprint)!;
-        this.#audit.append('crl.numbered', issuerFingerprint, { number });
-        return number;
-      })
-      .immediate();
+    return immediately(this.#db, () => {
+      this.#db
+        .prepare(
+          'INSERT INTO crl_numbers (issuer_fingerprint, number) VALUES (?, 1) ON CONFLICT(issuer_fingerprint) DO ' +
+            'UPDATE SET number = number + 1',
+        )
+        .run(issuerFingerprint);
+      const { number } = this.#db
+        .prepare<[string], { number: number }>('SELECT number FROM crl_numbers WHERE issuer_fingerprint = ?')
+        .get(issuerFingerprint)!;
+      this.#audit.append('crl.numbered', issuerFingerprint, { number });
+      return number;
+    });
   }
 }
 

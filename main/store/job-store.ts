@@ -3,6 +3,7 @@
 import type { Db } from './database';
 import { DeviceClaims } from './device-claims';
 import { prepared } from './prepared';
+import { immediately } from './immediately';
 
 export const STEPS = ['detected', 'identified', 'approved', 'csr', 'enrolled', 'written', 'verified', 'done'] as const;
 export type Step = (typeof STEPS)[number];
@@ -151,22 +152,20 @@ export class JobStore {
     extra?: () => void,
   ): JobRow {
     let id = 0;
-    this.#db
-      .transaction(() => {
-        id = this.#create(job);
-        // The device ID is this job's alone until it ends; a job already at work on it wins.
-        this.#claims.claim(job.deviceId, id, job.port);
-        if (options.inheritFrom) this.#inherit(id, options.inheritFrom);
-        this.#advance(id, steps, options.result ?? {});
-        extra?.();
-      })
-      .immediate();
+    immediately(this.#db, () => {
+      id = this.#create(job);
+      // The device ID is this job's alone until it ends; a job already at work on it wins.
+      this.#claims.claim(job.deviceId, id, job.port);
+      if (options.inheritFrom) this.#inherit(id, options.inheritFrom);
+      this.#advance(id, steps, options.result ?? {});
+      extra?.();
+    });
     return this.get(id);
   }
 
   /** A device that failed before it had a job (it could not be reached or identified). */
   failNew(job: NewJob, step: Step, code: string, message: string): void {
-    this.#db.transaction(() => this.fail(this.#create(job), step, code, message)).immediate();
+    immediately(this.#db, () => this.fail(this.#create(job), step, code, message));
   }
 
   get(id: number): JobRow {
@@ -191,12 +190,10 @@ export class JobStore {
 
   /** Records that `step` (or each of `steps`, in order) is reached, with what it produced, in one transaction. */
   advance(id: number, step: Step | readonly Step[], result: StepResult = {}, extra?: () => void): JobRow {
-    this.#db
-      .transaction(() => {
-        this.#advance(id, typeof step === 'string' ? [step] : step, result);
-        extra?.();
-      })
-      .immediate();
+    immediately(this.#db, () => {
+      this.#advance(id, typeof step === 'string' ? [step] : step, result);
+      extra?.();
+    });
     return this.get(id);
   }
 
@@ -226,21 +223,17 @@ export class JobStore {
 
   /** A job parked until the service answers (EST 202, SCEP PENDING, offline "hold"); its claim ends with it. */
   markWaiting(id: number, message: string): void {
-    this.#db
-      .transaction(() => {
-        this.#wait.run(message, new Date().toISOString(), id);
-        this.#claims.release(id);
-      })
-      .immediate();
+    immediately(this.#db, () => {
+      this.#wait.run(message, new Date().toISOString(), id);
+      this.#claims.release(id);
+    });
   }
 
   fail(id: number, step: Step, code: string, message: string): void {
-    this.#db
-      .transaction(() => {
-        this.#fail.run(step, code, message, new Date().toISOString(), id);
-        this.#claims.release(id);
-      })
-      .immediate();
+    immediately(this.#db, () => {
+      this.#fail.run(step, code, message, new Date().toISOString(), id);
+      this.#claims.release(id);
+    });
   }
 
   upsertDevice(device: {

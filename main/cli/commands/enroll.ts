@@ -140,7 +140,7 @@ async function enrollFiles(
 /** CSRs in flight against a service: what it is polite to ask of one at once. */
 const SERVICE_CONCURRENCY = 4;
 /** CSRs in flight on the station CA: enough for each flush to serve many certificates. */
-const GROUP_CONCURRENCY = 128;
+const GROUP_CONCURRENCY = 512;
 
 /**
  * Group commit (store/group-commit.ts) when every side effect of the run is the station's own: the

@@ -1,6 +1,7 @@
 // Offline CSR files (Ability PKI's offline enrollment; DPCM writes `CSR.der`): read one in, DER or
 // PEM, and write the certificate back out for the trip to the device, named by device ID.
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { EnrollerError } from '../../../shared/errors';
 import { x509 } from '../../pki/crypto';
@@ -40,6 +41,8 @@ export interface CertificateFiles {
  * Writes `<deviceId>.pem` (leaf, then its issuing chain) and `<deviceId>.der` (leaf) atomically.
  * A name already holding a certificate for another key (another CSR, or two IDs that make one
  * file name) is never overwritten: the files get the next free `~N` suffix, and that is reported.
+ * The file work runs on Node's thread pool (a bulk run writes thousands while it signs); two
+ * writes that could pick the same name take their turns.
  */
 export function writeCertificateFiles(
   outDir: string,
@@ -48,23 +51,40 @@ export function writeCertificateFiles(
   leafPem: string,
   chainPem: string,
   durability: FileDurability = fsyncEach,
-): CertificateFiles {
-  fs.mkdirSync(outDir, { recursive: true });
+): Promise<CertificateFiles> {
   const stem = safeFileStem(deviceId);
-  const leafKey = certificatePublicKey(leafDer);
-  let files: CertificateFiles | undefined;
-  for (let n = 1; !files; n++) {
-    const candidate = {
-      pem: path.join(outDir, `${stem}${n === 1 ? '' : `~${n}`}.pem`),
-      der: path.join(outDir, `${stem}${n === 1 ? '' : `~${n}`}.der`),
-    };
-    if (!holdsAnotherKey(candidate.pem, leafKey) && !holdsAnotherKey(candidate.der, leafKey)) {
-      files = n === 1 ? candidate : { ...candidate, collidedWith: path.join(outDir, `${stem}.pem`) };
+  return oneAtATime(path.join(outDir, stem).toLowerCase(), async () => {
+    await fsp.mkdir(outDir, { recursive: true });
+    const leafKey = certificatePublicKey(leafDer);
+    let files: CertificateFiles | undefined;
+    for (let n = 1; !files; n++) {
+      const candidate = {
+        pem: path.join(outDir, `${stem}${n === 1 ? '' : `~${n}`}.pem`),
+        der: path.join(outDir, `${stem}${n === 1 ? '' : `~${n}`}.der`),
+      };
+      if (!(await holdsAnotherKey(candidate.pem, leafKey)) && !(await holdsAnotherKey(candidate.der, leafKey))) {
+        files = n === 1 ? candidate : { ...candidate, collidedWith: path.join(outDir, `${stem}.pem`) };
+      }
     }
+    const pem = `${leafPem.trim()}\n${chainPem.trim() ? `${chainPem.trim()}\n` : ''}`;
+    await writeAtomically(files.pem, pem, durability);
+    await writeAtomically(files.der, leafDer, durability);
+    return files;
+  });
+}
+
+/** Work on one name, one at a time (names compared as a case-insensitive file system would). */
+const turns = new Map<string, Promise<unknown>>();
+
+async function oneAtATime<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const mine = (turns.get(name) ?? Promise.resolve()).then(work, work);
+  const settled = mine.catch(() => undefined);
+  turns.set(name, settled);
+  try {
+    return await mine;
+  } finally {
+    if (turns.get(name) === settled) turns.delete(name);
   }
-  writeAtomically(files.pem, `${leafPem.trim()}\n${chainPem.trim() ? `${chainPem.trim()}\n` : ''}`, durability);
-  writeAtomically(files.der, leafDer, durability);
-  return files;
 }
 
 const WINDOWS_RESERVED = /^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\.|$)/i;
@@ -86,10 +106,10 @@ export function safeFileStem(deviceId: string): string {
 }
 
 /** Does `file` exist and hold something other than a certificate for `key`? (Unreadable counts.) */
-function holdsAnotherKey(file: string, key: Uint8Array): boolean {
+async function holdsAnotherKey(file: string, key: Uint8Array): Promise<boolean> {
   let content: Buffer;
   try {
-    content = fs.readFileSync(file);
+    content = await fsp.readFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
@@ -103,15 +123,15 @@ function holdsAnotherKey(file: string, key: Uint8Array): boolean {
   }
 }
 
-function writeAtomically(file: string, data: string | Uint8Array, durability: FileDurability): void {
+async function writeAtomically(file: string, data: string | Uint8Array, durability: FileDurability): Promise<void> {
   const temp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(temp, 'w', 0o644);
+  const handle = await fsp.open(temp, 'w', 0o644);
   try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    if (durability.syncEachFile) fs.fsyncSync(fd);
+    await handle.write(typeof data === 'string' ? Buffer.from(data) : data);
+    if (durability.syncEachFile) await handle.sync();
   } finally {
-    fs.closeSync(fd);
+    await handle.close();
   }
-  fs.renameSync(temp, file);
+  await fsp.rename(temp, file);
   durability.written(file);
 }

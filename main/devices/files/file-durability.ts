@@ -2,8 +2,9 @@
 // its rename. In a group (`DeferredFileSync`, bulk enrollment, #18): files are renamed into place
 // unsynced and the whole group is flushed at once — on Linux one syncfs (`sync -f`) for the
 // folder's filesystem, elsewhere each file and its folder — before any of them is reported.
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
+import { execFile } from 'node:child_process';
+import fsp from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 
 export interface FileDurability {
@@ -24,31 +25,34 @@ export class DeferredFileSync implements FileDurability {
   }
 
   /** Makes every file written since the last flush durable, with the folders that name them. */
-  flush(): void {
+  async flush(): Promise<void> {
     if (this.#files.size === 0) return;
     const files = this.#files;
     this.#files = new Set();
     const folders = new Set([...files].map((file) => path.dirname(file)));
-    if (process.platform === 'linux' && syncFilesystems(folders)) return;
-    for (const file of files) fsyncPath(file);
-    for (const folder of folders) fsyncPath(folder);
+    if (process.platform === 'linux' && (await syncFilesystems(folders))) return;
+    for (const file of files) await fsyncPath(file);
+    for (const folder of folders) await fsyncPath(folder);
   }
 }
+
+const run = promisify(execFile);
 
 /** One syncfs per folder (they usually share one filesystem): true when every call succeeded. */
-function syncFilesystems(folders: Set<string>): boolean {
-  for (const folder of folders) {
-    const result = spawnSync('sync', ['-f', folder], { stdio: 'ignore' });
-    if (result.status !== 0) return false;
+async function syncFilesystems(folders: Set<string>): Promise<boolean> {
+  try {
+    for (const folder of folders) await run('sync', ['-f', folder]);
+    return true;
+  } catch {
+    return false;
   }
-  return true;
 }
 
-function fsyncPath(file: string): void {
-  const fd = fs.openSync(file, 'r');
+async function fsyncPath(file: string): Promise<void> {
+  const handle = await fsp.open(file, 'r');
   try {
-    fs.fsyncSync(fd);
+    await handle.sync();
   } finally {
-    fs.closeSync(fd);
+    await handle.close();
   }
 }

@@ -44,25 +44,41 @@ describe('certificate file names', () => {
     const [one, two, three] = await Promise.all(['one', 'two', 'three'].map(selfSigned));
     const write = (id: string, cert: x509.X509Certificate) =>
       writeCertificateFiles(out, id, new Uint8Array(cert.rawData), cert.toString('pem'), '');
-    expect(write('dev/1', one!)).toEqual({ pem: path.join(out, 'dev_1.pem'), der: path.join(out, 'dev_1.der') });
-    expect(write('dev/1', one!)).toEqual({ pem: path.join(out, 'dev_1.pem'), der: path.join(out, 'dev_1.der') });
-    expect(write('dev_1', two!)).toEqual({
+    expect(await write('dev/1', one!)).toEqual({ pem: path.join(out, 'dev_1.pem'), der: path.join(out, 'dev_1.der') });
+    expect(await write('dev/1', one!)).toEqual({ pem: path.join(out, 'dev_1.pem'), der: path.join(out, 'dev_1.der') });
+    expect(await write('dev_1', two!)).toEqual({
       pem: path.join(out, 'dev_1~2.pem'),
       der: path.join(out, 'dev_1~2.der'),
       collidedWith: path.join(out, 'dev_1.pem'),
     });
-    expect(write('dev:1', three!).pem).toBe(path.join(out, 'dev_1~3.pem'));
+    expect((await write('dev:1', three!)).pem).toBe(path.join(out, 'dev_1~3.pem'));
     expect(new x509.X509Certificate(fs.readFileSync(path.join(out, 'dev_1.pem'), 'utf8')).subject).toBe('CN=one');
     expect(new x509.X509Certificate(new Uint8Array(fs.readFileSync(path.join(out, 'dev_1~2.der')))).subject).toBe(
       'CN=two',
     );
   });
 
+  it('two IDs that make one file name, written at the same moment, never overwrite each other', async () => {
+    const out = tempDir();
+    const certs = await Promise.all(['a', 'b', 'c'].map(selfSigned));
+    const ids = ['dev/1', 'dev:1', 'dev_1'];
+    const written = await Promise.all(
+      certs.map((cert, i) =>
+        writeCertificateFiles(out, ids[i]!, new Uint8Array(cert.rawData), cert.toString('pem'), ''),
+      ),
+    );
+    expect(new Set(written.map((w) => w.pem)).size).toBe(3);
+    for (const [i, w] of written.entries()) {
+      const onDisk = new x509.X509Certificate(new Uint8Array(fs.readFileSync(w.der)));
+      expect(onDisk.subject).toBe(certs[i]!.subject);
+    }
+  });
+
   it('a file it cannot read as a certificate is left alone, never overwritten', async () => {
     const out = tempDir();
     fs.writeFileSync(path.join(out, 'dev.pem'), 'notes a person keeps here');
     const cert = await selfSigned('dev');
-    expect(writeCertificateFiles(out, 'dev', new Uint8Array(cert.rawData), cert.toString('pem'), '').pem).toBe(
+    expect((await writeCertificateFiles(out, 'dev', new Uint8Array(cert.rawData), cert.toString('pem'), '')).pem).toBe(
       path.join(out, 'dev~2.pem'),
     );
     expect(fs.readFileSync(path.join(out, 'dev.pem'), 'utf8')).toBe('notes a person keeps here');

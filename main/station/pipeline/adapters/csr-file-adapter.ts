@@ -2,7 +2,7 @@
 // the runner: identity from the CSR's subject (CN, else serialNumber), the CSR taken as it is (its
 // key never was here), the certificate written out as `<device ID>.pem` / `.der` and read back.
 // A file that waits for its service is delivered by the queue sync through this same adapter.
-import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { EnrollerError } from '../../../../shared/errors';
 import type { DeviceTypeDocument } from '../../../../shared/device-type';
@@ -116,7 +116,7 @@ export class CsrFileAdapter implements DeviceAdapter {
   }
 
   async write(job: JobRow, leaf: x509.X509Certificate): Promise<Record<string, string>> {
-    const { collidedWith, ...files } = writeCertificateFiles(
+    const { collidedWith, ...files } = await writeCertificateFiles(
       this.#input.outDir,
       job.deviceId!,
       job.certDer!,
@@ -131,7 +131,7 @@ export class CsrFileAdapter implements DeviceAdapter {
   /** The files read back as the very certificate, for this CSR's key. */
   async verify(job: JobRow, leaf: x509.X509Certificate, written: Record<string, string>): Promise<void> {
     // The very bytes of the certificate: nothing to parse to compare them.
-    const readBack = fs.readFileSync(written.der!);
+    const readBack = await fsp.readFile(written.der!);
     if (!readBack.equals(Buffer.from(leaf.rawData)) || !this.#sameKey(job)) {
       throw new EnrollerError(
         'MODEM_READBACK_MISMATCH',

@@ -163,7 +163,7 @@ export class TpmAdapter implements DeviceAdapter {
       written[`nv:${normalizeHandle(nvIndex)}`] = sha256(certDer);
     }
     if (outDir) {
-      const files = writeCertificateFiles(outDir, job.deviceId!, certDer, leaf.toString('pem'), chainPem);
+      const files = await writeCertificateFiles(outDir, job.deviceId!, certDer, leaf.toString('pem'), chainPem);
       written[files.der] = sha256(certDer);
       written[files.pem] = 'pem';
       this.#certFile = files.pem;
