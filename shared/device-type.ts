@@ -71,6 +71,10 @@ export const DeviceTypeDocument = z
       .object({
         kind: z.enum(['birth', 'operational']),
         validityDays: z.number().int().min(1).max(36500),
+        /** Where relying parties fetch the station CA's CRL (CRL distribution points, RFC 5280 §4.2.1.13). */
+        crlUrl: z.string().url().optional(),
+        /** The station's OCSP responder (authority information access, RFC 5280 §4.2.2.1). */
+        ocspUrl: z.string().url().optional(),
       })
       .strict(),
     /** nRF91: where things go in the modem. */

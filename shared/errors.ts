@@ -89,6 +89,14 @@ export const errorCodes = [
   'CA_IMPORT_INVALID',
   'CA_SERIAL_EXHAUSTED',
   'CA_CERTIFICATE_NOT_FOUND',
+  // after the factory: device modes and revocation (#19)
+  'DEVICE_NOT_FOUND',
+  'DEVICE_DISABLED',
+  'REVOKE_SERIAL_UNKNOWN',
+  'REVOKE_ALREADY_REVOKED',
+  'REVOKE_NOT_STATION_ISSUED',
+  'REVOKE_REASON_INVALID',
+  'OCSP_PORT_IN_USE',
   // the OS keychain that may remember the station passphrase (desktop app)
   'KEYCHAIN_UNAVAILABLE',
   'KEYCHAIN_NOT_REMEMBERED',

@@ -15,6 +15,9 @@ export const COMMAND_NAMES = [
   'export',
   'approvals',
   'bundle',
+  'device',
+  'revoke',
+  'ocsp',
   'serve',
   'sim',
 ] as const;

@@ -28,6 +28,11 @@ export interface CommandContext {
   openStation(mode?: StationMode): Promise<Station>;
 }
 
+/** Inside withStation: who runs the command, for the audit record (the signed-in name, else 'cli'). */
+export interface StationContext extends CommandContext {
+  readonly actor: string;
+}
+
 export function context(command: Command): CommandContext {
   const options = command.optsWithGlobals<GlobalOptions>();
   const dataDir = resolveDataDir({ flag: options.dataDir });
@@ -57,7 +62,7 @@ export function context(command: Command): CommandContext {
 export async function withStation<T>(
   command: Command,
   access: Access,
-  work: (station: Station, ctx: CommandContext) => Promise<T>,
+  work: (station: Station, ctx: StationContext) => Promise<T>,
 ): Promise<T> {
   const ctx = context(command);
   const running = invocation().running;
@@ -71,7 +76,7 @@ export async function withStation<T>(
       station.access.login(session, await readSecret(pinFile, 'PIN'));
     }
     station.access.authorize(access, session, `run \`enroller ${commandPath(command)}\``);
-    return await work(station, ctx);
+    return await work(station, { ...ctx, actor: station.access.actorOf(session, 'cli') });
   } finally {
     if (running) station.access.logout(session);
     else station.close();

@@ -9,7 +9,8 @@ import type { Bench } from '../station/bench';
 import type { Station } from '../station/station';
 
 export interface TextSink {
-  write(text: string): void;
+  /** Text, or bytes as they are (a DER file written to stdout). */
+  write(text: string | Uint8Array): void;
   readonly isTTY?: boolean;
 }
 

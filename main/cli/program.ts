@@ -25,6 +25,9 @@ const COMMANDS: Readonly<Record<CommandName, CommandLoader>> = {
   export: async () => (await import('./commands/export')).exportCommand(),
   approvals: async () => (await import('./commands/approvals')).approvalsCommand(),
   bundle: async () => (await import('./commands/bundle')).bundleCommand(),
+  device: async () => (await import('./commands/device')).deviceCommand(),
+  revoke: async () => (await import('./commands/revoke')).revokeCommand(),
+  ocsp: async () => (await import('./commands/ocsp')).ocspCommand(),
   serve: async () => (await import('./commands/serve')).serveCommand(runCli),
   sim: async () => (await import('./commands/sim')).simCommand(),
 };

@@ -5,6 +5,8 @@ import type { IssuanceLedger, IssuanceRecord, Reservation, RevokedEntry } from '
 import type { AuditLog } from './audit-log';
 import type { Db } from './database';
 import { immediately } from './immediately';
+import { Revocations } from './revocations';
+import { DeviceRecords, disabled } from './device-records';
 
 interface Row {
   serial: string;
@@ -20,6 +22,7 @@ interface Row {
 export class SqliteIssuanceLedger implements IssuanceLedger {
   readonly #db: Db;
   readonly #audit: AuditLog;
+  readonly #devices: DeviceRecords;
   // Prepared once: issuance is the station's hot path.
   readonly #byCsr;
   readonly #serialTaken;
@@ -32,6 +35,7 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
   constructor(db: Db, audit: AuditLog) {
     this.#db = db;
     this.#audit = audit;
+    this.#devices = new DeviceRecords(db);
     this.#byCsr = db.prepare<[string, string], Row>(
       "SELECT * FROM certificates WHERE issuer_fingerprint = ? AND csr_sha256 = ? AND kind != 'verification'",
     );
@@ -64,6 +68,10 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
       const taken = this.#serialTaken.get(reservation.issuerFingerprint, reservation.serial);
       if (taken) return false;
       const now = new Date().toISOString();
+      if (reservation.kind === 'birth' || reservation.kind === 'operational') {
+        const device = this.#devices.get(reservation.deviceId);
+        if (device?.mode === 'DISABLED') throw disabled(device);
+      }
       if (reservation.kind !== 'verification') {
         const owner = this.#keyOwner.get(reservation.keyFingerprint);
         if (owner && owner.device_id !== reservation.deviceId) {
@@ -114,17 +122,7 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
   }
 
   revoke(serial: string, reason: number, at: Date): void {
-    immediately(this.#db, () => {
-      const changed = this.#db
-        .prepare(
-          "UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ? WHERE serial = ? AND " +
-            "status = 'issued'",
-        )
-        .run(at.toISOString(), reason, serial).changes;
-      if (changed === 0)
-        throw new EnrollerError('CA_CERTIFICATE_NOT_FOUND', `No issued certificate with serial ${serial}.`);
-      this.#audit.append('certificate.revoked', serial, { reason });
-    });
+    new Revocations(this.#db, this.#audit).revoke(serial, reason, 'station', at);
   }
 
   revokedBy(issuerFingerprint: string): RevokedEntry[] {

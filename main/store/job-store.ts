@@ -1,7 +1,10 @@
 // Device jobs: the durable record of where each device is in the flow. Every step's result is
 // committed (synchronous=FULL) before the pipeline starts the next side effect.
 import type { Db } from './database';
+import { AuditLog } from './audit-log';
 import { DeviceClaims } from './device-claims';
+import { DeviceRecords } from './device-records';
+import { Revocations } from './revocations';
 import { prepared } from './prepared';
 import { immediately } from './immediately';
 
@@ -98,10 +101,16 @@ export class JobStore {
   readonly #inheritRow;
   readonly #fail;
   readonly #claims: DeviceClaims;
+  /** What the runner asks about a device before it works on it: its mode, a birth certificate asked for. */
+  readonly devices: DeviceRecords;
+  /** The certificate a device held before it was provisioned again on purpose is superseded here. */
+  readonly revocations: Revocations;
 
   constructor(db: Db) {
     this.#db = db;
     this.#claims = new DeviceClaims(db);
+    this.devices = new DeviceRecords(db);
+    this.revocations = new Revocations(db, new AuditLog(db));
     this.#insert = db.prepare(
       `INSERT INTO jobs (port, device_type, profile, batch_id, device_id, step, status, step_times, started_at,
          updated_at)
@@ -246,21 +255,22 @@ export class JobStore {
     const now = new Date().toISOString();
     prepared(
       this.#db,
-      `INSERT INTO devices (device_id, device_type, imei, uuid, mode, created_at, updated_at) VALUES (?, ?, ?, ?,
-           coalesce(?, 'NEW'), ?, ?)
+      `INSERT INTO devices (device_id, device_type, imei, uuid, mode, created_at, updated_at) VALUES (@id, @type,
+           @imei, @uuid, coalesce(@mode, 'NEW'), @now, @now)
          ON CONFLICT(device_id) DO UPDATE SET imei = coalesce(excluded.imei, imei), uuid = coalesce(excluded.uuid,
            uuid),
-           mode = coalesce(?, mode), updated_at = excluded.updated_at`,
-    ).run(
-      device.deviceId,
-      device.deviceType,
-      device.imei ?? null,
-      device.uuid ?? null,
-      device.mode ?? null,
+           mode = coalesce(@mode, mode),
+           -- A provision that sets the mode has done what a supervisor asked for (a birth certificate).
+           next_certificate = CASE WHEN @mode IS NULL THEN next_certificate END,
+           updated_at = excluded.updated_at`,
+    ).run({
+      id: device.deviceId,
+      type: device.deviceType,
+      imei: device.imei ?? null,
+      uuid: device.uuid ?? null,
+      mode: device.mode ?? null,
       now,
-      now,
-      device.mode ?? null,
-    );
+    });
   }
 
   #create(job: NewJob): number {

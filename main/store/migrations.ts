@@ -296,6 +296,62 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX certificates_serial ON certificates(serial);
     `,
   },
+  {
+    version: 11,
+    name: 'device lifecycle: disabled devices, birth certificates asked for, revocation requests',
+    sql: `
+      -- Why a supervisor disabled a device; and 'birth' when one set it back to factory mode, so its
+      -- next provision issues a birth certificate (cleared in the commit that records it).
+      ALTER TABLE devices ADD COLUMN disabled_reason TEXT;
+      ALTER TABLE devices ADD COLUMN next_certificate TEXT
+        CHECK (next_certificate IS NULL OR next_certificate = 'birth');
+
+      -- A certificate a remote service issued cannot be revoked here: the request to its operator is
+      -- kept (export --format revocation-requests), one per certificate.
+      CREATE TABLE revocation_requests (
+        id           INTEGER PRIMARY KEY,
+        device_id    TEXT NOT NULL,
+        serial       TEXT NOT NULL,
+        issuer       TEXT NOT NULL,
+        profile      TEXT,
+        reason       INTEGER NOT NULL,
+        note         TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        UNIQUE (issuer, serial)
+      ) STRICT;
+
+      -- The OCSP responder's delegated signing certificates go on the ledger like every other one:
+      -- the kind's CHECK grows, which SQLite does by rebuilding the table.
+      CREATE TABLE certificates_v11 (
+        serial             TEXT NOT NULL,
+        issuer_fingerprint TEXT NOT NULL,
+        device_id          TEXT NOT NULL,
+        csr_sha256         TEXT NOT NULL,
+        key_fingerprint    TEXT NOT NULL,
+        kind               TEXT NOT NULL CHECK (kind IN ('birth', 'operational', 'verification', 'ocsp-signing')),
+        status             TEXT NOT NULL CHECK (status IN ('reserved', 'issued', 'revoked')),
+        der                BLOB,
+        not_before         TEXT,
+        not_after          TEXT,
+        revoked_at         TEXT,
+        revocation_reason  INTEGER,
+        created_at         TEXT NOT NULL,
+        PRIMARY KEY (issuer_fingerprint, serial)
+      ) STRICT;
+      INSERT INTO certificates_v11 SELECT * FROM certificates;
+      DROP TABLE certificates;
+      ALTER TABLE certificates_v11 RENAME TO certificates;
+      CREATE UNIQUE INDEX certificates_one_per_csr ON certificates(issuer_fingerprint, csr_sha256)
+        WHERE kind != 'verification';
+      CREATE INDEX certificates_device ON certificates(device_id);
+      CREATE INDEX certificates_serial ON certificates(serial);
+      CREATE INDEX certificates_not_after ON certificates(not_after) WHERE status = 'issued';
+
+      -- A device's history (device show) is its audit rows.
+      CREATE INDEX audit_log_subject ON audit_log(subject);
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

@@ -5,9 +5,10 @@ import type { z } from 'zod';
 /**
  * Who may call a method once the station has operators: `public` anyone (login, versions),
  * `read` any signed-in role (auditors too), `operate` operators and supervisors (batches),
- * `configure` supervisors — and operators too while factory mode is unlocked.
+ * `configure` supervisors — and operators too while factory mode is unlocked; `supervise`
+ * supervisors only, always (disabling devices, revoking certificates).
  */
-export type Access = 'public' | 'read' | 'operate' | 'configure';
+export type Access = 'public' | 'read' | 'operate' | 'configure' | 'supervise';
 
 /** Whether a role may call a method of this access (the UI asks it too, to grey out what it cannot do). */
 export function allowed(role: 'operator' | 'supervisor' | 'auditor', access: Access, factoryMode: boolean): boolean {
@@ -20,6 +21,8 @@ export function allowed(role: 'operator' | 'supervisor' | 'auditor', access: Acc
       return role !== 'auditor';
     case 'configure':
       return role === 'supervisor' || (role === 'operator' && !factoryMode);
+    case 'supervise':
+      return role === 'supervisor';
   }
 }
 

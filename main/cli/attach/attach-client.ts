@@ -58,6 +58,7 @@ function relay(socket: net.Socket, run: ClientMessage): Promise<number> {
       'data',
       lineReader<StationMessage>((message) => {
         if (message.type === 'stdout') process.stdout.write(message.text);
+        else if (message.type === 'stdout-bytes') process.stdout.write(Buffer.from(message.base64, 'base64'));
         else if (message.type === 'stderr') process.stderr.write(message.text);
         else if (message.type === 'prompt')
           void promptOnTerminal(message.question).then((value) => send({ type: 'answer', id: message.id, value }));

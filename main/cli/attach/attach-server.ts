@@ -122,8 +122,19 @@ class AttachedSession {
 
   async run(message: Extract<ClientMessage, { type: 'run' }>, options: { running: RunningStation; runCli: RunCli }) {
     const inv: Invocation = {
-      stdout: { write: (text) => this.#send({ type: 'stdout', text }) },
-      stderr: { write: (text) => this.#send({ type: 'stderr', text }), isTTY: message.stderrIsTTY },
+      stdout: {
+        write: (text) =>
+          this.#send(
+            typeof text === 'string'
+              ? { type: 'stdout', text }
+              : { type: 'stdout-bytes', base64: Buffer.from(text).toString('base64') },
+          ),
+      },
+      stderr: {
+        write: (text) =>
+          this.#send({ type: 'stderr', text: typeof text === 'string' ? text : Buffer.from(text).toString() }),
+        isTTY: message.stderrIsTTY,
+      },
       interactive: message.interactive,
       prompt: (question) => this.#prompt(question),
       setExitCode: (code) => (this.#exitCode = code),

@@ -38,6 +38,8 @@ export type ClientMessage =
 /** Station → client. */
 export type StationMessage =
   | { type: 'stdout' | 'stderr'; text: string }
+  /** Bytes for stdout (DER), base64 on the line. */
+  | { type: 'stdout-bytes'; base64: string }
   | { type: 'prompt'; id: number; question: string }
   | { type: 'exit'; code: number };
 

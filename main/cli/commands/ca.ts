@@ -1,7 +1,14 @@
 // `enroller ca …`: the embedded CA (DESIGN.md CLI contract).
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import * as asn1X509 from '@peculiar/asn1-x509';
 import { EnrollerError } from '../../../shared/errors';
+import type { x509 } from '../../pki/crypto';
+import { pemBlock } from '../../pki/pem';
+import { SettingsStore } from '../../store/settings-store';
+import { unlockedAuthority } from '../authority';
+import { parseCount } from '../numbers';
 import { readSecret } from '../secrets';
 import { withStation } from '../context';
 import { invocation } from '../invocation';
@@ -14,6 +21,7 @@ export function caCommand(): Command {
   ca.addCommand(caExport());
   ca.addCommand(caVerificationCert());
   ca.addCommand(caStatus());
+  ca.addCommand(caCrl());
   return ca;
 }
 
@@ -161,4 +169,55 @@ function caStatus(): Command {
         );
       });
     });
+}
+
+/** How long a CRL is good for when nobody said (a CA setting, `ca crl --next-update-hours`). */
+const CRL_NEXT_UPDATE_KEY = 'ca.crlNextUpdateHours';
+const CRL_NEXT_UPDATE_DEFAULT_HOURS = 24 * 7;
+
+function caCrl(): Command {
+  return new Command('crl')
+    .description('a fresh CRL signed by the issuing CA, with the next CRL number (DER unless --pem)')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .option('--pem', 'PEM instead of DER', false)
+    .option('--next-update-hours <n>', 'nextUpdate this many hours after thisUpdate (kept as the CA setting)', (v) =>
+      parseCount(v, 1),
+    )
+    .option('--passphrase-file <file>', 'read the CA passphrase from this file')
+    .action(
+      async (
+        options: { out?: string; pem: boolean; nextUpdateHours?: number; passphraseFile?: string },
+        command: Command,
+      ) => {
+        await withStation(command, 'supervise', async (station, { out, actor }) => {
+          const settings = new SettingsStore(station.db);
+          if (options.nextUpdateHours) settings.put(CRL_NEXT_UPDATE_KEY, options.nextUpdateHours);
+          const hours = settings.get<number>(CRL_NEXT_UPDATE_KEY) ?? CRL_NEXT_UPDATE_DEFAULT_HOURS;
+          const authority = await unlockedAuthority(station, options.passphraseFile, actor);
+          const crl = await authority.crl(new Date(), hours);
+          // "X509 CRL" is the label OpenSSL and RFC 7468 §5 read (the X.509 library writes "CRL").
+          const der = new Uint8Array(crl.rawData);
+          const bytes = options.pem ? Buffer.from(pemBlock('X509 CRL', der)) : Buffer.from(der);
+          const summary = {
+            status: 'signed',
+            number: crlNumberOf(crl),
+            thisUpdate: crl.thisUpdate.toISOString(),
+            nextUpdate: crl.nextUpdate?.toISOString(),
+            revoked: crl.entries.length,
+          };
+          if (!options.out) return void invocation().stdout.write(bytes);
+          fs.writeFileSync(options.out, bytes);
+          out.record(
+            { ...summary, file: options.out },
+            `CRL ${summary.number} (${summary.revoked} revoked) written to ${options.out}; ` +
+              `next update ${summary.nextUpdate}.`,
+          );
+        });
+      },
+    );
+}
+
+function crlNumberOf(crl: x509.X509Crl): number {
+  const extension = crl.getExtension('2.5.29.20');
+  return extension ? Number(AsnConvert.parse(extension.value, asn1X509.CRLNumber).value) : 0;
 }

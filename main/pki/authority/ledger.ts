@@ -1,7 +1,7 @@
 // What the authority needs from durable storage, and nothing more. The store layer implements
 // it on SQLite; the authority only ever reserves, completes and revokes.
 
-export type CertificateKind = 'birth' | 'operational' | 'verification';
+export type CertificateKind = 'birth' | 'operational' | 'verification' | 'ocsp-signing';
 
 export interface Reservation {
   readonly serial: string;

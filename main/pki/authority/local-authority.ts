@@ -13,10 +13,14 @@ import { CertificateSigner } from './certificate-signer';
 import { resolveName } from '../device-type/naming';
 import { x509NameKey } from '../subject-attributes';
 import { decryptPrivateKey, signingAlgorithmFor, toSigningKey } from './key-vault';
-import type { CertificateKind, IssuanceLedger } from './ledger';
+import type { CertificateKind, IssuanceLedger, Reservation } from './ledger';
 import { randomSerial, type RandomSource } from './serial';
 
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const OCSP_SIGNING = '1.3.6.1.5.5.7.3.9';
+const OCSP_NO_CHECK = '1.3.6.1.5.5.7.48.1.5';
+/** The ledger's device ID for the responder's own certificates, and their common name. */
+export const OCSP_RESPONDER = 'Floor Enroller OCSP Responder';
 const MAX_SERIAL_DRAWS = 8;
 /** Devices' clocks drift; a certificate valid from five minutes ago is not rejected by them. */
 const BACKDATE_MS = 5 * 60 * 1000;
@@ -56,6 +60,7 @@ export class LocalAuthority {
   readonly #authorityKeyId: x509.AuthorityKeyIdentifierExtension;
   readonly #authorityKeyIdAsn: asn1X509.Extension;
   readonly #fixed = new Map<boolean, asn1X509.Extension[]>();
+  readonly #pointers = new Map<string, asn1X509.Extension[]>();
   readonly #signer: CertificateSigner;
 
   private constructor(
@@ -117,29 +122,65 @@ export class LocalAuthority {
     if (existing?.der)
       return { certificate: new x509.X509Certificate(existing.der), serial: existing.serial, alreadyIssued: true };
 
-    let serial = existing?.serial;
-    for (let draw = 0; serial === undefined && draw < MAX_SERIAL_DRAWS; draw++) {
-      const candidate = randomSerial(this.#random);
-      const reserved = this.#ledger.reserve({
-        serial: candidate,
-        issuerFingerprint: this.fingerprint,
+    const serial =
+      existing?.serial ??
+      this.#reserveSerial({
         deviceId: request.deviceId,
         csrSha256,
         keyFingerprint: request.csr.keyFingerprint,
         kind,
       });
-      if (reserved) serial = candidate;
-    }
-    if (serial === undefined)
-      throw new EnrollerError(
-        'CA_SERIAL_EXHAUSTED',
-        'Could not draw an unused serial number; the ledger may be damaged.',
-      );
-
     const certificate = await this.#sign(request, serial, kind);
     rememberCertificate(certificate);
     this.#ledger.complete(serial, new Uint8Array(certificate.rawData), certificate.notBefore, certificate.notAfter);
     return { certificate, serial, alreadyIssued: false };
+  }
+
+  /** A fresh serial, reserved on the ledger before anything is signed with it. */
+  #reserveSerial(fields: Omit<Reservation, 'serial' | 'issuerFingerprint'>): string {
+    for (let draw = 0; draw < MAX_SERIAL_DRAWS; draw++) {
+      const candidate = randomSerial(this.#random);
+      if (this.#ledger.reserve({ ...fields, serial: candidate, issuerFingerprint: this.fingerprint })) return candidate;
+    }
+    throw new EnrollerError(
+      'CA_SERIAL_EXHAUSTED',
+      'Could not draw an unused serial number; the ledger may be damaged.',
+    );
+  }
+
+  /**
+   * A delegated OCSP-signing certificate (RFC 6960 §4.2.2.2) for a responder key made just now: short-lived,
+   * id-kp-OCSPSigning, and id-pkix-ocsp-nocheck (relying parties do not ask about the responder itself).
+   */
+  async issueOcspSigner(spki: Uint8Array, validDays: number, now = new Date()): Promise<x509.X509Certificate> {
+    const keyFingerprint = crypto.createHash('sha256').update(spki).digest('hex');
+    const serial = this.#reserveSerial({
+      deviceId: OCSP_RESPONDER,
+      csrSha256: keyFingerprint,
+      keyFingerprint,
+      kind: 'ocsp-signing',
+    });
+    const extensions = [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([OCSP_SIGNING], false),
+      new x509.Extension(OCSP_NO_CHECK, false, new Uint8Array([0x05, 0x00])),
+    ].map((extension) => CertificateSigner.extension(extension));
+    const notAfter = new Date(Math.min(now.getTime() + validDays * 86_400_000, this.issuing.notAfter.getTime()));
+    const certificate = await this.#signer.sign({
+      serial,
+      // The issuing CA's organisation, with the responder's own common name.
+      subject: new x509.Name([
+        { CN: [OCSP_RESPONDER] },
+        ...this.issuing.subjectName.toJSON().filter((rdn) => !('CN' in rdn)),
+      ]),
+      notBefore: new Date(now.getTime() - BACKDATE_MS),
+      notAfter,
+      spki,
+      extensions: [...extensions, 'ski', this.#authorityKeyIdAsn],
+    });
+    this.#ledger.complete(serial, new Uint8Array(certificate.rawData), certificate.notBefore, certificate.notAfter);
+    return certificate;
   }
 
   async #sign(request: IssueRequest, serial: string, kind: CertificateKind): Promise<x509.X509Certificate> {
@@ -164,6 +205,7 @@ export class LocalAuthority {
       const san = new x509.SubjectAlternativeNameExtension(sans.map((s) => ({ type: s.type, value: s.value })));
       extensions.push(CertificateSigner.extension(san));
     }
+    extensions.push(...this.#revocationPointers(request.deviceType.certificate));
     return this.#signer.sign({
       serial,
       subject: new x509.Name(subject.map(([attribute, value]) => ({ [x509NameKey(attribute)]: [value] }))),
@@ -187,6 +229,25 @@ export class LocalAuthority {
       this.#fixed.set(isRsa, fixed);
     }
     return fixed;
+  }
+
+  /** Where a relying party checks revocation, as the device type names it (made once per URL pair). */
+  #revocationPointers(certificate: {
+    crlUrl?: string | undefined;
+    ocspUrl?: string | undefined;
+  }): asn1X509.Extension[] {
+    const { crlUrl, ocspUrl } = certificate;
+    if (!crlUrl && !ocspUrl) return [];
+    const key = `${crlUrl ?? ''} ${ocspUrl ?? ''}`;
+    let made = this.#pointers.get(key);
+    if (!made) {
+      made = [
+        ...(crlUrl ? [new x509.CRLDistributionPointsExtension([crlUrl])] : []),
+        ...(ocspUrl ? [new x509.AuthorityInfoAccessExtension({ ocsp: ocspUrl })] : []),
+      ].map((extension) => CertificateSigner.extension(extension));
+      this.#pointers.set(key, made);
+    }
+    return made;
   }
 
   /** CA chain as PEM: issuing CA first, then the root (DESIGN.md `ca export`). */

@@ -97,18 +97,62 @@ export async function obtainForJob(
   adapter: DeviceAdapter,
   job: JobRow,
   context: EnrollContext,
+  options: ObtainOptions = {},
 ): Promise<Obtained> {
-  const { jobs, queue, deviceType } = input;
-  const actor = input.actor ?? 'station';
-  const csrDer = job.csrDer!;
+  if (options.birth) return birthCertificate(stationCa(input, job), input, job, context, options.andRecord);
+  const { owe, wait } = debts(input, adapter, job);
+  let requested: Requested;
+  try {
+    requested = await requestCertificate({
+      enroller: input.profile.enroller,
+      profile: input.profile.name,
+      deviceId: job.deviceId!,
+      csrDer: job.csrDer!,
+      context,
+      credentials: input.credentials,
+      passphrase: input.passphrase,
+      actor: input.actor ?? 'station',
+      onCodeBurnt: () => input.jobs.dropStaleKey(job.id),
+    });
+  } catch (error) {
+    if (!isEnrollerError(error) || !isTransient(error.code) || input.profile.enroller.protocol === 'local') throw error;
+    const offline = input.deviceType.offline;
+    if (!adapter.birthCertificates || offline.policy !== 'birth' || !offline.localCaAllowed || !input.fallback)
+      return wait({ kind: 'outage', message: error.message }, error.code);
+    // The service is out of reach: the CSR waits in the queue, and the device gets a factory certificate now.
+    owe(error.code, error.message);
+    return birthCertificate(input.fallback, input, job, context, options.andRecord);
+  }
+  if (requested.status === 'pending')
+    return wait(
+      { kind: 'pending', retryAfterSeconds: requested.retryAfterSeconds },
+      'ENROLL_PENDING',
+      requested.transaction,
+    );
+  const spend = () => {
+    requested.spend();
+    options.andRecord?.();
+  };
+  return { kind: 'issued', job: record(input, job, requested.certificate, spend), birth: false };
+}
+
+export interface ObtainOptions {
+  /** A supervisor set the device back to factory mode: a birth certificate from the station CA. */
+  readonly birth?: boolean;
+  /** More to do in the commit that records the certificate (the one it supersedes revoked). */
+  readonly andRecord?: (() => void) | undefined;
+}
+
+/** What a job that cannot have its certificate now owes: its CSR in the queue, and the job waiting. */
+function debts(input: JobInput, adapter: DeviceAdapter, job: JobRow) {
   const owe = (code: string, message: string, txn?: string) =>
-    queue.enqueue({
+    input.queue.enqueue({
       ...adapter.queueItem,
       deviceId: job.deviceId!,
-      deviceType: deviceType.name,
+      deviceType: input.deviceType.name,
       profile: input.profile.name,
       jobId: job.id,
-      csrDer,
+      csrDer: job.csrDer!,
       code,
       message,
       ...(txn ? { txn } : {}),
@@ -119,38 +163,31 @@ export async function obtainForJob(
     input.jobs.markWaiting(job.id, words.job);
     return { kind: 'waiting', words };
   };
-  let requested: Requested;
-  try {
-    requested = await requestCertificate({
-      enroller: input.profile.enroller,
-      profile: input.profile.name,
-      deviceId: job.deviceId!,
-      csrDer,
-      context,
-      credentials: input.credentials,
-      passphrase: input.passphrase,
-      actor,
-      onCodeBurnt: () => jobs.dropStaleKey(job.id),
-    });
-  } catch (error) {
-    if (!isEnrollerError(error) || !isTransient(error.code) || input.profile.enroller.protocol === 'local') throw error;
-    const offline = deviceType.offline;
-    if (!adapter.birthCertificates || offline.policy !== 'birth' || !offline.localCaAllowed || !input.fallback)
-      return wait({ kind: 'outage', message: error.message }, error.code);
-    // The service is out of reach: the CSR waits in the queue, and the device gets a factory certificate now.
-    owe(error.code, error.message);
-    const birth = await input.fallback.enroller.enroll(csrDer, { ...context, kind: 'birth' });
-    if (birth.status !== 'issued')
-      throw new EnrollerError('INTERNAL', 'The station CA did not issue a birth certificate.');
-    return { kind: 'issued', job: record(input, job, birth.certificate, () => undefined), birth: true };
-  }
-  if (requested.status === 'pending')
-    return wait(
-      { kind: 'pending', retryAfterSeconds: requested.retryAfterSeconds },
-      'ENROLL_PENDING',
-      requested.transaction,
-    );
-  return { kind: 'issued', job: record(input, job, requested.certificate, requested.spend), birth: false };
+  return { owe, wait };
+}
+
+/** The station CA, for a birth certificate a supervisor asked for. */
+function stationCa(input: JobInput, job: JobRow): NonNullable<JobInput['fallback']> {
+  const ca = input.profile.enroller.protocol === 'local' ? input.profile : input.fallback;
+  if (ca) return ca;
+  throw new EnrollerError(
+    'CA_LOCKED',
+    `${job.deviceId} was set back to factory mode: its birth certificate comes from the station CA, which is ` +
+      'locked. Unlock the station CA and provision it again.',
+  );
+}
+
+async function birthCertificate(
+  ca: NonNullable<JobInput['fallback']>,
+  input: JobInput,
+  job: JobRow,
+  context: EnrollContext,
+  andRecord: (() => void) | undefined,
+): Promise<Obtained> {
+  const birth = await ca.enroller.enroll(job.csrDer!, { ...context, kind: 'birth' });
+  if (birth.status !== 'issued')
+    throw new EnrollerError('INTERNAL', 'The station CA did not issue a birth certificate.');
+  return { kind: 'issued', job: record(input, job, birth.certificate, () => andRecord?.()), birth: true };
 }
 
 function record(input: JobInput, job: JobRow, certificate: x509.X509Certificate, spend: () => void): JobRow {

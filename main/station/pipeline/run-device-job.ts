@@ -10,6 +10,7 @@ import { recoveryWords, type LinkRecovery } from '../../devices/link-recovery';
 import { x509 } from '../../pki/crypto';
 import { certificateOf } from '../../pki/parsed-der';
 import { certificatePublicKey, csrPublicKey, sameKey } from '../../pki/public-key-of';
+import { disabled } from '../../store/device-records';
 import type { JobRow, NewJob } from '../../store/job-store';
 import type { QueueItem } from '../../store/queue-store';
 import type { DeviceAdapter, Identity, JobInput } from './device-adapter';
@@ -37,6 +38,8 @@ class DeviceJob {
   #reenroll = false;
   /** The certificate is a birth certificate from the station CA (the service was out of reach). */
   #birth = false;
+  /** A supervisor set the device back to factory mode: this provision issues a birth certificate. */
+  #birthAsked = false;
 
   constructor(input: JobInput, adapter: DeviceAdapter) {
     this.#input = input;
@@ -85,20 +88,47 @@ class DeviceJob {
     return this.#identity!.deviceId;
   }
 
-  /** Recognised by ID: a device already enrolled and verified is not enrolled a second time. */
+  /**
+   * Recognised by ID: a device already enrolled and verified is not enrolled a second time — unless
+   * it is enrolled again on purpose (--force), a supervisor set it back to factory mode, or its
+   * certificate was revoked. A disabled device is refused before anything touches it.
+   */
   #open(id: string): JobOutcome | undefined {
     const { jobs, queue, force } = this.#input;
+    const device = jobs.devices.get(id);
+    if (device?.mode === 'DISABLED') throw disabled(device);
+    this.#birthAsked = device?.nextCertificate === 'birth';
     const previous = (this.#previous = jobs.latestFor(id));
     this.#adapter.admit?.(jobs.latestHolding(id), this.#identity!);
-    this.#owed = force ? undefined : queue.owedTo(id, this.#adapter.queueItem.kind);
-    this.#reenroll = previous?.status === 'done' && force === true;
-    if (previous?.status !== 'done' || force || this.#owed || this.#adapter.whenDone !== 'skip') return undefined;
+    const done = previous?.status === 'done';
+    const revoked = done && this.#adapter.whenDone === 'skip' && this.#heldRevoked(previous);
+    const again = force === true || this.#birthAsked || revoked;
+    this.#owed = again ? undefined : queue.owedTo(id, this.#adapter.queueItem.kind);
+    this.#reenroll = done && again;
+    if (!done || again || this.#owed || this.#adapter.whenDone !== 'skip') return undefined;
     const { certSerial, certIssuer } = previous;
     const result = { ...(certSerial ? { certSerial } : {}), ...(certIssuer ? { certIssuer } : {}) };
     this.#run.reached(jobs.start({ ...this.#newJob, deviceId: id }, ['identified', 'done'], { result }));
     const said = 'Already enrolled and verified earlier; nothing was changed.';
     const petName = this.#input.approvals.petNameOf(id);
     return outcome(this.#input.port, id, 'verified', certSerial, certIssuer, 'DEVICE_ALREADY_ENROLLED', said, petName);
+  }
+
+  #heldRevoked(previous: JobRow): boolean {
+    return previous.certSerial !== null && this.#input.jobs.revocations.isRevoked(previous.certSerial);
+  }
+
+  /** The certificate held before a new one on purpose: superseded in the commit that records the new one. */
+  #supersede(): (() => void) | undefined {
+    const previous = this.#previous;
+    if (!this.#reenroll || !previous?.certSerial) return undefined;
+    const held = {
+      deviceId: this.#id(),
+      serial: previous.certSerial,
+      issuer: previous.certIssuer ?? '',
+      profile: previous.profile,
+    };
+    return () => this.#input.jobs.revocations.supersede(held, this.#actor);
   }
 
   /** Identified and approved in one commit: nothing touches the device between the two. */
@@ -171,7 +201,10 @@ class DeviceJob {
       ...(signal ? { signal } : {}),
       ...this.#adapter.enrollContext?.(current, signal),
     };
-    const obtained = await obtainForJob(this.#input, this.#adapter, current, context);
+    const obtained = await obtainForJob(this.#input, this.#adapter, current, context, {
+      birth: this.#birthAsked,
+      andRecord: this.#supersede(),
+    });
     if (obtained.kind === 'waiting') {
       const { code, message } = obtained.words;
       return outcome(this.#input.port, id, 'waiting', undefined, undefined, code, message, this.#run.petName);

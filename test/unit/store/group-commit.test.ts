@@ -29,7 +29,7 @@ describe('GroupCommit', () => {
   it('serves many jobs with one commit, on disk only at the barrier, files after the database', async () => {
     const { db, settings, onDisk } = station();
     const events: string[] = [];
-    const group = new GroupCommit(db, () => events.push(`files flushed, job-7 on disk: ${onDisk('job-7')}`));
+    const group = new GroupCommit(db, () => void events.push(`files flushed, job-7 on disk: ${onDisk('job-7')}`));
 
     const job = async (i: number) => {
       db.transaction(() => settings.put(`job-${i}`, i))(); // a step of this job's own
