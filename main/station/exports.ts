@@ -79,7 +79,7 @@ export function provisionedDevices(db: Db, batchId?: string): ProvisionedDevice[
 }
 
 /** A CSV field as RFC 4180 wants it: quoted when it holds a comma, a quote or a line break. */
-function csvField(value: string): string {
+export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 

@@ -4,6 +4,13 @@ import { Command, Option } from 'commander';
 import { formatExport, provisionedDevices, type ExportFormat } from '../../station/exports';
 import { withStation } from '../context';
 import { invocation } from '../invocation';
+import { parseCount } from '../numbers';
+import {
+  formatRows,
+  LIFECYCLE_COLUMNS,
+  lifecycleRows,
+  type LifecycleFormat,
+} from '../../station/lifecycle/lifecycle-exports';
 
 export function exportCommand(): Command {
   return new Command('export')
@@ -13,8 +20,11 @@ export function exportCommand(): Command {
     )
     .addOption(
       new Option('--format <format>', 'what to write')
-        .choices(['nrfcloud', 'azure-dps', 'aws', 'report'])
+        .choices(['nrfcloud', 'azure-dps', 'aws', 'report', 'expiring', 'revocation-requests'])
         .makeOptionMandatory(),
+    )
+    .option('--within <days>', 'expiring: certificates whose notAfter falls within this many days', (v) =>
+      parseCount(v, 0),
     )
     .option('--batch <id>', 'only this batch (its id is in each provision result)')
     .option('--out <file>', 'file to write (default: stdout)')
@@ -22,12 +32,23 @@ export function exportCommand(): Command {
     .option('--sub-type <type>', 'nRF Cloud sub type')
     .action(
       async (
-        options: { format: ExportFormat; batch?: string; out?: string; tag?: string[]; subType?: string },
+        options: {
+          format: ExportFormat | LifecycleFormat;
+          batch?: string;
+          out?: string;
+          tag?: string[];
+          subType?: string;
+          within?: number;
+        },
         command: Command,
       ) => {
+        if (options.format === 'expiring' || options.format === 'revocation-requests') {
+          return exportLifecycle(command, { ...options, format: options.format });
+        }
+        const format = options.format;
         await withStation(command, 'read', async (station, { out }) => {
           const devices = provisionedDevices(station.db, options.batch);
-          const text = formatExport(options.format, devices, {
+          const text = formatExport(format, devices, {
             ...(options.tag ? { tags: options.tag } : {}),
             ...(options.subType ? { subType: options.subType } : {}),
           });
@@ -46,4 +67,23 @@ export function exportCommand(): Command {
         });
       },
     );
+}
+
+/** `--format expiring | revocation-requests`: CSV with a header, or JSON lines with --json. */
+async function exportLifecycle(
+  command: Command,
+  options: { format: LifecycleFormat; out?: string; within?: number },
+): Promise<void> {
+  await withStation(command, 'read', async (station, { out }) => {
+    const rows = lifecycleRows(station.db, station.audit, options.format, {
+      ...(options.within !== undefined ? { withinDays: options.within } : {}),
+    });
+    const text = formatRows(rows, LIFECYCLE_COLUMNS[options.format], out.json && !options.out);
+    if (!options.out) return void invocation().stdout.write(text);
+    fs.writeFileSync(options.out, text);
+    out.record(
+      { status: 'exported', format: options.format, rows: rows.length, file: options.out },
+      `${rows.length} rows written to ${options.out} (${options.format}).`,
+    );
+  });
 }

@@ -139,7 +139,8 @@ class DeviceJob {
     const petName = identity.approval ? (this.#run.petName = approvals.petNameFor(id, this.#input.petName)) : undefined;
     const previous = this.#previous;
     const resumable = previous && (previous.status !== 'done' || this.#owed || this.#adapter.whenDone === 'rewrite');
-    const inheritFrom = resumable && !this.#input.force ? previous : undefined;
+    // Enrolled again on purpose (or back to factory, or after a revocation): a new key, nothing inherited.
+    const inheritFrom = resumable && !this.#input.force && !this.#reenroll ? previous : undefined;
     const opened = jobs.start({ ...this.#newJob, deviceId: id }, ['identified', 'approved'], { inheritFrom }, () => {
       jobs.upsertDevice({ deviceId: id, deviceType: deviceType.name, ...identity.device });
       // The approval (ID + pet name) is owed to the registration sink in the same commit.

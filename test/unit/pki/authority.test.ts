@@ -290,6 +290,51 @@ describe('local authority', () => {
     expect(await second.verify({ publicKey: setup.authority.issuing.publicKey })).toBe(true);
   });
 
+  it('puts the device type’s CRL distribution point and OCSP URL in what it issues; OpenSSL reads them', async () => {
+    const setup = await stationWithCa();
+    station = setup.station;
+    const certificate = {
+      ...setup.nrf91.certificate,
+      crlUrl: 'http://pki.example/ca.crl',
+      ocspUrl: 'http://ocsp.example/',
+    };
+    const { certificate: issued } = await setup.authority.issue({
+      csr: await intakeCsr(await makeCsr()),
+      deviceType: { ...setup.nrf91, certificate },
+      deviceId: 'dev-pointers',
+      attributes: {},
+    });
+    const text = (await openssl(['x509', '-in', pemFile('pointers.pem', issued.toString('pem')), '-noout', '-text']))
+      .stdout;
+    expect(text).toMatch(/CRL Distribution Points:[\s\S]*URI:http:\/\/pki\.example\/ca\.crl/);
+    expect(text).toMatch(/OCSP - URI:http:\/\/ocsp\.example\//);
+    // A device type without them issues neither.
+    const plain = await setup.authority.issue({
+      csr: await intakeCsr(await makeCsr()),
+      deviceType: setup.nrf91,
+      deviceId: 'dev-plain',
+      attributes: {},
+    });
+    expect(plain.certificate.getExtension('2.5.29.31')).toBeNull();
+    expect(plain.certificate.getExtension('1.3.6.1.5.5.7.1.1')).toBeNull();
+  });
+
+  it('signs a delegated OCSP responder certificate: OCSPSigning, ocsp-nocheck, on the ledger', async () => {
+    const setup = await stationWithCa();
+    station = setup.station;
+    const keys = await crypto.webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']);
+    const spki = new Uint8Array(await crypto.webcrypto.subtle.exportKey('spki', keys.publicKey));
+    const signer = await setup.authority.issueOcspSigner(spki, 7);
+    expect(signer.getExtension(x509.ExtendedKeyUsageExtension)!.usages).toEqual(['1.3.6.1.5.5.7.3.9']);
+    expect(signer.getExtension('1.3.6.1.5.5.7.48.1.5')).not.toBeNull();
+    expect(signer.subject).toBe('CN=Floor Enroller OCSP Responder, O=Floor Enroller');
+    expect(await signer.verify({ publicKey: setup.authority.issuing.publicKey, signatureOnly: true })).toBe(true);
+    const row = station.db
+      .prepare<[string], { kind: string; status: string }>('SELECT kind, status FROM certificates WHERE serial = ?')
+      .get(signer.serialNumber);
+    expect(row).toEqual({ kind: 'ocsp-signing', status: 'issued' });
+  });
+
   it('makes a verification certificate: CN = code, signed by the CA being registered', async () => {
     const setup = await stationWithCa();
     station = setup.station;
