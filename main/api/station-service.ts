@@ -20,6 +20,7 @@ const EXPORT_FILES: Record<ExportFormat, [extension: string, mediaType: string]>
   report: ['jsonl', 'application/jsonl'],
 };
 import { QueueStore, type QueueItem } from '../store/queue-store';
+import { deviceService } from './device-service';
 import type { Guard } from './dispatch';
 import type { Caller, ContractService } from './service';
 
@@ -74,6 +75,7 @@ export function createStationService(
       caller.transport === 'cli' ? `CLI on ${os.hostname()}` : `station window ${caller.session.slice(0, 4)}`,
     );
   return {
+    ...deviceService(station, actor),
     'session:whoami': (_request, caller) => station.access.session(sessionKey(caller)),
     'session:login': ({ name, pin }, caller) => station.access.login(sessionKey(caller), pin, name),
     'session:logout': (_request, caller) => station.access.logout(sessionKey(caller)),

@@ -6,6 +6,7 @@ import type { EventSpec, MethodSpec } from './define';
 import { benchEvents, benchMethods } from './batch';
 import { adminMethods } from './admin';
 import { auditMethods } from './audit';
+import { deviceMethods } from './devices';
 import { labelMethods } from './labels';
 import { queueEvents, queueMethods } from './queue';
 import { sessionMethods } from './session';
@@ -21,6 +22,7 @@ export const methods = {
   ...auditMethods,
   ...adminMethods,
   ...labelMethods,
+  ...deviceMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const events = {
@@ -58,6 +60,7 @@ export * from './station';
 export * from './batch';
 export * from './session';
 export * from './queue';
+export * from './devices';
 export * from './audit';
 export * from './admin';
 export * from './labels';

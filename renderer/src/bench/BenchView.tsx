@@ -4,6 +4,7 @@ import { Stack, Tabs, Text } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CaStatus, EnrollerApi, Session } from '../../../shared/contract';
 import { CaView } from '../ca/CaView';
+import { DevicesView } from '../devices/DevicesView';
 import { AuditView } from '../records/AuditView';
 import { QueueView } from '../records/QueueView';
 import { SettingsView } from '../settings/SettingsView';
@@ -63,6 +64,7 @@ function Station({
       <Tabs.List mb="md">
         <Tabs.Tab value="bench">Bench</Tabs.Tab>
         <Tabs.Tab value="queue">Queue</Tabs.Tab>
+        <Tabs.Tab value="devices">Devices</Tabs.Tab>
         <Tabs.Tab value="audit">Audit</Tabs.Tab>
         <Tabs.Tab value="ca">CA</Tabs.Tab>
         <Tabs.Tab value="setup">Device types &amp; profiles</Tabs.Tab>
@@ -84,6 +86,9 @@ function Station({
       </Tabs.Panel>
       <Tabs.Panel value="queue">
         <QueueView api={api} />
+      </Tabs.Panel>
+      <Tabs.Panel value="devices">
+        <DevicesView api={api} session={session} />
       </Tabs.Panel>
       <Tabs.Panel value="audit">
         <AuditView api={api} />
