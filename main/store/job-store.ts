@@ -253,6 +253,7 @@ export class JobStore {
     mode?: string;
   }): void {
     const now = new Date().toISOString();
+    // A provision that sets the mode has done what a supervisor asked for (a birth certificate).
     prepared(
       this.#db,
       `INSERT INTO devices (device_id, device_type, imei, uuid, mode, created_at, updated_at) VALUES (@id, @type,
@@ -260,7 +261,6 @@ export class JobStore {
          ON CONFLICT(device_id) DO UPDATE SET imei = coalesce(excluded.imei, imei), uuid = coalesce(excluded.uuid,
            uuid),
            mode = coalesce(@mode, mode),
-           -- A provision that sets the mode has done what a supervisor asked for (a birth certificate).
            next_certificate = CASE WHEN @mode IS NULL THEN next_certificate END,
            updated_at = excluded.updated_at`,
     ).run({

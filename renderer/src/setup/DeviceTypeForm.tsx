@@ -112,6 +112,24 @@ export function DeviceTypeForm(props: FormProps) {
           readOnly={readOnly}
         />
       </Group>
+      <Group align="flex-start" grow>
+        <TextInput
+          label="CRL distribution point (URL, optional)"
+          placeholder="http://pki.example.com/issuing.crl"
+          value={text(certificate.crlUrl)}
+          onChange={(e) => set('certificate', { ...certificate, crlUrl: e.currentTarget.value.trim() || undefined })}
+          error={issue('certificate.crlUrl')}
+          readOnly={readOnly}
+        />
+        <TextInput
+          label="OCSP responder (URL, optional)"
+          placeholder="http://ocsp.example.com/"
+          value={text(certificate.ocspUrl)}
+          onChange={(e) => set('certificate', { ...certificate, ocspUrl: e.currentTarget.value.trim() || undefined })}
+          error={issue('certificate.ocspUrl')}
+          readOnly={readOnly}
+        />
+      </Group>
       {draft.device === 'nrf91' && <SecTagFields {...props} />}
       {draft.device === 'tpm' && <TpmFields {...props} />}
       <OfflineFields {...props} />

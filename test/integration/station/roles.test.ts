@@ -69,10 +69,10 @@ describe('roles', () => {
         const access = methods[method].access;
         const auth = (c: string) => (c.startsWith('AUTH_') ? c : 'allowed');
         expect(auth(checked.operator![method]!), `operator → ${method} (${access})`).toBe(
-          access === 'configure' ? 'AUTH_FORBIDDEN' : 'allowed',
+          access === 'configure' || access === 'supervise' ? 'AUTH_FORBIDDEN' : 'allowed',
         );
         expect(auth(checked.auditor![method]!), `auditor → ${method} (${access})`).toBe(
-          access === 'configure' || access === 'operate' ? 'AUTH_FORBIDDEN' : 'allowed',
+          access === 'read' || access === 'public' ? 'allowed' : 'AUTH_FORBIDDEN',
         );
         if (method !== 'session:login')
           expect(auth(checked.nobody![method]!), `nobody → ${method} (${access})`).toBe(
@@ -89,6 +89,13 @@ describe('roles', () => {
       await olga('session:login', { pin: '1357' });
       expect(code(await olga('profile:list'))).toBe('ok');
       expect(code(await olga('ca:init', {}))).toBe('CONTRACT_INVALID_REQUEST'); // past the role check
+      // Disabling devices and revoking stay with supervisors, whatever the factory mode.
+      expect(methodNames.filter((m) => methods[m].access === 'supervise')).toEqual(
+        expect.arrayContaining(['devices:disable', 'devices:revoke']),
+      );
+      expect(code(await olga('devices:disable', { deviceId: 'x', reason: 'y', revokeReason: 'unspecified' }))).toBe(
+        'AUTH_FORBIDDEN',
+      );
       const audits = station!.db
         .prepare(
           "SELECT action FROM audit_log WHERE action LIKE 'session.%' OR action LIKE 'operator.%' OR action = " +

@@ -60,7 +60,8 @@ describe('query plans', () => {
     const scans: string[] = [];
     for (const sql of seen) {
       if (!/^(SELECT|UPDATE|DELETE|INSERT)/i.test(sql) || WHOLE_TABLE.some((allowed) => allowed.test(sql))) continue;
-      const params = Array((sql.match(/\?/g) ?? []).length).fill(null);
+      const named = Object.fromEntries((sql.match(/@\w+/g) ?? []).map((name) => [name.slice(1), null]));
+      const params = named && Object.keys(named).length ? [named] : Array((sql.match(/\?/g) ?? []).length).fill(null);
       const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>;
       const whole = plan.filter((step) => /^SCAN /.test(step.detail) && !/USING (COVERING )?INDEX/.test(step.detail));
       if (whole.length > 0) scans.push(`${sql}  →  ${whole.map((s) => s.detail).join('; ')}`);
