@@ -97,6 +97,11 @@ export const errorCodes = [
   'REVOKE_NOT_STATION_ISSUED',
   'REVOKE_REASON_INVALID',
   'OCSP_PORT_IN_USE',
+  // the CA key in a PKCS#11 token (#20)
+  'CA_TOKEN_URI_INVALID',
+  'CA_TOKEN_UNAVAILABLE',
+  'CA_PIN_WRONG',
+  'CA_TOKEN_KEY_MISSING',
   // the OS keychain that may remember the station passphrase (desktop app)
   'KEYCHAIN_UNAVAILABLE',
   'KEYCHAIN_NOT_REMEMBERED',

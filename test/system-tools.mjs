@@ -11,6 +11,8 @@ export const systemTools = {
   ip: 'iproute2',
   openssl: 'openssl',
   zbarimg: 'zbar-tools',
+  'softhsm2-util': 'softhsm2',
+  'pkcs11-tool': 'opensc',
 };
 
 export function missingTools() {

@@ -13,6 +13,10 @@ const SOURCE_FILE = /\.(ts|tsx|mts|mjs|js|json)$/;
 /** Native or build-time packages stay in node_modules; everything else is inlined. */
 const EXTERNAL = [
   'better-sqlite3',
+  // PKCS#11 (#20): a native addon and the libraries that load it, required where they are installed.
+  'node-webcrypto-p11',
+  'graphene-pk11',
+  'pkcs11js',
   'serialport',
   '@serialport/*',
   'electron',

@@ -3,7 +3,9 @@
 import crypto from 'node:crypto';
 import { EnrollerError } from '../../shared/errors';
 import { x509, webcrypto } from '../pki/crypto';
-import { createCa, type CaInitOptions } from '../pki/authority/ca-init';
+import { createCa, pkcs8Of, type CaInitOptions } from '../pki/authority/ca-init';
+import { immediately } from '../store/immediately';
+import { createCaInToken, unlockFromToken, type KeyLocation } from './token-ca';
 import { decryptPrivateKey, encryptPrivateKey, signingAlgorithmFor, toSigningKey } from '../pki/authority/key-vault';
 import { fingerprintOf, LocalAuthority } from '../pki/authority/local-authority';
 import { readPkcs12 } from '../pki/authority/pkcs12';
@@ -16,6 +18,8 @@ import { SqliteIssuanceLedger } from '../store/issuance-ledger';
 
 export interface CaStatus {
   readonly initialized: boolean;
+  /** Where the issuing key lives: the encrypted file, or a PKCS#11 token (label, serial, URI). */
+  readonly key?: { location: 'file' | 'pkcs11'; token?: string; serial?: string; uri?: string };
   readonly root?: { subject: string; fingerprint: string; notAfter: string };
   readonly issuing?: { subject: string; fingerprint: string; notAfter: string };
 }
@@ -42,52 +46,73 @@ export class StationCa {
     };
     const root = describe('root');
     const issuing = describe('issuing');
-    return { initialized: Boolean(issuing), ...(root ? { root } : {}), ...(issuing ? { issuing } : {}) };
+    const stored = this.#store.active('issuing');
+    const location = stored?.keyLocation ? (JSON.parse(stored.keyLocation) as KeyLocation) : undefined;
+    const key = location
+      ? { location: 'pkcs11' as const, token: location.token, serial: location.serial, uri: location.uri }
+      : { location: 'file' as const };
+    return {
+      initialized: Boolean(issuing),
+      ...(root ? { root } : {}),
+      ...(issuing ? { issuing, key } : {}),
+    };
   }
 
-  async init(options: CaInitOptions & { passphrase: string; force?: boolean }): Promise<CaStatus> {
+  async init(options: CaInitOptions & { passphrase: string; force?: boolean; pkcs11?: string }): Promise<CaStatus> {
     if (this.#store.active('issuing') && !options.force) {
       throw new EnrollerError(
         'CA_ALREADY_INITIALIZED',
         'This station already has a CA. Certificates it issued chain to it; replacing it is deliberate (--force).',
       );
     }
+    if (options.pkcs11) {
+      const made = await createCaInToken({ ...options, uri: options.pkcs11, pin: options.passphrase });
+      this.#activate(made, { keyAlgorithm: 'ec-p256', token: made.location.token, tokenSerial: made.location.serial });
+      return this.status();
+    }
     const { root, issuing } = await createCa(options);
+    const [rootPkcs8, issuingPkcs8] = await Promise.all([pkcs8Of(root), pkcs8Of(issuing)]);
     try {
       const [rootKey, issuingKey] = await Promise.all([
-        encryptPrivateKey(root.pkcs8, options.passphrase),
-        encryptPrivateKey(issuing.pkcs8, options.passphrase),
+        encryptPrivateKey(rootPkcs8, options.passphrase),
+        encryptPrivateKey(issuingPkcs8, options.passphrase),
       ]);
-      this.#db
-        .transaction(() => {
-          this.#store.activate([
-            {
-              role: 'root',
-              fingerprint: fingerprintOf(root.certificate),
-              subject: root.certificate.subject,
-              certificate: new Uint8Array(root.certificate.rawData),
-              encryptedKey: rootKey,
-            },
-            {
-              role: 'issuing',
-              fingerprint: fingerprintOf(issuing.certificate),
-              subject: issuing.certificate.subject,
-              certificate: new Uint8Array(issuing.certificate.rawData),
-              encryptedKey: issuingKey,
-            },
-          ]);
-          this.#audit.append('ca.initialized', issuing.certificate.subject, {
-            root: fingerprintOf(root.certificate),
-            issuing: fingerprintOf(issuing.certificate),
-            keyAlgorithm: options.keyAlgorithm ?? 'ec-p256',
-          });
-        })
-        .immediate();
+      this.#activate(
+        { root: { ...root, encryptedKey: rootKey }, issuing: { ...issuing, encryptedKey: issuingKey } },
+        { keyAlgorithm: options.keyAlgorithm ?? 'ec-p256' },
+      );
     } finally {
-      root.pkcs8.fill(0);
-      issuing.pkcs8.fill(0);
+      rootPkcs8.fill(0);
+      issuingPkcs8.fill(0);
     }
     return this.status();
+  }
+
+  /** The new root and issuing CA become the active pair, with the key ceremony on the audit record. */
+  #activate(
+    made: {
+      root: { certificate: x509.X509Certificate; encryptedKey?: Uint8Array };
+      issuing: { certificate: x509.X509Certificate; encryptedKey?: Uint8Array };
+      location?: KeyLocation;
+    },
+    details: Record<string, unknown>,
+  ): void {
+    const entry = (role: AuthorityRole, pair: { certificate: x509.X509Certificate; encryptedKey?: Uint8Array }) => ({
+      role,
+      fingerprint: fingerprintOf(pair.certificate),
+      subject: pair.certificate.subject,
+      certificate: new Uint8Array(pair.certificate.rawData),
+      encryptedKey: pair.encryptedKey,
+      keyLocation: made.location ? JSON.stringify({ ...made.location, label: made.location.labels[role] }) : undefined,
+    });
+    immediately(this.#db, () => {
+      this.#store.activate([entry('root', made.root), entry('issuing', made.issuing)]);
+      this.#audit.append('ca.initialized', made.issuing.certificate.subject, {
+        root: fingerprintOf(made.root.certificate),
+        issuing: fingerprintOf(made.issuing.certificate),
+        ...details,
+      });
+    });
   }
 
   /** The same as import(), from a PKCS#12 file holding the issuing CA, its key and its chain. */
@@ -152,7 +177,7 @@ export class StationCa {
 
   #material() {
     const issuing = this.#store.active('issuing');
-    if (!issuing?.encryptedKey)
+    if (!issuing?.encryptedKey && !issuing?.keyLocation)
       throw new EnrollerError(
         'CA_NOT_INITIALIZED',
         'This station has no CA yet. Run `enroller ca init` (or `ca import`).',
@@ -162,13 +187,26 @@ export class StationCa {
       root: new x509.X509Certificate(root.certificate),
       issuing: new x509.X509Certificate(issuing.certificate),
       encryptedIssuingKey: issuing.encryptedKey,
+      keyLocation: issuing.keyLocation
+        ? (JSON.parse(issuing.keyLocation) as KeyLocation & { label: string })
+        : undefined,
     };
   }
 
   async unlock(passphrase: string, actor = 'station'): Promise<LocalAuthority> {
-    const material = this.#material();
-    const authority = await LocalAuthority.unlock(material, passphrase, this.ledger);
-    this.#audit.append('ca.unlocked', material.issuing.subject, {}, actor);
+    const { root, issuing, encryptedIssuingKey, keyLocation } = this.#material();
+    if (keyLocation) {
+      const { authority, token } = await unlockFromToken({ root, issuing }, keyLocation, passphrase, this.ledger);
+      const details = { token: token.label, tokenSerial: token.serial, key: keyLocation.label };
+      this.#audit.append('ca.unlocked', issuing.subject, details, actor);
+      return authority;
+    }
+    const authority = await LocalAuthority.unlock(
+      { root, issuing, encryptedIssuingKey: encryptedIssuingKey! },
+      passphrase,
+      this.ledger,
+    );
+    this.#audit.append('ca.unlocked', issuing.subject, {}, actor);
     return authority;
   }
 
@@ -197,6 +235,11 @@ export class StationCa {
     if (!/^[A-Za-z0-9-]{1,64}$/.test(code))
       throw new EnrollerError('CSR_SUBJECT_INVALID', 'A verification code is 1–64 letters, digits or dashes.');
     const stored = this.#store.active(which);
+    if (stored?.keyLocation)
+      throw new EnrollerError(
+        'CA_NOT_INITIALIZED',
+        `The ${which} CA's key is in a PKCS#11 token: proof-of-possession certificates are made only with a file key.`,
+      );
     if (!stored?.encryptedKey)
       throw new EnrollerError('CA_NOT_INITIALIZED', `This station holds no key for its ${which} CA.`);
     const caCert = new x509.X509Certificate(stored.certificate);

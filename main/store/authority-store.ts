@@ -9,6 +9,8 @@ export interface StoredAuthority {
   readonly subject: string;
   readonly certificate: Uint8Array;
   readonly encryptedKey: Uint8Array | undefined;
+  /** Where the key is when it is not in the encrypted file: JSON (station/token-ca.ts KeyLocation). */
+  readonly keyLocation?: string | undefined;
 }
 
 export class AuthorityStore {
@@ -22,8 +24,18 @@ export class AuthorityStore {
     const row = this.#db
       .prepare<
         [string],
-        { role: AuthorityRole; fingerprint: string; subject: string; certificate: Buffer; encrypted_key: Buffer | null }
-      >('SELECT role, fingerprint, subject, certificate, encrypted_key FROM authorities WHERE role = ? AND active = 1')
+        {
+          role: AuthorityRole;
+          fingerprint: string;
+          subject: string;
+          certificate: Buffer;
+          encrypted_key: Buffer | null;
+          key_location: string | null;
+        }
+      >(
+        'SELECT role, fingerprint, subject, certificate, encrypted_key, key_location FROM authorities ' +
+          'WHERE role = ? AND active = 1',
+      )
       .get(role);
     return row
       ? {
@@ -32,6 +44,7 @@ export class AuthorityStore {
           subject: row.subject,
           certificate: new Uint8Array(row.certificate),
           encryptedKey: row.encrypted_key ? new Uint8Array(row.encrypted_key) : undefined,
+          keyLocation: row.key_location ?? undefined,
         }
       : undefined;
   }
@@ -43,8 +56,8 @@ export class AuthorityStore {
       this.#db.prepare('UPDATE authorities SET active = 0 WHERE role = ? AND active = 1').run(a.role);
       this.#db
         .prepare(
-          'INSERT INTO authorities (role, fingerprint, subject, certificate, encrypted_key, active, created_at) ' +
-            'VALUES (?, ?, ?, ?, ?, 1, ?)',
+          'INSERT INTO authorities (role, fingerprint, subject, certificate, encrypted_key, key_location, active, ' +
+            'created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)',
         )
         .run(
           a.role,
@@ -52,6 +65,7 @@ export class AuthorityStore {
           a.subject,
           Buffer.from(a.certificate),
           a.encryptedKey ? Buffer.from(a.encryptedKey) : null,
+          a.keyLocation ?? null,
           now,
         );
     }

@@ -352,6 +352,15 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX audit_log_subject ON audit_log(subject);
     `,
   },
+  {
+    version: 12,
+    name: 'CA keys in a PKCS#11 token',
+    sql: `
+      -- Where a CA key is when the station holds no encrypted copy of it (a PKCS#11 token): the URI
+      -- without any PIN, the token's label and serial, the key's label. JSON; NULL for file keys.
+      ALTER TABLE authorities ADD COLUMN key_location TEXT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

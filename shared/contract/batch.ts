@@ -60,6 +60,14 @@ export const CaStatus = z.object({
   unlocked: z.boolean(),
   root: z.object({ subject: z.string(), fingerprint: z.string(), notAfter: z.string() }).optional(),
   issuing: z.object({ subject: z.string(), fingerprint: z.string(), notAfter: z.string() }).optional(),
+  key: z
+    .object({
+      location: z.enum(['file', 'pkcs11']),
+      token: z.string().optional(),
+      serial: z.string().optional(),
+      uri: z.string().optional(),
+    })
+    .optional(),
 });
 export type CaStatus = z.infer<typeof CaStatus>;
 

@@ -6,6 +6,7 @@ import * as asn1X509 from '@peculiar/asn1-x509';
 import { EnrollerError } from '../../../shared/errors';
 import type { x509 } from '../../pki/crypto';
 import { pemBlock } from '../../pki/pem';
+import { parsePkcs11Uri } from '../../pki/token/pkcs11-uri';
 import { SettingsStore } from '../../store/settings-store';
 import { unlockedAuthority } from '../authority';
 import { parseCount } from '../numbers';
@@ -32,6 +33,8 @@ function caInit(): Command {
     .option('--subject <dn>', 'root CA subject', 'CN=Floor Enroller Root CA,O=Floor Enroller')
     .option('--permit-dns <suffix...>', 'name constraints: DNS names the issuing CA may certify')
     .option('--passphrase-file <file>', 'read the CA passphrase from this file')
+    .option('--pkcs11 <uri>', 'make the CA keys inside this PKCS#11 token (RFC 7512 URI with module-path)')
+    .option('--token-pin-file <file>', "the token's PIN (else the URI's pin-source, else --pin-file, else a prompt)")
     .option('--force', 'replace an existing CA', false)
     .action(
       async (
@@ -40,17 +43,25 @@ function caInit(): Command {
           subject: string;
           permitDns?: string[];
           passphraseFile?: string;
+          pkcs11?: string;
+          tokenPinFile?: string;
           force: boolean;
         },
         command: Command,
       ) => {
         await withStation(command, 'configure', async (station, { out }) => {
-          const passphrase = await readSecret(options.passphraseFile, 'New CA passphrase');
+          const passphrase = options.pkcs11
+            ? await tokenPin(
+                options.pkcs11,
+                options.tokenPinFile ?? command.optsWithGlobals<{ pinFile?: string }>().pinFile,
+              )
+            : await readSecret(options.passphraseFile, 'New CA passphrase');
           const status = await station.ca.init({
             keyAlgorithm: options.key,
             subject: options.subject,
             passphrase,
             force: options.force,
+            ...(options.pkcs11 ? { pkcs11: options.pkcs11 } : {}),
             ...(options.permitDns ? { nameConstraints: { permittedDns: options.permitDns } } : {}),
           });
           out.record(
@@ -220,4 +231,9 @@ function caCrl(): Command {
 function crlNumberOf(crl: x509.X509Crl): number {
   const extension = crl.getExtension('2.5.29.20');
   return extension ? Number(AsnConvert.parse(extension.value, asn1X509.CRLNumber).value) : 0;
+}
+
+/** The token PIN for `ca init --pkcs11`: none to read when the URI names its own pin-source. */
+async function tokenPin(uri: string, file: string | undefined): Promise<string> {
+  return parsePkcs11Uri(uri).pinFile ? '' : readSecret(file, 'Token PIN');
 }

@@ -34,12 +34,18 @@ export interface CaInitOptions {
   /** Fixed keys and serial source: for known-answer tests only. */
   readonly keys?: { readonly root: CryptoKeyPair; readonly issuing: CryptoKeyPair };
   readonly random?: RandomSource;
+  /** The WebCrypto the keys belong to, when it is not Node's (a PKCS#11 token's, #20). */
+  readonly crypto?: unknown;
 }
 
 export interface CaPair {
   readonly certificate: x509.X509Certificate;
-  /** Unencrypted PKCS#8: encrypt it before it goes anywhere (key-vault.ts). */
-  readonly pkcs8: Uint8Array;
+  readonly keys: CryptoKeyPair;
+}
+
+/** Unencrypted PKCS#8 of a key made here: encrypt it before it goes anywhere (key-vault.ts). */
+export async function pkcs8Of(pair: CaPair): Promise<Uint8Array> {
+  return new Uint8Array(await webcrypto.subtle.exportKey('pkcs8', pair.keys.privateKey));
 }
 
 type GeneratorKeys = Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'];
@@ -56,47 +62,48 @@ export async function createCa(options: CaInitOptions = {}): Promise<{ root: CaP
   const issuingSubject = issuingNameFor(rootSubject);
   const rootKeys = options.keys?.root ?? (await generateKeyPair(algorithm));
   const issuingKeys = options.keys?.issuing ?? (await generateKeyPair(algorithm));
+  const provider = options.crypto as Parameters<typeof x509.X509CertificateGenerator.create>[1];
 
-  const root = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerial(options.random),
-    name: rootSubject,
-    notBefore: now,
-    notAfter: addYears(now, options.rootValidityYears ?? 25),
-    keys: rootKeys as unknown as GeneratorKeys,
-    signingAlgorithm: signing,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 1, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(rootKeys.publicKey as never),
-    ],
-  });
+  const root = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: randomSerial(options.random),
+      name: rootSubject,
+      notBefore: now,
+      notAfter: addYears(now, options.rootValidityYears ?? 25),
+      keys: rootKeys as unknown as GeneratorKeys,
+      signingAlgorithm: signing,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 1, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(rootKeys.publicKey as never, false, provider),
+      ],
+    },
+    provider,
+  );
 
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(true, 0, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-    await x509.SubjectKeyIdentifierExtension.create(issuingKeys.publicKey as never),
-    await x509.AuthorityKeyIdentifierExtension.create(root),
+    await x509.SubjectKeyIdentifierExtension.create(issuingKeys.publicKey as never, false, provider),
+    await x509.AuthorityKeyIdentifierExtension.create(root, false, provider),
   ];
   if (options.nameConstraints) extensions.push(nameConstraintsExtension(options.nameConstraints));
-  const issuing = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(options.random),
-    subject: issuingSubject,
-    issuer: root.subject,
-    notBefore: now,
-    notAfter: addYears(now, options.issuingValidityYears ?? 15),
-    publicKey: issuingKeys.publicKey as never,
-    signingKey: rootKeys.privateKey as never,
-    signingAlgorithm: signing,
-    extensions,
-  });
-
-  return {
-    root: { certificate: root, pkcs8: new Uint8Array(await webcrypto.subtle.exportKey('pkcs8', rootKeys.privateKey)) },
-    issuing: {
-      certificate: issuing,
-      pkcs8: new Uint8Array(await webcrypto.subtle.exportKey('pkcs8', issuingKeys.privateKey)),
+  const issuing = await x509.X509CertificateGenerator.create(
+    {
+      serialNumber: randomSerial(options.random),
+      subject: issuingSubject,
+      issuer: root.subject,
+      notBefore: now,
+      notAfter: addYears(now, options.issuingValidityYears ?? 15),
+      publicKey: issuingKeys.publicKey as never,
+      signingKey: rootKeys.privateKey as never,
+      signingAlgorithm: signing,
+      extensions,
     },
-  };
+    provider,
+  );
+
+  return { root: { certificate: root, keys: rootKeys }, issuing: { certificate: issuing, keys: issuingKeys } };
 }
 
 function issuingNameFor(rootSubject: string): string {

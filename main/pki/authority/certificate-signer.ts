@@ -10,7 +10,8 @@
 import crypto from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
-import { x509, type CryptoKey } from '../crypto';
+import { x509 } from '../crypto';
+import type { CaSigningKey } from './signing-key';
 import { DER_SEQUENCE, derTlv } from '../der';
 
 const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
@@ -53,16 +54,16 @@ export class CertificateSigner {
   readonly #issuerDer: Uint8Array;
   readonly #algorithm: asn1X509.AlgorithmIdentifier;
   readonly #algorithmDer: Uint8Array;
-  readonly #key: crypto.KeyObject;
+  readonly #key: CaSigningKey;
   /** The DER of each extension object passed in (the fixed ones are the same objects every time). */
   readonly #encoded = new WeakMap<asn1X509.Extension, Uint8Array>();
 
-  constructor(issuing: x509.X509Certificate, key: CryptoKey) {
+  constructor(issuing: x509.X509Certificate, key: CaSigningKey) {
     // Exactly the issuing certificate's own subject, so the name chains byte for byte.
     this.#issuerDer = new Uint8Array(issuing.subjectName.toArrayBuffer());
     this.#issuer = AsnConvert.parse(this.#issuerDer, asn1X509.Name);
-    this.#key = crypto.KeyObject.from(key as Parameters<typeof crypto.KeyObject.from>[0]);
-    const rsa = this.#key.asymmetricKeyType === 'rsa';
+    this.#key = key;
+    const rsa = key.kind === 'rsa';
     this.#algorithm = new asn1X509.AlgorithmIdentifier(
       rsa ? { algorithm: SHA256_WITH_RSA, parameters: DER_NULL } : { algorithm: ECDSA_WITH_SHA256 },
     );
@@ -91,11 +92,7 @@ export class CertificateSigner {
       contents.spki,
       derTlv(EXTENSIONS_TAG, derTlv(DER_SEQUENCE, ...extensions.map((e) => this.#der(e)))),
     );
-    const signature = await new Promise<Buffer>((resolve, reject) =>
-      crypto.sign('sha256', tbs, { key: this.#key, dsaEncoding: 'der' }, (error, sig) =>
-        error ? reject(error) : resolve(sig),
-      ),
-    );
+    const signature = await this.#key.sign(tbs);
     const certificate = new asn1X509.Certificate({
       tbsCertificate: new asn1X509.TBSCertificate({
         version: asn1X509.Version.v3,

@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { EnrollerError } from '../../../shared/errors';
 import type { DeviceAttributes, DeviceTypeDocument } from '../../../shared/device-type';
-import { x509, type CryptoKey } from '../crypto';
+import { x509, type CryptoKey, type SigningAlgorithm } from '../crypto';
 import type { AcceptedCsr } from '../csr-intake';
 import { rememberCertificate } from '../parsed-der';
 import type * as asn1X509 from '@peculiar/asn1-x509';
@@ -15,6 +15,16 @@ import { x509NameKey } from '../subject-attributes';
 import { decryptPrivateKey, signingAlgorithmFor, toSigningKey } from './key-vault';
 import type { CertificateKind, IssuanceLedger, Reservation } from './ledger';
 import { randomSerial, type RandomSource } from './serial';
+import { fileSigningKey, type CaSigningKey } from './signing-key';
+
+/** The issuing CA's private key, wherever it lives. */
+export interface CaKey {
+  /** For the X.509 library's own signing (CRLs): a WebCrypto key of `provider` (Node's, or a token's). */
+  readonly cryptoKey: CryptoKey;
+  readonly provider?: unknown;
+  readonly algorithm: SigningAlgorithm;
+  readonly signing: CaSigningKey;
+}
 
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const OCSP_SIGNING = '1.3.6.1.5.5.7.3.9';
@@ -52,7 +62,7 @@ export class LocalAuthority {
   readonly root: x509.X509Certificate;
   readonly issuing: x509.X509Certificate;
   readonly fingerprint: string;
-  readonly #key: CryptoKey;
+  readonly #key: CaKey;
   readonly #algorithm: ReturnType<typeof signingAlgorithmFor> & { hash: string };
   readonly #ledger: IssuanceLedger;
   readonly #random: RandomSource | undefined;
@@ -64,9 +74,8 @@ export class LocalAuthority {
   readonly #signer: CertificateSigner;
 
   private constructor(
-    material: AuthorityMaterial,
-    key: CryptoKey,
-    algorithm: ReturnType<typeof signingAlgorithmFor>,
+    material: Pick<AuthorityMaterial, 'root' | 'issuing'>,
+    key: CaKey,
     ledger: IssuanceLedger,
     authorityKeyId: x509.AuthorityKeyIdentifierExtension,
     random?: RandomSource,
@@ -75,12 +84,22 @@ export class LocalAuthority {
     this.issuing = material.issuing;
     this.fingerprint = fingerprintOf(material.issuing);
     this.#key = key;
-    this.#algorithm = { ...algorithm, hash: 'SHA-256' };
+    this.#algorithm = { ...key.algorithm, hash: 'SHA-256' };
     this.#ledger = ledger;
     this.#random = random;
     this.#authorityKeyId = authorityKeyId;
     this.#authorityKeyIdAsn = CertificateSigner.extension(authorityKeyId);
-    this.#signer = new CertificateSigner(material.issuing, key);
+    this.#signer = new CertificateSigner(material.issuing, key.signing);
+  }
+
+  /** An authority whose issuing key is somewhere else than the encrypted file (a PKCS#11 token). */
+  static async withKey(
+    material: Pick<AuthorityMaterial, 'root' | 'issuing'>,
+    key: CaKey,
+    ledger: IssuanceLedger,
+  ): Promise<LocalAuthority> {
+    const authorityKeyId = await x509.AuthorityKeyIdentifierExtension.create(material.issuing);
+    return new LocalAuthority(material, key, ledger, authorityKeyId);
   }
 
   static async unlock(
@@ -95,14 +114,9 @@ export class LocalAuthority {
       throw new EnrollerError('CA_IMPORT_INVALID', "The issuing CA's key does not belong to its certificate.");
     }
     const authorityKeyId = await x509.AuthorityKeyIdentifierExtension.create(material.issuing);
-    return new LocalAuthority(
-      material,
-      await toSigningKey(keyObject),
-      signingAlgorithmFor(keyObject),
-      ledger,
-      authorityKeyId,
-      random,
-    );
+    const cryptoKey = await toSigningKey(keyObject);
+    const key = { cryptoKey, algorithm: signingAlgorithmFor(keyObject), signing: fileSigningKey(cryptoKey) };
+    return new LocalAuthority(material, key, ledger, authorityKeyId, random);
   }
 
   async issue(request: IssueRequest): Promise<Issued> {
@@ -261,17 +275,20 @@ export class LocalAuthority {
 
   async crl(now = new Date(), nextUpdateHours = 24 * 7): Promise<x509.X509Crl> {
     const number = this.#ledger.nextCrlNumber(this.fingerprint);
-    return x509.X509CrlGenerator.create({
-      issuer: this.issuing.subject,
-      thisUpdate: now,
-      nextUpdate: new Date(now.getTime() + nextUpdateHours * 3_600_000),
-      entries: this.#ledger
-        .revokedBy(this.fingerprint)
-        .map((r) => ({ serialNumber: r.serial, revocationDate: r.revokedAt, reason: r.reason })),
-      signingKey: this.#key as never,
-      signingAlgorithm: this.#algorithm,
-      extensions: [new x509.Extension('2.5.29.20', false, crlNumberDer(number)), this.#authorityKeyId],
-    });
+    return x509.X509CrlGenerator.create(
+      {
+        issuer: this.issuing.subject,
+        thisUpdate: now,
+        nextUpdate: new Date(now.getTime() + nextUpdateHours * 3_600_000),
+        entries: this.#ledger
+          .revokedBy(this.fingerprint)
+          .map((r) => ({ serialNumber: r.serial, revocationDate: r.revokedAt, reason: r.reason })),
+        signingKey: this.#key.cryptoKey as never,
+        signingAlgorithm: this.#algorithm,
+        extensions: [new x509.Extension('2.5.29.20', false, crlNumberDer(number)), this.#authorityKeyId],
+      },
+      this.#key.provider as never,
+    );
   }
 }
 

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { CertificateSigner } from '../../../main/pki/authority/certificate-signer';
 import { keyIdentifier } from '../../../main/pki/authority/local-authority';
+import { ecdsaDer, fileSigningKey, tokenSigningKey } from '../../../main/pki/authority/signing-key';
 import { webcrypto, x509 } from '../../../main/pki/crypto';
 import { childrenOf, readTlv } from '../../../main/pki/der';
 
@@ -66,7 +67,7 @@ describe('CertificateSigner', () => {
             ...(withSan ? [san] : []),
           ],
         });
-        const signer = new CertificateSigner(ca.certificate, ca.keys.privateKey);
+        const signer = new CertificateSigner(ca.certificate, fileSigningKey(ca.keys.privateKey));
         const made = await signer.sign({
           serial,
           subject: new x509.Name(name),
@@ -97,4 +98,36 @@ describe('CertificateSigner', () => {
       });
     }
   }
+
+  it('signs through a WebCrypto (as a PKCS#11 token does): P1363 ECDSA turned into DER that verifies', async () => {
+    const ca = await issuingCa('ec');
+    const signer = new CertificateSigner(
+      ca.certificate,
+      tokenSigningKey(webcrypto.subtle as never, ca.keys.privateKey),
+    );
+    const device = await webcrypto.subtle.generateKey(ALGORITHMS.ec, true, ['sign', 'verify']);
+    const made = await signer.sign({
+      serial: '01',
+      subject: new x509.Name('CN=through-webcrypto'),
+      notBefore: new Date('2026-11-29T10:00:00Z'),
+      notAfter: new Date('2027-11-29T10:00:00Z'),
+      spki: new Uint8Array(await webcrypto.subtle.exportKey('spki', device.publicKey)),
+      extensions: ['ski'],
+    });
+    const parsed = new x509.X509Certificate(made.rawData);
+    expect(await parsed.verify({ publicKey: ca.certificate.publicKey, signatureOnly: true })).toBe(true);
+  });
+
+  it('encodes r‖s as DER INTEGERs: leading zeros dropped, a 00 added before a high bit', () => {
+    const raw = new Uint8Array(64);
+    raw[0] = 0x00;
+    raw[1] = 0x81; // r = 0x0081… → INTEGER 00 81 … (31 bytes + pad)
+    raw[32] = 0x7f; // s starts below 0x80 → no pad
+    const hex = Buffer.from(ecdsaDer(raw)).toString('hex');
+    const r = `0220 0081${'00'.repeat(30)}`.replace(' ', ''); // 31 bytes after the leading zero, then a 00 pad
+    const s = `0220 7f${'00'.repeat(31)}`.replace(' ', '');
+    expect(hex).toBe(`3044${r}${s}`);
+    // A zero value is one zero byte.
+    expect(Buffer.from(ecdsaDer(new Uint8Array(64))).toString('hex')).toBe('3006020100020100');
+  });
 });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinDeviceTypes, DeviceTypeDocument } from '../../../shared/device-type';
 import { x509, webcrypto, type CryptoKeyPair } from '../../../main/pki/crypto';
-import { createCa } from '../../../main/pki/authority/ca-init';
+import { createCa, pkcs8Of } from '../../../main/pki/authority/ca-init';
 import { encryptPrivateKey } from '../../../main/pki/authority/key-vault';
 import { LocalAuthority } from '../../../main/pki/authority/local-authority';
 import type { IssuanceLedger, IssuanceRecord, Reservation } from '../../../main/pki/authority/ledger';
@@ -79,7 +79,7 @@ describe('known answers (fixed clock, fixed keys)', () => {
       {
         root: root.certificate,
         issuing: issuing.certificate,
-        encryptedIssuingKey: await encryptPrivateKey(issuing.pkcs8, 'kat passphrase'),
+        encryptedIssuingKey: await encryptPrivateKey(await pkcs8Of(issuing), 'kat passphrase'),
       },
       'kat passphrase',
       ledger,

@@ -1,0 +1,54 @@
+// The CA's private key as the signer sees it: something that signs SHA-256 over bytes and gives a
+// signature in X.509's encoding. A key from the encrypted file signs through Node's crypto on the
+// thread pool; a key in a PKCS#11 token (#20) signs through the token's WebCrypto, which gives
+// ECDSA as r‖s (IEEE P1363) — turned here into the DER ECDSA-Sig-Value a certificate carries.
+import crypto from 'node:crypto';
+import type { CryptoKey } from '../crypto';
+import { DER_SEQUENCE, derTlv } from '../der';
+
+export interface CaSigningKey {
+  readonly kind: 'ec' | 'rsa';
+  sign(data: Uint8Array): Promise<Uint8Array>;
+}
+
+export function fileSigningKey(key: CryptoKey): CaSigningKey {
+  const keyObject = crypto.KeyObject.from(key as Parameters<typeof crypto.KeyObject.from>[0]);
+  return {
+    kind: keyObject.asymmetricKeyType === 'rsa' ? 'rsa' : 'ec',
+    sign: (data) =>
+      new Promise((resolve, reject) =>
+        crypto.sign('sha256', data, { key: keyObject, dsaEncoding: 'der' }, (error, signature) =>
+          error ? reject(error) : resolve(new Uint8Array(signature)),
+        ),
+      ),
+  };
+}
+
+interface TokenSubtle {
+  sign(algorithm: { name: string; hash: string }, key: unknown, data: Uint8Array): Promise<ArrayBuffer>;
+}
+
+export function tokenSigningKey(subtle: TokenSubtle, privateKey: CryptoKey): CaSigningKey {
+  const rsa = privateKey.algorithm.name.startsWith('RSA');
+  return {
+    kind: rsa ? 'rsa' : 'ec',
+    async sign(data) {
+      const signature = new Uint8Array(
+        await subtle.sign({ name: rsa ? 'RSASSA-PKCS1-v1_5' : 'ECDSA', hash: 'SHA-256' }, privateKey, data),
+      );
+      return rsa ? signature : ecdsaDer(signature);
+    },
+  };
+}
+
+/** IEEE P1363 r‖s → DER SEQUENCE { INTEGER r, INTEGER s } (RFC 3279 §2.2.3). */
+export function ecdsaDer(raw: Uint8Array): Uint8Array {
+  const half = raw.length / 2;
+  const integer = (bytes: Uint8Array) => {
+    let start = 0;
+    while (start < bytes.length - 1 && bytes[start] === 0) start++;
+    const trimmed = bytes.subarray(start);
+    return derTlv(0x02, trimmed[0]! & 0x80 ? Uint8Array.of(0, ...trimmed) : trimmed);
+  };
+  return derTlv(DER_SEQUENCE, integer(raw.subarray(0, half)), integer(raw.subarray(half)));
+}

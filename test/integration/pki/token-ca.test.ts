@@ -1,0 +1,134 @@
+// The CA keys in a PKCS#11 token (#20), on SoftHSM2: `ca init --pkcs11` makes them inside the token
+// (pkcs11-tool shows them sensitive and never extractable), the data folder holds no private key
+// bytes, certificates, CRLs and the OCSP signer are signed by the token and verify with OpenSSL, and
+// a wrong PIN, a missing token, an unloadable module or a PIN in the URI each get their code.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { runEnroller } from '../../helpers/cli';
+import { makeCsr } from '../../helpers/csr';
+import { openssl } from '../../helpers/openssl';
+import { privateKeysListed, SOFTHSM_MODULE, softhsmToken } from '../../helpers/softhsm';
+import { tempDir } from '../../helpers/station';
+
+describe('CA keys in a PKCS#11 token', () => {
+  it('are made in the token, never leave it, and sign what the station issues', async () => {
+    const token = softhsmToken('floor-ca', '123456');
+    const dir = tempDir();
+    const work = tempDir();
+    const init = await runEnroller(dir, 'ca', 'init', '--pkcs11', `${token.uri}`, '--token-pin-file', token.pinFile);
+    expect(init.lines[0]).toMatchObject({
+      status: 'initialized',
+      key: { location: 'pkcs11', token: 'floor-ca', uri: `pkcs11:token=floor-ca?module-path=${SOFTHSM_MODULE}` },
+    });
+    const listed = privateKeysListed('floor-ca', '123456');
+    expect(listed.match(/never extractable/g)).toHaveLength(2);
+    expect(listed).toContain('floor-enroller-ca-issuing');
+    for (const access of listed.split('\n').filter((l) => l.includes('Access:')))
+      expect(access).toMatch(/Access:\s+sensitive, always sensitive, never extractable/);
+
+    // Certificates from the token's key, with the token PIN where a passphrase would go.
+    fs.writeFileSync(path.join(work, 'dev-1.der'), await makeCsr({ name: 'CN=dev-1' }));
+    const out = path.join(work, 'out');
+    const enrolled = await runEnroller(
+      dir,
+      'enroll',
+      '--csr',
+      work,
+      '--profile',
+      'local',
+      '--out-dir',
+      out,
+      '--passphrase-file',
+      token.pinFile,
+    );
+    expect(enrolled.lines[0]).toMatchObject({ status: 'issued', deviceId: 'dev-1' });
+    const chain = path.join(work, 'chain.pem');
+    await runEnroller(dir, 'ca', 'export', '--out', chain);
+    const [issuing, root] = fs
+      .readFileSync(chain, 'utf8')
+      .match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
+    fs.writeFileSync(path.join(work, 'issuing.pem'), issuing!);
+    fs.writeFileSync(path.join(work, 'root.pem'), root!);
+    const leaf = path.join(out, 'dev-1.pem');
+    const verify = (...extra: string[]) =>
+      openssl([
+        'verify',
+        '-CAfile',
+        path.join(work, 'root.pem'),
+        '-untrusted',
+        path.join(work, 'issuing.pem'),
+        ...extra,
+        leaf,
+      ]).then(
+        (r) => r.stdout,
+        (e: { stdout: string; stderr: string }) => e.stdout + e.stderr,
+      );
+    expect(await verify()).toContain(': OK');
+
+    // A CRL signed in the token says the revoked leaf is revoked.
+    const serial = enrolled.lines[0]!.certSerial as string;
+    expect((await runEnroller(dir, 'revoke', '--serial', serial, '--reason', 'keyCompromise')).code).toBe(0);
+    const crl = path.join(work, 'crl.pem');
+    expect((await runEnroller(dir, 'ca', 'crl', '--pem', '--out', crl, '--passphrase-file', token.pinFile)).code).toBe(
+      0,
+    );
+    expect(await verify('-crl_check', '-CRLfile', crl)).toContain('certificate revoked');
+
+    // No private key bytes in the data folder: no encrypted key on record, no key text in any file.
+    const db = new Database(path.join(dir, 'station.sqlite'), { readonly: true });
+    const keys = db.prepare('SELECT count(*) AS n FROM authorities WHERE encrypted_key IS NOT NULL').get() as {
+      n: number;
+    };
+    const ceremony = db.prepare("SELECT details FROM audit_log WHERE action = 'ca.initialized'").get() as {
+      details: string;
+    };
+    db.close();
+    expect(keys.n).toBe(0);
+    expect(JSON.parse(ceremony.details)).toMatchObject({ token: 'floor-ca', tokenSerial: expect.any(String) });
+    for (const file of fs.readdirSync(dir)) {
+      const full = path.join(dir, file);
+      if (fs.statSync(full).isFile()) expect(fs.readFileSync(full).includes('PRIVATE KEY')).toBe(false);
+    }
+  });
+
+  it('names what is wrong: the PIN, the token, the module, a PIN in the URI', async () => {
+    const token = softhsmToken('floor-ca-2', '654321');
+    const dir = tempDir();
+    const wrong = path.join(tempDir(), 'wrong.pin');
+    fs.writeFileSync(wrong, '000000');
+    const init = (uri: string, pin = token.pinFile) =>
+      runEnroller(dir, 'ca', 'init', '--force', '--pkcs11', uri, '--token-pin-file', pin);
+    expect((await init(token.uri, wrong)).lines[0]).toMatchObject({ code: 'CA_PIN_WRONG' });
+    expect((await init(`pkcs11:token=absent?module-path=${SOFTHSM_MODULE}`)).lines[0]).toMatchObject({
+      code: 'CA_TOKEN_UNAVAILABLE',
+    });
+    expect((await init('pkcs11:token=floor-ca-2?module-path=/nonexistent/libpkcs11.so')).lines[0]).toMatchObject({
+      code: 'CA_TOKEN_UNAVAILABLE',
+    });
+    expect(
+      (await init(`pkcs11:token=floor-ca-2?pin-value=654321&module-path=${SOFTHSM_MODULE}`)).lines[0],
+    ).toMatchObject({
+      code: 'CA_TOKEN_URI_INVALID',
+    });
+    // Made with the right PIN; then unlocking with a wrong one issues nothing.
+    expect((await init(token.uri)).code).toBe(0);
+    const csrs = tempDir();
+    fs.writeFileSync(path.join(csrs, 'd.der'), await makeCsr({ name: 'CN=d' }));
+    const enrolled = await runEnroller(
+      dir,
+      'enroll',
+      '--csr',
+      csrs,
+      '--profile',
+      'local',
+      '--out-dir',
+      path.join(csrs, 'out'),
+      '--passphrase-file',
+      wrong,
+    );
+    expect(enrolled.lines[0]).toMatchObject({ code: 'CA_PIN_WRONG' });
+    expect(fs.existsSync(path.join(csrs, 'out', 'd.pem'))).toBe(false);
+  });
+});
