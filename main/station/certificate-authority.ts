@@ -279,7 +279,7 @@ export class StationCa {
 }
 
 /** A factory's issuing CA certificate (it must be a CA) and the chain above it, from PEM. */
-function readCaCertificates(certPem: string, chainPem: string | undefined) {
+export function readCaCertificates(certPem: string, chainPem: string | undefined) {
   let issuing: x509.X509Certificate;
   let chain: x509.X509Certificate[];
   try {

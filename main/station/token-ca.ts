@@ -18,7 +18,7 @@ export interface KeyLocation {
   readonly uri: string;
   readonly token: string;
   readonly serial: string;
-  readonly labels: { readonly root: string; readonly issuing: string };
+  readonly labels: { readonly root?: string; readonly issuing: string };
   /** Where the PIN is read from at unlock, when the URI named a pin-source file. */
   readonly pinFile?: string;
 }

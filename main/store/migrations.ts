@@ -361,6 +361,26 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE authorities ADD COLUMN key_location TEXT;
     `,
   },
+  {
+    version: 13,
+    name: 'issuing CA requests for an offline root',
+    sql: `
+      -- A new issuing key made here and its CSR, waiting for the offline root to sign it
+      -- (ca csr → the root signs elsewhere → ca install). The key as everywhere: encrypted, or in a token.
+      CREATE TABLE issuing_requests (
+        id              INTEGER PRIMARY KEY,
+        subject         TEXT NOT NULL,
+        csr             BLOB NOT NULL,
+        key_fingerprint TEXT NOT NULL UNIQUE,
+        encrypted_key   BLOB,
+        key_location    TEXT,
+        created_by      TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        installed_at    TEXT,
+        CHECK ((encrypted_key IS NULL) != (key_location IS NULL))
+      ) STRICT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

@@ -8,6 +8,7 @@ import type { x509 } from '../../pki/crypto';
 import { pemBlock } from '../../pki/pem';
 import { parsePkcs11Uri } from '../../pki/token/pkcs11-uri';
 import { SettingsStore } from '../../store/settings-store';
+import { OfflineRoot } from '../../station/offline-root';
 import { unlockedAuthority } from '../authority';
 import { parseCount } from '../numbers';
 import { readSecret } from '../secrets';
@@ -23,6 +24,8 @@ export function caCommand(): Command {
   ca.addCommand(caVerificationCert());
   ca.addCommand(caStatus());
   ca.addCommand(caCrl());
+  ca.addCommand(caCsr());
+  ca.addCommand(caInstall());
   return ca;
 }
 
@@ -236,4 +239,55 @@ function crlNumberOf(crl: x509.X509Crl): number {
 /** The token PIN for `ca init --pkcs11`: none to read when the URI names its own pin-source. */
 async function tokenPin(uri: string, file: string | undefined): Promise<string> {
   return parsePkcs11Uri(uri).pinFile ? '' : readSecret(file, 'Token PIN');
+}
+
+function caCsr(): Command {
+  return new Command('csr')
+    .description('a new issuing CA key (encrypted, or in a PKCS#11 token) and its CSR, for an offline root to sign')
+    .requiredOption('--out <file>', 'where to write the CSR (PEM)')
+    .option('--subject <dn>', 'issuing CA subject', 'CN=Floor Enroller Issuing CA,O=Floor Enroller')
+    .option('--pkcs11 <uri>', 'make the key inside this PKCS#11 token (RFC 7512 URI)')
+    .option('--token-pin-file <file>', "the token's PIN (else the URI's pin-source, else a prompt)")
+    .option('--passphrase-file <file>', 'the station passphrase that encrypts a file key')
+    .action(
+      async (
+        options: { out: string; subject: string; pkcs11?: string; tokenPinFile?: string; passphraseFile?: string },
+        command: Command,
+      ) => {
+        await withStation(command, 'supervise', async (station, { out, actor }) => {
+          const secret = options.pkcs11
+            ? await tokenPin(options.pkcs11, options.tokenPinFile)
+            : await readSecret(options.passphraseFile, 'Station passphrase');
+          const made = await new OfflineRoot(station.db, station.audit).request({
+            subject: options.subject,
+            passphrase: secret,
+            pkcs11: options.pkcs11,
+            actor,
+          });
+          fs.writeFileSync(options.out, made.csrPem + '\n');
+          out.record(
+            { status: 'requested', file: options.out, keyFingerprint: made.keyFingerprint, key: made.key },
+            `CSR for a new issuing CA written to ${options.out}: have the root sign it, then \`enroller ca install\`.`,
+          );
+        });
+      },
+    );
+}
+
+function caInstall(): Command {
+  return new Command('install')
+    .description('the issuing CA certificate the offline root signed (checked), and the root above it')
+    .requiredOption('--cert <pem>', 'the issuing CA certificate')
+    .requiredOption('--chain <pem>', 'the chain above it, up to the root')
+    .action(async (options: { cert: string; chain: string }, command: Command) => {
+      await withStation(command, 'supervise', async (station, { out, actor }) => {
+        await new OfflineRoot(station.db, station.audit).install({
+          certPem: fs.readFileSync(options.cert, 'utf8'),
+          chainPem: fs.readFileSync(options.chain, 'utf8'),
+          actor,
+        });
+        const status = station.ca.status();
+        out.record({ status: 'installed', ...status }, `The station now issues under ${status.issuing?.subject}.`);
+      });
+    });
 }
