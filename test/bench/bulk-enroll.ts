@@ -4,7 +4,9 @@
 // synchronous=FULL SQLite commit per certificate (what a station that commits each certificate on
 // its own cannot beat). Goal (#18): ratio ≥ 0.4. Peak RSS is printed for each size: it must stay
 // flat from 10,000 to 100,000 CSRs.
-// Run: npm run bench:bulk [-- 10000,100000]
+// With --pkcs11 (#20) the CA keys are in a SoftHSM2 token, and the bound is the token's own signing
+// rate measured in the same run (every certificate is one signature in the token).
+// Run: npm run bench:bulk [-- 10000,100000] [--pkcs11]
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,8 +14,12 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { makeCsr } from '../helpers/csr';
+import { parsePkcs11Uri } from '../../main/pki/token/pkcs11-uri';
+import { softhsmToken } from '../helpers/softhsm';
 
-const SIZES = (process.argv[2] ?? '10000,100000').split(',').map(Number);
+const args = process.argv.slice(2);
+const TOKEN = args.includes('--pkcs11');
+const SIZES = (args.find((a) => /^\d/.test(a)) ?? '10000,100000').split(',').map(Number);
 const PASS = 'benchmark passphrase';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'enroller-bench-bulk-'));
 const bin = path.join(import.meta.dirname, '../../main/bin/enroller.mjs');
@@ -65,11 +71,28 @@ function cli(dataDir: string, args: string[]): Promise<{ seconds: number; lines:
   );
 }
 
+/** P-256 signatures per second by the token itself, through the same WebCrypto the station uses. */
+async function tokenSignBound(uri: string, pin: string): Promise<number> {
+  const { Crypto } = await import('node-webcrypto-p11');
+  // The bench's own token is the only one in its SoftHSM2 folder: slot 0.
+  const crypto = new Crypto({ library: parsePkcs11Uri(uri).modulePath, slot: 0, readWrite: true, pin });
+  const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+  const data = Buffer.alloc(400, 7);
+  const n = 2000;
+  const start = process.hrtime.bigint();
+  const ecdsa = { name: 'ECDSA', hash: 'SHA-256' } as Algorithm;
+  for (let i = 0; i < n; i++) await crypto.subtle.sign(ecdsa, keys.privateKey, data);
+  crypto.close();
+  return n / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
 async function main() {
-  const passFile = path.join(root, 'pass');
-  fs.writeFileSync(passFile, PASS, { mode: 0o600 });
-  const bound = commitBound(root);
-  console.log(`bound: one FULL commit per certificate   ${bound.toFixed(0)} certificates/s (this disk, this run)`);
+  const token = TOKEN ? softhsmToken('bench-ca', '135790') : undefined;
+  const passFile = token?.pinFile ?? path.join(root, 'pass');
+  if (!token) fs.writeFileSync(passFile, PASS, { mode: 0o600 });
+  const bound = token ? await tokenSignBound(token.uri, '135790') : commitBound(root);
+  const what = token ? 'P-256 signatures in the token' : 'one FULL commit per certificate';
+  console.log(`bound: ${what}   ${bound.toFixed(0)} certificates/s (this machine, this run)`);
   let made = 0;
   const csrDir = path.join(root, 'csrs');
   for (const size of SIZES) {
@@ -78,7 +101,10 @@ async function main() {
     made = size;
     console.log('done');
     const dataDir = path.join(root, `station-${size}`);
-    await cli(dataDir, ['ca', 'init', '--passphrase-file', passFile]);
+    const init = token
+      ? ['--pkcs11', `${token.uri}&pin-source=file:${token.pinFile}`]
+      : ['--passphrase-file', passFile];
+    await cli(dataDir, ['ca', 'init', ...init]);
     const outDir = path.join(root, `certs-${size}`);
     const args = ['enroll', '--csr', csrDir, '--profile', 'local', '--out-dir', outDir, '--passphrase-file', passFile];
     const run = await cli(dataDir, args);

@@ -24,19 +24,42 @@ export class DeferredFileSync implements FileDurability {
     this.#files.add(file);
   }
 
-  /** Makes every file written since the last flush durable, with the folders that name them. */
-  async flush(): Promise<void> {
+  #running: Promise<void> | undefined;
+  #next: Promise<void> | undefined;
+
+  /**
+   * Makes every file written before the call durable, with the folders that name them. One sync runs
+   * at a time; calls made while it runs share the one that follows it (which covers their files).
+   */
+  flush(): Promise<void> {
+    if (this.#next) return this.#next;
+    if (!this.#running) {
+      this.#running = this.#syncNow().finally(() => (this.#running = undefined));
+      return this.#running;
+    }
+    const after = () => {
+      this.#next = undefined;
+      return this.flush();
+    };
+    this.#next = this.#running.then(after, after);
+    return this.#next;
+  }
+
+  async #syncNow(): Promise<void> {
     if (this.#files.size === 0) return;
     const files = this.#files;
     this.#files = new Set();
     const folders = new Set([...files].map((file) => path.dirname(file)));
-    if (process.platform === 'linux' && (await syncFilesystems(folders))) return;
-    for (const file of files) await fsyncPath(file);
-    for (const folder of folders) await fsyncPath(folder);
+    // A syncfs costs a process (a fork of this one): worth it for many files, not for a few.
+    if (process.platform === 'linux' && files.size >= SYNCFS_FROM && (await syncFilesystems(folders))) return;
+    await Promise.all([...files].map(fsyncPath));
+    await Promise.all([...folders].map(fsyncPath));
   }
 }
 
 const run = promisify(execFile);
+/** From how many files one `sync -f` beats a fsync each (on the thread pool). */
+const SYNCFS_FROM = 64;
 
 /** One syncfs per folder (they usually share one filesystem): true when every call succeeded. */
 async function syncFilesystems(folders: Set<string>): Promise<boolean> {

@@ -30,13 +30,19 @@ interface TokenSubtle {
 
 export function tokenSigningKey(subtle: TokenSubtle, privateKey: CryptoKey): CaSigningKey {
   const rsa = privateKey.algorithm.name.startsWith('RSA');
+  const algorithm = { name: rsa ? 'RSASSA-PKCS1-v1_5' : 'ECDSA', hash: 'SHA-256' };
+  // One signature at a time: a PKCS#11 session runs one operation, and a second C_SignInit while one
+  // is active fails (CKR_OPERATION_ACTIVE) — a bulk run asks for hundreds at once.
+  let previous: Promise<unknown> = Promise.resolve();
   return {
     kind: rsa ? 'rsa' : 'ec',
-    async sign(data) {
-      const signature = new Uint8Array(
-        await subtle.sign({ name: rsa ? 'RSASSA-PKCS1-v1_5' : 'ECDSA', hash: 'SHA-256' }, privateKey, data),
-      );
-      return rsa ? signature : ecdsaDer(signature);
+    sign(data) {
+      const signed = previous.then(async () => {
+        const signature = new Uint8Array(await subtle.sign(algorithm, privateKey, data));
+        return rsa ? signature : ecdsaDer(signature);
+      });
+      previous = signed.catch(() => undefined);
+      return signed;
     },
   };
 }
