@@ -131,4 +131,33 @@ describe('CA keys in a PKCS#11 token', () => {
     expect(enrolled.lines[0]).toMatchObject({ code: 'CA_PIN_WRONG' });
     expect(fs.existsSync(path.join(csrs, 'out', 'd.pem'))).toBe(false);
   });
+
+  it('signs a bulk run with hundreds in flight: the token signs one at a time, every certificate issued', async () => {
+    const token = softhsmToken('floor-ca-bulk', '112233');
+    const dir = tempDir();
+    const csrs = tempDir();
+    expect((await runEnroller(dir, 'ca', 'init', '--pkcs11', token.uri, '--token-pin-file', token.pinFile)).code).toBe(
+      0,
+    );
+    await Promise.all(
+      Array.from({ length: 150 }, async (_, i) =>
+        fs.writeFileSync(path.join(csrs, `b${i}.der`), await makeCsr({ name: `CN=bulk-${i}` })),
+      ),
+    );
+    const out = path.join(csrs, 'out');
+    const run = await runEnroller(
+      dir,
+      'enroll',
+      '--csr',
+      csrs,
+      '--profile',
+      'local',
+      '--out-dir',
+      out,
+      '--passphrase-file',
+      token.pinFile,
+    );
+    expect(run.lines.filter((l) => l.status !== 'issued')).toEqual([]);
+    expect(new Set(run.lines.map((l) => l.certSerial)).size).toBe(150);
+  });
 });
