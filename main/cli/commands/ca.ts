@@ -7,6 +7,7 @@ import { EnrollerError } from '../../../shared/errors';
 import type { x509 } from '../../pki/crypto';
 import { pemBlock } from '../../pki/pem';
 import { parsePkcs11Uri } from '../../pki/token/pkcs11-uri';
+import type { Db } from '../../store/database';
 import { SettingsStore } from '../../store/settings-store';
 import { OfflineRoot } from '../../station/offline-root';
 import { unlockedAuthority } from '../authority';
@@ -171,14 +172,24 @@ function caVerificationCert(): Command {
 
 function caStatus(): Command {
   return new Command('status')
-    .description('whether the CA exists, and its subjects')
+    .description('whether the CA exists, its subjects, where the issuing key lives, and its key ceremonies')
     .action(async (_options: unknown, command: Command) => {
       await withStation(command, 'read', async (station, { out }) => {
         const status = station.ca.status();
+        const ceremonies = keyCeremonies(station.db);
+        const where =
+          status.key?.location === 'pkcs11'
+            ? `token "${status.key.token}" (serial ${status.key.serial})`
+            : 'encrypted file';
         out.record(
-          { ...status },
+          { ...status, ceremonies },
           status.initialized
-            ? `root:    ${status.root?.subject}\nissuing: ${status.issuing?.subject}`
+            ? [
+                `root:    ${status.root?.subject}`,
+                `issuing: ${status.issuing?.subject}`,
+                `key:     ${where}`,
+                ...ceremonies.map((c) => `  ${c.at}  ${c.action} by ${c.actor}`),
+              ].join('\n')
             : 'No CA yet: run `enroller ca init`.',
         );
       });
@@ -290,4 +301,15 @@ function caInstall(): Command {
         out.record({ status: 'installed', ...status }, `The station now issues under ${status.issuing?.subject}.`);
       });
     });
+}
+
+/** Who made or installed which CA key, when, with which fingerprints and token: the audit rows. */
+function keyCeremonies(db: Db): Array<{ at: string; actor: string; action: string; details: unknown }> {
+  return db
+    .prepare<[], { at: string; actor: string; action: string; details: string }>(
+      "SELECT at, actor, action, details FROM audit_log WHERE action IN ('ca.initialized', 'ca.imported', " +
+        "'ca.key-made', 'ca.installed') ORDER BY seq",
+    )
+    .all()
+    .map((row) => ({ ...row, details: JSON.parse(row.details) as unknown }));
 }

@@ -195,5 +195,13 @@ describe('an issuing CA under an offline root', () => {
     const installed = await runEnroller(station, 'ca', 'install', '--cert', await root.sign(csr), '--chain', root.root);
     expect(installed.lines[0]).toMatchObject({ status: 'installed', key: { location: 'pkcs11', token: 'line-3-ca' } });
     await issuesUnder(station, root.root, token.pinFile);
+    // The key ceremony: the key made in the token, then its certificate installed.
+    const status = (await runEnroller(station, 'ca', 'status')).lines[0]!;
+    const ceremonies = status.ceremonies as Array<{ action: string; details: Record<string, unknown> }>;
+    expect(ceremonies.map((c) => c.action)).toEqual(['ca.key-made', 'ca.installed']);
+    expect(ceremonies[0]!.details).toMatchObject({
+      token: 'line-3-ca',
+      keyFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
   });
 });
