@@ -5,14 +5,14 @@ import { EnrollerError } from '../../shared/errors';
 import { x509, webcrypto } from '../pki/crypto';
 import { createCa, pkcs8Of, type CaInitOptions } from '../pki/authority/ca-init';
 import { immediately } from '../store/immediately';
-import { createCaInToken, unlockFromToken, type KeyLocation } from './token-ca';
+import { createCaInToken, tokenPrivateKey, unlockFromToken, type KeyLocation } from './token-ca';
 import { decryptPrivateKey, encryptPrivateKey, signingAlgorithmFor, toSigningKey } from '../pki/authority/key-vault';
 import { fingerprintOf, LocalAuthority } from '../pki/authority/local-authority';
 import { readPkcs12 } from '../pki/authority/pkcs12';
 import { pemCertificateBlocks } from '../pki/pem';
 import { randomSerial } from '../pki/authority/serial';
 import type { AuditLog } from '../store/audit-log';
-import { AuthorityStore, type AuthorityRole } from '../store/authority-store';
+import { AuthorityStore, type AuthorityRole, type StoredAuthority } from '../store/authority-store';
 import type { Db } from '../store/database';
 import { SqliteIssuanceLedger } from '../store/issuance-ledger';
 
@@ -235,16 +235,10 @@ export class StationCa {
     if (!/^[A-Za-z0-9-]{1,64}$/.test(code))
       throw new EnrollerError('CSR_SUBJECT_INVALID', 'A verification code is 1–64 letters, digits or dashes.');
     const stored = this.#store.active(which);
-    if (stored?.keyLocation)
-      throw new EnrollerError(
-        'CA_NOT_INITIALIZED',
-        `The ${which} CA's key is in a PKCS#11 token: proof-of-possession certificates are made only with a file key.`,
-      );
-    if (!stored?.encryptedKey)
+    if (!stored?.encryptedKey && !stored?.keyLocation)
       throw new EnrollerError('CA_NOT_INITIALIZED', `This station holds no key for its ${which} CA.`);
     const caCert = new x509.X509Certificate(stored.certificate);
-    const keyObject = await decryptPrivateKey(stored.encryptedKey, passphrase);
-    const signingKey = await toSigningKey(keyObject);
+    const { signingKey, algorithm, provider, close } = await this.#keyOf(stored, passphrase);
     const holder = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
     const serial = randomSerial();
     const now = new Date();
@@ -258,23 +252,39 @@ export class StationCa {
       keyFingerprint,
       kind: 'verification',
     });
-    const certificate = await x509.X509CertificateGenerator.create({
-      serialNumber: serial,
-      subject: [{ CN: [code] }],
-      issuer: caCert.subject,
-      notBefore: new Date(now.getTime() - 5 * 60_000),
-      notAfter: new Date(now.getTime() + 30 * 86_400_000),
-      publicKey: new x509.PublicKey(spki),
-      signingKey: signingKey as never,
-      signingAlgorithm: { ...signingAlgorithmFor(keyObject), hash: 'SHA-256' },
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-        await x509.AuthorityKeyIdentifierExtension.create(caCert),
-      ],
-    });
+    const certificate = await x509.X509CertificateGenerator.create(
+      {
+        serialNumber: serial,
+        subject: [{ CN: [code] }],
+        issuer: caCert.subject,
+        notBefore: new Date(now.getTime() - 5 * 60_000),
+        notAfter: new Date(now.getTime() + 30 * 86_400_000),
+        publicKey: new x509.PublicKey(spki),
+        signingKey: signingKey as never,
+        signingAlgorithm: { ...algorithm, hash: 'SHA-256' },
+        extensions: [
+          new x509.BasicConstraintsExtension(false, undefined, true),
+          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+          await x509.AuthorityKeyIdentifierExtension.create(caCert),
+        ],
+      },
+      provider as never,
+    ).finally(close);
     this.ledger.complete(serial, new Uint8Array(certificate.rawData), certificate.notBefore, certificate.notAfter);
     return certificate;
+  }
+
+  /** A CA's private key for the X.509 library: decrypted from the file, or found in its token. */
+  async #keyOf(stored: StoredAuthority, passphrase: string) {
+    if (stored.keyLocation) {
+      const location = JSON.parse(stored.keyLocation) as KeyLocation & { label: string };
+      const { privateKey, token } = await tokenPrivateKey(location, passphrase);
+      const algorithm = { name: 'ECDSA', namedCurve: 'P-256' };
+      return { signingKey: privateKey, algorithm, provider: token.crypto, close: () => token.close() };
+    }
+    const keyObject = await decryptPrivateKey(stored.encryptedKey!, passphrase);
+    const signingKey = await toSigningKey(keyObject);
+    return { signingKey, algorithm: signingAlgorithmFor(keyObject), provider: undefined, close: () => {} };
   }
 }
 

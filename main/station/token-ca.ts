@@ -8,7 +8,7 @@ import { createCa, type CaInitOptions } from '../pki/authority/ca-init';
 import type { IssuanceLedger } from '../pki/authority/ledger';
 import { LocalAuthority, type AuthorityMaterial } from '../pki/authority/local-authority';
 import { tokenSigningKey } from '../pki/authority/signing-key';
-import type { x509 } from '../pki/crypto';
+import type { CryptoKey, x509 } from '../pki/crypto';
 import { formatPkcs11Uri, parsePkcs11Uri } from '../pki/token/pkcs11-uri';
 import { generateTokenKeyPair, openToken, tokenKeyPair, type OpenToken } from '../pki/token/token';
 
@@ -52,6 +52,21 @@ export async function createCaInToken(options: CaInitOptions & { uri: string; pi
   }
 }
 
+/** The CA key labelled in `location`, from its token opened with its PIN (the caller closes the token). */
+export async function tokenPrivateKey(
+  location: KeyLocation & { label: string },
+  passphrase: string,
+): Promise<{ privateKey: CryptoKey; token: OpenToken }> {
+  const uri = parsePkcs11Uri(location.uri);
+  const token = await openToken({ ...uri, serial: location.serial }, readPin(location.pinFile) ?? passphrase);
+  try {
+    return { privateKey: (await tokenKeyPair(token, location.label)).privateKey, token };
+  } catch (error) {
+    token.close();
+    throw error;
+  }
+}
+
 /** The issuing CA unlocked from its token; the token stays open while the authority is in use. */
 export async function unlockFromToken(
   material: Pick<AuthorityMaterial, 'root' | 'issuing'>,
@@ -59,21 +74,14 @@ export async function unlockFromToken(
   passphrase: string,
   ledger: IssuanceLedger,
 ): Promise<{ authority: LocalAuthority; token: OpenToken }> {
-  const uri = parsePkcs11Uri(location.uri);
-  const token = await openToken({ ...uri, serial: location.serial }, readPin(location.pinFile) ?? passphrase);
-  try {
-    const { privateKey } = await tokenKeyPair(token, location.label);
-    const key = {
-      cryptoKey: privateKey,
-      provider: token.crypto,
-      algorithm: { name: 'ECDSA', namedCurve: 'P-256' } as const,
-      signing: tokenSigningKey(token.crypto.subtle as never, privateKey),
-    };
-    return { authority: await LocalAuthority.withKey(material, key, ledger), token };
-  } catch (error) {
-    token.close();
-    throw error;
-  }
+  const { privateKey, token } = await tokenPrivateKey(location, passphrase);
+  const key = {
+    cryptoKey: privateKey,
+    provider: token.crypto,
+    algorithm: { name: 'ECDSA', namedCurve: 'P-256' } as const,
+    signing: tokenSigningKey(token.crypto.subtle as never, privateKey),
+  };
+  return { authority: await LocalAuthority.withKey(material, key, ledger), token };
 }
 
 function readPin(file: string | undefined): string | undefined {

@@ -76,6 +76,13 @@ describe('CA keys in a PKCS#11 token', () => {
     );
     expect(await verify('-crl_check', '-CRLfile', crl)).toContain('certificate revoked');
 
+    // Proof of possession for a cloud's CA registration, signed by the root key in the token.
+    const pop = path.join(work, 'pop.pem');
+    const popArgs = ['--code', 'A1B2C3', '--out', pop, '--passphrase-file', token.pinFile];
+    expect((await runEnroller(dir, 'ca', 'verification-cert', ...popArgs)).code).toBe(0);
+    expect((await openssl(['verify', '-CAfile', path.join(work, 'root.pem'), pop])).stdout).toContain(': OK');
+    expect((await openssl(['x509', '-in', pop, '-noout', '-subject'])).stdout).toContain('CN = A1B2C3');
+
     // No private key bytes in the data folder: no encrypted key on record, no key text in any file.
     const db = new Database(path.join(dir, 'station.sqlite'), { readonly: true });
     const keys = db.prepare('SELECT count(*) AS n FROM authorities WHERE encrypted_key IS NOT NULL').get() as {
