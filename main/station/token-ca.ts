@@ -10,7 +10,7 @@ import { LocalAuthority, type AuthorityMaterial } from '../pki/authority/local-a
 import { tokenSigningKey } from '../pki/authority/signing-key';
 import type { CryptoKey, x509 } from '../pki/crypto';
 import { formatPkcs11Uri, parsePkcs11Uri } from '../pki/token/pkcs11-uri';
-import { generateTokenKeyPair, openToken, tokenKeyPair, type OpenToken } from '../pki/token/token';
+import { generateTokenKeyPair, openToken, tokenError, tokenKeyPair, type OpenToken } from '../pki/token/token';
 
 /** Where a token CA's keys are, as stored beside its certificate (no PIN, ever). */
 export interface KeyLocation {
@@ -79,7 +79,7 @@ export async function unlockFromToken(
     cryptoKey: privateKey,
     provider: token.crypto,
     algorithm: { name: 'ECDSA', namedCurve: 'P-256' } as const,
-    signing: tokenSigningKey(token.crypto.subtle as never, privateKey),
+    signing: tokenSigningKey(token.crypto.subtle as never, privateKey, (error) => tokenError(error, token.label)),
   };
   return { authority: await LocalAuthority.withKey(material, key, ledger), token };
 }

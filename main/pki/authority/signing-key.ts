@@ -28,7 +28,11 @@ interface TokenSubtle {
   sign(algorithm: { name: string; hash: string }, key: unknown, data: Uint8Array): Promise<ArrayBuffer>;
 }
 
-export function tokenSigningKey(subtle: TokenSubtle, privateKey: CryptoKey): CaSigningKey {
+export function tokenSigningKey(
+  subtle: TokenSubtle,
+  privateKey: CryptoKey,
+  failed: (error: unknown) => Error = (error) => error as Error,
+): CaSigningKey {
   const rsa = privateKey.algorithm.name.startsWith('RSA');
   const algorithm = { name: rsa ? 'RSASSA-PKCS1-v1_5' : 'ECDSA', hash: 'SHA-256' };
   // One signature at a time: a PKCS#11 session runs one operation, and a second C_SignInit while one
@@ -38,7 +42,13 @@ export function tokenSigningKey(subtle: TokenSubtle, privateKey: CryptoKey): CaS
     kind: rsa ? 'rsa' : 'ec',
     sign(data) {
       const signed = previous.then(async () => {
-        const signature = new Uint8Array(await subtle.sign(algorithm, privateKey, data));
+        let signature: Uint8Array;
+        try {
+          signature = new Uint8Array(await subtle.sign(algorithm, privateKey, data));
+        } catch (error) {
+          // A token pulled or failing: in words, with a code. The serial stays reserved and a rerun signs it.
+          throw failed(error);
+        }
         return rsa ? signature : ecdsaDer(signature);
       });
       previous = signed.catch(() => undefined);

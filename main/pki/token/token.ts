@@ -97,7 +97,8 @@ function findSlot(
   );
 }
 
-function tokenError(error: unknown, label: string): EnrollerError {
+/** A token's failure as a coded error a person can act on. */
+export function tokenError(error: unknown, label: string): EnrollerError {
   const message = (error as Error).message ?? String(error);
   if (/CKR_PIN_INCORRECT|CKR_PIN_INVALID|CKR_PIN_LEN_RANGE/.test(message))
     return new EnrollerError('CA_PIN_WRONG', `The PIN for token "${label}" is wrong.`, { token: label });
@@ -105,5 +106,9 @@ function tokenError(error: unknown, label: string): EnrollerError {
     return new EnrollerError('CA_PIN_WRONG', `Token "${label}" is locked after too many wrong PINs.`, {
       token: label,
     });
-  return new EnrollerError('CA_TOKEN_UNAVAILABLE', `Token "${label}" failed: ${message}.`, { token: label });
+  return new EnrollerError(
+    'CA_TOKEN_UNAVAILABLE',
+    `Token "${label}" failed (${message}): is it still plugged in? Nothing was issued with it; run again once it is.`,
+    { token: label },
+  );
 }

@@ -130,4 +130,19 @@ describe('CertificateSigner', () => {
     // A zero value is one zero byte.
     expect(Buffer.from(ecdsaDer(new Uint8Array(64))).toString('hex')).toBe('3006020100020100');
   });
+
+  it('turns a token that stops signing into the error it is given, and signs again after it', async () => {
+    const ca = await issuingCa('ec');
+    let pulled = true;
+    const subtle = {
+      sign: (algorithm: never, key: never, data: Uint8Array) =>
+        pulled ? Promise.reject(new Error('CKR_DEVICE_REMOVED')) : webcrypto.subtle.sign(algorithm, key, data),
+    };
+    const key = tokenSigningKey(subtle as never, ca.keys.privateKey, (e) =>
+      Object.assign(new Error('token gone'), { cause: e }),
+    );
+    await expect(key.sign(new Uint8Array([1]))).rejects.toThrow('token gone');
+    pulled = false;
+    expect((await key.sign(new Uint8Array([1])))[0]).toBe(0x30); // one failure does not stop the next signature
+  });
 });
