@@ -99,3 +99,19 @@ export async function runEnroller(
     });
   });
 }
+
+/** `enroller enroll --csr FOLDER --profile local --out-dir OUT --passphrase-file PASS`: the station CA's bulk path. */
+export function enrollOnStationCa(dataDir: string, folder: string, outDir: string, passphraseFile: string) {
+  return runEnroller(
+    dataDir,
+    'enroll',
+    '--csr',
+    folder,
+    '--profile',
+    'local',
+    '--out-dir',
+    outDir,
+    '--passphrase-file',
+    passphraseFile,
+  );
+}

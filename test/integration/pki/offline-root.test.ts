@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runEnroller } from '../../helpers/cli';
+import { enrollOnStationCa, runEnroller } from '../../helpers/cli';
 import { makeCsr } from '../../helpers/csr';
 import { openssl } from '../../helpers/openssl';
 import { privateKeysListed, softhsmToken } from '../../helpers/softhsm';
@@ -94,18 +94,7 @@ async function issuesUnder(station: string, rootPem: string, pass: string) {
   const work = tempDir();
   fs.writeFileSync(path.join(work, 'dev.der'), await makeCsr({ name: 'CN=under-offline-root' }));
   const out = path.join(work, 'out');
-  const enrolled = await runEnroller(
-    station,
-    'enroll',
-    '--csr',
-    work,
-    '--profile',
-    'local',
-    '--out-dir',
-    out,
-    '--passphrase-file',
-    pass,
-  );
+  const enrolled = await enrollOnStationCa(station, work, out, pass);
   expect(enrolled.lines[0]).toMatchObject({ status: 'issued' });
   const chain = path.join(work, 'chain.pem');
   await runEnroller(station, 'ca', 'export', '--out', chain);

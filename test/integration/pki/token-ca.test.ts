@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { runEnroller } from '../../helpers/cli';
+import { enrollOnStationCa, runEnroller } from '../../helpers/cli';
 import { makeCsr } from '../../helpers/csr';
 import { openssl } from '../../helpers/openssl';
 import { privateKeysListed, SOFTHSM_MODULE, softhsmToken } from '../../helpers/softhsm';
@@ -31,18 +31,7 @@ describe('CA keys in a PKCS#11 token', () => {
     // Certificates from the token's key, with the token PIN where a passphrase would go.
     fs.writeFileSync(path.join(work, 'dev-1.der'), await makeCsr({ name: 'CN=dev-1' }));
     const out = path.join(work, 'out');
-    const enrolled = await runEnroller(
-      dir,
-      'enroll',
-      '--csr',
-      work,
-      '--profile',
-      'local',
-      '--out-dir',
-      out,
-      '--passphrase-file',
-      token.pinFile,
-    );
+    const enrolled = await enrollOnStationCa(dir, work, out, token.pinFile);
     expect(enrolled.lines[0]).toMatchObject({ status: 'issued', deviceId: 'dev-1' });
     const chain = path.join(work, 'chain.pem');
     await runEnroller(dir, 'ca', 'export', '--out', chain);
@@ -152,18 +141,7 @@ describe('CA keys in a PKCS#11 token', () => {
       ),
     );
     const out = path.join(csrs, 'out');
-    const run = await runEnroller(
-      dir,
-      'enroll',
-      '--csr',
-      csrs,
-      '--profile',
-      'local',
-      '--out-dir',
-      out,
-      '--passphrase-file',
-      token.pinFile,
-    );
+    const run = await enrollOnStationCa(dir, csrs, out, token.pinFile);
     expect(run.lines.filter((l) => l.status !== 'issued')).toEqual([]);
     expect(new Set(run.lines.map((l) => l.certSerial)).size).toBe(150);
   });
