@@ -12,7 +12,10 @@ export function csrPublicKey(der: Uint8Array): Uint8Array {
   return fieldOfFirst(der, 2, 'certificate request');
 }
 
-/** X.509: Certificate { tbsCertificate { [0] version, serial, signature, issuer, validity, subject, spki, … }, … }. */
+/**
+ * X.509: Certificate { tbsCertificate { [0] version, serial, signature, issuer, validity, subject, spki, … },
+ * … }.
+ */
 export function certificatePublicKey(der: Uint8Array | ArrayBuffer): Uint8Array {
   const bytes = der instanceof Uint8Array ? der : new Uint8Array(der);
   const outer = readTlv(bytes, 0);
