@@ -139,12 +139,6 @@ export class Revocations {
     return this.#ledgerRow(normalizeSerial(serial))?.status === 'revoked';
   }
 
-  /** Whether the station CA issued this certificate (reserved serials were never issued). */
-  isStationIssued(serial: string): boolean {
-    const status = this.#ledgerRow(normalizeSerial(serial))?.status;
-    return status === 'issued' || status === 'revoked';
-  }
-
   requests(): RevocationRequest[] {
     return prepared<[], Record<string, string | number | null>>(
       this.#db,
