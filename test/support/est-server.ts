@@ -55,6 +55,8 @@ export interface EstServer {
   readonly clientCa: TestCa;
   /** Answer the next this-many new public keys with 202; each is issued when its key comes back. */
   pendingTimes: number;
+  /** Answer the next this-many enrollment requests with 503, as a front end does while its CA is busy. */
+  busyTimes: number;
   /** Requests refused for their framing, type, host or credentials, with why. */
   readonly refusals: EstRefusal[];
   fault: EstFault;
@@ -105,6 +107,7 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
     issuingCa,
     clientCa,
     pendingTimes: 0,
+    busyTimes: 0,
     refusals: [],
     fault: 'none',
     requests: [],
@@ -244,6 +247,10 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
       if (!(await csr.verify())) throw new Error('bad signature');
     } catch {
       return void refuse(req, res, 400, 'the body is not a CSR with a valid signature');
+    }
+    if (state.busyTimes > 0) {
+      state.busyTimes--;
+      return void res.writeHead(503, { 'Content-Length': '4' }).end('busy');
     }
     const key = crypto.createHash('sha256').update(new Uint8Array(csr.publicKey.rawData)).digest('hex');
     if (!pendingKeys.has(key) && (options.manualApproval || state.pendingTimes > 0)) {

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import { EnrollerError, isEnrollerError } from '../../../shared/errors';
 import type { EnrollContext, Enroller } from '../../enroll/enroller';
+import { throughHiccups } from '../../enroll/hiccups';
 import { isTransient } from '../../enroll/transient';
 import type { x509 } from '../../pki/crypto';
 import { challengePasswordOf } from '../../pki/csr';
@@ -101,19 +102,33 @@ export async function obtainForJob(
 ): Promise<Obtained> {
   if (options.birth) return birthCertificate(stationCa(input, job), input, job, context, options.andRecord);
   const { owe, wait } = debts(input, adapter, job);
+  const actor = input.actor ?? 'station';
   let requested: Requested;
   try {
-    requested = await requestCertificate({
-      enroller: input.profile.enroller,
-      profile: input.profile.name,
-      deviceId: job.deviceId!,
-      csrDer: job.csrDer!,
-      context,
-      credentials: input.credentials,
-      passphrase: input.passphrase,
-      actor: input.actor ?? 'station',
-      onCodeBurnt: () => input.jobs.dropStaleKey(job.id),
-    });
+    requested = await throughHiccups(
+      () =>
+        requestCertificate({
+          enroller: input.profile.enroller,
+          profile: input.profile.name,
+          deviceId: job.deviceId!,
+          csrDer: job.csrDer!,
+          context,
+          credentials: input.credentials,
+          passphrase: input.passphrase,
+          actor,
+          onCodeBurnt: () => input.jobs.dropStaleKey(job.id),
+        }),
+      {
+        signal: context.signal,
+        onRetry: (attempt, error) =>
+          input.audit.append(
+            'enroll.retried',
+            job.deviceId!,
+            { profile: input.profile.name, attempt, code: error.code, message: error.message },
+            actor,
+          ),
+      },
+    );
   } catch (error) {
     if (!isEnrollerError(error) || !isTransient(error.code) || input.profile.enroller.protocol === 'local') throw error;
     const offline = input.deviceType.offline;

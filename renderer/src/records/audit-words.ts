@@ -26,6 +26,7 @@ const WHAT: Record<string, string> = {
   'device.approved': 'Device identified and approved',
   'device.link-recovered': 'Device link recovered',
   'device.provisioned': 'Device enrolled and verified',
+  'enroll.retried': 'Service was busy: asked again',
   'keychain.forgotten': 'Keychain forgot the passphrase',
   'keychain.remembered': 'Keychain remembers the passphrase',
   'operator.saved': 'Person registered',

@@ -5,8 +5,10 @@
 //  2. A batch of nRF91s with the EST service down: `hold` devices wait, `birth` devices get a
 //     factory certificate from the local CA now; the service returns; `queue sync` gets each
 //     operational certificate once; the next provision writes them.
+//  3. A service that answers 503 once or twice is asked again, not taken for an outage.
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PtySimulator } from '../../../main/devices/nrf91-sim/pty-host';
 import { x509 } from '../../../main/pki/crypto';
@@ -34,6 +36,52 @@ const leafIn = (sim: PtySimulator) =>
   new x509.X509Certificate(
     sim.simulator.store.get(TAG, 1)!.content.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0],
   );
+
+/** A station whose profile `factory-est` enrolls over EST, with a `hold` and a `birth` nRF91 type for outages. */
+async function estStation() {
+  const est = await startEstServer({ user: 'station-9', password: 'est-secret' });
+  cleanup.push(() => est.close());
+  const dir = tempDir();
+  const pass = file('pass', 'queue passphrase');
+  await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
+  await runEnroller(
+    dir,
+    'profile',
+    'add',
+    'factory-est',
+    '--est',
+    est.url,
+    '--user',
+    'station-9',
+    '--password-file',
+    file('pw', 'est-secret'),
+    '--trust',
+    file('trust.pem', est.tlsCaPem),
+    '--passphrase-file',
+    pass,
+  );
+  const holdType = {
+    name: 'nrf91-hold',
+    description: 'nRF91, wait for the service',
+    device: 'nrf91',
+    idTemplate: 'nrf-{imei}',
+    subject: [{ attribute: 'CN', template: '{deviceId}', required: true }],
+    keyPolicy: { allowed: ['ec-p256'] },
+    certificate: { kind: 'operational', validityDays: 3650 },
+    secTags: { client: TAG, caCerts: [{ secTag: TAG, certificates: ['root'] }] },
+    profile: 'factory-est',
+    offline: { policy: 'hold' },
+  };
+  const birthType = {
+    ...holdType,
+    name: 'nrf91-birth',
+    description: 'nRF91, birth certificate when offline',
+    offline: { policy: 'birth', birthMaxValidityDays: 7 },
+  };
+  await runEnroller(dir, 'device-type', 'import', file('hold.json', JSON.stringify(holdType)));
+  await runEnroller(dir, 'device-type', 'import', file('birth.json', JSON.stringify(birthType)));
+  return { est, dir, pass };
+}
 
 describe('the offline queue', () => {
   it('CSR files: pending while SCEP is down, written to the out dir by one sync, nothing on the second', async () => {
@@ -131,47 +179,7 @@ describe('the offline queue', () => {
     'devices: birth certificates or waiting while EST is down; one sync; the next provision writes the operational ' +
       'certificates',
     async () => {
-      const est = await startEstServer({ user: 'station-9', password: 'est-secret' });
-      cleanup.push(() => est.close());
-      const dir = tempDir();
-      const pass = file('pass', 'queue passphrase');
-      await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
-      await runEnroller(
-        dir,
-        'profile',
-        'add',
-        'factory-est',
-        '--est',
-        est.url,
-        '--user',
-        'station-9',
-        '--password-file',
-        file('pw', 'est-secret'),
-        '--trust',
-        file('trust.pem', est.tlsCaPem),
-        '--passphrase-file',
-        pass,
-      );
-      const holdType = {
-        name: 'nrf91-hold',
-        description: 'nRF91, wait for the service',
-        device: 'nrf91',
-        idTemplate: 'nrf-{imei}',
-        subject: [{ attribute: 'CN', template: '{deviceId}', required: true }],
-        keyPolicy: { allowed: ['ec-p256'] },
-        certificate: { kind: 'operational', validityDays: 3650 },
-        secTags: { client: TAG, caCerts: [{ secTag: TAG, certificates: ['root'] }] },
-        profile: 'factory-est',
-        offline: { policy: 'hold' },
-      };
-      const birthType = {
-        ...holdType,
-        name: 'nrf91-birth',
-        description: 'nRF91, birth certificate when offline',
-        offline: { policy: 'birth', birthMaxValidityDays: 7 },
-      };
-      await runEnroller(dir, 'device-type', 'import', file('hold.json', JSON.stringify(holdType)));
-      await runEnroller(dir, 'device-type', 'import', file('birth.json', JSON.stringify(birthType)));
+      const { est, dir, pass } = await estStation();
       const sims = await ptyModems(5, { baudRate: 115200, keygenDelayMs: 100 });
       cleanup.push(async () => void (await Promise.all(sims.map((s) => s.close()))));
       const [warm, hold1, hold2, birth1, birth2] = sims as [
@@ -257,4 +265,45 @@ describe('the offline queue', () => {
       expect(est.issuedCount - before).toBe(4);
     },
   );
+
+  it('a busy service (503) is asked again before a device goes offline; three 503s running are an outage', async () => {
+    const { est, dir, pass } = await estStation();
+    const sims = await ptyModems(2, { baudRate: 115200, keygenDelayMs: 100 });
+    cleanup.push(async () => void (await Promise.all(sims.map((s) => s.close()))));
+    const [busyTwice, busyThrice] = sims as [PtySimulator, PtySimulator];
+    const provision = (sim: PtySimulator) =>
+      runEnroller(dir, 'provision', '--port', sim.hostPath, '--device-type', 'nrf91-birth', '--passphrase-file', pass);
+
+    est.busyTimes = 2;
+    const asked = await provision(busyTwice);
+    expect(
+      asked.lines.map((l) => [l.status, l.code ?? null]),
+      JSON.stringify(asked.lines),
+    ).toEqual([['verified', null]]);
+    expect(leafIn(busyTwice).issuer).toBe(est.issuingCa.certificate.subject);
+    expect(est.busyTimes).toBe(0);
+    const db = new Database(path.join(dir, 'station.sqlite'), { readonly: true });
+    cleanup.push(async () => void db.close());
+    const retried = db
+      .prepare("SELECT details FROM audit_log WHERE action = 'enroll.retried' AND subject = ? ORDER BY seq")
+      .all(asked.lines[0]!.deviceId) as Array<{ details: string }>;
+    expect(retried.map((r) => JSON.parse(r.details) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ attempt: 1, code: 'ENROLL_SERVER_ERROR', profile: 'factory-est' }),
+      expect.objectContaining({ attempt: 2, code: 'ENROLL_SERVER_ERROR', profile: 'factory-est' }),
+    ]);
+    expect((await runEnroller(dir, 'queue', 'list')).lines).toEqual([]);
+
+    // Three 503s in a row: not a hiccup. The device gets its birth certificate and the CSR waits in the queue.
+    est.busyTimes = 3;
+    const outage = await provision(busyThrice);
+    expect(
+      outage.lines.map((l) => [l.status, l.code]),
+      JSON.stringify(outage.lines),
+    ).toEqual([['verified', 'ENROLL_QUEUED']]);
+    expect(leafIn(busyThrice).issuer).not.toBe(est.issuingCa.certificate.subject);
+    expect(est.busyTimes).toBe(0);
+    expect((await runEnroller(dir, 'queue', 'list')).lines).toEqual([
+      expect.objectContaining({ status: 'queued', deviceId: outage.lines[0]!.deviceId }),
+    ]);
+  });
 });

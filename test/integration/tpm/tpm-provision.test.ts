@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { x509 } from '../../../main/pki/crypto';
 import { enrollerBin, runEnroller } from '../../helpers/cli';
 import { tempDir } from '../../helpers/station';
-import { startScepServer } from '../../support/scep-server';
+import { startScepServer, type ScepServer } from '../../support/scep-server';
 import { startSwtpm, type Swtpm } from '../../support/swtpm';
 
 const closers: Array<() => Promise<void>> = [];
@@ -47,6 +47,11 @@ function readPublic(swtpm: Swtpm, handle: string): Buffer {
   const out = path.join(tempDir(), 'pub.der');
   tools(swtpm, 'tpm2_readpublic', '-c', handle, '-f', 'der', '-o', out);
   return fs.readFileSync(out);
+}
+/** When a certificate came from elsewhere than the SCEP server: the lines, the queue and the server's log. */
+async function whatHappened(dir: string, lines: unknown[], scep: ScepServer): Promise<string> {
+  const queue = (await runEnroller(dir, 'queue', 'list')).lines;
+  return `${JSON.stringify(lines)}\nqueue: ${JSON.stringify(queue)}\nscepserver: ${scep.log()}`;
 }
 const openssl = (...args: string[]) => execFileSync('openssl', args, { encoding: 'utf8' });
 
@@ -447,6 +452,9 @@ describe('provision --tpm with the real SCEP server', () => {
       f.pass!,
     );
     expect(run.lines[0], JSON.stringify(run.lines)).toMatchObject({ status: 'verified' });
+    expect(run.lines[0]!.issuer, await whatHappened(dir, run.lines, scep)).toBe(
+      new x509.X509Certificate(scep.caPem).subject,
+    );
     const certificate = new x509.X509Certificate(new Uint8Array(nvRead(swtpm, '0x01500111')));
     expect(certificate.issuer).toBe(new x509.X509Certificate(scep.caPem).subject);
     expect(Buffer.from(certificate.publicKey.rawData).equals(readPublic(swtpm, '0x81000111'))).toBe(true);
@@ -535,6 +543,10 @@ describe('provision --tpm with one-time enrollment codes', () => {
       batch.lines.map((l) => l.status),
       JSON.stringify(batch.lines),
     ).toEqual(['verified', 'verified']);
+    expect(
+      batch.lines.map((l) => l.issuer),
+      await whatHappened(dir, batch.lines, scep),
+    ).toEqual([new x509.X509Certificate(scep.caPem).subject, new x509.X509Certificate(scep.caPem).subject]);
     expect(fs.readFileSync(path.join(hook, 'used'), 'utf8').trim().split('\n').sort()).toEqual(['otp-a', 'otp-b']);
     const ledger = (await runEnroller(dir, 'bundle', 'list')).lines;
     const consumed = ledger.filter((l) => l.status === 'consumed');
