@@ -102,6 +102,7 @@ export const errorCodes = [
   'CA_TOKEN_UNAVAILABLE',
   'CA_PIN_WRONG',
   'CA_TOKEN_KEY_MISSING',
+  'CA_TOKEN_FULL',
   // the OS keychain that may remember the station passphrase (desktop app)
   'KEYCHAIN_UNAVAILABLE',
   'KEYCHAIN_NOT_REMEMBERED',

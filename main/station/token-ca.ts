@@ -10,7 +10,14 @@ import { LocalAuthority, type AuthorityMaterial } from '../pki/authority/local-a
 import { tokenSigningKey } from '../pki/authority/signing-key';
 import type { CryptoKey, x509 } from '../pki/crypto';
 import { formatPkcs11Uri, parsePkcs11Uri } from '../pki/token/pkcs11-uri';
-import { generateTokenKeyPair, openToken, tokenError, tokenKeyPair, type OpenToken } from '../pki/token/token';
+import {
+  generateTokenKeyPair,
+  openToken,
+  removeTokenKeyPair,
+  tokenError,
+  tokenKeyPair,
+  type OpenToken,
+} from '../pki/token/token';
 
 /** Where a token CA's keys are, as stored beside its certificate (no PIN, ever). */
 export interface KeyLocation {
@@ -33,11 +40,14 @@ export async function createCaInToken(options: CaInitOptions & { uri: string; pi
   const labels = { root: `${base}-root`, issuing: `${base}-issuing` };
   const token = await openToken(uri, readPin(uri.pinFile) ?? options.pin);
   try {
-    const keys = {
-      root: await generateTokenKeyPair(token, labels.root),
-      issuing: await generateTokenKeyPair(token, labels.issuing),
-    };
-    const { root, issuing } = await createCa({ ...options, keyAlgorithm: 'ec-p256', keys, crypto: token.crypto });
+    const root = await generateTokenKeyPair(token, labels.root);
+    const issuing = await generateTokenKeyPair(token, labels.issuing).catch(async (error: unknown) => {
+      // A token with room for one key pair but not two: the ceremony made nothing, so nothing stays.
+      await removeTokenKeyPair(token, labels.root).catch(() => undefined);
+      throw error;
+    });
+    const keys = { root, issuing };
+    const made = await createCa({ ...options, keyAlgorithm: 'ec-p256', keys, crypto: token.crypto });
     const location: KeyLocation = {
       kind: 'pkcs11',
       uri: formatPkcs11Uri(uri),
@@ -46,7 +56,11 @@ export async function createCaInToken(options: CaInitOptions & { uri: string; pi
       labels,
       ...(uri.pinFile ? { pinFile: uri.pinFile } : {}),
     };
-    return { root: { certificate: root.certificate }, issuing: { certificate: issuing.certificate }, location };
+    return {
+      root: { certificate: made.root.certificate },
+      issuing: { certificate: made.issuing.certificate },
+      location,
+    };
   } finally {
     token.close();
   }

@@ -2,7 +2,8 @@
 // token; the native addon is loaded only when a token is used). Keys are made inside the token,
 // sensitive and never extractable; every signature is the token's. Failures are coded: a module
 // that does not load or a token that is not there → CA_TOKEN_UNAVAILABLE; a wrong or locked PIN →
-// CA_PIN_WRONG; a key that is not in the token → CA_TOKEN_KEY_MISSING.
+// CA_PIN_WRONG; a key that is not in the token → CA_TOKEN_KEY_MISSING; no room for a new key →
+// CA_TOKEN_FULL.
 import { EnrollerError } from '../../../shared/errors';
 import type { CryptoKeyPair } from '../crypto';
 import type { Pkcs11Uri } from './pkcs11-uri';
@@ -39,7 +40,15 @@ export async function generateTokenKeyPair(token: OpenToken, label: string): Pro
   try {
     return (await token.crypto.subtle.generateKey(algorithm, false, ['sign', 'verify'])) as unknown as CryptoKeyPair;
   } catch (error) {
-    throw tokenError(error, token.label);
+    throw keyMakingError(error, token.label);
+  }
+}
+
+/** Removes the key pair labelled `label` (a ceremony that failed half-way leaves no stray key). */
+export async function removeTokenKeyPair(token: OpenToken, label: string): Promise<void> {
+  for (const index of await token.crypto.keyStorage.keys()) {
+    const key = await token.crypto.keyStorage.getItem(index);
+    if (key && labelOf(key) === label) await token.crypto.keyStorage.removeItem(index);
   }
 }
 
@@ -48,8 +57,7 @@ export async function tokenKeyPair(token: OpenToken, label: string): Promise<Cry
   const found: Partial<Record<'private' | 'public', P11Key>> = {};
   for (const index of await token.crypto.keyStorage.keys()) {
     const key = await token.crypto.keyStorage.getItem(index);
-    const keyLabel = key?.algorithm.label ?? (key?.p11Object as { label?: string } | undefined)?.label;
-    if (key && keyLabel === label && (key.type === 'private' || key.type === 'public'))
+    if (key && labelOf(key) === label && (key.type === 'private' || key.type === 'public'))
       found[key.type as 'private' | 'public'] = key;
   }
   if (!found.private || !found.public) {
@@ -60,6 +68,10 @@ export async function tokenKeyPair(token: OpenToken, label: string): Promise<Cry
     );
   }
   return { privateKey: found.private, publicKey: found.public } as unknown as CryptoKeyPair;
+}
+
+function labelOf(key: P11Key): string | undefined {
+  return key.algorithm.label ?? (key.p11Object as { label?: string } | undefined)?.label;
 }
 
 function findSlot(
@@ -95,6 +107,30 @@ function findSlot(
     `No token ${which} is present in ${uri.modulePath}: plug the CA's token in (or check its label).`,
     { token: uri.token, serial: uri.serial },
   );
+}
+
+/**
+ * A token that could not make a key. CKR_DEVICE_MEMORY is the standard "token full"; SoftHSM2 says
+ * CKR_FUNCTION_FAILED when its store cannot be written (a full or read-only disk, measured), which a
+ * person meets as the same thing: no room for the key.
+ */
+export function keyMakingError(error: unknown, label: string): EnrollerError {
+  const message = (error as Error).message ?? String(error);
+  if (/CKR_DEVICE_MEMORY/.test(message))
+    return new EnrollerError(
+      'CA_TOKEN_FULL',
+      `Token "${label}" is full: it has no room for another key. Delete keys it no longer needs with the ` +
+        "token's own tool, or use another token. No key was made.",
+      { token: label },
+    );
+  if (/CKR_FUNCTION_FAILED/.test(message))
+    return new EnrollerError(
+      'CA_TOKEN_FULL',
+      `Token "${label}" could not store a new key (${message.trim()}): it is probably full or cannot be ` +
+        'written. Free room in it or use another token. No key was made.',
+      { token: label },
+    );
+  return tokenError(error, label);
 }
 
 /** A token's failure as a coded error a person can act on. */

@@ -1,16 +1,25 @@
 // The CA keys in a PKCS#11 token (#20), on SoftHSM2: `ca init --pkcs11` makes them inside the token
 // (pkcs11-tool shows them sensitive and never extractable), the data folder holds no private key
 // bytes, certificates, CRLs and the OCSP signer are signed by the token and verify with OpenSSL, and
-// a wrong PIN, a missing token, an unloadable module or a PIN in the URI each get their code.
+// a wrong PIN, a missing token, an unloadable module, a PIN in the URI and a full token each get their code.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { enrollOnStationCa, runEnroller } from '../../helpers/cli';
+import { enrollerBin, enrollOnStationCa, runEnroller } from '../../helpers/cli';
 import { makeCsr } from '../../helpers/csr';
 import { openssl } from '../../helpers/openssl';
 import { privateKeysListed, SOFTHSM_MODULE, softhsmToken } from '../../helpers/softhsm';
 import { tempDir } from '../../helpers/station';
+
+function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(command, args, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 describe('CA keys in a PKCS#11 token', () => {
   it('are made in the token, never leave it, and sign what the station issues', async () => {
@@ -126,6 +135,41 @@ describe('CA keys in a PKCS#11 token', () => {
     );
     expect(enrolled.lines[0]).toMatchObject({ code: 'CA_PIN_WRONG' });
     expect(fs.existsSync(path.join(csrs, 'out', 'd.pem'))).toBe(false);
+  });
+
+  it.each([
+    ['no room for a key', 0],
+    ['room for the root key pair but not the issuing one', 8],
+  ])('a token with %s is named full; no CA is recorded and no key stays', async (_, roomKb) => {
+    // The token's store on a 256 KB tmpfs of its own (in a mount namespace of the CLI's own), filled
+    // to leave `roomKb`: SoftHSM2 keeps each key in its own file, so 8 KB hold one key pair.
+    const dir = tempDir();
+    const work = tempDir('enroller-full-token-');
+    fs.mkdirSync(path.join(work, 'tokens'));
+    fs.writeFileSync(path.join(work, 'pin'), '123456', { mode: 0o600 });
+    const script = [
+      'set -e',
+      'mount -t tmpfs -o size=256k tmpfs "$1/tokens"',
+      `printf 'directories.tokendir = %s/tokens\\nobjectstore.backend = file\\n' "$1" > "$1/softhsm2.conf"`,
+      'export SOFTHSM2_CONF="$1/softhsm2.conf"',
+      'softhsm2-util --init-token --free --label full-ca --so-pin 87654321 --pin 123456 > /dev/null',
+      'free=$(df -k --output=avail "$1/tokens" | tail -1)',
+      `dd if=/dev/zero of="$1/tokens/filler" bs=1k count=$((free - ${roomKb})) 2> /dev/null`,
+      'work=$1; shift',
+      '"$@" > "$work/init.json" || true',
+      `pkcs11-tool --module ${SOFTHSM_MODULE} --token-label full-ca --login --pin 123456 --list-objects`,
+    ].join('\n');
+    const uri = `pkcs11:token=full-ca?module-path=${SOFTHSM_MODULE}`;
+    const pin = path.join(work, 'pin');
+    const init = [process.execPath, enrollerBin, '--data-dir', dir, '--json', 'ca', 'init', '--pkcs11', uri];
+    const made = await run('unshare', ['-m', 'sh', '-c', script, 'sh', work, ...init, '--token-pin-file', pin]);
+    expect(made.code, made.stderr).toBe(0);
+    const line = JSON.parse(fs.readFileSync(path.join(work, 'init.json'), 'utf8').trim()) as Record<string, unknown>;
+    expect(line).toMatchObject({ code: 'CA_TOKEN_FULL' });
+    expect(line.message).toMatch(/full-ca.*full or cannot be written.*No key was made/);
+    // What pkcs11-tool found in the token afterwards: no key of the CA's.
+    expect(made.stdout).not.toMatch(/floor-enroller-ca/);
+    expect((await runEnroller(dir, 'ca', 'status')).lines[0]).toMatchObject({ initialized: false });
   });
 
   it('signs a bulk run with hundreds in flight: the token signs one at a time, every certificate issued', async () => {
