@@ -11,7 +11,7 @@ import path from 'node:path';
 const SOURCES = ['main', 'shared', 'package.json'];
 const SOURCE_FILE = /\.(ts|tsx|mts|mjs|js|json)$/;
 /** Native or build-time packages stay in node_modules; everything else is inlined. */
-const EXTERNAL = [
+export const EXTERNAL = [
   'better-sqlite3',
   // PKCS#11 (#20): a native addon and the libraries that load it, required where they are installed.
   'node-webcrypto-p11',
