@@ -189,4 +189,56 @@ describe('CA keys in a PKCS#11 token', () => {
     expect(run.lines.filter((l) => l.status !== 'issued')).toEqual([]);
     expect(new Set(run.lines.map((l) => l.certSerial)).size).toBe(150);
   });
+
+  it('pulled mid-run: the rest fail coded, nothing written; plugged back, a rerun issues each CSR once', async () => {
+    const before = new Set(tokenFolders());
+    const token = softhsmToken('floor-ca-pulled', '445566');
+    const [folder] = tokenFolders().filter((f) => !before.has(f));
+    const dir = tempDir();
+    const csrs = tempDir();
+    expect((await runEnroller(dir, 'ca', 'init', '--pkcs11', token.uri, '--token-pin-file', token.pinFile)).code).toBe(
+      0,
+    );
+    const count = 600;
+    await Promise.all(
+      Array.from({ length: count }, async (_, i) =>
+        fs.writeFileSync(path.join(csrs, `p${i}.der`), await makeCsr({ name: `CN=pulled-${i}` })),
+      ),
+    );
+    const out = path.join(csrs, 'out');
+    let ended = false;
+    const running = enrollOnStationCa(dir, csrs, out, token.pinFile).finally(() => (ended = true));
+    // The token leaves once the first certificates are out (SoftHSM2 then answers CKR_OBJECT_HANDLE_INVALID).
+    const pulled = `${folder!}.pulled`;
+    while (!ended && (fs.existsSync(out) ? fs.readdirSync(out).filter((f) => f.endsWith('.pem')).length : 0) < 5)
+      await new Promise((r) => setTimeout(r, 5));
+    fs.renameSync(folder!, pulled);
+    const first = await running;
+    const failed = first.lines.filter((l) => l.status === 'failed');
+    const issued = first.lines.filter((l) => l.status === 'issued');
+    expect(failed.length, 'the run ended before the token was pulled').toBeGreaterThan(0);
+    expect(issued.length + failed.length).toBe(count);
+    for (const line of failed) {
+      expect(line).toMatchObject({ code: 'CA_TOKEN_UNAVAILABLE' });
+      expect(line.message).toMatch(/floor-ca-pulled.*plugged in/);
+      expect(fs.existsSync(path.join(out, `${path.basename(line.csr as string, '.der')}.pem`))).toBe(false);
+    }
+
+    fs.renameSync(pulled, folder!);
+    const second = await enrollOnStationCa(dir, csrs, out, token.pinFile);
+    expect(second.lines.filter((l) => l.status !== 'issued')).toEqual([]);
+    const serials = new Map(second.lines.map((l) => [l.csr, l.certSerial]));
+    for (const line of issued) expect(serials.get(line.csr)).toBe(line.certSerial);
+    expect(new Set(serials.values()).size).toBe(count);
+    const db = new Database(path.join(dir, 'station.sqlite'), { readonly: true });
+    const ledger = db.prepare('SELECT COUNT(*) AS n FROM certificates').get();
+    db.close();
+    expect(ledger).toEqual({ n: count });
+  });
 });
+
+/** The token folders SoftHSM2 keeps for this test process's tokens. */
+function tokenFolders(): string[] {
+  const tokens = path.join(path.dirname(process.env.SOFTHSM2_CONF ?? '/nonexistent/x'), 'tokens');
+  return fs.existsSync(tokens) ? fs.readdirSync(tokens).map((f) => path.join(tokens, f)) : [];
+}
