@@ -31,6 +31,10 @@ export const Template = z
     },
   );
 
+/** The clouds whose rules preflight knows (`none`: only the chain's own soundness). */
+export const cloudTargets = ['nrf-cloud', 'azure-dps', 'aws-iot', 'none'] as const;
+export type CloudTarget = (typeof cloudTargets)[number];
+
 const LABEL_FIELDS = ['code', 'deviceId', 'imei', 'petName', 'serial', 'certSerial'];
 
 export const SubjectAttribute = z.enum(['CN', 'O', 'OU', 'C', 'ST', 'L', 'serialNumber']);
@@ -134,6 +138,17 @@ export const DeviceTypeDocument = z
       .strict()
       .optional(),
     profile: z.string().min(1).max(64).default('local'),
+    /** The cloud the device connects to: its rules are checked before anything is written (preflight). */
+    cloud: z
+      .object({
+        target: z.enum(cloudTargets),
+        /** The ID the device registers with (Azure DPS registration ID, nRF Cloud device ID); default {deviceId}. */
+        registrationId: Template.optional(),
+        /** SHA-256 fingerprints (hex) of the CAs the cloud has verified (Azure DPS: by proof of possession). */
+        verifiedCas: z.array(z.string().regex(/^(?:[0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/)).optional(),
+      })
+      .strict()
+      .optional(),
     offline: z
       .object({
         localCaAllowed: z.boolean().default(true),

@@ -1,5 +1,9 @@
 // Preflight: before anything is written to a device, say in plain words what a cloud would
-// reject about it. Pure: certificates in, findings out; nothing here talks to a device.
+// reject about it. Pure: certificates in, findings out; nothing here talks to a device. The
+// chain's own soundness is checked for every device; a cloud's rules (cloud-rules.ts) on top.
+import crypto from 'node:crypto';
+import type { CloudTarget } from '../../shared/device-type';
+import { CLOUD_RULES, describeKey, keyShapeOf, type CloudRules } from './cloud-rules';
 import { x509 } from './crypto';
 
 export type PreflightCode =
@@ -14,7 +18,10 @@ export type PreflightCode =
   | 'KEY_MISMATCH'
   | 'UNTRUSTED_ROOT'
   | 'SERVER_ROOT_MISSING'
-  | 'TOO_LONG_FOR_DEVICE';
+  | 'TOO_LONG_FOR_DEVICE'
+  | 'KEY_NOT_ACCEPTED'
+  | 'CA_NOT_VERIFIED'
+  | 'NOT_BACKDATED';
 
 export interface Finding {
   readonly code: PreflightCode;
@@ -25,7 +32,12 @@ export interface Finding {
 export interface PreflightInput {
   /** What goes into the client certificate slot: the leaf first, then intermediates. */
   readonly chain: readonly x509.X509Certificate[];
-  readonly deviceId: string;
+  /** The cloud whose rules apply (default none: only the chain's own soundness). */
+  readonly cloud?: CloudTarget | undefined;
+  /** The ID the device registers with in its cloud: the leaf's CN must be it where the cloud says so. */
+  readonly registrationId?: string | undefined;
+  /** SHA-256 fingerprints (hex) of the CAs the cloud has verified; undefined when not known. */
+  readonly verifiedCas?: readonly string[] | undefined;
   /** The key the device generated (from its CSR): the leaf must carry exactly this key. */
   readonly devicePublicKeySpki?: Uint8Array;
   /** The roots that will be installed on the device / that the cloud trusts for this chain. */
@@ -54,14 +66,25 @@ export async function preflight(input: PreflightInput): Promise<Finding[]> {
         `${chain.map((c) => `"${c.subject}"`).join(' → ')}.`,
     );
   }
-  await checkSignatures(chain, input.trustAnchors, add);
+  const anchor = await checkSignatures(chain, input.trustAnchors, add);
   checkValidity(chain, input.now ?? new Date(), add);
   checkLeaf(chain, input, add);
+  const rules = input.cloud && input.cloud !== 'none' ? CLOUD_RULES[input.cloud] : undefined;
+  if (rules) checkCloud(rules, chain, anchor, input, add);
   return findings;
 }
 
-/** Each certificate signed by the next, and the last by a trust anchor. */
-async function checkSignatures(chain: x509.X509Certificate[], trustAnchors: PreflightInput['trustAnchors'], add: Add) {
+/** The findings that stop a write (warnings do not). */
+export function blocking(findings: readonly Finding[]): Finding[] {
+  return findings.filter((f) => f.severity === 'error');
+}
+
+/** Each certificate signed by the next, and the last by a trust anchor (returned, when found). */
+async function checkSignatures(
+  chain: x509.X509Certificate[],
+  trustAnchors: PreflightInput['trustAnchors'],
+  add: Add,
+): Promise<x509.X509Certificate | undefined> {
   for (let i = 0; i + 1 < chain.length; i++) {
     const child = chain[i]!;
     const parent = chain[i + 1]!;
@@ -84,6 +107,7 @@ async function checkSignatures(chain: x509.X509Certificate[], trustAnchors: Pref
       'SIGNATURE_INVALID',
       `The signature on "${top.subject}" does not verify with the trust anchor "${anchor.subject}".`,
     );
+  return anchor;
 }
 
 function checkValidity(chain: x509.X509Certificate[], now: Date, add: Add) {
@@ -99,23 +123,10 @@ function checkValidity(chain: x509.X509Certificate[], now: Date, add: Add) {
   }
 }
 
-/** What the device and its cloud need of the leaf: its name, its purpose, its key, and room for it all. */
+/** What the device needs of the leaf: its own key, the cloud's server root beside it, and room for it all. */
 function checkLeaf(chain: x509.X509Certificate[], input: PreflightInput, add: Add) {
   const leaf = chain[0]!;
 
-  const cn = /(?:^|,\s*)CN=([^,]+)/.exec(leaf.subject)?.[1];
-  if (cn !== input.deviceId)
-    add(
-      'CN_MISMATCH',
-      `The certificate's CN is "${cn ?? '(none)'}", but the device registers as "${input.deviceId}"; clouds such as ` +
-        `Azure DPS require them to match.`,
-    );
-  const eku = leaf.getExtension(x509.ExtendedKeyUsageExtension);
-  if (!eku?.usages.map(String).includes('1.3.6.1.5.5.7.3.2'))
-    add(
-      'MISSING_CLIENT_AUTH',
-      'The certificate does not allow TLS client authentication (extended key usage clientAuth is missing).',
-    );
   if (
     input.devicePublicKeySpki &&
     !Buffer.from(leaf.publicKey.rawData).equals(Buffer.from(input.devicePublicKeySpki))
@@ -145,6 +156,78 @@ function checkLeaf(chain: x509.X509Certificate[], input: PreflightInput, add: Ad
       );
     }
   }
+}
+
+/** What the cloud asks: the registration ID as CN, clientAuth, a key it takes, a CA it verified, a back-dated start. */
+function checkCloud(
+  rules: CloudRules,
+  chain: x509.X509Certificate[],
+  anchor: x509.X509Certificate | undefined,
+  input: PreflightInput,
+  add: Add,
+): void {
+  const leaf = chain[0]!;
+  const cn = /(?:^|,\s*)CN=([^,]+)/.exec(leaf.subject)?.[1];
+  const wanted = input.registrationId;
+  if (wanted !== undefined && cn !== wanted)
+    add(
+      'CN_MISMATCH',
+      `The certificate's CN is "${cn ?? '(none)'}", but the device registers with ${rules.name} as "${wanted}": ` +
+        `${rules.name} refuses a device whose certificate names another.`,
+    );
+  if (rules.cnIsRegistrationId === 'always' && input.registrationId === undefined)
+    add(
+      'CN_MISMATCH',
+      `The certificate's CN "${cn ?? '(none)'}" was not checked: ${rules.name} registers a device by it, so give ` +
+        'the registration ID the device will use.',
+      'warning',
+    );
+  const eku = leaf.getExtension(x509.ExtendedKeyUsageExtension);
+  if (rules.clientAuth && !eku?.usages.map(String).includes('1.3.6.1.5.5.7.3.2'))
+    add(
+      'MISSING_CLIENT_AUTH',
+      `The certificate does not allow TLS client authentication (extended key usage clientAuth is missing); ` +
+        `${rules.name} authenticates devices by it.`,
+    );
+  const key = keyShapeOf(new Uint8Array(leaf.publicKey.rawData));
+  if (!rules.keys.accepts(key))
+    add('KEY_NOT_ACCEPTED', `The device key is ${describeKey(key)}; ${rules.name} accepts ${rules.keys.words}.`);
+  if (rules.verifiedCa) checkVerifiedCa(rules, [...chain.slice(1), ...(anchor ? [anchor] : [])], input, add);
+  const now = input.now ?? new Date();
+  if (leaf.notBefore <= now && now.getTime() - leaf.notBefore.getTime() < BACKDATE_MS)
+    add(
+      'NOT_BACKDATED',
+      `The certificate is valid only from ${leaf.notBefore.toISOString()}, moments ago: a device whose clock lags ` +
+        `the station's (an nRF91 before it has network time) may refuse it. Issuers should back-date notBefore by ` +
+        `a few minutes, as the station CA does.`,
+      'warning',
+    );
+}
+
+/** A device without a clock of its own may lag this much; a start closer to now is worth a warning. */
+const BACKDATE_MS = 60_000;
+
+function checkVerifiedCa(rules: CloudRules, cas: x509.X509Certificate[], input: PreflightInput, add: Add): void {
+  const fingerprint = (c: x509.X509Certificate) =>
+    crypto.createHash('sha256').update(new Uint8Array(c.rawData)).digest('hex');
+  const names = cas.map((c) => `"${c.subject}"`).join(', ') || 'none';
+  if (input.verifiedCas === undefined) {
+    add(
+      'CA_NOT_VERIFIED',
+      `${rules.name} accepts this chain only if one of its CAs (${names}) is verified there by proof of ` +
+        `possession (\`ca verification-cert\`); list its SHA-256 fingerprint in the device type's cloud.verifiedCas ` +
+        `so the station can check it.`,
+      'warning',
+    );
+    return;
+  }
+  const verified = new Set(input.verifiedCas.map((f) => f.replace(/:/g, '').toLowerCase()));
+  if (!cas.some((c) => verified.has(fingerprint(c))))
+    add(
+      'CA_NOT_VERIFIED',
+      `None of the chain's CAs (${names}) is among the CAs verified in ${rules.name}: the device would be refused. ` +
+        `Verify its CA there by proof of possession (\`ca verification-cert\`) and list its fingerprint.`,
+    );
 }
 
 /** The leaf (issuer of nothing here) followed by its issuers; unrelated leftovers at the end. */
