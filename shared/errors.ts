@@ -49,6 +49,8 @@ export const errorCodes = [
   'MODEM_EVIDENCE_MISMATCH',
   'MODEM_CONTENT_NOT_WRITABLE',
   'MODEM_READBACK_MISMATCH',
+  // preflight: the chain a device would receive breaks its cloud's rules (#21)
+  'PREFLIGHT_FAILED',
   'MODEM_BUFFER_TOO_SMALL',
   // devices: a TPM 2.0 through tpm2-tools
   'TPM_TCTI_INVALID',

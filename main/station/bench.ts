@@ -25,6 +25,10 @@ import type { ActiveProfile } from './profiles';
 import type { Station } from './station';
 
 /** Where the bench's devices are: serial ports, or simulated modems in this process. */
+
+/** A profile's chain (root, issuing chain) and the station CA's beside it, for birth certificates. */
+type ChainPems = { readonly root: string; readonly issuingChain: string; readonly stationChain?: string | undefined };
+
 export interface SlotSource {
   ports(): Promise<string[]>;
   open(port: string): Promise<Transport>;
@@ -226,7 +230,7 @@ export class Bench {
     const deviceType = this.#station.deviceTypes.get(request.deviceType);
     const profile = await this.#activate(request.profile ?? deviceType.profile, request.actor);
     const ports = await this.#portsFor(request, deviceType);
-    const pems = await this.#station.profiles.chainOf(profile);
+    const pems = { ...(await this.#station.profiles.chainOf(profile)), stationChain: this.#stationChain(profile.name) };
     const batchId = crypto.randomUUID();
     this.#station.audit.append(
       'batch.started',
@@ -302,12 +306,19 @@ export class Bench {
   }
 
   /** A TPM slot is its TCTI; tpm2-tools is run per command, so nothing stays open. */
-  async #runTpm(job: JobInput, request: BatchRequest, pems: { issuingChain: string }): Promise<JobOutcome> {
+  /** The station CA's chain beside a service's: a birth certificate it issues goes out with it. */
+  #stationChain(profile: string): string | undefined {
+    const { ca } = this.#station;
+    return profile !== 'local' && ca.status().initialized ? ca.chainPem() : undefined;
+  }
+
+  async #runTpm(job: JobInput, request: BatchRequest, pems: ChainPems): Promise<JobOutcome> {
     const { port, deviceType } = job;
     const tpm = new Tpm(new TpmTools(parseTcti(port)));
     try {
       const serial = request.serials?.[port] ?? this.#labels.get(port)?.serial;
-      const slot = { port, tpm, deviceType, chainPem: pems.issuingChain, serial, outDir: request.outDir };
+      const { issuingChain: chainPem, stationChain } = pems;
+      const slot = { port, tpm, deviceType, chainPem, stationChain, serial, outDir: request.outDir };
       return await runDeviceJob(job, new TpmAdapter(slot));
     } finally {
       tpm.close();
@@ -315,11 +326,7 @@ export class Bench {
   }
 
   /** A modem slot is a serial port, held by this job from open to close. */
-  async #runModem(
-    job: JobInput,
-    pems: { root: string; issuingChain: string },
-    trustPem: string | undefined,
-  ): Promise<JobOutcome> {
+  async #runModem(job: JobInput, pems: ChainPems, trustPem: string | undefined): Promise<JobOutcome> {
     const { port, deviceType } = job;
     let modem: Nrf91Modem | undefined;
     try {
@@ -332,7 +339,9 @@ export class Bench {
       const link = { ...buffer, ...window, reopen: () => this.#source.open(port) };
       modem = new Nrf91Modem(new AtClient(transport, log, buffer), log, link);
       const expectedImei = this.#labels.get(port)?.imei;
-      return await runDeviceJob(job, new Nrf91Adapter({ port, modem, deviceType, pems, trustPem, expectedImei }));
+      const { stationChain } = pems;
+      const slot = { port, modem, deviceType, pems, stationChain, trustPem, expectedImei };
+      return await runDeviceJob(job, new Nrf91Adapter(slot));
     } finally {
       await modem?.at.close().catch(() => undefined);
     }

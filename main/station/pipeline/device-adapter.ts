@@ -10,6 +10,7 @@ import type { JobRow, JobStore } from '../../store/job-store';
 import type { NewQueueItem, QueueStore } from '../../store/queue-store';
 import type { Approvals } from '../approvals/approvals';
 import type { CredentialPool } from '../bundles/credential-pool';
+import type { PlannedChain } from './issuing-chain';
 import type { JobOutcome } from './job-outcome';
 import type { JobRunInput } from './job-run';
 
@@ -77,6 +78,8 @@ export interface DeviceAdapter {
   makeCsr(job: JobRow, options: CsrOptions, signal: AbortSignal | undefined): Promise<MadeCsr>;
   /** What the enroller needs from the device itself (a TPM signs its own SCEP request). */
   enrollContext?(job: JobRow, signal: AbortSignal | undefined): Partial<EnrollContext>;
+  /** What `write` will put on the device for this leaf: checked by preflight before anything is written. */
+  planned(job: JobRow, leaf: x509.X509Certificate): PlannedChain;
   /** Writes the certificate (and chain, trust anchors); returns each place written with its SHA-256. */
   write(job: JobRow, leaf: x509.X509Certificate, signal: AbortSignal | undefined): Promise<Record<string, string>>;
   /** Reads back what was written and proves the device still holds the certificate's key. */

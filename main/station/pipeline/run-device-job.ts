@@ -17,6 +17,7 @@ import type { DeviceAdapter, Identity, JobInput } from './device-adapter';
 import { outcome, type JobOutcome } from './job-outcome';
 import { JobRun } from './job-run';
 import { obtainForJob } from './obtain-certificate';
+import { checkBeforeWriting } from './preflight-step';
 
 export function runDeviceJob(input: JobInput, adapter: DeviceAdapter): Promise<JobOutcome> {
   return new DeviceJob(input, adapter).run();
@@ -220,8 +221,11 @@ class DeviceJob {
     let current = this.#run.job!;
     const leaf = certificateOf(current.certDer!);
     await this.#run.enter('written');
+    const attributes = this.#identity!.attributes;
+    const warnings = await checkBeforeWriting(this.#input.deviceType, this.#adapter, current, leaf, attributes);
     const written = await this.#adapter.write(current, leaf, signal);
-    const record = () => audit.append('credentials.written', this.#id(), { written }, this.#actor);
+    const preflight = warnings.length > 0 ? { preflight: warnings.map((w) => w.code) } : {};
+    const record = () => audit.append('credentials.written', this.#id(), { written, ...preflight }, this.#actor);
     current = this.#run.reached(jobs.advance(current.id, 'written', { written }, record));
     await this.#run.enter('verified');
     await this.#adapter.verify(current, leaf, written, signal);

@@ -37,6 +37,14 @@ const leafIn = (sim: PtySimulator) =>
     sim.simulator.store.get(TAG, 1)!.content.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0],
   );
 
+/** The CA certificate written after the leaf in the client certificate slot. */
+const caAfterLeafIn = (sim: PtySimulator) =>
+  new x509.X509Certificate(
+    sim.simulator.store
+      .get(TAG, 1)!
+      .content.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)![1]!,
+  );
+
 /** A station whose profile `factory-est` enrolls over EST, with a `hold` and a `birth` nRF91 type for outages. */
 async function estStation() {
   const est = await startEstServer({ user: 'station-9', password: 'est-secret' });
@@ -220,6 +228,9 @@ describe('the offline queue', () => {
       for (const sim of [birth1, birth2]) {
         const birth = leafIn(sim);
         expect(birth.issuer).toBe(stationIssuer.issuing.subject);
+        // Written with the station CA that signed it, not the service's issuing CA (the chain must build).
+        expect(caAfterLeafIn(sim).subject).toBe(stationIssuer.issuing.subject);
+        expect(await birth.verify({ publicKey: caAfterLeafIn(sim).publicKey, signatureOnly: true })).toBe(true);
         // notBefore is backdated a few minutes for clock skew
         expect(birth.notAfter.getTime() - birth.notBefore.getTime()).toBeLessThanOrEqual(7 * 86_400_000 + 10 * 60_000);
       }

@@ -15,6 +15,7 @@ import { keyPolicyOf } from '../../../pki/key-policy';
 import { inputName } from '../../../store/device-claims';
 import type { JobRow } from '../../../store/job-store';
 import type { DeviceAdapter, Identity, MadeCsr, WaitReason, WaitWords } from '../device-adapter';
+import { certificatesIn, type PlannedChain } from '../issuing-chain';
 import type { JobOutcome } from '../job-outcome';
 
 export interface CsrFileInput {
@@ -113,6 +114,12 @@ export class CsrFileAdapter implements DeviceAdapter {
       csrDer: csr.der,
       audit: { action: 'csr.received', details: { file: this.#input.file, key: csr.keyFingerprint } },
     };
+  }
+
+  /** The file holds the leaf with the service's chain (a file never gets a birth certificate). */
+  planned(_job: JobRow, leaf: x509.X509Certificate): PlannedChain {
+    const issuers = certificatesIn(this.#input.chainPem);
+    return { chain: [leaf, ...issuers.filter((c) => c.subject !== c.issuer)], issuers };
   }
 
   async write(job: JobRow, leaf: x509.X509Certificate): Promise<Record<string, string>> {

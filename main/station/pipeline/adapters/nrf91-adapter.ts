@@ -11,6 +11,7 @@ import { deviceIdFor } from '../../../pki/device-type/naming';
 import { pemCertificateBlocks } from '../../../pki/pem';
 import type { JobRow } from '../../../store/job-store';
 import { withSignal, type CsrOptions, type DeviceAdapter, type Identity, type MadeCsr } from '../device-adapter';
+import { certificatesIn, issuingChainFor, type PlannedChain } from '../issuing-chain';
 
 export interface Nrf91Slot {
   readonly port: string;
@@ -18,6 +19,8 @@ export interface Nrf91Slot {
   readonly deviceType: DeviceTypeDocument;
   /** PEM text the device type's caCerts sources refer to. */
   readonly pems: { readonly root: string; readonly issuingChain: string };
+  /** The station CA's chain, for a birth certificate it issues while the service is out of reach. */
+  readonly stationChain?: string | undefined;
   /** The service's trust anchors (the `profile-trust` source). */
   readonly trustPem?: string | undefined;
   /** The IMEI on the label scanned for this port: checked before anything is written. */
@@ -111,10 +114,19 @@ export class Nrf91Adapter implements DeviceAdapter {
     return written;
   }
 
+  /** The client certificate slot holds the leaf and the CA that signed it. */
+  planned(_job: JobRow, leaf: x509.X509Certificate): PlannedChain {
+    const issuers = certificatesIn(this.#issuingChain(leaf));
+    return { chain: [leaf, ...issuers.slice(0, 1)], issuers };
+  }
+
+  #issuingChain(leaf: x509.X509Certificate): string {
+    return issuingChainFor(leaf, [this.#slot.pems.issuingChain, this.#slot.stationChain]);
+  }
+
   /** The client certificate (with its issuer) and each CA sec tag's certificates, in writing order. */
   #credentials(leaf: x509.X509Certificate): Array<{ secTag: number; type: number; content: string }> {
-    const { pems } = this.#slot;
-    const clientPem = [leaf.toString('pem'), ...pemCertificateBlocks(pems.issuingChain).slice(0, 1)].join('\n');
+    const clientPem = [leaf.toString('pem'), ...pemCertificateBlocks(this.#issuingChain(leaf)).slice(0, 1)].join('\n');
     return [
       { secTag: this.#secTags.client, type: CredentialType.clientCert, content: clientPem },
       ...this.#secTags.caCerts.map((slot) => ({

@@ -15,6 +15,7 @@ import { verifyEkCertificate } from '../../../pki/ek-trust';
 import { buildCsr, type ExternalSigner } from '../../../pki/external-signer';
 import type { JobRow } from '../../../store/job-store';
 import { withSignal, type CsrOptions, type DeviceAdapter, type Identity, type MadeCsr } from '../device-adapter';
+import { certificatesIn, issuingChainFor, type PlannedChain } from '../issuing-chain';
 import type { JobOutcome } from '../job-outcome';
 import { certificatePublicKey, csrPublicKey, sameKey } from '../../../pki/public-key-of';
 
@@ -25,6 +26,8 @@ export interface TpmSlot {
   readonly deviceType: DeviceTypeDocument;
   /** The issuing chain, written after the leaf in exported PEM files. */
   readonly chainPem: string;
+  /** The station CA's chain, for a birth certificate it issues while the service is out of reach. */
+  readonly stationChain?: string | undefined;
   /** A serial number given for this device (label, traveller): an attribute for ID and subject. */
   readonly serial?: string | undefined;
   /** Also export the certificate as `<deviceId>.pem` / `.der` here (and only here when NV cannot hold it). */
@@ -154,7 +157,8 @@ export class TpmAdapter implements DeviceAdapter {
     leaf: x509.X509Certificate,
     signal: AbortSignal | undefined,
   ): Promise<Record<string, string>> {
-    const { tpm, outDir, chainPem } = this.#slot;
+    const { tpm, outDir } = this.#slot;
+    const chainPem = this.#issuingChain(leaf);
     const { nvIndex } = this.#settings;
     const certDer = job.certDer!;
     const written: Record<string, string> = {};
@@ -169,6 +173,16 @@ export class TpmAdapter implements DeviceAdapter {
       this.#certFile = files.pem;
     }
     return written;
+  }
+
+  /** NV holds the leaf; the files (when asked for) hold it with its issuers. */
+  planned(_job: JobRow, leaf: x509.X509Certificate): PlannedChain {
+    const issuers = certificatesIn(this.#issuingChain(leaf));
+    return { chain: [leaf, ...issuers.filter((c) => c.subject !== c.issuer)], issuers };
+  }
+
+  #issuingChain(leaf: x509.X509Certificate): string {
+    return issuingChainFor(leaf, [this.#slot.chainPem, this.#slot.stationChain]);
   }
 
   async verify(

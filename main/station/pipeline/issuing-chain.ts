@@ -1,0 +1,36 @@
+// A certificate goes out with the chain of the CA that signed it. A job may see two: its profile's
+// service, and — for a birth certificate while that service is out of reach — the station CA.
+// Writing the service's issuing CA after a station-issued leaf gives the device a chain no cloud
+// can build (preflight names it CHAIN_BROKEN).
+import { x509 } from '../../pki/crypto';
+import { pemCertificateBlocks } from '../../pki/pem';
+
+/** What `write` will put on the device: the leaf with the chain it hangs from. */
+export interface PlannedChain {
+  /** What goes into the device's certificate slot or file: the leaf first, then its issuers. */
+  readonly chain: readonly x509.X509Certificate[];
+  /** The whole issuing chain known for it (issuing CA first, root last): its roots are the anchors. */
+  readonly issuers: readonly x509.X509Certificate[];
+}
+
+/** The issuing chain (PEM, issuing CA first) among `chains` whose first CA signed `leaf`; else the first. */
+export function issuingChainFor(leaf: x509.X509Certificate, chains: ReadonlyArray<string | undefined>): string {
+  const known = chains.filter((c): c is string => Boolean(c));
+  const signer = known.find((pem) => {
+    const [first] = pemCertificateBlocks(pem);
+    return first !== undefined && signedBy(leaf, new x509.X509Certificate(first));
+  });
+  return signer ?? known[0] ?? '';
+}
+
+/** Named as the leaf's issuer, and the same key where both say which (two CAs may share a name). */
+function signedBy(leaf: x509.X509Certificate, ca: x509.X509Certificate): boolean {
+  if (leaf.issuer !== ca.subject) return false;
+  const authority = leaf.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId;
+  const subject = ca.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+  return !authority || !subject || authority.toLowerCase() === subject.toLowerCase();
+}
+
+export function certificatesIn(pem: string): x509.X509Certificate[] {
+  return pemCertificateBlocks(pem).map((block) => new x509.X509Certificate(block));
+}
