@@ -51,6 +51,7 @@ export const errorCodes = [
   'MODEM_READBACK_MISMATCH',
   // preflight: the chain a device would receive breaks its cloud's rules (#21)
   'PREFLIGHT_FAILED',
+  'PREFLIGHT_INPUT_INVALID',
   'MODEM_BUFFER_TOO_SMALL',
   // devices: a TPM 2.0 through tpm2-tools
   'TPM_TCTI_INVALID',

@@ -18,6 +18,7 @@ export const COMMAND_NAMES = [
   'device',
   'revoke',
   'ocsp',
+  'preflight',
   'serve',
   'sim',
 ] as const;

@@ -28,6 +28,7 @@ const COMMANDS: Readonly<Record<CommandName, CommandLoader>> = {
   device: async () => (await import('./commands/device')).deviceCommand(),
   revoke: async () => (await import('./commands/revoke')).revokeCommand(),
   ocsp: async () => (await import('./commands/ocsp')).ocspCommand(),
+  preflight: async () => (await import('./commands/preflight')).preflightCommand(),
   serve: async () => (await import('./commands/serve')).serveCommand(runCli),
   sim: async () => (await import('./commands/sim')).simCommand(),
 };

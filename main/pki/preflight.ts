@@ -215,8 +215,8 @@ function checkVerifiedCa(rules: CloudRules, cas: x509.X509Certificate[], input: 
     add(
       'CA_NOT_VERIFIED',
       `${rules.name} accepts this chain only if one of its CAs (${names}) is verified there by proof of ` +
-        `possession (\`ca verification-cert\`); list its SHA-256 fingerprint in the device type's cloud.verifiedCas ` +
-        `so the station can check it.`,
+        `possession (\`ca verification-cert\`); give its SHA-256 fingerprint (the device ` +
+        `type's cloud.verifiedCas, or preflight --verified-ca) so the station can check it.`,
       'warning',
     );
     return;
