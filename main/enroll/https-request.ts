@@ -95,7 +95,7 @@ export function httpsRequest(request: HttpRequest): Promise<HttpResponse> {
       method: request.method,
       headers: { ...request.headers, ...(body ? { 'Content-Length': String(body.length) } : {}) },
       timeout: request.timeoutMs,
-      ...(request.url.protocol === 'https:' ? tlsOptions(request) : {}),
+      ...(request.url.protocol === 'https:' ? tlsOptions(request.trust, request.clientIdentity) : {}),
     };
     const client = request.url.protocol === 'https:' ? https : http;
     const req = client.request(request.url, options, (res) => {
@@ -122,13 +122,12 @@ export function httpsRequest(request: HttpRequest): Promise<HttpResponse> {
 }
 
 /** TLS 1.2+, the profile's own trust anchors, the host name checked, and a pinned fingerprint where given. */
-function tlsOptions(request: HttpRequest): https.RequestOptions {
-  const pin = request.trust?.fingerprintSha256?.replace(/:/g, '').toLowerCase();
-  const identity = request.clientIdentity;
+export function tlsOptions(trust: TlsTrust | undefined, identity: ClientIdentity | undefined): https.RequestOptions {
+  const pin = trust?.fingerprintSha256?.replace(/:/g, '').toLowerCase();
   return {
     minVersion: 'TLSv1.2',
     rejectUnauthorized: true,
-    ...(request.trust?.anchorsPem ? { ca: request.trust.anchorsPem } : {}),
+    ...(trust?.anchorsPem ? { ca: trust.anchorsPem } : {}),
     ...(identity ? { cert: identity.certificatePem, key: identity.keyPem } : {}),
     agent: false,
     checkServerIdentity: (host: string, cert: PeerCertificate) => {
@@ -143,8 +142,13 @@ function tlsOptions(request: HttpRequest): https.RequestOptions {
 }
 
 function mapError(error: Error & { code?: string }, request: HttpRequest): EnrollerError {
+  return connectionError(error, request.url);
+}
+
+/** A failed connection (TCP or TLS) to `url` as a coded error that says which it was. */
+export function connectionError(error: Error & { code?: string }, url: URL): EnrollerError {
   if (error instanceof EnrollerError) return error;
-  const where = { url: request.url.origin, cause: error.code ?? error.message };
+  const where = { url: url.origin, cause: error.code ?? error.message };
   const tlsCode = error.code ? TLS_CODES[error.code] : undefined;
   if (tlsCode) return new EnrollerError(tlsCode.code, tlsCode.sentence, where);
   // Any other X.509 verification failure (CERT_SIGNATURE_FAILURE, CERT_REVOKED, …): not trusted.
@@ -177,7 +181,7 @@ function mapError(error: Error & { code?: string }, request: HttpRequest): Enrol
   }
   return new EnrollerError(
     'ENROLL_UNREACHABLE',
-    `The provisioning service at ${request.url.origin} cannot be reached (${error.code ?? error.message}).`,
+    `The provisioning service at ${url.origin} cannot be reached (${error.code ?? error.message}).`,
     where,
   );
 }

@@ -1,6 +1,7 @@
 // Enrollment profiles as the station uses them: add one (secrets sealed with the station
 // passphrase, which must be the CA's when the station has a CA, so there is one passphrase to
 // keep), list them, and turn one into an Enroller for the pipeline.
+import crypto from 'node:crypto';
 import { EnrollerError, isEnrollerError } from '../../shared/errors';
 import { isTransient } from '../enroll/transient';
 import { ProfileName, ProfileSettings, type ProfileSecrets, type ProfileSummary } from '../../shared/profile';
@@ -8,11 +9,13 @@ import type { Enroller } from '../enroll/enroller';
 import { EstEnroller } from '../enroll/est/est-enroller';
 import { LocalEnroller } from '../enroll/local/local-enroller';
 import { ScepEnroller } from '../enroll/scep/scep-enroller';
+import { certificatesIn } from '../pki/pem';
 import { open, seal } from '../pki/secret-box';
 import type { AuditLog } from '../store/audit-log';
 import type { Db } from '../store/database';
 import { ProfileStore, type StoredProfile } from '../store/profile-store';
 import type { StationCa } from './certificate-authority';
+import { testRemoteProfile, type ProfileTestReport } from './profile-test';
 import { fieldIssues } from '../../shared/field-issues';
 
 export interface ActiveProfile {
@@ -105,6 +108,39 @@ export class StationProfiles {
     );
     const { sealedSecrets: _sealed, ...summary } = stored;
     return summary;
+  }
+
+  /**
+   * The connection test (profile-test.ts): each layer on the way to the service, in words. The
+   * local profile has no service: its test is whether the station CA is there.
+   */
+  async test(name: string, passphrase: string | undefined, signal?: AbortSignal): Promise<ProfileTestReport> {
+    const stored = this.#store.get(name);
+    if (stored.settings.protocol === 'local') return this.#testLocal(name);
+    const active = await this.activate(name, passphrase);
+    const settings = stored.settings;
+    const oneTimePasswords =
+      settings.protocol === 'est' && settings.user !== undefined && !stored.secrets.includes('password');
+    return testRemoteProfile(active, { oneTimePasswords, ...(signal ? { signal } : {}) });
+  }
+
+  #testLocal(name: string): ProfileTestReport {
+    const status = this.#ca.status();
+    const chain = status.initialized ? certificatesIn(this.#ca.chainPem()) : [];
+    return {
+      profile: name,
+      protocol: 'local',
+      status: status.initialized ? 'passed' : 'failed',
+      steps: [
+        status.initialized
+          ? { step: 'ca', status: 'ok', message: 'The station CA is set up; it needs no network.' }
+          : { step: 'ca', status: 'failed', code: 'CA_NOT_INITIALIZED', message: 'This station has no CA yet.' },
+      ],
+      caChain: chain.map((c) => ({
+        subject: c.subject,
+        sha256: crypto.createHash('sha256').update(new Uint8Array(c.rawData)).digest('hex'),
+      })),
+    };
   }
 
   /** The profile ready to enroll: secrets opened, the local CA unlocked when it is `local`. */

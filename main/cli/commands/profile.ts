@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { EnrollerError } from '../../../shared/errors';
 import type { ProfileSecrets } from '../../../shared/profile';
+import type { ProfileTestReport } from '../../station/profile-test';
 import { withStation } from '../context';
+import { invocation } from '../invocation';
 import { parseCount } from '../numbers';
 import { readSecret } from '../secrets';
 
@@ -39,7 +41,35 @@ export function profileCommand(): Command {
   profile.addCommand(profileAdd());
 
   profile.addCommand(profileList());
+  profile.addCommand(profileTest());
   return profile;
+}
+
+/** `profile test NAME`: reach, authenticate, fetch the CA chain; each failure in words (exit 1). */
+function profileTest(): Command {
+  return new Command('test')
+    .description("test a profile's service: name, port, TLS, credentials, CSR attributes, CA chain")
+    .argument('<name>')
+    .option('--passphrase-file <file>', 'station passphrase, when the profile has sealed secrets')
+    .action(async (name: string, options: { passphraseFile?: string }, command: Command) => {
+      await withStation(command, 'read', async (station, { out }) => {
+        const sealed = station.profiles.get(name).secrets.length > 0;
+        const passphrase = sealed ? await readSecret(options.passphraseFile, 'Station passphrase') : undefined;
+        const report = await station.profiles.test(name, passphrase);
+        out.record({ ...report }, testWords(report));
+        if (report.status === 'failed') invocation().setExitCode(1);
+      });
+    });
+}
+
+const MARKS = { ok: '✔', failed: '✘', skipped: '·', unknown: '?' } as const;
+
+function testWords(report: ProfileTestReport): string {
+  const lines = report.steps.map((s) => `${MARKS[s.status]} ${s.step.padEnd(14)} ${s.message}`);
+  const chain = report.caChain.map((c) => `  ${c.subject}  sha256 ${c.sha256}`);
+  const verdict =
+    report.status === 'passed' ? `Profile ${report.profile}: works.` : `Profile ${report.profile}: fails.`;
+  return [verdict, ...lines, ...(chain.length ? ['CA chain:', ...chain] : [])].join('\n');
 }
 
 function profileAdd(): Command {

@@ -46,6 +46,11 @@ export class EstEnroller implements Enroller {
     this.#issuingCas = options.issuingCas;
   }
 
+  /** The station's RA identity for TLS client authentication, when the profile has one. */
+  get clientIdentity(): ClientIdentity | undefined {
+    return this.#options.clientIdentity;
+  }
+
   async caCerts(context: Pick<EnrollContext, 'signal' | 'timeoutMs'> = {}): Promise<x509.X509Certificate[]> {
     const response = await this.#request('GET', 'cacerts', context);
     this.#expect(response, 'cacerts');
@@ -94,6 +99,25 @@ export class EstEnroller implements Enroller {
   }
 
   /**
+   * Does the server accept this profile's credentials? Asked with a request that issues nothing:
+   * /simpleenroll with a body that is not a CSR. A server authenticates before it reads the CSR
+   * (libest's order), so wrong credentials get 401/403 and right ones 400; the same request without
+   * any credentials must then get 401, or the 400 proves nothing (the server read the body first).
+   */
+  async checkCredentials(
+    context: Pick<EnrollContext, 'signal' | 'timeoutMs'> = {},
+  ): Promise<{ readonly verdict: 'accepted' | 'refused' | 'unknown'; readonly status: number }> {
+    const notACsr = `${Buffer.from('not a CSR: a credentials check').toString('base64')}\n`;
+    const ask = (as?: 'anonymous') => this.#request('POST', 'simpleenroll', context, notACsr, 'application/pkcs10', as);
+    const withThem = await ask();
+    if (withThem.status === 401 || withThem.status === 403) return { verdict: 'refused', status: withThem.status };
+    if (withThem.status !== 400) return { verdict: 'unknown', status: withThem.status };
+    const without = await ask('anonymous');
+    const proves = without.status === 401 || without.status === 403;
+    return { verdict: proves ? 'accepted' : 'unknown', status: withThem.status };
+  }
+
+  /**
    * /serverkeygen (RFC 7030 §4.4): the server makes the key. Only for devices that cannot make
    * one; the result is marked lower assurance because the key existed outside the device.
    */
@@ -134,7 +158,7 @@ export class EstEnroller implements Enroller {
     context: Pick<EnrollContext, 'signal' | 'timeoutMs' | 'credential'>,
     body?: string,
     contentType?: string,
-    identity?: ClientIdentity,
+    identity?: ClientIdentity | 'anonymous',
   ): Promise<HttpResponse> {
     const base = this.#options.baseUrl.replace(/\/+$/, '');
     const path = base.endsWith('/.well-known/est') ? base : `${base}/.well-known/est`;
@@ -142,12 +166,14 @@ export class EstEnroller implements Enroller {
     const headers: Record<string, string> = { Accept: '*/*' };
     if (contentType) headers['Content-Type'] = contentType;
     if (body !== undefined) headers['Content-Transfer-Encoding'] = 'base64';
+    const anonymous = identity === 'anonymous';
     const auth =
       this.#options.basicAuth && context.credential
         ? { ...this.#options.basicAuth, password: context.credential.password }
         : this.#options.basicAuth;
-    if (auth) headers.Authorization = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
-    const clientIdentity = identity ?? this.#options.clientIdentity;
+    if (auth && !anonymous)
+      headers.Authorization = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
+    const clientIdentity = anonymous ? undefined : (identity ?? this.#options.clientIdentity);
     return httpsRequest({
       method,
       url,

@@ -30,7 +30,3 @@ function signedBy(leaf: x509.X509Certificate, ca: x509.X509Certificate): boolean
   const subject = ca.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
   return !authority || !subject || authority.toLowerCase() === subject.toLowerCase();
 }
-
-export function certificatesIn(pem: string): x509.X509Certificate[] {
-  return pemCertificateBlocks(pem).map((block) => new x509.X509Certificate(block));
-}

@@ -15,7 +15,8 @@ import { keyPolicyOf } from '../../../pki/key-policy';
 import { inputName } from '../../../store/device-claims';
 import type { JobRow } from '../../../store/job-store';
 import type { DeviceAdapter, Identity, MadeCsr, WaitReason, WaitWords } from '../device-adapter';
-import { certificatesIn, type PlannedChain } from '../issuing-chain';
+import { certificatesIn } from '../../../pki/pem';
+import type { PlannedChain } from '../issuing-chain';
 import type { JobOutcome } from '../job-outcome';
 
 export interface CsrFileInput {

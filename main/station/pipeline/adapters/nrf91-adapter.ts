@@ -11,7 +11,8 @@ import { deviceIdFor } from '../../../pki/device-type/naming';
 import { pemCertificateBlocks } from '../../../pki/pem';
 import type { JobRow } from '../../../store/job-store';
 import { withSignal, type CsrOptions, type DeviceAdapter, type Identity, type MadeCsr } from '../device-adapter';
-import { certificatesIn, issuingChainFor, type PlannedChain } from '../issuing-chain';
+import { certificatesIn } from '../../../pki/pem';
+import { issuingChainFor, type PlannedChain } from '../issuing-chain';
 
 export interface Nrf91Slot {
   readonly port: string;

@@ -15,7 +15,8 @@ import { verifyEkCertificate } from '../../../pki/ek-trust';
 import { buildCsr, type ExternalSigner } from '../../../pki/external-signer';
 import type { JobRow } from '../../../store/job-store';
 import { withSignal, type CsrOptions, type DeviceAdapter, type Identity, type MadeCsr } from '../device-adapter';
-import { certificatesIn, issuingChainFor, type PlannedChain } from '../issuing-chain';
+import { certificatesIn } from '../../../pki/pem';
+import { issuingChainFor, type PlannedChain } from '../issuing-chain';
 import type { JobOutcome } from '../job-outcome';
 import { certificatePublicKey, csrPublicKey, sameKey } from '../../../pki/public-key-of';
 
