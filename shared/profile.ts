@@ -63,3 +63,26 @@ export interface ProfileSecrets {
 
 /** The built-in profile every station has: the embedded CA. */
 export const LOCAL_PROFILE = 'local';
+
+/** A profile's connection test (`profile test`, the editor's button): each layer on the way to its service. */
+export const ProfileTestStep = z.object({
+  step: z.enum(['dns', 'tcp', 'tls', 'authentication', 'csrattrs', 'ca']),
+  /** unknown: the layer works, but whether it would accept cannot be told without issuing. */
+  status: z.enum(['ok', 'failed', 'skipped', 'unknown']),
+  message: z.string(),
+  code: z.string().optional(),
+});
+export type ProfileTestStep = z.infer<typeof ProfileTestStep>;
+
+export const ProfileTestReport = z.object({
+  profile: z.string(),
+  protocol: z.enum(['local', 'est', 'scep']),
+  url: z.string().optional(),
+  status: z.enum(['passed', 'failed']),
+  steps: z.array(ProfileTestStep),
+  /** The TLS server's chain as it presented it. */
+  serverChain: z.array(z.object({ subject: z.string(), issuer: z.string(), sha256: z.string() })).optional(),
+  /** The CA chain the service would give devices, with SHA-256 fingerprints. */
+  caChain: z.array(z.object({ subject: z.string(), sha256: z.string() })),
+});
+export type ProfileTestReport = z.infer<typeof ProfileTestReport>;

@@ -181,6 +181,10 @@ export function createStationService(
       bench.profileChanged(name);
       return saved;
     },
+    'profile:test': async ({ name }) => {
+      const sealed = station.profiles.get(name).secrets.length > 0;
+      return station.profiles.test(name, sealed ? passphrase('opening the profile secrets') : undefined);
+    },
     'keychain:status': () => keychain.status(),
     'keychain:remember': async (_request, caller) => {
       const status = await keychain.remember(passphrase('remembering the passphrase'));

@@ -4,10 +4,12 @@
 // carry, and the CA chain it would give, with fingerprints. The first layer that fails is named in
 // one sentence; the layers above it are skipped, not guessed.
 import crypto from 'node:crypto';
-import type { ProfileSettings } from '../../shared/profile';
+import type { ProfileSettings, ProfileTestReport, ProfileTestStep } from '../../shared/profile';
 import { isEnrollerError } from '../../shared/errors';
 import type { EstEnroller } from '../enroll/est/est-enroller';
 import { connectTcp, handshakeTls, resolveName, type Probe, type ServerCertificate } from '../enroll/reachability';
+
+export type { ProfileTestReport };
 import type { ScepEnroller } from '../enroll/scep/scep-enroller';
 import { describeCsrAttributes } from '../pki/csr-attributes';
 import type { x509 } from '../pki/crypto';
@@ -20,27 +22,7 @@ interface TestedProfile {
   readonly enroller: Enroller;
 }
 
-export type TestStepName = 'dns' | 'tcp' | 'tls' | 'authentication' | 'csrattrs' | 'ca';
-
-export interface TestStep {
-  readonly step: TestStepName;
-  /** unknown: the layer works, but whether it would accept cannot be told without issuing. */
-  readonly status: 'ok' | 'failed' | 'skipped' | 'unknown';
-  readonly message: string;
-  readonly code?: string;
-}
-
-export interface ProfileTestReport {
-  readonly profile: string;
-  readonly protocol: ProfileSettings['protocol'];
-  readonly url?: string;
-  readonly status: 'passed' | 'failed';
-  readonly steps: readonly TestStep[];
-  /** The TLS server's chain as it presented it. */
-  readonly serverChain?: readonly ServerCertificate[];
-  /** The CA chain the service would give devices, with SHA-256 fingerprints. */
-  readonly caChain: ReadonlyArray<{ readonly subject: string; readonly sha256: string }>;
-}
+type TestStepName = ProfileTestStep['step'];
 
 const TIMEOUT_MS = 10_000;
 
@@ -149,7 +131,7 @@ async function estCredentials(
 
 /** The steps so far; after a failure the rest are skipped. */
 class Steps {
-  readonly all: TestStep[] = [];
+  readonly all: ProfileTestStep[] = [];
   failed = false;
 
   async run(step: TestStepName, probe: () => Promise<Probe<unknown> & { unknown?: boolean }>): Promise<void> {

@@ -3,7 +3,7 @@
 // station passphrase in the OS keychain (Electron only; never the only way to unlock).
 import { z } from 'zod';
 import { DeviceTypeDocument } from '../device-type';
-import { ProfileName, ProfileSettings, ProfileSummary } from '../profile';
+import { ProfileName, ProfileSettings, ProfileSummary, ProfileTestReport } from '../profile';
 import { CaStatus } from './batch';
 
 const empty = z.object({}).strict();
@@ -70,6 +70,15 @@ export const adminMethods = {
       })
       .strict(),
     response: ProfileSummary,
+  },
+  'profile:test': {
+    kind: 'query',
+    access: 'read',
+    summary:
+      "Test a profile's service layer by layer (name, port, TLS, credentials, CSR attributes, CA chain); nothing " +
+      'is issued. Sealed secrets are opened with the session passphrase.',
+    request: z.object({ name: ProfileName }).strict(),
+    response: ProfileTestReport,
   },
   'keychain:status': {
     kind: 'query',

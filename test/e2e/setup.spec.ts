@@ -1,7 +1,8 @@
 // The supervisor's screens in the browser UI: the CA (export the chain, sign a cloud's
 // verification code — checked with openssl against that chain), device types (a bad field named,
-// then saved), profiles (a bad URL named, secrets sealed and never shown), settings (keychain
-// honestly unavailable in browser mode, factory mode, registering a supervisor turns PINs on).
+// then saved), profiles (a bad URL named, secrets sealed and never shown, a connection test that
+// names the failing layer), settings (keychain honestly unavailable in browser mode, factory mode,
+// registering a supervisor turns PINs on).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -98,6 +99,18 @@ test('CA, device types, profiles and settings from the UI', async ({ page }) => 
   await page.getByRole('button', { name: 'Save profile' }).click();
   await expect(page.getByText('Saved line-b-est.')).toBeVisible();
   await expect(page.locator('[data-profile="line-b-est"]')).toContainText('password');
+  // Test connection: nothing listens on port 9, and the panel says so at the port, not later.
+  await page.getByRole('button', { name: 'Test connection of line-b-est' }).click();
+  const result = page.getByTestId('connection-test');
+  await expect(result).toContainText('line-b-est: the service cannot be used');
+  await expect(result.locator('[data-step="dns"]')).toHaveAttribute('data-status', 'ok');
+  await expect(result.locator('[data-step="tcp"]')).toHaveAttribute('data-status', 'failed');
+  await expect(result.locator('[data-step="tcp"]')).toContainText('Nothing answers at 127.0.0.1:9');
+  await expect(result.locator('[data-step="tls"]')).toHaveAttribute('data-status', 'skipped');
+  // The station CA needs no network: it passes and shows its chain with fingerprints.
+  await page.getByRole('button', { name: 'Test connection of local' }).click();
+  await expect(result).toContainText('local: the service answers as it should');
+  await expect(result).toContainText('CN=Floor Enroller Root CA');
   // A profile file (as Export JSON writes it) fills the form, including what the form does not show.
   const exported = page.waitForEvent('download');
   await page.locator('[data-profile="line-b-est"]').getByRole('button', { name: 'Export JSON' }).click();

@@ -15,13 +15,14 @@ import {
 } from '@mantine/core';
 import { useEffect, useState, type FormEvent } from 'react';
 import type { EnrollerApi } from '../../../shared/contract';
-import { ProfileName, ProfileSettings, type ProfileSummary } from '../../../shared/profile';
+import { ProfileName, ProfileSettings, type ProfileSummary, type ProfileTestReport } from '../../../shared/profile';
 import { z } from 'zod';
 import { downloadText } from '../lib/download';
 import { problemOf, type Problem } from '../lib/errors';
 import { ImportJsonButton } from '../lib/ImportJsonButton';
 import { ProblemAlert } from '../lib/ProblemAlert';
 import { fieldIssues } from '../../../shared/field-issues';
+import { ConnectionTest } from './ConnectionTest';
 
 type Protocol = 'local' | 'est' | 'scep';
 
@@ -39,6 +40,8 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
   /** What an imported profile sets that this form does not show (trust anchors, a label, a client certificate). */
   const [extra, setExtra] = useState<{ protocol?: Protocol } & Record<string, unknown>>({});
   const [saved, setSaved] = useState<string | null>(null);
+  const [testing, setTesting] = useState<string | null>(null);
+  const [tested, setTested] = useState<ProfileTestReport | null>(null);
   const reload = () => api['profile:list']({}).then(setProfiles);
   useEffect(() => {
     void reload();
@@ -96,6 +99,20 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
       ...(timeoutMs ? { timeoutMs } : {}),
     };
   };
+  /** The connection test of a saved profile (its sealed secrets are opened in main). */
+  const test = async (profile: string) => {
+    setProblem(null);
+    setTested(null);
+    setTesting(profile);
+    try {
+      setTested(await api['profile:test']({ name: profile }));
+    } catch (e) {
+      setProblem(problemOf(e));
+    } finally {
+      setTesting(null);
+    }
+  };
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setProblem(null);
@@ -149,6 +166,15 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
               <Table.Td>
                 <Button
                   size="compact-xs"
+                  variant="light"
+                  loading={testing === p.name}
+                  onClick={() => void test(p.name)}
+                  aria-label={`Test connection of ${p.name}`}
+                >
+                  Test connection
+                </Button>{' '}
+                <Button
+                  size="compact-xs"
                   variant="subtle"
                   onClick={() =>
                     downloadText(
@@ -165,6 +191,7 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
           ))}
         </Table.Tbody>
       </Table>
+      {tested && <ConnectionTest report={tested} />}
       <Stack component="form" onSubmit={submit} aria-label="Profile" gap="xs" maw={640}>
         <Group align="end">
           <TextInput
