@@ -52,6 +52,8 @@ export const errorCodes = [
   // preflight: the chain a device would receive breaks its cloud's rules (#21)
   'PREFLIGHT_FAILED',
   'PREFLIGHT_INPUT_INVALID',
+  // a CSR that lacks what the EST server's CSR attributes ask for (#21)
+  'CSR_ATTRIBUTES_UNMET',
   'MODEM_BUFFER_TOO_SMALL',
   // devices: a TPM 2.0 through tpm2-tools
   'TPM_TCTI_INVALID',

@@ -2,6 +2,7 @@
 // The pipeline never knows which protocol answered (DESIGN.md, "Enroller").
 import type { DeviceAttributes, DeviceTypeDocument } from '../../shared/device-type';
 import type { x509 } from '../pki/crypto';
+import type { CsrRequirements } from '../pki/csr-requirements';
 import type { ExternalSigner } from '../pki/external-signer';
 
 export type EnrollResult =
@@ -46,4 +47,6 @@ export interface Enroller {
   caCerts(context?: Pick<EnrollContext, 'signal' | 'timeoutMs'>): Promise<x509.X509Certificate[]>;
   enroll(csrDer: Uint8Array, context: EnrollContext): Promise<EnrollResult>;
   poll(transaction: string, context: EnrollContext): Promise<EnrollResult>;
+  /** What the service asks a CSR to carry (EST /csrattrs); undefined when it asks nothing or cannot say. */
+  csrRequirements?(context?: Pick<EnrollContext, 'signal' | 'timeoutMs'>): Promise<CsrRequirements | undefined>;
 }

@@ -2,8 +2,8 @@
 // own documentation states it. Preflight (preflight.ts) checks a chain against these before a
 // single byte is written to a device: a refusal on the bench costs a minute, one in the field a
 // truck roll. Seed 004: Azure DPS answering "return code 5" to a chain written in the wrong shape.
-import crypto from 'node:crypto';
 import type { CloudTarget } from '../../shared/device-type';
+import type { KeyShape } from './key-shape';
 
 export interface CloudRules {
   /** Said in findings: "Azure DPS refuses …". */
@@ -16,12 +16,6 @@ export interface CloudRules {
   readonly keys: { readonly words: string; readonly accepts: (key: KeyShape) => boolean };
   /** The chain must lead to a CA the cloud verified (Azure DPS: proof of possession). */
   readonly verifiedCa: boolean;
-}
-
-export interface KeyShape {
-  readonly type: 'ec' | 'rsa' | string;
-  readonly curve?: string | undefined;
-  readonly bits?: number | undefined;
 }
 
 const rsa2048Up = (key: KeyShape) => key.type === 'rsa' && (key.bits ?? 0) >= 2048;
@@ -63,16 +57,3 @@ export const CLOUD_RULES: Record<Exclude<CloudTarget, 'none'>, CloudRules> = {
     verifiedCa: false,
   },
 };
-
-/** The shape of a SubjectPublicKeyInfo, as the rules above test it. */
-export function keyShapeOf(spki: Uint8Array): KeyShape {
-  const key = crypto.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-  const details = key.asymmetricKeyDetails ?? {};
-  return { type: key.asymmetricKeyType ?? 'unknown', curve: details.namedCurve, bits: details.modulusLength };
-}
-
-export function describeKey(key: KeyShape): string {
-  if (key.type === 'ec') return `EC ${key.curve ?? 'on an unknown curve'}`;
-  if (key.type === 'rsa') return `RSA ${key.bits ?? '?'} bits`;
-  return key.type.toUpperCase();
-}

@@ -3,7 +3,8 @@
 // chain's own soundness is checked for every device; a cloud's rules (cloud-rules.ts) on top.
 import crypto from 'node:crypto';
 import type { CloudTarget } from '../../shared/device-type';
-import { CLOUD_RULES, describeKey, keyShapeOf, type CloudRules } from './cloud-rules';
+import { CLOUD_RULES, type CloudRules } from './cloud-rules';
+import { describeKey, keyShapeOf } from './key-shape';
 import { x509 } from './crypto';
 
 export type PreflightCode =

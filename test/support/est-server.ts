@@ -39,6 +39,8 @@ export interface EstServerOptions {
   readonly manualApproval?: boolean;
   /** The Retry-After a 202 carries, in seconds (real servers: at least 60). */
   readonly retryAfterSeconds?: number;
+  /** What /csrattrs answers (DER of CsrAttrs); 204 without (libest's default). Not enforced, as libest by default. */
+  readonly csrAttributes?: Uint8Array;
 }
 
 export interface EstRefusal {
@@ -224,12 +226,11 @@ export async function startEstServer(options: EstServerOptions = {}): Promise<Es
     const operation = match[2]!;
     if (operation === 'cacerts')
       return void send(res, writeCertsOnly([issuingCa.certificate]), 'application/pkcs7-mime');
-    if (operation === 'csrattrs')
-      return void send(
-        res,
-        Uint8Array.of(0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02),
-        'application/csrattrs',
-      );
+    if (operation === 'csrattrs') {
+      // libest with no attributes configured answers 204 No Content.
+      if (!options.csrAttributes) return void res.writeHead(204).end();
+      return void send(res, options.csrAttributes, 'application/csrattrs');
+    }
     if (req.method !== 'POST') return void res.writeHead(405).end();
     if (!/^application\/pkcs10/i.test(req.headers['content-type'] ?? ''))
       return void refuse(req, res, 415, 'Content-Type must be application/pkcs10');

@@ -5,6 +5,8 @@
 import { EnrollerError } from '../../../shared/errors';
 import { x509 } from '../../pki/crypto';
 import { readCertsOnly } from '../../pki/pkcs7';
+import { parseCsrAttributes } from '../../pki/csr-attributes';
+import { requirementsOf, type CsrRequirements } from '../../pki/csr-requirements';
 import { acceptFromReply } from '../accept';
 import { decodeBase64Body, encodeBase64Body } from '../base64-body';
 import type { EnrollContext, Enroller, EnrollResult } from '../enroller';
@@ -30,6 +32,7 @@ export class EstEnroller implements Enroller {
   readonly protocol = 'est' as const;
   readonly #options: EstOptions;
   #issuingCas: readonly x509.X509Certificate[] | undefined;
+  #requirements: Promise<CsrRequirements | undefined> | undefined;
 
   constructor(options: EstOptions) {
     const url = new URL(options.baseUrl);
@@ -96,6 +99,25 @@ export class EstEnroller implements Enroller {
     if (response.status === 204 || response.status === 404) return new Uint8Array(0);
     this.#expect(response, 'csrattrs');
     return this.#decode(response);
+  }
+
+  /**
+   * What the server asks a CSR to carry, asked once per profile activation. An answer that cannot
+   * be had (the server is down, refuses) asks nothing this time: the enrollment itself then says why.
+   */
+  csrRequirements(context: Pick<EnrollContext, 'signal' | 'timeoutMs'> = {}): Promise<CsrRequirements | undefined> {
+    this.#requirements ??= this.csrAttributes(context).then(
+      (der) => {
+        const asked = requirementsOf(parseCsrAttributes(der));
+        const any = asked.signatureAlgorithms.length + asked.keys.length + asked.subjectAttributes.length > 0;
+        return any ? asked : undefined;
+      },
+      () => {
+        this.#requirements = undefined; // asked again next time
+        return undefined;
+      },
+    );
+    return this.#requirements;
   }
 
   /**

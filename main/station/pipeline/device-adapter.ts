@@ -5,6 +5,7 @@ import type { DeviceAttributes, DeviceTypeDocument } from '../../../shared/devic
 import type { LinkRecovery } from '../../devices/link-recovery';
 import type { EnrollContext, Enroller } from '../../enroll/enroller';
 import type { x509 } from '../../pki/crypto';
+import type { CsrRequirements } from '../../pki/csr-requirements';
 import type { AuditLog } from '../../store/audit-log';
 import type { JobRow, JobStore } from '../../store/job-store';
 import type { NewQueueItem, QueueStore } from '../../store/queue-store';
@@ -41,6 +42,8 @@ export interface CsrOptions {
   readonly challenge: string | undefined;
   /** Enrolled again on purpose after it was done: a new key, not the one left from before. */
   readonly fresh: boolean;
+  /** What the profile's service asks a CSR to carry (EST /csrattrs): applied where the station builds the CSR. */
+  readonly asked?: CsrRequirements | undefined;
 }
 
 /** Why a job waits instead of ending: the service is out of reach, or has not issued yet. */

@@ -8,12 +8,13 @@
 import { EnrollerError } from '../../../shared/errors';
 import { recoveryWords, type LinkRecovery } from '../../devices/link-recovery';
 import { x509 } from '../../pki/crypto';
+import { refuseUnmet, type CsrRequirements } from '../../pki/csr-requirements';
 import { certificateOf } from '../../pki/parsed-der';
 import { certificatePublicKey, csrPublicKey, sameKey } from '../../pki/public-key-of';
 import { disabled } from '../../store/device-records';
 import type { JobRow, NewJob } from '../../store/job-store';
 import type { QueueItem } from '../../store/queue-store';
-import type { DeviceAdapter, Identity, JobInput } from './device-adapter';
+import { withSignal, type DeviceAdapter, type Identity, type JobInput } from './device-adapter';
 import { outcome, type JobOutcome } from './job-outcome';
 import { JobRun } from './job-run';
 import { obtainForJob } from './obtain-certificate';
@@ -41,6 +42,7 @@ class DeviceJob {
   #birth = false;
   /** A supervisor set the device back to factory mode: this provision issues a birth certificate. */
   #birthAsked = false;
+  #requirements: Promise<CsrRequirements | undefined> | undefined;
 
   constructor(input: JobInput, adapter: DeviceAdapter) {
     this.#input = input;
@@ -182,7 +184,7 @@ class DeviceJob {
     }
     if (current.csrDer) return;
     await this.#run.enter('csr');
-    const options = { challenge: this.#challenge(), fresh: this.#reenroll };
+    const options = { challenge: this.#challenge(), fresh: this.#reenroll, asked: await this.#asked() };
     const made = await this.#adapter.makeCsr(current, options, signal);
     const { csrDer, keySha256, keyEvidence } = made;
     const result = { csrDer, ...(keySha256 ? { keySha256 } : {}), ...(keyEvidence ? { keyEvidence } : {}) };
@@ -196,6 +198,8 @@ class DeviceJob {
     const current = this.#run.job!;
     await this.#run.enter('enrolled');
     const id = this.#id();
+    // Refused here, in words, what the service would refuse with a bare 400 (its CSR attributes).
+    if (!this.#birthAsked) refuseUnmet(current.csrDer!, await this.#asked(), id);
     const context = {
       deviceId: id,
       deviceType,
@@ -236,6 +240,13 @@ class DeviceJob {
         'The written certificate does not carry the key the device generated.',
       );
     }
+  }
+
+  /** What the profile's service asks a CSR to carry (EST /csrattrs), asked once for this job. */
+  #asked(): Promise<CsrRequirements | undefined> {
+    const { enroller } = this.#input.profile;
+    this.#requirements ??= enroller.csrRequirements?.(withSignal(this.#input.signal)) ?? Promise.resolve(undefined);
+    return this.#requirements;
   }
 
   /**

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { x509 } from '../../../main/pki/crypto';
 import { runEnroller } from '../../helpers/cli';
+import { csrAttributesDer, OIDS } from '../../helpers/csr-attributes';
 import { tempDir } from '../../helpers/station';
 import { startEstServer } from '../../support/est-server';
 import { freePort, startScepServer } from '../../support/scep-server';
@@ -33,7 +34,8 @@ const byStep = (lines: Array<Record<string, unknown>>) =>
 
 describe('enroller profile test', () => {
   it('EST: passes a right profile; names a wrong password, an untrusted server and a closed port', async () => {
-    const est = await startEstServer({ user: 'station-1', password: 'right-password' });
+    const csrAttributes = csrAttributesDer({ oids: [OIDS.ecdsaWithSha256] });
+    const est = await startEstServer({ user: 'station-1', password: 'right-password', csrAttributes });
     cleanup.push(() => est.close());
     const dir = tempDir();
     const pass = file('pass', 'profile test passphrase');

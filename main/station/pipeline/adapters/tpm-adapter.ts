@@ -10,6 +10,7 @@ import { normalizeHandle, NV_INDEX_MAX_BYTES, type Tpm, type TpmKeyAlgorithm } f
 import type { EnrollContext } from '../../../enroll/enroller';
 import { x509 } from '../../../pki/crypto';
 import { verifyCsr } from '../../../pki/csr';
+import type { CsrRequirements } from '../../../pki/csr-requirements';
 import { deviceIdFor, resolveName } from '../../../pki/device-type/naming';
 import { verifyEkCertificate } from '../../../pki/ek-trust';
 import { buildCsr, type ExternalSigner } from '../../../pki/external-signer';
@@ -119,12 +120,14 @@ export class TpmAdapter implements DeviceAdapter {
     const { handle, algorithm } = this.#settings;
     // A key left at the handle by an interrupted run is this device's own and is reused; a
     // deliberate re-enrollment (--force after done) gets a new one.
+    refuseUnmeetableKey(algorithm, csrOptions.asked, job.deviceId!);
     const key = await tpm.ensureKey(handle, algorithm, { ...withSignal(signal), fresh: csrOptions.fresh });
-    const { subject, sans } = resolveName(this.#slot.deviceType, { ...this.#attributes, deviceId: job.deviceId! }, {});
+    const named = resolveName(this.#slot.deviceType, { ...this.#attributes, deviceId: job.deviceId! }, {});
+    const subject = withAskedAttributes(named.subject, csrOptions.asked, this.#attributes);
     const csrDer = await buildCsr({
       signer: this.#signer(key.spki, signal),
       subject,
-      sans,
+      sans: named.sans,
       challengePassword: csrOptions.challenge,
     });
     await verifyCsr(csrDer); // the TPM's signature checks out before it is recorded
@@ -224,4 +227,41 @@ export class TpmAdapter implements DeviceAdapter {
     const { handle, algorithm } = this.#settings;
     return { algorithm, spki, sign: (data) => this.#slot.tpm.sign(handle, algorithm, data, withSignal(signal)) };
   }
+}
+
+/** The key the TPM would make cannot be one the service takes: refused before a key is made. */
+function refuseUnmeetableKey(algorithm: 'ec-p256' | 'rsa-2048', asked: CsrRequirements | undefined, id: string) {
+  if (!asked || asked.keys.length === 0) return;
+  const fits = asked.keys.some((wanted) =>
+    wanted.type === 'ec'
+      ? algorithm === 'ec-p256' && (wanted.curves.length === 0 || wanted.curves.includes(P256_OID))
+      : algorithm === 'rsa-2048' && (wanted.bits ?? 2048) <= 2048,
+  );
+  if (!fits)
+    throw new EnrollerError(
+      'CSR_ATTRIBUTES_UNMET',
+      `${id} cannot be enrolled with this profile: the server's CSR attributes ask for a key this TPM device type ` +
+        `does not make (${algorithm}). No key was made. Choose a device type with a key the server takes.`,
+      { algorithm },
+    );
+}
+
+const P256_OID = '1.2.840.10045.3.1.7';
+const SUBJECT_FROM_ATTRIBUTE: Readonly<Record<string, { name: string; from: 'serial' }>> = {
+  '2.5.4.5': { name: 'serialNumber', from: 'serial' },
+};
+
+/** Subject attributes the service asks for and the device type left out, filled where the device says them. */
+function withAskedAttributes(
+  subject: ReadonlyArray<readonly [string, string]>,
+  asked: CsrRequirements | undefined,
+  attributes: DeviceAttributes,
+): ReadonlyArray<readonly [string, string]> {
+  const added: Array<readonly [string, string]> = [];
+  for (const type of asked?.subjectAttributes ?? []) {
+    const fill = SUBJECT_FROM_ATTRIBUTE[type];
+    const value = fill ? attributes[fill.from] : undefined;
+    if (fill && value && !subject.some(([name]) => name === fill.name)) added.push([fill.name, value]);
+  }
+  return [...subject, ...added];
 }
