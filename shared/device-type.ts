@@ -100,6 +100,23 @@ export const DeviceTypeDocument = z
       })
       .strict()
       .optional(),
+    /**
+     * nRF91: the modem firmware this type accepts (+CGMR): a minimum version, and/or the exact
+     * builds allowed. A modem outside it is refused before any key is made.
+     */
+    modemFirmware: z
+      .object({
+        minimum: z
+          .string()
+          .regex(/^\d+\.\d+\.\d+$/, 'a version x.y.z')
+          .optional(),
+        allowed: z
+          .array(z.string().regex(/^mfw[-_]\S+$/, 'a +CGMR build name such as mfw_nrf91x1_2.0.2'))
+          .min(1)
+          .optional(),
+      })
+      .strict()
+      .optional(),
     /** TPM: where the key and certificate live. */
     tpm: z
       .object({

@@ -54,6 +54,8 @@ export const errorCodes = [
   'PREFLIGHT_INPUT_INVALID',
   // a CSR that lacks what the EST server's CSR attributes ask for (#21)
   'CSR_ATTRIBUTES_UNMET',
+  // a modem whose firmware the device type does not take (#21)
+  'MODEM_FIRMWARE_NOT_ALLOWED',
   'MODEM_BUFFER_TOO_SMALL',
   // devices: a TPM 2.0 through tpm2-tools
   'TPM_TCTI_INVALID',

@@ -60,6 +60,8 @@ function summary(d: DeviceRecord): DeviceSummary {
     mode: d.mode,
     petName: d.petName,
     imei: d.imei,
+    model: d.model,
+    firmware: d.firmware,
     disabledReason: d.disabledReason,
     nextCertificate: d.nextCertificate,
     updatedAt: d.updatedAt,

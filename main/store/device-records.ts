@@ -17,6 +17,10 @@ export interface DeviceRecord {
   readonly petName: string | null;
   readonly imei: string | null;
   readonly uuid: string | null;
+  /** What the modem said it is (+CGMM, +CGMR) and its %ATTESTTOKEN; null for other devices. */
+  readonly model: string | null;
+  readonly firmware: string | null;
+  readonly attestationToken: string | null;
   readonly disabledReason: string | null;
   /** 'birth' after `device set-factory`, until the next provision issues one. */
   readonly nextCertificate: 'birth' | null;
@@ -57,6 +61,9 @@ interface DeviceRow {
   pet_name: string | null;
   imei: string | null;
   uuid: string | null;
+  model: string | null;
+  firmware: string | null;
+  attestation_token: string | null;
   disabled_reason: string | null;
   next_certificate: 'birth' | null;
   updated_at: string;
@@ -69,13 +76,17 @@ const toRecord = (r: DeviceRow): DeviceRecord => ({
   petName: r.pet_name,
   imei: r.imei,
   uuid: r.uuid,
+  model: r.model,
+  firmware: r.firmware,
+  attestationToken: r.attestation_token,
   disabledReason: r.disabled_reason,
   nextCertificate: r.next_certificate,
   updatedAt: r.updated_at,
 });
 
 const DEVICE_COLUMNS =
-  'd.device_id, d.device_type, d.mode, d.pet_name, d.imei, d.uuid, d.disabled_reason, d.next_certificate, d.updated_at';
+  'd.device_id, d.device_type, d.mode, d.pet_name, d.imei, d.uuid, d.model, d.firmware, d.attestation_token, ' +
+  'd.disabled_reason, d.next_certificate, d.updated_at';
 
 export class DeviceRecords {
   readonly #db: Db;

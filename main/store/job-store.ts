@@ -250,16 +250,20 @@ export class JobStore {
     deviceType: string;
     imei?: string | undefined;
     uuid?: string | undefined;
+    model?: string | undefined;
+    firmware?: string | undefined;
+    attestationToken?: string | undefined;
     mode?: string;
   }): void {
     const now = new Date().toISOString();
     // A provision that sets the mode has done what a supervisor asked for (a birth certificate).
     prepared(
       this.#db,
-      `INSERT INTO devices (device_id, device_type, imei, uuid, mode, created_at, updated_at) VALUES (@id, @type,
-           @imei, @uuid, coalesce(@mode, 'NEW'), @now, @now)
+      `INSERT INTO devices (device_id, device_type, imei, uuid, model, firmware, attestation_token, mode, created_at,
+           updated_at) VALUES (@id, @type, @imei, @uuid, @model, @firmware, @token, coalesce(@mode, 'NEW'), @now, @now)
          ON CONFLICT(device_id) DO UPDATE SET imei = coalesce(excluded.imei, imei), uuid = coalesce(excluded.uuid,
-           uuid),
+           uuid), model = coalesce(excluded.model, model), firmware = coalesce(excluded.firmware, firmware),
+           attestation_token = coalesce(excluded.attestation_token, attestation_token),
            mode = coalesce(@mode, mode),
            next_certificate = CASE WHEN @mode IS NULL THEN next_certificate END,
            updated_at = excluded.updated_at`,
@@ -268,6 +272,9 @@ export class JobStore {
       type: device.deviceType,
       imei: device.imei ?? null,
       uuid: device.uuid ?? null,
+      model: device.model ?? null,
+      firmware: device.firmware ?? null,
+      token: device.attestationToken ?? null,
       mode: device.mode ?? null,
       now,
     });

@@ -381,6 +381,17 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 14,
+    name: 'what each modem is: model, firmware, attestation token',
+    sql: `
+      -- Read from the modem when it is identified (+CGMM, +CGMR, %ATTESTTOKEN): on the device's
+      -- record, in device show and the devinfo / nrfcloud-claim exports. NULL for other devices.
+      ALTER TABLE devices ADD COLUMN model TEXT;
+      ALTER TABLE devices ADD COLUMN firmware TEXT;
+      ALTER TABLE devices ADD COLUMN attestation_token TEXT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

@@ -11,6 +11,9 @@ export const DeviceSummary = z.object({
   mode: DeviceMode,
   petName: z.string().nullable(),
   imei: z.string().nullable(),
+  /** What the modem said it is (+CGMM, +CGMR); null for other devices. */
+  model: z.string().nullable(),
+  firmware: z.string().nullable(),
   disabledReason: z.string().nullable(),
   nextCertificate: z.enum(['birth']).nullable(),
   updatedAt: z.string(),

@@ -8,6 +8,7 @@ import { parseCount } from '../numbers';
 import {
   formatRows,
   LIFECYCLE_COLUMNS,
+  LIFECYCLE_FORMATS,
   lifecycleRows,
   type LifecycleFormat,
 } from '../../station/lifecycle/lifecycle-exports';
@@ -20,7 +21,7 @@ export function exportCommand(): Command {
     )
     .addOption(
       new Option('--format <format>', 'what to write')
-        .choices(['nrfcloud', 'azure-dps', 'aws', 'report', 'expiring', 'revocation-requests'])
+        .choices(['nrfcloud', 'azure-dps', 'aws', 'report', ...LIFECYCLE_FORMATS])
         .makeOptionMandatory(),
     )
     .option('--within <days>', 'expiring: certificates whose notAfter falls within this many days', (v) =>
@@ -42,10 +43,10 @@ export function exportCommand(): Command {
         },
         command: Command,
       ) => {
-        if (options.format === 'expiring' || options.format === 'revocation-requests') {
-          return exportLifecycle(command, { ...options, format: options.format });
+        if ((LIFECYCLE_FORMATS as readonly string[]).includes(options.format)) {
+          return exportLifecycle(command, { ...options, format: options.format as LifecycleFormat });
         }
-        const format = options.format;
+        const format = options.format as ExportFormat;
         await withStation(command, 'read', async (station, { out }) => {
           const devices = provisionedDevices(station.db, options.batch);
           const text = formatExport(format, devices, {
@@ -69,7 +70,7 @@ export function exportCommand(): Command {
     );
 }
 
-/** `--format expiring | revocation-requests`: CSV with a header, or JSON lines with --json. */
+/** `--format expiring | revocation-requests | devinfo | nrfcloud-claim`: CSV with a header, or JSON lines. */
 async function exportLifecycle(
   command: Command,
   options: { format: LifecycleFormat; out?: string; within?: number },

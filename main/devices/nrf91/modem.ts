@@ -26,6 +26,8 @@ export interface ModemIdentity {
   readonly firmware: FirmwareVersion;
   /** From %ATTESTTOKEN; absent on firmware that cannot produce one. */
   readonly deviceUuid: string | undefined;
+  /** The %ATTESTTOKEN itself (what nRF Cloud claims a device with); absent on firmware without one. */
+  readonly attestationToken: string | undefined;
   readonly model: string | undefined;
 }
 
@@ -75,10 +77,13 @@ export class Nrf91Modem {
     }
     const model = await this.link.read('AT+CGMM', (lines) => lines.find((l) => /^nRF91\w*/.test(l)), options);
     let deviceUuid: string | undefined;
+    let attestationToken: string | undefined;
     try {
       // The token is signed inside the modem: give it the credential deadline, not the default.
       const token = { ...options, timeoutMs: TIMEOUTS.credential };
-      deviceUuid = (await this.link.read('AT%ATTESTTOKEN', parseAttestationToken, token)).deviceUuid;
+      const attested = await this.link.read('AT%ATTESTTOKEN', parseAttestationToken, token);
+      deviceUuid = attested.deviceUuid;
+      attestationToken = `${base64url(attested.first)}.${base64url(attested.cose)}`;
     } catch (error) {
       if (
         !(error instanceof EnrollerError) ||
@@ -87,7 +92,7 @@ export class Nrf91Modem {
         throw error;
       this.#log.info({ code: error.code }, 'no attestation token; the device UUID will come from KEYGEN');
     }
-    return { imei, firmware, deviceUuid, model };
+    return { imei, firmware, deviceUuid, attestationToken, model };
   }
 
   async functionalMode(options: OperationOptions = {}): Promise<number> {
@@ -278,4 +283,8 @@ export function toModemText(content: string): string {
 
 export function sha256Hex(text: string): string {
   return crypto.createHash('sha256').update(text, 'utf8').digest('hex').toUpperCase();
+}
+
+function base64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64url');
 }

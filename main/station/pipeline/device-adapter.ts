@@ -21,7 +21,13 @@ export interface Identity {
   /** What the enroller may put in the certificate (the local CA's subject mapping). */
   readonly attributes: DeviceAttributes;
   /** Kept on the device's row. */
-  readonly device?: { readonly imei?: string; readonly uuid?: string | undefined };
+  readonly device?: {
+    readonly imei?: string;
+    readonly uuid?: string | undefined;
+    readonly model?: string | undefined;
+    readonly firmware?: string | undefined;
+    readonly attestationToken?: string | undefined;
+  };
   /** What the approval records and forwards with the pet name; absent for inputs that are not devices (CSR files). */
   readonly approval?: Record<string, unknown>;
   /** Details on the `device.approved` audit row. */

@@ -6,6 +6,7 @@ import { EnrollerError } from '../../../../shared/errors';
 import type { DeviceTypeDocument } from '../../../../shared/device-type';
 import type { LinkRecovery } from '../../../devices/link-recovery';
 import { CredentialType, type Nrf91Modem } from '../../../devices/nrf91/modem';
+import { atLeast, type FirmwareVersion } from '../../../devices/nrf91/parsers/identity';
 import type { x509 } from '../../../pki/crypto';
 import { deviceIdFor } from '../../../pki/device-type/naming';
 import { pemCertificateBlocks } from '../../../pki/pem';
@@ -35,6 +36,7 @@ export class Nrf91Adapter implements DeviceAdapter {
   readonly queueItem = { kind: 'device' } as const;
   readonly #slot: Nrf91Slot;
   #uuid: string | undefined;
+  #firmware: FirmwareVersion | undefined;
 
   constructor(slot: Nrf91Slot) {
     this.#slot = slot;
@@ -50,7 +52,7 @@ export class Nrf91Adapter implements DeviceAdapter {
     const { modem, expectedImei, port } = this.#slot;
     void this.#secTags; // a type that cannot say where credentials go fails before the modem is touched
     await modem.connect(withSignal(signal));
-    const { imei, deviceUuid } = await modem.identify(withSignal(signal));
+    const { imei, deviceUuid, firmware, model, attestationToken } = await modem.identify(withSignal(signal));
     if (expectedImei && imei !== expectedImei) {
       throw new EnrollerError(
         'DEVICE_IDENTITY_MISMATCH',
@@ -60,11 +62,13 @@ export class Nrf91Adapter implements DeviceAdapter {
       );
     }
     this.#uuid = deviceUuid;
+    this.#firmware = firmware;
     const deviceId = deviceIdFor(this.#slot.deviceType, { imei, ...(deviceUuid ? { uuid: deviceUuid } : {}) });
+    refuseFirmware(this.#slot.deviceType, firmware, deviceId);
     return {
       deviceId,
-      attributes: { imei },
-      device: { imei, uuid: deviceUuid },
+      attributes: { imei, ...(model ? { model } : {}), fwVersion: firmware.raw },
+      device: { imei, uuid: deviceUuid, model, firmware: firmware.raw, attestationToken },
       approval: { imei, uuid: deviceUuid ?? null, port },
       audit: { port, imei },
     };
@@ -160,4 +164,24 @@ export class Nrf91Adapter implements DeviceAdapter {
     if (source === 'issuing-chain') return this.#slot.pems.issuingChain;
     return this.#slot.trustPem ?? '';
   }
+}
+
+/** The device type's firmware policy (modemFirmware): a modem outside it is refused before any key is made. */
+function refuseFirmware(deviceType: DeviceTypeDocument, firmware: FirmwareVersion, deviceId: string): void {
+  const policy = deviceType.modemFirmware;
+  if (!policy) return;
+  const [major, minor, patch] = (policy.minimum ?? '0.0.0').split('.').map(Number) as [number, number, number];
+  const tooOld = !atLeast(firmware, major, minor, patch);
+  const notListed = policy.allowed !== undefined && !policy.allowed.includes(firmware.raw);
+  if (!tooOld && !notListed) return;
+  const wanted = [
+    ...(policy.minimum ? [`${policy.minimum} or newer`] : []),
+    ...(policy.allowed ? [`one of ${policy.allowed.join(', ')}`] : []),
+  ].join(', and ');
+  throw new EnrollerError(
+    'MODEM_FIRMWARE_NOT_ALLOWED',
+    `${deviceId} runs modem firmware ${firmware.raw}; device type ${deviceType.name} takes ${wanted}. Nothing was ` +
+      'made or written: update the modem firmware, or use a device type for it.',
+    { firmware: firmware.raw, ...policy },
+  );
 }
