@@ -367,14 +367,14 @@ export class Nrf91Simulator {
                   .toUpperCase(),
               }))
             : [];
-        return ok(...[...own, ...modem].map((e) => `%CMNG: ${e.secTag},${e.type},"${e.sha256}"`));
+        return ok(...[...own, ...modem].map((e) => `%CMNG: ${e.secTag},${e.type}${this.#digest(e.sha256)}`));
       }
       case 2: {
         if (secTag === undefined || type === undefined) throw new CmeError(50);
         if (type === 2 || type === 3) throw new CmeError(514);
         const stored = this.store.get(secTag, type);
         if (!stored) throw new CmeError(513);
-        return ok(`%CMNG: ${secTag},${type},"${stored.sha256}","${stored.content}"`);
+        return ok(`%CMNG: ${secTag},${type}${this.#digest(stored.sha256)},"${stored.content}"`);
       }
       case 3: {
         if (secTag === undefined || type === undefined) throw new CmeError(50);
@@ -386,6 +386,15 @@ export class Nrf91Simulator {
       default:
         throw new SyntaxError();
     }
+  }
+
+  /** `,"SHA"` after tag and type — from mfw 1.3.2 on; older firmware lists no digest (nrf91-at.md §2). */
+  #digest(sha256: string): string {
+    const [major = 0, minor = 0, patch = 0] = (/(\d+)\.(\d+)\.(\d+)/.exec(this.identity.firmware) ?? [])
+      .slice(1)
+      .map(Number);
+    const listsDigests = major !== 1 ? major > 1 : minor !== 3 ? minor > 3 : patch >= 2;
+    return listsDigests ? `,"${sha256}"` : '';
   }
 
   async #keygen(rest: string, ok: (...lines: string[]) => string): Promise<string> {

@@ -8,7 +8,7 @@ import { verifyCsr, type VerifiedCsr } from '../../pki/csr';
 import type { Logger } from '../../log';
 import { TIMEOUTS, type AtClient } from './at-client';
 import { ModemLink, OFFLINE_MODES, type LinkOptions } from './modem-link';
-import { parseBareOk, parseCredentialList, type CredentialEntry } from './parsers/cmng';
+import { parseBareOk, parseCredentialList, parseCredentialRead, type CredentialEntry } from './parsers/cmng';
 import { atLeast, parseCfun, parseFirmware, parseImei, type FirmwareVersion } from './parsers/identity';
 import { parseAttestationToken, parseKeygen, parseKeygenEvidence, type KeygenEvidence } from './parsers/keygen';
 
@@ -158,7 +158,7 @@ export class Nrf91Modem {
     const sha256 = sha256Hex(sent);
     this.checkFits(secTag, type, sent);
     if (options.deleteFirst) await this.delete(secTag, type, options);
-    const stored = async () => (await this.list(secTag, type, options))[0]?.sha256 === sha256;
+    const stored = async () => (await this.#holds(secTag, type, sha256, options)).holds;
     const write = { ...options, timeoutMs: TIMEOUTS.credential };
     await this.link.change(`AT%CMNG=0,${secTag},${type},"${sent}"`, stored, write, parseBareOk('AT%CMNG=0'));
     return { sent, sha256 };
@@ -187,25 +187,42 @@ export class Nrf91Modem {
     expectedSha256: string,
     options: OperationOptions = {},
   ): Promise<void> {
-    const [entry] = await this.list(secTag, type, options);
-    if (!entry)
+    const { found, holds, stored } = await this.#holds(secTag, type, expectedSha256, options);
+    if (!found)
       throw new EnrollerError(
         'MODEM_READBACK_MISMATCH',
         `Nothing is stored at security tag ${secTag}, type ${type}, after writing it.`,
         { secTag, type },
       );
-    if (entry.sha256 !== expectedSha256.toUpperCase()) {
+    if (!holds) {
       throw new EnrollerError(
         'MODEM_READBACK_MISMATCH',
         `The credential read back from security tag ${secTag}, type ${type}, differs from what was written.`,
-        {
-          secTag,
-          type,
-          expected: expectedSha256.toUpperCase(),
-          stored: entry.sha256,
-        },
+        { secTag, type, expected: expectedSha256.toUpperCase(), ...(stored ? { stored } : {}) },
       );
     }
+  }
+
+  /**
+   * Does the modem hold exactly these bytes? By the SHA-256 it lists (mfw 1.3.2 and later); on
+   * older firmware, which lists no digest, a certificate is read back (%CMNG=2) and hashed here. A
+   * private key cannot be read: there its presence is all the modem can prove (the key's origin is
+   * the COSE evidence checked at KEYGEN).
+   */
+  async #holds(
+    secTag: number,
+    type: number,
+    expectedSha256: string,
+    options: OperationOptions,
+  ): Promise<{ found: boolean; holds: boolean; stored?: string }> {
+    const [entry] = await this.list(secTag, type, options);
+    const expected = expectedSha256.toUpperCase();
+    if (!entry) return { found: false, holds: false };
+    if (entry.sha256) return { found: true, holds: entry.sha256 === expected, stored: entry.sha256 };
+    if (type === CredentialType.clientKey) return { found: true, holds: true };
+    const read = await this.link.read(`AT%CMNG=2,${secTag},${type}`, parseCredentialRead, options);
+    const stored = sha256Hex(read.content).toUpperCase();
+    return { found: true, holds: stored === expected, stored };
   }
 
   /**

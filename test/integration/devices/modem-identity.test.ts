@@ -1,13 +1,14 @@
 // Know each modem (#21): model (+CGMM), firmware (+CGMR) and the attestation token (%ATTESTTOKEN)
 // go on the device's record, into `device show` and the devinfo / nrfcloud-claim exports; a device
 // type's firmware policy refuses a modem outside it before any key is made. On the simulator's
-// firmware variants: an nRF9151 on mfw 2.0.2 (with a token) and an nRF9160 on mfw 1.3.5 (without).
+// firmware variants: an nRF9151 on mfw 2.0.2 (with a token) and an nRF9160 on mfw 1.3.5 (without);
+// and mfw 1.3.1, which lists no SHA-256 digests, so certificates are proven by reading them back.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PtySimulator } from '../../../main/devices/nrf91-sim/pty-host';
 import { runEnroller } from '../../helpers/cli';
-import { ptyModems } from '../../helpers/pty';
+import { openModem, ptyModems } from '../../helpers/pty';
 import { tempDir } from '../../helpers/station';
 
 const TAG = 16842753;
@@ -94,5 +95,44 @@ describe('each modem known by what it says it is', () => {
         claimToken: (await show(nrf9151!)).attestationToken,
       },
     ]);
+  });
+
+  it('firmware before 1.3.2 lists no digests: certificates are proven by reading them back', async () => {
+    const dir = tempDir();
+    const pass = path.join(dir, 'pass');
+    fs.writeFileSync(pass, 'modem identity passphrase');
+    await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
+    const [old] = await ptyModems(1, { firmware: 'mfw_nrf9160_1.3.1', keygenDelayMs: 50 });
+    cleanup.push(() => old!.close());
+    const run = await runEnroller(
+      dir,
+      'provision',
+      '--port',
+      old!.hostPath,
+      '--device-type',
+      'nrf91-default',
+      '--passphrase-file',
+      pass,
+    );
+    expect(run.lines[0], JSON.stringify(run.lines)).toMatchObject({ status: 'verified' });
+
+    // The same proof, asked again after the certificate in the modem was changed behind the station's back.
+    const written = old!.simulator.store.get(TAG, 1)!;
+    const modem = await openModem(old!.hostPath);
+    try {
+      await modem.connect();
+      await expect(modem.verifyStored(TAG, 1, written.sha256)).resolves.toBeUndefined();
+      old!.simulator.store.put(
+        TAG,
+        1,
+        written.content.replace('-----END CERTIFICATE-----', '-----END CERTIFICATE----- '),
+      );
+      await expect(modem.verifyStored(TAG, 1, written.sha256)).rejects.toMatchObject({
+        code: 'MODEM_READBACK_MISMATCH',
+        details: expect.objectContaining({ expected: written.sha256.toUpperCase() }),
+      });
+    } finally {
+      await modem.at.close();
+    }
   });
 });

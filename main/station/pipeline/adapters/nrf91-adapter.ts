@@ -36,7 +36,6 @@ export class Nrf91Adapter implements DeviceAdapter {
   readonly queueItem = { kind: 'device' } as const;
   readonly #slot: Nrf91Slot;
   #uuid: string | undefined;
-  #firmware: FirmwareVersion | undefined;
 
   constructor(slot: Nrf91Slot) {
     this.#slot = slot;
@@ -62,7 +61,6 @@ export class Nrf91Adapter implements DeviceAdapter {
       );
     }
     this.#uuid = deviceUuid;
-    this.#firmware = firmware;
     const deviceId = deviceIdFor(this.#slot.deviceType, { imei, ...(deviceUuid ? { uuid: deviceUuid } : {}) });
     refuseFirmware(this.#slot.deviceType, firmware, deviceId);
     return {
@@ -92,7 +90,8 @@ export class Nrf91Adapter implements DeviceAdapter {
     return {
       csrDer: key.csr.der,
       keyEvidence: key.cose,
-      keySha256: listed.sha256,
+      // Firmware before 1.3.2 lists no digest: the key's origin then rests on the COSE evidence alone.
+      ...(listed.sha256 ? { keySha256: listed.sha256 } : {}),
       audit: { action: 'csr.generated', details: { secTag: this.#secTags.client } },
     };
   }
