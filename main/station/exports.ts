@@ -12,6 +12,9 @@ export interface ProvisionedDevice {
   readonly petName: string | null;
   readonly imei: string | null;
   readonly uuid: string | null;
+  /** What a modem said it is (+CGMM, +CGMR); null for other devices. */
+  readonly model: string | null;
+  readonly firmware: string | null;
   readonly mode: string;
   readonly deviceType: string;
   readonly profile: string;
@@ -30,6 +33,8 @@ interface Row {
   pet_name: string | null;
   imei: string | null;
   uuid: string | null;
+  model: string | null;
+  firmware: string | null;
   mode: string;
   device_type: string;
   profile: string;
@@ -47,7 +52,8 @@ interface Row {
 export function provisionedDevices(db: Db, batchId?: string): ProvisionedDevice[] {
   const rows = db
     .prepare<[string | null, string | null], Row>(
-      `SELECT j.device_id, d.pet_name, d.imei, d.uuid, d.mode, j.device_type, j.profile, j.batch_id, j.port,
+      `SELECT j.device_id, d.pet_name, d.imei, d.uuid, d.model, d.firmware, d.mode, j.device_type, j.profile,
+         j.batch_id, j.port,
          j.csr_der, j.key_evidence,
               j.cert_der, j.written, j.step_times,
               (SELECT actor FROM audit_log a WHERE a.action = 'device.provisioned'
@@ -64,6 +70,8 @@ export function provisionedDevices(db: Db, batchId?: string): ProvisionedDevice[
     petName: r.pet_name,
     imei: r.imei,
     uuid: r.uuid,
+    model: r.model,
+    firmware: r.firmware,
     mode: r.mode,
     deviceType: r.device_type,
     profile: r.profile,
@@ -147,6 +155,8 @@ function report(d: ProvisionedDevice) {
     petName: d.petName,
     imei: d.imei,
     uuid: d.uuid,
+    model: d.model,
+    firmware: d.firmware,
     mode: d.mode,
     deviceType: d.deviceType,
     profile: d.profile,

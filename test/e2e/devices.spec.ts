@@ -38,6 +38,8 @@ test('finds a device, disables and enables it, and sets another to factory mode'
   await page.getByRole('button', { name: ids[0]! }).click();
   const detail = page.getByTestId('device-detail');
   await expect(detail.getByTestId('device-mode')).toHaveText('OPERATIONAL');
+  // What the modem said it is (the simulator's default: an nRF9151 on mfw 2.0.2).
+  await expect(detail.getByTestId('device-modem')).toHaveText('nRF9151-LACA · modem firmware mfw_nrf91x1_2.0.2');
   await expect(detail.getByTestId('device-certificates').locator('tbody tr')).toHaveAttribute('data-status', 'issued');
 
   await detail.getByLabel('Why disable it').fill('returned: cracked housing');

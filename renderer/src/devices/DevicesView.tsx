@@ -102,6 +102,13 @@ export function DevicesView({ api, session }: { api: EnrollerApi; session: Sessi
             {open.device.disabledReason && <Text size="sm">Disabled: {open.device.disabledReason}</Text>}
             {open.device.nextCertificate && <Text size="sm">Its next provision issues a birth certificate.</Text>}
           </Group>
+          {(open.device.model || open.device.firmware) && (
+            <Text size="sm" data-testid="device-modem">
+              {[open.device.model, open.device.firmware && `modem firmware ${open.device.firmware}`]
+                .filter(Boolean)
+                .join(' · ')}
+            </Text>
+          )}
           {supervisor && <DeviceActions api={api} detail={open} onChanged={changed} onError={setError} />}
           <DeviceCertificates api={api} detail={open} supervisor={supervisor} onChanged={changed} onError={setError} />
           <Text fw={600} size="sm">

@@ -74,6 +74,11 @@ describe('each modem known by what it says it is', () => {
     expect(shown9160).toMatchObject({ model: 'nRF9160-SICA', firmware: 'mfw_nrf9160_1.3.5' });
     expect(shown9160.attestationToken).toBeUndefined();
 
+    const report = await runEnroller(dir, 'export', '--format', 'report');
+    expect(report.lines.find((l) => l.imei === nrf9151!.simulator.imei)).toMatchObject({
+      model: 'nRF9151-LACA',
+      firmware: 'mfw_nrf91x1_2.0.2',
+    });
     const devinfo = await runEnroller(dir, 'export', '--format', 'devinfo');
     expect(devinfo.lines.map((l) => [l.deviceId, l.model, l.firmware]).sort()).toEqual(
       [
