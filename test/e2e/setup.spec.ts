@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect, test, type Page } from '@playwright/test';
-import { serve, type Served } from '../helpers/cli';
+import { enrollerBin, serve, type Served } from '../helpers/cli';
 import { tempDir } from '../helpers/station';
 
 let served: Served;
@@ -83,9 +83,21 @@ test('CA, device types, profiles and settings from the UI', async ({ page }) => 
   await form.getByLabel('Valid for (days)').fill('730');
   await form.getByRole('button', { name: 'Add a subject field' }).click();
   await form.getByLabel('Subject field 2 template').fill('Line B');
+  // The cloud it goes to (preflight checks its rules) and the lowest modem firmware it takes.
+  await form.getByRole('combobox', { name: 'Cloud the device connects to' }).click();
+  await page.getByRole('option', { name: 'Azure IoT Hub DPS' }).click();
+  await form.getByLabel('Lowest modem firmware (x.y.z)').fill('2.0');
+  await expect(form.getByText('a version x.y.z')).toBeVisible();
+  await form.getByLabel('Lowest modem firmware (x.y.z)').fill('2.0.0');
   await page.screenshot({ path: 'test-results/device-type-form.png', fullPage: true });
   await page.getByRole('button', { name: 'Save device type' }).click();
   await expect(page.getByText('Saved line-b.')).toBeVisible();
+  const lineB = JSON.parse(
+    execFileSync(process.execPath, [enrollerBin, '--data-dir', dataDir, 'device-type', 'export', 'line-b'], {
+      encoding: 'utf8',
+    }),
+  ) as Record<string, unknown>;
+  expect(lineB).toMatchObject({ cloud: { target: 'azure-dps' }, modemFirmware: { minimum: '2.0.0' } });
 
   // Profiles: a bad URL is refused by main with the field named; a good one seals its password.
   await page.getByLabel('Profile name').fill('line-b-est');

@@ -17,19 +17,12 @@ import {
   TextInput,
 } from '@mantine/core';
 import { KeyAlgorithmName, SubjectAttribute } from '../../../shared/device-type';
+import { CloudFields } from './CloudFields';
+import type { Draft, FormProps } from './form-props';
 
-/** The document being edited: valid or not yet. */
-export type Draft = Record<string, unknown>;
+export type { Draft } from './form-props';
+
 type Rows = Array<Record<string, unknown>>;
-
-interface FormProps {
-  readonly draft: Draft;
-  readonly onChange: (next: Draft) => void;
-  /** The schema's message for a dotted path, if that field is wrong. */
-  readonly issue: (path: string) => string | undefined;
-  readonly profiles: readonly string[];
-  readonly readOnly: boolean;
-}
 
 const get = (draft: Draft, key: string) => (draft[key] ?? {}) as Draft;
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
@@ -133,6 +126,7 @@ export function DeviceTypeForm(props: FormProps) {
       {draft.device === 'nrf91' && <SecTagFields {...props} />}
       {draft.device === 'tpm' && <TpmFields {...props} />}
       <OfflineFields {...props} />
+      <CloudFields {...props} />
       <LabelFields {...props} />
     </Stack>
   );
