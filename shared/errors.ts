@@ -56,6 +56,13 @@ export const errorCodes = [
   'CSR_ATTRIBUTES_UNMET',
   // a modem whose firmware the device type does not take (#21)
   'MODEM_FIRMWARE_NOT_ALLOWED',
+  // backups, restore and the database's own health (#22)
+  'BACKUP_INVALID',
+  'BACKUP_WRONG_PASSPHRASE',
+  'RESTORE_WOULD_FORGET',
+  'STORE_IN_USE',
+  'STORE_CORRUPT',
+  'STORE_NOT_A_DATABASE',
   'MODEM_BUFFER_TOO_SMALL',
   // devices: a TPM 2.0 through tpm2-tools
   'TPM_TCTI_INVALID',

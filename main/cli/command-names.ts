@@ -19,6 +19,9 @@ export const COMMAND_NAMES = [
   'revoke',
   'ocsp',
   'preflight',
+  'backup',
+  'restore',
+  'doctor',
   'serve',
   'sim',
 ] as const;

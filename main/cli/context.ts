@@ -1,12 +1,14 @@
 // What every CLI command gets: output in the chosen form, a logger on stderr, and the station —
 // opened here, or the running station's when the command came in over its socket (attach/).
 import crypto from 'node:crypto';
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { Access } from '../../shared/contract/define';
 import { EnrollerError } from '../../shared/errors';
 import { readSecret } from './secrets';
 import { createLogger, type Logger } from '../log';
 import { resolveDataDir } from '../station/data-dir';
+import { DATABASE_FILE, storeError } from '../station/station-info';
 import type { Station, StationMode } from '../station/station';
 import { invocation } from './invocation';
 import { findPackage } from './package-root';
@@ -65,6 +67,20 @@ export async function withStation<T>(
   work: (station: Station, ctx: StationContext) => Promise<T>,
 ): Promise<T> {
   const ctx = context(command);
+  try {
+    return await stationWork(command, ctx, access, work);
+  } catch (error) {
+    // SQLite's "database disk image is malformed", met while reading: the same code and way back as at open.
+    throw storeError(error, path.join(ctx.dataDir, DATABASE_FILE), ctx.dataDir);
+  }
+}
+
+async function stationWork<T>(
+  command: Command,
+  ctx: CommandContext,
+  access: Access,
+  work: (station: Station, ctx: StationContext) => Promise<T>,
+): Promise<T> {
   const running = invocation().running;
   const station = running?.station ?? (await ctx.openStation());
   const session = running ? `attach:${crypto.randomUUID()}` : `cli:${process.pid}`;

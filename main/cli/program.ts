@@ -29,6 +29,9 @@ const COMMANDS: Readonly<Record<CommandName, CommandLoader>> = {
   revoke: async () => (await import('./commands/revoke')).revokeCommand(),
   ocsp: async () => (await import('./commands/ocsp')).ocspCommand(),
   preflight: async () => (await import('./commands/preflight')).preflightCommand(),
+  backup: async () => (await import('./commands/backup')).backupCommand(),
+  restore: async () => (await import('./commands/backup')).restoreCommand(),
+  doctor: async () => (await import('./commands/backup')).doctorCommand(),
   serve: async () => (await import('./commands/serve')).serveCommand(runCli),
   sim: async () => (await import('./commands/sim')).simCommand(),
 };

@@ -54,7 +54,10 @@ export class Station {
   }
 
   static open(options: StationOptions): Station {
-    return new Station(options, openStationDatabase(options.dataDir));
+    // A station that keeps running (the app, browser mode) checks its database first; a CLI command
+    // does not pay for a scan on every start, and meets damage as the same coded error when it reads it.
+    const check = options.mode === 'cli' ? {} : { check: 'quick' as const };
+    return new Station(options, openStationDatabase(options.dataDir, check));
   }
 
   info(): StationInfo {

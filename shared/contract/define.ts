@@ -8,7 +8,7 @@ import type { z } from 'zod';
  * `configure` supervisors — and operators too while factory mode is unlocked; `supervise`
  * supervisors only, always (disabling devices, revoking certificates).
  */
-export type Access = 'public' | 'read' | 'operate' | 'configure' | 'supervise';
+export type Access = 'public' | 'read' | 'operate' | 'configure' | 'supervise' | 'backup';
 
 /** Whether a role may call a method of this access (the UI asks it too, to grey out what it cannot do). */
 export function allowed(role: 'operator' | 'supervisor' | 'auditor', access: Access, factoryMode: boolean): boolean {
@@ -23,6 +23,9 @@ export function allowed(role: 'operator' | 'supervisor' | 'auditor', access: Acc
       return role === 'supervisor' || (role === 'operator' && !factoryMode);
     case 'supervise':
       return role === 'supervisor';
+    case 'backup':
+      // A backup holds the whole ledger: supervisors, and auditors who keep records.
+      return role === 'supervisor' || role === 'auditor';
   }
 }
 

@@ -1,6 +1,7 @@
-// `enroller info`: version, contract, data folder and schema. It opens the database and nothing
-// more (no CA, no enrollers), so it answers as fast as Node starts (#18).
+// `enroller info`: version, contract, data folder, schema and the last backup. It opens the database
+// and nothing more (no CA, no enrollers), so it answers as fast as Node starts (#18).
 import { Command } from 'commander';
+import { knownBackups } from '../../station/backup-record';
 import { openStationDatabase, stationInfo } from '../../station/station-info';
 import { appVersion, context } from '../context';
 import { invocation } from '../invocation';
@@ -11,7 +12,11 @@ export function infoCommand(): Command {
     .action((_options: unknown, command: Command) => {
       const { out, dataDir } = context(command);
       const running = invocation().running;
-      const info = running ? running.station.info() : localInfo(dataDir);
+      const [newest] = knownBackups(dataDir);
+      const lastBackup = newest
+        ? { lastBackup: newest.createdAt, lastBackupFile: newest.file }
+        : { lastBackup: 'never' };
+      const info = { ...(running ? running.station.info() : localInfo(dataDir)), ...lastBackup };
       out.record(
         info,
         Object.entries(info)

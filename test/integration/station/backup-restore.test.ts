@@ -1,0 +1,280 @@
+// Backups and restore (#22), on the real SQLite file and the real CLI:
+//  1. A backup taken while a running station issues a bulk run of CSRs, the data folder destroyed,
+//     the backup restored: the CA, the ledger and the audit trail are as at the backup, and the
+//     database is healthy (`doctor`).
+//  2. A restore over a newer ledger is refused without --force, naming what would be forgotten;
+//     with --force the replaced database is kept aside. A wrong passphrase or a changed file is refused.
+//  3. A garbage file and a damaged database give STORE_NOT_A_DATABASE / STORE_CORRUPT with the newest
+//     backup named as the way back.
+//  4. Roles: an auditor may back up, an operator may not; restore is for supervisors.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { runEnroller, serve } from '../../helpers/cli';
+import { makeCsr } from '../../helpers/csr';
+import { tempDir } from '../../helpers/station';
+
+function file(dir: string, name: string, text: string | Uint8Array): string {
+  fs.writeFileSync(path.join(dir, name), text);
+  return path.join(dir, name);
+}
+
+async function csrFolder(count: number, prefix: string): Promise<string> {
+  const dir = tempDir();
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) =>
+      file(dir, `${prefix}-${i}.der`, await makeCsr({ name: `CN=${prefix}-${i}` })),
+    ),
+  );
+  return dir;
+}
+
+const ledger = (dir: string) => {
+  const db = new Database(path.join(dir, 'station.sqlite'), { readonly: true });
+  try {
+    return (
+      db.prepare("SELECT serial FROM certificates WHERE status = 'issued' ORDER BY serial").all() as Array<{
+        serial: string;
+      }>
+    ).map((r) => r.serial);
+  } finally {
+    db.close();
+  }
+};
+
+describe('backup and restore', () => {
+  it('a backup taken during a bulk run restores the CA, the ledger and the audit trail as they were', async () => {
+    const dir = tempDir();
+    const work = tempDir();
+    const pass = file(work, 'pass', 'backup test passphrase');
+    await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
+    const ca = (await runEnroller(dir, 'ca', 'status')).lines[0]!;
+    const served = await serve(dir, ['--passphrase-file', pass]);
+    let backup: Record<string, unknown>;
+    try {
+      const csrs = await csrFolder(300, 'bulk');
+      const running = runEnroller(
+        dir,
+        'enroll',
+        '--csr',
+        csrs,
+        '--profile',
+        'local',
+        '--out-dir',
+        path.join(work, 'out'),
+        '--passphrase-file',
+        pass,
+      );
+      // The backup is taken once the run has issued its first certificates (their files are out).
+      const out = path.join(work, 'out');
+      const deadline = Date.now() + 60_000;
+      while ((fs.existsSync(out) ? fs.readdirSync(out).length : 0) < 20 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      const taken = await runEnroller(
+        dir,
+        'backup',
+        '--out',
+        path.join(work, 'station.backup'),
+        '--passphrase-file',
+        pass,
+      );
+      expect(taken.code, JSON.stringify(taken.lines)).toBe(0);
+      backup = taken.lines[0]!;
+      expect((await running).lines.filter((l) => l.status !== 'issued')).toEqual([]);
+    } finally {
+      await served.stop();
+    }
+    const counts = backup.counts as { certificates: number; auditRows: number };
+    expect(counts.certificates).toBeGreaterThanOrEqual(10);
+
+    fs.rmSync(dir, { recursive: true, force: true });
+    const restored = await runEnroller(dir, 'restore', path.join(work, 'station.backup'), '--passphrase-file', pass);
+    expect(restored.code, JSON.stringify(restored.lines)).toBe(0);
+    expect(restored.lines[0]).toMatchObject({ status: 'restored' });
+    expect(restored.lines[0]!.keptAside).toBeUndefined();
+    expect((await runEnroller(dir, 'ca', 'status')).lines[0]).toEqual(ca);
+    expect(ledger(dir)).toHaveLength(counts.certificates);
+    const verified = await runEnroller(dir, 'audit', 'verify');
+    expect(verified.code).toBe(0);
+    // As at the backup, plus the row that records the restore itself.
+    expect(verified.lines[0]).toMatchObject({ status: 'ok', rows: counts.auditRows + 1 });
+    expect((await runEnroller(dir, 'doctor')).lines[0]).toMatchObject({ status: 'healthy', problems: [] });
+  });
+
+  it('will not go back over a newer ledger without --force, and keeps the replaced database aside', async () => {
+    const dir = tempDir();
+    const work = tempDir();
+    const pass = file(work, 'pass', 'backup test passphrase');
+    await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
+    const enroll = async (prefix: string) =>
+      runEnroller(
+        dir,
+        'enroll',
+        '--csr',
+        await csrFolder(3, prefix),
+        '--profile',
+        'local',
+        '--out-dir',
+        path.join(work, prefix),
+        '--passphrase-file',
+        pass,
+      );
+    await enroll('before');
+    const backupFile = path.join(work, 'early.backup');
+    expect((await runEnroller(dir, 'backup', '--out', backupFile, '--passphrase-file', pass)).code).toBe(0);
+    const atBackup = ledger(dir);
+    await enroll('after');
+    const everything = ledger(dir);
+
+    const refused = await runEnroller(dir, 'restore', backupFile, '--passphrase-file', pass);
+    expect(refused.code).toBe(1);
+    expect(refused.lines[0]).toMatchObject({ code: 'RESTORE_WOULD_FORGET' });
+    expect(refused.lines[0]!.message).toMatch(/would forget 3 certificate\(s\) issued and 0 queue item\(s\)/);
+    expect(ledger(dir)).toEqual(everything);
+
+    const wrong = file(work, 'wrong', 'not the passphrase');
+    expect((await runEnroller(dir, 'restore', backupFile, '--passphrase-file', wrong)).lines[0]).toMatchObject({
+      code: 'BACKUP_WRONG_PASSPHRASE',
+    });
+    // A manifest edited after the fact no longer opens: it is bound into the seal.
+    const edited = JSON.parse(fs.readFileSync(backupFile, 'utf8')) as { manifest: { createdAt: string } };
+    edited.manifest.createdAt = '2099-01-01T00:00:00.000Z';
+    const editedFile = file(work, 'edited.backup', JSON.stringify(edited));
+    expect((await runEnroller(dir, 'restore', editedFile, '--passphrase-file', pass)).lines[0]).toMatchObject({
+      code: 'BACKUP_WRONG_PASSPHRASE',
+    });
+    expect(
+      (await runEnroller(dir, 'restore', file(work, 'junk', 'junk'), '--passphrase-file', pass)).lines[0],
+    ).toMatchObject({
+      code: 'BACKUP_INVALID',
+    });
+
+    const forced = await runEnroller(dir, 'restore', backupFile, '--passphrase-file', pass, '--force');
+    expect(forced.code, JSON.stringify(forced.lines)).toBe(0);
+    expect(forced.lines[0]!.forgotten).toMatchObject({ certificates: 3, queueItems: 0 });
+    expect(ledger(dir)).toEqual(atBackup);
+    const keptAside = forced.lines[0]!.keptAside as string;
+    expect(fs.existsSync(keptAside)).toBe(true);
+    const aside = new Database(keptAside, { readonly: true });
+    expect(
+      (aside.prepare("SELECT COUNT(*) AS n FROM certificates WHERE status = 'issued'").get() as { n: number }).n,
+    ).toBe(everything.length);
+    aside.close();
+  });
+
+  it('a garbage file and a damaged database are named, with the newest backup as the way back', async () => {
+    const dir = tempDir();
+    const work = tempDir();
+    const pass = file(work, 'pass', 'backup test passphrase');
+    await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
+    await runEnroller(
+      dir,
+      'enroll',
+      '--csr',
+      await csrFolder(40, 'd'),
+      '--profile',
+      'local',
+      '--out-dir',
+      path.join(work, 'out'),
+      '--passphrase-file',
+      pass,
+    );
+    const backupFile = path.join(work, 'known.backup');
+    await runEnroller(dir, 'backup', '--out', backupFile, '--passphrase-file', pass);
+    const database = path.join(dir, 'station.sqlite');
+
+    // Damaged: pages in the middle of the file overwritten (the database checkpointed and closed first).
+    const copy = tempDir();
+    fs.copyFileSync(database, path.join(copy, 'station.sqlite'));
+    fs.copyFileSync(path.join(dir, 'backups.json'), path.join(copy, 'backups.json'));
+    const bytes = fs.readFileSync(path.join(copy, 'station.sqlite'));
+    bytes.fill(0x5a, 4096 * 3, 4096 * 6);
+    fs.writeFileSync(path.join(copy, 'station.sqlite'), bytes);
+    const doctor = await runEnroller(copy, 'doctor');
+    expect(doctor.code).toBe(1);
+    const damaged = doctor.lines[0]!;
+    expect(['STORE_CORRUPT', undefined]).toContain(damaged.code);
+    if (damaged.code) expect(damaged.message).toContain(`enroller restore ${backupFile}`);
+    else expect(damaged).toMatchObject({ status: 'damaged' });
+
+    // Garbage: not a database at all.
+    fs.writeFileSync(database, 'these are not the bytes of a database');
+    for (const file of ['station.sqlite-wal', 'station.sqlite-shm']) fs.rmSync(path.join(dir, file), { force: true });
+    const info = await runEnroller(dir, 'device', 'list');
+    expect(info.lines[0]).toMatchObject({ code: 'STORE_NOT_A_DATABASE' });
+    expect(info.lines[0]!.message).toContain(`enroller restore ${backupFile}`);
+    // And the way back works from there.
+    expect((await runEnroller(dir, 'restore', backupFile, '--passphrase-file', pass)).code).toBe(0);
+    expect((await runEnroller(dir, 'doctor')).lines[0]).toMatchObject({ status: 'healthy' });
+  });
+
+  it('auditors may back up, operators may not; restore is for supervisors', async () => {
+    const dir = tempDir();
+    const work = tempDir();
+    const pass = file(work, 'pass', 'backup test passphrase');
+    const pin = (name: string, value: string) => file(work, `${name}.pin`, value);
+    await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
+    await runEnroller(dir, 'operator', 'add', 'sam', '--role', 'supervisor', '--new-pin-file', pin('sam', '2468'));
+    const asSam = ['--pin-file', pin('sam', '2468')];
+    await runEnroller(
+      dir,
+      ...asSam,
+      'operator',
+      'add',
+      'ada',
+      '--role',
+      'auditor',
+      '--new-pin-file',
+      pin('ada', '1357'),
+    );
+    await runEnroller(
+      dir,
+      ...asSam,
+      'operator',
+      'add',
+      'olga',
+      '--role',
+      'operator',
+      '--new-pin-file',
+      pin('olga', '9753'),
+    );
+    const backupFile = path.join(work, 'roles.backup');
+    const byOlga = await runEnroller(
+      dir,
+      '--pin-file',
+      pin('olga', '9753'),
+      'backup',
+      '--out',
+      backupFile,
+      '--passphrase-file',
+      pass,
+    );
+    expect(byOlga.lines[0]).toMatchObject({ code: 'AUTH_FORBIDDEN' });
+    const byAda = await runEnroller(
+      dir,
+      '--pin-file',
+      pin('ada', '1357'),
+      'backup',
+      '--out',
+      backupFile,
+      '--passphrase-file',
+      pass,
+    );
+    expect(byAda.code, JSON.stringify(byAda.lines)).toBe(0);
+    const restoreByAda = await runEnroller(
+      dir,
+      '--pin-file',
+      pin('ada', '1357'),
+      'restore',
+      backupFile,
+      '--passphrase-file',
+      pass,
+      '--force',
+    );
+    expect(restoreByAda.lines[0]).toMatchObject({ code: 'AUTH_FORBIDDEN' });
+    expect((await runEnroller(dir, ...asSam, 'restore', backupFile, '--passphrase-file', pass, '--force')).code).toBe(
+      0,
+    );
+  });
+});
