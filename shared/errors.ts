@@ -63,6 +63,8 @@ export const errorCodes = [
   'STORE_IN_USE',
   'STORE_CORRUPT',
   'STORE_NOT_A_DATABASE',
+  'DISK_FULL',
+  'DISK_READ_ONLY',
   'MODEM_BUFFER_TOO_SMALL',
   // devices: a TPM 2.0 through tpm2-tools
   'TPM_TCTI_INVALID',

@@ -1,5 +1,6 @@
 // How every CLI command reports: one JSON object per line with --json (for line automation),
 // otherwise a sentence for a person. Errors always carry their stable code.
+import { diskError } from '../store/disk-errors';
 import { isEnrollerError } from '../../shared/errors';
 import { invocation } from './invocation';
 
@@ -27,7 +28,8 @@ export function createOutput(json: boolean): Output {
   };
 }
 
-export function describeError(error: unknown): { code: string; message: string; details?: Record<string, unknown> } {
+export function describeError(thrown: unknown): { code: string; message: string; details?: Record<string, unknown> } {
+  const error = diskError(thrown);
   if (isEnrollerError(error))
     return { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };

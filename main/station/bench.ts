@@ -363,8 +363,8 @@ export class Bench {
     return this.#current().state();
   }
 
-  cancel(): BatchState {
-    this.#current().cancel();
+  cancel(why?: EnrollerError): BatchState {
+    this.#current().cancel(why);
     return this.#current().state();
   }
 

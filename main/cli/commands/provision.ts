@@ -4,7 +4,8 @@
 // per device (as each finishes) with --json. Exit 0 only when every device verified.
 import { Command } from 'commander';
 import type { SlotState } from '../../../shared/contract/batch';
-import { EnrollerError } from '../../../shared/errors';
+import { EnrollerError, isEnrollerError } from '../../../shared/errors';
+import { diskError } from '../../store/disk-errors';
 import { Bench, type BenchEvents } from '../../station/bench';
 import type { JobOutcome } from '../../station/pipeline/job-outcome';
 import { serialSlots, tpmSlots } from '../../station/slot-sources';
@@ -69,7 +70,11 @@ export function provisionCommand(): Command {
         const unlocked = bench.needsPassphrase(profile)
           ? bench.unlock(await stationPassphrase(options.passphraseFile), 'cli')
           : undefined;
-        unlocked?.catch(() => bench.cancel());
+        // Each device then says why it stopped: the wrong passphrase, or a disk too full to record the unlock.
+        unlocked?.catch((error: unknown) => {
+          const why = diskError(error);
+          bench.cancel(isEnrollerError(why) ? why : undefined);
+        });
         // Ctrl-C / SIGTERM cancel: every device stops at once and resumes from its last step next time.
         const stopListening = invocation().onCancel(() => bench.cancel());
         await bench.start({

@@ -79,15 +79,16 @@ export class Batch {
     this.#emitProgress();
   }
 
-  cancel(): void {
+  /** Stops every device; `why` (a failed CA unlock, a full disk) is what each stopped device reports. */
+  cancel(why?: EnrollerError): void {
     this.#cancelled = true;
-    for (const controller of this.#controllers.values())
-      controller.abort(
-        new EnrollerError(
-          'DEVICE_CANCELLED',
-          'Cancelled by the operator; the device resumes from its last completed step when run again.',
-        ),
+    const reason =
+      why ??
+      new EnrollerError(
+        'DEVICE_CANCELLED',
+        'Cancelled by the operator; the device resumes from its last completed step when run again.',
       );
+    for (const controller of this.#controllers.values()) controller.abort(reason);
     this.resume(); // paused devices wake up to see the cancel
   }
 

@@ -2,6 +2,7 @@
 // wait at each step's door (pause, cancel, deadline), and end — with the outcome the batch
 // reports, or a failure recorded at the step it was attempting (an abort from the batch names
 // itself better than the I/O error it caused).
+import { diskError } from '../../store/disk-errors';
 import { isEnrollerError } from '../../../shared/errors';
 import type { JobRow, JobStore, NewJob, Step } from '../../store/job-store';
 import { outcome, type JobOutcome, type JobProgress } from './job-outcome';
@@ -47,11 +48,17 @@ export class JobRun {
   /** Records the failure at the step attempted (on the job's row, or a new one) and reports it. */
   failed(jobs: JobStore, newJob: NewJob, caught: unknown, port: string): JobOutcome {
     const reason: unknown = this.#input.signal?.aborted ? this.#input.signal.reason : undefined;
-    const error = isEnrollerError(reason) ? reason : caught;
+    const error = diskError(isEnrollerError(reason) ? reason : caught);
     const code = isEnrollerError(error) ? error.code : 'INTERNAL';
     const message = error instanceof Error ? error.message : String(error);
-    if (this.job) jobs.fail(this.job.id, this.attempting, code, message);
-    else jobs.failNew({ ...newJob, deviceId: this.deviceId }, this.attempting, code, message);
+    try {
+      if (this.job) jobs.fail(this.job.id, this.attempting, code, message);
+      else jobs.failNew({ ...newJob, deviceId: this.deviceId }, this.attempting, code, message);
+    } catch (recording) {
+      // A full or read-only disk cannot take the failure either: the job stays at its last
+      // committed step, which is where the next run resumes it.
+      if (diskError(recording) === recording) throw recording;
+    }
     return outcome(
       port,
       this.deviceId,
