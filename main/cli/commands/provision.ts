@@ -70,11 +70,7 @@ export function provisionCommand(): Command {
         const unlocked = bench.needsPassphrase(profile)
           ? bench.unlock(await stationPassphrase(options.passphraseFile), 'cli')
           : undefined;
-        // Each device then says why it stopped: the wrong passphrase, or a disk too full to record the unlock.
-        unlocked?.catch((error: unknown) => {
-          const why = diskError(error);
-          bench.cancel(isEnrollerError(why) ? why : undefined);
-        });
+        unlocked?.catch((error: unknown) => stopBatch(bench, error));
         // Ctrl-C / SIGTERM cancel: every device stops at once and resumes from its last step next time.
         const stopListening = invocation().onCancel(() => bench.cancel());
         await bench.start({
@@ -93,6 +89,12 @@ export function provisionCommand(): Command {
         if (outcomes.some((o) => o.status !== 'verified')) invocation().setExitCode(1);
       });
     });
+}
+
+/** A failed unlock stops the batch; each device says why (the wrong passphrase, a disk too full to record it). */
+function stopBatch(bench: Bench, error: unknown): void {
+  const why = diskError(error);
+  bench.cancel(isEnrollerError(why) ? why : undefined);
 }
 
 /** `PORT=NAME` pairs (the port may itself hold `=`: the last one splits). */
