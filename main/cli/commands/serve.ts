@@ -1,6 +1,6 @@
 // `enroller serve`: browser mode on 127.0.0.1, and the station's local socket for attached CLI commands.
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { createDispatch } from '../../api/dispatch';
 import { benchEventsTo, EventHub } from '../../api/events';
 import { createStationService, queueEntries, stationGuard } from '../../api/station-service';
@@ -18,6 +18,16 @@ import { parseCount, parsePort } from '../numbers';
 import type { RunCli } from '../invocation';
 import { readSecret } from '../secrets';
 import { startAttachServer } from '../attach/attach-server';
+import { EnrollerError } from '../../../shared/errors';
+import { parseInterval, startBackupSchedule } from '../../station/backup-schedule';
+
+function intervalOption(text: string): number {
+  try {
+    return parseInterval(text);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
 
 interface ServeOptions {
   port: number;
@@ -27,6 +37,9 @@ interface ServeOptions {
   devicePort?: string[];
   tpm?: string[];
   passphraseFile?: string;
+  backupDir?: string;
+  backupEvery: number;
+  backupKeep: number;
 }
 
 /** The bench `serve` runs: simulated modems (with any faults asked for), then serial ports and TPMs. */
@@ -39,6 +52,27 @@ function benchFor(station: Station, options: ServeOptions, events: BenchEvents, 
   const serial = serialSlots(undefined, options.devicePort ?? []);
   const sources = simulatedSlots(modems, options.tpm?.length ? tpmSlots(options.tpm, serial) : serial);
   return new Bench(station, sources, events, log);
+}
+
+/** Scheduled backups need a passphrase to seal them with: refused before anything starts. */
+function refuseUnsealableBackups(options: ServeOptions): void {
+  if (options.backupDir && !options.passphraseFile)
+    throw new EnrollerError(
+      'CA_PASSPHRASE_REQUIRED',
+      'Scheduled backups are sealed with the station passphrase: give --passphrase-file with --backup-dir.',
+    );
+}
+
+/** `--backup-dir`: backups on a schedule, sealed with the passphrase the station was started with. */
+function scheduledBackups(station: Station, bench: Bench, options: ServeOptions, log: Logger) {
+  if (!options.backupDir) return undefined;
+  return startBackupSchedule(station, {
+    dir: path.resolve(options.backupDir),
+    everyMs: options.backupEvery,
+    keep: options.backupKeep,
+    passphrase: () => bench.sessionPassphrase(),
+    log,
+  });
 }
 
 /** `serve`: browser mode, the attach socket and the sync worker on one open station. */
@@ -62,7 +96,11 @@ export function serveCommand(runCli: RunCli): Command {
       '--passphrase-file <file>',
       'unlock the station at start (headless line stations; attached CLI commands then need no passphrase)',
     )
+    .option('--backup-dir <dir>', 'take backups on a schedule into this folder (needs --passphrase-file)')
+    .option('--backup-every <interval>', 'how often: 30m, 6h, 1d …', (v) => intervalOption(v), 86_400_000)
+    .option('--backup-keep <n>', 'how many scheduled backups to keep', (v) => parseCount(v, 1), 7)
     .action(async (options: ServeOptions, command: Command) => {
+      refuseUnsealableBackups(options);
       const { out, log, openStation } = context(command);
       // A fresh checkout has no built UI yet, an edited one a stale one: built (to stderr) first.
       const rendererDir = ensureRendererBuilt(packageRoot);
@@ -85,11 +123,13 @@ export function serveCommand(runCli: RunCli): Command {
         log,
         port: options.port,
       });
+      const backups = scheduledBackups(station, bench, options, log);
       const attach = await startAttachServer({ dataDir: station.dataDir, running: { station, bench }, runCli, log });
       // The URL comes first and alone, so scripts can read one line and open it.
       out.record({ url: server.url, port: server.port, dataDir: station.dataDir, socket: attach?.path }, server.url);
       const stop = async () => {
         await attach?.close();
+        await backups?.stop();
         await sync.stop();
         await server.close();
         station.close();

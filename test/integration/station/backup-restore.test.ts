@@ -277,4 +277,53 @@ describe('backup and restore', () => {
       0,
     );
   });
+
+  it('serve --backup-dir takes backups on a schedule, keeps the newest, and each one restores', async () => {
+    const dir = tempDir();
+    const work = tempDir();
+    const pass = file(work, 'pass', 'backup test passphrase');
+    await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
+    const folder = path.join(work, 'scheduled');
+    const served = await serve(dir, [
+      '--passphrase-file',
+      pass,
+      '--backup-dir',
+      folder,
+      '--backup-every',
+      '1s',
+      '--backup-keep',
+      '2',
+    ]);
+    let taken: string[] = [];
+    try {
+      // Three or more backups taken, two kept: the schedule runs and prunes (no time is asserted).
+      const deadline = Date.now() + 60_000;
+      const backupsTaken = () => {
+        const db = new Database(path.join(dir, 'station.sqlite'), { readonly: true });
+        try {
+          return (
+            db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'station.backed-up'").get() as {
+              n: number;
+            }
+          ).n;
+        } finally {
+          db.close();
+        }
+      };
+      while (Date.now() < deadline && backupsTaken() < 3) await new Promise((r) => setTimeout(r, 200));
+      expect(backupsTaken()).toBeGreaterThanOrEqual(3);
+      taken = fs.readdirSync(folder).sort();
+    } finally {
+      await served.stop();
+    }
+    expect(taken).toHaveLength(2);
+    for (const name of taken) expect(name).toMatch(/^station-\d{8}T\d{9}Z\.backup$/);
+    const fresh = tempDir();
+    const restored = await runEnroller(fresh, 'restore', path.join(folder, taken[1]!), '--passphrase-file', pass);
+    expect(restored.code, JSON.stringify(restored.lines)).toBe(0);
+    expect((await runEnroller(fresh, 'info')).lines[0]).toMatchObject({ lastBackupFile: path.join(folder, taken[1]!) });
+    // Without a passphrase to seal them with, scheduled backups are refused at start, in words.
+    const refused = await runEnroller(dir, 'serve', '--backup-dir', folder);
+    expect(refused.lines[0]).toMatchObject({ code: 'CA_PASSPHRASE_REQUIRED' });
+  });
 });
