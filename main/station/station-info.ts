@@ -7,7 +7,7 @@ import type { StationInfo } from '../../shared/contract';
 import { CONTRACT_VERSION } from '../../shared/contract/version';
 import { EnrollerError, isEnrollerError } from '../../shared/errors';
 import { openDatabase, schemaVersion, type Db } from '../store/database';
-import { wayBack } from './backup-record';
+import { knownBackups, wayBack } from './backup-record';
 
 export const DATABASE_FILE = 'station.sqlite';
 
@@ -69,5 +69,6 @@ export function stationInfo(
     dataDir: about.dataDir,
     schemaVersion: schemaVersion(db),
     mode: about.mode,
+    lastBackup: knownBackups(about.dataDir)[0] ?? null,
   };
 }

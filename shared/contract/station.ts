@@ -7,6 +7,8 @@ export const StationInfo = z.object({
   dataDir: z.string(),
   schemaVersion: z.number().int().nonnegative(),
   mode: z.enum(['electron', 'browser', 'cli']),
+  /** The newest backup this station knows of (made or restored), or null: none yet. */
+  lastBackup: z.object({ file: z.string(), createdAt: z.string() }).nullable().optional(),
 });
 export type StationInfo = z.infer<typeof StationInfo>;
 

@@ -1,7 +1,6 @@
 // `enroller info`: version, contract, data folder, schema and the last backup. It opens the database
 // and nothing more (no CA, no enrollers), so it answers as fast as Node starts (#18).
 import { Command } from 'commander';
-import { knownBackups } from '../../station/backup-record';
 import { openStationDatabase, stationInfo } from '../../station/station-info';
 import { appVersion, context } from '../context';
 import { invocation } from '../invocation';
@@ -12,11 +11,12 @@ export function infoCommand(): Command {
     .action((_options: unknown, command: Command) => {
       const { out, dataDir } = context(command);
       const running = invocation().running;
-      const [newest] = knownBackups(dataDir);
-      const lastBackup = newest
-        ? { lastBackup: newest.createdAt, lastBackupFile: newest.file }
+      const { lastBackup, ...about } = running ? running.station.info() : localInfo(dataDir);
+      // Flat, for one line per field: when, and which file.
+      const backup = lastBackup
+        ? { lastBackup: lastBackup.createdAt, lastBackupFile: lastBackup.file }
         : { lastBackup: 'never' };
-      const info = { ...(running ? running.station.info() : localInfo(dataDir)), ...lastBackup };
+      const info = { ...about, ...backup };
       out.record(
         info,
         Object.entries(info)

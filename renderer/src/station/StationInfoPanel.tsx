@@ -30,7 +30,18 @@ export function StationInfoPanel({ api }: { api: EnrollerApi }) {
         <dd data-testid="data-dir">{info.dataDir}</dd>
         <dt>Mode</dt>
         <dd>{info.mode}</dd>
+        <dt>Last backup</dt>
+        <dd data-testid="last-backup">{backupWords(info.lastBackup ?? null)}</dd>
       </dl>
     </section>
   );
+}
+
+/** "3 hours ago (station-….backup)", or a nudge when there is none: a disk dies sooner or later. */
+function backupWords(backup: { file: string; createdAt: string } | null, now = Date.now()): string {
+  if (!backup) return 'none yet — take one with `enroller backup --out FILE`';
+  const hours = Math.floor((now - new Date(backup.createdAt).getTime()) / 3_600_000);
+  const age =
+    hours < 1 ? 'less than an hour ago' : hours < 48 ? `${hours} h ago` : `${Math.floor(hours / 24)} days ago`;
+  return `${age} (${backup.file})`;
 }
