@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { PtySimulator } from '../../../main/devices/nrf91-sim/pty-host';
 import { runEnroller } from '../../helpers/cli';
 import { openModem, ptyModems } from '../../helpers/pty';
+import { nrf91Type } from '../../helpers/setups';
 import { tempDir } from '../../helpers/station';
 
 const TAG = 16842753;
@@ -17,15 +18,6 @@ afterAll(async () => {
   await Promise.all(cleanup.map((c) => c()));
 });
 
-const baseType = {
-  device: 'nrf91',
-  idTemplate: 'nrf-{imei}',
-  subject: [{ attribute: 'CN', template: '{deviceId}', required: true }],
-  keyPolicy: { allowed: ['ec-p256'] },
-  certificate: { kind: 'operational', validityDays: 365 },
-  secTags: { client: TAG, caCerts: [{ secTag: TAG, certificates: ['root'] }] },
-};
-
 describe('each modem known by what it says it is', () => {
   it('firmware policy refuses before keygen; model, firmware and token recorded and exported', async () => {
     const dir = tempDir();
@@ -33,8 +25,8 @@ describe('each modem known by what it says it is', () => {
     fs.writeFileSync(pass, 'modem identity passphrase');
     await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
     const types = {
-      'nrf91-fw2': { ...baseType, name: 'nrf91-fw2', modemFirmware: { minimum: '2.0.0' } },
-      'nrf91-pinned': { ...baseType, name: 'nrf91-pinned', modemFirmware: { allowed: ['mfw_nrf9160_1.3.5'] } },
+      'nrf91-fw2': nrf91Type('nrf91-fw2', { modemFirmware: { minimum: '2.0.0' } }),
+      'nrf91-pinned': nrf91Type('nrf91-pinned', { modemFirmware: { allowed: ['mfw_nrf9160_1.3.5'] } }),
     };
     for (const [name, type] of Object.entries(types)) {
       const file = path.join(dir, `${name}.json`);

@@ -11,6 +11,7 @@ import { runEnroller } from '../../helpers/cli';
 import { makeCsr, P256, P384 } from '../../helpers/csr';
 import { csrAttributesDer, OIDS } from '../../helpers/csr-attributes';
 import { ptyModems } from '../../helpers/pty';
+import { addEstProfile, nrf91Type } from '../../helpers/setups';
 import { tempDir } from '../../helpers/station';
 import { startEstServer, type EstServerOptions } from '../../support/est-server';
 import { startSwtpm } from '../../support/swtpm';
@@ -33,22 +34,11 @@ async function stationOn(asked: NonNullable<EstServerOptions['csrAttributes']>) 
   const dir = tempDir();
   const pass = file(dir, 'pass', 'csr attributes passphrase');
   await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
-  const added = await runEnroller(
-    dir,
-    'profile',
-    'add',
-    'factory-est',
-    '--est',
-    est.url,
-    '--user',
-    'station-3',
-    '--password-file',
-    file(dir, 'pw', 'est-secret'),
-    '--trust',
-    file(dir, 'trust.pem', est.tlsCaPem),
-    '--passphrase-file',
-    pass,
-  );
+  const added = await addEstProfile(dir, 'factory-est', est, {
+    user: 'station-3',
+    password: 'est-secret',
+    passFile: pass,
+  });
   expect(added.code).toBe(0);
   const enrollRequests = () => est.requests.filter((r) => r.path.endsWith('/simpleenroll')).length;
   return { est, dir, pass, enrollRequests };
@@ -92,16 +82,7 @@ describe('EST CSR attributes', () => {
 
   it('nRF91 modems (P-256 keys), a server that asks for P-384: each refused, nothing sent or written', async () => {
     const { dir, pass, enrollRequests } = await stationOn(askP384);
-    const type = {
-      name: 'nrf91-est',
-      device: 'nrf91',
-      idTemplate: 'nrf-{imei}',
-      subject: [{ attribute: 'CN', template: '{deviceId}', required: true }],
-      keyPolicy: { allowed: ['ec-p256'] },
-      certificate: { kind: 'operational', validityDays: 365 },
-      secTags: { client: 16842753, caCerts: [{ secTag: 16842753, certificates: ['root'] }] },
-      profile: 'factory-est',
-    };
+    const type = nrf91Type('nrf91-est', { profile: 'factory-est' });
     await runEnroller(dir, 'device-type', 'import', file(dir, 'type.json', JSON.stringify(type)));
     const sims = await ptyModems(2, { baudRate: 115200, keygenDelayMs: 50 });
     cleanup.push(async () => void (await Promise.all(sims.map((s) => s.close()))));

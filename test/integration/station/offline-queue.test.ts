@@ -16,6 +16,7 @@ import { runEnroller } from '../../helpers/cli';
 import { makeCsr, RSA2048 } from '../../helpers/csr';
 import { openssl } from '../../helpers/openssl';
 import { ptyModems } from '../../helpers/pty';
+import { addEstProfile, nrf91Type } from '../../helpers/setups';
 import { tempDir } from '../../helpers/station';
 import { startEstServer } from '../../support/est-server';
 import { freePort, startScepServer } from '../../support/scep-server';
@@ -52,34 +53,13 @@ async function estStation() {
   const dir = tempDir();
   const pass = file('pass', 'queue passphrase');
   await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
-  await runEnroller(
-    dir,
-    'profile',
-    'add',
-    'factory-est',
-    '--est',
-    est.url,
-    '--user',
-    'station-9',
-    '--password-file',
-    file('pw', 'est-secret'),
-    '--trust',
-    file('trust.pem', est.tlsCaPem),
-    '--passphrase-file',
-    pass,
-  );
-  const holdType = {
-    name: 'nrf91-hold',
+  await addEstProfile(dir, 'factory-est', est, { user: 'station-9', password: 'est-secret', passFile: pass });
+  const holdType = nrf91Type('nrf91-hold', {
     description: 'nRF91, wait for the service',
-    device: 'nrf91',
-    idTemplate: 'nrf-{imei}',
-    subject: [{ attribute: 'CN', template: '{deviceId}', required: true }],
-    keyPolicy: { allowed: ['ec-p256'] },
     certificate: { kind: 'operational', validityDays: 3650 },
-    secTags: { client: TAG, caCerts: [{ secTag: TAG, certificates: ['root'] }] },
     profile: 'factory-est',
     offline: { policy: 'hold' },
-  };
+  });
   const birthType = {
     ...holdType,
     name: 'nrf91-birth',

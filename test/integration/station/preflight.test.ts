@@ -14,6 +14,7 @@ import { x509 } from '../../../main/pki/crypto';
 import { runEnroller } from '../../helpers/cli';
 import { makeCsr } from '../../helpers/csr';
 import { ptyModems } from '../../helpers/pty';
+import { nrf91Type } from '../../helpers/setups';
 import { tempDir } from '../../helpers/station';
 
 const TAG = 16842753;
@@ -114,16 +115,8 @@ describe('preflight in a batch', () => {
     const pass = path.join(dir, 'pass');
     fs.writeFileSync(pass, 'preflight passphrase');
     await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
-    const type = (name: string, registrationId: string) => ({
-      name,
-      device: 'nrf91',
-      idTemplate: 'nrf-{imei}',
-      subject: [{ attribute: 'CN', template: '{deviceId}', required: true }],
-      keyPolicy: { allowed: ['ec-p256'] },
-      certificate: { kind: 'operational', validityDays: 365 },
-      secTags: { client: TAG, caCerts: [{ secTag: TAG, certificates: ['root'] }] },
-      cloud: { target: 'azure-dps', registrationId },
-    });
+    const type = (name: string, registrationId: string) =>
+      nrf91Type(name, { cloud: { target: 'azure-dps', registrationId } });
     for (const [name, id] of [
       ['dps-wrong-id', 'dps-{imei}'],
       ['dps-right-id', 'nrf-{imei}'],
