@@ -146,6 +146,7 @@ export const errorCodes = [
   'SCEP_SIGNATURE_INVALID',
   // station: the device pipeline
   'DEVICE_ALREADY_ENROLLED',
+  'DEVICE_RECOGNISED',
   'PROFILE_NOT_FOUND',
   'ENROLL_PENDING',
   'ENROLL_QUEUED',

@@ -9,6 +9,8 @@ import { EnrollerError } from '../../shared/errors';
 import { openBackup, type BackupManifest } from '../store/backup';
 import { AuditLog } from '../store/audit-log';
 import { openDatabase } from '../store/database';
+import { RESTORED_FROM_KEY } from '../store/recovered-certificates';
+import { SettingsStore } from '../store/settings-store';
 import { DATABASE_FILE } from './station-info';
 import { rememberBackup } from './backup-record';
 
@@ -60,6 +62,12 @@ export function restoreStation(
   fs.renameSync(staging, current);
   const db = openDatabase(current);
   try {
+    // From now on a device holding a certificate this station issued and forgot is recognised by it.
+    new SettingsStore(db).put(RESTORED_FROM_KEY, {
+      file: path.resolve(file),
+      createdAt: manifest.createdAt,
+      restoredAt: (options.now ?? new Date()).toISOString(),
+    });
     new AuditLog(db).append(
       'station.restored',
       'station',

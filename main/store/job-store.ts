@@ -4,6 +4,7 @@ import type { Db } from './database';
 import { AuditLog } from './audit-log';
 import { DeviceClaims } from './device-claims';
 import { DeviceRecords } from './device-records';
+import { RecoveredCertificates } from './recovered-certificates';
 import { Revocations } from './revocations';
 import { prepared } from './prepared';
 import { immediately } from './immediately';
@@ -105,12 +106,15 @@ export class JobStore {
   readonly devices: DeviceRecords;
   /** The certificate a device held before it was provisioned again on purpose is superseded here. */
   readonly revocations: Revocations;
+  /** Certificates a restored station issued and forgot, recognised in the devices that hold them. */
+  readonly recovered: RecoveredCertificates;
 
   constructor(db: Db) {
     this.#db = db;
     this.#claims = new DeviceClaims(db);
     this.devices = new DeviceRecords(db);
     this.revocations = new Revocations(db, new AuditLog(db));
+    this.recovered = new RecoveredCertificates(db);
     this.#insert = db.prepare(
       `INSERT INTO jobs (port, device_type, profile, batch_id, device_id, step, status, step_times, started_at,
          updated_at)

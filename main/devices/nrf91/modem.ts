@@ -131,6 +131,11 @@ export class Nrf91Modem {
     return this.link.read(`AT%CMNG=${args}`, parseCredentialList, options);
   }
 
+  /** The content stored at a sec tag (`%CMNG=2`): certificates only, the modem never reads out a key. */
+  async read(secTag: number, type: number, options: OperationOptions = {}): Promise<string> {
+    return (await this.link.read(`AT%CMNG=2,${secTag},${type}`, parseCredentialRead, options)).content;
+  }
+
   /** Deletes one credential; returns false when there was none (513 is not a failure here). */
   async delete(secTag: number, type: number, options: OperationOptions = {}): Promise<boolean> {
     const gone = async () => (await this.list(secTag, type, options)).length === 0;
@@ -220,8 +225,7 @@ export class Nrf91Modem {
     if (!entry) return { found: false, holds: false };
     if (entry.sha256) return { found: true, holds: entry.sha256 === expected, stored: entry.sha256 };
     if (type === CredentialType.clientKey) return { found: true, holds: true };
-    const read = await this.link.read(`AT%CMNG=2,${secTag},${type}`, parseCredentialRead, options);
-    const stored = sha256Hex(read.content).toUpperCase();
+    const stored = sha256Hex(await this.read(secTag, type, options)).toUpperCase();
     return { found: true, holds: stored === expected, stored };
   }
 

@@ -87,6 +87,8 @@ export interface DeviceAdapter {
   makeCsr(job: JobRow, options: CsrOptions, signal: AbortSignal | undefined): Promise<MadeCsr>;
   /** What the enroller needs from the device itself (a TPM signs its own SCEP request). */
   enrollContext?(job: JobRow, signal: AbortSignal | undefined): Partial<EnrollContext>;
+  /** The certificate the device already holds (DER), if it can say: how a device is recognised after a restore. */
+  heldCertificate?(signal: AbortSignal | undefined): Promise<Uint8Array | undefined>;
   /** What `write` will put on the device for this leaf: checked by preflight before anything is written. */
   planned(job: JobRow, leaf: x509.X509Certificate): PlannedChain;
   /** Writes the certificate (and chain, trust anchors); returns each place written with its SHA-256. */

@@ -63,7 +63,7 @@ class DeviceJob {
       await this.#run.enter('identified');
       const identity = (this.#identity = await this.#adapter.identify(this.#input.signal));
       this.#run.deviceId = identity.deviceId;
-      const alreadyDone = this.#open(identity.deviceId);
+      const alreadyDone = this.#open(identity.deviceId) ?? (await this.#recognise(identity.deviceId));
       if (alreadyDone) return alreadyDone;
       await this.#approve(identity);
       const ended = await this.#adapter.session(() => this.#provision(), this.#input.signal);
@@ -115,6 +115,35 @@ class DeviceJob {
     const said = 'Already enrolled and verified earlier; nothing was changed.';
     const petName = this.#input.approvals.petNameOf(id);
     return outcome(this.#input.port, id, 'verified', certSerial, certIssuer, 'DEVICE_ALREADY_ENROLLED', said, petName);
+  }
+
+  /**
+   * After a restore: a device the ledger does not know as done, holding a certificate this station
+   * issued (and forgot with the restore), is recognised by it — the certificate goes back on the
+   * ledger and nothing new is issued. `--force` enrolls it again as usual.
+   */
+  async #recognise(id: string): Promise<JobOutcome | undefined> {
+    const { jobs, force, signal, port } = this.#input;
+    if (force || !this.#adapter.heldCertificate || !jobs.recovered.restored()) return undefined;
+    const held = await this.#adapter.heldCertificate(signal);
+    const found = held && (await jobs.recovered.forgotten(held, id));
+    if (!found) return undefined;
+    const { certificate } = found;
+    const result = {
+      certSerial: certificate.serialNumber,
+      certIssuer: certificate.issuer,
+      certDer: new Uint8Array(certificate.rawData),
+    };
+    const done = jobs.start({ ...this.#newJob, deviceId: id }, ['identified', 'done'], { result }, () => {
+      jobs.upsertDevice({ deviceId: id, deviceType: this.#input.deviceType.name, mode: 'OPERATIONAL' });
+      jobs.recovered.adopt(found, id, this.#actor);
+    });
+    this.#run.reached(done);
+    const said =
+      'Recognised by the certificate it holds, which this station issued before its database was restored; it is ' +
+      'back on the ledger and nothing new was issued.';
+    const petName = this.#input.approvals.petNameOf(id);
+    return outcome(port, id, 'verified', result.certSerial, result.certIssuer, 'DEVICE_RECOGNISED', said, petName);
   }
 
   #heldRevoked(previous: JobRow): boolean {

@@ -28,9 +28,12 @@ const LABEL_WORDS: Record<NonNullable<SlotState['label']>, string> = {
 
 /** A rerun that found the device done: green, but not a new enrollment. */
 const ALREADY_DONE = { label: 'Already done', mark: '✔', color: 'teal' };
+/** After a restore: done before, recognised by the certificate it holds. */
+const RECOGNISED = { label: 'Recognised', mark: '✔', color: 'teal' };
 
 function resultOf(slot: SlotState, pausing: boolean): { label: string; mark: string; color: string } {
   if (slot.status === 'verified' && slot.code === 'DEVICE_ALREADY_ENROLLED') return ALREADY_DONE;
+  if (slot.status === 'verified' && slot.code === 'DEVICE_RECOGNISED') return RECOGNISED;
   if (slot.status === 'running' && pausing) return { label: 'Pausing…', mark: '‖', color: 'yellow' };
   return RESULT[slot.status];
 }

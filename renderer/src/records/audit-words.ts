@@ -12,6 +12,7 @@ const WHAT: Record<string, string> = {
   'ca.unlocked': 'Station unlocked',
   'certificate.issued': 'Certificate issued',
   'certificate.reserved': 'Certificate number reserved',
+  'certificate.recovered': 'Certificate recognised in the device and put back on the ledger',
   'certificate.revoked': 'Certificate revoked',
   'credential.consumed': 'One-time credential used',
   'credential.refused': 'One-time credential refused',
@@ -35,7 +36,9 @@ const WHAT: Record<string, string> = {
   'session.locked': 'Sign-in held after wrong PINs',
   'session.login': 'Signed in',
   'session.refused': 'Wrong PIN',
+  'station.backed-up': 'Station backed up',
   'station.factoryMode': 'Factory mode changed',
+  'station.restored': 'Station restored from a backup',
 };
 
 export function whatOf(action: string): string {

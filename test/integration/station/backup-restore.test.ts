@@ -10,10 +10,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runEnroller, serve } from '../../helpers/cli';
 import { makeCsr } from '../../helpers/csr';
+import { ptyModems } from '../../helpers/pty';
 import { tempDir } from '../../helpers/station';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  await Promise.all(cleanups.map((c) => c()));
+});
 
 function file(dir: string, name: string, text: string | Uint8Array): string {
   fs.writeFileSync(path.join(dir, name), text);
@@ -325,5 +331,48 @@ describe('backup and restore', () => {
     // Without a passphrase to seal them with, scheduled backups are refused at start, in words.
     const refused = await runEnroller(dir, 'serve', '--backup-dir', folder);
     expect(refused.lines[0]).toMatchObject({ code: 'CA_PASSPHRASE_REQUIRED' });
+  });
+
+  it('a device enrolled after the backup is recognised by its certificate after a restore, not reissued', async () => {
+    const dir = tempDir();
+    const work = tempDir();
+    const pass = file(work, 'pass', 'backup test passphrase');
+    await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
+    const backupFile = path.join(work, 'before-the-device.backup');
+    await runEnroller(dir, 'backup', '--out', backupFile, '--passphrase-file', pass);
+    const [modem] = await ptyModems(1, { keygenDelayMs: 50 });
+    cleanups.push(() => modem!.close());
+    const provision = (...extra: string[]) =>
+      runEnroller(
+        dir,
+        'provision',
+        '--port',
+        modem!.hostPath,
+        '--device-type',
+        'nrf91-default',
+        '--passphrase-file',
+        pass,
+        ...extra,
+      );
+    const enrolled = (await provision()).lines[0]!;
+    expect(enrolled).toMatchObject({ status: 'verified' });
+
+    expect((await runEnroller(dir, 'restore', backupFile, '--passphrase-file', pass, '--force')).code).toBe(0);
+    expect(ledger(dir)).toEqual([]);
+    const again = (await provision()).lines[0]!;
+    expect(again).toMatchObject({
+      status: 'verified',
+      code: 'DEVICE_RECOGNISED',
+      deviceId: enrolled.deviceId,
+      certSerial: enrolled.certSerial,
+    });
+    // Back on the ledger (so it can be revoked), and no second certificate was issued.
+    expect(ledger(dir)).toEqual([enrolled.certSerial]);
+    expect((await runEnroller(dir, 'device', 'show', enrolled.deviceId as string)).lines[0]).toMatchObject({
+      mode: 'OPERATIONAL',
+    });
+    expect(
+      (await runEnroller(dir, 'revoke', '--serial', enrolled.certSerial as string, '--reason', 'superseded')).code,
+    ).toBe(0);
   });
 });

@@ -7,7 +7,7 @@ import type { DeviceTypeDocument } from '../../../../shared/device-type';
 import type { LinkRecovery } from '../../../devices/link-recovery';
 import { CredentialType, type Nrf91Modem } from '../../../devices/nrf91/modem';
 import { atLeast, type FirmwareVersion } from '../../../devices/nrf91/parsers/identity';
-import type { x509 } from '../../../pki/crypto';
+import { x509 } from '../../../pki/crypto';
 import { deviceIdFor } from '../../../pki/device-type/naming';
 import { pemCertificateBlocks } from '../../../pki/pem';
 import type { JobRow } from '../../../store/job-store';
@@ -94,6 +94,17 @@ export class Nrf91Adapter implements DeviceAdapter {
       ...(listed.sha256 ? { keySha256: listed.sha256 } : {}),
       audit: { action: 'csr.generated', details: { secTag: this.#secTags.client } },
     };
+  }
+
+  /** The client certificate in the client sec tag (the first PEM block of it), if there is one. */
+  async heldCertificate(signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    const { modem } = this.#slot;
+    const [entry] = await modem.list(this.#secTags.client, CredentialType.clientCert, withSignal(signal));
+    if (!entry) return undefined;
+    const [first] = pemCertificateBlocks(
+      await modem.read(this.#secTags.client, CredentialType.clientCert, withSignal(signal)),
+    );
+    return first ? new Uint8Array(new x509.X509Certificate(first).rawData) : undefined;
   }
 
   onRecovery(listener: (recovery: LinkRecovery) => void): () => void {
