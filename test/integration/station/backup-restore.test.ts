@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runEnroller, serve } from '../../helpers/cli';
 import { makeCsr } from '../../helpers/csr';
 import { ptyModems } from '../../helpers/pty';
+import { startSwtpm } from '../../support/swtpm';
 import { tempDir } from '../../helpers/station';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -374,5 +375,35 @@ describe('backup and restore', () => {
     expect(
       (await runEnroller(dir, 'revoke', '--serial', enrolled.certSerial as string, '--reason', 'superseded')).code,
     ).toBe(0);
+  });
+
+  it('a TPM enrolled after the backup is recognised by the certificate in its NV index after a restore', async () => {
+    const dir = tempDir();
+    const work = tempDir();
+    const pass = file(work, 'pass', 'backup test passphrase');
+    await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
+    const backupFile = path.join(work, 'before-the-tpm.backup');
+    await runEnroller(dir, 'backup', '--out', backupFile, '--passphrase-file', pass);
+    const swtpm = await startSwtpm();
+    cleanups.push(() => swtpm.stop());
+    const provision = () =>
+      runEnroller(
+        dir,
+        'provision',
+        '--tpm',
+        swtpm.tcti,
+        '--serial',
+        'SN-RESTORE-1',
+        '--device-type',
+        'tpm-default',
+        '--passphrase-file',
+        pass,
+      );
+    const enrolled = (await provision()).lines[0]!;
+    expect(enrolled, JSON.stringify(enrolled)).toMatchObject({ status: 'verified' });
+    expect((await runEnroller(dir, 'restore', backupFile, '--passphrase-file', pass, '--force')).code).toBe(0);
+    const again = (await provision()).lines[0]!;
+    expect(again).toMatchObject({ status: 'verified', code: 'DEVICE_RECOGNISED', certSerial: enrolled.certSerial });
+    expect(ledger(dir)).toEqual([enrolled.certSerial]);
   });
 });

@@ -179,6 +179,14 @@ export class TpmAdapter implements DeviceAdapter {
     return written;
   }
 
+  /** The certificate in the type's NV index, if one was written there. */
+  async heldCertificate(signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    const { tpm } = this.#slot;
+    const { nvIndex } = this.#settings;
+    if ((await tpm.nvSize(nvIndex, withSignal(signal))) === undefined) return undefined;
+    return tpm.readNv(nvIndex, withSignal(signal));
+  }
+
   /** NV holds the leaf; the files (when asked for) hold it with its issuers. */
   planned(_job: JobRow, leaf: x509.X509Certificate): PlannedChain {
     const issuers = certificatesIn(this.#issuingChain(leaf));
