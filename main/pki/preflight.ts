@@ -1,8 +1,8 @@
 // Preflight: before anything is written to a device, say in plain words what a cloud would
 // reject about it. Pure: certificates in, findings out; nothing here talks to a device. The
 // chain's own soundness is checked for every device; a cloud's rules (cloud-rules.ts) on top.
-import crypto from 'node:crypto';
 import type { CloudTarget } from '../../shared/device-type';
+import { fingerprintOf } from './authority/local-authority';
 import { CLOUD_RULES, type CloudRules } from './cloud-rules';
 import { describeKey, keyShapeOf } from './key-shape';
 import { x509 } from './crypto';
@@ -209,8 +209,6 @@ function checkCloud(
 const BACKDATE_MS = 60_000;
 
 function checkVerifiedCa(rules: CloudRules, cas: x509.X509Certificate[], input: PreflightInput, add: Add): void {
-  const fingerprint = (c: x509.X509Certificate) =>
-    crypto.createHash('sha256').update(new Uint8Array(c.rawData)).digest('hex');
   const names = cas.map((c) => `"${c.subject}"`).join(', ') || 'none';
   if (input.verifiedCas === undefined) {
     add(
@@ -223,7 +221,7 @@ function checkVerifiedCa(rules: CloudRules, cas: x509.X509Certificate[], input: 
     return;
   }
   const verified = new Set(input.verifiedCas.map((f) => f.replace(/:/g, '').toLowerCase()));
-  if (!cas.some((c) => verified.has(fingerprint(c))))
+  if (!cas.some((c) => verified.has(fingerprintOf(c))))
     add(
       'CA_NOT_VERIFIED',
       `None of the chain's CAs (${names}) is among the CAs verified in ${rules.name}: the device would be refused. ` +

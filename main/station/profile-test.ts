@@ -3,7 +3,6 @@
 // trust, the credentials (with a request that issues nothing), what the server asks a CSR to
 // carry, and the CA chain it would give, with fingerprints. The first layer that fails is named in
 // one sentence; the layers above it are skipped, not guessed.
-import crypto from 'node:crypto';
 import type { ProfileSettings, ProfileTestReport, ProfileTestStep } from '../../shared/profile';
 import { isEnrollerError } from '../../shared/errors';
 import type { EstEnroller } from '../enroll/est/est-enroller';
@@ -11,6 +10,7 @@ import { connectTcp, handshakeTls, resolveName, type Probe, type ServerCertifica
 
 export type { ProfileTestReport };
 import type { ScepEnroller } from '../enroll/scep/scep-enroller';
+import { fingerprintOf } from '../pki/authority/local-authority';
 import { describeCsrAttributes } from '../pki/csr-attributes';
 import type { x509 } from '../pki/crypto';
 import type { Enroller } from '../enroll/enroller';
@@ -153,9 +153,7 @@ class Steps {
   }
 }
 
-function fingerprinted(certificate: x509.X509Certificate) {
-  return {
-    subject: certificate.subject,
-    sha256: crypto.createHash('sha256').update(new Uint8Array(certificate.rawData)).digest('hex'),
-  };
+/** A CA certificate as the report lists it: its subject and SHA-256 fingerprint. */
+export function fingerprinted(certificate: x509.X509Certificate): { subject: string; sha256: string } {
+  return { subject: certificate.subject, sha256: fingerprintOf(certificate) };
 }

@@ -1,7 +1,6 @@
 // Enrollment profiles as the station uses them: add one (secrets sealed with the station
 // passphrase, which must be the CA's when the station has a CA, so there is one passphrase to
 // keep), list them, and turn one into an Enroller for the pipeline.
-import crypto from 'node:crypto';
 import { EnrollerError, isEnrollerError } from '../../shared/errors';
 import { isTransient } from '../enroll/transient';
 import { ProfileName, ProfileSettings, type ProfileSecrets, type ProfileSummary } from '../../shared/profile';
@@ -15,7 +14,7 @@ import type { AuditLog } from '../store/audit-log';
 import type { Db } from '../store/database';
 import { ProfileStore, type StoredProfile } from '../store/profile-store';
 import type { StationCa } from './certificate-authority';
-import { testRemoteProfile, type ProfileTestReport } from './profile-test';
+import { fingerprinted, testRemoteProfile, type ProfileTestReport } from './profile-test';
 import { fieldIssues } from '../../shared/field-issues';
 
 export interface ActiveProfile {
@@ -136,10 +135,7 @@ export class StationProfiles {
           ? { step: 'ca', status: 'ok', message: 'The station CA is set up; it needs no network.' }
           : { step: 'ca', status: 'failed', code: 'CA_NOT_INITIALIZED', message: 'This station has no CA yet.' },
       ],
-      caChain: chain.map((c) => ({
-        subject: c.subject,
-        sha256: crypto.createHash('sha256').update(new Uint8Array(c.rawData)).digest('hex'),
-      })),
+      caChain: chain.map(fingerprinted),
     };
   }
 

@@ -3,6 +3,7 @@
 // that certificate — signed by one of this station's CAs, for this device's ID, not on the ledger —
 // and the certificate goes back on the ledger, instead of the device being issued a second one.
 import crypto from 'node:crypto';
+import { fingerprintOf } from '../pki/authority/local-authority';
 import { x509 } from '../pki/crypto';
 import { certificatePublicKey } from '../pki/public-key-of';
 import { AuditLog } from './audit-log';
@@ -44,7 +45,7 @@ export class RecoveredCertificates {
       if (issuer.subject !== certificate.issuer) continue;
       const signed = await certificate.verify({ publicKey: issuer.publicKey, signatureOnly: true }).catch(() => false);
       if (!signed) continue;
-      const issuerFingerprint = sha256(new Uint8Array(issuer.rawData));
+      const issuerFingerprint = fingerprintOf(issuer);
       const known = this.#db
         .prepare('SELECT 1 FROM certificates WHERE issuer_fingerprint = ? AND serial = ?')
         .get(issuerFingerprint, certificate.serialNumber);
