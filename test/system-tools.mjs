@@ -13,6 +13,9 @@ export const systemTools = {
   zbarimg: 'zbar-tools',
   'softhsm2-util': 'softhsm2',
   'pkcs11-tool': 'opensc',
+  'mkfs.ext4': 'e2fsprogs',
+  e2fsck: 'e2fsprogs',
+  losetup: 'mount',
 };
 
 export function missingTools() {

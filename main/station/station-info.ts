@@ -7,6 +7,7 @@ import type { StationInfo } from '../../shared/contract';
 import { CONTRACT_VERSION } from '../../shared/contract/version';
 import { EnrollerError, isEnrollerError } from '../../shared/errors';
 import { openDatabase, schemaVersion, type Db } from '../store/database';
+import { diskError, folderRefusal, readOnlyFolder } from '../store/disk-errors';
 import { knownBackups, wayBack } from './backup-record';
 
 export const DATABASE_FILE = 'station.sqlite';
@@ -48,7 +49,12 @@ export function storeError(error: unknown, file: string, dataDir: string): unkno
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     if (cause === 'SQLITE_CORRUPT') return damaged(file, dataDir, 'during the upgrade');
   }
-  return error;
+  if (code === 'SQLITE_CANTOPEN') {
+    // SQLite needs its -wal and -shm files beside the database: a folder it may not write fails the open.
+    const refused = folderRefusal(dataDir);
+    if (refused) return readOnlyFolder(dataDir, refused);
+  }
+  return diskError(error, file);
 }
 
 function damaged(file: string, dataDir: string, said: string): EnrollerError {

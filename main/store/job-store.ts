@@ -102,6 +102,11 @@ export class JobStore {
   readonly #inheritRow;
   readonly #fail;
   readonly #claims: DeviceClaims;
+  /** The database file: a disk error met on it is read against its folder (disk-errors.ts). */
+  get databaseFile(): string {
+    return this.#db.name;
+  }
+
   /** What the runner asks about a device before it works on it: its mode, a birth certificate asked for. */
   readonly devices: DeviceRecords;
   /** The certificate a device held before it was provisioned again on purpose is superseded here. */

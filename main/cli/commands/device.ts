@@ -1,11 +1,12 @@
 // `enroller device …`: devices after the factory (#19) — find them, see their certificates and
 // history, disable, enable, set back to factory mode. Changes are for supervisors only.
 import { Command, Option } from 'commander';
-import { CHOSEN_REASONS, type ChosenReason } from '../../../shared/revocation';
+import { type ChosenReason } from '../../../shared/revocation';
 import { DeviceLifecycle } from '../../station/lifecycle/device-lifecycle';
 import { DEVICE_MODES, DeviceRecords, type DeviceMode, type DeviceRecord } from '../../store/device-records';
 import { EnrollerError } from '../../../shared/errors';
 import { withStation } from '../context';
+import { reasonOption } from '../reason-option';
 
 export function deviceCommand(): Command {
   const device = new Command('device').description('devices after the factory: modes, certificates, history');
@@ -58,9 +59,7 @@ function deviceDisable(): Command {
     .argument('<id>', 'device ID')
     .requiredOption('--reason <text>', 'why (kept on the audit record)')
     .addOption(
-      new Option('--revoke-reason <reason>', 'RFC 5280 reason for the revocations')
-        .choices(CHOSEN_REASONS)
-        .default('cessationOfOperation'),
+      reasonOption('--revoke-reason <reason>', 'RFC 5280 reason for the revocations').default('cessationOfOperation'),
     )
     .action(async (id: string, options: { reason: string; revokeReason: ChosenReason }, command: Command) => {
       await withStation(command, 'supervise', async (station, { out, actor }) => {

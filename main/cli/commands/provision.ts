@@ -70,7 +70,7 @@ export function provisionCommand(): Command {
         const unlocked = bench.needsPassphrase(profile)
           ? bench.unlock(await stationPassphrase(options.passphraseFile), 'cli')
           : undefined;
-        unlocked?.catch((error: unknown) => stopBatch(bench, error));
+        unlocked?.catch((error: unknown) => stopBatch(bench, diskError(error, station.db.name)));
         // Ctrl-C / SIGTERM cancel: every device stops at once and resumes from its last step next time.
         const stopListening = invocation().onCancel(() => bench.cancel());
         await bench.start({
@@ -92,8 +92,7 @@ export function provisionCommand(): Command {
 }
 
 /** A failed unlock stops the batch; each device says why (the wrong passphrase, a disk too full to record it). */
-function stopBatch(bench: Bench, error: unknown): void {
-  const why = diskError(error);
+function stopBatch(bench: Bench, why: unknown): void {
   bench.cancel(isEnrollerError(why) ? why : undefined);
 }
 

@@ -1,17 +1,16 @@
 // `enroller revoke --serial HEX --reason R`: revoke one certificate the station CA issued (#19).
 // The next CRL and every OCSP answer carry it from the moment this command returns.
-import { Command, Option } from 'commander';
-import { CHOSEN_REASONS, REVOCATION_REASONS, type ChosenReason } from '../../../shared/revocation';
+import { Command } from 'commander';
+import { REVOCATION_REASONS, type ChosenReason } from '../../../shared/revocation';
 import { Revocations } from '../../store/revocations';
 import { withStation } from '../context';
+import { reasonOption } from '../reason-option';
 
 export function revokeCommand(): Command {
   return new Command('revoke')
     .description('revoke a certificate the station CA issued (supervisors)')
     .requiredOption('--serial <hex>', 'the certificate serial number (hexadecimal)')
-    .addOption(
-      new Option('--reason <reason>', 'RFC 5280 revocation reason').choices(CHOSEN_REASONS).makeOptionMandatory(),
-    )
+    .addOption(reasonOption('--reason <reason>', 'RFC 5280 revocation reason').makeOptionMandatory())
     .action(async (options: { serial: string; reason: ChosenReason }, command: Command) => {
       await withStation(command, 'supervise', async (station, { out, actor }) => {
         const revoked = new Revocations(station.db, station.audit).revoke(

@@ -48,7 +48,7 @@ export class JobRun {
   /** Records the failure at the step attempted (on the job's row, or a new one) and reports it. */
   failed(jobs: JobStore, newJob: NewJob, caught: unknown, port: string): JobOutcome {
     const reason: unknown = this.#input.signal?.aborted ? this.#input.signal.reason : undefined;
-    const error = diskError(isEnrollerError(reason) ? reason : caught);
+    const error = diskError(isEnrollerError(reason) ? reason : caught, jobs.databaseFile);
     const code = isEnrollerError(error) ? error.code : 'INTERNAL';
     const message = error instanceof Error ? error.message : String(error);
     try {
@@ -57,7 +57,7 @@ export class JobRun {
     } catch (recording) {
       // A full or read-only disk cannot take the failure either: the job stays at its last
       // committed step, which is where the next run resumes it.
-      if (diskError(recording) === recording) throw recording;
+      if (diskError(recording, jobs.databaseFile) === recording) throw recording;
     }
     return outcome(
       port,
