@@ -19,6 +19,7 @@ import { PassphraseKeychain } from './station/keychain';
 import { safeStorageVault } from './electron/safe-storage-vault';
 import { startAttachServer } from './cli/attach/attach-server';
 import { runCli } from './cli/program';
+import { BackupSchedule } from './station/backup-schedule';
 
 registerAppScheme();
 
@@ -47,12 +48,11 @@ function start(): void {
     log,
     onChange: () => hub.emit('queue:changed', { entries: queueEntries(station) }),
   });
+  // Backups on the schedule a supervisor saved in Settings, sealed with the unlocked session's passphrase.
+  const backups = new BackupSchedule(station, { passphrase: () => bench.sessionPassphrase(), log }).startSaved();
+  const keychain = new PassphraseKeychain(dataDir, safeStorageVault());
   bindIpc(
-    createDispatch(
-      createStationService(station, bench, { sync, keychain: new PassphraseKeychain(dataDir, safeStorageVault()) }),
-      log,
-      stationGuard(station),
-    ),
+    createDispatch(createStationService(station, bench, { sync, keychain, backups }), log, stationGuard(station)),
     log,
   );
 
@@ -71,6 +71,7 @@ function start(): void {
   app.on('window-all-closed', () => app.quit());
   app.on('before-quit', () => {
     void sync.stop();
+    void backups.stop();
     void attach.then((server) => server?.close());
     station.close();
   });

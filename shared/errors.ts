@@ -59,6 +59,7 @@ export const errorCodes = [
   // backups, restore and the database's own health (#22)
   'BACKUP_INVALID',
   'BACKUP_WRONG_PASSPHRASE',
+  'BACKUP_NO_FOLDER',
   'RESTORE_WOULD_FORGET',
   'STORE_IN_USE',
   'STORE_CORRUPT',

@@ -21,6 +21,8 @@ const EXPORT_FILES: Record<ExportFormat, [extension: string, mediaType: string]>
 };
 import { QueueStore, type QueueItem } from '../store/queue-store';
 import { deviceService } from './device-service';
+import { backupService } from './backup-service';
+import { BackupSchedule } from '../station/backup-schedule';
 import type { Guard } from './dispatch';
 import type { Caller, ContractService } from './service';
 
@@ -56,9 +58,11 @@ export function queueEntries(station: Station): QueueEntry[] {
 export function createStationService(
   station: Station,
   bench: Bench,
-  options: { sync?: SyncWorker; keychain?: PassphraseKeychain } = {},
+  options: { sync?: SyncWorker; keychain?: PassphraseKeychain; backups?: BackupSchedule } = {},
 ): ContractService {
   const keychain = options.keychain ?? new PassphraseKeychain(station.dataDir, null);
+  const backups =
+    options.backups ?? new BackupSchedule(station, { passphrase: () => bench.sessionPassphrase(), log: station.log });
   const passphrase = (why: string) => {
     const value = bench.sessionPassphrase();
     if (value === undefined)
@@ -76,6 +80,7 @@ export function createStationService(
     );
   return {
     ...deviceService(station, actor),
+    ...backupService(backups, actor),
     'session:whoami': (_request, caller) => station.access.session(sessionKey(caller)),
     'session:login': ({ name, pin }, caller) => station.access.login(sessionKey(caller), pin, name),
     'session:logout': (_request, caller) => station.access.logout(sessionKey(caller)),

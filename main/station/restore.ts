@@ -23,7 +23,10 @@ export interface Restored {
 }
 
 export interface Forgotten {
+  /** Issued by the station CA since the backup. */
   readonly certificates: number;
+  /** Issued by a remote service (EST, SCEP) and written into a device since the backup. */
+  readonly serviceCertificates: number;
   readonly queueItems: number;
   readonly auditRows: number;
 }
@@ -50,9 +53,9 @@ export function restoreStation(
     throw new EnrollerError(
       'RESTORE_WOULD_FORGET',
       `The station's ledger is newer than ${file} (${manifest.createdAt}): restoring it would forget ` +
-        `${forgotten.certificates} certificate(s) issued and ${forgotten.queueItems} queue item(s) since, and ` +
-        `${forgotten.auditRows} audit row(s). Nothing was changed. Give --force to restore anyway (the current ` +
-        'database is kept aside).',
+        `${forgotten.certificates} certificate(s) issued by the station CA and ${forgotten.serviceCertificates} ` +
+        `from a service, ${forgotten.queueItems} queue item(s) and ${forgotten.auditRows} audit row(s) added since. ` +
+        'Nothing was changed. Give --force to restore anyway (the current database is kept aside).',
       { ...forgotten },
     );
   }
@@ -101,10 +104,15 @@ function newerThan(file: string, manifest: BackupManifest): Forgotten | undefine
     const auditRows = Math.max(0, (head.seq ?? 0) - manifest.auditHead.seq);
     const forgotten = {
       certificates: count("SELECT COUNT(*) AS n FROM certificates WHERE status != 'reserved' AND created_at > ?"),
+      serviceCertificates: count(
+        'SELECT COUNT(*) AS n FROM jobs j WHERE j.cert_der IS NOT NULL AND j.updated_at > ? AND NOT EXISTS ' +
+          '(SELECT 1 FROM certificates c WHERE c.serial = j.cert_serial)',
+      ),
       queueItems: count('SELECT COUNT(*) AS n FROM queue WHERE created_at > ?'),
       auditRows,
     };
-    return forgotten.certificates + forgotten.queueItems + forgotten.auditRows > 0 ? forgotten : undefined;
+    const total = forgotten.certificates + forgotten.serviceCertificates + forgotten.queueItems + forgotten.auditRows;
+    return total > 0 ? forgotten : undefined;
   } catch {
     return undefined;
   } finally {

@@ -6,6 +6,7 @@ import type { EventSpec, MethodSpec } from './define';
 import { benchEvents, benchMethods } from './batch';
 import { adminMethods } from './admin';
 import { auditMethods } from './audit';
+import { backupMethods } from './backups';
 import { deviceMethods } from './devices';
 import { labelMethods } from './labels';
 import { queueEvents, queueMethods } from './queue';
@@ -23,6 +24,7 @@ export const methods = {
   ...adminMethods,
   ...labelMethods,
   ...deviceMethods,
+  ...backupMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const events = {
@@ -64,5 +66,6 @@ export * from './devices';
 export * from './audit';
 export * from './admin';
 export * from './labels';
+export * from './backups';
 export type { Access, EventSpec, MethodSpec } from './define';
 export { allowed } from './define';

@@ -19,7 +19,9 @@ test('shows the station version and data folder from the printed link', async ({
   await expect(page.getByTestId('contract-version')).toHaveText('v1');
   await expect(page.getByTestId('data-dir')).toHaveText(dataDir);
   // A fresh station has no backup yet, and says how to take one.
-  await expect(page.getByTestId('last-backup')).toHaveText(/^none yet — take one with `enroller backup --out FILE`$/);
+  await expect(page.getByTestId('last-backup')).toHaveText(
+    /^none yet — set a schedule in Settings → Backups, or run `enroller backup --out FILE`$/,
+  );
   // The token left the address bar once it was read.
   expect(page.url()).not.toContain('token=');
   await page.screenshot({ path: testInfo.outputPath('station-info.png'), fullPage: true });

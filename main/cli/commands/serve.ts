@@ -19,11 +19,12 @@ import type { RunCli } from '../invocation';
 import { readSecret } from '../secrets';
 import { startAttachServer } from '../attach/attach-server';
 import { EnrollerError } from '../../../shared/errors';
-import { parseInterval, startBackupSchedule } from '../../station/backup-schedule';
+import { BackupSchedule, parseInterval } from '../../station/backup-schedule';
 
-function intervalOption(text: string): number {
+function intervalOption(text: string): string {
   try {
-    return parseInterval(text);
+    parseInterval(text);
+    return text;
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
@@ -38,7 +39,7 @@ interface ServeOptions {
   tpm?: string[];
   passphraseFile?: string;
   backupDir?: string;
-  backupEvery: number;
+  backupEvery: string;
   backupKeep: number;
 }
 
@@ -63,16 +64,13 @@ function refuseUnsealableBackups(options: ServeOptions): void {
     );
 }
 
-/** `--backup-dir`: backups on a schedule, sealed with the passphrase the station was started with. */
-function scheduledBackups(station: Station, bench: Bench, options: ServeOptions, log: Logger) {
-  if (!options.backupDir) return undefined;
-  return startBackupSchedule(station, {
-    dir: path.resolve(options.backupDir),
-    everyMs: options.backupEvery,
-    keep: options.backupKeep,
-    passphrase: () => bench.sessionPassphrase(),
-    log,
-  });
+/** `--backup-dir` for this run, else the schedule a supervisor saved; sealed with the session's passphrase. */
+function scheduledBackups(station: Station, bench: Bench, options: ServeOptions, log: Logger): BackupSchedule {
+  const backups = new BackupSchedule(station, { passphrase: () => bench.sessionPassphrase(), log });
+  if (!options.backupDir) return backups.startSaved();
+  const plan = { dir: path.resolve(options.backupDir), every: options.backupEvery, keep: options.backupKeep };
+  backups.start(plan, 'command line');
+  return backups;
 }
 
 /** `serve`: browser mode, the attach socket and the sync worker on one open station. */
@@ -97,7 +95,7 @@ export function serveCommand(runCli: RunCli): Command {
       'unlock the station at start (headless line stations; attached CLI commands then need no passphrase)',
     )
     .option('--backup-dir <dir>', 'take backups on a schedule into this folder (needs --passphrase-file)')
-    .option('--backup-every <interval>', 'how often: 30m, 6h, 1d …', (v) => intervalOption(v), 86_400_000)
+    .option('--backup-every <interval>', 'how often: 30m, 6h, 1d …', (v) => intervalOption(v), '1d')
     .option('--backup-keep <n>', 'how many scheduled backups to keep', (v) => parseCount(v, 1), 7)
     .action(async (options: ServeOptions, command: Command) => {
       refuseUnsealableBackups(options);
@@ -116,20 +114,20 @@ export function serveCommand(runCli: RunCli): Command {
         log,
         onChange: () => hub.emit('queue:changed', { entries: queueEntries(station) }),
       });
+      const backups = scheduledBackups(station, bench, options, log);
       const server = await startBrowserServer({
-        dispatch: createDispatch(createStationService(station, bench, { sync }), log, stationGuard(station)),
+        dispatch: createDispatch(createStationService(station, bench, { sync, backups }), log, stationGuard(station)),
         events: hub,
         rendererDir,
         log,
         port: options.port,
       });
-      const backups = scheduledBackups(station, bench, options, log);
       const attach = await startAttachServer({ dataDir: station.dataDir, running: { station, bench }, runCli, log });
       // The URL comes first and alone, so scripts can read one line and open it.
       out.record({ url: server.url, port: server.port, dataDir: station.dataDir, socket: attach?.path }, server.url);
       const stop = async () => {
         await attach?.close();
-        await backups?.stop();
+        await backups.stop();
         await sync.stop();
         await server.close();
         station.close();

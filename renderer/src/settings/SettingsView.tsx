@@ -18,10 +18,18 @@ import {
   useMantineColorScheme,
 } from '@mantine/core';
 import { useEffect, useState, type FormEvent } from 'react';
-import type { EnrollerApi, KeychainStatus, Role, Session } from '../../../shared/contract';
+import {
+  allowed,
+  type Access,
+  type EnrollerApi,
+  type KeychainStatus,
+  type Role,
+  type Session,
+} from '../../../shared/contract';
 import { problemOf, type Problem } from '../lib/errors';
 import { ProblemAlert } from '../lib/ProblemAlert';
 import { canConfigure } from '../setup/SetupView';
+import { BackupCard } from './BackupCard';
 import { LabelCard } from './LabelCard';
 import { SoundCard } from './SoundCard';
 
@@ -94,10 +102,16 @@ export function SettingsView({
         </Group>
       </Card>
       <Operators api={api} configure={configure} onProblem={setProblem} onSession={onSession} />
+      <BackupCard api={api} supervise={may(session, 'supervise')} backup={may(session, 'backup')} />
       <Keychain api={api} configure={configure} />
       <ProblemAlert problem={problem} />
     </Stack>
   );
+}
+
+/** Whether the person signed in may call methods of this access (everyone, before there are operators). */
+function may(session: Session, access: Access): boolean {
+  return !session.rolesEnforced || (session.role !== undefined && allowed(session.role, access, session.factoryMode));
 }
 
 function Operators({

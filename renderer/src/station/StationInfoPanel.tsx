@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { EnrollerApi, StationInfo } from '../../../shared/contract';
 import { problemOf } from '../lib/errors';
+import { backupWords } from './backup-words';
 
 export function StationInfoPanel({ api }: { api: EnrollerApi }) {
   const [info, setInfo] = useState<StationInfo | null>(null);
@@ -35,13 +36,4 @@ export function StationInfoPanel({ api }: { api: EnrollerApi }) {
       </dl>
     </section>
   );
-}
-
-/** "3 hours ago (station-….backup)", or a nudge when there is none: a disk dies sooner or later. */
-function backupWords(backup: { file: string; createdAt: string } | null, now = Date.now()): string {
-  if (!backup) return 'none yet — take one with `enroller backup --out FILE`';
-  const hours = Math.floor((now - new Date(backup.createdAt).getTime()) / 3_600_000);
-  const age =
-    hours < 1 ? 'less than an hour ago' : hours < 48 ? `${hours} h ago` : `${Math.floor(hours / 24)} days ago`;
-  return `${age} (${backup.file})`;
 }

@@ -15,6 +15,8 @@ import { runEnroller, serve } from '../../helpers/cli';
 import { makeCsr } from '../../helpers/csr';
 import { ptyModems } from '../../helpers/pty';
 import { startSwtpm } from '../../support/swtpm';
+import { startEstServer } from '../../support/est-server';
+import { addEstProfile } from '../../helpers/setups';
 import { tempDir } from '../../helpers/station';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -101,7 +103,15 @@ describe('backup and restore', () => {
     expect(restored.lines[0]).toMatchObject({ status: 'restored' });
     expect(restored.lines[0]!.keptAside).toBeUndefined();
     expect((await runEnroller(dir, 'ca', 'status')).lines[0]).toEqual(ca);
-    expect(ledger(dir)).toHaveLength(counts.certificates);
+    // Every ledger row the backup counted, issued or reserved (a signature in flight at the backup is a
+    // reservation: the restored station finishes it when that CSR comes again).
+    const rows = new Database(path.join(dir, 'station.sqlite'), { readonly: true });
+    try {
+      expect(rows.prepare('SELECT COUNT(*) AS n FROM certificates').get()).toEqual({ n: counts.certificates });
+    } finally {
+      rows.close();
+    }
+    expect(ledger(dir).length).toBeGreaterThanOrEqual(10);
     const verified = await runEnroller(dir, 'audit', 'verify');
     expect(verified.code).toBe(0);
     // As at the backup, plus the row that records the restore itself.
@@ -137,7 +147,9 @@ describe('backup and restore', () => {
     const refused = await runEnroller(dir, 'restore', backupFile, '--passphrase-file', pass);
     expect(refused.code).toBe(1);
     expect(refused.lines[0]).toMatchObject({ code: 'RESTORE_WOULD_FORGET' });
-    expect(refused.lines[0]!.message).toMatch(/would forget 3 certificate\(s\) issued and 0 queue item\(s\)/);
+    expect(refused.lines[0]!.message).toMatch(
+      /would forget 3 certificate\(s\) issued by the station CA and 0 from a service, 0 queue item\(s\)/,
+    );
     expect(ledger(dir)).toEqual(everything);
 
     const wrong = file(work, 'wrong', 'not the passphrase');
@@ -159,7 +171,7 @@ describe('backup and restore', () => {
 
     const forced = await runEnroller(dir, 'restore', backupFile, '--passphrase-file', pass, '--force');
     expect(forced.code, JSON.stringify(forced.lines)).toBe(0);
-    expect(forced.lines[0]!.forgotten).toMatchObject({ certificates: 3, queueItems: 0 });
+    expect(forced.lines[0]!.forgotten).toMatchObject({ certificates: 3, serviceCertificates: 0, queueItems: 0 });
     expect(ledger(dir)).toEqual(atBackup);
     const keptAside = forced.lines[0]!.keptAside as string;
     expect(fs.existsSync(keptAside)).toBe(true);
@@ -168,6 +180,36 @@ describe('backup and restore', () => {
       (aside.prepare("SELECT COUNT(*) AS n FROM certificates WHERE status = 'issued'").get() as { n: number }).n,
     ).toBe(everything.length);
     aside.close();
+  });
+
+  it('counts certificates a service issued since the backup among what a restore would forget', async () => {
+    const dir = tempDir();
+    const work = tempDir();
+    const pass = file(work, 'pass', 'backup test passphrase');
+    await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
+    const est = await startEstServer({ user: 'line-4', password: 'est-secret' });
+    cleanups.push(() => est.close());
+    await addEstProfile(dir, 'factory-est', est, { user: 'line-4', password: 'est-secret', passFile: pass });
+    const backupFile = path.join(work, 'before-the-service.backup');
+    expect((await runEnroller(dir, 'backup', '--out', backupFile, '--passphrase-file', pass)).code).toBe(0);
+    const enrolled = await runEnroller(
+      dir,
+      'enroll',
+      '--csr',
+      await csrFolder(2, 'est'),
+      '--profile',
+      'factory-est',
+      '--out-dir',
+      path.join(work, 'est'),
+      '--passphrase-file',
+      pass,
+    );
+    expect(enrolled.lines.map((l) => l.status)).toEqual(['issued', 'issued']);
+    const refused = await runEnroller(dir, 'restore', backupFile, '--passphrase-file', pass);
+    expect(refused.lines[0]).toMatchObject({
+      code: 'RESTORE_WOULD_FORGET',
+      details: { certificates: 0, serviceCertificates: 2 },
+    });
   });
 
   it('a garbage file and a damaged database are named, with the newest backup as the way back', async () => {

@@ -69,10 +69,11 @@ describe('roles', () => {
         const access = methods[method].access;
         const auth = (c: string) => (c.startsWith('AUTH_') ? c : 'allowed');
         expect(auth(checked.operator![method]!), `operator → ${method} (${access})`).toBe(
-          access === 'configure' || access === 'supervise' ? 'AUTH_FORBIDDEN' : 'allowed',
+          access === 'configure' || access === 'supervise' || access === 'backup' ? 'AUTH_FORBIDDEN' : 'allowed',
         );
+        // Auditors read, and take backups (records they keep); nothing else.
         expect(auth(checked.auditor![method]!), `auditor → ${method} (${access})`).toBe(
-          access === 'read' || access === 'public' ? 'allowed' : 'AUTH_FORBIDDEN',
+          access === 'read' || access === 'public' || access === 'backup' ? 'allowed' : 'AUTH_FORBIDDEN',
         );
         if (method !== 'session:login')
           expect(auth(checked.nobody![method]!), `nobody → ${method} (${access})`).toBe(
@@ -91,8 +92,9 @@ describe('roles', () => {
       expect(code(await olga('ca:init', {}))).toBe('CONTRACT_INVALID_REQUEST'); // past the role check
       // Disabling devices and revoking stay with supervisors, whatever the factory mode.
       expect(methodNames.filter((m) => methods[m].access === 'supervise')).toEqual(
-        expect.arrayContaining(['devices:disable', 'devices:revoke']),
+        expect.arrayContaining(['devices:disable', 'devices:revoke', 'backup:schedule']),
       );
+      expect(methodNames.filter((m) => methods[m].access === 'backup')).toEqual(['backup:now']);
       expect(code(await olga('devices:disable', { deviceId: 'x', reason: 'y', revokeReason: 'unspecified' }))).toBe(
         'AUTH_FORBIDDEN',
       );
