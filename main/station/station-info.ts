@@ -45,6 +45,12 @@ export function storeError(error: unknown, file: string, dataDir: string): unkno
       { file },
     );
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_CORRUPT_INDEX') return damaged(file, dataDir, String(error));
+  // A newer station wrote it: updating this one is the way forward; an older backup, the way back.
+  if (isEnrollerError(error) && error.code === 'STORE_NEWER_SCHEMA')
+    return new EnrollerError('STORE_NEWER_SCHEMA', `${error.message} ${wayBack(dataDir)}`, {
+      ...error.details,
+      file,
+    });
   if (isEnrollerError(error) && error.code === 'STORE_MIGRATION_FAILED') {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     if (cause === 'SQLITE_CORRUPT') return damaged(file, dataDir, 'during the upgrade');

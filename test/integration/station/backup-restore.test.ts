@@ -212,7 +212,7 @@ describe('backup and restore', () => {
     });
   });
 
-  it('a garbage file and a damaged database are named, with the newest backup as the way back', async () => {
+  it('a garbage file, a damaged file, a newer schema: each named, the newest backup as the way back', async () => {
     const dir = tempDir();
     const work = tempDir();
     const pass = file(work, 'pass', 'backup test passphrase');
@@ -246,6 +246,18 @@ describe('backup and restore', () => {
     expect(['STORE_CORRUPT', undefined]).toContain(damaged.code);
     if (damaged.code) expect(damaged.message).toContain(`enroller restore ${backupFile}`);
     else expect(damaged).toMatchObject({ status: 'damaged' });
+
+    // Written by a newer station: the schema it names, and the backup to go back to.
+    const newer = tempDir();
+    fs.copyFileSync(path.join(dir, 'backups.json'), path.join(newer, 'backups.json'));
+    await runEnroller(newer, 'info');
+    const later = new Database(path.join(newer, 'station.sqlite'));
+    later.pragma(`user_version = ${Number(later.pragma('user_version', { simple: true })) + 1}`);
+    later.close();
+    const refusedNewer = (await runEnroller(newer, 'ca', 'status')).lines[0]!;
+    expect(refusedNewer).toMatchObject({ code: 'STORE_NEWER_SCHEMA' });
+    expect(refusedNewer.message).toMatch(/newer station[\s\S]*enroller restore /);
+    expect(refusedNewer.message).toContain(backupFile);
 
     // Garbage: not a database at all.
     fs.writeFileSync(database, 'these are not the bytes of a database');
