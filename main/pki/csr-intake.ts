@@ -10,6 +10,7 @@ import { EnrollerError } from '../../shared/errors';
 import { x509 } from './crypto';
 import { normalizeCsrDer, splitCsr, type CsrParts } from './csr-der';
 import { publicKeyFromSpki } from './spki-key';
+import { SIGNATURE_HASHES, signatureVerifies } from './signed-der';
 import { Recent } from './recent';
 import { scanDer } from './der-scan';
 import { assertNamedCurve, classifyKey, DEFAULT_KEY_POLICY, type KeyAlgorithm, type KeyPolicy } from './key-policy';
@@ -38,17 +39,6 @@ export interface AcceptedCsr {
   readonly challengePassword: string | undefined;
   readonly requestedSans: ReadonlyArray<{ type: string; value: string }>;
 }
-
-const SIGNATURE_ALGORITHMS: Record<string, string | null> = {
-  '1.2.840.113549.1.1.11': 'sha256',
-  '1.2.840.113549.1.1.12': 'sha384',
-  '1.2.840.113549.1.1.13': 'sha512',
-  '1.2.840.10045.4.3.2': 'sha256',
-  '1.2.840.10045.4.3.3': 'sha384',
-  '1.2.840.10045.4.3.4': 'sha512',
-  '1.3.101.112': null, // Ed25519: verified, then refused by key policy
-  '2.16.840.1.101.3.4.3.2': 'sha256', // dsa-with-sha256: verified, then refused by key policy
-};
 
 const OID = {
   extensionRequest: '1.2.840.113549.1.9.14',
@@ -153,8 +143,7 @@ async function accept(der: Uint8Array, parts: CsrParts, options: CsrIntakeOption
 
 /** The signature checked on Node's thread pool: in a bulk run the main thread goes on meanwhile. */
 async function verifySignature(parts: CsrParts, spki: Uint8Array): Promise<crypto.KeyObject> {
-  const hash = SIGNATURE_ALGORITHMS[parts.algorithmOidText];
-  if (hash === undefined) {
+  if (SIGNATURE_HASHES[parts.algorithmOidText] === undefined) {
     const said = `The request is signed with an algorithm the station does not accept (${parts.algorithmOidText}).`;
     throw new EnrollerError('CSR_SIGNATURE_ALGORITHM_UNSUPPORTED', said, { algorithm: parts.algorithmOidText });
   }
@@ -167,17 +156,7 @@ async function verifySignature(parts: CsrParts, spki: Uint8Array): Promise<crypt
       'The public key in the request is of a kind the station cannot use.',
     );
   }
-  const signature = asn1js.fromBER(parts.signature).result;
-  if (!(signature instanceof asn1js.BitString)) throw malformed('its signature is not a BIT STRING');
-  const key = { key: publicKey, dsaEncoding: 'der' as const };
-  const verified = await new Promise<boolean>((resolve) => {
-    try {
-      crypto.verify(hash, parts.info, key, signature.valueBlock.valueHexView, (error, ok) => resolve(!error && ok));
-    } catch {
-      resolve(false);
-    }
-  });
-  if (!verified) {
+  if (!(await signatureVerifies(parts, publicKey))) {
     const said =
       "The request's signature does not verify: it was not signed by the key it carries (no proof of possession).";
     throw new EnrollerError('CSR_BAD_SIGNATURE', said);
