@@ -42,15 +42,27 @@ export function splitSigned(der: Uint8Array): SignedParts | undefined {
   const oid = algorithmParts?.[0];
   if (!oid || oid.tag !== DER_OID) return undefined;
   const oidBytes = der.subarray(oid.start, oid.end);
-  const decoded = asn1js.fromBER(oidBytes).result;
-  if (!(decoded instanceof asn1js.ObjectIdentifier)) return undefined;
+  const oidText = oidTextOf(oidBytes);
+  if (oidText === undefined) return undefined;
   return {
     info: der.slice(info.start, info.end),
     algorithmOid: Uint8Array.from(oidBytes),
-    algorithmOidText: decoded.valueBlock.toString(),
+    algorithmOidText: oidText,
     hasParameters: algorithmParts!.length > 1,
     signature: der.slice(signature.start, signature.end),
   };
+}
+
+/** A handful of algorithms sign everything a station sees: each OID is decoded once. */
+const oidTexts = new Map<string, string | undefined>();
+
+function oidTextOf(oidBytes: Uint8Array): string | undefined {
+  const key = Buffer.from(oidBytes).toString('hex');
+  if (oidTexts.has(key)) return oidTexts.get(key);
+  const decoded = asn1js.fromBER(oidBytes).result;
+  const text = decoded instanceof asn1js.ObjectIdentifier ? decoded.valueBlock.toString() : undefined;
+  if (oidTexts.size < 256) oidTexts.set(key, text);
+  return text;
 }
 
 /**
