@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { EnrollerError } from '../../shared/errors';
 import type { DeviceTypeDocument } from '../../shared/device-type';
+import { isNamedCurveSpki } from './spki-key';
 
 export type KeyAlgorithm = 'ec-p256' | 'ec-p384' | 'rsa-2048' | 'rsa-3072' | 'rsa-4096';
 export const ALL_KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['ec-p256', 'ec-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'];
@@ -37,6 +38,7 @@ export function keyPolicyOf(deviceType: Pick<DeviceTypeDocument, 'name' | 'keyPo
 
 /** Structural checks that must happen before the key is handed to a crypto library. */
 export function assertNamedCurve(spki: Uint8Array): void {
+  if (isNamedCurveSpki(spki)) return; // the common case, without parsing (#18)
   const parsed = asn1js.fromBER(spki);
   const algorithm = (parsed.result as asn1js.Sequence).valueBlock?.value?.[0];
   if (!(algorithm instanceof asn1js.Sequence))

@@ -10,6 +10,14 @@ const EC_HEADERS = [
   { crv: 'P-384', header: Buffer.from('3076301006072a8648ce3d020106052b8104002203620004', 'hex'), size: 48 },
 ] as const;
 
+/** An uncompressed P-256 / P-384 key under its named curve, told from its fixed header alone. */
+export function isNamedCurveSpki(spki: Uint8Array): boolean {
+  const der = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength);
+  return EC_HEADERS.some(
+    ({ header, size }) => der.length === header.length + 2 * size && der.subarray(0, header.length).equals(header),
+  );
+}
+
 export function publicKeyFromSpki(spki: Uint8Array): crypto.KeyObject {
   const der = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength);
   for (const { crv, header, size } of EC_HEADERS) {
