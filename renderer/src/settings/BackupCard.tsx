@@ -44,7 +44,7 @@ export function BackupCard({ api, supervise, backup }: { api: EnrollerApi; super
           <Title order={2} size="h4">
             Backups
           </Title>
-          <Badge variant="light" color={status.plan ? 'green' : 'yellow'} data-testid="backup-schedule">
+          <Badge color={status.plan ? 'teal' : 'yellow'} data-testid="backup-schedule">
             {status.plan ? `every ${status.plan.every}, keeping ${status.plan.keep}` : 'no schedule'}
           </Badge>
         </Group>
