@@ -4,6 +4,7 @@
 import { EnrollerError } from '../../shared/errors';
 import { x509 } from '../pki/crypto';
 import { certificatePublicKey, sameKey } from '../pki/public-key-of';
+import { signedBy } from '../pki/signed-by';
 
 export async function acceptIssued(
   certificate: x509.X509Certificate,
@@ -47,12 +48,4 @@ export async function acceptFromReply(
   const chain = certificates.filter((c) => c !== leaf);
   await acceptIssued(leaf, chain, csrPublicKeySpki, trustedCas);
   return { status: 'issued', certificate: leaf, chain };
-}
-
-async function signedBy(child: x509.X509Certificate, parent: x509.X509Certificate): Promise<boolean> {
-  try {
-    return await child.verify({ publicKey: parent.publicKey, signatureOnly: true });
-  } catch {
-    return false;
-  }
 }

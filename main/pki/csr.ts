@@ -2,6 +2,8 @@
 import { EnrollerError } from '../../shared/errors';
 import { x509 } from './crypto';
 import { normalizeCsrDer } from './csr-der';
+import { signatureVerifies, splitSigned } from './signed-der';
+import { publicKeyFromSpki } from './spki-key';
 
 export interface VerifiedCsr {
   /** DER as the station stores and forwards it (normalised). */
@@ -22,13 +24,7 @@ export async function verifyCsr(der: Uint8Array): Promise<VerifiedCsr> {
       cause: String(error),
     });
   }
-  let valid = false;
-  try {
-    valid = await request.verify();
-  } catch {
-    valid = false;
-  }
-  if (!valid)
+  if (!(await possessionProved(normalized, new Uint8Array(request.publicKey.rawData))))
     throw new EnrollerError(
       'MODEM_CSR_INVALID',
       "The certificate request's signature does not verify: it was not signed by the key it carries.",
@@ -39,6 +35,16 @@ export async function verifyCsr(der: Uint8Array): Promise<VerifiedCsr> {
     subject: request.subject,
     publicKeySpki: new Uint8Array(request.publicKey.rawData),
   };
+}
+
+/** The CSR's signature made by the key it carries (signed-der.ts: framing and OpenSSL, on the thread pool). */
+async function possessionProved(der: Uint8Array, spki: Uint8Array): Promise<boolean> {
+  const parts = splitSigned(der);
+  try {
+    return parts !== undefined && (await signatureVerifies(parts, publicKeyFromSpki(spki))) === true;
+  } catch {
+    return false;
+  }
 }
 
 /** The challengePassword attribute (PKCS#9) a CSR carries, if any: where SCEP enrollment codes live. */

@@ -6,6 +6,7 @@
 import { EnrollerError } from '../../shared/errors';
 import { x509 } from './crypto';
 import { pemCertificateBlocks } from './pem';
+import { signedBy } from './signed-by';
 
 /** Resolves with the subjects from the EK certificate to the trusted certificate that signed it. */
 export async function verifyEkCertificate(
@@ -24,7 +25,7 @@ export async function verifyEkCertificate(
       !valid(anchor)
     )
       continue;
-    if (await ek.verify({ publicKey: anchor.publicKey, signatureOnly: true })) return [ek.subject, anchor.subject];
+    if (await signedBy(ek, anchor)) return [ek.subject, anchor.subject];
   }
   throw untrusted(ek, 'is not signed by a maker this device type trusts');
 }

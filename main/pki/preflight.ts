@@ -5,10 +5,8 @@ import type { CloudTarget } from '../../shared/device-type';
 import { fingerprintOf } from './authority/local-authority';
 import { CLOUD_RULES, type CloudRules } from './cloud-rules';
 import { describeKey, keyShapeOf } from './key-shape';
-import crypto from 'node:crypto';
 import { x509 } from './crypto';
-import { Recent } from './recent';
-import { signatureVerifies, splitSigned } from './signed-der';
+import { signedBy } from './signed-by';
 
 export type PreflightCode =
   | 'CHAIN_EMPTY'
@@ -96,7 +94,7 @@ async function checkSignatures(
       add('CHAIN_BROKEN', `"${child.subject}" was issued by "${child.issuer}", which is not in the chain.`);
       continue;
     }
-    if (!(await verifies(child, parent, i > 0)))
+    if (!(await signedBy(child, parent, { remember: i > 0 })))
       add(
         'SIGNATURE_INVALID',
         `The signature on "${child.subject}" does not verify with the key of "${parent.subject}".`,
@@ -106,7 +104,7 @@ async function checkSignatures(
   const top = chain.at(-1)!;
   const anchor = trustAnchors.find((a) => a.subject === top.issuer) ?? (top.subject === top.issuer ? top : undefined);
   if (!anchor) add('UNTRUSTED_ROOT', `The chain ends at "${top.issuer}", which is not among the trust anchors.`);
-  else if (!(await verifies(top, anchor, chain.length > 1)))
+  else if (!(await signedBy(top, anchor, { remember: chain.length > 1 })))
     add(
       'SIGNATURE_INVALID',
       `The signature on "${top.subject}" does not verify with the trust anchor "${anchor.subject}".`,
@@ -244,42 +242,4 @@ function leafFirst(certificates: readonly x509.X509Certificate[]): x509.X509Cert
     next = certificates.find((c) => !ordered.includes(c) && c.subject === current.issuer);
   }
   return [...ordered, ...certificates.filter((c) => !ordered.includes(c))];
-}
-
-/**
- * Checked from the certificate's framing on the thread pool (signed-der.ts): the ASN.1 library
- * re-encoded a certificate to check it, which cost more than issuing it (#18). The answer for a CA
- * (`keep`) is kept, and each issuer's key made once: a run's chains share their CAs.
- */
-async function verifies(child: x509.X509Certificate, parent: x509.X509Certificate, keep: boolean): Promise<boolean> {
-  const pair = keep ? `${fingerprintOf(child)}:${fingerprintOf(parent)}` : undefined;
-  const known = pair === undefined ? undefined : verifiedPairs.get(pair);
-  if (known !== undefined) return known;
-  const parts = splitSigned(new Uint8Array(child.rawData));
-  let answer = false;
-  try {
-    answer = parts ? ((await signatureVerifies(parts, issuerKey(parent))) ?? viaOpenSsl(child, parent)) : false;
-  } catch {
-    answer = false;
-  }
-  if (pair !== undefined) verifiedPairs.keep(pair, answer);
-  return answer;
-}
-
-/** Algorithms the framing check does not know (RSA-PSS): node's own X.509 check. */
-function viaOpenSsl(child: x509.X509Certificate, parent: x509.X509Certificate): boolean {
-  return new crypto.X509Certificate(new Uint8Array(child.rawData)).verify(issuerKey(parent));
-}
-
-const verifiedPairs = new Recent<boolean>(64);
-const issuerKeys = new Recent<crypto.KeyObject>(16);
-
-function issuerKey(issuer: x509.X509Certificate): crypto.KeyObject {
-  const key = fingerprintOf(issuer);
-  let made = issuerKeys.get(key);
-  if (!made) {
-    made = crypto.createPublicKey({ key: Buffer.from(issuer.publicKey.rawData), format: 'der', type: 'spki' });
-    issuerKeys.keep(key, made);
-  }
-  return made;
 }

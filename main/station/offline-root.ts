@@ -17,6 +17,7 @@ import { immediately } from '../store/immediately';
 import { prepared } from '../store/prepared';
 import { readCaCertificates } from './certificate-authority';
 import type { KeyLocation } from './token-ca';
+import { signedBy } from '../pki/signed-by';
 
 const CA_KEY = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const CA_SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
@@ -176,7 +177,7 @@ async function verifiedChain(
       current.subject === current.issuer ? current : chain.find((c) => c.subject === current.issuer && c !== current);
     if (!parent)
       throw invalid(`The chain has no certificate for "${current.issuer}", which signed "${current.subject}".`);
-    if (!(await current.verify({ publicKey: parent.publicKey, signatureOnly: true }))) {
+    if (!(await signedBy(current, parent))) {
       throw invalid(`The signature on "${current.subject}" does not verify with "${parent.subject}"'s key.`);
     }
     if (parent === current) return current;

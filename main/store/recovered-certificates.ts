@@ -9,6 +9,7 @@ import { certificatePublicKey } from '../pki/public-key-of';
 import { AuditLog } from './audit-log';
 import type { Db } from './database';
 import { SettingsStore } from './settings-store';
+import { signedBy } from '../pki/signed-by';
 
 export const RESTORED_FROM_KEY = 'station.restoredFrom';
 
@@ -43,7 +44,7 @@ export class RecoveredCertificates {
     if (/(?:^|,\s*)CN=([^,]+)/.exec(certificate.subject)?.[1] !== deviceId) return undefined;
     for (const issuer of this.#issuers()) {
       if (issuer.subject !== certificate.issuer) continue;
-      const signed = await certificate.verify({ publicKey: issuer.publicKey, signatureOnly: true }).catch(() => false);
+      const signed = await signedBy(certificate, issuer);
       if (!signed) continue;
       const issuerFingerprint = fingerprintOf(issuer);
       const known = this.#db
