@@ -3,7 +3,7 @@
 // Writing the service's issuing CA after a station-issued leaf gives the device a chain no cloud
 // can build (preflight names it CHAIN_BROKEN).
 import { x509 } from '../../pki/crypto';
-import { pemCertificateBlocks } from '../../pki/pem';
+import { certificatesIn } from '../../pki/pem';
 
 /** What `write` will put on the device: the leaf with the chain it hangs from. */
 export interface PlannedChain {
@@ -16,16 +16,15 @@ export interface PlannedChain {
 /** The issuing chain (PEM, issuing CA first) among `chains` whose first CA signed `leaf`; else the first. */
 export function issuingChainFor(leaf: x509.X509Certificate, chains: ReadonlyArray<string | undefined>): string {
   const known = chains.filter((c): c is string => Boolean(c));
-  const signer = known.find((pem) => {
-    const [first] = pemCertificateBlocks(pem);
-    return first !== undefined && signedBy(leaf, new x509.X509Certificate(first));
-  });
+  const named = known.filter((pem) => certificatesIn(pem)[0]?.subject === leaf.issuer);
+  // One CA by that name is the signer; only two CAs sharing a name need their key identifiers read
+  // (reading a certificate's extensions costs an ASN.1 round trip for one the station just made).
+  const signer = named.length > 1 ? named.find((pem) => sameKeyId(leaf, certificatesIn(pem)[0]!)) : named[0];
   return signer ?? known[0] ?? '';
 }
 
-/** Named as the leaf's issuer, and the same key where both say which (two CAs may share a name). */
-function signedBy(leaf: x509.X509Certificate, ca: x509.X509Certificate): boolean {
-  if (leaf.issuer !== ca.subject) return false;
+/** The same key where both say which (two CAs may share a name). */
+function sameKeyId(leaf: x509.X509Certificate, ca: x509.X509Certificate): boolean {
   const authority = leaf.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId;
   const subject = ca.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
   return !authority || !subject || authority.toLowerCase() === subject.toLowerCase();
