@@ -42,10 +42,12 @@ export class BackupSchedule {
     return this;
   }
 
-  /** Runs this plan from now on (the one before stops). */
+  /**
+   * Runs this plan from now on (the one before stops). The folder is made at each backup, not here:
+   * a backup disk that is not plugged in when the station starts must not stop the station.
+   */
   start(plan: BackupPlan, source: NonNullable<BackupStatus['source']>): void {
     const everyMs = parseInterval(plan.every);
-    fs.mkdirSync(plan.dir, { recursive: true, mode: 0o700 });
     clearInterval(this.#timer);
     this.#plan = plan;
     this.#source = source;
@@ -55,7 +57,11 @@ export class BackupSchedule {
 
   /** A supervisor's plan: saved in the settings (null removes it), on the audit record, running at once. */
   save(plan: BackupPlan | null, actor: string): BackupStatus {
-    if (plan) this.start({ ...plan, dir: path.resolve(plan.dir) }, 'settings');
+    if (plan) {
+      const dir = path.resolve(plan.dir);
+      usableFolder(dir); // a supervisor choosing a folder hears at once that it cannot be used
+      this.start({ ...plan, dir }, 'settings');
+    }
     else this.#halt();
     new SettingsStore(this.#station.db).put(PLAN_SETTING, this.#plan ?? undefined);
     this.#station.audit.append('backup.scheduled', 'station', { plan: this.#plan }, actor);
@@ -128,6 +134,7 @@ export class BackupSchedule {
   }
 
   async #take(plan: BackupPlan, actor: string, passphrase: string, scheduled: boolean): Promise<KnownBackup> {
+    usableFolder(plan.dir);
     const now = new Date();
     const file = path.join(plan.dir, `station-${now.toISOString().replace(/[-:.]/g, '')}.backup`);
     const manifest = await writeBackup(this.#station.db, file, passphrase, now);
@@ -136,6 +143,21 @@ export class BackupSchedule {
     rememberBackup(this.#station.dataDir, backup);
     prune(plan.dir, plan.keep);
     return backup;
+  }
+}
+
+/** Makes the folder (owner-only) if needed; one that cannot be made or written is BACKUP_NO_FOLDER, in words. */
+function usableFolder(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
+    throw new EnrollerError(
+      'BACKUP_NO_FOLDER',
+      `Backups cannot be written to ${dir} (${code}): choose a folder this station may write, on another disk.`,
+      { dir, cause: code },
+    );
   }
 }
 
@@ -152,7 +174,10 @@ function prune(dir: string, keep: number): void {
 /** `30m`, `6h`, `1d`, `45s` as milliseconds. */
 export function parseInterval(text: string): number {
   const match = /^(\d+)(s|m|h|d)$/.exec(text.trim());
-  if (!match || Number(match[1]) === 0) throw new TypeError(`"${text}" is not an interval such as 30m, 6h or 1d.`);
+  if (!match || Number(match[1]) === 0)
+    throw new EnrollerError('BACKUP_SCHEDULE_INVALID', `"${text}" is not an interval such as 30m, 6h or 1d.`, {
+      every: text,
+    });
   const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 's' | 'm' | 'h' | 'd'];
   return Number(match[1]) * unit;
 }
