@@ -61,8 +61,7 @@ export class BackupSchedule {
       const dir = path.resolve(plan.dir);
       usableFolder(dir); // a supervisor choosing a folder hears at once that it cannot be used
       this.start({ ...plan, dir }, 'settings');
-    }
-    else this.#halt();
+    } else this.#halt();
     new SettingsStore(this.#station.db).put(PLAN_SETTING, this.#plan ?? undefined);
     this.#station.audit.append('backup.scheduled', 'station', { plan: this.#plan }, actor);
     return this.status();
