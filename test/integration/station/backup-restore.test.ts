@@ -39,6 +39,11 @@ async function csrFolder(count: number, prefix: string): Promise<string> {
   return dir;
 }
 
+/** `enroll --csr FOLDER --profile PROFILE --out-dir OUT --passphrase-file PASS` on the station in `dir`. */
+function enrollFolder(dir: string, csrs: string, profile: string, out: string, pass: string) {
+  return runEnroller(dir, 'enroll', '--csr', csrs, '--profile', profile, '--out-dir', out, '--passphrase-file', pass);
+}
+
 const ledger = (dir: string) => {
   const db = new Database(path.join(dir, 'station.sqlite'), { readonly: true });
   try {
@@ -63,18 +68,7 @@ describe('backup and restore', () => {
     let backup: Record<string, unknown>;
     try {
       const csrs = await csrFolder(300, 'bulk');
-      const running = runEnroller(
-        dir,
-        'enroll',
-        '--csr',
-        csrs,
-        '--profile',
-        'local',
-        '--out-dir',
-        path.join(work, 'out'),
-        '--passphrase-file',
-        pass,
-      );
+      const running = enrollFolder(dir, csrs, 'local', path.join(work, 'out'), pass);
       // The backup is taken once the run has issued its first certificates (their files are out).
       const out = path.join(work, 'out');
       const deadline = Date.now() + 60_000;
@@ -125,18 +119,7 @@ describe('backup and restore', () => {
     const pass = file(work, 'pass', 'backup test passphrase');
     await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
     const enroll = async (prefix: string) =>
-      runEnroller(
-        dir,
-        'enroll',
-        '--csr',
-        await csrFolder(3, prefix),
-        '--profile',
-        'local',
-        '--out-dir',
-        path.join(work, prefix),
-        '--passphrase-file',
-        pass,
-      );
+      enrollFolder(dir, await csrFolder(3, prefix), 'local', path.join(work, prefix), pass);
     await enroll('before');
     const backupFile = path.join(work, 'early.backup');
     expect((await runEnroller(dir, 'backup', '--out', backupFile, '--passphrase-file', pass)).code).toBe(0);
@@ -192,18 +175,7 @@ describe('backup and restore', () => {
     await addEstProfile(dir, 'factory-est', est, { user: 'line-4', password: 'est-secret', passFile: pass });
     const backupFile = path.join(work, 'before-the-service.backup');
     expect((await runEnroller(dir, 'backup', '--out', backupFile, '--passphrase-file', pass)).code).toBe(0);
-    const enrolled = await runEnroller(
-      dir,
-      'enroll',
-      '--csr',
-      await csrFolder(2, 'est'),
-      '--profile',
-      'factory-est',
-      '--out-dir',
-      path.join(work, 'est'),
-      '--passphrase-file',
-      pass,
-    );
+    const enrolled = await enrollFolder(dir, await csrFolder(2, 'est'), 'factory-est', path.join(work, 'est'), pass);
     expect(enrolled.lines.map((l) => l.status)).toEqual(['issued', 'issued']);
     const refused = await runEnroller(dir, 'restore', backupFile, '--passphrase-file', pass);
     expect(refused.lines[0]).toMatchObject({
@@ -217,18 +189,7 @@ describe('backup and restore', () => {
     const work = tempDir();
     const pass = file(work, 'pass', 'backup test passphrase');
     await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass);
-    await runEnroller(
-      dir,
-      'enroll',
-      '--csr',
-      await csrFolder(40, 'd'),
-      '--profile',
-      'local',
-      '--out-dir',
-      path.join(work, 'out'),
-      '--passphrase-file',
-      pass,
-    );
+    await enrollFolder(dir, await csrFolder(40, 'd'), 'local', path.join(work, 'out'), pass);
     const backupFile = path.join(work, 'known.backup');
     await runEnroller(dir, 'backup', '--out', backupFile, '--passphrase-file', pass);
     const database = path.join(dir, 'station.sqlite');
