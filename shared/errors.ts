@@ -181,6 +181,18 @@ export const errorCodes = [
   'DEVICE_ID_CONFLICT',
   // issue 18: fast from the first keystroke
   'ATTACH_REFUSED',
+  // many stations, one ledger (#23)
+  'FLEET_NOT_JOINED',
+  'FLEET_URL_INVALID',
+  'FLEET_TLS_REQUIRED',
+  'FLEET_TLS_UNTRUSTED',
+  'FLEET_UNREACHABLE',
+  'FLEET_AUTH_FAILED',
+  'FLEET_STATION_UNKNOWN',
+  'FLEET_STATION_MISMATCH',
+  'FLEET_DEVICE_CLAIMED',
+  'FLEET_REFUSED',
+  'FLEET_AUDIT_REWRITTEN',
   'INTERNAL',
 ] as const;
 

@@ -16,6 +16,9 @@ export const systemTools = {
   'mkfs.ext4': 'e2fsprogs',
   e2fsck: 'e2fsprogs',
   losetup: 'mount',
+  // The fleet tests' PostgreSQL (initdb, pg_ctl under /usr/lib/postgresql/*/bin); pg_ctlcluster is on PATH.
+  pg_ctlcluster: 'postgresql',
+  setpriv: 'util-linux',
 };
 
 export function missingTools() {

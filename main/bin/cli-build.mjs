@@ -23,6 +23,8 @@ export const EXTERNAL = [
   'bufferutil',
   'utf-8-validate',
   'esbuild',
+  // pg's optional native binding, never installed: pg itself is pure JavaScript and is bundled.
+  'pg-native',
 ];
 const REQUIRE_SHIM = [
   "import { createRequire as __enrollerRequire } from 'node:module';",

@@ -23,6 +23,7 @@ export const COMMAND_NAMES = [
   'restore',
   'doctor',
   'serve',
+  'fleet',
   'sim',
 ] as const;
 

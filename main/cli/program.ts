@@ -33,6 +33,7 @@ const COMMANDS: Readonly<Record<CommandName, CommandLoader>> = {
   restore: async () => (await import('./commands/backup')).restoreCommand(),
   doctor: async () => (await import('./commands/backup')).doctorCommand(),
   serve: async () => (await import('./commands/serve')).serveCommand(runCli),
+  fleet: async () => (await import('./commands/fleet')).fleetCommand(),
   sim: async () => (await import('./commands/sim')).simCommand(),
 };
 

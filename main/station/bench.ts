@@ -256,6 +256,7 @@ export class Bench {
           approvals: this.#station.approvals,
           audit: this.#station.audit,
           credentials: this.#station.credentials,
+          fleet: this.#station.fleet,
           passphrase: this.#passphrase,
           petName: request.petNames?.[port] ?? this.#labels.get(port)?.petName,
           fallback: profile.name === 'local' ? undefined : this.#profiles.get('local'),

@@ -12,6 +12,8 @@ import { StationAccess } from './access';
 import { Approvals } from './approvals/approvals';
 import { CredentialPool } from './bundles/credential-pool';
 import { forSource, type Logger } from '../log';
+import { readLink } from '../fleet/fleet-link';
+import { FleetClaims, type FleetGate } from '../fleet/fleet-gate';
 
 export type StationMode = StationInfo['mode'];
 
@@ -36,6 +38,7 @@ export class Station {
   readonly labels: LabelDesk;
   readonly #appVersion: string;
   readonly #mode: StationMode;
+  #fleet: FleetClaims | null | undefined;
 
   private constructor(options: StationOptions, db: Db) {
     this.dataDir = options.dataDir;
@@ -64,7 +67,17 @@ export class Station {
     return stationInfo(this.db, { dataDir: this.dataDir, appVersion: this.#appVersion, mode: this.#mode });
   }
 
+  /** The fleet's claim on each device ID before it is issued, when this station joined a fleet (#23). */
+  get fleet(): FleetGate | undefined {
+    if (this.#fleet === undefined) {
+      const link = readLink(this.db);
+      this.#fleet = link ? new FleetClaims(link, this.dataDir) : null;
+    }
+    return this.#fleet ?? undefined;
+  }
+
   close(): void {
+    void this.#fleet?.close();
     if (this.db.open) this.db.close();
   }
 }

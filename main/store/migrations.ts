@@ -392,6 +392,20 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE devices ADD COLUMN attestation_token TEXT;
     `,
   },
+  {
+    version: 15,
+    name: 'fleet outbox',
+    sql: `
+      -- What changed since the fleet last heard from this station (#23): one row per change to a
+      -- device, a certificate, an ended job or an approval, written by triggers in the same commit as
+      -- the change. The triggers exist only on a station that joined a fleet (fleet join makes them).
+      CREATE TABLE fleet_outbox (
+        id   INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('device', 'certificate', 'job', 'approval')),
+        key  TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

@@ -109,6 +109,7 @@ async function enrollFiles(
     queue: new QueueStore(station.db),
     approvals: station.approvals,
     audit: station.audit,
+    fleet: station.fleet,
     // The only side effect that leaves the station before the report is writing the files: the
     // steps before it read the CSR and sign in memory. So that step's door is the barrier.
     ...(group ? { checkpoint: (step: Step) => (step === 'written' ? group.commit.durable() : undefined) } : {}),

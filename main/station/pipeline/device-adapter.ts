@@ -11,6 +11,7 @@ import type { JobRow, JobStore } from '../../store/job-store';
 import type { NewQueueItem, QueueStore } from '../../store/queue-store';
 import type { Approvals } from '../approvals/approvals';
 import type { CredentialPool } from '../bundles/credential-pool';
+import type { FleetGate } from '../../fleet/fleet-gate';
 import type { PlannedChain } from './issuing-chain';
 import type { JobOutcome } from './job-outcome';
 import type { JobRunInput } from './job-run';
@@ -120,6 +121,8 @@ export interface JobInput extends JobRunInput {
   readonly audit: AuditLog;
   /** The embedded CA, for birth certificates while a remote service is out of reach. */
   readonly fallback?: { readonly name: string; readonly enroller: Enroller } | undefined;
+  /** The fleet this station joined: claims each device ID before a certificate is asked for (#23). */
+  readonly fleet?: FleetGate | undefined;
   /** One-time enrollment credentials from the profile's bundles, if it has any. */
   readonly credentials?: CredentialPool | undefined;
   /** Opens sealed bundle credentials. */

@@ -229,6 +229,7 @@ class DeviceJob {
     const id = this.#id();
     // Refused here, in words, what the service would refuse with a bare 400 (its CSR attributes).
     if (!this.#birthAsked) refuseUnmet(current.csrDer!, await this.#asked(), id);
+    await this.#claimInFleet(id, current.csrDer!);
     const context = {
       deviceId: id,
       deviceType,
@@ -247,6 +248,15 @@ class DeviceJob {
     this.#birth = obtained.birth;
     this.#run.reached(obtained.job);
     return undefined;
+  }
+
+  /** One device ID, one station across the fleet: claimed before a certificate is asked for (#23). */
+  async #claimInFleet(id: string, csrDer: Uint8Array): Promise<void> {
+    const answer = await this.#input.fleet?.claim(id, csrDer);
+    if (answer === 'offline') {
+      const details = { reason: 'the fleet could not be reached; it is claimed at the next sync' };
+      this.#input.audit.append('fleet.claim-deferred', id, details, this.#actor);
+    }
   }
 
   async #writeAndVerify(): Promise<void> {
