@@ -144,3 +144,34 @@ function pgUid(): number {
 function pgGid(): number {
   return Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
 }
+
+/** A fleet made ready by its owner through the CLI (`fleet init`, `fleet add-station` for each name). */
+export interface PreparedFleet {
+  /** The station's PostgreSQL login. */
+  role(name: string): string;
+  /** The file holding the station's fleet password. */
+  passwordFile(name: string): string;
+}
+
+export async function prepareFleet(server: FleetServer, names: readonly string[]): Promise<PreparedFleet> {
+  const { runEnroller } = await import('../helpers/cli');
+  const secrets = fs.mkdtempSync(path.join(os.tmpdir(), 'enroller-fleet-secrets-'));
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'enroller-fleet-owner-'));
+  const owner = server.url('fleet_owner');
+  const fleet = {
+    role: (name: string) => `station_${name.replace(/-/g, '_')}`,
+    passwordFile: (name: string) => path.join(secrets, `${name}.fleet`),
+  };
+  const init = await runEnroller(scratch, 'fleet', 'init', owner, '--password-file', server.ownerPasswordFile);
+  if (init.lines.at(-1)?.status !== 'initialized') throw new Error(`fleet init: ${JSON.stringify(init)}`);
+  for (const name of names) {
+    fs.writeFileSync(fleet.passwordFile(name), `${name} fleet password`, { mode: 0o600 });
+    const added = await runEnroller(
+      scratch,
+      ...['fleet', 'add-station', owner, '--password-file', server.ownerPasswordFile, '--station', name],
+      ...['--role', fleet.role(name), '--station-password-file', fleet.passwordFile(name)],
+    );
+    if (added.lines.at(-1)?.status !== 'added') throw new Error(`fleet add-station: ${JSON.stringify(added)}`);
+  }
+  return fleet;
+}

@@ -16,48 +16,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEnroller } from '../../helpers/cli';
 import { makeCsr } from '../../helpers/csr';
 import { tempDir } from '../../helpers/station';
-import { startFleetServer, type FleetServer } from '../../support/fleet-postgres';
+import { prepareFleet, startFleetServer, type FleetServer, type PreparedFleet } from '../../support/fleet-postgres';
 
 let server: FleetServer;
-const secrets = tempDir('enroller-fleet-secrets-');
+let fleet: PreparedFleet;
+const secrets = tempDir('enroller-fleet-test-');
 const passFile = path.join(secrets, 'station.pass');
-const stationPass = (name: string) => path.join(secrets, `${name}.fleet`);
+const stationPass = (name: string) => fleet.passwordFile(name);
+const role = (name: string) => fleet.role(name);
 
 beforeAll(async () => {
   server = await startFleetServer();
   fs.writeFileSync(passFile, 'station passphrase 1', { mode: 0o600 });
-  const init = await runEnroller(
-    tempDir(),
-    'fleet',
-    'init',
-    server.url('fleet_owner'),
-    '--password-file',
-    server.ownerPasswordFile,
-  );
-  expect(init.lines.at(-1), init.stderr).toMatchObject({ status: 'initialized' });
-  for (const name of ['line-a', 'line-b']) {
-    fs.writeFileSync(stationPass(name), `${name} fleet password`, { mode: 0o600 });
-    const added = await runEnroller(
-      tempDir(),
-      'fleet',
-      'add-station',
-      server.url('fleet_owner'),
-      '--password-file',
-      server.ownerPasswordFile,
-      '--station',
-      name,
-      '--role',
-      `station_${name.replace('-', '_')}`,
-      '--station-password-file',
-      stationPass(name),
-    );
-    expect(added.lines.at(-1), added.stderr).toMatchObject({ status: 'added', station: name });
-  }
+  fleet = await prepareFleet(server, ['line-a', 'line-b']);
 }, 60_000);
 
 afterAll(() => server?.close());
-
-const role = (name: string) => `station_${name.replace('-', '_')}`;
 
 async function station(name: string): Promise<string> {
   const dir = tempDir(`enroller-fleet-${name}-`);
