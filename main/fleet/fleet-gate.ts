@@ -79,13 +79,13 @@ interface Holder {
 /** Takes the claim, or keeps this station's own; returns the other station that holds it, if one does. */
 async function claimOrHolder(client: pg.Client, deviceId: string, key: string): Promise<Holder | undefined> {
   const taken = await client.query(
-    `INSERT INTO fleet.device_claims (device_id, station, key_sha256) VALUES ($1, fleet.me(), $2)
+    `INSERT INTO fleet.device_claims (device_id, station, key_sha256) VALUES ($1, current_user, $2)
      ON CONFLICT (device_id) DO NOTHING RETURNING station`,
     [deviceId, key],
   );
   if (taken.rowCount) return undefined;
   const held = await client.query<{ station: string; mine: boolean; claimed_at: Date }>(
-    'SELECT station, station = fleet.me() AS mine, claimed_at FROM fleet.device_claims WHERE device_id = $1',
+    'SELECT station, station = current_user AS mine, claimed_at FROM fleet.device_claims WHERE device_id = $1',
     [deviceId],
   );
   const row = held.rows[0];

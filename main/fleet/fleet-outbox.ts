@@ -104,23 +104,27 @@ export function pendingCount(db: Db, after: number): number {
   return (db.prepare('SELECT count(*) AS n FROM fleet_outbox WHERE id > ?').get(after) as { n: number }).n;
 }
 
-/** Up to `limit` outbox rows after `after`, or undefined when there are none. */
+/**
+ * Up to `limit` outbox rows after `after`, as the rows they name are now (each once), or undefined
+ * when there are none.
+ */
 export function readBatch(db: Db, after: number, limit: number): OutboxBatch | undefined {
-  const rows = db
-    .prepare<[number, number], { id: number; kind: string; key: string }>(
-      'SELECT id, kind, key FROM fleet_outbox WHERE id > ? ORDER BY id LIMIT ?',
+  const slice = db
+    .prepare<[number, number], { through: number | null; changes: number }>(
+      'SELECT max(id) AS through, count(*) AS changes FROM ' +
+        '(SELECT id FROM fleet_outbox WHERE id > ? ORDER BY id LIMIT ?)',
     )
-    .all(after, limit);
-  if (rows.length === 0) return undefined;
-  const keys = (kind: string) => JSON.stringify([...new Set(rows.filter((r) => r.kind === kind).map((r) => r.key))]);
-  const jobs = jobsOf(db, keys('job'));
+    .get(after, limit)!;
+  if (slice.through === null) return undefined;
+  const range = [after, slice.through] as const;
+  const jobs = read<JobRow & { csr_der: Buffer | null }>(db, JOBS, range);
   return {
-    through: rows.at(-1)!.id,
-    changes: rows.length,
-    devices: devicesOf(db, keys('device')),
-    certificates: certificatesOf(db, keys('certificate')),
+    through: slice.through,
+    changes: slice.changes,
+    devices: read<DeviceRow>(db, DEVICES, range),
+    certificates: read<CertificateRow>(db, CERTIFICATES, range),
     jobs: jobs.map(({ csr_der: _csr, ...job }) => job),
-    approvals: approvalsOf(db, keys('approval')),
+    approvals: read<ApprovalRow>(db, APPROVALS, range),
     held: jobs.filter((j) => j.status === 'done' && j.cert_serial && j.device_id && j.csr_der).map(heldBy),
   };
 }
@@ -130,41 +134,23 @@ export function forget(db: Db, through: number): void {
   db.prepare('DELETE FROM fleet_outbox WHERE id <= ?').run(through);
 }
 
-function devicesOf(db: Db, ids: string): DeviceRow[] {
-  return db
-    .prepare<[string], DeviceRow>(
-      `SELECT device_id, device_type, mode, imei, pet_name, updated_at FROM devices
-       WHERE device_id IN (SELECT value FROM json_each(?))`,
-    )
-    .all(ids);
-}
+/** The keys of one kind changed in the slice (id > ? AND id <= ?). */
+const changed = (kind: string) => `SELECT key FROM fleet_outbox WHERE kind = '${kind}' AND id > ? AND id <= ?`;
 
-function certificatesOf(db: Db, keys: string): CertificateRow[] {
-  return db
-    .prepare<[string], CertificateRow>(
-      `SELECT issuer_fingerprint AS issuer, serial, device_id, key_fingerprint AS key_sha256, kind, status,
-              not_after, revoked_at, created_at
-       FROM certificates WHERE issuer_fingerprint || ' ' || serial IN (SELECT value FROM json_each(?))`,
-    )
-    .all(keys);
-}
+const DEVICES = `SELECT device_id, device_type, mode, imei, pet_name, updated_at FROM devices
+  WHERE device_id IN (${changed('device')})`;
+// The key is '<issuer fingerprint (64 hex)> <serial>': split, it finds the row by the ledger's primary key.
+const CERTIFICATES = `SELECT c.issuer_fingerprint AS issuer, c.serial, c.device_id, c.key_fingerprint AS key_sha256,
+  c.kind, c.status, c.not_after, c.revoked_at, c.created_at
+  FROM (SELECT DISTINCT key FROM (${changed('certificate')})) o
+  JOIN certificates c ON c.issuer_fingerprint = substr(o.key, 1, 64) AND c.serial = substr(o.key, 66)`;
+const JOBS = `SELECT id AS job_id, device_id, batch_id, profile, status, step, error_code, cert_serial, updated_at,
+  csr_der FROM jobs WHERE id IN (SELECT CAST(key AS INTEGER) FROM (${changed('job')}))`;
+const APPROVALS = `SELECT id AS approval_id, device_id, pet_name, status, created_at FROM approvals
+  WHERE id IN (SELECT CAST(key AS INTEGER) FROM (${changed('approval')}))`;
 
-function jobsOf(db: Db, ids: string): Array<JobRow & { csr_der: Buffer | null }> {
-  return db
-    .prepare<[string], JobRow & { csr_der: Buffer | null }>(
-      `SELECT id AS job_id, device_id, batch_id, profile, status, step, error_code, cert_serial, updated_at, csr_der
-       FROM jobs WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))`,
-    )
-    .all(ids);
-}
-
-function approvalsOf(db: Db, ids: string): ApprovalRow[] {
-  return db
-    .prepare<[string], ApprovalRow>(
-      `SELECT id AS approval_id, device_id, pet_name, status, created_at FROM approvals
-       WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))`,
-    )
-    .all(ids);
+function read<T>(db: Db, sql: string, range: readonly [number, number]): T[] {
+  return db.prepare<[number, number], T>(sql).all(...range);
 }
 
 function heldBy(job: JobRow & { csr_der: Buffer | null }): HeldRow {

@@ -1,6 +1,7 @@
 // The fleet ledger in PostgreSQL (#23): what every station replicated, and the few rules that hold
-// across stations. Each station logs in as its own role; row-level security lets it read the whole
-// fleet but write only rows that carry its own station name, and nobody may delete. The audit
+// across stations. Each station logs in as its own role, named as the station; row-level security
+// lets it read the whole fleet but write only rows that carry its own name (a check as cheap as
+// `station = current_user`, paid for every row replicated), and nobody may delete. The audit
 // anchors are insert-only, so a station's trail, once anchored, cannot be rewritten unseen.
 // Applied by the fleet's owner (`fleet init`), idempotently; stations only read and write rows.
 import type { ClientBase } from 'pg';
@@ -11,9 +12,9 @@ export const STATION_GROUP = 'fleet_station';
 const TABLES = `
 CREATE SCHEMA IF NOT EXISTS fleet;
 
+-- A station's name is its login role's name.
 CREATE TABLE IF NOT EXISTS fleet.stations (
   name          text PRIMARY KEY,
-  role          name NOT NULL UNIQUE,
   joined_at     timestamptz,
   last_sync_at  timestamptz,
   -- The station's outbox row up to which everything is here: moved in the commit that brings the rows.
@@ -102,12 +103,6 @@ CREATE TABLE IF NOT EXISTS fleet.conflicts (
 );
 `;
 
-/** The station a role is (the policies' one question). */
-const WHO_AM_I = `
-CREATE OR REPLACE FUNCTION fleet.me() RETURNS text LANGUAGE sql STABLE
-  AS $$ SELECT name FROM fleet.stations WHERE role = current_user $$;
-`;
-
 /** Tables a station writes rows of its own into (and updates, never deletes). */
 const OWN_ROWS = ['devices', 'certificates', 'jobs', 'approvals', 'conflicts', 'device_claims'];
 
@@ -118,9 +113,10 @@ ALTER TABLE fleet.${table} ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS read_all ON fleet.${table};
 CREATE POLICY read_all ON fleet.${table} FOR SELECT USING (true);
 DROP POLICY IF EXISTS insert_own ON fleet.${table};
-CREATE POLICY insert_own ON fleet.${table} FOR INSERT WITH CHECK (station = fleet.me());
+CREATE POLICY insert_own ON fleet.${table} FOR INSERT WITH CHECK (station = current_user);
 DROP POLICY IF EXISTS update_own ON fleet.${table};
-CREATE POLICY update_own ON fleet.${table} FOR UPDATE USING (station = fleet.me()) WITH CHECK (station = fleet.me());
+CREATE POLICY update_own ON fleet.${table} FOR UPDATE
+  USING (station = current_user) WITH CHECK (station = current_user);
 GRANT SELECT, INSERT, UPDATE ON fleet.${table} TO ${STATION_GROUP};`,
   );
   return `
@@ -129,17 +125,16 @@ ALTER TABLE fleet.stations ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS read_all ON fleet.stations;
 CREATE POLICY read_all ON fleet.stations FOR SELECT USING (true);
 DROP POLICY IF EXISTS update_own ON fleet.stations;
-CREATE POLICY update_own ON fleet.stations FOR UPDATE USING (role = current_user) WITH CHECK (role = current_user);
+CREATE POLICY update_own ON fleet.stations FOR UPDATE USING (name = current_user) WITH CHECK (name = current_user);
 GRANT SELECT ON fleet.stations TO ${STATION_GROUP};
 GRANT UPDATE (joined_at, last_sync_at, outbox_cursor, audit_seq, audit_hash) ON fleet.stations TO ${STATION_GROUP};
 ALTER TABLE fleet.audit_anchors ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS read_all ON fleet.audit_anchors;
 CREATE POLICY read_all ON fleet.audit_anchors FOR SELECT USING (true);
 DROP POLICY IF EXISTS insert_own ON fleet.audit_anchors;
-CREATE POLICY insert_own ON fleet.audit_anchors FOR INSERT WITH CHECK (station = fleet.me());
+CREATE POLICY insert_own ON fleet.audit_anchors FOR INSERT WITH CHECK (station = current_user);
 GRANT SELECT, INSERT ON fleet.audit_anchors TO ${STATION_GROUP};
 GRANT USAGE ON SCHEMA fleet TO ${STATION_GROUP};
-GRANT EXECUTE ON FUNCTION fleet.me() TO ${STATION_GROUP};
 `;
 }
 
@@ -151,7 +146,6 @@ export async function applyFleetSchema(client: ClientBase): Promise<void> {
       `DO $$ BEGIN CREATE ROLE ${STATION_GROUP} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`,
     );
     await client.query(TABLES);
-    await client.query(WHO_AM_I);
     await client.query(policies());
     await client.query('COMMIT');
   } catch (error) {
@@ -160,20 +154,17 @@ export async function applyFleetSchema(client: ClientBase): Promise<void> {
   }
 }
 
-/** A station's own login role, in the station group, and its row (owner only; `fleet add-station`). */
-export async function addStation(client: ClientBase, name: string, role: string, password: string): Promise<void> {
-  const ident = (await client.query<{ q: string }>('SELECT quote_ident($1) AS q', [role])).rows[0]!.q;
+/** A station's own login role (named as the station), in the station group, and its row (owner only). */
+export async function addStation(client: ClientBase, name: string, password: string): Promise<void> {
+  const ident = (await client.query<{ q: string }>('SELECT quote_ident($1) AS q', [name])).rows[0]!.q;
   const literal = (await client.query<{ q: string }>('SELECT quote_literal($1) AS q', [password])).rows[0]!.q;
   await client.query('BEGIN');
   try {
-    const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+    const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]);
     const verb = exists.rowCount ? 'ALTER' : 'CREATE';
     await client.query(`${verb} ROLE ${ident} LOGIN PASSWORD ${literal}`);
     await client.query(`GRANT ${STATION_GROUP} TO ${ident}`);
-    await client.query(
-      'INSERT INTO fleet.stations (name, role) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET role = EXCLUDED.role',
-      [name, role],
-    );
+    await client.query('INSERT INTO fleet.stations (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [name]);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');

@@ -28,6 +28,8 @@ export interface SyncResult {
   readonly conflicts: Conflict[];
   readonly auditHead: { seq: number; hash: string } | null;
   readonly pending: number;
+  /** How long the sync took once connected. */
+  readonly elapsedMs: number;
 }
 
 export interface SyncOptions {
@@ -46,33 +48,33 @@ export async function syncToFleet(db: Db, client: ClientBase, audit: AuditLog, o
 }
 
 async function pushAll(db: Db, client: ClientBase, audit: AuditLog, options: SyncOptions): Promise<SyncResult> {
+  const started = performance.now();
   const me = await whoAmI(client);
+  const size = options.slice ?? SLICE;
   let cursor = me.cursor;
   let sent = 0;
   let slices = 0;
   const conflicts: Conflict[] = [];
-  for (;;) {
-    const batch = readBatch(db, cursor, options.slice ?? SLICE);
-    if (!batch) break;
-    await client.query('BEGIN');
-    await upsertAll(client, batch);
-    conflicts.push(...(await claimHeld(client, batch)));
-    await client.query('UPDATE fleet.stations SET outbox_cursor = $1, last_sync_at = now() WHERE role = current_user', [
-      batch.through,
-    ]);
-    await client.query('COMMIT');
+  let batch = readBatch(db, cursor, size);
+  while (batch) {
+    const sending = sendSlice(client, batch);
+    // The next slice is read from SQLite while the server takes this one.
+    const next = readBatch(db, batch.through, size);
+    conflicts.push(...(await sending));
     forget(db, batch.through);
     cursor = batch.through;
     sent += batch.changes;
     slices++;
     await options.onSlice?.(cursor);
+    batch = next;
   }
   // Rows left from before a crash between the fleet's commit and the local forget.
   forget(db, cursor);
   const auditHead = await anchorAudit(db, client, me);
-  await client.query('UPDATE fleet.stations SET last_sync_at = now() WHERE role = current_user');
+  await client.query('UPDATE fleet.stations SET last_sync_at = now() WHERE name = current_user');
   if (conflicts.length > 0) recordConflicts(audit, conflicts);
-  return { station: me.name, sent, slices, conflicts, auditHead, pending: pendingCount(db, cursor) };
+  const elapsedMs = Math.round(performance.now() - started);
+  return { station: me.name, sent, slices, conflicts, auditHead, pending: pendingCount(db, cursor), elapsedMs };
 }
 
 interface Me {
@@ -85,7 +87,7 @@ interface Me {
 export async function whoAmI(client: ClientBase): Promise<Me> {
   const row = (
     await client.query<{ name: string; outbox_cursor: string; audit_seq: string | null; audit_hash: string | null }>(
-      'SELECT name, outbox_cursor, audit_seq, audit_hash FROM fleet.stations WHERE role = current_user',
+      'SELECT name, outbox_cursor, audit_seq, audit_hash FROM fleet.stations WHERE name = current_user',
     )
   ).rows[0];
   if (!row)
@@ -97,96 +99,108 @@ export async function whoAmI(client: ClientBase): Promise<Me> {
   return { name: row.name, cursor: Number(row.outbox_cursor), auditSeq, auditHash: row.audit_hash };
 }
 
-async function upsertAll(client: ClientBase, batch: OutboxBatch): Promise<void> {
-  await upsert(client, 'devices', batch.devices, DEVICE_COLUMNS, ['device_id']);
-  await upsert(client, 'certificates', batch.certificates, CERTIFICATE_COLUMNS, ['issuer', 'serial']);
-  await upsert(client, 'jobs', batch.jobs, JOB_COLUMNS, ['job_id']);
-  await upsert(client, 'approvals', batch.approvals, APPROVAL_COLUMNS, ['approval_id']);
-}
-
-const DEVICE_COLUMNS = {
-  device_id: 'text',
-  device_type: 'text',
-  mode: 'text',
-  imei: 'text',
-  pet_name: 'text',
-  updated_at: 'timestamptz',
-};
-const CERTIFICATE_COLUMNS = {
-  issuer: 'text',
-  serial: 'text',
-  device_id: 'text',
-  key_sha256: 'text',
-  kind: 'text',
-  status: 'text',
-  not_after: 'timestamptz',
-  revoked_at: 'timestamptz',
-  created_at: 'timestamptz',
-};
-const JOB_COLUMNS = {
-  job_id: 'bigint',
-  device_id: 'text',
-  batch_id: 'text',
-  profile: 'text',
-  status: 'text',
-  step: 'text',
-  error_code: 'text',
-  cert_serial: 'text',
-  updated_at: 'timestamptz',
-};
-const APPROVAL_COLUMNS = {
-  approval_id: 'bigint',
-  device_id: 'text',
-  pet_name: 'text',
-  status: 'text',
-  created_at: 'timestamptz',
-};
+const TABLES = [
+  {
+    table: 'devices',
+    key: ['device_id'],
+    columns: {
+      device_id: 'text',
+      device_type: 'text',
+      mode: 'text',
+      imei: 'text',
+      pet_name: 'text',
+      updated_at: 'timestamptz',
+    },
+  },
+  {
+    table: 'certificates',
+    key: ['issuer', 'serial'],
+    columns: {
+      issuer: 'text',
+      serial: 'text',
+      device_id: 'text',
+      key_sha256: 'text',
+      kind: 'text',
+      status: 'text',
+      not_after: 'timestamptz',
+      revoked_at: 'timestamptz',
+      created_at: 'timestamptz',
+    },
+  },
+  {
+    table: 'jobs',
+    key: ['job_id'],
+    columns: {
+      job_id: 'bigint',
+      device_id: 'text',
+      batch_id: 'text',
+      profile: 'text',
+      status: 'text',
+      step: 'text',
+      error_code: 'text',
+      cert_serial: 'text',
+      updated_at: 'timestamptz',
+    },
+  },
+  {
+    table: 'approvals',
+    key: ['approval_id'],
+    columns: {
+      approval_id: 'bigint',
+      device_id: 'text',
+      pet_name: 'text',
+      status: 'text',
+      created_at: 'timestamptz',
+    },
+  },
+] as const;
 
 /**
- * One statement for a slice's rows of one table: the rows travel as one JSON array and become a
- * record set on the server; each is inserted or, when the station sent it before, updated.
+ * One table's rows of a slice, upserted: they travel as one JSON array and become a record set on
+ * the server; a row the station sent before is updated. (A CTE of the slice's one statement.)
  */
-async function upsert(
-  client: ClientBase,
-  table: string,
-  rows: readonly object[],
-  columns: Record<string, string>,
-  key: string[],
-): Promise<void> {
-  if (rows.length === 0) return;
+function upsertPart({ table, key, columns }: (typeof TABLES)[number], parameter: number): string {
   const names = Object.keys(columns);
-  const shape = names.map((n) => `${n} ${columns[n]}`).join(', ');
-  const updates = names.filter((n) => !key.includes(n)).map((n) => `${n} = EXCLUDED.${n}`);
-  await client.query(
-    `INSERT INTO fleet.${table} (station, ${names.join(', ')})
-     SELECT fleet.me(), ${names.join(', ')} FROM json_to_recordset($1::json) AS r(${shape})
-     ON CONFLICT (station, ${key.join(', ')}) DO UPDATE SET ${updates.join(', ')}`,
-    [JSON.stringify(rows)],
-  );
+  const shape = names.map((n) => `${n} ${columns[n as keyof typeof columns]}`).join(', ');
+  const updates = names.filter((n) => !(key as readonly string[]).includes(n)).map((n) => `${n} = EXCLUDED.${n}`);
+  return `${table}_in AS (
+     INSERT INTO fleet.${table} (station, ${names.join(', ')})
+     SELECT current_user, ${names.join(', ')} FROM json_to_recordset($${parameter}::json) AS r(${shape})
+     ON CONFLICT (station, ${key.join(', ')}) DO UPDATE SET ${updates.join(', ')})`;
 }
 
 /**
- * Certificates delivered by this station claim their device IDs; an ID another station claimed
- * first is a conflict — recorded in the fleet and reported, never merged.
+ * A slice is one statement, so one round trip and one transaction: the rows, the claims of the
+ * certificates delivered (an ID another station claimed first is a conflict — recorded and
+ * returned, never merged), and the cursor moved past the slice. All its parts see the fleet as it
+ * was before the statement, so a claim this slice makes is not a conflict with itself.
  */
-async function claimHeld(client: ClientBase, batch: OutboxBatch): Promise<Conflict[]> {
-  if (batch.held.length === 0) return [];
-  const found = await client.query<{ device_id: string; serial: string; holder: string }>(
-    `WITH incoming AS (
-       SELECT * FROM json_to_recordset($1::json) AS r(device_id text, key_sha256 text, serial text)
-     ), claimed AS (
-       INSERT INTO fleet.device_claims (device_id, station, key_sha256)
-       SELECT DISTINCT ON (device_id) device_id, fleet.me(), key_sha256 FROM incoming
-       ON CONFLICT (device_id) DO NOTHING
-     )
-     INSERT INTO fleet.conflicts (device_id, station, serial, holder)
-     SELECT i.device_id, fleet.me(), i.serial, c.station
-     FROM incoming i JOIN fleet.device_claims c USING (device_id)
-     WHERE c.station <> fleet.me()
-     ON CONFLICT DO NOTHING
-     RETURNING device_id, serial, holder`,
-    [JSON.stringify(batch.held)],
-  );
+const SLICE_STATEMENT = `WITH
+  ${TABLES.map((t, i) => upsertPart(t, i + 1)).join(',\n  ')},
+  incoming AS (
+    SELECT * FROM json_to_recordset($${TABLES.length + 1}::json) AS r(device_id text, key_sha256 text, serial text)
+  ),
+  claimed AS (
+    INSERT INTO fleet.device_claims (device_id, station, key_sha256)
+    SELECT DISTINCT ON (device_id) device_id, current_user, key_sha256 FROM incoming
+    ON CONFLICT (device_id) DO NOTHING
+  ),
+  moved AS (
+    UPDATE fleet.stations SET outbox_cursor = $${TABLES.length + 2}, last_sync_at = now() WHERE name = current_user
+  )
+  INSERT INTO fleet.conflicts (device_id, station, serial, holder)
+  SELECT i.device_id, current_user, i.serial, c.station
+  FROM incoming i JOIN fleet.device_claims c USING (device_id)
+  WHERE c.station <> current_user
+  ON CONFLICT DO NOTHING
+  RETURNING device_id, serial, holder`;
+
+async function sendSlice(client: ClientBase, batch: OutboxBatch): Promise<Conflict[]> {
+  const rows = [batch.devices, batch.certificates, batch.jobs, batch.approvals, batch.held];
+  const found = await client.query<{ device_id: string; serial: string; holder: string }>(SLICE_STATEMENT, [
+    ...rows.map((r) => JSON.stringify(r)),
+    batch.through,
+  ]);
   return found.rows.map((r) => ({ deviceId: r.device_id, serial: r.serial, holder: r.holder }));
 }
 
@@ -211,10 +225,10 @@ async function anchorAudit(db: Db, client: ClientBase, me: Me): Promise<{ seq: n
   if (!head || head.seq === me.auditSeq) return head ?? null;
   await client.query('BEGIN');
   await client.query(
-    'INSERT INTO fleet.audit_anchors (station, seq, hash) VALUES (fleet.me(), $1, $2) ON CONFLICT DO NOTHING',
+    'INSERT INTO fleet.audit_anchors (station, seq, hash) VALUES (current_user, $1, $2) ON CONFLICT DO NOTHING',
     [head.seq, head.hash],
   );
-  await client.query('UPDATE fleet.stations SET audit_seq = $1, audit_hash = $2 WHERE role = current_user', [
+  await client.query('UPDATE fleet.stations SET audit_seq = $1, audit_hash = $2 WHERE name = current_user', [
     head.seq,
     head.hash,
   ]);

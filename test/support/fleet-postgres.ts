@@ -18,7 +18,7 @@ export interface FleetServer {
   /** postgres://ROLE@127.0.0.1:PORT/fleet?sslmode=verify-full&sslrootcert=CA */
   url(role: string): string;
   /** Runs SQL as the cluster's superuser over the local socket (for tests that look behind the station). */
-  psql(sql: string): string;
+  psql(...commands: string[]): string;
   stop(): void;
   start(): void;
   close(): void;
@@ -108,8 +108,13 @@ export async function startFleetServer(): Promise<FleetServer> {
   ].join(' ');
   const start = () => asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', path.join(data, 'log'), '-w', 'start']);
   const stop = () => asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
-  const psql = (sql: string) =>
-    asPostgres('psql', ['-h', data, '-p', String(port), '-U', 'postgres', '-d', 'fleet', '-Atq', '-c', sql]);
+  const psql = (...commands: string[]) =>
+    asPostgres(
+      'psql',
+      ['-h', data, '-p', String(port), '-U', 'postgres', '-d', 'fleet', '-Atq'].concat(
+        commands.flatMap((c) => ['-c', c]),
+      ),
+    );
   start();
   asPostgres(
     'psql',
@@ -147,7 +152,7 @@ function pgGid(): number {
 
 /** A fleet made ready by its owner through the CLI (`fleet init`, `fleet add-station` for each name). */
 export interface PreparedFleet {
-  /** The station's PostgreSQL login. */
+  /** The station's PostgreSQL login (its name). */
   role(name: string): string;
   /** The file holding the station's fleet password. */
   passwordFile(name: string): string;
@@ -159,7 +164,7 @@ export async function prepareFleet(server: FleetServer, names: readonly string[]
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'enroller-fleet-owner-'));
   const owner = server.url('fleet_owner');
   const fleet = {
-    role: (name: string) => `station_${name.replace(/-/g, '_')}`,
+    role: (name: string) => name,
     passwordFile: (name: string) => path.join(secrets, `${name}.fleet`),
   };
   const init = await runEnroller(scratch, 'fleet', 'init', owner, '--password-file', server.ownerPasswordFile);
@@ -169,7 +174,7 @@ export async function prepareFleet(server: FleetServer, names: readonly string[]
     const added = await runEnroller(
       scratch,
       ...['fleet', 'add-station', owner, '--password-file', server.ownerPasswordFile, '--station', name],
-      ...['--role', fleet.role(name), '--station-password-file', fleet.passwordFile(name)],
+      ...['--station-password-file', fleet.passwordFile(name)],
     );
     if (added.lines.at(-1)?.status !== 'added') throw new Error(`fleet add-station: ${JSON.stringify(added)}`);
   }

@@ -61,24 +61,22 @@ function addStationCommand(): Command {
     .description("give a station its own login in the fleet (the fleet database's owner)")
     .argument('<url>', 'postgres://OWNER@HOST:PORT/DB?sslmode=verify-full&sslrootcert=CA.pem')
     .requiredOption('--station <name>', "the station's name in the fleet")
-    .option('--role <role>', 'its PostgreSQL login (default: the station name)')
     .option('--password-file <file>', "the owner's password")
     .requiredOption('--station-password-file <file>', "the station login's new password")
     .action(
       async (
         url: string,
-        options: { station: string; role?: string; passwordFile?: string; stationPasswordFile: string },
+        options: { station: string; passwordFile?: string; stationPasswordFile: string },
         command: Command,
       ) => {
         const { out } = context(command);
-        const role = options.role ?? options.station;
         const password = await readSecret(options.stationPasswordFile, 'Station password');
         if (password.length < 12)
           throw new EnrollerError('FLEET_AUTH_FAILED', "A station's fleet password must have at least 12 characters.");
-        await asOwner(url, options.passwordFile, (client) => addStation(client, options.station, role, password));
+        await asOwner(url, options.passwordFile, (client) => addStation(client, options.station, password));
         out.record(
-          { status: 'added', station: options.station, role },
-          `Station ${options.station} may now join as ${role}.`,
+          { status: 'added', station: options.station, role: options.station },
+          `Station ${options.station} may now join (its login is its name).`,
         );
       },
     );
@@ -106,7 +104,7 @@ function joinCommand(): Command {
               { station: name },
             );
           await client.query(
-            'UPDATE fleet.stations SET joined_at = coalesce(joined_at, now()) WHERE role = current_user',
+            'UPDATE fleet.stations SET joined_at = coalesce(joined_at, now()) WHERE name = current_user',
           );
         } finally {
           await client.end().catch(() => {});
@@ -146,6 +144,7 @@ function syncCommand(): Command {
             conflicts: result.conflicts.length,
             auditSeq: result.auditHead?.seq ?? 0,
             pending: result.pending,
+            elapsedMs: result.elapsedMs,
           },
           `Synced ${result.sent} changes as ${result.station}` +
             (result.conflicts.length ? `; ${result.conflicts.length} conflicts` : '') +
