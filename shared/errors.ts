@@ -193,6 +193,7 @@ export const errorCodes = [
   'FLEET_DEVICE_CLAIMED',
   'FLEET_REFUSED',
   'FLEET_AUDIT_REWRITTEN',
+  'FLEET_PASSPHRASE_WRONG',
   'INTERNAL',
 ] as const;
 

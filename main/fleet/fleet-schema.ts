@@ -103,6 +103,49 @@ CREATE TABLE IF NOT EXISTS fleet.conflicts (
 );
 `;
 
+/**
+ * One-time credential pools (fleet-credentials.ts): a bundle's data key sealed with the fleet
+ * passphrase, its credentials sealed under that key, each leased to one station.
+ */
+const POOLS = `
+CREATE TABLE IF NOT EXISTS fleet.bundles (
+  source       text PRIMARY KEY,
+  profile      text NOT NULL,
+  sealed_key   text NOT NULL,
+  expires_at   timestamptz NOT NULL,
+  ca_pem       text,
+  station      text NOT NULL,
+  published_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS fleet.credentials (
+  profile       text NOT NULL,
+  credential_id text NOT NULL,
+  source        text NOT NULL REFERENCES fleet.bundles (source),
+  sealed        bytea NOT NULL,
+  expires_at    timestamptz NOT NULL,
+  leased_to     text,
+  leased_at     timestamptz,
+  PRIMARY KEY (profile, credential_id)
+);
+CREATE INDEX IF NOT EXISTS credentials_unleased ON fleet.credentials (profile, expires_at) WHERE leased_to IS NULL;
+ALTER TABLE fleet.bundles ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS read_all ON fleet.bundles;
+CREATE POLICY read_all ON fleet.bundles FOR SELECT USING (true);
+DROP POLICY IF EXISTS insert_own ON fleet.bundles;
+CREATE POLICY insert_own ON fleet.bundles FOR INSERT WITH CHECK (station = current_user);
+GRANT SELECT, INSERT ON fleet.bundles TO ${STATION_GROUP};
+ALTER TABLE fleet.credentials ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS read_all ON fleet.credentials;
+CREATE POLICY read_all ON fleet.credentials FOR SELECT USING (true);
+DROP POLICY IF EXISTS insert_unleased ON fleet.credentials;
+CREATE POLICY insert_unleased ON fleet.credentials FOR INSERT WITH CHECK (leased_to IS NULL);
+-- A station takes an unleased credential for itself; it never gives one back or takes another's.
+DROP POLICY IF EXISTS lease_own ON fleet.credentials;
+CREATE POLICY lease_own ON fleet.credentials FOR UPDATE USING (leased_to IS NULL) WITH CHECK (leased_to = current_user);
+GRANT SELECT, INSERT ON fleet.credentials TO ${STATION_GROUP};
+GRANT UPDATE (leased_to, leased_at) ON fleet.credentials TO ${STATION_GROUP};
+`;
+
 /** Tables a station writes rows of its own into (and updates, never deletes). */
 const OWN_ROWS = ['devices', 'certificates', 'jobs', 'approvals', 'conflicts', 'device_claims'];
 
@@ -147,6 +190,7 @@ export async function applyFleetSchema(client: ClientBase): Promise<void> {
     );
     await client.query(TABLES);
     await client.query(policies());
+    await client.query(POOLS);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');

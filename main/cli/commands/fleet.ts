@@ -10,6 +10,7 @@ import { EnrollerError } from '../../../shared/errors';
 import { withStation, context } from '../context';
 import { readSecret } from '../secrets';
 import { fleetStatus } from './fleet-status';
+import { leaseCommand, publishBundleCommand } from './fleet-pools';
 import { fleetReport } from '../../fleet/fleet-report';
 
 export function fleetCommand(): Command {
@@ -20,6 +21,8 @@ export function fleetCommand(): Command {
   fleet.addCommand(syncCommand());
   fleet.addCommand(fleetStatus());
   fleet.addCommand(reportCommand());
+  fleet.addCommand(publishBundleCommand());
+  fleet.addCommand(leaseCommand());
   return fleet;
 }
 

@@ -5,6 +5,7 @@
 import crypto from 'node:crypto';
 import { BundleFile } from '../../../shared/bundle';
 import { EnrollerError } from '../../../shared/errors';
+import { openWithKey, sealWithKey } from '../../pki/data-key';
 import { open, seal } from '../../pki/secret-box';
 import type { AuditLog } from '../../store/audit-log';
 import type { Db } from '../../store/database';
@@ -34,21 +35,6 @@ interface CredentialRow {
   device_id: string | null;
   sealed_key: string;
   bundle_expires_at: string;
-}
-
-function encrypt(key: Buffer, plaintext: string, aad: string): Buffer {
-  const iv = crypto.randomBytes(12);
-  const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(aad));
-  const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), data]);
-}
-
-function decrypt(key: Buffer, sealed: Buffer, aad: string): string {
-  const decipher = crypto.createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
-  decipher.setAAD(Buffer.from(aad));
-  decipher.setAuthTag(sealed.subarray(12, 28));
-  return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
 }
 
 export class CredentialPool {
@@ -88,7 +74,7 @@ export class CredentialPool {
            VALUES (?, ?, ?, ?, 'available')`,
         );
         for (const c of parsed.credentials) {
-          const sealed = encrypt(dataKey, c.secret, `${bundleId}:${c.id}`);
+          const sealed = sealWithKey(dataKey, c.secret, `${bundleId}:${c.id}`);
           insert.run(bundleId, c.id, sealed, c.expiresAt ?? parsed.expiresAt);
         }
         // The service's chain, pinned by the bundle: what its certificates are checked against.
@@ -186,7 +172,7 @@ export class CredentialPool {
     return {
       id: found.id,
       credentialId: found.credential_id,
-      secret: decrypt(this.#dataKey(found, passphrase), found.sealed, `${found.bundle_id}:${found.credential_id}`),
+      secret: openWithKey(this.#dataKey(found, passphrase), found.sealed, `${found.bundle_id}:${found.credential_id}`),
     };
   }
 
@@ -272,7 +258,7 @@ export class CredentialPool {
   }
 }
 
-function parseBundle(text: string, now: Date): BundleFile {
+export function parseBundle(text: string, now = new Date()): BundleFile {
   let parsed: BundleFile;
   try {
     parsed = BundleFile.parse(JSON.parse(text));
