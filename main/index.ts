@@ -20,6 +20,7 @@ import { safeStorageVault } from './electron/safe-storage-vault';
 import { startAttachServer } from './cli/attach/attach-server';
 import { runCli } from './cli/program';
 import { BackupSchedule } from './station/backup-schedule';
+import { FleetWorker } from './station/fleet/fleet-worker';
 
 registerAppScheme();
 
@@ -50,9 +51,15 @@ function start(): void {
   });
   // Backups on the schedule a supervisor saved in Settings, sealed with the unlocked session's passphrase.
   const backups = new BackupSchedule(station, { passphrase: () => bench.sessionPassphrase(), log }).startSaved();
+  // Replicates to the fleet in the background when the station joined one (back-off while it is away).
+  const fleet = new FleetWorker(station, { log, onChange: (status) => hub.emit('fleet:changed', status) }).start();
   const keychain = new PassphraseKeychain(dataDir, safeStorageVault());
   bindIpc(
-    createDispatch(createStationService(station, bench, { sync, keychain, backups }), log, stationGuard(station)),
+    createDispatch(
+      createStationService(station, bench, { sync, keychain, backups, fleet }),
+      log,
+      stationGuard(station),
+    ),
     log,
   );
 
@@ -72,6 +79,7 @@ function start(): void {
   app.on('before-quit', () => {
     void sync.stop();
     void backups.stop();
+    void fleet.stop();
     void attach.then((server) => server?.close());
     station.close();
   });

@@ -23,6 +23,8 @@ import { QueueStore, type QueueItem } from '../store/queue-store';
 import { deviceService } from './device-service';
 import { backupService } from './backup-service';
 import { BackupSchedule } from '../station/backup-schedule';
+import { FleetWorker } from '../station/fleet/fleet-worker';
+import { fleetService } from './fleet-service';
 import type { Guard } from './dispatch';
 import type { Caller, ContractService } from './service';
 
@@ -58,11 +60,12 @@ export function queueEntries(station: Station): QueueEntry[] {
 export function createStationService(
   station: Station,
   bench: Bench,
-  options: { sync?: SyncWorker; keychain?: PassphraseKeychain; backups?: BackupSchedule } = {},
+  options: { sync?: SyncWorker; keychain?: PassphraseKeychain; backups?: BackupSchedule; fleet?: FleetWorker } = {},
 ): ContractService {
   const keychain = options.keychain ?? new PassphraseKeychain(station.dataDir, null);
   const backups =
     options.backups ?? new BackupSchedule(station, { passphrase: () => bench.sessionPassphrase(), log: station.log });
+  const fleet = options.fleet ?? new FleetWorker(station, { log: station.log, onChange: () => {} });
   const passphrase = (why: string) => {
     const value = bench.sessionPassphrase();
     if (value === undefined)
@@ -81,6 +84,7 @@ export function createStationService(
   return {
     ...deviceService(station, actor),
     ...backupService(backups, actor),
+    ...fleetService(fleet),
     'session:whoami': (_request, caller) => station.access.session(sessionKey(caller)),
     'session:login': ({ name, pin }, caller) => station.access.login(sessionKey(caller), pin, name),
     'session:logout': (_request, caller) => station.access.logout(sessionKey(caller)),

@@ -12,8 +12,8 @@ import { StationAccess } from './access';
 import { Approvals } from './approvals/approvals';
 import { CredentialPool } from './bundles/credential-pool';
 import { forSource, type Logger } from '../log';
-import { readLink } from '../fleet/fleet-link';
-import { FleetClaims, type FleetGate } from '../fleet/fleet-gate';
+import { readLink } from './fleet/fleet-link';
+import { FleetClaims, type FleetGate } from './fleet/fleet-gate';
 
 export type StationMode = StationInfo['mode'];
 

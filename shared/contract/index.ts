@@ -8,6 +8,7 @@ import { adminMethods } from './admin';
 import { auditMethods } from './audit';
 import { backupMethods } from './backups';
 import { deviceMethods } from './devices';
+import { fleetEvents, fleetMethods } from './fleet';
 import { labelMethods } from './labels';
 import { queueEvents, queueMethods } from './queue';
 import { sessionMethods } from './session';
@@ -25,11 +26,13 @@ export const methods = {
   ...labelMethods,
   ...deviceMethods,
   ...backupMethods,
+  ...fleetMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const events = {
   ...benchEvents,
   ...queueEvents,
+  ...fleetEvents,
   'station:log': {
     summary: 'A line the technician should see in the station log.',
     payload: z.object({ level: z.enum(['info', 'warn', 'error']), message: z.string(), at: z.string() }),
@@ -67,5 +70,6 @@ export * from './audit';
 export * from './admin';
 export * from './labels';
 export * from './backups';
+export * from './fleet';
 export type { Access, EventSpec, MethodSpec } from './define';
 export { allowed } from './define';

@@ -13,7 +13,7 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => served.stop());
 
-const TABS = ['Bench', 'Queue', 'Audit', 'CA', 'Device types & profiles', 'Settings'];
+const TABS = ['Bench', 'Queue', 'Fleet', 'Audit', 'CA', 'Device types & profiles', 'Settings'];
 
 async function findings(page: Page, where: string): Promise<string[]> {
   const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();

@@ -12,7 +12,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => served.stop());
 test.use({ viewport: { width: 1366, height: 768 } });
 
-const TABS = ['Bench', 'Queue', 'Audit', 'CA', 'Device types & profiles', 'Settings'];
+const TABS = ['Bench', 'Queue', 'Fleet', 'Audit', 'CA', 'Device types & profiles', 'Settings'];
 
 for (const scheme of ['light', 'dark'] as const) {
   test(`every tab fits 1366×768 in ${scheme}`, async ({ page }) => {

@@ -2,8 +2,8 @@
 // credential pools shared by the fleet, each code leased to one station.
 import fs from 'node:fs';
 import { Command } from 'commander';
-import { leaseCredentials, publishBundle } from '../../fleet/fleet-credentials';
-import { withFleet } from '../../fleet/fleet-link';
+import { leaseCredentials, publishBundle } from '../../station/fleet/fleet-credentials';
+import { withFleet } from '../../station/fleet/fleet-link';
 import { parseCount } from '../numbers';
 import { withStation } from '../context';
 import { readSecret, stationPassphrase } from '../secrets';

@@ -2,10 +2,10 @@
 // owes, whether the fleet answers now, conflicts it is part of, and each station's yield there.
 import { Command } from 'commander';
 import { describeError, type Output } from '../output';
-import { readLink, withFleet, type FleetLink } from '../../fleet/fleet-link';
-import { pendingCount } from '../../fleet/fleet-outbox';
-import { fleetConflicts, fleetYield } from '../../fleet/fleet-report';
-import { whoAmI } from '../../fleet/fleet-sync';
+import { readLink, withFleet, type FleetLink } from '../../station/fleet/fleet-link';
+import { pendingCount } from '../../station/fleet/fleet-outbox';
+import { fleetConflicts, fleetYield } from '../../station/fleet/fleet-report';
+import { whoAmI } from '../../station/fleet/fleet-sync';
 import type { Station } from '../../station/station';
 import { withStation } from '../context';
 

@@ -2,16 +2,23 @@
 // database (`init`) and a login for each station (`add-station`); a supervisor joins a station
 // (`join`); `sync` sends what changed, `status` and `report` read the fleet back.
 import { Command } from 'commander';
-import { applyFleetSchema, addStation } from '../../fleet/fleet-schema';
-import { connectFleet, parseFleetUrl, readCaFile, saveLink, withFleet, type FleetLink } from '../../fleet/fleet-link';
-import { startOutbox, pendingCount } from '../../fleet/fleet-outbox';
-import { syncToFleet, whoAmI } from '../../fleet/fleet-sync';
+import { applyFleetSchema, addStation } from '../../station/fleet/fleet-schema';
+import {
+  connectFleet,
+  parseFleetUrl,
+  readCaFile,
+  saveLink,
+  withFleet,
+  type FleetLink,
+} from '../../station/fleet/fleet-link';
+import { startOutbox, pendingCount } from '../../station/fleet/fleet-outbox';
+import { syncToFleet, whoAmI } from '../../station/fleet/fleet-sync';
 import { EnrollerError } from '../../../shared/errors';
 import { withStation, context } from '../context';
 import { readSecret } from '../secrets';
 import { fleetStatus } from './fleet-status';
 import { leaseCommand, publishBundleCommand } from './fleet-pools';
-import { fleetReport } from '../../fleet/fleet-report';
+import { fleetReport } from '../../station/fleet/fleet-report';
 
 export function fleetCommand(): Command {
   const fleet = new Command('fleet').description('many stations, one ledger: the fleet database in PostgreSQL');

@@ -20,6 +20,7 @@ import { readSecret } from '../secrets';
 import { startAttachServer } from '../attach/attach-server';
 import { EnrollerError } from '../../../shared/errors';
 import { BackupSchedule, parseInterval } from '../../station/backup-schedule';
+import { FleetWorker } from '../../station/fleet/fleet-worker';
 
 function intervalOption(text: string): string {
   try {
@@ -73,6 +74,21 @@ function scheduledBackups(station: Station, bench: Bench, options: ServeOptions,
   return backups;
 }
 
+/** What a running station does by itself: the queue's sync, scheduled backups, the fleet's sync. */
+function backgroundWork(station: Station, bench: Bench, hub: EventHub, options: ServeOptions, log: Logger) {
+  // Drains the offline queue in the background while the station runs (each item keeps its backoff).
+  const sync = startSyncWorker(station, {
+    intervalMs: 30_000,
+    passphrase: () => bench.sessionPassphrase(),
+    log,
+    onChange: () => hub.emit('queue:changed', { entries: queueEntries(station) }),
+  });
+  const backups = scheduledBackups(station, bench, options, log);
+  // Replicates to the fleet in the background when the station joined one (back-off while it is away).
+  const fleet = new FleetWorker(station, { log, onChange: (status) => hub.emit('fleet:changed', status) }).start();
+  return { sync, backups, fleet };
+}
+
 /** `serve`: browser mode, the attach socket and the sync worker on one open station. */
 export function serveCommand(runCli: RunCli): Command {
   return new Command('serve')
@@ -107,16 +123,13 @@ export function serveCommand(runCli: RunCli): Command {
       const bench = benchFor(station, options, benchEventsTo(hub), log);
       if (options.passphraseFile)
         await bench.unlock(await readSecret(options.passphraseFile, 'Station passphrase'), 'serve');
-      // Drains the offline queue in the background while the station runs (each item keeps its backoff).
-      const sync = startSyncWorker(station, {
-        intervalMs: 30_000,
-        passphrase: () => bench.sessionPassphrase(),
-        log,
-        onChange: () => hub.emit('queue:changed', { entries: queueEntries(station) }),
-      });
-      const backups = scheduledBackups(station, bench, options, log);
+      const { sync, backups, fleet } = backgroundWork(station, bench, hub, options, log);
       const server = await startBrowserServer({
-        dispatch: createDispatch(createStationService(station, bench, { sync, backups }), log, stationGuard(station)),
+        dispatch: createDispatch(
+          createStationService(station, bench, { sync, backups, fleet }),
+          log,
+          stationGuard(station),
+        ),
         events: hub,
         rendererDir,
         log,
@@ -128,6 +141,7 @@ export function serveCommand(runCli: RunCli): Command {
       const stop = async () => {
         await attach?.close();
         await backups.stop();
+        await fleet.stop();
         await sync.stop();
         await server.close();
         station.close();

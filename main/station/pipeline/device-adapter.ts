@@ -11,7 +11,7 @@ import type { JobRow, JobStore } from '../../store/job-store';
 import type { NewQueueItem, QueueStore } from '../../store/queue-store';
 import type { Approvals } from '../approvals/approvals';
 import type { CredentialPool } from '../bundles/credential-pool';
-import type { FleetGate } from '../../fleet/fleet-gate';
+import type { FleetGate } from '../fleet/fleet-gate';
 import type { PlannedChain } from './issuing-chain';
 import type { JobOutcome } from './job-outcome';
 import type { JobRunInput } from './job-run';

@@ -5,6 +5,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CaStatus, EnrollerApi, Session } from '../../../shared/contract';
 import { CaView } from '../ca/CaView';
 import { DevicesView } from '../devices/DevicesView';
+import { FleetView } from '../fleet/FleetView';
+import { may } from '../lib/may';
 import { AuditView } from '../records/AuditView';
 import { QueueView } from '../records/QueueView';
 import { SettingsView } from '../settings/SettingsView';
@@ -65,6 +67,7 @@ function Station({
         <Tabs.Tab value="bench">Bench</Tabs.Tab>
         <Tabs.Tab value="queue">Queue</Tabs.Tab>
         <Tabs.Tab value="devices">Devices</Tabs.Tab>
+        <Tabs.Tab value="fleet">Fleet</Tabs.Tab>
         <Tabs.Tab value="audit">Audit</Tabs.Tab>
         <Tabs.Tab value="ca">CA</Tabs.Tab>
         <Tabs.Tab value="setup">Device types &amp; profiles</Tabs.Tab>
@@ -89,6 +92,9 @@ function Station({
       </Tabs.Panel>
       <Tabs.Panel value="devices">
         <DevicesView api={api} session={session} />
+      </Tabs.Panel>
+      <Tabs.Panel value="fleet">
+        <FleetView api={api} operate={may(session, 'operate')} />
       </Tabs.Panel>
       <Tabs.Panel value="audit">
         <AuditView api={api} />

@@ -18,16 +18,10 @@ import {
   useMantineColorScheme,
 } from '@mantine/core';
 import { useEffect, useState, type FormEvent } from 'react';
-import {
-  allowed,
-  type Access,
-  type EnrollerApi,
-  type KeychainStatus,
-  type Role,
-  type Session,
-} from '../../../shared/contract';
+import { type EnrollerApi, type KeychainStatus, type Role, type Session } from '../../../shared/contract';
 import { problemOf, type Problem } from '../lib/errors';
 import { ProblemAlert } from '../lib/ProblemAlert';
+import { may } from '../lib/may';
 import { canConfigure } from '../setup/SetupView';
 import { BackupCard } from './BackupCard';
 import { LabelCard } from './LabelCard';
@@ -107,11 +101,6 @@ export function SettingsView({
       <ProblemAlert problem={problem} />
     </Stack>
   );
-}
-
-/** Whether the person signed in may call methods of this access (everyone, before there are operators). */
-function may(session: Session, access: Access): boolean {
-  return !session.rolesEnforced || (session.role !== undefined && allowed(session.role, access, session.factoryMode));
 }
 
 function Operators({

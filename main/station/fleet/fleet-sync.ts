@@ -5,9 +5,9 @@
 // put it, and the next sync starts there: nothing lost, nothing twice. The audit chain's head is
 // anchored last, once the chain is checked to still hold the head anchored before.
 import type { ClientBase } from 'pg';
-import { EnrollerError } from '../../shared/errors';
-import type { AuditLog } from '../store/audit-log';
-import type { Db } from '../store/database';
+import { EnrollerError } from '../../../shared/errors';
+import type { AuditLog } from '../../store/audit-log';
+import type { Db } from '../../store/database';
 import { fleetError } from './fleet-link';
 import { forget, pendingCount, readBatch, type OutboxBatch } from './fleet-outbox';
 

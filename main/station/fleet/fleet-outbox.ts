@@ -2,8 +2,8 @@
 // `fleet_outbox` in the same commit as the change, so nothing committed can be missed, and the
 // sync reads each changed row as it is now (a row changed five times is sent once).
 import crypto from 'node:crypto';
-import { csrPublicKey } from '../pki/public-key-of';
-import type { Db } from '../store/database';
+import { csrPublicKey } from '../../pki/public-key-of';
+import type { Db } from '../../store/database';
 
 /** The triggers, made when the station joins: a station outside a fleet pays nothing for them. */
 const TRIGGERS = `

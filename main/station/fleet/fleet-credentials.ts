@@ -7,11 +7,11 @@
 // A leased block is imported into the station's own pool, sealed again with its passphrase.
 import crypto from 'node:crypto';
 import type { ClientBase } from 'pg';
-import { EnrollerError, isEnrollerError } from '../../shared/errors';
-import { openWithKey, sealWithKey } from '../pki/data-key';
-import { open, seal } from '../pki/secret-box';
-import { parseBundle, type CredentialPool } from '../station/bundles/credential-pool';
-import type { Db } from '../store/database';
+import { EnrollerError, isEnrollerError } from '../../../shared/errors';
+import { openWithKey, sealWithKey } from '../../pki/data-key';
+import { open, seal } from '../../pki/secret-box';
+import { parseBundle, type CredentialPool } from '../bundles/credential-pool';
+import type { Db } from '../../store/database';
 
 export interface Published {
   readonly profile: string;

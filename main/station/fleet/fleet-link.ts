@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
-import { EnrollerError, isEnrollerError } from '../../shared/errors';
-import type { Db } from '../store/database';
-import { SettingsStore } from '../store/settings-store';
-import { writeOwnerOnlyFile } from '../station/owner-only-file';
+import { EnrollerError, isEnrollerError } from '../../../shared/errors';
+import type { Db } from '../../store/database';
+import { SettingsStore } from '../../store/settings-store';
+import { writeOwnerOnlyFile } from '../owner-only-file';
 
 const LINK_KEY = 'fleet.link';
 const PASSWORD_FILE = path.join('fleet', 'password');
@@ -109,8 +109,15 @@ export async function connectFleet(
   }
 }
 
-/** What a pg or socket error means for the station, as a coded error. */
-export function fleetError(error: unknown): EnrollerError {
+/** Socket and server errors that mean "the fleet is not there now" (pg, net, TLS handshake cut). */
+const AWAY = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|57P0[1-3]|53300/;
+const AWAY_WORDS = /timeout|Connection terminated|terminating connection|the database system is (starting|shutting)/i;
+
+/**
+ * What a pg or socket error means for the station, as a coded error. Anything that is not about
+ * the fleet (a local disk error, a bug) is given back as it is, not dressed up as an outage.
+ */
+export function fleetError(error: unknown): unknown {
   if (isEnrollerError(error)) return error;
   const e = error as { code?: string; message?: string };
   const message = e.message ?? String(error);
@@ -118,13 +125,15 @@ export function fleetError(error: unknown): EnrollerError {
     return new EnrollerError('FLEET_AUTH_FAILED', `The fleet refused this station's login: ${message}.`);
   if (e.code === '42501')
     return new EnrollerError('FLEET_REFUSED', `The fleet refused the write (another station's rows?): ${message}.`);
-  if (/self[- ]signed|unable to verify|certificate|Hostname\/IP does not match|altnames/i.test(message))
+  if (/self[- ]signed|unable to verify|unable to get|certificate|Hostname\/IP does not match|altnames/i.test(message))
     return new EnrollerError('FLEET_TLS_UNTRUSTED', `The fleet server's certificate is not trusted: ${message}.`);
   if (/does not support SSL|SSL off|no pg_hba.conf entry/i.test(message))
     return new EnrollerError('FLEET_TLS_REQUIRED', `The fleet server does not take this station over TLS: ${message}.`);
-  return new EnrollerError('FLEET_UNREACHABLE', `The fleet database cannot be reached: ${message}.`, {
-    cause: e.code ?? message,
-  });
+  if (AWAY.test(e.code ?? '') || AWAY.test(message) || AWAY_WORDS.test(message))
+    return new EnrollerError('FLEET_UNREACHABLE', `The fleet database cannot be reached: ${message}.`, {
+      cause: e.code ?? message,
+    });
+  return error;
 }
 
 /** True for the errors that mean "the fleet is away" (the station goes on offline-first). */

@@ -6,8 +6,8 @@
 // per device.
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import { EnrollerError } from '../../shared/errors';
-import { csrPublicKey } from '../pki/public-key-of';
+import { EnrollerError } from '../../../shared/errors';
+import { csrPublicKey } from '../../pki/public-key-of';
 import { connectFleet, fleetAway, fleetError, readPassword, type FleetLink } from './fleet-link';
 
 /** How long the fleet counts as away after it could not be reached. */
