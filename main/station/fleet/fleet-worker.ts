@@ -61,6 +61,7 @@ export class FleetWorker {
 
   /** A round now (a person asked): the back-off starts again from its first step. */
   async syncNow(): Promise<FleetStatus> {
+    await this.#running; // a round already under way ends first; then one that starts the back-off afresh
     this.#backoffMs = 0;
     await this.#round();
     return this.status();
