@@ -17,7 +17,7 @@ import { EnrollerError } from '../../../shared/errors';
 import { withStation, context } from '../context';
 import { readSecret } from '../secrets';
 import { fleetStatus } from './fleet-status';
-import { leaseCommand, publishBundleCommand } from './fleet-pools';
+import { leaseCommand, publishBundleCommand, publishCommand, pullCommand } from './fleet-shared';
 import { fleetReport } from '../../station/fleet/fleet-report';
 
 export function fleetCommand(): Command {
@@ -30,6 +30,8 @@ export function fleetCommand(): Command {
   fleet.addCommand(reportCommand());
   fleet.addCommand(publishBundleCommand());
   fleet.addCommand(leaseCommand());
+  fleet.addCommand(publishCommand());
+  fleet.addCommand(pullCommand());
   return fleet;
 }
 

@@ -146,6 +146,40 @@ GRANT SELECT, INSERT ON fleet.credentials TO ${STATION_GROUP};
 GRANT UPDATE (leased_to, leased_at) ON fleet.credentials TO ${STATION_GROUP};
 `;
 
+/**
+ * Device types and profiles a supervisor published for every station (fleet-config.ts). Any
+ * station may publish a newer version; each row names the station that published it last. A
+ * profile's secrets are sealed with the fleet passphrase.
+ */
+const PUBLISHED = `
+CREATE TABLE IF NOT EXISTS fleet.device_types (
+  name         text PRIMARY KEY,
+  document     jsonb NOT NULL,
+  station      text NOT NULL,
+  published_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS fleet.profiles (
+  name           text PRIMARY KEY,
+  settings       jsonb NOT NULL,
+  sealed_secrets text,
+  station        text NOT NULL,
+  published_at   timestamptz NOT NULL DEFAULT now()
+);
+${['device_types', 'profiles']
+  .map(
+    (table) => `
+ALTER TABLE fleet.${table} ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS read_all ON fleet.${table};
+CREATE POLICY read_all ON fleet.${table} FOR SELECT USING (true);
+DROP POLICY IF EXISTS publish ON fleet.${table};
+CREATE POLICY publish ON fleet.${table} FOR INSERT WITH CHECK (station = current_user);
+DROP POLICY IF EXISTS republish ON fleet.${table};
+CREATE POLICY republish ON fleet.${table} FOR UPDATE USING (true) WITH CHECK (station = current_user);
+GRANT SELECT, INSERT, UPDATE ON fleet.${table} TO ${STATION_GROUP};`,
+  )
+  .join('\n')}
+`;
+
 /** Tables a station writes rows of its own into (and updates, never deletes). */
 const OWN_ROWS = ['devices', 'certificates', 'jobs', 'approvals', 'conflicts', 'device_claims'];
 
@@ -191,6 +225,7 @@ export async function applyFleetSchema(client: ClientBase): Promise<void> {
     await client.query(TABLES);
     await client.query(policies());
     await client.query(POOLS);
+    await client.query(PUBLISHED);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');

@@ -6,11 +6,14 @@
 //     is spent once, fleet-wide.
 //  3. A wrong fleet passphrase leases nothing; a lease whose import was lost is imported by the next;
 //     a station cannot take credentials another station leased; publishing the bundle twice is refused.
+//  4. A device type and a profile with a password published by one station and pulled by the other:
+//     the password is not in the fleet in clear, and the pulling station enrolls with it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PtySimulator } from '../../../main/devices/nrf91-sim/pty-host';
 import { runEnroller } from '../../helpers/cli';
+import { nrf91Type } from '../../helpers/setups';
 import { ptyModems } from '../../helpers/pty';
 import { tempDir } from '../../helpers/station';
 import { startEstServer, type EstServer } from '../../support/est-server';
@@ -32,7 +35,11 @@ const codes = Array.from({ length: 10 }, (_, i) => `code-${i}`);
 beforeAll(async () => {
   server = await startFleetServer();
   fleet = await prepareFleet(server, ['pool-a', 'pool-b']);
-  est = await startEstServer({ user: 'line-9', oneTimePasswords: codes.map((c) => `otp-${c}`) });
+  est = await startEstServer({
+    user: 'line-9',
+    password: 'shared line password',
+    oneTimePasswords: codes.map((c) => `otp-${c}`),
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -165,4 +172,51 @@ describe('one-time credential pools leased across the fleet', () => {
     }
     expect(server.psql("SELECT count(*) FROM fleet.credentials WHERE leased_to = 'pool-a'").trim()).toBe('4');
   }, 60_000);
+
+  it('publishes a device type and a profile with its password; the other station pulls and uses them', async () => {
+    const type = { ...nrf91Type('fleet-nrf91'), profile: 'shared-est' };
+    expect((await runEnroller(a, 'device-type', 'import', file('type.json', JSON.stringify(type)))).code).toBe(0);
+    const profile = await runEnroller(
+      a,
+      ...['profile', 'add', 'shared-est', '--est', est.url, '--user', 'line-9'],
+      ...['--password-file', file('est.password', 'shared line password'), '--trust', path.join(secrets, 'trust.pem')],
+      ...['--passphrase-file', pass],
+    );
+    expect(profile.code, profile.stderr).toBe(0);
+    const published = await runEnroller(
+      a,
+      ...['fleet', 'publish', '--device-type', 'fleet-nrf91', '--profile', 'shared-est'],
+      ...['--passphrase-file', pass, '--fleet-passphrase-file', fleetPass],
+    );
+    expect(published.lines.at(-1), published.stderr).toMatchObject({
+      status: 'published',
+      deviceTypes: ['fleet-nrf91'],
+      profiles: ['shared-est'],
+    });
+    expect(server.psql('SELECT sealed_secrets FROM fleet.profiles')).not.toContain('shared line password');
+
+    const withoutSecrets = await runEnroller(b, 'fleet', 'pull');
+    expect(withoutSecrets.lines.at(-1)).toMatchObject({ deviceTypes: ['fleet-nrf91'], skipped: ['shared-est'] });
+    const wrong = await runEnroller(
+      b,
+      ...['fleet', 'pull', '--passphrase-file', pass, '--fleet-passphrase-file', path.join(secrets, 'wrong.pass')],
+    );
+    expect(wrong.lines.at(-1)).toMatchObject({ code: 'FLEET_PASSPHRASE_WRONG' });
+    const pulled = await runEnroller(
+      b,
+      ...['fleet', 'pull', '--passphrase-file', pass, '--fleet-passphrase-file', fleetPass],
+    );
+    expect(pulled.lines.at(-1)).toMatchObject({ status: 'pulled', profiles: ['shared-est'], skipped: [] });
+
+    const modem = (await ptyModems(1, { baudRate: 115200, keygenDelayMs: 50 }))[0]!;
+    sims.push(modem);
+    const run = await runEnroller(
+      b,
+      ...['provision', '--port', modem.hostPath, '--device-type', 'fleet-nrf91', '--passphrase-file', pass],
+    );
+    expect(
+      run.lines.map((l) => l.status),
+      JSON.stringify(run.lines),
+    ).toEqual(['verified']);
+  }, 90_000);
 });
