@@ -175,7 +175,7 @@ function reportCommand(): Command {
         for (const row of rows) {
           const { deviceId, station: at, status, serial, time } = row;
           out.record(
-            { ...row },
+            { device: deviceId, ...row },
             `${deviceId.padEnd(24)} ${at.padEnd(12)} ${status.padEnd(8)} ${serial ?? '-'}  ${time}`,
           );
         }

@@ -204,6 +204,7 @@ describe('fleet ledger in PostgreSQL', () => {
     );
     expect(rows).toContainEqual(expect.objectContaining({ deviceId: 'dev-2', station: 'line-b', status: 'done' }));
     const done = rows.find((r) => r.deviceId === 'dev-1' && r.station === 'line-a')!;
+    expect(done.device).toBe('dev-1');
     expect(done.serial).toMatch(/^[0-9a-f]+$/);
     expect(Date.parse(String(done.time))).toBeGreaterThan(Date.now() - 10 * 60_000);
   }, 30_000);
