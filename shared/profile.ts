@@ -42,14 +42,32 @@ export const ScepProfile = z
   })
   .strict();
 
-export const ProfileSettings = z.discriminatedUnion('protocol', [LocalProfile, EstProfile, ScepProfile]);
+/**
+ * CMP (RFC 4210 / RFC 9483): MAC protection with a shared secret (`reference` is the senderKID
+ * the server knows it by) or signature protection with the station's certificate (its key is a
+ * secret). `trustPem`: the service's CA certificates — its signatures and what it issues chain to them.
+ */
+export const CmpProfile = z
+  .object({
+    protocol: z.literal('cmp'),
+    url: httpUrl,
+    reference: z.string().min(1).max(256).optional(),
+    /** The CA's distinguished name for the header's recipient (default: the NULL-DN). */
+    recipient: z.string().min(1).max(1024).optional(),
+    trustPem: z.string().optional(),
+    clientCertPem: z.string().optional(),
+    timeoutMs: z.number().int().min(1000).max(600_000).optional(),
+  })
+  .strict();
+
+export const ProfileSettings = z.discriminatedUnion('protocol', [LocalProfile, EstProfile, ScepProfile, CmpProfile]);
 export type ProfileSettings = z.infer<typeof ProfileSettings>;
 
 export const ProfileSummary = z.object({
   name: ProfileName,
   settings: ProfileSettings,
   /** Which secrets are stored (never their values). */
-  secrets: z.array(z.enum(['password', 'clientKey', 'challenge'])),
+  secrets: z.array(z.enum(['password', 'clientKey', 'challenge', 'secret'])),
   builtin: z.boolean(),
 });
 export type ProfileSummary = z.infer<typeof ProfileSummary>;
@@ -59,6 +77,8 @@ export interface ProfileSecrets {
   readonly password?: string;
   readonly clientKeyPem?: string;
   readonly challenge?: string;
+  /** CMP: the shared secret its MAC protection (PBM) is keyed with. */
+  readonly secret?: string;
 }
 
 /** The built-in profile every station has: the embedded CA. */
@@ -76,7 +96,7 @@ export type ProfileTestStep = z.infer<typeof ProfileTestStep>;
 
 export const ProfileTestReport = z.object({
   profile: z.string(),
-  protocol: z.enum(['local', 'est', 'scep']),
+  protocol: z.enum(['local', 'est', 'scep', 'cmp']),
   url: z.string().optional(),
   status: z.enum(['passed', 'failed']),
   steps: z.array(ProfileTestStep),

@@ -43,7 +43,7 @@ export interface EnrollContext {
 }
 
 export interface Enroller {
-  readonly protocol: 'est' | 'scep' | 'local';
+  readonly protocol: 'est' | 'scep' | 'cmp' | 'local';
   caCerts(context?: Pick<EnrollContext, 'signal' | 'timeoutMs'>): Promise<x509.X509Certificate[]>;
   enroll(csrDer: Uint8Array, context: EnrollContext): Promise<EnrollResult>;
   poll(transaction: string, context: EnrollContext): Promise<EnrollResult>;

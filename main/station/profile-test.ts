@@ -10,6 +10,7 @@ import { connectTcp, handshakeTls, resolveName, type Probe, type ServerCertifica
 
 export type { ProfileTestReport };
 import type { ScepEnroller } from '../enroll/scep/scep-enroller';
+import type { CmpEnroller } from '../enroll/cmp/cmp-enroller';
 import { fingerprintOf } from '../pki/authority/local-authority';
 import { describeCsrAttributes } from '../pki/csr-attributes';
 import type { x509 } from '../pki/crypto';
@@ -82,6 +83,10 @@ async function serviceSteps(
     }));
     return;
   }
+  if (enroller.protocol === 'cmp') {
+    await steps.run('authentication', () => cmpCredentials(enroller as CmpEnroller, context));
+    return;
+  }
   const scep = enroller as ScepEnroller;
   await steps.run('authentication', async () => {
     const caps = [...(await scep.capabilities(context))].sort();
@@ -93,6 +98,22 @@ async function serviceSteps(
         'password only inside an enrollment request, so it is not tested here.',
     };
   });
+}
+
+/** CMP: a general message that issues nothing; its answer's protection proves the credentials both ways. */
+async function cmpCredentials(cmp: CmpEnroller, context: { timeoutMs: number; signal?: AbortSignal }): Promise<Probe> {
+  try {
+    await cmp.generalMessage(context);
+    return {
+      ok: true,
+      message:
+        'The server answers a general message (genm) protected as this profile expects, and its answer passes the ' +
+        "profile's check: the credentials work both ways.",
+    };
+  } catch (error) {
+    if (!isEnrollerError(error) || !['CMP_FAILURE', 'CMP_PROTECTION_INVALID'].includes(error.code)) throw error;
+    return { ok: false, code: error.code, message: error.message };
+  }
 }
 
 async function estCredentials(

@@ -8,6 +8,10 @@ import type { Enroller } from '../enroll/enroller';
 import { EstEnroller } from '../enroll/est/est-enroller';
 import { LocalEnroller } from '../enroll/local/local-enroller';
 import { ScepEnroller } from '../enroll/scep/scep-enroller';
+import { CmpEnroller } from '../enroll/cmp/cmp-enroller';
+import type { CmpCredentials } from '../enroll/cmp/cmp-message';
+import { x509 } from '../pki/crypto';
+import crypto from 'node:crypto';
 import { certificatesIn } from '../pki/pem';
 import { open, seal } from '../pki/secret-box';
 import type { AuditLog } from '../store/audit-log';
@@ -54,28 +58,7 @@ export class StationProfiles {
     secrets: ProfileSecrets,
     options: { passphrase?: string; replace?: boolean; actor?: string; keepSecrets?: boolean },
   ): Promise<ProfileSummary> {
-    const parsedName = ProfileName.safeParse(name);
-    if (!parsedName.success)
-      throw new EnrollerError(
-        'PROFILE_INVALID',
-        `"${name}" is not a usable profile name: ${parsedName.error.issues[0]?.message}.`,
-      );
-    const parsed = ProfileSettings.safeParse(settingsInput);
-    if (!parsed.success) {
-      throw new EnrollerError('PROFILE_INVALID', 'The profile settings are not valid.', {
-        issues: fieldIssues(parsed.error),
-      });
-    }
-    const settings = parsed.data;
-    const keys = (Object.keys(secrets) as Array<keyof ProfileSecrets>).filter((k) => secrets[k] !== undefined);
-    if (settings.protocol === 'est' && secrets.password !== undefined && !settings.user)
-      throw new EnrollerError('PROFILE_INVALID', 'An EST password needs a user name (--user).');
-    if (settings.protocol === 'est' && Boolean(settings.clientCertPem) !== (secrets.clientKeyPem !== undefined)) {
-      throw new EnrollerError(
-        'PROFILE_INVALID',
-        'A TLS client certificate and its key come together (--client-cert and --client-key).',
-      );
-    }
+    const { settings, keys } = validated(name, settingsInput, secrets, options.keepSecrets ?? false);
     let sealed: { blob: string; keys: ProfileSummary['secrets'] } | undefined;
     if (keys.length > 0) {
       if (!options.passphrase)
@@ -95,8 +78,10 @@ export class StationProfiles {
       if (existing?.sealedSecrets && existing.settings.protocol === settings.protocol)
         sealed = { blob: existing.sealedSecrets, keys: existing.secrets };
     }
+    if (settings.protocol === 'cmp') refuseUnprotectedCmp(sealed?.keys ?? []);
     // Trying the settings now turns a bad URL or PEM into an error here, not on the floor.
-    if (settings.protocol !== 'local') this.#build(name, settings, secrets);
+    if (settings.protocol !== 'local' && (settings.protocol !== 'cmp' || keys.length > 0))
+      this.#build(name, settings, secrets);
     const stored = this.#store.put(name, settings, sealed, { replace: options.replace ?? false }, () =>
       this.#audit.append(
         'profile.saved',
@@ -192,6 +177,14 @@ export class StationProfiles {
         });
         return { name, settings, enroller, trustPem: settings.trustPem, challenge: secrets.challenge };
       }
+      case 'cmp':
+        return {
+          name,
+          settings,
+          enroller: cmpEnroller(settings, secrets),
+          trustPem: settings.trustPem,
+          challenge: undefined,
+        };
     }
   }
 
@@ -233,4 +226,65 @@ export class StationProfiles {
     else if (passphrase.length < 8)
       throw new EnrollerError('CA_PASSPHRASE_REQUIRED', 'The station passphrase must have at least 8 characters.');
   }
+}
+
+/** A CMP profile's client: MAC protection with its shared secret, or signatures with its certificate. */
+function cmpEnroller(settings: Extract<ProfileSettings, { protocol: 'cmp' }>, secrets: ProfileSecrets): CmpEnroller {
+  let credentials: CmpCredentials;
+  if (settings.clientCertPem && secrets.clientKeyPem) {
+    const certificates = x509.PemConverter.decode(settings.clientCertPem).map((d) => new x509.X509Certificate(d));
+    credentials = { kind: 'signature', certificates, key: crypto.createPrivateKey(secrets.clientKeyPem) };
+  } else if (secrets.secret !== undefined) {
+    credentials = { kind: 'secret', reference: settings.reference, secret: secrets.secret };
+  } else {
+    throw new EnrollerError(
+      'PROFILE_INVALID',
+      'A CMP profile protects its messages with a shared secret (--secret-file) or a certificate and key ' +
+        '(--client-cert and --client-key).',
+    );
+  }
+  return new CmpEnroller({
+    url: settings.url,
+    credentials,
+    ...(settings.recipient ? { recipient: settings.recipient } : {}),
+    ...(settings.trustPem ? { trustPem: settings.trustPem } : {}),
+    ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
+  });
+}
+
+/** CMP messages are always protected: by a shared secret, or by the station's certificate and key. */
+function refuseUnprotectedCmp(stored: readonly string[]): void {
+  if (stored.includes('secret') || stored.includes('clientKey')) return;
+  throw new EnrollerError(
+    'PROFILE_INVALID',
+    'A CMP profile protects its messages with a shared secret (--secret-file) or a certificate and key ' +
+      '(--client-cert and --client-key).',
+  );
+}
+
+/** The name, the settings and the secrets given with them checked as a whole; which secrets there are. */
+function validated(name: string, settingsInput: unknown, secrets: ProfileSecrets, keepSecrets: boolean) {
+  const parsedName = ProfileName.safeParse(name);
+  if (!parsedName.success)
+    throw new EnrollerError(
+      'PROFILE_INVALID',
+      `"${name}" is not a usable profile name: ${parsedName.error.issues[0]?.message}.`,
+    );
+  const parsed = ProfileSettings.safeParse(settingsInput);
+  if (!parsed.success)
+    throw new EnrollerError('PROFILE_INVALID', 'The profile settings are not valid.', {
+      issues: fieldIssues(parsed.error),
+    });
+  const settings = parsed.data;
+  const keys = (Object.keys(secrets) as Array<keyof ProfileSecrets>).filter((k) => secrets[k] !== undefined);
+  if (settings.protocol === 'est' && secrets.password !== undefined && !settings.user)
+    throw new EnrollerError('PROFILE_INVALID', 'An EST password needs a user name (--user).');
+  const withClientCert = settings.protocol === 'est' || settings.protocol === 'cmp';
+  // Editing settings only (the UI) keeps the sealed key: a certificate without a new key is fine then.
+  if (withClientCert && !keepSecrets && Boolean(settings.clientCertPem) !== (secrets.clientKeyPem !== undefined))
+    throw new EnrollerError(
+      'PROFILE_INVALID',
+      'A client certificate and its key come together (--client-cert and --client-key).',
+    );
+  return { settings, keys };
 }

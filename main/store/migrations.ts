@@ -406,6 +406,28 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 16,
+    name: 'CMP profiles',
+    sql: `
+      -- A third enrollment protocol (#24): the protocol's CHECK grows, which SQLite does by
+      -- rebuilding the table.
+      CREATE TABLE profiles_v16 (
+        name        TEXT PRIMARY KEY,
+        protocol    TEXT NOT NULL CHECK (protocol IN ('local', 'est', 'scep', 'cmp')),
+        settings    TEXT NOT NULL,
+        secrets     TEXT,
+        secret_keys TEXT NOT NULL DEFAULT '[]',
+        builtin     INTEGER NOT NULL DEFAULT 0,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO profiles_v16 (name, protocol, settings, secrets, secret_keys, builtin, created_at, updated_at)
+        SELECT name, protocol, settings, secrets, secret_keys, builtin, created_at, updated_at FROM profiles;
+      DROP TABLE profiles;
+      ALTER TABLE profiles_v16 RENAME TO profiles;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

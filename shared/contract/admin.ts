@@ -63,7 +63,12 @@ export const adminMethods = {
         name: ProfileName,
         settings: z.unknown(),
         secrets: z
-          .object({ password: z.string().max(1024).optional(), challenge: z.string().max(1024).optional() })
+          .object({
+            password: z.string().max(1024).optional(),
+            challenge: z.string().max(1024).optional(),
+            /** CMP: the shared secret of its MAC protection. */
+            secret: z.string().max(1024).optional(),
+          })
           .strict()
           .optional(),
         replace: z.boolean().optional(),

@@ -14,6 +14,10 @@ interface AddOptions {
   local?: boolean;
   est?: string;
   scep?: string;
+  cmp?: string;
+  secretFile?: string;
+  reference?: string;
+  recipient?: string;
   label?: string;
   user?: string;
   passwordFile?: string;
@@ -76,15 +80,21 @@ function profileAdd(): Command {
   return new Command('add')
     .description('add an enrollment profile (--local, --est URL or --scep URL)')
     .argument('<name>')
-    .addOption(new Option('--local', 'the embedded CA').conflicts(['est', 'scep']))
-    .addOption(new Option('--est <url>', 'EST server base URL, e.g. https://est.example:8443').conflicts(['scep']))
-    .option('--scep <url>', 'SCEP URL, e.g. http://scep.example/scep')
+    .addOption(new Option('--local', 'the embedded CA').conflicts(['est', 'scep', 'cmp']))
+    .addOption(
+      new Option('--est <url>', 'EST server base URL, e.g. https://est.example:8443').conflicts(['scep', 'cmp']),
+    )
+    .addOption(new Option('--scep <url>', 'SCEP URL, e.g. http://scep.example/scep').conflicts(['cmp']))
+    .option('--cmp <url>', 'CMP endpoint, e.g. http://ca.example:8080/pkix/')
+    .option('--secret-file <file>', 'CMP shared secret for MAC protection (a file)')
+    .option('--reference <ref>', 'CMP: the reference (senderKID) the server knows the shared secret by')
+    .option('--recipient <dn>', "CMP: the CA's distinguished name for the header (default: the NULL-DN)")
     .option('--label <label>', 'EST label (/.well-known/est/<label>/…)')
     .option('--user <user>', 'EST HTTP Basic user')
     .option('--password-file <file>', 'EST HTTP Basic password (a file; never on the command line)')
-    .option('--client-cert <pem>', "the station's TLS client certificate for EST")
+    .option('--client-cert <pem>', "the station's certificate: EST TLS client authentication, CMP signatures")
     .option('--client-key <pem>', 'its private key (stored sealed)')
-    .option('--trust <pem>', "trust anchors for the server's TLS certificate (PEM file)")
+    .option('--trust <pem>', "trust anchors for the server's TLS certificate; CMP: the service's CA certificates")
     .option('--challenge-file <file>', 'SCEP challenge password (a file)')
     .option('--ca-fingerprint <sha256>', 'SHA-256 of the SCEP CA certificate: GetCACert is pinned to it')
     .option('--timeout <ms>', 'deadline of each request to the service', (v) => parseCount(v, 1000))
@@ -109,40 +119,60 @@ function profileAdd(): Command {
     });
 }
 
+type Secrets = { -readonly [K in keyof ProfileSecrets]: ProfileSecrets[K] };
+type Made = { settings: Record<string, unknown>; secrets: ProfileSecrets };
+
 /** The profile's settings and secrets as the options give them (secrets read from files, never argv). */
-async function profileFromOptions(
-  options: AddOptions,
-): Promise<{ settings: Record<string, unknown>; secrets: ProfileSecrets }> {
-  const secrets: { -readonly [K in keyof ProfileSecrets]: ProfileSecrets[K] } = {};
-  let settings: Record<string, unknown>;
-  const trustPem = options.trust ? readText(options.trust, 'trust anchor') : undefined;
-  const timeout = options.timeout ? { timeoutMs: options.timeout } : {};
-  if (options.est) {
-    settings = {
-      protocol: 'est',
-      url: options.est,
-      ...(options.label ? { label: options.label } : {}),
-      ...(options.user ? { user: options.user } : {}),
-      ...(trustPem ? { trustPem } : {}),
-      ...timeout,
-    };
-    if (options.passwordFile) secrets.password = await readSecret(options.passwordFile, 'EST password');
-    if (options.clientCert) settings.clientCertPem = readText(options.clientCert, 'client certificate');
-    if (options.clientKey) secrets.clientKeyPem = readText(options.clientKey, 'client key');
-  } else if (options.scep) {
-    settings = {
-      protocol: 'scep',
-      url: options.scep,
-      ...(options.caFingerprint ? { caFingerprintSha256: options.caFingerprint } : {}),
-      ...(trustPem ? { trustPem } : {}),
-      ...timeout,
-    };
-    if (options.challengeFile) secrets.challenge = await readSecret(options.challengeFile, 'SCEP challenge');
-  } else if (options.local) {
-    settings = { protocol: 'local' };
-  } else {
-    throw new EnrollerError('PROFILE_INVALID', 'Say where certificates come from: --local, --est URL or --scep URL.');
-  }
+async function profileFromOptions(options: AddOptions): Promise<Made> {
+  const common = {
+    ...(options.trust ? { trustPem: readText(options.trust, 'trust anchor') } : {}),
+    ...(options.timeout ? { timeoutMs: options.timeout } : {}),
+  };
+  if (options.est) return estFrom(options, options.est, common);
+  if (options.scep) return scepFrom(options, options.scep, common);
+  if (options.cmp) return cmpFrom(options, options.cmp, common);
+  if (options.local) return { settings: { protocol: 'local' }, secrets: {} };
+  throw new EnrollerError(
+    'PROFILE_INVALID',
+    'Say where certificates come from: --local, --est URL, --scep URL or --cmp URL.',
+  );
+}
+
+async function estFrom(options: AddOptions, url: string, common: object): Promise<Made> {
+  const secrets: Secrets = {};
+  const settings: Record<string, unknown> = {
+    protocol: 'est',
+    url,
+    ...(options.label ? { label: options.label } : {}),
+    ...(options.user ? { user: options.user } : {}),
+    ...common,
+  };
+  if (options.passwordFile) secrets.password = await readSecret(options.passwordFile, 'EST password');
+  if (options.clientCert) settings.clientCertPem = readText(options.clientCert, 'client certificate');
+  if (options.clientKey) secrets.clientKeyPem = readText(options.clientKey, 'client key');
+  return { settings, secrets };
+}
+
+async function scepFrom(options: AddOptions, url: string, common: object): Promise<Made> {
+  const secrets: Secrets = {};
+  const pin = options.caFingerprint ? { caFingerprintSha256: options.caFingerprint } : {};
+  if (options.challengeFile) secrets.challenge = await readSecret(options.challengeFile, 'SCEP challenge');
+  return { settings: { protocol: 'scep', url, ...pin, ...common }, secrets };
+}
+
+/** CMP: a shared secret (MAC protection) or the station's certificate and key (signature protection). */
+async function cmpFrom(options: AddOptions, url: string, common: object): Promise<Made> {
+  const secrets: Secrets = {};
+  const settings: Record<string, unknown> = {
+    protocol: 'cmp',
+    url,
+    ...(options.reference ? { reference: options.reference } : {}),
+    ...(options.recipient ? { recipient: options.recipient } : {}),
+    ...common,
+  };
+  if (options.secretFile) secrets.secret = await readSecret(options.secretFile, 'CMP shared secret');
+  if (options.clientCert) settings.clientCertPem = readText(options.clientCert, 'client certificate');
+  if (options.clientKey) secrets.clientKeyPem = readText(options.clientKey, 'client key');
   return { settings, secrets };
 }
 

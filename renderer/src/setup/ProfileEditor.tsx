@@ -10,6 +10,7 @@ import {
   Stack,
   Table,
   Text,
+  Textarea,
   TextInput,
   Title,
 } from '@mantine/core';
@@ -24,7 +25,7 @@ import { ProblemAlert } from '../lib/ProblemAlert';
 import { fieldIssues } from '../../../shared/field-issues';
 import { ConnectionTest } from './ConnectionTest';
 
-type Protocol = 'local' | 'est' | 'scep';
+type Protocol = 'local' | 'est' | 'scep' | 'cmp';
 
 export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: boolean }) {
   const [profiles, setProfiles] = useState<ProfileSummary[]>([]);
@@ -35,6 +36,11 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
   const [password, setPassword] = useState('');
   const [challenge, setChallenge] = useState('');
   const [fingerprint, setFingerprint] = useState('');
+  /** CMP: the reference the server knows the shared secret by, the CA's name, the secret, the service's CAs. */
+  const [reference, setReference] = useState('');
+  const [recipient, setRecipient] = useState('');
+  const [secret, setSecret] = useState('');
+  const [trustPem, setTrustPem] = useState('');
   const [timeoutS, setTimeoutS] = useState<number | string>(30);
   const [problem, setProblem] = useState<Problem | null>(null);
   /** What an imported profile sets that this form does not show (trust anchors, a label, a client certificate). */
@@ -72,6 +78,9 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
       user: _user,
       timeoutMs: _timeout,
       caFingerprintSha256: _pin,
+      reference: _reference,
+      recipient: _recipient,
+      trustPem: _trust,
       ...rest
     } = imported.settings as Record<string, unknown>;
     setExtra(rest as { protocol?: Protocol });
@@ -83,6 +92,11 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
     }
     if (imported.settings.protocol === 'est') setUser(imported.settings.user ?? '');
     if (imported.settings.protocol === 'scep') setFingerprint(imported.settings.caFingerprintSha256 ?? '');
+    if (imported.settings.protocol === 'cmp') {
+      setReference(imported.settings.reference ?? '');
+      setRecipient(imported.settings.recipient ?? '');
+      setTrustPem(imported.settings.trustPem ?? '');
+    }
   };
 
   const settings = () => {
@@ -91,6 +105,16 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
     if (protocol === 'local') return { protocol };
     if (protocol === 'est')
       return { ...kept, protocol, url, ...(user ? { user } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
+    if (protocol === 'cmp')
+      return {
+        ...kept,
+        protocol,
+        url,
+        ...(reference ? { reference } : {}),
+        ...(recipient ? { recipient } : {}),
+        ...(trustPem.trim() ? { trustPem } : {}),
+        ...(timeoutMs ? { timeoutMs } : {}),
+      };
     return {
       ...kept,
       protocol,
@@ -121,6 +145,7 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
       const secrets = {
         ...(protocol === 'est' && password ? { password } : {}),
         ...(protocol === 'scep' && challenge ? { challenge } : {}),
+        ...(protocol === 'cmp' && secret ? { secret } : {}),
       };
       const stored = await api['profile:save']({
         name,
@@ -131,6 +156,7 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
       setSaved(stored.name);
       setPassword('');
       setChallenge('');
+      setSecret('');
       await reload();
     } catch (e) {
       setProblem(problemOf(e));
@@ -208,6 +234,7 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
             data={[
               { value: 'est', label: 'EST' },
               { value: 'scep', label: 'SCEP' },
+              { value: 'cmp', label: 'CMP' },
               { value: 'local', label: 'Station CA' },
             ]}
           />
@@ -253,6 +280,13 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
             />
           </Group>
         )}
+        {protocol === 'cmp' && (
+          <CmpFields
+            editable={editable}
+            values={{ reference, recipient, secret, trustPem }}
+            set={{ reference: setReference, recipient: setRecipient, secret: setSecret, trustPem: setTrustPem }}
+          />
+        )}
         {protocol !== 'local' && (
           <NumberInput
             label="Timeout (seconds)"
@@ -277,6 +311,56 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
         </Group>
         <ProblemAlert problem={problem} />
       </Stack>
+    </Stack>
+  );
+}
+
+type CmpValues = { reference: string; recipient: string; secret: string; trustPem: string };
+
+/** CMP: MAC protection with a shared secret (its reference), the CA's name, and the service's CA certificates. */
+function CmpFields({
+  editable,
+  values,
+  set,
+}: {
+  editable: boolean;
+  values: CmpValues;
+  set: { [K in keyof CmpValues]: (value: string) => void };
+}) {
+  return (
+    <Stack gap="xs">
+      <Group grow>
+        <TextInput
+          label="Reference (senderKID)"
+          value={values.reference}
+          onChange={(e) => set.reference(e.currentTarget.value)}
+          disabled={!editable}
+        />
+        <PasswordInput
+          label="Shared secret (sealed)"
+          value={values.secret}
+          onChange={(e) => set.secret(e.currentTarget.value)}
+          disabled={!editable}
+        />
+      </Group>
+      <TextInput
+        label="Recipient (the CA's name)"
+        placeholder="CN=Factory CA, O=Example"
+        value={values.recipient}
+        onChange={(e) => set.recipient(e.currentTarget.value)}
+        disabled={!editable}
+      />
+      <Textarea
+        label="Service CA certificates (PEM)"
+        description="The server's signatures and the certificates it issues chain to these."
+        value={values.trustPem}
+        onChange={(e) => set.trustPem(e.currentTarget.value)}
+        autosize
+        minRows={2}
+        maxRows={6}
+        disabled={!editable}
+        styles={{ input: { fontFamily: 'monospace', fontSize: 12 } }}
+      />
     </Stack>
   );
 }
