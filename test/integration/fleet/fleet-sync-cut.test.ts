@@ -95,6 +95,12 @@ describe('a fleet sync cut in the middle', () => {
     while (cursorOf('cut-b') === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
     await exited;
+    // A slice the killed process had sent may still be running in the server; it ends (committed
+    // whole, cursor and rows together, or not at all) before its session goes away.
+    const sessions = () => server.psql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'cut-b'").trim();
+    for (const until = Date.now() + 20_000; sessions() !== '0' && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(sessions()).toBe('0');
     const inBeforeKill = fleetCount('cut-b');
     expect(inBeforeKill).toBeGreaterThan(0);
     expect(inBeforeKill).toBeLessThan(20_000);
@@ -102,7 +108,7 @@ describe('a fleet sync cut in the middle', () => {
     const rerun = await runEnroller(dir, 'fleet', 'sync');
     expect(rerun.lines.at(-1), rerun.stderr).toMatchObject({ status: 'synced', pending: 0 });
     expect(fleetCount('cut-b')).toBe(20_000);
-    // Exactly what the killed run had not committed: the cursor moved in the commit that took each slice.
+    // Exactly what the killed run had not committed: the cursor moved in the statement that took each slice.
     expect(Number(rerun.lines.at(-1)!.sent)).toBe(20_000 - inBeforeKill);
     expect(fs.existsSync(path.join(dir, 'station.sqlite'))).toBe(true);
   }, 90_000);
