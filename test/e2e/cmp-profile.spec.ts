@@ -3,6 +3,7 @@
 // certificates, saves, and tests the connection against OpenSSL's mock CMP server: the general
 // message's answer passes the protection check. A wrong secret fails the credentials step, in words.
 import fs from 'node:fs';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { serve, type Served } from '../helpers/cli';
 import { tempDir } from '../helpers/station';
@@ -22,7 +23,7 @@ test.afterAll(async () => {
 
 async function saveCmpProfile(page: Page, name: string, secret: string): Promise<void> {
   await page.getByLabel('Profile name').fill(name);
-  await page.getByRole('radio', { name: 'CMP' }).check({ force: true });
+  await page.locator('label').filter({ hasText: /^CMP$/ }).click();
   await page.getByLabel('Service URL').fill(mock.url);
   await page.getByLabel('Reference (senderKID)').fill('line-7');
   await page.getByLabel('Shared secret (sealed)').fill(secret);
@@ -51,6 +52,15 @@ test('a CMP profile saved from the editor, its connection tested against the ope
   const report = page.getByTestId('connection-test');
   await expect(report).toContainText('passed');
   await expect(report.locator('[data-step="authentication"]')).toContainText('general message');
+
+  // The CMP fields meet WCAG 2.1 AA in light and dark.
+  await page.locator('label').filter({ hasText: /^CMP$/ }).click();
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v) => `${scheme}: ${v.id}`)).toEqual([]);
+  }
 
   await saveCmpProfile(page, 'wrong-cmp', 'not the shared secret');
   await page.getByRole('button', { name: 'Test connection of wrong-cmp' }).click();

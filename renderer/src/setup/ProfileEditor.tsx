@@ -80,7 +80,6 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
       caFingerprintSha256: _pin,
       reference: _reference,
       recipient: _recipient,
-      trustPem: _trust,
       ...rest
     } = imported.settings as Record<string, unknown>;
     setExtra(rest as { protocol?: Protocol });
@@ -105,9 +104,11 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
     if (protocol === 'local') return { protocol };
     if (protocol === 'est')
       return { ...kept, protocol, url, ...(user ? { user } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
-    if (protocol === 'cmp')
+    if (protocol === 'cmp') {
+      // The form shows a CMP profile's CA certificates: what it says wins over what an import kept.
+      const { trustPem: _imported, ...rest } = kept;
       return {
-        ...kept,
+        ...rest,
         protocol,
         url,
         ...(reference ? { reference } : {}),
@@ -115,6 +116,7 @@ export function ProfileEditor({ api, editable }: { api: EnrollerApi; editable: b
         ...(trustPem.trim() ? { trustPem } : {}),
         ...(timeoutMs ? { timeoutMs } : {}),
       };
+    }
     return {
       ...kept,
       protocol,
