@@ -3,7 +3,6 @@
 // bundle is split per command: `enroller info` loads what `info` needs and nothing else.
 // Each build lives in a folder named after a stamp of its sources and appears by one rename, so
 // two commands started at once never run a half-written bundle.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -33,9 +32,31 @@ const REQUIRE_SHIM = [
 /** Older builds are removed only when surely unused: a running command may still load their chunks. */
 const KEEP_OLD_BUILDS_MS = 60 * 60 * 1000;
 
+/**
+ * Two 32-bit FNV-1a lanes over the stamp's text: it only tells one set of sources from another
+ * (no adversary), and unlike node:crypto it costs nothing to load — every command computes it
+ * before it runs (#18).
+ */
+class StampHash {
+  #a = 0x811c9dc5;
+  #b = 0x9747b28c;
+  update(text) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      this.#a = Math.imul(this.#a ^ c, 0x01000193);
+      this.#b = Math.imul(this.#b ^ c, 0x5bd1e995);
+    }
+    return this;
+  }
+  digest() {
+    const hex = (n) => (n >>> 0).toString(16).padStart(8, '0');
+    return hex(this.#a) + hex(this.#b);
+  }
+}
+
 /** The stamp of the sources as they are now: paths, sizes and modification times. */
 export function sourceStamp(root) {
-  const hash = crypto.createHash('sha256');
+  const hash = new StampHash();
   for (const source of SOURCES) {
     const full = path.join(root, source);
     const stat = fs.statSync(full, { throwIfNoEntry: false });
@@ -53,7 +74,7 @@ export function sourceStamp(root) {
       hash.update(`${path.relative(root, file)}\0${s.size}\0${s.mtimeMs}\n`);
     }
   }
-  return hash.digest('hex').slice(0, 16);
+  return hash.digest();
 }
 
 /** The entry file of an up-to-date bundle, built first when there is none for these sources. */

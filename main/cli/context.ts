@@ -1,6 +1,5 @@
 // What every CLI command gets: output in the chosen form, a logger on stderr, and the station —
 // opened here, or the running station's when the command came in over its socket (attach/).
-import crypto from 'node:crypto';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Access } from '../../shared/contract/define';
@@ -83,7 +82,8 @@ async function stationWork<T>(
 ): Promise<T> {
   const running = invocation().running;
   const station = running?.station ?? (await ctx.openStation());
-  const session = running ? `attach:${crypto.randomUUID()}` : `cli:${process.pid}`;
+  // globalThis.crypto: node:crypto is loaded only by an attached command, never on a CLI's start-up path (#18).
+  const session = running ? `attach:${globalThis.crypto.randomUUID()}` : `cli:${process.pid}`;
   try {
     if (access !== 'public' && station.access.enforced) {
       const { pinFile } = command.optsWithGlobals<{ pinFile?: string }>();
