@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type pg from 'pg';
 import { freePort } from './scep-server';
 
 export const OWNER_PASSWORD = 'owner password 0001';
@@ -156,6 +157,8 @@ export interface PreparedFleet {
   role(name: string): string;
   /** The file holding the station's fleet password. */
   passwordFile(name: string): string;
+  /** A connection as that station's login, made the station's own way (verify-full TLS): to try what it may not do. */
+  connectAs(name: string): Promise<pg.Client>;
 }
 
 export async function prepareFleet(server: FleetServer, names: readonly string[]): Promise<PreparedFleet> {
@@ -163,9 +166,18 @@ export async function prepareFleet(server: FleetServer, names: readonly string[]
   const secrets = fs.mkdtempSync(path.join(os.tmpdir(), 'enroller-fleet-secrets-'));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'enroller-fleet-owner-'));
   const owner = server.url('fleet_owner');
+  const passwordFile = (name: string) => path.join(secrets, `${name}.fleet`);
   const fleet = {
     role: (name: string) => name,
-    passwordFile: (name: string) => path.join(secrets, `${name}.fleet`),
+    passwordFile,
+    connectAs: async (name: string) => {
+      const { connectFleet } = await import('../../main/station/fleet/fleet-link');
+      const link = {
+        url: `postgres://${name}@127.0.0.1:${server.port}/fleet`,
+        caPem: fs.readFileSync(server.caFile, 'utf8'),
+      };
+      return connectFleet(link, fs.readFileSync(passwordFile(name), 'utf8'));
+    },
   };
   const init = await runEnroller(scratch, 'fleet', 'init', owner, '--password-file', server.ownerPasswordFile);
   if (init.lines.at(-1)?.status !== 'initialized') throw new Error(`fleet init: ${JSON.stringify(init)}`);

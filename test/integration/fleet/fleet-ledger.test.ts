@@ -210,16 +210,7 @@ describe('fleet ledger in PostgreSQL', () => {
   }, 30_000);
 
   it("refuses a station that writes another station's rows, and changes to audit anchors", async () => {
-    const { default: pg } = await import('pg');
-    const client = new pg.Client({
-      host: '127.0.0.1',
-      port: server.port,
-      user: role('line-b'),
-      database: 'fleet',
-      password: fs.readFileSync(stationPass('line-b'), 'utf8'),
-      ssl: { ca: fs.readFileSync(server.caFile, 'utf8') },
-    });
-    await client.connect();
+    const client = await fleet.connectAs('line-b');
     try {
       const update = await client.query("UPDATE fleet.devices SET mode = 'DISABLED' WHERE station = 'line-a'");
       expect(update.rowCount).toBe(0);

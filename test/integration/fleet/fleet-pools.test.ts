@@ -150,16 +150,7 @@ describe('one-time credential pools leased across the fleet', () => {
     expect(await localCodes(b)).toContain(lost.trim());
     expect(await localCodes(b)).toHaveLength(6);
 
-    const { default: pg } = await import('pg');
-    const client = new pg.Client({
-      host: '127.0.0.1',
-      port: server.port,
-      user: fleet.role('pool-b'),
-      database: 'fleet',
-      password: fs.readFileSync(fleet.passwordFile('pool-b'), 'utf8'),
-      ssl: { ca: fs.readFileSync(server.caFile, 'utf8') },
-    });
-    await client.connect();
+    const client = await fleet.connectAs('pool-b');
     try {
       const stolen = await client.query("UPDATE fleet.credentials SET leased_to = 'pool-b' WHERE leased_to = 'pool-a'");
       expect(stolen.rowCount).toBe(0);
