@@ -78,7 +78,7 @@ export class StationProfiles {
       if (existing?.sealedSecrets && existing.settings.protocol === settings.protocol)
         sealed = { blob: existing.sealedSecrets, keys: existing.secrets };
     }
-    if (settings.protocol === 'cmp') refuseUnprotectedCmp(sealed?.keys ?? []);
+    if (settings.protocol === 'cmp') refuseIncompleteCmp(settings.trustPem, sealed?.keys ?? []);
     // Trying the settings now turns a bad URL or PEM into an error here, not on the floor.
     if (settings.protocol !== 'local' && (settings.protocol !== 'cmp' || keys.length > 0))
       this.#build(name, settings, secrets);
@@ -252,8 +252,19 @@ function cmpEnroller(settings: Extract<ProfileSettings, { protocol: 'cmp' }>, se
   });
 }
 
-/** CMP messages are always protected: by a shared secret, or by the station's certificate and key. */
-function refuseUnprotectedCmp(stored: readonly string[]): void {
+/**
+ * CMP messages are always protected: by a shared secret, or by the station's certificate and key.
+ * And the service's CA is pinned, as EST's comes over verified TLS and SCEP's by fingerprint: CMP
+ * has no CA fetch the station could trust, and every certificate is checked against that CA before
+ * it is written.
+ */
+function refuseIncompleteCmp(trustPem: string | undefined, stored: readonly string[]): void {
+  if (!trustPem?.includes('BEGIN CERTIFICATE'))
+    throw new EnrollerError(
+      'PROFILE_INVALID',
+      "A CMP profile names its service's CA certificates (--trust PEM): the server's signatures and the " +
+        'certificates it issues are checked against them, and devices get them as their chain.',
+    );
   if (stored.includes('secret') || stored.includes('clientKey')) return;
   throw new EnrollerError(
     'PROFILE_INVALID',

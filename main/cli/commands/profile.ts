@@ -94,7 +94,7 @@ function profileAdd(): Command {
     .option('--password-file <file>', 'EST HTTP Basic password (a file; never on the command line)')
     .option('--client-cert <pem>', "the station's certificate: EST TLS client authentication, CMP signatures")
     .option('--client-key <pem>', 'its private key (stored sealed)')
-    .option('--trust <pem>', "trust anchors for the server's TLS certificate; CMP: the service's CA certificates")
+    .option('--trust <pem>', "trust anchors for the server's TLS certificate; CMP (required): the service's CAs")
     .option('--challenge-file <file>', 'SCEP challenge password (a file)')
     .option('--ca-fingerprint <sha256>', 'SHA-256 of the SCEP CA certificate: GetCACert is pinned to it')
     .option('--timeout <ms>', 'deadline of each request to the service', (v) => parseCount(v, 1000))

@@ -72,11 +72,6 @@ export class CmpEnroller implements Enroller {
 
   /** The service's CA certificates as the profile names them (--trust): CMP has no unauthenticated CA fetch. */
   async caCerts(): Promise<x509.X509Certificate[]> {
-    if (this.#peer.anchors.length === 0)
-      throw new EnrollerError(
-        'ENROLL_NOT_SUPPORTED',
-        "A CMP profile names its service's CA certificates with --trust.",
-      );
     return [...this.#peer.anchors];
   }
 
@@ -172,14 +167,17 @@ export class CmpEnroller implements Enroller {
     const toX509 = (c: Certificate) => new x509.X509Certificate(AsnConvert.serialize(c));
     // caPubs: CA certificates for the device to trust, in an answer whose protection was checked.
     const caPubs = ((message.body.cp ?? message.body.ip)!.caPubs ?? []).map(toX509);
-    const others = [...caPubs, ...(message.extraCerts ?? []).map(toX509)];
+    const extra = (message.extraCerts ?? []).map(toX509);
+    const others = [...caPubs, ...extra];
     const transaction = { transactionId, serverNonce: received.serverNonce };
     let accepted;
     try {
-      accepted = await acceptFromReply([leaf, ...others.filter((c) => !sameDer(c, leaf))], csrPublicKey(csrDer), [
-        ...this.#peer.anchors,
-        ...caPubs,
-      ]);
+      const trusted = [...this.#peer.anchors, ...caPubs];
+      accepted = await acceptFromReply(
+        [leaf, ...others.filter((c) => !sameDer(c, leaf))],
+        csrPublicKey(csrDer),
+        trusted,
+      );
     } catch (error) {
       if (!received.implicitConfirmGranted)
         await this.#confirm(transaction, leaf, response.certReqId, context, 2).catch(() => undefined);

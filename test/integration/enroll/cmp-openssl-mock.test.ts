@@ -133,6 +133,25 @@ describe('CMP against the openssl cmp mock server', () => {
     }, 30_000);
   }
 
+  it("refuses a CMP profile without the service's CA (--trust) or without protection", async () => {
+    const dir = tempDir();
+    expect((await runEnroller(dir, 'ca', 'init', '--passphrase-file', pass)).code).toBe(0);
+    const secret = file('no-trust-secret', CMP_SECRET);
+    const noTrust = await runEnroller(
+      dir,
+      ...['profile', 'add', 'no-trust', '--cmp', 'http://127.0.0.1:9/pkix/', '--secret-file', secret],
+      ...['--passphrase-file', pass],
+    );
+    expect(noTrust.lines[0]).toMatchObject({ code: 'PROFILE_INVALID' });
+    expect(String(noTrust.lines[0]!.message)).toContain('--trust');
+    const unprotected = await runEnroller(
+      dir,
+      ...['profile', 'add', 'unprotected', '--cmp', 'http://127.0.0.1:9/pkix/', '--trust', pki.caFile],
+    );
+    expect(unprotected.lines[0]).toMatchObject({ code: 'PROFILE_INVALID' });
+    expect(String(unprotected.lines[0]!.message)).toContain('--secret-file');
+  });
+
   it('reports a rejection with every failInfo bit in words', async () => {
     const { dir: csrs, certFile } = await csrFor('cmp-rejected-1');
     // bit 2 (badRequest) + bit 9 (badPOP) + bit 19 (badCertTemplate)
