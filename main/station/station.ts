@@ -38,7 +38,7 @@ export class Station {
   readonly labels: LabelDesk;
   readonly #appVersion: string;
   readonly #mode: StationMode;
-  #fleet: FleetClaims | null | undefined;
+  #fleet: FleetClaims | undefined;
 
   private constructor(options: StationOptions, db: Db) {
     this.dataDir = options.dataDir;
@@ -67,13 +67,17 @@ export class Station {
     return stationInfo(this.db, { dataDir: this.dataDir, appVersion: this.#appVersion, mode: this.#mode });
   }
 
-  /** The fleet's claim on each device ID before it is issued, when this station joined a fleet (#23). */
+  /**
+   * The fleet's claim on each device ID before it is issued, when this station joined a fleet (#23).
+   * Looked up again until it has joined: a `fleet join` attached to a running station takes effect
+   * at its next batch, without a restart.
+   */
   get fleet(): FleetGate | undefined {
-    if (this.#fleet === undefined) {
+    if (!this.#fleet) {
       const link = readLink(this.db);
-      this.#fleet = link ? new FleetClaims(link, this.dataDir) : null;
+      if (link) this.#fleet = new FleetClaims(link, this.dataDir);
     }
-    return this.#fleet ?? undefined;
+    return this.#fleet;
   }
 
   close(): void {

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runEnroller } from '../../helpers/cli';
+import { runEnroller, serve } from '../../helpers/cli';
 import { makeCsr } from '../../helpers/csr';
 import { tempDir } from '../../helpers/station';
 import { prepareFleet, startFleetServer, type FleetServer, type PreparedFleet } from '../../support/fleet-postgres';
@@ -28,7 +28,7 @@ const role = (name: string) => fleet.role(name);
 beforeAll(async () => {
   server = await startFleetServer();
   fs.writeFileSync(passFile, 'station passphrase 1', { mode: 0o600 });
-  fleet = await prepareFleet(server, ['line-a', 'line-b']);
+  fleet = await prepareFleet(server, ['line-a', 'line-b', 'line-c']);
 }, 60_000);
 
 afterAll(() => server?.close());
@@ -189,6 +189,24 @@ describe('fleet ledger in PostgreSQL', () => {
     // A second sync sends nothing again and finds no new conflict.
     expect((await runEnroller(b, 'fleet', 'sync')).lines.at(-1)).toMatchObject({ sent: 0, conflicts: 0 });
   }, 90_000);
+
+  it('a station that joins while it runs claims IDs from its next batch on (no restart)', async () => {
+    const dir = tempDir('enroller-fleet-line-c-');
+    expect((await runEnroller(dir, 'ca', 'init', '--passphrase-file', passFile)).code).toBe(0);
+    const served = await serve(dir, ['--passphrase-file', passFile]);
+    try {
+      // Both commands go through the running station (its socket), as a line engineer's would.
+      const joined = await runEnroller(
+        dir,
+        ...['fleet', 'join', server.url(role('line-c')), '--password-file', stationPass('line-c')],
+      );
+      expect(joined.lines.at(-1), joined.stderr).toMatchObject({ status: 'joined', station: 'line-c' });
+      expect(await enrollOne(dir, 'dev-1')).toMatchObject({ status: 'failed', code: 'FLEET_DEVICE_CLAIMED' });
+    } finally {
+      await served.stop();
+    }
+    expect(issuedOn(dir, 'dev-1')).toBe(0);
+  }, 60_000);
 
   it('reports every device with its station, status, serial and time', async () => {
     const report = await runEnroller(a, 'fleet', 'report');
