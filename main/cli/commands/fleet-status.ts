@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { describeError, type Output } from '../output';
 import { readLink, withFleet, type FleetLink } from '../../station/fleet/fleet-link';
 import { pendingCount } from '../../station/fleet/fleet-outbox';
-import { fleetConflicts, fleetYield } from '../../station/fleet/fleet-report';
+import { fleetSeenBy } from '../../station/fleet/fleet-report';
 import { whoAmI } from '../../station/fleet/fleet-sync';
 import type { Station } from '../../station/station';
 import { withStation } from '../context';
@@ -25,8 +25,7 @@ export function fleetStatus(): Command {
 async function remoteStatus(station: Station, link: FleetLink) {
   return withFleet(station.db, station.dataDir, async (client) => {
     const me = await whoAmI(client);
-    const conflicts = (await fleetConflicts(client)).filter((c) => c.station === me.name || c.holder === me.name);
-    const stations = await fleetYield(client);
+    const { stations, conflicts } = await fleetSeenBy(client, me.name);
     const lastSyncAt = stations.find((s) => s.station === link.station)?.lastSyncAt ?? null;
     return { pending: pendingCount(station.db, me.cursor), lastSyncAt, auditSeq: me.auditSeq, conflicts, stations };
   });

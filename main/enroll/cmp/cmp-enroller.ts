@@ -17,6 +17,7 @@ import {
   PKIStatusInfo,
   PollRequest,
   type CertResponse,
+  type ErrorMsgContent,
 } from '../../pki/cmp/cmp-schema';
 import { failureNames, statusWords } from '../../pki/cmp/cmp-status';
 import { SIGNATURE_HASHES } from '../../pki/signed-der';
@@ -112,7 +113,7 @@ export class CmpEnroller implements Enroller {
       signal: context.signal,
     });
     const { error, genp } = received.message.body;
-    if (error) throw failure(error.pKIStatusInfo, error.errorDetails ? [...error.errorDetails].join(' ') : undefined);
+    if (error) throw errorMessageFailure(error);
     if (!genp)
       throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The CMP server did not answer a general message with genp.');
     return genp.map((i) => i.infoType);
@@ -130,11 +131,7 @@ export class CmpEnroller implements Enroller {
     context: EnrollContext,
   ): Promise<EnrollResult> {
     const { body } = received.message;
-    if (body.error)
-      throw failure(
-        body.error.pKIStatusInfo,
-        body.error.errorDetails ? [...body.error.errorDetails].join(' ') : undefined,
-      );
+    if (body.error) throw errorMessageFailure(body.error);
     if (body.pollRep) {
       const rep = body.pollRep[0];
       if (!rep) throw new EnrollerError('ENROLL_BAD_RESPONSE', 'The CMP server answered a poll with an empty pollRep.');
@@ -205,7 +202,7 @@ export class CmpEnroller implements Enroller {
     });
     const sender = AsnConvert.parse(leaf.subjectName.toArrayBuffer(), Name);
     const answer = await exchange(this.#withContext(context), transaction, body, { sender, signal: context.signal });
-    if (answer.message.body.error) throw failure(answer.message.body.error.pKIStatusInfo);
+    if (answer.message.body.error) throw errorMessageFailure(answer.message.body.error);
     if (answer.message.body.pkiconf === undefined)
       throw new EnrollerError(
         'ENROLL_BAD_RESPONSE',
@@ -235,6 +232,11 @@ function pendingResult(
 }
 
 /** A rejection or an error message, in words; "systemUnavail" is a busy service (tried again), not a refusal. */
+/** An error message (body `error`): its status, with the server's details. */
+function errorMessageFailure(error: ErrorMsgContent): EnrollerError {
+  return failure(error.pKIStatusInfo, error.errorDetails ? [...error.errorDetails].join(' ') : undefined);
+}
+
 function failure(statusInfo: PKIStatusInfo, details?: string): EnrollerError {
   const failInfo = failureNames(statusInfo);
   const words = `${statusWords(statusInfo)}${details ? ` — ${details}` : ''}`;

@@ -93,3 +93,10 @@ export async function fleetConflicts(
     foundAt: r.found_at.toISOString(),
   }));
 }
+
+/** What a station shows of its fleet: each station's yield, and the conflicts it is part of. */
+export async function fleetSeenBy(client: ClientBase, station: string) {
+  const stations = await fleetYield(client);
+  const conflicts = (await fleetConflicts(client)).filter((c) => c.station === station || c.holder === station);
+  return { stations, conflicts };
+}

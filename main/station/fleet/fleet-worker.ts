@@ -3,13 +3,13 @@
 // so a fleet that is down costs almost nothing while the station works on offline-first. A sync
 // asked for by a person runs at once. One round at a time; stop() waits for the current one.
 import crypto from 'node:crypto';
-import type { FleetStatus, StationYield } from '../../../shared/contract';
+import type { FleetStatus } from '../../../shared/contract';
 import { isEnrollerError } from '../../../shared/errors';
 import type { Logger } from '../../log';
 import type { Station } from '../station';
 import { fleetAway, readLink, withFleet } from './fleet-link';
 import { pendingCount } from './fleet-outbox';
-import { fleetConflicts, fleetYield } from './fleet-report';
+import { fleetSeenBy } from './fleet-report';
 import { syncToFleet } from './fleet-sync';
 
 export interface FleetWorkerOptions {
@@ -92,11 +92,8 @@ export class FleetWorker {
     this.#outcome = { state: 'syncing', code: null, message: null };
     try {
       this.#seen = await withFleet(station.db, station.dataDir, async (client) => {
-        await syncToFleet(station.db, client, station.audit);
-        const stations: StationYield[] = await fleetYield(client);
-        const name = readLink(station.db)!.station;
-        const conflicts = (await fleetConflicts(client)).filter((c) => c.station === name || c.holder === name);
-        return { stations, conflicts };
+        const { station: name } = await syncToFleet(station.db, client, station.audit);
+        return fleetSeenBy(client, name);
       });
       this.#lastSyncAt = new Date().toISOString();
       this.#outcome = { state: 'synced', code: null, message: null };
