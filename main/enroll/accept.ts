@@ -18,20 +18,29 @@ export async function acceptIssued(
       "The service returned a certificate for a different key than the device's request. It will not be written.",
     );
   }
-  const candidates = [...chain, ...trustedCas];
-  let current = certificate;
-  for (let depth = 0; depth < 8; depth++) {
-    const trusted = trustedCas.find((ca) => ca.subject === current.issuer);
-    if (trusted && (await signedBy(current, trusted))) return;
-    const parent = candidates.find((c) => c.subject === current.issuer && c !== current);
-    if (!parent || !(await signedBy(current, parent))) break;
-    current = parent;
-  }
+  if (await chainsToAnchor(certificate, [...chain, ...trustedCas], trustedCas)) return;
   throw new EnrollerError(
     'ENROLL_UNTRUSTED_ISSUER',
     `The returned certificate does not chain to a CA this profile trusts (issuer "${certificate.issuer}"). It will ` +
       `not be written.`,
   );
+}
+
+/** Up the chain by issuer name and signature (at most 8 links) until one of `anchors` signed it. */
+export async function chainsToAnchor(
+  certificate: x509.X509Certificate,
+  candidates: readonly x509.X509Certificate[],
+  anchors: readonly x509.X509Certificate[],
+): Promise<boolean> {
+  let current = certificate;
+  for (let depth = 0; depth < 8; depth++) {
+    const anchor = anchors.find((a) => a.subject === current.issuer);
+    if (anchor && (await signedBy(current, anchor))) return true;
+    const parent = candidates.find((c) => c.subject === current.issuer && c !== current);
+    if (!parent || !(await signedBy(current, parent))) return false;
+    current = parent;
+  }
+  return false;
 }
 
 /**

@@ -2,9 +2,10 @@
 // database (`init`) and a login for each station (`add-station`); a supervisor joins a station
 // (`join`); `sync` sends what changed, `status` and `report` read the fleet back.
 import { Command } from 'commander';
+import type { ClientBase } from 'pg';
 import { applyFleetSchema, addStation } from '../../station/fleet/fleet-schema';
 import {
-  connectFleet,
+  withConnection,
   parseFleetUrl,
   readCaFile,
   saveLink,
@@ -36,21 +37,10 @@ export function fleetCommand(): Command {
 }
 
 /** The owner's own connection, for the two set-up commands that make the schema and station logins. */
-async function asOwner<T>(
-  url: string,
-  passwordFile: string | undefined,
-  work: (c: Awaited<ReturnType<typeof connectFleet>>) => Promise<T>,
-) {
+async function asOwner<T>(url: string, passwordFile: string | undefined, work: (client: ClientBase) => Promise<T>) {
   const parsed = parseFleetUrl(url);
-  const client = await connectFleet(
-    { url: parsed.url, caPem: readCaFile(parsed.caFile) },
-    await readSecret(passwordFile, 'Fleet owner password'),
-  );
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
+  const owner = { url: parsed.url, caPem: readCaFile(parsed.caFile) };
+  return withConnection(owner, await readSecret(passwordFile, 'Fleet owner password'), work);
 }
 
 function initCommand(): Command {
@@ -105,22 +95,19 @@ function joinCommand(): Command {
         const parsed = parseFleetUrl(url);
         const caPem = readCaFile(parsed.caFile);
         const password = await readSecret(options.passwordFile, 'Fleet password');
-        const client = await connectFleet({ url: parsed.url, caPem }, password);
-        let name: string;
-        try {
-          name = (await whoAmI(client)).name;
-          if (options.station && options.station !== name)
+        const name = await withConnection({ url: parsed.url, caPem }, password, async (client) => {
+          const known = (await whoAmI(client)).name;
+          if (options.station && options.station !== known)
             throw new EnrollerError(
               'FLEET_STATION_MISMATCH',
-              `The fleet knows login ${parsed.role} as station ${name}, not ${options.station}.`,
-              { station: name },
+              `The fleet knows login ${parsed.role} as station ${known}, not ${options.station}.`,
+              { station: known },
             );
           await client.query(
             'UPDATE fleet.stations SET joined_at = coalesce(joined_at, now()) WHERE name = current_user',
           );
-        } finally {
-          await client.end().catch(() => {});
-        }
+          return known;
+        });
         const link: FleetLink = { url: parsed.url, station: name, caPem, joinedAt: new Date().toISOString() };
         saveLink(station.db, station.dataDir, link, password);
         startOutbox(station.db);

@@ -77,7 +77,7 @@ export class CmpEnroller implements Enroller {
   }
 
   async enroll(csrDer: Uint8Array, context: EnrollContext): Promise<EnrollResult> {
-    const sender = AsnConvert.parse(csrDer, CertificationRequest).certificationRequestInfo.subject;
+    const sender = subjectOf(csrDer);
     const transaction = { transactionId: crypto.randomBytes(16), serverNonce: undefined };
     const body = new PKIBody({ p10cr: Uint8Array.from(csrDer).buffer });
     const received = await exchange(this.#withContext(context), transaction, body, {
@@ -91,7 +91,7 @@ export class CmpEnroller implements Enroller {
   async poll(transaction: string, context: EnrollContext): Promise<EnrollResult> {
     const pending = JSON.parse(transaction) as Pending;
     const csrDer = Buffer.from(pending.csr, 'base64');
-    const sender = AsnConvert.parse(csrDer, CertificationRequest).certificationRequestInfo.subject;
+    const sender = subjectOf(csrDer);
     const state = {
       transactionId: Buffer.from(pending.txn, 'hex'),
       serverNonce: pending.nonce ? Buffer.from(pending.nonce, 'hex') : undefined,
@@ -209,6 +209,11 @@ export class CmpEnroller implements Enroller {
         'The CMP server did not answer the certificate confirmation with pkiConf.',
       );
   }
+}
+
+/** The CSR's subject: the sender of every request about it (RFC 9483, MAC protection). */
+function subjectOf(csrDer: Uint8Array): Name {
+  return AsnConvert.parse(csrDer, CertificationRequest).certificationRequestInfo.subject;
 }
 
 function sameDer(a: x509.X509Certificate, b: x509.X509Certificate): boolean {

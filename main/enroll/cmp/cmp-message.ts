@@ -20,7 +20,7 @@ import {
 } from '../../pki/cmp/cmp-protection';
 import { certificatePublicKey } from '../../pki/public-key-of';
 import { publicKeyFromSpki } from '../../pki/spki-key';
-import { signedBy } from '../../pki/signed-by';
+import { chainsToAnchor } from '../accept';
 import { httpsRequest, type TlsTrust } from '../https-request';
 
 export const IMPLICIT_CONFIRM = '1.3.6.1.5.5.7.4.13';
@@ -96,7 +96,8 @@ function header(
 ): PKIHeader {
   const { credentials } = peer;
   const signer = credentials.kind === 'signature' ? credentials.certificates[0]! : undefined;
-  const kid = signer ? subjectKeyIdentifier(signer) : credentials.kind === 'secret' ? credentials.reference : undefined;
+  const ski = signer ? subjectKeyIdentifierHex(signer) : undefined;
+  const kid = ski ? Buffer.from(ski, 'hex') : credentials.kind === 'secret' ? credentials.reference : undefined;
   return new PKIHeader({
     pvno: 2,
     sender: new GeneralName({
@@ -144,11 +145,6 @@ function protect(peer: CmpPeer, head: PKIHeader, body: PKIBody): Uint8Array {
     ...(extraCerts ? { extraCerts } : {}),
   });
   return new Uint8Array(AsnConvert.serialize(message));
-}
-
-function subjectKeyIdentifier(certificate: x509.X509Certificate): Uint8Array | undefined {
-  const ski = certificate.getExtension(x509.SubjectKeyIdentifierExtension);
-  return ski ? Buffer.from(ski.keyId, 'hex') : undefined;
 }
 
 async function check(
@@ -235,23 +231,6 @@ async function signatureTrusted(
 
 function subjectKeyIdentifierHex(certificate: x509.X509Certificate): string | undefined {
   return certificate.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId.toLowerCase();
-}
-
-/** Up the chain by issuer name and signature until an anchor vouches for it. */
-export async function chainsToAnchor(
-  certificate: x509.X509Certificate,
-  candidates: readonly x509.X509Certificate[],
-  anchors: readonly x509.X509Certificate[],
-): Promise<boolean> {
-  let current = certificate;
-  for (let depth = 0; depth < 8; depth++) {
-    const anchor = anchors.find((a) => a.subject === current.issuer);
-    if (anchor && (await signedBy(current, anchor))) return true;
-    const parent = candidates.find((c) => c.subject === current.issuer && c !== current);
-    if (!parent || !(await signedBy(current, parent))) return false;
-    current = parent;
-  }
-  return false;
 }
 
 function unprotectedWords(message: PKIMessage): string {

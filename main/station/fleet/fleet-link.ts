@@ -141,17 +141,26 @@ export function fleetAway(error: unknown): boolean {
   return isEnrollerError(error) && error.code === 'FLEET_UNREACHABLE';
 }
 
-/** Runs `work` on a connection as this station's role, closed afterwards. */
-export async function withFleet<T>(db: Db, dataDir: string, work: (client: pg.Client, link: FleetLink) => Promise<T>) {
-  const link = requireLink(db);
-  const client = await connectFleet(link, readPassword(dataDir));
+/** Runs `work` on one connection, closed afterwards; its failures as FLEET_ codes where they are the fleet's. */
+export async function withConnection<T>(
+  link: Pick<FleetLink, 'url' | 'caPem'>,
+  password: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = await connectFleet(link, password);
   try {
-    return await work(client, link);
+    return await work(client);
   } catch (error) {
     throw fleetError(error);
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** Runs `work` on a connection as this station's role, closed afterwards. */
+export function withFleet<T>(db: Db, dataDir: string, work: (client: pg.Client, link: FleetLink) => Promise<T>) {
+  const link = requireLink(db);
+  return withConnection(link, readPassword(dataDir), (client) => work(client, link));
 }
 
 /** The CA file's PEM, required: the station never talks to its fleet without verify-full TLS. */
