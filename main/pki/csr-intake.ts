@@ -13,6 +13,8 @@ import { publicKeyFromSpki } from './spki-key';
 import { SIGNATURE_HASHES, signatureVerifies } from './signed-der';
 import { Recent } from './recent';
 import { scanDer } from './der-scan';
+import { childrenOf, DER_SEQUENCE, readTlv, type Tlv } from './der';
+import { nameEntriesOf, type NameEntries } from './name-der';
 import { assertNamedCurve, classifyKey, DEFAULT_KEY_POLICY, type KeyAlgorithm, type KeyPolicy } from './key-policy';
 import { attributeName } from './subject-attributes';
 
@@ -28,7 +30,6 @@ export interface CsrIntakeOptions {
 export interface AcceptedCsr {
   /** Normalised DER (the nRF91 NULL quirk removed). */
   readonly der: Uint8Array;
-  readonly subject: x509.Name;
   /** Attribute → value, single-valued RDNs only (e.g. { CN: 'nrf-3526…' }). */
   readonly subjectFields: Readonly<Record<string, string>>;
   readonly publicKeySpki: Uint8Array;
@@ -110,35 +111,61 @@ export async function intakeCsr(input: Uint8Array | string, options: CsrIntakeOp
 const acceptedLately = new Recent<AcceptedCsr>();
 
 async function accept(der: Uint8Array, parts: CsrParts, options: CsrIntakeOptions): Promise<AcceptedCsr> {
-  const info = asn1js.fromBER(parts.info).result;
-  const fields = info instanceof asn1js.Sequence ? info.valueBlock.value : [];
-  const [version, subjectBlock, spkiBlock, attributesBlock] = fields;
-  if (
-    !(version instanceof asn1js.Integer) ||
-    version.valueBlock.valueDec !== 0 ||
-    !(subjectBlock instanceof asn1js.Sequence) ||
-    !(spkiBlock instanceof asn1js.Sequence)
-  ) {
-    throw malformed('its version, subject or public key is missing or wrong');
-  }
-  const spki = new Uint8Array(spkiBlock.valueBeforeDecodeView);
+  const info = readRequestInfo(parts.info);
+  if (!info) throw malformed('its version, subject or public key is missing or wrong');
+  const { spki } = info;
   assertNamedCurve(spki);
 
   // Proof of possession first: nothing else about a request matters if its key did not sign it.
   const publicKey = await verifySignature(parts, spki);
   const keyAlgorithm = classifyKey(publicKey, options.keyPolicy ?? DEFAULT_KEY_POLICY);
-  const { challengePassword, requestedSans } = checkAttributes(attributesBlock, options.allowRequestedSans ?? false);
-  const subject = new x509.Name(new Uint8Array(subjectBlock.valueBeforeDecodeView));
+  const { challengePassword, requestedSans } = checkAttributes(info.attributes, options.allowRequestedSans ?? false);
   return {
     der,
-    subject,
-    subjectFields: checkSubject(subject),
+    subjectFields: checkSubject(nameEntriesOf(info.subject) ?? libraryEntries(info.subject)),
     publicKeySpki: spki,
     keyFingerprint: crypto.createHash('sha256').update(spki).digest('hex'),
     keyAlgorithm,
     challengePassword,
     requestedSans,
   };
+}
+
+/**
+ * certificationRequestInfo by its framing: version 0, subject, key, and the attributes (PKCS#10
+ * requires the [0] set; a request without it is taken as having none).
+ */
+function readRequestInfo(
+  der: Uint8Array,
+): { subject: Uint8Array; spki: Uint8Array; attributes: Uint8Array | undefined } | undefined {
+  const outer = readTlv(der, 0);
+  const fields = outer?.tag === DER_SEQUENCE ? childrenOf(der, outer) : undefined;
+  if (!fields || fields.length < 3 || fields.length > 4) return undefined;
+  const [version, subject, spki, attributes] = fields as [Tlv, Tlv, Tlv, Tlv | undefined];
+  const versionZero =
+    version.tag === 0x02 && version.end - version.contentStart === 1 && der[version.contentStart] === 0;
+  if (!versionZero || subject.tag !== DER_SEQUENCE || spki.tag !== DER_SEQUENCE) return undefined;
+  if (attributes && attributes.tag !== ATTRIBUTES_TAG) return undefined;
+  return {
+    subject: der.subarray(subject.start, subject.end),
+    spki: der.slice(spki.start, spki.end),
+    // An empty set has nothing to check: no parser needed.
+    attributes:
+      attributes && attributes.end > attributes.contentStart
+        ? der.subarray(attributes.start, attributes.end)
+        : undefined,
+  };
+}
+
+const ATTRIBUTES_TAG = 0xa0;
+
+/** A subject of another shape than devices use, as the X.509 library reads it (and judges it). */
+function libraryEntries(subjectDer: Uint8Array): NameEntries {
+  return new x509.Name(subjectDer).toJSON().flatMap((rdn) => {
+    const entries = Object.entries(rdn);
+    if (entries.length !== 1 || entries[0]![1].length !== 1) throw subjectInvalid('a multi-valued name component');
+    return [[attributeName(entries[0]![0]), entries[0]![1][0]!] as const];
+  });
 }
 
 /** The signature checked on Node's thread pool: in a bulk run the main thread goes on meanwhile. */
@@ -164,13 +191,9 @@ async function verifySignature(parts: CsrParts, spki: Uint8Array): Promise<crypt
   return publicKey;
 }
 
-function checkSubject(subject: x509.Name): Record<string, string> {
+function checkSubject(entries: NameEntries): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (const rdn of subject.toJSON()) {
-    const entries = Object.entries(rdn);
-    if (entries.length !== 1 || entries[0]![1].length !== 1) throw subjectInvalid('a multi-valued name component');
-    const [type, [value]] = entries[0] as [string, [string]];
-    const attribute = attributeName(type);
+  for (const [attribute, value] of entries) {
     const limit = SUBJECT_ATTRIBUTES[attribute];
     if (limit === undefined) throw subjectInvalid(`the attribute ${attribute}`);
     if (value.length === 0 || value.length > limit)
@@ -185,10 +208,11 @@ function checkSubject(subject: x509.Name): Record<string, string> {
   return fields;
 }
 
-function checkAttributes(block: asn1js.AsnType | undefined, allowSans: boolean) {
+function checkAttributes(der: Uint8Array | undefined, allowSans: boolean) {
   let challengePassword: string | undefined;
   const requestedSans: Array<{ type: string; value: string }> = [];
-  if (!block) return { challengePassword, requestedSans };
+  if (!der) return { challengePassword, requestedSans };
+  const block = asn1js.fromBER(der).result;
   const attributes = (block as asn1js.Constructed).valueBlock?.value ?? [];
   for (const attribute of attributes) {
     const [oid, values] = (attribute as asn1js.Sequence).valueBlock?.value ?? [];

@@ -22,11 +22,6 @@ class ParsedByDer<T> {
     }
     return parsed;
   }
-
-  /** An object made here (a certificate just signed) is kept without parsing it back. */
-  keep(key: string, parsed: T): void {
-    this.#kept.keep(key, parsed);
-  }
 }
 
 const certificates = new ParsedByDer((der) => new x509.X509Certificate(der));
@@ -38,9 +33,4 @@ export function certificateOf(der: Uint8Array): x509.X509Certificate {
 
 export function csrOf(der: Uint8Array): x509.Pkcs10CertificateRequest {
   return requests.get(der);
-}
-
-/** A certificate the station just made: the next step that reads its DER gets this object. */
-export function rememberCertificate(certificate: x509.X509Certificate): void {
-  certificates.keep(Buffer.from(certificate.rawData).toString('base64'), certificate);
 }

@@ -1,25 +1,29 @@
-// Signs device certificates for the station CA, built from @peculiar/asn1-x509's structures
-// directly. The X.509 library's generator (X509CertificateGenerator) does the same and then parses
-// its own output back, re-parses every extension it was given, and is the larger part of what a
-// certificate costs the station (#18). Here the parts that are the same for every certificate (the
-// issuer's name, the signature algorithm, the fixed extensions) are encoded once and each
-// certificate's DER is those encodings framed together with its own (serial, validity, subject, key):
-// nothing is encoded twice. The signature runs on Node's thread pool, and the certificate object is
-// made from the structure it was built from. Its TBSCertificate is byte for byte what the generator
-// makes (certificate-signer.test.ts).
+// Signs device certificates for the station CA by DER framing. The X.509 library's generator
+// (X509CertificateGenerator) builds an object tree, encodes it, parses its own output back and
+// re-parses every extension it was given; that was the larger part of what a certificate cost the
+// station (#18). Here the parts that are the same for every certificate (the issuer's name, the
+// signature algorithm, the fixed extensions) are encoded once, and each certificate's DER is those
+// encodings framed together with its own (serial, validity, subject, key, key identifier): nothing
+// is encoded twice and nothing is parsed. The signature runs on Node's thread pool. Its
+// TBSCertificate is byte for byte what the generator makes (certificate-signer.test.ts).
 import crypto from 'node:crypto';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 import { x509 } from '../crypto';
 import type { CaSigningKey } from './signing-key';
-import { DER_SEQUENCE, derTlv } from '../der';
+import { childrenOf, DER_SEQUENCE, derTlv, readTlv } from '../der';
+import { validityDer } from '../name-der';
+import { certificateOf } from '../parsed-der';
+import { serialOctets } from './serial';
 
 const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
 const SHA256_WITH_RSA = '1.2.840.113549.1.1.11';
 const DER_NULL = new Uint8Array([0x05, 0x00]).buffer;
-const SUBJECT_KEY_IDENTIFIER = '2.5.29.14';
+/** OBJECT IDENTIFIER 2.5.29.14 (subjectKeyIdentifier). */
+const SKI_OID = Uint8Array.of(0x06, 0x03, 0x55, 0x1d, 0x0e);
 const DER_INTEGER = 0x02;
 const DER_BIT_STRING = 0x03;
+const DER_OCTET_STRING = 0x04;
 /** [0] EXPLICIT Version v3, and [3] EXPLICIT Extensions (RFC 5280 §4.1). */
 const VERSION_V3 = Uint8Array.of(0xa0, 0x03, 0x02, 0x01, 0x02);
 const EXTENSIONS_TAG = 0xa3;
@@ -27,7 +31,8 @@ const EXTENSIONS_TAG = 0xa3;
 export interface CertificateContents {
   /** Hex, as drawn (positive; a leading zero is added when the top bit is set). */
   readonly serial: string;
-  readonly subject: x509.Name;
+  /** The subject, or its DER when the caller encoded it (name-der.ts). */
+  readonly subject: x509.Name | Uint8Array;
   readonly notBefore: Date;
   readonly notAfter: Date;
   readonly spki: Uint8Array;
@@ -35,24 +40,8 @@ export interface CertificateContents {
   readonly extensions: ReadonlyArray<asn1X509.Extension | 'ski'>;
 }
 
-/** A certificate whose DER is the one just signed: nothing to serialize or parse again. */
-class SignedCertificate extends x509.X509Certificate {
-  readonly #der: ArrayBuffer;
-
-  constructor(asn: asn1X509.Certificate, der: ArrayBuffer) {
-    super(asn);
-    this.#der = der;
-  }
-
-  override get rawData(): ArrayBuffer {
-    return this.#der;
-  }
-}
-
 export class CertificateSigner {
-  readonly #issuer: asn1X509.Name;
   readonly #issuerDer: Uint8Array;
-  readonly #algorithm: asn1X509.AlgorithmIdentifier;
   readonly #algorithmDer: Uint8Array;
   readonly #key: CaSigningKey;
   /** The DER of each extension object passed in (the fixed ones are the same objects every time). */
@@ -61,13 +50,12 @@ export class CertificateSigner {
   constructor(issuing: x509.X509Certificate, key: CaSigningKey) {
     // Exactly the issuing certificate's own subject, so the name chains byte for byte.
     this.#issuerDer = new Uint8Array(issuing.subjectName.toArrayBuffer());
-    this.#issuer = AsnConvert.parse(this.#issuerDer, asn1X509.Name);
     this.#key = key;
     const rsa = key.kind === 'rsa';
-    this.#algorithm = new asn1X509.AlgorithmIdentifier(
+    const algorithm = new asn1X509.AlgorithmIdentifier(
       rsa ? { algorithm: SHA256_WITH_RSA, parameters: DER_NULL } : { algorithm: ECDSA_WITH_SHA256 },
     );
-    this.#algorithmDer = new Uint8Array(AsnConvert.serialize(this.#algorithm));
+    this.#algorithmDer = new Uint8Array(AsnConvert.serialize(algorithm));
   }
 
   /** An X.509 library extension as the ASN.1 structure, once (for the fixed ones). */
@@ -76,40 +64,30 @@ export class CertificateSigner {
   }
 
   async sign(contents: CertificateContents): Promise<x509.X509Certificate> {
-    const spki = AsnConvert.parse(contents.spki, asn1X509.SubjectPublicKeyInfo);
-    const extensions = contents.extensions.map((e) => (e === 'ski' ? subjectKeyIdentifier(spki) : e));
-    const serial = positiveInteger(contents.serial);
-    const validity = new asn1X509.Validity({ notBefore: contents.notBefore, notAfter: contents.notAfter });
-    const subjectDer = new Uint8Array(contents.subject.toArrayBuffer());
+    return certificateOf(await this.signDer(contents));
+  }
+
+  /** The signed certificate's DER, framed from its parts: nothing parsed, nothing encoded twice. */
+  async signDer(contents: CertificateContents): Promise<Uint8Array> {
+    const subject =
+      contents.subject instanceof Uint8Array ? contents.subject : new Uint8Array(contents.subject.toArrayBuffer());
+    const extensions = contents.extensions.map((e) =>
+      e === 'ski' ? subjectKeyIdentifier(contents.spki) : this.#der(e),
+    );
     const tbs = derTlv(
       DER_SEQUENCE,
       VERSION_V3,
-      derTlv(DER_INTEGER, new Uint8Array(serial)),
+      derTlv(DER_INTEGER, serialOctets(contents.serial)),
       this.#algorithmDer,
       this.#issuerDer,
-      new Uint8Array(AsnConvert.serialize(validity)),
-      subjectDer,
+      validityDer(contents.notBefore, contents.notAfter),
+      subject,
       contents.spki,
-      derTlv(EXTENSIONS_TAG, derTlv(DER_SEQUENCE, ...extensions.map((e) => this.#der(e)))),
+      derTlv(EXTENSIONS_TAG, derTlv(DER_SEQUENCE, ...extensions)),
     );
     const signature = await this.#key.sign(tbs);
-    const certificate = new asn1X509.Certificate({
-      tbsCertificate: new asn1X509.TBSCertificate({
-        version: asn1X509.Version.v3,
-        serialNumber: serial,
-        signature: this.#algorithm,
-        issuer: this.#issuer,
-        validity,
-        subject: AsnConvert.parse(subjectDer, asn1X509.Name),
-        subjectPublicKeyInfo: spki,
-        extensions: new asn1X509.Extensions(extensions),
-      }),
-      signatureAlgorithm: this.#algorithm,
-      signatureValue: new Uint8Array(signature).buffer,
-    });
     // A BIT STRING of whole bytes: no unused bits.
-    const der = derTlv(DER_SEQUENCE, tbs, this.#algorithmDer, derTlv(DER_BIT_STRING, Uint8Array.of(0), signature));
-    return new SignedCertificate(certificate, der.buffer as ArrayBuffer);
+    return derTlv(DER_SEQUENCE, tbs, this.#algorithmDer, derTlv(DER_BIT_STRING, Uint8Array.of(0), signature));
   }
 
   #der(extension: asn1X509.Extension): Uint8Array {
@@ -122,17 +100,14 @@ export class CertificateSigner {
   }
 }
 
-/** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's bits. */
-function subjectKeyIdentifier(spki: asn1X509.SubjectPublicKeyInfo): asn1X509.Extension {
-  const id = crypto.createHash('sha1').update(new Uint8Array(spki.subjectPublicKey)).digest();
-  return new asn1X509.Extension({
-    extnID: SUBJECT_KEY_IDENTIFIER,
-    critical: false,
-    extnValue: new OctetString(AsnConvert.serialize(new asn1X509.SubjectKeyIdentifier(id))),
-  });
-}
-
-function positiveInteger(hex: string): ArrayBuffer {
-  const bytes = Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
-  return new Uint8Array(bytes[0]! & 0x80 ? Buffer.concat([Buffer.of(0), bytes]) : bytes).buffer;
+/** The subjectKeyIdentifier extension, RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's bits. */
+function subjectKeyIdentifier(spki: Uint8Array): Uint8Array {
+  const outer = readTlv(spki, 0);
+  const bits = outer && childrenOf(spki, outer)?.[1];
+  if (!bits || bits.tag !== DER_BIT_STRING) throw new Error('The public key has no BIT STRING to identify it by.');
+  const id = crypto
+    .createHash('sha1')
+    .update(spki.subarray(bits.contentStart + 1, bits.end))
+    .digest();
+  return derTlv(DER_SEQUENCE, SKI_OID, derTlv(DER_OCTET_STRING, derTlv(DER_OCTET_STRING, id)));
 }

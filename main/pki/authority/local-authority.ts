@@ -7,7 +7,8 @@ import { EnrollerError } from '../../../shared/errors';
 import type { DeviceAttributes, DeviceTypeDocument } from '../../../shared/device-type';
 import { x509, type CryptoKey, type SigningAlgorithm } from '../crypto';
 import type { AcceptedCsr } from '../csr-intake';
-import { rememberCertificate } from '../parsed-der';
+import { certificateOf } from '../parsed-der';
+import { nameDer } from '../name-der';
 import type * as asn1X509 from '@peculiar/asn1-x509';
 import { CertificateSigner } from './certificate-signer';
 import { resolveName } from '../device-type/naming';
@@ -49,6 +50,13 @@ export interface IssueRequest {
   readonly attributes: DeviceAttributes;
   readonly kind?: CertificateKind;
   readonly now?: Date;
+}
+
+export interface IssuedDer {
+  readonly der: Uint8Array;
+  readonly serial: string;
+  /** True when this CSR already had its certificate and it was returned, not signed again. */
+  readonly alreadyIssued: boolean;
 }
 
 export interface Issued {
@@ -120,6 +128,12 @@ export class LocalAuthority {
   }
 
   async issue(request: IssueRequest): Promise<Issued> {
+    const { der, serial, alreadyIssued } = await this.issueDer(request);
+    return { certificate: certificateOf(der), serial, alreadyIssued };
+  }
+
+  /** As `issue`, the certificate as DER: a bulk run writes it out and never needs it as an object. */
+  async issueDer(request: IssueRequest): Promise<IssuedDer> {
     const csrSha256 = crypto.createHash('sha256').update(request.csr.der).digest('hex');
     const kind = request.kind ?? request.deviceType.certificate.kind;
     const existing = this.#ledger.findByCsr(this.fingerprint, csrSha256);
@@ -133,8 +147,7 @@ export class LocalAuthority {
         },
       );
     }
-    if (existing?.der)
-      return { certificate: new x509.X509Certificate(existing.der), serial: existing.serial, alreadyIssued: true };
+    if (existing?.der) return { der: existing.der, serial: existing.serial, alreadyIssued: true };
 
     const serial =
       existing?.serial ??
@@ -144,10 +157,9 @@ export class LocalAuthority {
         keyFingerprint: request.csr.keyFingerprint,
         kind,
       });
-    const certificate = await this.#sign(request, serial, kind);
-    rememberCertificate(certificate);
-    this.#ledger.complete(serial, new Uint8Array(certificate.rawData), certificate.notBefore, certificate.notAfter);
-    return { certificate, serial, alreadyIssued: false };
+    const { der, notBefore, notAfter } = await this.#sign(request, serial, kind);
+    this.#ledger.complete(serial, der, notBefore, notAfter);
+    return { der, serial, alreadyIssued: false };
   }
 
   /** A fresh serial, reserved on the ledger before anything is signed with it. */
@@ -197,7 +209,11 @@ export class LocalAuthority {
     return certificate;
   }
 
-  async #sign(request: IssueRequest, serial: string, kind: CertificateKind): Promise<x509.X509Certificate> {
+  async #sign(
+    request: IssueRequest,
+    serial: string,
+    kind: CertificateKind,
+  ): Promise<{ der: Uint8Array; notBefore: Date; notAfter: Date }> {
     const now = request.now ?? new Date();
     const { subject, sans } = resolveName(
       request.deviceType,
@@ -208,6 +224,7 @@ export class LocalAuthority {
       kind === 'birth'
         ? Math.min(request.deviceType.certificate.validityDays, request.deviceType.offline.birthMaxValidityDays)
         : request.deviceType.certificate.validityDays;
+    const notBefore = new Date(now.getTime() - BACKDATE_MS);
     const notAfter = new Date(Math.min(now.getTime() + days * 86_400_000, this.issuing.notAfter.getTime()));
     const isRsa = request.csr.keyAlgorithm.startsWith('rsa');
     const extensions: Array<asn1X509.Extension | 'ski'> = [
@@ -220,14 +237,16 @@ export class LocalAuthority {
       extensions.push(CertificateSigner.extension(san));
     }
     extensions.push(...this.#revocationPointers(request.deviceType.certificate));
-    return this.#signer.sign({
+    const der = await this.#signer.signDer({
       serial,
-      subject: new x509.Name(subject.map(([attribute, value]) => ({ [x509NameKey(attribute)]: [value] }))),
-      notBefore: new Date(now.getTime() - BACKDATE_MS),
+      subject:
+        nameDer(subject) ?? new x509.Name(subject.map(([attribute, value]) => ({ [x509NameKey(attribute)]: [value] }))),
+      notBefore,
       notAfter,
       spki: request.csr.publicKeySpki,
       extensions,
     });
+    return { der, notBefore, notAfter };
   }
 
   /** CA:FALSE (critical), digitalSignature (+ keyEncipherment for RSA keys, critical), EKU clientAuth. */
