@@ -82,8 +82,13 @@ export default tseslint.config(
   ),
   ...layers.map(layerRule),
   restrict(
-    ['main/log.ts'],
-    [{ regex: '^\\.', message: 'main/log.ts sits below every layer and imports none of them.' }],
+    ['main/log.ts', 'main/worker-batches.ts'],
+    [
+      {
+        regex: '^\\.',
+        message: 'main/log.ts and main/worker-batches.ts sit below every layer and import none of them.',
+      },
+    ],
   ),
   restrict(
     ['main/browser/**/*.ts'],

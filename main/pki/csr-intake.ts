@@ -10,12 +10,20 @@ import { EnrollerError } from '../../shared/errors';
 import { x509 } from './crypto';
 import { normalizeCsrDer, splitCsr, type CsrParts } from './csr-der';
 import { publicKeyFromSpki } from './spki-key';
-import { SIGNATURE_HASHES, signatureVerifies } from './signed-der';
+import { SIGNATURE_HASHES, signatureBits, signatureVerifies } from './signed-der';
+import type { Proof, ProofPool } from './proof-pool';
 import { Recent } from './recent';
 import { scanDer } from './der-scan';
 import { childrenOf, DER_SEQUENCE, readTlv, type Tlv } from './der';
 import { nameEntriesOf, type NameEntries } from './name-der';
-import { assertNamedCurve, classifyKey, DEFAULT_KEY_POLICY, type KeyAlgorithm, type KeyPolicy } from './key-policy';
+import {
+  assertNamedCurve,
+  classifyKey,
+  DEFAULT_KEY_POLICY,
+  type KeyAlgorithm,
+  type KeyFacts,
+  type KeyPolicy,
+} from './key-policy';
 import { attributeName } from './subject-attributes';
 
 export const DEFAULT_MAX_CSR_BYTES = 16 * 1024;
@@ -25,6 +33,8 @@ export interface CsrIntakeOptions {
   readonly keyPolicy?: KeyPolicy;
   /** Subject alternative names asked for in the CSR; off by default (the device type sets SANs). */
   readonly allowRequestedSans?: boolean;
+  /** Workers that check the proof of possession (a bulk run); by default it is checked here. */
+  readonly proofs?: ProofPool | undefined;
 }
 
 export interface AcceptedCsr {
@@ -117,7 +127,7 @@ async function accept(der: Uint8Array, parts: CsrParts, options: CsrIntakeOption
   assertNamedCurve(spki);
 
   // Proof of possession first: nothing else about a request matters if its key did not sign it.
-  const publicKey = await verifySignature(parts, spki);
+  const publicKey = await verifySignature(parts, spki, options.proofs);
   const keyAlgorithm = classifyKey(publicKey, options.keyPolicy ?? DEFAULT_KEY_POLICY);
   const { challengePassword, requestedSans } = checkAttributes(info.attributes, options.allowRequestedSans ?? false);
   return {
@@ -168,27 +178,41 @@ function libraryEntries(subjectDer: Uint8Array): NameEntries {
   });
 }
 
-/** The signature checked on Node's thread pool: in a bulk run the main thread goes on meanwhile. */
-async function verifySignature(parts: CsrParts, spki: Uint8Array): Promise<crypto.KeyObject> {
-  if (SIGNATURE_HASHES[parts.algorithmOidText] === undefined) {
+/** The signature checked on Node's thread pool, or on the proof workers: the main thread goes on meanwhile. */
+async function verifySignature(parts: CsrParts, spki: Uint8Array, proofs: ProofPool | undefined): Promise<KeyFacts> {
+  const hash = SIGNATURE_HASHES[parts.algorithmOidText];
+  if (hash === undefined) {
     const said = `The request is signed with an algorithm the station does not accept (${parts.algorithmOidText}).`;
     throw new EnrollerError('CSR_SIGNATURE_ALGORITHM_UNSUPPORTED', said, { algorithm: parts.algorithmOidText });
   }
-  let publicKey: crypto.KeyObject;
-  try {
-    publicKey = publicKeyFromSpki(spki);
-  } catch {
+  const proof = proofs ? await provedByWorker(proofs, parts, spki, hash) : await provedHere(parts, spki);
+  if (!proof.key) {
     throw new EnrollerError(
       'CSR_KEY_TYPE_NOT_ALLOWED',
       'The public key in the request is of a kind the station cannot use.',
     );
   }
-  if (!(await signatureVerifies(parts, publicKey))) {
+  if (!proof.verified) {
     const said =
       "The request's signature does not verify: it was not signed by the key it carries (no proof of possession).";
     throw new EnrollerError('CSR_BAD_SIGNATURE', said);
   }
-  return publicKey;
+  return proof.key;
+}
+
+async function provedHere(parts: CsrParts, spki: Uint8Array): Promise<Proof> {
+  let key: crypto.KeyObject;
+  try {
+    key = publicKeyFromSpki(spki);
+  } catch {
+    return { verified: false, key: undefined };
+  }
+  return { verified: (await signatureVerifies(parts, key)) === true, key };
+}
+
+function provedByWorker(proofs: ProofPool, parts: CsrParts, spki: Uint8Array, hash: string | null): Promise<Proof> {
+  const signature = signatureBits(parts);
+  return signature ? proofs.prove(spki, hash, parts.info, signature) : Promise.resolve({ verified: false, key: {} });
 }
 
 function checkSubject(entries: NameEntries): Record<string, string> {

@@ -56,7 +56,13 @@ export function assertNamedCurve(spki: Uint8Array): void {
   }
 }
 
-export function classifyKey(publicKey: crypto.KeyObject, policy: KeyPolicy = DEFAULT_KEY_POLICY): KeyAlgorithm {
+/** What the policy reads of a public key: a KeyObject, or the same facts sent back by a proof worker. */
+export interface KeyFacts {
+  readonly asymmetricKeyType?: string | undefined;
+  readonly asymmetricKeyDetails?: crypto.AsymmetricKeyDetails | undefined;
+}
+
+export function classifyKey(publicKey: KeyFacts, policy: KeyPolicy = DEFAULT_KEY_POLICY): KeyAlgorithm {
   const type = publicKey.asymmetricKeyType;
   const details = publicKey.asymmetricKeyDetails ?? {};
   let algorithm: KeyAlgorithm;

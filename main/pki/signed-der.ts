@@ -72,10 +72,8 @@ function oidTextOf(oidBytes: Uint8Array): string | undefined {
 export async function signatureVerifies(parts: SignedParts, key: crypto.KeyObject): Promise<boolean | undefined> {
   const hash = SIGNATURE_HASHES[parts.algorithmOidText];
   if (hash === undefined) return undefined;
-  const bits = readTlv(parts.signature, 0);
-  // The first content octet counts the unused bits: a signature always has none.
-  if (!bits || parts.signature[bits.contentStart] !== 0) return false;
-  const signature = parts.signature.subarray(bits.contentStart + 1, bits.end);
+  const signature = signatureBits(parts);
+  if (!signature) return false;
   return new Promise<boolean>((resolve) => {
     try {
       crypto.verify(hash, parts.info, { key, dsaEncoding: 'der' }, signature, (error, ok) => resolve(!error && ok));
@@ -83,4 +81,11 @@ export async function signatureVerifies(parts: SignedParts, key: crypto.KeyObjec
       resolve(false);
     }
   });
+}
+
+/** The signature's octets out of its BIT STRING; undefined when it claims unused bits (a signature has none). */
+export function signatureBits(parts: SignedParts): Uint8Array | undefined {
+  const bits = readTlv(parts.signature, 0);
+  if (!bits || parts.signature[bits.contentStart] !== 0) return undefined;
+  return parts.signature.subarray(bits.contentStart + 1, bits.end);
 }

@@ -19,12 +19,17 @@ export function isNamedCurveSpki(spki: Uint8Array): boolean {
 }
 
 export function publicKeyFromSpki(spki: Uint8Array): crypto.KeyObject {
+  return crypto.createPublicKey(publicKeyInput(spki));
+}
+
+/** What `crypto.createPublicKey` takes for this key, the quick way: plain data, so a worker can take it too. */
+export function publicKeyInput(spki: Uint8Array): crypto.JsonWebKeyInput | crypto.PublicKeyInput {
   const der = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength);
   for (const { crv, header, size } of EC_HEADERS) {
     if (der.length !== header.length + 2 * size || !der.subarray(0, header.length).equals(header)) continue;
     const x = der.subarray(header.length, header.length + size).toString('base64url');
     const y = der.subarray(header.length + size).toString('base64url');
-    return crypto.createPublicKey({ key: { kty: 'EC', crv, x, y }, format: 'jwk' });
+    return { key: { kty: 'EC', crv, x, y }, format: 'jwk' };
   }
-  return crypto.createPublicKey({ key: der, format: 'der', type: 'spki' });
+  return { key: der, format: 'der', type: 'spki' };
 }

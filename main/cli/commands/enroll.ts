@@ -13,6 +13,12 @@ import { QueueStore } from '../../store/queue-store';
 import { JobStore, type Step } from '../../store/job-store';
 import { GroupCommit } from '../../store/group-commit';
 import { DeferredFileSync } from '../../devices/files/file-durability';
+import { LocalEnroller } from '../../enroll/local/local-enroller';
+import { FreshLane } from '../../station/bulk/fresh-lane';
+import { FreshRecords } from '../../store/fresh-records';
+import { ProofPool } from '../../pki/proof-pool';
+import { FileWriter } from '../../devices/files/file-writer';
+import type { DeviceTypeDocument } from '../../../shared/device-type';
 import type { ActiveProfile } from '../../station/profiles';
 import type { Station } from '../../station/station';
 import { withStation } from '../context';
@@ -115,16 +121,21 @@ async function enrollFiles(
     ...(group ? { checkpoint: (step: Step) => (step === 'written' ? group.commit.durable() : undefined) } : {}),
   };
   const durability = group?.files;
+  const fast =
+    group && freshLane(station, { profile, deviceType, outDir, chainPem, batchId, group, jobs: services.jobs });
   let issued = 0;
   let next = 0;
   const worker = async () => {
     while (next < files.length) {
       const file = files[next++]!;
-      const adapter = new CsrFileAdapter({ file, outDir, deviceType, chainPem, batchId, force, durability });
-      const job = { port: `file:${file}`, deviceType, profile, ...services, force, actor: 'cli', batchId };
-      const outcome = csrFileOutcome(file, await runDeviceJob(job, adapter));
-      // Reported only once what it says is on disk (its job's rows and its files).
-      await group?.commit.durable();
+      let outcome = await fast?.lane.enroll(file);
+      if (!outcome) {
+        const adapter = new CsrFileAdapter({ file, outDir, deviceType, chainPem, batchId, force, durability });
+        const job = { port: `file:${file}`, deviceType, profile, ...services, force, actor: 'cli', batchId };
+        outcome = csrFileOutcome(file, await runDeviceJob(job, adapter));
+        // Reported only once what it says is on disk (its job's rows and its files).
+        await group?.commit.durable();
+      }
       if (outcome.status === 'issued') issued++;
       report(outcome);
     }
@@ -133,6 +144,7 @@ async function enrollFiles(
   try {
     await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
   } finally {
+    await fast?.close();
     await group?.commit.end();
   }
   return { issued, total: files.length };
@@ -155,6 +167,36 @@ function bulkDurability(
   if (profile.settings.protocol !== 'local' || invocation().running) return undefined;
   const files = new DeferredFileSync();
   return { commit: new GroupCommit(station.db, () => files.flush()), files };
+}
+
+/**
+ * The fast lane for devices the station has never met (station/bulk/fresh-lane.ts): on the station
+ * CA in a group commit, outside a fleet (whose claims the pipeline makes), for a device type with
+ * no cloud rules of its own, with the chain at hand.
+ */
+function freshLane(
+  station: Station,
+  run: {
+    profile: ActiveProfile;
+    deviceType: DeviceTypeDocument;
+    outDir: string;
+    chainPem: string;
+    batchId: string;
+    group: { commit: GroupCommit; files: DeferredFileSync };
+    jobs: JobStore;
+  },
+): { lane: FreshLane; close: () => Promise<void> } | undefined {
+  const { enroller } = run.profile;
+  if (!(enroller instanceof LocalEnroller) || !FreshLane.serves(run.deviceType) || !run.chainPem) return undefined;
+  if (station.fleet) return undefined;
+  const { commit, files: durability } = run.group;
+  const { deviceType, outDir, chainPem, batchId, jobs } = run;
+  const input = { jobs, audit: station.audit, deviceType, profile: run.profile.name, outDir, chainPem, batchId };
+  const records = new FreshRecords(station.db, station.audit);
+  const proofs = new ProofPool();
+  const writer = new FileWriter();
+  const lane = { ...input, authority: enroller.authority, records, proofs, writer, actor: 'cli', commit, durability };
+  return { lane: new FreshLane(lane), close: async () => void (await Promise.all([proofs.close(), writer.close()])) };
 }
 
 /** The profile, unlocked where it needs the passphrase — or as the running station has it unlocked. */

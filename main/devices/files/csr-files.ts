@@ -41,8 +41,9 @@ export interface CertificateFiles {
  * Writes `<deviceId>.pem` (leaf, then its issuing chain) and `<deviceId>.der` (leaf) atomically.
  * A name already holding a certificate for another key (another CSR, or two IDs that make one
  * file name) is never overwritten: the files get the next free `~N` suffix, and that is reported.
- * The file work runs on Node's thread pool (a bulk run writes thousands while it signs); two
- * writes that could pick the same name take their turns.
+ * A certificate file is a kilobyte: it is written with plain system calls, except the fsync of
+ * one-at-a-time durability, which runs on Node's thread pool. Two writes that could pick the
+ * same name take their turns.
  */
 export function writeCertificateFiles(
   outDir: string,
@@ -54,23 +55,30 @@ export function writeCertificateFiles(
 ): Promise<CertificateFiles> {
   const stem = safeFileStem(deviceId);
   return oneAtATime(path.join(outDir, stem).toLowerCase(), async () => {
-    await fsp.mkdir(outDir, { recursive: true });
+    fs.mkdirSync(outDir, { recursive: true });
     const leafKey = certificatePublicKey(leafDer);
     let files: CertificateFiles | undefined;
     for (let n = 1; !files; n++) {
-      const candidate = {
-        pem: path.join(outDir, `${stem}${n === 1 ? '' : `~${n}`}.pem`),
-        der: path.join(outDir, `${stem}${n === 1 ? '' : `~${n}`}.der`),
-      };
-      if (!(await holdsAnotherKey(candidate.pem, leafKey)) && !(await holdsAnotherKey(candidate.der, leafKey))) {
+      const candidate = certificateFileNames(outDir, stem, n);
+      if (!holdsAnotherKey(candidate.pem, leafKey) && !holdsAnotherKey(candidate.der, leafKey)) {
         files = n === 1 ? candidate : { ...candidate, collidedWith: path.join(outDir, `${stem}.pem`) };
       }
     }
-    const pem = `${leafPem.trim()}\n${chainPem.trim() ? `${chainPem.trim()}\n` : ''}`;
-    await writeAtomically(files.pem, pem, durability);
+    await writeAtomically(files.pem, certificatePem(leafPem, chainPem), durability);
     await writeAtomically(files.der, leafDer, durability);
     return files;
   });
+}
+
+/** The files for a device ID's stem: `<stem>.pem` / `.der`, or with `~N` when the plain name is taken. */
+export function certificateFileNames(outDir: string, stem: string, n = 1): { pem: string; der: string } {
+  const name = `${stem}${n === 1 ? '' : `~${n}`}`;
+  return { pem: path.join(outDir, `${name}.pem`), der: path.join(outDir, `${name}.der`) };
+}
+
+/** The PEM file's text: the leaf, then its issuing chain. */
+export function certificatePem(leafPem: string, chainPem: string): string {
+  return `${leafPem.trim()}\n${chainPem.trim() ? `${chainPem.trim()}\n` : ''}`;
 }
 
 /** Work on one name, one at a time (names compared as a case-insensitive file system would). */
@@ -106,15 +114,10 @@ export function safeFileStem(deviceId: string): string {
 }
 
 /** Does `file` exist and hold something other than a certificate for `key`? (Unreadable counts.) */
-async function holdsAnotherKey(file: string, key: Uint8Array): Promise<boolean> {
-  let content: Buffer;
+function holdsAnotherKey(file: string, key: Uint8Array): boolean {
+  if (!fs.statSync(file, { throwIfNoEntry: false })) return false;
   try {
-    content = await fsp.readFile(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-  try {
+    const content = fs.readFileSync(file);
     const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(content.toString('latin1'))?.[0];
     const certificate = new x509.X509Certificate(pem ?? new Uint8Array(content));
     return !sameKey(certificatePublicKey(certificate.rawData), key);
@@ -125,13 +128,18 @@ async function holdsAnotherKey(file: string, key: Uint8Array): Promise<boolean> 
 
 async function writeAtomically(file: string, data: string | Uint8Array, durability: FileDurability): Promise<void> {
   const temp = `${file}.${process.pid}.tmp`;
-  const handle = await fsp.open(temp, 'w', 0o644);
-  try {
-    await handle.write(typeof data === 'string' ? Buffer.from(data) : data);
-    if (durability.syncEachFile) await handle.sync();
-  } finally {
-    await handle.close();
+  if (durability.syncEachFile) {
+    const handle = await fsp.open(temp, 'w', 0o644);
+    try {
+      await handle.write(typeof data === 'string' ? Buffer.from(data) : data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } else {
+    // Plain system calls: on the thread pool, writes to one folder only queue on its lock.
+    fs.writeFileSync(temp, data, { mode: 0o644 });
   }
-  await fsp.rename(temp, file);
+  fs.renameSync(temp, file);
   durability.written(file);
 }

@@ -15,6 +15,11 @@ export class LocalEnroller implements Enroller {
     this.#authority = authority;
   }
 
+  /** The unlocked station CA itself: a bulk run issues through it directly (station/bulk). */
+  get authority(): LocalAuthority {
+    return this.#authority;
+  }
+
   async caCerts(): Promise<x509.X509Certificate[]> {
     return [this.#authority.issuing, this.#authority.root];
   }

@@ -12,6 +12,19 @@ export interface Reservation {
   readonly kind: CertificateKind;
 }
 
+/** A certificate signed for a caller that puts it on the ledger itself (a bulk run's fast lane). */
+export interface SignedCertificate {
+  readonly der: Uint8Array;
+  readonly serial: string;
+  readonly issuerFingerprint: string;
+  /** The issuer's name as a job row shows it. */
+  readonly issuer: string;
+  readonly kind: CertificateKind;
+  readonly csrSha256: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+}
+
 export interface IssuanceRecord extends Reservation {
   readonly status: 'reserved' | 'issued' | 'revoked';
   readonly der: Uint8Array | undefined;

@@ -14,7 +14,7 @@ import { CertificateSigner } from './certificate-signer';
 import { resolveName } from '../device-type/naming';
 import { x509NameKey } from '../subject-attributes';
 import { decryptPrivateKey, signingAlgorithmFor, toSigningKey } from './key-vault';
-import type { CertificateKind, IssuanceLedger, Reservation } from './ledger';
+import type { CertificateKind, IssuanceLedger, Reservation, SignedCertificate } from './ledger';
 import { randomSerial, type RandomSource } from './serial';
 import { fileSigningKey, type CaSigningKey } from './signing-key';
 
@@ -160,6 +160,25 @@ export class LocalAuthority {
     const { der, notBefore, notAfter } = await this.#sign(request, serial, kind);
     this.#ledger.complete(serial, der, notBefore, notAfter);
     return { der, serial, alreadyIssued: false };
+  }
+
+  /**
+   * For a device and a key the station has never met (a bulk run's fast lane): signed first, then
+   * handed to `record`, which puts it on the ledger together with the job that holds it, in the
+   * caller's open transaction — or answers false and records nothing. A certificate not recorded
+   * is not returned: it never leaves the station.
+   */
+  async issueFresh(
+    request: IssueRequest,
+    record: (signed: SignedCertificate) => boolean,
+  ): Promise<SignedCertificate | undefined> {
+    const kind = request.kind ?? request.deviceType.certificate.kind;
+    const serial = randomSerial(this.#random);
+    const { der, notBefore, notAfter } = await this.#sign(request, serial, kind);
+    const csrSha256 = crypto.createHash('sha256').update(request.csr.der).digest('hex');
+    const signed = { der, serial, issuerFingerprint: this.fingerprint, issuer: this.issuing.subject, kind, csrSha256 };
+    const certificate = { ...signed, notBefore, notAfter };
+    return record(certificate) ? certificate : undefined;
   }
 
   /** A fresh serial, reserved on the ledger before anything is signed with it. */

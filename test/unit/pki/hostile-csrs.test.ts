@@ -1,7 +1,8 @@
 // A named corpus of hostile and broken CSRs. Each must be refused with its own stable code, and
 // none may crash the station. Keys of kinds WebCrypto cannot make come from OpenSSL.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { intakeCsr } from '../../../main/pki/csr-intake';
+import { ProofPool } from '../../../main/pki/proof-pool';
 import { addNullToEcdsaAlgorithm } from '../../../main/pki/csr-der';
 import { x509 } from '../../../main/pki/crypto';
 import { derTlv } from '../../../main/pki/der';
@@ -19,9 +20,12 @@ const ext = {
 };
 
 let valid: Uint8Array;
+let proofs: ProofPool;
 beforeAll(async () => {
   valid = await makeCsr();
+  proofs = new ProofPool(2);
 });
+afterAll(() => proofs.close());
 
 function flip(bytes: Uint8Array, fromEnd: number): Uint8Array {
   const copy = Uint8Array.from(bytes);
@@ -273,6 +277,13 @@ describe('hostile CSR corpus', () => {
     const input = await csr();
     await expect(intakeCsr(input)).rejects.toMatchObject({ code, message: expect.any(String) });
   });
+
+  // A bulk run proves possession on worker threads (proof-pool.ts): the same refusal, in the same words.
+  it.each(corpus)('$name → $code with the proof on a worker', async ({ csr, code }) => {
+    const input = await csr();
+    const here = await intakeCsr(input).catch((error: unknown) => error);
+    await expect(intakeCsr(input, { proofs })).rejects.toMatchObject({ code, message: (here as Error).message });
+  });
 });
 
 describe('acceptable CSRs', () => {
@@ -302,6 +313,10 @@ describe('acceptable CSRs', () => {
     const accepted = await intakeCsr(await make());
     expect(accepted.subjectFields.CN).toBe('device-1');
     expect(accepted.keyFingerprint).toMatch(/^[0-9a-f]{64}$/);
+    // A request made anew (another key) is not one the intake remembers: this one is proved on a worker.
+    const onWorker = await intakeCsr(await make(), { proofs });
+    expect(onWorker.subjectFields.CN).toBe('device-1');
+    expect(onWorker.keyAlgorithm).toBe(accepted.keyAlgorithm);
   });
 
   it('keeps the challengePassword (the enrollment code)', async () => {

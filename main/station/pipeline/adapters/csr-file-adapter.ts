@@ -168,18 +168,20 @@ export class CsrFileAdapter implements DeviceAdapter {
     const { certFile, collidedWith } = this.#exported;
     // A rerun of a finished file says nothing more than a first run did.
     const plain = { ...outcome, certFile, code: undefined, message: undefined };
-    if (!collidedWith) return plain;
-    return {
-      ...plain,
-      message:
-        `${path.basename(collidedWith)} already holds a certificate for another key and was left as it is; ` +
-        `this one is ${path.basename(certFile)}.`,
-    };
+    return collidedWith ? { ...plain, message: nameTakenWords(collidedWith, certFile) } : plain;
   }
 
   #sameKey(job: JobRow): boolean {
     return job.csrDer !== null && sameKey(csrPublicKey(job.csrDer), this.#csr!.publicKeySpki);
   }
+}
+
+/** A certificate file written under the next free name, because its own held another key's. */
+export function nameTakenWords(collidedWith: string, certFile: string): string {
+  return (
+    `${path.basename(collidedWith)} already holds a certificate for another key and was left as it is; ` +
+    `this one is ${path.basename(certFile)}.`
+  );
 }
 
 /** A CSR file's outcome as `enroll` and `queue sync` report it. */

@@ -1,0 +1,207 @@
+// The fast lane of a bulk `enroll --csr` run on the station CA (#18). Most files of such a run are
+// plain requests from devices the station has never met: nothing to resume, refuse or recognise.
+// For those, the pipeline's steps are made here without its per-step machinery — the same rows
+// and audit entries (opened with its CSR in one commit, the certificate through the ledger's
+// reserve → sign → complete, written, read back, done), each before the next side effect, in the
+// run's group commit — so one certificate costs the station a few hundred microseconds. Anything
+// else goes to the pipeline (runDeviceJob) untouched: a file the lane answers `undefined` for — a
+// request the intake would refuse, a device or key the station knows, a fault after the job opened
+// (the job fails here and the pipeline resumes it from its last committed step) — gets the
+// pipeline's judgement and its words. Nothing is reported before its commit.
+import fs from 'node:fs';
+import type { DeviceTypeDocument } from '../../../shared/device-type';
+import { EnrollerError, isEnrollerError } from '../../../shared/errors';
+import {
+  certificateFileNames,
+  certificatePem,
+  readCsrFile,
+  safeFileStem,
+  writeCertificateFiles,
+} from '../../devices/files/csr-files';
+import type { FileWriter } from '../../devices/files/file-writer';
+import path from 'node:path';
+import type { DeferredFileSync } from '../../devices/files/file-durability';
+import type { LocalAuthority } from '../../pki/authority/local-authority';
+import type { SignedCertificate } from '../../pki/authority/ledger';
+import { intakeCsr, type AcceptedCsr } from '../../pki/csr-intake';
+import { keyPolicyOf } from '../../pki/key-policy';
+import { certificateOf } from '../../pki/parsed-der';
+import { certificatesIn, pemBlock } from '../../pki/pem';
+import { blocking, preflight } from '../../pki/preflight';
+import type { FreshRecords } from '../../store/fresh-records';
+import type { ProofPool } from '../../pki/proof-pool';
+import type { GroupCommit } from '../../store/group-commit';
+import type { JobStore, Step } from '../../store/job-store';
+import { nameTakenWords, type CsrFileOutcome } from '../pipeline/adapters/csr-file-adapter';
+import { certificatePublicKey, sameKey } from '../../pki/public-key-of';
+import { preflightFailed } from '../pipeline/preflight-step';
+
+export interface FreshLaneInput {
+  readonly authority: LocalAuthority;
+  readonly records: FreshRecords;
+  /** Where a job the lane cannot finish ends failed, for the pipeline to resume. */
+  readonly jobs: JobStore;
+  readonly proofs: ProofPool;
+  readonly deviceType: DeviceTypeDocument;
+  readonly profile: string;
+  readonly outDir: string;
+  /** The issuing chain written after the leaf in each PEM file. */
+  readonly chainPem: string;
+  readonly batchId: string;
+  readonly actor: string;
+  readonly commit: GroupCommit;
+  readonly durability: DeferredFileSync;
+  /** Creates the certificate files off the main thread. */
+  readonly writer: FileWriter;
+}
+
+export class FreshLane {
+  readonly #input: FreshLaneInput;
+  readonly #keyPolicy;
+  /** The chain checked once (preflight) on the lane's first certificate: the rest hang from the same CA. */
+  #chainChecked: Promise<void> | undefined;
+  /** Set when that check failed: every file goes to the pipeline, which says why for each. */
+  #closed = false;
+  /** Names being written now (folded as a case-insensitive file system would): a second file for one waits. */
+  readonly #writing = new Map<string, Promise<void>>();
+  #outDirMade = false;
+
+  /** A device type whose cloud has rules of its own is checked certificate by certificate: not here. */
+  static serves(deviceType: DeviceTypeDocument): boolean {
+    return (deviceType.cloud?.target ?? 'none') === 'none';
+  }
+
+  constructor(input: FreshLaneInput) {
+    this.#input = input;
+    this.#keyPolicy = keyPolicyOf(input.deviceType);
+  }
+
+  /** The file's outcome once it is on disk, or undefined when the pipeline is to take the file. */
+  async enroll(file: string): Promise<CsrFileOutcome | undefined> {
+    if (this.#closed) return undefined;
+    const { records, actor } = this.#input;
+    const csr = await this.#accepted(file);
+    const deviceId = csr?.subjectFields.CN ?? csr?.subjectFields.serialNumber;
+    if (!csr || !deviceId || !records.neverSeen(deviceId, csr.keyFingerprint)) return undefined;
+    const { deviceType, profile, batchId } = this.#input;
+    const enrollment = { file, deviceId, deviceType: deviceType.name, profile, batchId, csrDer: csr.der, actor };
+    const fresh = { ...enrollment, keyFingerprint: csr.keyFingerprint };
+    let jobId: number | undefined;
+    const request = { csr, deviceType, deviceId, attributes: { deviceId } };
+    // Checked again as it is recorded, with no await between: another file of this run may have named the ID since.
+    const record = (signed: SignedCertificate) => (jobId = records.enrolled(fresh, signed)) !== undefined;
+    // A CA that cannot sign (a token pulled) has recorded nothing: the pipeline meets it and words it.
+    const issued = await this.#input.authority.issueFresh(request, record).catch(() => undefined);
+    if (!issued || jobId === undefined) return undefined;
+    let step: Step = 'written';
+    try {
+      await this.#checkChain(issued.der, csr);
+      // The ledger has the certificate on disk before a file names it.
+      await this.#input.commit.durable();
+      const written = await this.#write(deviceId, issued.der, csr);
+      step = 'done';
+      records.done(jobId, fresh, { pem: written.pem, der: written.der }, issued.serial);
+      await this.#input.commit.durable();
+      const message = written.collidedWith ? nameTakenWords(written.collidedWith, written.pem) : undefined;
+      const { serial } = issued;
+      return {
+        csr: file,
+        deviceId,
+        status: 'issued',
+        certFile: written.pem,
+        certSerial: serial,
+        code: undefined,
+        message,
+      };
+    } catch (error) {
+      this.#fail(jobId, step, error);
+      return undefined;
+    }
+  }
+
+  /** The request as the intake takes it in; a refusal is the pipeline's to word. */
+  async #accepted(file: string): Promise<AcceptedCsr | undefined> {
+    const options = { keyPolicy: this.#keyPolicy, allowRequestedSans: false, proofs: this.#input.proofs };
+    try {
+      return await intakeCsr(readCsrFile(file), options);
+    } catch {
+      // Refused, unreadable, or the proof workers gone: the pipeline takes the file and words why.
+      return undefined;
+    }
+  }
+
+  /** The preflight the pipeline makes before every write, made on the first certificate of the lane. */
+  #checkChain(der: Uint8Array, csr: AcceptedCsr): Promise<void> {
+    this.#chainChecked ??= (async () => {
+      const issuers = certificatesIn(this.#input.chainPem);
+      const findings = await preflight({
+        chain: [certificateOf(der), ...issuers.filter((c) => c.subject !== c.issuer)],
+        devicePublicKeySpki: csr.publicKeySpki,
+        trustAnchors: issuers.filter((c) => c.subject === c.issuer),
+      });
+      const broken = blocking(findings);
+      if (broken.length > 0) {
+        this.#closed = true;
+        throw preflightFailed(broken, undefined);
+      }
+    })();
+    return this.#chainChecked;
+  }
+
+  /**
+   * `<device ID>.pem` (with the chain) and `.der` on the writer thread, then read back as the very
+   * certificate. A name already on disk, or being written for another file of this run, goes the
+   * one-at-a-time way (writeCertificateFiles), which never overwrites another key's certificate.
+   */
+  async #write(deviceId: string, der: Uint8Array, csr: AcceptedCsr): Promise<Written> {
+    const { outDir, chainPem, durability, writer } = this.#input;
+    const stem = safeFileStem(deviceId);
+    const name = path.join(outDir, stem).toLowerCase();
+    const files = certificateFileNames(outDir, stem);
+    const pem = pemBlock('CERTIFICATE', der);
+    let written: Written;
+    this.#outDirMade ||= Boolean(fs.mkdirSync(outDir, { recursive: true }) ?? true);
+    if (!this.#writing.has(name) && !fs.existsSync(files.pem) && !fs.existsSync(files.der)) {
+      const writing = writer.write([
+        { file: files.pem, data: Buffer.from(certificatePem(pem, chainPem)) },
+        { file: files.der, data: der },
+      ]);
+      this.#writing.set(name, writing);
+      try {
+        await writing;
+      } finally {
+        this.#writing.delete(name);
+      }
+      durability.written(files.pem);
+      durability.written(files.der);
+      written = files;
+    } else {
+      await this.#writing.get(name)?.catch(() => undefined);
+      written = await writeCertificateFiles(outDir, deviceId, der, pem, chainPem, durability);
+    }
+    if (!fs.readFileSync(written.der).equals(der) || !sameKey(certificatePublicKey(der), csr.publicKeySpki)) {
+      throw new EnrollerError(
+        'MODEM_READBACK_MISMATCH',
+        `The certificate file for ${deviceId} does not read back as written.`,
+      );
+    }
+    return written;
+  }
+
+  /** The job ends failed at its step; the pipeline, given the file next, resumes it and words what happens. */
+  #fail(jobId: number, step: Step, error: unknown): void {
+    const code = isEnrollerError(error) ? error.code : 'INTERNAL';
+    const message = error instanceof Error ? error.message : String(error);
+    try {
+      this.#input.jobs.fail(jobId, step, code, message);
+    } catch {
+      // A database that cannot take it either: the job stays at its last committed step, where the pipeline resumes.
+    }
+  }
+}
+
+interface Written {
+  readonly pem: string;
+  readonly der: string;
+  readonly collidedWith?: string;
+}
