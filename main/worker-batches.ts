@@ -18,14 +18,17 @@ export class WorkerBatches<Request, Answer> {
   /** Set when a worker failed: every request after it is refused at once (the caller does it another way). */
   #broken: Error | undefined;
 
-  /** `answer` is the source of `function answer(request) { … }`, run on each worker. */
-  constructor(answer: string, workers = 1) {
+  /**
+   * `answer` is the source of `function answer(request) { … }`, run on each worker; `workerData`
+   * is handed to each worker once, as it starts.
+   */
+  constructor(answer: string, workers = 1, workerData?: unknown) {
     const source = `
       const { parentPort } = require('node:worker_threads');
       ${answer}
       parentPort.on('message', ({ id, requests }) => parentPort.postMessage({ id, answers: requests.map(answer) }));
     `;
-    this.#workers = Array.from({ length: workers }, () => this.#start(source));
+    this.#workers = Array.from({ length: workers }, () => this.#start(source, workerData));
   }
 
   run(request: Request): Promise<Answer> {
@@ -45,8 +48,8 @@ export class WorkerBatches<Request, Answer> {
     await Promise.all(this.#workers.map((worker) => worker.terminate()));
   }
 
-  #start(source: string): Worker {
-    const worker = new Worker(source, { eval: true });
+  #start(source: string, workerData: unknown): Worker {
+    const worker = new Worker(source, { eval: true, workerData });
     worker.unref();
     worker.on('message', ({ id, answers }: { id: number; answers: Answer[] }) => {
       const waiting = this.#waiting.get(id);

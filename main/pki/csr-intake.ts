@@ -11,7 +11,7 @@ import { x509 } from './crypto';
 import { normalizeCsrDer, splitCsr, type CsrParts } from './csr-der';
 import { publicKeyFromSpki } from './spki-key';
 import { SIGNATURE_HASHES, signatureBits, signatureVerifies } from './signed-der';
-import type { Proof, ProofPool } from './proof-pool';
+import type { Proof, CryptoWorkers } from './crypto-workers';
 import { Recent } from './recent';
 import { scanDer } from './der-scan';
 import { childrenOf, DER_SEQUENCE, readTlv, type Tlv } from './der';
@@ -34,7 +34,7 @@ export interface CsrIntakeOptions {
   /** Subject alternative names asked for in the CSR; off by default (the device type sets SANs). */
   readonly allowRequestedSans?: boolean;
   /** Workers that check the proof of possession (a bulk run); by default it is checked here. */
-  readonly proofs?: ProofPool | undefined;
+  readonly proofs?: CryptoWorkers | undefined;
 }
 
 export interface AcceptedCsr {
@@ -179,7 +179,11 @@ function libraryEntries(subjectDer: Uint8Array): NameEntries {
 }
 
 /** The signature checked on Node's thread pool, or on the proof workers: the main thread goes on meanwhile. */
-async function verifySignature(parts: CsrParts, spki: Uint8Array, proofs: ProofPool | undefined): Promise<KeyFacts> {
+async function verifySignature(
+  parts: CsrParts,
+  spki: Uint8Array,
+  proofs: CryptoWorkers | undefined,
+): Promise<KeyFacts> {
   const hash = SIGNATURE_HASHES[parts.algorithmOidText];
   if (hash === undefined) {
     const said = `The request is signed with an algorithm the station does not accept (${parts.algorithmOidText}).`;
@@ -210,7 +214,7 @@ async function provedHere(parts: CsrParts, spki: Uint8Array): Promise<Proof> {
   return { verified: (await signatureVerifies(parts, key)) === true, key };
 }
 
-function provedByWorker(proofs: ProofPool, parts: CsrParts, spki: Uint8Array, hash: string | null): Promise<Proof> {
+function provedByWorker(proofs: CryptoWorkers, parts: CsrParts, spki: Uint8Array, hash: string | null): Promise<Proof> {
   const signature = signatureBits(parts);
   return signature ? proofs.prove(spki, hash, parts.info, signature) : Promise.resolve({ verified: false, key: {} });
 }

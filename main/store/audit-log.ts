@@ -64,31 +64,32 @@ export class AuditLog {
     actor = 'station',
     at = new Date(),
   ): AuditEntry {
+    return this.appendAll([{ action, subject, details, actor }], at)[0]!;
+  }
+
+  /**
+   * Appends rows in order, chained, with one read of the head and one move of its anchor: what a
+   * bulk run records of one device at a time (store/fresh-records.ts). Same rules as `append`.
+   */
+  appendAll(
+    rows: ReadonlyArray<{ action: string; subject: string; details?: Record<string, unknown>; actor?: string }>,
+    at = new Date(),
+  ): AuditEntry[] {
     return immediately(this.#db, () => {
       const last = this.#last.get();
-      const entry = {
-        seq: (last?.seq ?? 0) + 1,
-        at: at.toISOString(),
-        actor,
-        action,
-        subject,
-        details: JSON.stringify(details),
-        prevHash: last?.hash ?? GENESIS_HASH,
-      };
-      const hash = auditHash(entry);
-      this.#insert.run(
-        entry.seq,
-        entry.at,
-        entry.actor,
-        entry.action,
-        entry.subject,
-        entry.details,
-        entry.prevHash,
-        hash,
-      );
+      let seq = last?.seq ?? 0;
+      let prevHash = last?.hash ?? GENESIS_HASH;
+      const when = at.toISOString();
+      const appended = rows.map(({ action, subject, details = {}, actor = 'station' }) => {
+        const entry = { seq: ++seq, at: when, actor, action, subject, details: JSON.stringify(details), prevHash };
+        const hash = (prevHash = auditHash(entry));
+        this.#insert.run(entry.seq, entry.at, actor, action, subject, entry.details, entry.prevHash, hash);
+        return { ...entry, hash };
+      });
       // The head, kept beside the chain in the same commit: a truncated tail no longer reaches it.
-      this.#anchor.run(JSON.stringify({ seq: entry.seq, hash }), entry.at);
-      return { ...entry, hash };
+      const head = appended.at(-1);
+      if (head) this.#anchor.run(JSON.stringify({ seq: head.seq, hash: head.hash }), head.at);
+      return appended;
     });
   }
 

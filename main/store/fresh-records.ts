@@ -96,11 +96,13 @@ export class FreshRecords {
         this.#bindKey.run(keyFingerprint, deviceId, now);
         this.#ledger(enrollment, certificate, now);
         const { file } = enrollment;
-        this.#audit.append('device.approved', deviceId, { csrFile: file }, actor);
-        this.#audit.append('csr.received', deviceId, { file, key: keyFingerprint }, actor);
         const { serial, kind, csrSha256 } = certificate;
         const notAfter = certificate.notAfter.toISOString();
-        this.#audit.append('certificate.issued', deviceId, { serial, kind, csrSha256, notAfter }, actor);
+        this.#audit.appendAll([
+          { action: 'device.approved', subject: deviceId, details: { csrFile: file }, actor },
+          { action: 'csr.received', subject: deviceId, details: { file, key: keyFingerprint }, actor },
+          { action: 'certificate.issued', subject: deviceId, details: { serial, kind, csrSha256, notAfter }, actor },
+        ]);
         return jobId;
       });
     } catch (error) {
@@ -117,8 +119,11 @@ export class FreshRecords {
       this.#jobDone.run(JSON.stringify(written), now, now, now, now, jobId);
       this.#claims.release(jobId);
       this.#deviceOperational.run(now, deviceId);
-      this.#audit.append('credentials.written', deviceId, { written }, actor);
-      this.#audit.append('device.provisioned', deviceId, { serial, port: `file:${enrollment.file}` }, actor);
+      const port = `file:${enrollment.file}`;
+      this.#audit.appendAll([
+        { action: 'credentials.written', subject: deviceId, details: { written }, actor },
+        { action: 'device.provisioned', subject: deviceId, details: { serial, port }, actor },
+      ]);
     });
   }
 

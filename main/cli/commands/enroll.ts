@@ -16,7 +16,7 @@ import { DeferredFileSync } from '../../devices/files/file-durability';
 import { LocalEnroller } from '../../enroll/local/local-enroller';
 import { FreshLane } from '../../station/bulk/fresh-lane';
 import { FreshRecords } from '../../store/fresh-records';
-import { ProofPool } from '../../pki/proof-pool';
+import { CryptoWorkers } from '../../pki/crypto-workers';
 import { FileWriter } from '../../devices/files/file-writer';
 import type { DeviceTypeDocument } from '../../../shared/device-type';
 import type { ActiveProfile } from '../../station/profiles';
@@ -193,9 +193,12 @@ function freshLane(
   const { deviceType, outDir, chainPem, batchId, jobs } = run;
   const input = { jobs, audit: station.audit, deviceType, profile: run.profile.name, outDir, chainPem, batchId };
   const records = new FreshRecords(station.db, station.audit);
-  const proofs = new ProofPool();
+  // The workers prove each request and, with the station's own key (not a token's), sign too.
+  const proofs = new CryptoWorkers({ caKey: enroller.authority.fileKey() });
+  const signing = proofs.signingKey();
+  const authority = signing ? enroller.authority.signingWith(signing) : enroller.authority;
   const writer = new FileWriter();
-  const lane = { ...input, authority: enroller.authority, records, proofs, writer, actor: 'cli', commit, durability };
+  const lane = { ...input, authority, records, proofs, writer, actor: 'cli', commit, durability };
   return { lane: new FreshLane(lane), close: async () => void (await Promise.all([proofs.close(), writer.close()])) };
 }
 

@@ -100,6 +100,21 @@ export class LocalAuthority {
     this.#signer = new CertificateSigner(material.issuing, key.signing);
   }
 
+  /**
+   * This authority with its key signing another way — on a bulk run's workers (crypto-workers.ts)
+   * — and everything else shared: the same certificates, ledger and serial source.
+   */
+  signingWith(signing: CaSigningKey): LocalAuthority {
+    const key = { ...this.#key, signing };
+    return new LocalAuthority(this, key, this.#ledger, this.#authorityKeyId, this.#random);
+  }
+
+  /** The issuing key as a KeyObject of this process, when it is the station's own (not in a token). */
+  fileKey(): crypto.KeyObject | undefined {
+    if (this.#key.provider !== undefined) return undefined;
+    return crypto.KeyObject.from(this.#key.cryptoKey as Parameters<typeof crypto.KeyObject.from>[0]);
+  }
+
   /** An authority whose issuing key is somewhere else than the encrypted file (a PKCS#11 token). */
   static async withKey(
     material: Pick<AuthorityMaterial, 'root' | 'issuing'>,

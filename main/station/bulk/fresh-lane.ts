@@ -29,7 +29,7 @@ import { certificateOf } from '../../pki/parsed-der';
 import { certificatesIn, pemBlock } from '../../pki/pem';
 import { blocking, preflight } from '../../pki/preflight';
 import type { FreshRecords } from '../../store/fresh-records';
-import type { ProofPool } from '../../pki/proof-pool';
+import type { CryptoWorkers } from '../../pki/crypto-workers';
 import type { GroupCommit } from '../../store/group-commit';
 import type { JobStore, Step } from '../../store/job-store';
 import { nameTakenWords, type CsrFileOutcome } from '../pipeline/adapters/csr-file-adapter';
@@ -41,7 +41,7 @@ export interface FreshLaneInput {
   readonly records: FreshRecords;
   /** Where a job the lane cannot finish ends failed, for the pipeline to resume. */
   readonly jobs: JobStore;
-  readonly proofs: ProofPool;
+  readonly proofs: CryptoWorkers;
   readonly deviceType: DeviceTypeDocument;
   readonly profile: string;
   readonly outDir: string;

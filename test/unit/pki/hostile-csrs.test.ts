@@ -2,7 +2,7 @@
 // none may crash the station. Keys of kinds WebCrypto cannot make come from OpenSSL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { intakeCsr } from '../../../main/pki/csr-intake';
-import { ProofPool } from '../../../main/pki/proof-pool';
+import { CryptoWorkers } from '../../../main/pki/crypto-workers';
 import { addNullToEcdsaAlgorithm } from '../../../main/pki/csr-der';
 import { x509 } from '../../../main/pki/crypto';
 import { derTlv } from '../../../main/pki/der';
@@ -20,10 +20,10 @@ const ext = {
 };
 
 let valid: Uint8Array;
-let proofs: ProofPool;
+let proofs: CryptoWorkers;
 beforeAll(async () => {
   valid = await makeCsr();
-  proofs = new ProofPool(2);
+  proofs = new CryptoWorkers({ workers: 2 });
 });
 afterAll(() => proofs.close());
 
@@ -278,7 +278,7 @@ describe('hostile CSR corpus', () => {
     await expect(intakeCsr(input)).rejects.toMatchObject({ code, message: expect.any(String) });
   });
 
-  // A bulk run proves possession on worker threads (proof-pool.ts): the same refusal, in the same words.
+  // A bulk run proves possession on worker threads (crypto-workers.ts): the same refusal, in the same words.
   it.each(corpus)('$name → $code with the proof on a worker', async ({ csr, code }) => {
     const input = await csr();
     const here = await intakeCsr(input).catch((error: unknown) => error);

@@ -1,17 +1,17 @@
 // Worker threads fed in batches (main/worker-batches.ts) and the two jobs a bulk run gives them:
-// proofs of possession (proof-pool.ts) and certificate files (file-writer.ts). Real workers, real
+// proofs of possession (crypto-workers.ts) and certificate files (file-writer.ts). Real workers, real
 // OpenSSL, real files; and a worker that dies, which must refuse every request after it, not hang.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileWriter } from '../../../main/devices/files/file-writer';
-import { ProofPool } from '../../../main/pki/proof-pool';
+import { CryptoWorkers } from '../../../main/pki/crypto-workers';
 import { WorkerBatches } from '../../../main/worker-batches';
 import { tempDir } from '../../helpers/station';
 
 describe('proofs of possession on workers', () => {
-  const pool = new ProofPool(2);
+  const pool = new CryptoWorkers({ workers: 2 });
   afterAll(() => pool.close());
   const data = Buffer.from('certificationRequestInfo, as signed');
 
