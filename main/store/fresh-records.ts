@@ -36,7 +36,7 @@ export class FreshRecords {
   readonly #bindKey;
   readonly #insertCertificate;
   readonly #jobDone;
-  readonly #deviceOperational;
+  readonly #deviceMode;
 
   constructor(db: Db, audit: AuditLog) {
     this.#db = db;
@@ -66,8 +66,8 @@ export class FreshRecords {
          step_times = json_set(step_times, '$.written', ?, '$.verified', ?, '$.done', ?)
        WHERE id = ?`,
     );
-    this.#deviceOperational = db.prepare(
-      "UPDATE devices SET mode = 'OPERATIONAL', next_certificate = NULL, updated_at = ? WHERE device_id = ?",
+    this.#deviceMode = db.prepare(
+      'UPDATE devices SET mode = ?, next_certificate = NULL, updated_at = ? WHERE device_id = ?',
     );
   }
 
@@ -111,14 +111,23 @@ export class FreshRecords {
     }
   }
 
-  /** Written, verified and done, with the device operational and its claim given up, in one savepoint. */
-  done(jobId: number, enrollment: FreshEnrollment, written: Record<string, string>, serial: string): void {
+  /**
+   * Written, verified and done, the device in the mode its certificate puts it in (FACTORY for a
+   * birth certificate) and its claim given up, in one savepoint.
+   */
+  done(
+    jobId: number,
+    enrollment: FreshEnrollment,
+    written: Record<string, string>,
+    certificate: Pick<SignedCertificate, 'serial' | 'kind'>,
+  ): void {
+    const { serial } = certificate;
     const { deviceId, actor } = enrollment;
     const now = new Date().toISOString();
     immediately(this.#db, () => {
       this.#jobDone.run(JSON.stringify(written), now, now, now, now, jobId);
       this.#claims.release(jobId);
-      this.#deviceOperational.run(now, deviceId);
+      this.#deviceMode.run(certificate.kind === 'birth' ? 'FACTORY' : 'OPERATIONAL', now, deviceId);
       const port = `file:${enrollment.file}`;
       this.#audit.appendAll([
         { action: 'credentials.written', subject: deviceId, details: { written }, actor },

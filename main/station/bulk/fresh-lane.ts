@@ -100,7 +100,7 @@ export class FreshLane {
       await this.#input.commit.durable();
       const written = await this.#write(deviceId, issued.der, csr);
       step = 'done';
-      records.done(jobId, fresh, { pem: written.pem, der: written.der }, issued.serial);
+      records.done(jobId, fresh, { pem: written.pem, der: written.der }, issued);
       await this.#input.commit.durable();
       const message = written.collidedWith ? nameTakenWords(written.collidedWith, written.pem) : undefined;
       const { serial } = issued;

@@ -187,4 +187,31 @@ describe('the fast lane of a bulk run', () => {
     }
     expect(st.query<{ n: number }>('SELECT count(*) AS n FROM certificates')[0]!.n).toBe(before);
   });
+
+  it('leaves a device whose type issues birth certificates in FACTORY mode, as the pipeline does', async () => {
+    const type = path.join(tempDir(), 'birth-type.json');
+    fs.writeFileSync(
+      type,
+      JSON.stringify({
+        name: 'birth-csr',
+        device: 'csr-file',
+        idTemplate: '{deviceId}',
+        subject: [{ attribute: 'CN', fromCsr: true, required: true }],
+        keyPolicy: { allowed: ['ec-p256'] },
+        certificate: { kind: 'birth', validityDays: 30 },
+      }),
+    );
+    expect((await runEnroller(st.dir, 'device-type', 'import', type)).code).toBe(0);
+    const births = path.join(tempDir(), 'births');
+    fs.mkdirSync(births);
+    for (let i = 0; i < 3; i++)
+      fs.writeFileSync(path.join(births, `f-${i}.der`), await makeCsr({ name: `CN=born-${i}` }));
+    const run = await st.enroll(births, path.join(tempDir(), 'birth-certs'), '--device-type', 'birth-csr');
+    expect(run.lines.map((l) => l.status)).toEqual(['issued', 'issued', 'issued']);
+    const rows = st.query<{ mode: string; kind: string }>(
+      `SELECT d.mode, c.kind FROM devices d JOIN certificates c ON c.device_id = d.device_id
+         WHERE d.device_id LIKE 'born-%'`,
+    );
+    expect(rows).toEqual(Array(3).fill({ mode: 'FACTORY', kind: 'birth' }));
+  });
 });
