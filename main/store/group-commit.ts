@@ -14,6 +14,7 @@ import type { Db } from './database';
 export class GroupCommit {
   readonly #db: Db;
   readonly #flushFiles: () => void | Promise<void>;
+  readonly #gatherMs: number;
   #waiting: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
   #scheduled = false;
   #commits = 0;
@@ -21,10 +22,16 @@ export class GroupCommit {
   /** Set once SQLite dropped a group: every later barrier fails with it, none passes on a lost step. */
   #lost: EnrollerError | undefined;
 
-  /** `flushFiles` makes the files the group wrote durable too (run after the database's commit). */
-  constructor(db: Db, flushFiles: () => void | Promise<void> = () => {}) {
+  /**
+   * `flushFiles` makes the files the group wrote durable too (run after the database's commit).
+   * `gatherMs` keeps a group open that long after its first barrier: a commit's cost is mostly the
+   * index pages it rewrites, each once however many rows it gained, so a few hundred certificates a
+   * commit cost far less each than a few dozen (measured: 100 a commit ≈ 137 µs each, 500 ≈ 59 µs).
+   */
+  constructor(db: Db, flushFiles: () => void | Promise<void> = () => {}, gatherMs = 0) {
     this.#db = db;
     this.#flushFiles = flushFiles;
+    this.#gatherMs = gatherMs;
     this.#begin();
   }
 
@@ -42,7 +49,10 @@ export class GroupCommit {
       if (this.#scheduled) return;
       this.#scheduled = true;
       // After the jobs that are ready now have made their steps: they join this commit.
-      setImmediate(() => void this.#flush());
+      // After the jobs that are ready now have made their steps, and those that become ready within
+      // the gathering window: they all join this commit.
+      if (this.#gatherMs > 0) setTimeout(() => void this.#flush(), this.#gatherMs);
+      else setImmediate(() => void this.#flush());
     });
   }
 

@@ -57,6 +57,25 @@ describe('GroupCommit', () => {
     db.close();
   });
 
+  it('gathers the steps of jobs that become ready within its window into one commit', async () => {
+    const { db, settings, onDisk } = station();
+    const group = new GroupCommit(db, () => {}, 30);
+    // Jobs stepping a few milliseconds apart, as a bulk run's do while their signatures come back.
+    const job = async (i: number) => {
+      await new Promise((resolve) => setTimeout(resolve, i % 2 ? 2 : 0));
+      settings.put(`gathered-${i}`, i);
+      await group.durable();
+    };
+    const jobs = Promise.all(Array.from({ length: 20 }, (_, i) => job(i)));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(onDisk('gathered-1'), 'nothing is on disk while the group gathers').toBeUndefined();
+    await jobs;
+    expect(group.commits).toBe(1);
+    expect(onDisk('gathered-19')).toBe('19');
+    await group.end();
+    db.close();
+  });
+
   it('rolls a failed step back alone and keeps the others of its group', async () => {
     const { db, settings, onDisk } = station();
     const group = new GroupCommit(db);
