@@ -1,7 +1,6 @@
 // CSRs and self-signed certificates for a key the station cannot touch: the structure is encoded
 // here (with the @peculiar ASN.1 schemas), and only its bytes go to the key's holder — a TPM —
 // to be signed. Used for TPM-resident keys and for SCEP's signer certificate.
-import crypto from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Attributes, CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-csr';
 import {
@@ -19,6 +18,7 @@ import {
   Validity,
   Version,
 } from '@peculiar/asn1-x509';
+import { randomSerial, serialOctets } from './authority/serial';
 import { x509 } from './crypto';
 import { derTlv, DER_NULL } from './der';
 import { SUBJECT_ATTRIBUTE_OIDS } from './subject-attributes';
@@ -112,11 +112,12 @@ export async function selfSignedCertificate(
 ): Promise<x509.X509Certificate> {
   const name = nameOf([['CN', commonName]]);
   const now = Date.now();
-  const serial = crypto.randomBytes(8);
-  serial[0]! &= 0x7f;
+  // A positive DER INTEGER with no superfluous leading zero octet: random bytes with only the top
+  // bit cleared start with 0x00 now and then, which OpenSSL refuses ("illegal padding").
+  const serial = serialOctets(randomSerial());
   const tbs = new TBSCertificate({
     version: Version.v3,
-    serialNumber: serial.buffer.slice(serial.byteOffset, serial.byteOffset + serial.length),
+    serialNumber: serial.slice().buffer,
     signature: signatureAlgorithm(signer),
     issuer: name,
     validity: new Validity({ notBefore: new Date(now - 3_600_000), notAfter: new Date(now + validityMs) }),
