@@ -48,7 +48,6 @@ export class GroupCommit {
       this.#waiting.push({ resolve, reject });
       if (this.#scheduled) return;
       this.#scheduled = true;
-      // After the jobs that are ready now have made their steps: they join this commit.
       // After the jobs that are ready now have made their steps, and those that become ready within
       // the gathering window: they all join this commit.
       if (this.#gatherMs > 0) setTimeout(() => void this.#flush(), this.#gatherMs);

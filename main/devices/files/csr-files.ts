@@ -126,8 +126,13 @@ function holdsAnotherKey(file: string, key: Uint8Array): boolean {
   }
 }
 
+/** Where a file is written before it is renamed into place: beside it, this process's own. */
+export function temporaryName(file: string): string {
+  return `${file}.${process.pid}.tmp`;
+}
+
 async function writeAtomically(file: string, data: string | Uint8Array, durability: FileDurability): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
+  const temp = temporaryName(file);
   if (durability.syncEachFile) {
     const handle = await fsp.open(temp, 'w', 0o644);
     try {

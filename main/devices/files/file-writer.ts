@@ -5,6 +5,7 @@
 // on its lock anyway), each atomically: written under a temporary name, renamed into place. Not
 // synced: the run's group commit makes them durable together (file-durability.ts).
 import { WorkerBatches } from '../../worker-batches';
+import { temporaryName } from './csr-files';
 
 export interface FileToWrite {
   readonly file: string;
@@ -31,9 +32,7 @@ export class FileWriter {
 
   /** Resolves once the files are in place (not yet synced); rejects with the first file's error. */
   async write(files: readonly FileToWrite[]): Promise<void> {
-    const failures = await Promise.all(
-      files.map((f) => this.#workers.run({ ...f, temp: `${f.file}.${process.pid}.tmp` })),
-    );
+    const failures = await Promise.all(files.map((f) => this.#workers.run({ ...f, temp: temporaryName(f.file) })));
     const failed = failures.find((f) => f !== null);
     if (failed) throw Object.assign(new Error(failed.message), { code: failed.code });
   }

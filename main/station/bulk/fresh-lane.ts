@@ -26,15 +26,15 @@ import type { SignedCertificate } from '../../pki/authority/ledger';
 import { intakeCsr, type AcceptedCsr } from '../../pki/csr-intake';
 import { keyPolicyOf } from '../../pki/key-policy';
 import { certificateOf } from '../../pki/parsed-der';
-import { certificatesIn, pemBlock } from '../../pki/pem';
-import { blocking, preflight } from '../../pki/preflight';
+import { pemBlock } from '../../pki/pem';
 import type { FreshRecords } from '../../store/fresh-records';
 import type { CryptoWorkers } from '../../pki/crypto-workers';
 import type { GroupCommit } from '../../store/group-commit';
 import type { JobStore, Step } from '../../store/job-store';
 import { nameTakenWords, type CsrFileOutcome } from '../pipeline/adapters/csr-file-adapter';
 import { certificatePublicKey, sameKey } from '../../pki/public-key-of';
-import { preflightFailed } from '../pipeline/preflight-step';
+import { chainFrom } from '../pipeline/issuing-chain';
+import { checkPlanned } from '../pipeline/preflight-step';
 
 export interface FreshLaneInput {
   readonly authority: LocalAuthority;
@@ -84,8 +84,17 @@ export class FreshLane {
     const deviceId = csr?.subjectFields.CN ?? csr?.subjectFields.serialNumber;
     if (!csr || !deviceId || !records.neverSeen(deviceId, csr.keyFingerprint)) return undefined;
     const { deviceType, profile, batchId } = this.#input;
-    const enrollment = { file, deviceId, deviceType: deviceType.name, profile, batchId, csrDer: csr.der, actor };
-    const fresh = { ...enrollment, keyFingerprint: csr.keyFingerprint };
+    const { keyFingerprint } = csr;
+    const fresh = {
+      file,
+      deviceId,
+      deviceType: deviceType.name,
+      profile,
+      batchId,
+      csrDer: csr.der,
+      keyFingerprint,
+      actor,
+    };
     let jobId: number | undefined;
     const request = { csr, deviceType, deviceId, attributes: { deviceId } };
     // Checked again as it is recorded, with no await between: another file of this run may have named the ID since.
@@ -95,7 +104,7 @@ export class FreshLane {
     if (!issued || jobId === undefined) return undefined;
     let step: Step = 'written';
     try {
-      await this.#checkChain(issued.der, csr);
+      await this.#checkChain(issued.der, csr, deviceId);
       // The ledger has the certificate on disk before a file names it.
       await this.#input.commit.durable();
       const written = await this.#write(deviceId, issued.der, csr);
@@ -131,20 +140,17 @@ export class FreshLane {
   }
 
   /** The preflight the pipeline makes before every write, made on the first certificate of the lane. */
-  #checkChain(der: Uint8Array, csr: AcceptedCsr): Promise<void> {
-    this.#chainChecked ??= (async () => {
-      const issuers = certificatesIn(this.#input.chainPem);
-      const findings = await preflight({
-        chain: [certificateOf(der), ...issuers.filter((c) => c.subject !== c.issuer)],
-        devicePublicKeySpki: csr.publicKeySpki,
-        trustAnchors: issuers.filter((c) => c.subject === c.issuer),
-      });
-      const broken = blocking(findings);
-      if (broken.length > 0) {
+  #checkChain(der: Uint8Array, csr: AcceptedCsr, deviceId: string): Promise<void> {
+    const { deviceType, chainPem } = this.#input;
+    this.#chainChecked ??= checkPlanned(deviceType, chainFrom(certificateOf(der), chainPem), csr.publicKeySpki, {
+      deviceId,
+    }).then(
+      () => undefined,
+      (error: unknown) => {
         this.#closed = true;
-        throw preflightFailed(broken, undefined);
-      }
-    })();
+        throw error;
+      },
+    );
     return this.#chainChecked;
   }
 

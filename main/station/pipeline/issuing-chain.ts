@@ -13,6 +13,12 @@ export interface PlannedChain {
   readonly issuers: readonly x509.X509Certificate[];
 }
 
+/** The leaf with the CAs of `chainPem` it hangs from (the root, self-signed, is an anchor, not sent). */
+export function chainFrom(leaf: x509.X509Certificate, chainPem: string): PlannedChain {
+  const issuers = certificatesIn(chainPem);
+  return { chain: [leaf, ...issuers.filter((c) => c.subject !== c.issuer)], issuers };
+}
+
 /** The issuing chain (PEM, issuing CA first) among `chains` whose first CA signed `leaf`; else the first. */
 export function issuingChainFor(leaf: x509.X509Certificate, chains: ReadonlyArray<string | undefined>): string {
   const known = chains.filter((c): c is string => Boolean(c));

@@ -9,22 +9,33 @@ import { blocking, preflight, type Finding } from '../../pki/preflight';
 import { csrPublicKey } from '../../pki/public-key-of';
 import type { JobRow } from '../../store/job-store';
 import type { DeviceAdapter } from './device-adapter';
+import type { PlannedChain } from './issuing-chain';
 
-export async function checkBeforeWriting(
+export function checkBeforeWriting(
   deviceType: DeviceTypeDocument,
   adapter: DeviceAdapter,
   job: JobRow,
   leaf: x509.X509Certificate,
   attributes: DeviceAttributes,
 ): Promise<Finding[]> {
-  const { chain, issuers } = adapter.planned(job, leaf);
+  const deviceId = job.deviceId!;
+  return checkPlanned(deviceType, adapter.planned(job, leaf), csrPublicKey(job.csrDer!), { ...attributes, deviceId });
+}
+
+/** The same check for a chain already planned, with the key the device's request carries. */
+export async function checkPlanned(
+  deviceType: DeviceTypeDocument,
+  { chain, issuers }: PlannedChain,
+  devicePublicKeySpki: Uint8Array,
+  attributes: DeviceAttributes,
+): Promise<Finding[]> {
   const cloud = deviceType.cloud;
   const findings = await preflight({
     chain,
     cloud: cloud?.target,
-    registrationId: registrationIdOf(deviceType, { ...attributes, deviceId: job.deviceId! }),
+    registrationId: registrationIdOf(deviceType, attributes),
     verifiedCas: cloud?.verifiedCas,
-    devicePublicKeySpki: csrPublicKey(job.csrDer!),
+    devicePublicKeySpki,
     trustAnchors: issuers.filter((c) => c.subject === c.issuer),
   });
   const broken = blocking(findings);

@@ -15,8 +15,7 @@ import { keyPolicyOf } from '../../../pki/key-policy';
 import { inputName } from '../../../store/device-claims';
 import type { JobRow } from '../../../store/job-store';
 import type { DeviceAdapter, Identity, MadeCsr, WaitReason, WaitWords } from '../device-adapter';
-import { certificatesIn } from '../../../pki/pem';
-import type { PlannedChain } from '../issuing-chain';
+import { chainFrom, type PlannedChain } from '../issuing-chain';
 import type { JobOutcome } from '../job-outcome';
 
 export interface CsrFileInput {
@@ -119,8 +118,7 @@ export class CsrFileAdapter implements DeviceAdapter {
 
   /** The file holds the leaf with the service's chain (a file never gets a birth certificate). */
   planned(_job: JobRow, leaf: x509.X509Certificate): PlannedChain {
-    const issuers = certificatesIn(this.#input.chainPem);
-    return { chain: [leaf, ...issuers.filter((c) => c.subject !== c.issuer)], issuers };
+    return chainFrom(leaf, this.#input.chainPem);
   }
 
   async write(job: JobRow, leaf: x509.X509Certificate): Promise<Record<string, string>> {
