@@ -1,6 +1,8 @@
 // The CLI as plain JavaScript: bundled by esbuild the first time `enroller` runs from a checkout,
-// and again whenever a source changed, so no TypeScript is compiled at each start (#18). The
-// bundle is split per command: `enroller info` loads what `info` needs and nothing else.
+// and again whenever a source changed, so no TypeScript is compiled at each start (#18). Two
+// CommonJS files: attach.cjs (is a station running? Node's own modules only) and enroller.cjs (the
+// CLI). Each command's modules run only when that command runs (esbuild wraps what is imported
+// dynamically), and cached-script.mjs compiles the file with V8's code cache of that command.
 // Each build lives in a folder named after a stamp of its sources and appears by one rename, so
 // two commands started at once never run a half-written bundle.
 import fs from 'node:fs';
@@ -22,13 +24,13 @@ export const EXTERNAL = [
   'bufferutil',
   'utf-8-validate',
   'esbuild',
-  // pg's optional native binding, never installed: pg itself is pure JavaScript and is bundled.
-  'pg-native',
+  // Large packages only a few commands use stay out of the bundle every command loads: labels
+  // (bwip-js), the fleet database (pg) and the browser station's socket (ws).
+  'bwip-js',
+  'bwip-js/*',
+  'pg',
+  'ws',
 ];
-const REQUIRE_SHIM = [
-  "import { createRequire as __enrollerRequire } from 'node:module';",
-  'const require = __enrollerRequire(import.meta.url);',
-].join('\n');
 /** Older builds are removed only when surely unused: a running command may still load their chunks. */
 const KEEP_OLD_BUILDS_MS = 60 * 60 * 1000;
 
@@ -81,7 +83,7 @@ export function sourceStamp(root) {
 export async function ensureCliBuilt(root) {
   const builds = path.join(root, 'out', 'cli');
   const stamp = sourceStamp(root);
-  const entry = path.join(builds, stamp, 'enroller.mjs');
+  const entry = path.join(builds, stamp, 'enroller.cjs');
   if (fs.existsSync(entry)) return entry;
   // Throws EACCES/EROFS where the checkout cannot be written: the launcher then runs the sources.
   fs.mkdirSync(builds, { recursive: true });
@@ -101,22 +103,30 @@ export async function ensureCliBuilt(root) {
 
 async function bundle(root, outdir) {
   const esbuild = await import('esbuild');
-  await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: { enroller: 'main/cli.ts', attach: 'main/cli/attach/attach-client.ts' },
-    outdir,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outExtension: { '.js': '.mjs' },
-    external: EXTERNAL,
-    // Bundled CommonJS packages call require() for Node's own modules and the external ones.
-    banner: { js: REQUIRE_SHIM },
-    mainFields: ['module', 'main'],
-    logLevel: 'warning',
-  });
+  const entries = { enroller: 'main/cli/start.ts', attach: 'main/cli/attach/attach-client.ts' };
+  await Promise.all(
+    Object.entries(entries).map(([name, entry]) =>
+      esbuild.build({
+        absWorkingDir: root,
+        entryPoints: [entry],
+        outfile: path.join(outdir, `${name}.cjs`),
+        bundle: true,
+        format: 'cjs',
+        platform: 'node',
+        target: 'node20',
+        external: EXTERNAL,
+        // Packages loaded on demand (pg, the PKCS#11 libraries) become require() calls: one loader.
+        supported: { 'dynamic-import': false },
+        // The sources are ES modules; in the bundle their folder is the bundle's.
+        define: { 'import.meta.dirname': '__dirname' },
+        mainFields: ['module', 'main'],
+        // Comments out and ASCII only: less to read at every start, and one byte per character.
+        minifyWhitespace: true,
+        charset: 'ascii',
+        logLevel: 'warning',
+      }),
+    ),
+  );
 }
 
 function removeOldBuilds(builds, current) {

@@ -16,6 +16,9 @@ import {
   type StationMessage,
 } from './protocol';
 
+// The launcher also names the command before it loads the CLI: each command has its own code cache.
+export { commandNamed };
+
 /** Commands that are a station themselves, or need none: always run here. */
 const RUN_HERE = new Set(['serve', 'sim']);
 const HELP = new Set(['-h', '--help', '-V', '--version', '--no-attach']);
