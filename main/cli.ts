@@ -1,5 +1,5 @@
 // `enroller …` from the TypeScript sources (tsx): the command line, run in this process (see
-// cli/start.ts; the launcher main/bin/enroller.mjs runs the same entry from the bundle).
+// cli/start.ts; the launcher main/bin/enroller.cjs runs the same entry from the bundle).
 import { startCli } from './cli/start';
 
 await startCli(process.argv.slice(2));

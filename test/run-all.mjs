@@ -66,7 +66,7 @@ check('Electron security scan (electronegativity: main + renderer, 0 findings)',
   'test/security/electronegativity.mjs',
 ]);
 check('build (electron-vite: main, preload, renderer)', bin('electron-vite'), ['build']);
-check('build (CLI bundle: esbuild, one part per command)', process.execPath, ['main/bin/cli-build.mjs']);
+check('build (CLI bundle: esbuild, CommonJS, code cache per command)', process.execPath, ['main/bin/cli-build.cjs']);
 check('build (browser-mode renderer)', bin('vite'), [
   'build',
   '--config',

@@ -24,7 +24,7 @@ if (exe) {
   console.log('No Electron binary is installed here, so the station starts in browser mode: open the link below.');
   spawn(
     process.execPath,
-    [path.join(root, 'main/bin/enroller.mjs'), ...rest, 'serve', '--simulate', simulateArg.split('=')[1]!],
+    [path.join(root, 'main/bin/enroller.cjs'), ...rest, 'serve', '--simulate', simulateArg.split('=')[1]!],
     { stdio: 'inherit' },
   ).on('exit', (code) => process.exit(code ?? 0));
 }

@@ -28,7 +28,7 @@ const TOKEN = args.includes('--pkcs11');
 const SIZES = (args.find((a) => /^\d/.test(a)) ?? '10000,100000').split(',').map(Number);
 const PASS = 'benchmark passphrase';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'enroller-bench-bulk-'));
-const bin = path.join(import.meta.dirname, '../../main/bin/enroller.mjs');
+const bin = path.join(import.meta.dirname, '../../main/bin/enroller.cjs');
 
 /** COUNT CSR files, each with its own key, written `parallel` at a time (key making is threaded). */
 async function makeCsrs(dir: string, count: number, from: number): Promise<void> {

@@ -7,6 +7,8 @@ export interface HostedModems {
   readonly ports: string[];
   /** Bytes each modem exchanged so far (in + out). */
   bytes(): Promise<number[]>;
+  /** The span from the first byte any modem received to the last answer any sent (Date.now() ms). */
+  session(): Promise<{ firstIn: number; lastOut: number }>;
   stop(): Promise<void>;
 }
 
@@ -24,11 +26,19 @@ export async function hostModems(options: {
   const reply = <T>() => new Promise<T>((resolve) => child.once('message', (m) => resolve(m as T)));
   child.send({ start: options });
   const { ports } = await reply<{ ports: string[] }>();
+  const report = () => {
+    child.send({ report: true });
+    return reply<{ bytes: number[]; sessions: Array<[number, number]> }>();
+  };
   return {
     ports,
-    bytes: async () => {
-      child.send({ report: true });
-      return (await reply<{ bytes: number[] }>()).bytes;
+    bytes: async () => (await report()).bytes,
+    session: async () => {
+      const { sessions } = await report();
+      return {
+        firstIn: Math.min(...sessions.map(([first]) => first)),
+        lastOut: Math.max(...sessions.map(([, last]) => last)),
+      };
     },
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));

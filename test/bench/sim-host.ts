@@ -1,7 +1,7 @@
 // Child process for the pipeline benchmark: hosts N simulated modems on PTYs, as separate
 // hardware would be, so their CPU does not count against the station. Talks over the IPC channel:
 //   → { start: { count, dir, seedPrefix, baud, keygenMs } }   ← { ports: string[] }
-//   → { report: true }                                       ← { bytes: number[] }
+//   → { report: true }                    ← { bytes: number[], sessions: [first byte in, last byte out][] }
 //   → { stop: true }                                         (exits)
 import { startPtySimulator, type PtySimulator } from '../../main/devices/nrf91-sim/pty-host';
 
@@ -25,7 +25,10 @@ process.on('message', (message: { start?: Start; report?: true; stop?: true }) =
       );
       process.send!({ ports: sims.map((sim) => sim.hostPath) });
     } else if (message.report) {
-      process.send!({ bytes: sims.map((sim) => sim.simulator.bytesIn + sim.simulator.bytesOut) });
+      process.send!({
+        bytes: sims.map((sim) => sim.simulator.bytesIn + sim.simulator.bytesOut),
+        sessions: sims.map((sim) => [sim.simulator.firstByteInAt ?? 0, sim.simulator.lastByteOutAt ?? 0]),
+      });
     } else if (message.stop) {
       await Promise.all(sims.map((sim) => sim.close()));
       process.exit(0);

@@ -1,10 +1,10 @@
-// Runs the real CLI (`main/bin/enroller.mjs`) as a child process, as line automation would.
+// Runs the real CLI (`main/bin/enroller.cjs`) as a child process, as line automation would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
-export const enrollerBin = path.join(repoRoot, 'main/bin/enroller.mjs');
+export const enrollerBin = path.join(repoRoot, 'main/bin/enroller.cjs');
 
 export interface Served {
   readonly url: string;

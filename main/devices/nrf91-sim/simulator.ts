@@ -110,6 +110,9 @@ export class Nrf91Simulator {
   /** Bytes the modem has sent and received, for line-rate lower bounds. */
   bytesIn = 0;
   bytesOut = 0;
+  /** When the first byte from the host arrived and the last answer's last byte left (Date.now()). */
+  firstByteInAt: number | undefined;
+  lastByteOutAt: number | undefined;
   commands = 0;
   /** Each command's head as received (content left out), for tests that count what was sent. */
   readonly received: string[] = [];
@@ -183,6 +186,7 @@ export class Nrf91Simulator {
 
   #receive(chunk: Uint8Array): void {
     this.bytesIn += chunk.length;
+    this.firstByteInAt ??= Date.now();
     for (const byte of chunk) {
       // While a command runs, at_host has UART RX disabled: bytes are lost.
       if (this.#busy) continue;
@@ -453,6 +457,7 @@ export class Nrf91Simulator {
         this.bytesOut += chunk.length;
         if (offset + chunkSize >= bytes.length) beforeLast?.();
         await transport.write(chunk).catch(() => undefined);
+        this.lastByteOutAt = Date.now();
       }
       if (bytes.length === 0) beforeLast?.();
     });

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXTERNAL } from '../../../main/bin/cli-build.mjs';
+import { EXTERNAL } from '../../../main/bin/cli-build.cjs';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {

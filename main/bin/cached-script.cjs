@@ -6,14 +6,15 @@
 // functions that command ran, written once at the end of the first run that had none, or whose
 // cache V8 refused (another Node, other V8 flags). A cache is only ever an optimization: one that
 // cannot be read or written changes nothing but the start-up time.
-import { isAscii } from 'node:buffer';
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import vm from 'node:vm';
+'use strict';
+const { isAscii } = require('node:buffer');
+const fs = require('node:fs');
+const { createRequire } = require('node:module');
+const path = require('node:path');
+const vm = require('node:vm');
 
 /** `require(file)`, compiled with the code cache named `cacheName` beside it. */
-export function requireCached(file, cacheName) {
+function requireCached(file, cacheName) {
   const cacheFile = `${file}.${cacheName}.cache`;
   const cachedData = readOrUndefined(cacheFile);
   // The wrapper is on the source's first line, so stack traces keep their line numbers.
@@ -53,3 +54,5 @@ function writeCache(script, cacheFile) {
     fs.rmSync(temporary, { force: true });
   }
 }
+
+module.exports = { requireCached };

@@ -2,17 +2,19 @@
 // and again whenever a source changed, so no TypeScript is compiled at each start (#18). Two
 // CommonJS files: attach.cjs (is a station running? Node's own modules only) and enroller.cjs (the
 // CLI). Each command's modules run only when that command runs (esbuild wraps what is imported
-// dynamically), and cached-script.mjs compiles the file with V8's code cache of that command.
+// dynamically), and cached-script.cjs compiles the file with V8's code cache of that command.
 // Each build lives in a folder named after a stamp of its sources and appears by one rename, so
 // two commands started at once never run a half-written bundle.
-import fs from 'node:fs';
-import path from 'node:path';
+// CommonJS, as the launcher is: Node starts a CommonJS entry ~10 ms sooner than an ES module one.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
 
 /** What the CLI bundle is made from: a change to any of these makes a new stamp. */
 const SOURCES = ['main', 'shared', 'package.json'];
 const SOURCE_FILE = /\.(ts|tsx|mts|mjs|js|json)$/;
 /** Native or build-time packages stay in node_modules; everything else is inlined. */
-export const EXTERNAL = [
+const EXTERNAL = [
   'better-sqlite3',
   // PKCS#11 (#20): a native addon and the libraries that load it, required where they are installed.
   'node-webcrypto-p11',
@@ -31,24 +33,23 @@ export const EXTERNAL = [
   'pg',
   'ws',
 ];
-/** Older builds are removed only when surely unused: a running command may still load their chunks. */
+/** Older builds are removed only when surely unused: a running command may still be reading one. */
 const KEEP_OLD_BUILDS_MS = 60 * 60 * 1000;
 
 /**
- * Two 32-bit FNV-1a lanes over the stamp's text: it only tells one set of sources from another
- * (no adversary), and unlike node:crypto it costs nothing to load — every command computes it
- * before it runs (#18).
+ * Two 32-bit multiplicative lanes over the stamp's numbers: it only tells one set of sources from
+ * another (no adversary), and unlike node:crypto it costs nothing to load — every command
+ * computes it before it runs (#18).
  */
 class StampHash {
   #a = 0x811c9dc5;
   #b = 0x9747b28c;
-  update(text) {
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      this.#a = Math.imul(this.#a ^ c, 0x01000193);
-      this.#b = Math.imul(this.#b ^ c, 0x5bd1e995);
+  /** Mixes a non-negative number below 2^53 (sizes, times in µs), both of its 32-bit halves. */
+  add(n) {
+    for (const half of [n >>> 0, Math.floor(n / 0x100000000)]) {
+      this.#a = Math.imul(this.#a ^ half, 0x01000193);
+      this.#b = Math.imul(this.#b ^ half, 0x5bd1e995) ^ (this.#b >>> 15);
     }
-    return this;
   }
   digest() {
     const hex = (n) => (n >>> 0).toString(16).padStart(8, '0');
@@ -56,31 +57,40 @@ class StampHash {
   }
 }
 
-/** The stamp of the sources as they are now: paths, sizes and modification times. */
-export function sourceStamp(root) {
+/**
+ * The stamp of the sources as they are now. Every command computes it, so it reads numbers only:
+ * each folder's modification time (it moves when an entry is added, removed or renamed) and each
+ * source file's size, modification and change times (the change time moves when a file is
+ * written, replaced or renamed) — one readdir per folder and one stat per file, no paths hashed.
+ */
+function sourceStamp(root) {
   const hash = new StampHash();
   for (const source of SOURCES) {
-    const full = path.join(root, source);
-    const stat = fs.statSync(full, { throwIfNoEntry: false });
-    if (!stat) continue;
-    if (!stat.isDirectory()) {
-      hash.update(`${source}\0${stat.size}\0${stat.mtimeMs}\n`);
-      continue;
-    }
-    const entries = fs.readdirSync(full, { recursive: true, withFileTypes: true });
-    const files = entries
-      .filter((e) => e.isFile() && SOURCE_FILE.test(e.name))
-      .map((e) => path.join(e.parentPath, e.name));
-    for (const file of files.sort()) {
-      const s = fs.statSync(file);
-      hash.update(`${path.relative(root, file)}\0${s.size}\0${s.mtimeMs}\n`);
-    }
+    const stat = fs.statSync(`${root}/${source}`, { throwIfNoEntry: false });
+    if (!stat) hash.add(0);
+    else if (stat.isDirectory()) addFolder(hash, `${root}/${source}`, stat);
+    else addFile(hash, stat);
   }
   return hash.digest();
 }
 
+function addFolder(hash, folder, stat) {
+  hash.add(Math.round(stat.mtimeMs * 1000));
+  for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
+    const full = `${folder}/${entry.name}`;
+    if (entry.isDirectory()) addFolder(hash, full, fs.statSync(full));
+    else if (entry.isFile() && SOURCE_FILE.test(entry.name)) addFile(hash, fs.statSync(full));
+  }
+}
+
+function addFile(hash, stat) {
+  hash.add(stat.size);
+  hash.add(Math.round(stat.mtimeMs * 1000));
+  hash.add(Math.round(stat.ctimeMs * 1000));
+}
+
 /** The entry file of an up-to-date bundle, built first when there is none for these sources. */
-export async function ensureCliBuilt(root) {
+async function ensureCliBuilt(root) {
   const builds = path.join(root, 'out', 'cli');
   const stamp = sourceStamp(root);
   const entry = path.join(builds, stamp, 'enroller.cjs');
@@ -102,7 +112,7 @@ export async function ensureCliBuilt(root) {
 }
 
 async function bundle(root, outdir) {
-  const esbuild = await import('esbuild');
+  const esbuild = require('esbuild');
   const entries = { enroller: 'main/cli/start.ts', attach: 'main/cli/attach/attach-client.ts' };
   await Promise.all(
     Object.entries(entries).map(([name, entry]) =>
@@ -139,9 +149,12 @@ function removeOldBuilds(builds, current) {
   }
 }
 
+module.exports = { EXTERNAL, sourceStamp, ensureCliBuilt };
+
 // `npm run build:cli` (and `npm test`'s build stage): the bundle, built now rather than by the
 // first command, so commands started together after a change do not each build it.
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
-  const entry = await ensureCliBuilt(path.resolve(import.meta.dirname, '../..'));
-  console.log(`CLI bundle: ${path.relative(process.cwd(), path.dirname(entry))}`);
+if (require.main === module) {
+  ensureCliBuilt(path.resolve(__dirname, '../..')).then((entry) => {
+    console.log(`CLI bundle: ${path.relative(process.cwd(), path.dirname(entry))}`);
+  });
 }

@@ -1,4 +1,4 @@
-// Types for cli-build.mjs (plain JavaScript, run by `node` before any TypeScript tooling is there).
+// Types for cli-build.cjs (plain JavaScript, run by `node` before any TypeScript tooling is there).
 
 /** Packages the CLI bundle leaves in node_modules: native addons, what loads them, build-time tools. */
 export declare const EXTERNAL: readonly string[];
