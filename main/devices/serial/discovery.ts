@@ -3,7 +3,7 @@
 // jigs (FTDI, CP210x) are listed after them and found by probing with AT (nrf91-at.md §8.1).
 // PTYs are not listed by the OS: pass their paths explicitly.
 import { EventEmitter } from 'node:events';
-import { SerialPort } from 'serialport';
+import { serialBinding } from './serial-binding';
 
 export interface PortCandidate {
   readonly path: string;
@@ -60,7 +60,7 @@ export function rankPorts(ports: readonly ListedPort[]): PortCandidate[] {
 }
 
 export async function listPorts(): Promise<PortCandidate[]> {
-  return rankPorts(await SerialPort.list());
+  return rankPorts(await serialBinding.list());
 }
 
 export interface PortWatcherEvents {

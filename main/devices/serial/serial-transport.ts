@@ -1,6 +1,6 @@
-// A Transport over a real serial port (USB CDC, FTDI, or a PTY) through node-serialport.
+// A Transport over a real serial port (USB CDC, FTDI, or a PTY) through node-serialport's stream.
 import fs from 'node:fs';
-import { SerialPort } from 'serialport';
+import { serialBinding, SerialPortStream } from './serial-binding';
 import { EnrollerError } from '../../../shared/errors';
 import { TransportEvents, type Transport } from '../transport';
 import type { PortRegistry } from './port-registry';
@@ -19,7 +19,8 @@ export async function openSerialTransport(
   options: SerialOptions = {},
 ): Promise<Transport> {
   const release = registry.claim(portPath, options.owner ?? 'the station');
-  const port = new SerialPort({
+  const port = new SerialPortStream({
+    binding: serialBinding,
     path: portPath,
     baudRate: options.baudRate ?? 115200,
     rtscts: options.rtscts ?? false,
@@ -45,11 +46,11 @@ const PRESENCE_CHECK_MS = 200;
 
 class SerialTransport implements Transport {
   readonly #events = new TransportEvents();
-  readonly #port: SerialPort;
+  readonly #port: SerialPortStream;
   readonly #presence: NodeJS.Timeout;
   readonly label: string;
 
-  constructor(label: string, port: SerialPort, release: () => void) {
+  constructor(label: string, port: SerialPortStream, release: () => void) {
     this.label = label;
     this.#port = port;
     port.on('data', (chunk: Buffer) => this.#events.emitData(chunk));
