@@ -8,13 +8,12 @@ import * as asn1X509 from '@peculiar/asn1-x509';
 import * as asn1js from 'asn1js';
 import { EnrollerError } from '../../shared/errors';
 import { x509 } from './crypto';
-import { normalizeCsrDer, splitCsr, type CsrParts } from './csr-der';
+import { normalizeCsrDer, readRequestInfo, splitCsr, type CsrParts } from './csr-der';
 import { publicKeyFromSpki } from './spki-key';
 import { SIGNATURE_HASHES, signatureBits, signatureVerifies } from './signed-der';
 import type { Proof, CryptoWorkers } from './crypto-workers';
 import { Recent } from './recent';
 import { scanDer } from './der-scan';
-import { childrenOf, DER_SEQUENCE, readTlv, type Tlv } from './der';
 import { nameEntriesOf, type NameEntries } from './name-der';
 import {
   assertNamedCurve,
@@ -140,34 +139,6 @@ async function accept(der: Uint8Array, parts: CsrParts, options: CsrIntakeOption
     requestedSans,
   };
 }
-
-/**
- * certificationRequestInfo by its framing: version 0, subject, key, and the attributes (PKCS#10
- * requires the [0] set; a request without it is taken as having none).
- */
-function readRequestInfo(
-  der: Uint8Array,
-): { subject: Uint8Array; spki: Uint8Array; attributes: Uint8Array | undefined } | undefined {
-  const outer = readTlv(der, 0);
-  const fields = outer?.tag === DER_SEQUENCE ? childrenOf(der, outer) : undefined;
-  if (!fields || fields.length < 3 || fields.length > 4) return undefined;
-  const [version, subject, spki, attributes] = fields as [Tlv, Tlv, Tlv, Tlv | undefined];
-  const versionZero =
-    version.tag === 0x02 && version.end - version.contentStart === 1 && der[version.contentStart] === 0;
-  if (!versionZero || subject.tag !== DER_SEQUENCE || spki.tag !== DER_SEQUENCE) return undefined;
-  if (attributes && attributes.tag !== ATTRIBUTES_TAG) return undefined;
-  return {
-    subject: der.subarray(subject.start, subject.end),
-    spki: der.slice(spki.start, spki.end),
-    // An empty set has nothing to check: no parser needed.
-    attributes:
-      attributes && attributes.end > attributes.contentStart
-        ? der.subarray(attributes.start, attributes.end)
-        : undefined,
-  };
-}
-
-const ATTRIBUTES_TAG = 0xa0;
 
 /** A subject of another shape than devices use, as the X.509 library reads it (and judges it). */
 function libraryEntries(subjectDer: Uint8Array): NameEntries {

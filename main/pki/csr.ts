@@ -1,47 +1,56 @@
-// A CSR as the station trusts it: parsed, quirk-normalised, and its proof of possession checked.
+// A CSR as the station trusts it: quirk-normalised, well framed, and its proof of possession
+// checked — by framing and OpenSSL, not the X.509 library's parser: this runs for every device a
+// modem or TPM enrolls, and the request is taken in again, in full, by the CSR intake (#18).
 import { EnrollerError } from '../../shared/errors';
 import { x509 } from './crypto';
-import { normalizeCsrDer } from './csr-der';
-import { signatureVerifies, splitSigned } from './signed-der';
+import { normalizeCsrDer, readRequestInfo, splitCsr } from './csr-der';
+import { scanDer } from './der-scan';
+import { signatureVerifies, type SignedParts } from './signed-der';
 import { publicKeyFromSpki } from './spki-key';
 
 export interface VerifiedCsr {
   /** DER as the station stores and forwards it (normalised). */
   readonly der: Uint8Array;
-  readonly request: x509.Pkcs10CertificateRequest;
-  readonly subject: string;
   /** SubjectPublicKeyInfo DER: the key the certificate must carry. */
   readonly publicKeySpki: Uint8Array;
+  /** The request as the X.509 library reads it, parsed when first asked for. */
+  readonly request: x509.Pkcs10CertificateRequest;
+  readonly subject: string;
 }
 
 export async function verifyCsr(der: Uint8Array): Promise<VerifiedCsr> {
   const normalized = normalizeCsrDer(der);
-  let request: x509.Pkcs10CertificateRequest;
-  try {
-    request = new x509.Pkcs10CertificateRequest(normalized);
-  } catch (error) {
-    throw new EnrollerError('MODEM_CSR_INVALID', 'The certificate request is not a valid PKCS#10 structure.', {
-      cause: String(error),
-    });
+  const parts = scanDer(normalized).ok ? splitCsr(normalized) : undefined;
+  const info = parts && readRequestInfo(parts.info);
+  if (!parts || !info) {
+    throw new EnrollerError('MODEM_CSR_INVALID', 'The certificate request is not a valid PKCS#10 structure.');
   }
-  if (!(await possessionProved(normalized, new Uint8Array(request.publicKey.rawData))))
+  if (!(await possessionProved(parts, info.spki)))
     throw new EnrollerError(
       'MODEM_CSR_INVALID',
       "The certificate request's signature does not verify: it was not signed by the key it carries.",
     );
-  return {
-    der: normalized,
-    request,
-    subject: request.subject,
-    publicKeySpki: new Uint8Array(request.publicKey.rawData),
-  };
+  return new ProvedCsr(normalized, info.spki);
 }
 
-/** The CSR's signature made by the key it carries (signed-der.ts: framing and OpenSSL, on the thread pool). */
-async function possessionProved(der: Uint8Array, spki: Uint8Array): Promise<boolean> {
-  const parts = splitSigned(der);
+class ProvedCsr implements VerifiedCsr {
+  #request: x509.Pkcs10CertificateRequest | undefined;
+  constructor(
+    readonly der: Uint8Array,
+    readonly publicKeySpki: Uint8Array,
+  ) {}
+  get request(): x509.Pkcs10CertificateRequest {
+    return (this.#request ??= new x509.Pkcs10CertificateRequest(this.der));
+  }
+  get subject(): string {
+    return this.request.subject;
+  }
+}
+
+/** The CSR's signature made by the key it carries (signed-der.ts: OpenSSL, on the thread pool). */
+async function possessionProved(parts: SignedParts, spki: Uint8Array): Promise<boolean> {
   try {
-    return parts !== undefined && (await signatureVerifies(parts, publicKeyFromSpki(spki))) === true;
+    return (await signatureVerifies(parts, publicKeyFromSpki(spki))) === true;
   } catch {
     return false;
   }
