@@ -34,6 +34,11 @@ export interface SlotSource {
   open(port: string): Promise<Transport>;
 }
 
+/** Makes every commit before the call durable (store/wal-sync.ts). */
+export interface Durability {
+  durable(): Promise<void>;
+}
+
 export interface BenchEvents {
   deviceChanged(slot: SlotState): void;
   batchProgress(batch: BatchState): void;
@@ -65,6 +70,8 @@ export class Bench {
   readonly #queue: QueueStore;
   readonly #deadlineMs: number;
   readonly #reenumerationMs: number | undefined;
+  /** Commits made durable in groups (store/wal-sync.ts): awaited at each step's door and before an outcome. */
+  readonly #durability: Durability | undefined;
   #passphrase: string | undefined;
   #profiles = new Map<string, ActiveProfile>();
   /** An unlock in progress: the station CA's profile is handed out deferred until it settles. */
@@ -79,7 +86,7 @@ export class Bench {
     source: SlotSource,
     events: BenchEvents,
     log: Logger,
-    options: { deviceDeadlineMs?: number; reenumerationWindowMs?: number } = {},
+    options: { deviceDeadlineMs?: number; reenumerationWindowMs?: number; durability?: Durability | undefined } = {},
   ) {
     this.#station = station;
     this.#source = source;
@@ -89,6 +96,7 @@ export class Bench {
     this.#queue = new QueueStore(station.db);
     this.#deadlineMs = options.deviceDeadlineMs ?? DEVICE_DEADLINE_MS;
     this.#reenumerationMs = options.reenumerationWindowMs;
+    this.#durability = options.durability;
   }
 
   caStatus(): CaStatus {
@@ -246,29 +254,7 @@ export class Bench {
       deviceDeadlineMs: this.#deadlineMs,
       onDevice: (slot) => this.#events.deviceChanged(this.#withLabel(slot)),
       onProgress: (state) => this.#events.batchProgress(state),
-      runDevice: (port, run) => {
-        const job: JobInput = {
-          port,
-          deviceType,
-          profile,
-          jobs: this.#jobs,
-          queue: this.#queue,
-          approvals: this.#station.approvals,
-          audit: this.#station.audit,
-          credentials: this.#station.credentials,
-          fleet: this.#station.fleet,
-          passphrase: this.#passphrase,
-          petName: request.petNames?.[port] ?? this.#labels.get(port)?.petName,
-          fallback: profile.name === 'local' ? undefined : this.#profiles.get('local'),
-          batchId,
-          force: request.force ?? false,
-          actor: request.actor ?? 'station',
-          ...run,
-        };
-        const ran =
-          deviceType.device === 'tpm' ? this.#runTpm(job, request, pems) : this.#runModem(job, pems, profile.trustPem);
-        return ran.then((outcome) => this.#labelled(outcome, deviceType, request.actor ?? 'station'));
-      },
+      runDevice: (port, run) => this.#runDevice({ port, run, request, deviceType, profile, pems, batchId }),
     });
     this.#batch = batch;
     // Approvals go to the registration sink when the batch is done (best effort: what the sink
@@ -280,6 +266,58 @@ export class Bench {
       return outcomes;
     });
     return batch.state();
+  }
+
+  /** One device's job, as the batch runs it: reported (and labelled) only once what it says is on disk. */
+  async #runDevice(device: {
+    port: string;
+    run: Pick<JobInput, 'signal' | 'checkpoint' | 'onProgress'>;
+    request: BatchRequest;
+    deviceType: DeviceTypeDocument;
+    profile: ActiveProfile;
+    pems: ChainPems;
+    batchId: string;
+  }): Promise<JobOutcome> {
+    const { port, run, request, deviceType, profile, pems, batchId } = device;
+    const job: JobInput = {
+      port,
+      deviceType,
+      profile,
+      jobs: this.#jobs,
+      queue: this.#queue,
+      approvals: this.#station.approvals,
+      audit: this.#station.audit,
+      credentials: this.#station.credentials,
+      fleet: this.#station.fleet,
+      passphrase: this.#passphrase,
+      petName: request.petNames?.[port] ?? this.#labels.get(port)?.petName,
+      fallback: profile.name === 'local' ? undefined : this.#profiles.get('local'),
+      batchId,
+      force: request.force ?? false,
+      actor: request.actor ?? 'station',
+      ...run,
+      ...this.#durableDoors(run.checkpoint),
+    };
+    const outcome = await (deviceType.device === 'tpm'
+      ? this.#runTpm(job, request, pems)
+      : this.#runModem(job, pems, profile.trustPem));
+    await this.#durability?.durable();
+    return this.#labelled(outcome, deviceType, request.actor ?? 'station');
+  }
+
+  /**
+   * With grouped durability, each step's door first waits until every commit before it is on disk:
+   * a step's side effects (a device written, a service asked) never run ahead of what they follow.
+   */
+  #durableDoors(checkpoint: JobInput['checkpoint']): Pick<JobInput, 'checkpoint'> {
+    const durability = this.#durability;
+    if (!durability) return {};
+    return {
+      checkpoint: async (step) => {
+        await durability.durable();
+        await checkpoint?.(step);
+      },
+    };
   }
 
   /** A device enrolled now (not one found done) gets its label, when its type has one and a printer is set. */

@@ -1,5 +1,6 @@
 // The authority's ledger on SQLite: reservations, completions, revocations and CRL numbers,
-// each committed with its audit row in one transaction (synchronous=FULL: on disk on return).
+// each committed with its audit row in one transaction (synchronous=FULL: on disk on return; in a
+// provision run of its own, on disk before the certificate can leave: wal-sync.ts).
 import { EnrollerError } from '../../shared/errors';
 import type { IssuanceLedger, IssuanceRecord, Reservation, RevokedEntry } from '../pki/authority/ledger';
 import type { AuditLog } from './audit-log';

@@ -1,5 +1,7 @@
 // Device jobs: the durable record of where each device is in the flow. Every step's result is
-// committed (synchronous=FULL) before the pipeline starts the next side effect.
+// committed, and on disk, before the pipeline starts the next side effect: each commit fsynced
+// (synchronous=FULL), or in a provision run of its own, the commits before a step's door made
+// durable together (wal-sync.ts).
 import type { Db } from './database';
 import { AuditLog } from './audit-log';
 import { DeviceClaims } from './device-claims';

@@ -6,7 +6,9 @@ import { Command } from 'commander';
 import type { SlotState } from '../../../shared/contract/batch';
 import { EnrollerError, isEnrollerError } from '../../../shared/errors';
 import { diskError } from '../../store/disk-errors';
+import { WalSync } from '../../store/wal-sync';
 import { Bench, type BenchEvents } from '../../station/bench';
+import type { Station } from '../../station/station';
 import type { JobOutcome } from '../../station/pipeline/job-outcome';
 import { serialSlots, tpmSlots } from '../../station/slot-sources';
 import { withStation } from '../context';
@@ -60,35 +62,62 @@ export function provisionCommand(): Command {
         }
         const serial = serialSlots(undefined, options.port ?? []);
         const slots = tpms.length > 0 ? tpmSlots(tpms, serial) : serial;
-        const bench = new Bench(station, slots, reporter(out), log, { deviceDeadlineMs: options.deadline * 1000 });
         const profile = options.profile ?? station.deviceTypes.get(options.deviceType).profile;
         // Attached to a running station: its unlocked session serves this batch (no second unlock).
         const running = invocation().running;
-        if (running) bench.shareSession(running.bench);
-        // The CA's key is decrypted (PBKDF2 on the thread pool) while the devices are identified and
-        // make their keys; only enrolling waits for it. A wrong passphrase stops the batch.
-        const unlocked = bench.needsPassphrase(profile)
-          ? bench.unlock(await stationPassphrase(options.passphraseFile), 'cli')
-          : undefined;
-        unlocked?.catch((error: unknown) => stopBatch(bench, diskError(error, station.db.name)));
-        // Ctrl-C / SIGTERM cancel: every device stops at once and resumes from its last step next time.
-        const stopListening = invocation().onCancel(() => bench.cancel());
-        await bench.start({
-          deviceType: options.deviceType,
-          profile,
-          ports,
-          force: options.force,
-          actor: 'cli',
-          petNames: petNamesOf(options.petName ?? []),
-          ...(options.serial ? { serials: { [tpms[0]!.trim()]: options.serial } } : {}),
-          ...(options.outDir ? { outDir: options.outDir } : {}),
-        });
-        const outcomes = await bench.finished();
-        stopListening();
-        await unlocked;
-        if (outcomes.some((o) => o.status !== 'verified')) invocation().setExitCode(1);
+        const durability = groupedDurability(station, profile);
+        try {
+          const deviceDeadlineMs = options.deadline * 1000;
+          const bench = new Bench(station, slots, reporter(out), log, { deviceDeadlineMs, durability });
+          if (running) bench.shareSession(running.bench);
+          await provisionOn(bench, { station, options, profile, ports });
+        } finally {
+          await durability?.end();
+        }
       });
     });
+}
+
+/** The batch on the named ports, the CA unlocked alongside; exit status 1 unless every device verified. */
+async function provisionOn(
+  bench: Bench,
+  run: { station: Station; options: ProvisionOptions; profile: string; ports: string[] },
+): Promise<void> {
+  const { station, options, profile, ports } = run;
+  // The CA's key is decrypted (PBKDF2 on the thread pool) while the devices are identified and
+  // make their keys; only enrolling waits for it. A wrong passphrase stops the batch.
+  const unlocked = bench.needsPassphrase(profile)
+    ? bench.unlock(await stationPassphrase(options.passphraseFile), 'cli')
+    : undefined;
+  unlocked?.catch((error: unknown) => stopBatch(bench, diskError(error, station.db.name)));
+  // Ctrl-C / SIGTERM cancel: every device stops at once and resumes from its last step next time.
+  const stopListening = invocation().onCancel(() => bench.cancel());
+  const tpm = options.tpm?.[0]?.trim();
+  await bench.start({
+    deviceType: options.deviceType,
+    profile,
+    ports,
+    force: options.force,
+    actor: 'cli',
+    petNames: petNamesOf(options.petName ?? []),
+    ...(options.serial && tpm ? { serials: { [tpm]: options.serial } } : {}),
+    ...(options.outDir ? { outDir: options.outDir } : {}),
+  });
+  const outcomes = await bench.finished();
+  stopListening();
+  await unlocked;
+  if (outcomes.some((o) => o.status !== 'verified')) invocation().setExitCode(1);
+}
+
+/**
+ * The batch's commits made durable in groups, off the main thread, before each step's side effect
+ * (store/wal-sync.ts) — when every side effect is a device's or the station's own: the station CA
+ * signs, nothing is sent to a service between two steps. A command attached to a running station
+ * shares its connection with other work, so it keeps one fsync per commit.
+ */
+function groupedDurability(station: Station, profile: string): WalSync | undefined {
+  if (invocation().running || station.profiles.get(profile).settings.protocol !== 'local') return undefined;
+  return WalSync.begin(station.db);
 }
 
 /** A failed unlock stops the batch; each device says why (the wrong passphrase, a disk too full to record it). */
