@@ -3,8 +3,8 @@
 // Node 20 caches no compiled code for modules of its own (module.enableCompileCache came in 22.1),
 // so the bundle is compiled here as vm.Script, the way Node's CommonJS loader compiles a file, with
 // the cache V8 made for it beside it. A cache is made per name (the command): it holds the
-// functions that command ran, written once at the end of the first run that had none, or whose
-// cache V8 refused (another Node, other V8 flags). A cache is only ever an optimization: one that
+// functions that command ran, written once at the end of the first successful run that had none,
+// or whose cache V8 refused (another Node, other V8 flags). A cache is only ever an optimization: one that
 // cannot be read or written changes nothing but the start-up time.
 'use strict';
 const { isAscii } = require('node:buffer');
@@ -24,7 +24,9 @@ function requireCached(file, cacheName) {
     cachedData,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => writeCache(script, cacheFile));
+  // Only a run that succeeded: one that stopped at a typo would leave a cache of the argument parser.
+  if (cachedData === undefined || script.cachedDataRejected)
+    process.once('exit', (code) => code === 0 && writeCache(script, cacheFile));
   const module = { exports: {}, filename: file, id: file };
   script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file));
   return module.exports;
