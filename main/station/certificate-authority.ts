@@ -9,6 +9,7 @@ import { createCaInToken, tokenPrivateKey, unlockFromToken, type KeyLocation } f
 import { decryptPrivateKey, encryptPrivateKey, signingAlgorithmFor, toSigningKey } from '../pki/authority/key-vault';
 import { fingerprintOf, LocalAuthority } from '../pki/authority/local-authority';
 import { readPkcs12 } from '../pki/authority/pkcs12';
+import { certificateOf } from '../pki/parsed-der';
 import { pemCertificateBlocks } from '../pki/pem';
 import { randomSerial } from '../pki/authority/serial';
 import type { AuditLog } from '../store/audit-log';
@@ -41,7 +42,7 @@ export class StationCa {
     const describe = (role: AuthorityRole) => {
       const stored = this.#store.active(role);
       if (!stored) return undefined;
-      const cert = new x509.X509Certificate(stored.certificate);
+      const cert = certificateOf(stored.certificate);
       return { subject: cert.subject, fingerprint: stored.fingerprint, notAfter: cert.notAfter.toISOString() };
     };
     const root = describe('root');
@@ -184,8 +185,9 @@ export class StationCa {
       );
     const root = this.#store.active('root') ?? issuing;
     return {
-      root: new x509.X509Certificate(root.certificate),
-      issuing: new x509.X509Certificate(issuing.certificate),
+      // Parsed once per process (parsed-der.ts): each batch asks for the chain, each unlock for both.
+      root: certificateOf(root.certificate),
+      issuing: certificateOf(issuing.certificate),
       encryptedIssuingKey: issuing.encryptedKey,
       keyLocation: issuing.keyLocation
         ? (JSON.parse(issuing.keyLocation) as KeyLocation & { label: string })
