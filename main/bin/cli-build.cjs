@@ -149,7 +149,7 @@ function removeOldBuilds(builds, current) {
   }
 }
 
-module.exports = { EXTERNAL, sourceStamp, ensureCliBuilt };
+module.exports = { EXTERNAL, ensureCliBuilt };
 
 // `npm run build:cli` (and `npm test`'s build stage): the bundle, built now rather than by the
 // first command, so commands started together after a change do not each build it.

@@ -2,7 +2,5 @@
 
 /** Packages the CLI bundle leaves in node_modules: native addons, what loads them, build-time tools. */
 export declare const EXTERNAL: readonly string[];
-/** The stamp of the sources as they are now: paths, sizes and modification times. */
-export declare function sourceStamp(root: string): string;
 /** The entry file of an up-to-date bundle, built first when there is none for these sources. */
 export declare function ensureCliBuilt(root: string): Promise<string>;

@@ -1,5 +1,5 @@
 // The CLI's entry as a function: `main/cli.ts` calls it from the sources, the launcher from the
-// bundle (main/bin/enroller.mjs), which loads the bundle as one CommonJS script with V8's code cache.
+// bundle (main/bin/enroller.cjs), which loads the bundle as one CommonJS script with V8's code cache.
 // First: the X.509 library's dependency injection needs the Reflect polyfill before any of it loads.
 import 'reflect-metadata';
 import { runCli } from './program';
@@ -13,5 +13,5 @@ export async function startCli(args: readonly string[]): Promise<void> {
     if (error.code !== 'EPIPE') throw error;
     process.exit(141);
   });
-  await runCli([...args]);
+  await runCli(args);
 }

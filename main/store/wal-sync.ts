@@ -102,12 +102,13 @@ export class WalSync {
   }
 
   #lost(error: unknown): unknown {
-    // A file open for writing that can no longer be synced: its file system went read-only under it.
+    // A file open for writing that can no longer be synced (EROFS): its file system went read-only
+    // under it, as after a disk error. EIO and the rest are told as for any write (disk-errors.ts).
     const code = (error as { code?: string }).code;
-    if (code === 'EROFS' || code === 'EIO') return readOnlyFolder(path.dirname(this.#db.name), 'EIO');
+    if (code === 'EROFS') return readOnlyFolder(path.dirname(this.#db.name), 'EIO');
     const known = diskError(error, this.#db.name);
     if (known !== error) return known;
-    const cause = (error as { code?: string }).code ?? String(error);
+    const cause = code ?? String(error);
     return new EnrollerError(
       'STORE_WRITE_FAILED',
       'The station could not put its latest steps on disk (the write-ahead log would not sync); the devices stop at ' +

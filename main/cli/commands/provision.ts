@@ -65,7 +65,7 @@ export function provisionCommand(): Command {
         const profile = options.profile ?? station.deviceTypes.get(options.deviceType).profile;
         // Attached to a running station: its unlocked session serves this batch (no second unlock).
         const running = invocation().running;
-        const durability = groupedDurability(station, profile);
+        const durability = running ? undefined : groupedDurability(station, profile);
         try {
           const deviceDeadlineMs = options.deadline * 1000;
           const bench = new Bench(station, slots, reporter(out), log, { deviceDeadlineMs, durability });
@@ -112,11 +112,11 @@ async function provisionOn(
 /**
  * The batch's commits made durable in groups, off the main thread, before each step's side effect
  * (store/wal-sync.ts) — when every side effect is a device's or the station's own: the station CA
- * signs, nothing is sent to a service between two steps. A command attached to a running station
- * shares its connection with other work, so it keeps one fsync per commit.
+ * signs, nothing is sent to a service between two steps. Not asked for a command attached to a
+ * running station: it shares that station's connection with other work, so it keeps one fsync per commit.
  */
 function groupedDurability(station: Station, profile: string): WalSync | undefined {
-  if (invocation().running || station.profiles.get(profile).settings.protocol !== 'local') return undefined;
+  if (station.profiles.get(profile).settings.protocol !== 'local') return undefined;
   return WalSync.begin(station.db);
 }
 
