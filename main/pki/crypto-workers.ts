@@ -10,7 +10,7 @@
 // never leave the process, as ever.
 import type crypto from 'node:crypto';
 import os from 'node:os';
-import { WorkerBatches } from '../worker-batches';
+import { ownBytes, WorkerBatches } from '../worker-batches';
 import type { CaSigningKey } from './authority/signing-key';
 import type { KeyFacts } from './key-policy';
 import { publicKeyInput } from './spki-key';
@@ -62,18 +62,26 @@ function answer(request) {
 
 export class CryptoWorkers {
   readonly #workers: WorkerBatches<Request, Answer>;
+  /**
+   * The CA's signatures on a worker of their own: a bulk run proves requests well ahead of the
+   * ones it signs (fresh-lane.ts), and a signature queued behind those proofs would hold up the
+   * certificates that are ready to be recorded.
+   */
+  readonly #signer: WorkerBatches<Request, Answer> | undefined;
   readonly #caKey: crypto.KeyObject | undefined;
 
-  /** One worker per core but the main thread's own; `caKey` when the workers are to sign too. */
+  /** One worker per core but the main thread's own; `caKey` when a worker is to sign too. */
   constructor(options: { caKey?: crypto.KeyObject | undefined; workers?: number } = {}) {
     const workers = options.workers ?? Math.max(1, os.availableParallelism() - 1);
     this.#caKey = options.caKey;
-    this.#workers = new WorkerBatches(ANSWER, workers, { key: options.caKey });
+    this.#workers = new WorkerBatches(ANSWER, workers);
+    this.#signer = options.caKey ? new WorkerBatches(ANSWER, 1, { key: options.caKey }) : undefined;
   }
 
   /** Whether `signature` over `data` was made by the key in `spki`, checked on a worker. */
   async prove(spki: Uint8Array, hash: string | null, data: Uint8Array, signature: Uint8Array): Promise<Proof> {
-    const answer = await this.#workers.run({ input: publicKeyInput(spki), hash, data, signature });
+    const request = { input: publicKeyInput(spki), hash, data: ownBytes(data), signature: ownBytes(signature) };
+    const answer = await this.#workers.run(request);
     if (!answer.type) return { verified: false, key: undefined };
     return {
       verified: answer.verified === true,
@@ -84,14 +92,15 @@ export class CryptoWorkers {
   /** The CA key signing on the workers; undefined when they were given none. */
   signingKey(): CaSigningKey | undefined {
     const caKey = this.#caKey;
-    if (!caKey) return undefined;
+    const signer = this.#signer;
+    if (!caKey || !signer) return undefined;
     return {
       kind: caKey.asymmetricKeyType === 'rsa' ? 'rsa' : 'ec',
-      sign: async (data) => new Uint8Array((await this.#workers.run({ sign: data })).signature!),
+      sign: async (data) => new Uint8Array((await signer.run({ sign: ownBytes(data) })).signature!),
     };
   }
 
-  close(): Promise<void> {
-    return this.#workers.close();
+  async close(): Promise<void> {
+    await Promise.all([this.#workers.close(), this.#signer?.close()]);
   }
 }

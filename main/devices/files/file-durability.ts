@@ -2,10 +2,9 @@
 // its rename. In a group (`DeferredFileSync`, bulk enrollment, #18): files are renamed into place
 // unsynced and the whole group is flushed at once — on Linux one syncfs (`sync -f`) for the
 // folder's filesystem, elsewhere each file and its folder — before any of them is reported.
-import { execFile } from 'node:child_process';
 import fsp from 'node:fs/promises';
-import { promisify } from 'node:util';
 import path from 'node:path';
+import { FolderSyncer } from './folder-syncer';
 
 export interface FileDurability {
   /** Whether to fsync a file's data before it is renamed into place. */
@@ -26,6 +25,14 @@ export class DeferredFileSync implements FileDurability {
 
   #running: Promise<void> | undefined;
   #next: Promise<void> | undefined;
+  /** One syncfs helper per folder, kept for the run (folder-syncer.ts). */
+  readonly #syncers = new Map<string, FolderSyncer>();
+
+  /** Ends the syncfs helpers; a flush after it fsyncs file by file. */
+  close(): void {
+    for (const syncer of this.#syncers.values()) syncer.close();
+    this.#syncers.clear();
+  }
 
   /**
    * Makes every file written before the call durable, with the folders that name them. One sync runs
@@ -50,26 +57,25 @@ export class DeferredFileSync implements FileDurability {
     const files = this.#files;
     this.#files = new Set();
     const folders = new Set([...files].map((file) => path.dirname(file)));
-    // A syncfs costs a process (a fork of this one): worth it for many files, not for a few.
-    if (process.platform === 'linux' && files.size >= SYNCFS_FROM && (await syncFilesystems(folders))) return;
+    // A syncfs syncs the whole filesystem: worth it for many files, not for a few.
+    if (process.platform === 'linux' && files.size >= SYNCFS_FROM && (await this.#syncFilesystems(folders))) return;
     await Promise.all([...files].map(fsyncPath));
     await Promise.all([...folders].map(fsyncPath));
   }
-}
 
-const run = promisify(execFile);
-/** From how many files one `sync -f` beats a fsync each (on the thread pool). */
-const SYNCFS_FROM = 64;
-
-/** One syncfs per folder (they usually share one filesystem): true when every call succeeded. */
-async function syncFilesystems(folders: Set<string>): Promise<boolean> {
-  try {
-    for (const folder of folders) await run('sync', ['-f', folder]);
+  /** One syncfs per folder (they usually share one filesystem): true when every call succeeded. */
+  async #syncFilesystems(folders: Set<string>): Promise<boolean> {
+    for (const folder of folders) {
+      let syncer = this.#syncers.get(folder);
+      if (!syncer) this.#syncers.set(folder, (syncer = new FolderSyncer(folder)));
+      if (!(await syncer.sync())) return false;
+    }
     return true;
-  } catch {
-    return false;
   }
 }
+
+/** From how many files one `sync -f` beats a fsync each (on the thread pool). */
+const SYNCFS_FROM = 64;
 
 async function fsyncPath(file: string): Promise<void> {
   const handle = await fsp.open(file, 'r');

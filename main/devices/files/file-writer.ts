@@ -4,7 +4,7 @@
 // everything else. Here one worker creates them (one, because creations in one folder take turns
 // on its lock anyway), each atomically: written under a temporary name, renamed into place. Not
 // synced: the run's group commit makes them durable together (file-durability.ts).
-import { WorkerBatches } from '../../worker-batches';
+import { ownBytes, WorkerBatches } from '../../worker-batches';
 import { temporaryName } from './csr-files';
 
 export interface FileToWrite {
@@ -32,7 +32,9 @@ export class FileWriter {
 
   /** Resolves once the files are in place (not yet synced); rejects with the first file's error. */
   async write(files: readonly FileToWrite[]): Promise<void> {
-    const failures = await Promise.all(files.map((f) => this.#workers.run({ ...f, temp: temporaryName(f.file) })));
+    const failures = await Promise.all(
+      files.map(({ file, data }) => this.#workers.run({ file, data: ownBytes(data), temp: temporaryName(file) })),
+    );
     const failed = failures.find((f) => f !== null);
     if (failed) throw Object.assign(new Error(failed.message), { code: failed.code });
   }

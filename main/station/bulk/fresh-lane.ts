@@ -65,6 +65,8 @@ export class FreshLane {
   /** Names being written now: a second file for one waits for it before it looks at the name. */
   readonly #writing = new Map<string, Promise<void>>();
   #taken: Set<string> | undefined;
+  /** Requests taken in ahead of their turn (`ahead`), by file: proved while earlier ones are recorded. */
+  readonly #accepting = new Map<string, Promise<AcceptedCsr | undefined>>();
 
   /** A device type whose cloud has rules of its own is checked certificate by certificate: not here. */
   static serves(deviceType: DeviceTypeDocument): boolean {
@@ -76,11 +78,22 @@ export class FreshLane {
     this.#keyPolicy = keyPolicyOf(input.deviceType);
   }
 
+  /**
+   * Starts taking in a file that `enroll` will be given later: its proof of possession runs on a
+   * worker while the certificates before it are signed, recorded and written, so neither the
+   * workers nor the main thread wait for the other (#18). Nothing is recorded until `enroll`.
+   */
+  ahead(file: string): void {
+    if (!this.#closed && !this.#accepting.has(file)) this.#accepting.set(file, this.#accepted(file));
+  }
+
   /** The file's outcome once it is on disk, or undefined when the pipeline is to take the file. */
   async enroll(file: string): Promise<CsrFileOutcome | undefined> {
+    const accepting = this.#accepting.get(file);
+    this.#accepting.delete(file);
     if (this.#closed) return undefined;
     const { records, actor } = this.#input;
-    const csr = await this.#accepted(file);
+    const csr = await (accepting ?? this.#accepted(file));
     const deviceId = csr?.subjectFields.CN ?? csr?.subjectFields.serialNumber;
     if (!csr || !deviceId || !records.neverSeen(deviceId, csr.keyFingerprint)) return undefined;
     const { deviceType, profile, batchId } = this.#input;

@@ -15,6 +15,7 @@ describe('station database', () => {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('synchronous', { simple: true })).toBe(2);
       expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(db.pragma('temp_store', { simple: true }), 'savepoint journals in memory, not in /var/tmp').toBe(2);
       expect(schemaVersion(db)).toBe(latestSchemaVersion);
       db.close();
     }

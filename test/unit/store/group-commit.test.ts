@@ -26,6 +26,16 @@ function station() {
 }
 
 describe('GroupCommit', () => {
+  it('checkpoints the WAL every few groups while it runs, and as the connection did once it ends', async () => {
+    const { db } = station();
+    const every = () => db.pragma('wal_autocheckpoint', { simple: true });
+    expect(every()).toBe(1000);
+    const group = new GroupCommit(db);
+    expect(every()).toBe(8192);
+    await group.end();
+    expect(every()).toBe(1000);
+  });
+
   it('serves many jobs with one commit, on disk only at the barrier, files after the database', async () => {
     const { db, settings, onDisk } = station();
     const events: string[] = [];
