@@ -428,6 +428,32 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE profiles_v16 RENAME TO profiles;
     `,
   },
+  {
+    version: 17,
+    name: 'audit rows without an index on their hash',
+    sql: `
+      -- A row's hash is unique by construction: it covers seq, the table's key, and the hash before
+      -- it; audit verify finds any row whose hash is not its own or does not link. The UNIQUE index on
+      -- it guarded nothing more and cost the most of any index (#18): its key is random, so each group
+      -- of a bulk run rewrote nearly all its pages (10,000 CSRs: 1,025 pages a group). SQLite drops a
+      -- column's UNIQUE by rebuilding the table.
+      CREATE TABLE audit_log_v17 (
+        seq       INTEGER PRIMARY KEY,
+        at        TEXT NOT NULL,
+        actor     TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        subject   TEXT NOT NULL,
+        details   TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash      TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO audit_log_v17 (seq, at, actor, action, subject, details, prev_hash, hash)
+        SELECT seq, at, actor, action, subject, details, prev_hash, hash FROM audit_log;
+      DROP TABLE audit_log;
+      ALTER TABLE audit_log_v17 RENAME TO audit_log;
+      CREATE INDEX audit_log_subject ON audit_log(subject);
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;
