@@ -3,12 +3,14 @@
 // reported). Printed beside the bound measured in the same run on the same disk: one
 // synchronous=FULL SQLite commit per certificate (what a station that commits each certificate on
 // its own cannot beat). Goal (#18): ratio ≥ 0.4. Peak RSS is printed for each size: it must stay
-// flat from 10,000 to 100,000 CSRs.
+// flat from 10,000 to 100,000 CSRs. So is the CPU time the CLI took on all its threads, and how
+// many cores that kept busy: a run near every core busy is bound by its work, not by waiting.
 // Two floors of this machine are measured in the same run and printed beside it, so the ratio can
 // be read: creating a certificate's two files (written and renamed into one folder, one syncfs for
 // all), and its cryptography (import the request's key, verify its signature, sign the
 // certificate) on every core. Nothing is deleted until the end: on ext4, files deleted moments
-// before make new ones slower to create.
+// before make new ones slower to create (perf: a fifth of a run's CPU in the inode allocator's
+// recently_deleted scan), so give the disk a minute between two runs of this script.
 // With --pkcs11 (#20) the CA keys are in a SoftHSM2 token, and the bound is the token's own signing
 // rate measured in the same run (every certificate is one signature in the token).
 // Run: npm run bench:bulk [-- 10000,100000] [--pkcs11]
@@ -93,23 +95,43 @@ function cryptoFloor(): number {
   return (n / (Number(process.hrtime.bigint() - start) / 1e9)) * os.availableParallelism();
 }
 
-function cli(dataDir: string, args: string[]): Promise<{ seconds: number; lines: string[]; peakRssMb: number }> {
+/** Clock ticks per second of /proc/<pid>/stat's CPU times. */
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+interface CliRun {
+  readonly seconds: number;
+  readonly lines: string[];
+  readonly peakRssMb: number;
+  /** User + system CPU seconds of the CLI and its threads, as last sampled before it exited. */
+  readonly cpuSeconds: number;
+}
+
+function cli(dataDir: string, args: string[]): Promise<CliRun> {
   const start = process.hrtime.bigint();
   const child = spawn(process.execPath, [bin, '--data-dir', dataDir, '--no-attach', '--json', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
   let peak = 0;
+  let cpuSeconds = 0;
   const poll = setInterval(() => {
-    const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-    peak = Math.max(peak, Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0));
+    try {
+      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      peak = Math.max(peak, Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0));
+      // Fields 14 and 15 (utime, stime), counted after the command name's closing parenthesis.
+      const stat = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpuSeconds = (Number(fields[11]) + Number(fields[12])) / TICKS;
+    } catch {
+      // Gone between two samples: the last one stands.
+    }
   }, 50);
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve) =>
     child.on('exit', () => {
       clearInterval(poll);
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      resolve({ seconds, lines: out.trim().split('\n').filter(Boolean), peakRssMb: peak / 1024 });
+      resolve({ seconds, lines: out.trim().split('\n').filter(Boolean), peakRssMb: peak / 1024, cpuSeconds });
     }),
   );
 }
@@ -162,7 +184,9 @@ async function main() {
     console.log(
       `${String(size).padStart(7)} CSRs  issued ${issued}  ${run.seconds.toFixed(1)} s (cold CLI, all in)  ` +
         `${rate.toFixed(0)} certificates/s  ratio ${(rate / bound).toFixed(2)}  ` +
-        `(${(rate / lowest).toFixed(2)} of the lowest floor)  peak RSS ${run.peakRssMb.toFixed(0)} MB`,
+        `(${(rate / lowest).toFixed(2)} of the lowest floor)  peak RSS ${run.peakRssMb.toFixed(0)} MB  ` +
+        `CPU ${run.cpuSeconds.toFixed(1)} s (${(run.cpuSeconds / run.seconds).toFixed(1)} of ` +
+        `${os.availableParallelism()} cores busy)`,
     );
     if (issued !== size) process.exitCode = 1;
   }
