@@ -7,8 +7,8 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * These bytes in a buffer of their own. A message copies a typed array's whole buffer, and a small
- * Buffer (a file read, a string encoded) is a view on Node's shared 8 KB pool: sent as it is, each
- * would carry 8 KB across (measured: a fifth of a bulk run's main thread went to such copies).
+ * Buffer (a file read, a string encoded) is a view on Node's shared 8 KB pool: sent as it is, a
+ * few hundred bytes would carry a whole slab of other data across.
  */
 export function ownBytes(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
