@@ -6,8 +6,8 @@
 // carries many requests), while the main thread parses, builds and records. A worker gets plain
 // data — spki-key.ts's key input, the signed bytes, the hash; the to-be-signed bytes — and sends
 // back whether it verified and what the key policy needs to know of the key; or the signature. The
-// CA's key (a KeyObject of this process) is handed to the workers once, when they start: keys
-// never leave the process, as ever.
+// CA's key (a KeyObject of this process) is handed once, as it starts, to the one worker that
+// signs: keys never leave the process, as ever.
 import type crypto from 'node:crypto';
 import os from 'node:os';
 import { ownBytes, WorkerBatches } from '../worker-batches';
