@@ -25,13 +25,13 @@ export class DeferredFileSync implements FileDurability {
 
   #running: Promise<void> | undefined;
   #next: Promise<void> | undefined;
-  /** One syncfs helper per folder, kept for the run (folder-syncer.ts). */
-  readonly #syncers = new Map<string, FolderSyncer>();
+  /** One syncfs helper per folder, kept for the run (folder-syncer.ts); undefined once closed. */
+  #syncers: Map<string, FolderSyncer> | undefined = new Map();
 
-  /** Ends the syncfs helpers; a flush after it fsyncs file by file. */
+  /** Ends the syncfs helpers; a flush after it fsyncs file by file and starts none. */
   close(): void {
-    for (const syncer of this.#syncers.values()) syncer.close();
-    this.#syncers.clear();
+    for (const syncer of this.#syncers?.values() ?? []) syncer.close();
+    this.#syncers = undefined;
   }
 
   /**
@@ -65,9 +65,11 @@ export class DeferredFileSync implements FileDurability {
 
   /** One syncfs per folder (they usually share one filesystem): true when every call succeeded. */
   async #syncFilesystems(folders: Set<string>): Promise<boolean> {
+    const syncers = this.#syncers;
+    if (!syncers) return false;
     for (const folder of folders) {
-      let syncer = this.#syncers.get(folder);
-      if (!syncer) this.#syncers.set(folder, (syncer = new FolderSyncer(folder)));
+      let syncer = syncers.get(folder);
+      if (!syncer) syncers.set(folder, (syncer = new FolderSyncer(folder)));
       if (!(await syncer.sync())) return false;
     }
     return true;

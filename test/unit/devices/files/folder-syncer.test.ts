@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeferredFileSync } from '../../../../main/devices/files/file-durability';
 import { FolderSyncer } from '../../../../main/devices/files/folder-syncer';
 
@@ -60,17 +60,37 @@ describe('FolderSyncer', () => {
 });
 
 describe('DeferredFileSync', () => {
-  it('makes a group of files durable through the helper and falls back to fsync once it is closed', async () => {
+  /** The syncfs helpers alive for this folder: processes whose argv names it. */
+  const helpersFor = (dir: string) =>
+    fs
+      .readdirSync('/proc')
+      .filter((pid) => /^\d+$/.test(pid))
+      .filter((pid) => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(dir);
+        } catch {
+          return false; // ended meanwhile
+        }
+      });
+  const writeMany = (dir: string, durability: DeferredFileSync, prefix: string) => {
+    for (let i = 0; i < 100; i++) {
+      fs.writeFileSync(path.join(dir, `${prefix}${i}`), 'x');
+      durability.written(path.join(dir, `${prefix}${i}`));
+    }
+  };
+
+  it('makes a group of files durable through one helper, and once closed fsyncs them without one', async () => {
     const dir = tempDir();
     const durability = new DeferredFileSync();
-    for (let i = 0; i < 100; i++) {
-      fs.writeFileSync(path.join(dir, `f${i}`), 'x');
-      durability.written(path.join(dir, `f${i}`));
-    }
+    writeMany(dir, durability, 'a');
     await durability.flush();
+    writeMany(dir, durability, 'b');
+    await durability.flush();
+    expect(helpersFor(dir), 'one helper kept for both groups').toHaveLength(1);
     durability.close();
-    fs.writeFileSync(path.join(dir, 'late'), 'y');
-    durability.written(path.join(dir, 'late'));
+    await vi.waitFor(() => expect(helpersFor(dir)).toHaveLength(0));
+    writeMany(dir, durability, 'c');
     await durability.flush();
+    expect(helpersFor(dir), 'no helper started after close').toHaveLength(0);
   });
 });
