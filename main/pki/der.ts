@@ -1,18 +1,41 @@
 // Minimal DER framing helpers for byte-exact surgery where re-encoding would be unsafe.
 
-export function derLength(length: number): Uint8Array {
-  if (length < 0x80) return Uint8Array.of(length);
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n >>= 8) bytes.unshift(n & 0xff);
-  return Uint8Array.of(0x80 | bytes.length, ...bytes);
+/** How many octets a DER long-form length takes (0 for the short form, under 128). */
+function longLengthOctets(length: number): number {
+  let octets = 0;
+  for (let n = length; n >= (octets === 0 ? 0x80 : 1); n = Math.floor(n / 256)) octets++;
+  return octets;
 }
 
+/** Writes a DER length at `offset`; returns the offset just past it. */
+function writeLength(out: Uint8Array, offset: number, length: number, octets: number): number {
+  if (octets === 0) {
+    out[offset] = length;
+    return offset + 1;
+  }
+  out[offset] = 0x80 | octets;
+  for (let i = octets, n = length; i >= 1; i--, n = Math.floor(n / 256)) out[offset + i] = n & 0xff;
+  return offset + 1 + octets;
+}
+
+export function derLength(length: number): Uint8Array {
+  const octets = longLengthOctets(length);
+  const out = new Uint8Array(1 + octets);
+  writeLength(out, 0, length, octets);
+  return out;
+}
+
+/**
+ * One TLV framing its contents, in one allocation (a certificate is a dozen of these, signed by
+ * the thousand in a bulk run: no spread, no intermediate header array).
+ */
 export function derTlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
-  const length = contents.reduce((sum, c) => sum + c.length, 0);
-  const header = Uint8Array.of(tag, ...derLength(length));
-  const out = new Uint8Array(header.length + length);
-  out.set(header);
-  let offset = header.length;
+  let length = 0;
+  for (const c of contents) length += c.length;
+  const octets = longLengthOctets(length);
+  const out = new Uint8Array(2 + octets + length);
+  out[0] = tag;
+  let offset = writeLength(out, 1, length, octets);
   for (const c of contents) {
     out.set(c, offset);
     offset += c.length;
