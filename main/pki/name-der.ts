@@ -72,7 +72,8 @@ export function validityDer(notBefore: Date, notAfter: Date): Uint8Array {
 function timeDer(date: Date): Uint8Array {
   // YYYY-MM-DDTHH:MM:SS.sssZ → YYYYMMDDHHMMSSZ
   const iso = date.toISOString();
-  const digits = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+  const day = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10);
+  const digits = `${day}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
   const year = date.getUTCFullYear();
   return year >= 1950 && year < 2050
     ? derTlv(UTC_TIME, Buffer.from(digits.slice(2), 'latin1'))
