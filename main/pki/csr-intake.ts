@@ -133,7 +133,7 @@ async function accept(der: Uint8Array, parts: CsrParts, options: CsrIntakeOption
     der,
     subjectFields: checkSubject(nameEntriesOf(info.subject) ?? libraryEntries(info.subject)),
     publicKeySpki: spki,
-    keyFingerprint: crypto.createHash('sha256').update(spki).digest('hex'),
+    keyFingerprint: crypto.hash('sha256', spki, 'hex'),
     keyAlgorithm,
     challengePassword,
     requestedSans,

@@ -29,7 +29,7 @@ export function auditHash(entry: Omit<AuditEntry, 'hash'>): string {
     entry.details,
     entry.prevHash,
   ]);
-  return crypto.createHash('sha256').update(canonical).digest('hex');
+  return crypto.hash('sha256', canonical, 'hex');
 }
 
 export class AuditLog {

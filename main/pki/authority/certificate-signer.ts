@@ -105,9 +105,6 @@ function subjectKeyIdentifier(spki: Uint8Array): Uint8Array {
   const outer = readTlv(spki, 0);
   const bits = outer && childrenOf(spki, outer)?.[1];
   if (!bits || bits.tag !== DER_BIT_STRING) throw new Error('The public key has no BIT STRING to identify it by.');
-  const id = crypto
-    .createHash('sha1')
-    .update(spki.subarray(bits.contentStart + 1, bits.end))
-    .digest();
+  const id = crypto.hash('sha1', spki.subarray(bits.contentStart + 1, bits.end), 'buffer');
   return derTlv(DER_SEQUENCE, SKI_OID, derTlv(DER_OCTET_STRING, derTlv(DER_OCTET_STRING, id)));
 }

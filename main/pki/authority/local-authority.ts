@@ -149,7 +149,7 @@ export class LocalAuthority {
 
   /** As `issue`, the certificate as DER: a bulk run writes it out and never needs it as an object. */
   async issueDer(request: IssueRequest): Promise<IssuedDer> {
-    const csrSha256 = crypto.createHash('sha256').update(request.csr.der).digest('hex');
+    const csrSha256 = crypto.hash('sha256', request.csr.der, 'hex');
     const kind = request.kind ?? request.deviceType.certificate.kind;
     const existing = this.#ledger.findByCsr(this.fingerprint, csrSha256);
     if (existing && existing.deviceId !== request.deviceId) {
@@ -190,7 +190,7 @@ export class LocalAuthority {
     const kind = request.kind ?? request.deviceType.certificate.kind;
     const serial = randomSerial(this.#random);
     const { der, notBefore, notAfter } = await this.#sign(request, serial, kind);
-    const csrSha256 = crypto.createHash('sha256').update(request.csr.der).digest('hex');
+    const csrSha256 = crypto.hash('sha256', request.csr.der, 'hex');
     const signed = { der, serial, issuerFingerprint: this.fingerprint, issuer: this.issuing.subject, kind, csrSha256 };
     const certificate = { ...signed, notBefore, notAfter };
     return record(certificate) ? certificate : undefined;
@@ -213,7 +213,7 @@ export class LocalAuthority {
    * id-kp-OCSPSigning, and id-pkix-ocsp-nocheck (relying parties do not ask about the responder itself).
    */
   async issueOcspSigner(spki: Uint8Array, validDays: number, now = new Date()): Promise<x509.X509Certificate> {
-    const keyFingerprint = crypto.createHash('sha256').update(spki).digest('hex');
+    const keyFingerprint = crypto.hash('sha256', spki, 'hex');
     const serial = this.#reserveSerial({
       deviceId: OCSP_RESPONDER,
       csrSha256: keyFingerprint,
