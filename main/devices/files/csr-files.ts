@@ -10,23 +10,47 @@ import { fsyncEach, type FileDurability } from './file-durability';
 import { certificatePublicKey, sameKey } from '../../pki/public-key-of';
 
 export function readCsrFile(file: string): Uint8Array {
-  let stat: fs.Stats;
+  let fd: number;
   try {
-    stat = fs.statSync(file);
+    // Non-blocking, so a FIFO in the folder is refused below instead of waiting for a writer.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (error) {
-    throw new EnrollerError(
-      'CSR_MALFORMED',
-      `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
-    );
+    throw cannotRead(file, error);
   }
-  // Bounded before it is read: a CSR is a few hundred bytes, a wrong file can be gigabytes.
-  if (!stat.isFile()) throw new EnrollerError('CSR_MALFORMED', `${file} is not a file.`);
-  if (stat.size > DEFAULT_MAX_CSR_BYTES * 2)
-    throw new EnrollerError(
-      'CSR_TOO_LARGE',
-      `${file} is ${stat.size} bytes; a CSR is at most ${DEFAULT_MAX_CSR_BYTES}.`,
-    );
-  return decodeCsrInput(new Uint8Array(fs.readFileSync(file)));
+  try {
+    // The open file's own size, bounded before it is read: a CSR is a few hundred bytes, a wrong
+    // file can be gigabytes. One stat of what is read, not a lookup of the name before it.
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw new EnrollerError('CSR_MALFORMED', `${file} is not a file.`);
+    if (stat.size > DEFAULT_MAX_CSR_BYTES * 2)
+      throw new EnrollerError(
+        'CSR_TOO_LARGE',
+        `${file} is ${stat.size} bytes; a CSR is at most ${DEFAULT_MAX_CSR_BYTES}.`,
+      );
+    const bytes = new Uint8Array(stat.size);
+    let read = 0;
+    while (read < bytes.length) {
+      const n = readAt(file, fd, bytes, read);
+      if (n === 0) break; // shorter than it was a moment ago: what is there is the request
+      read += n;
+    }
+    return decodeCsrInput(bytes.subarray(0, read));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readAt(file: string, fd: number, bytes: Uint8Array, offset: number): number {
+  try {
+    return fs.readSync(fd, bytes, offset, bytes.length - offset, offset);
+  } catch (error) {
+    throw cannotRead(file, error);
+  }
+}
+
+function cannotRead(file: string, error: unknown): EnrollerError {
+  const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return new EnrollerError('CSR_MALFORMED', `Cannot read ${file}: ${why}.`);
 }
 
 /** Certificate files as written: their paths, and the name they would have had when it was taken. */
