@@ -2,8 +2,9 @@
 
 /** How many octets a DER long-form length takes (0 for the short form, under 128). */
 function longLengthOctets(length: number): number {
+  if (length < 0x80) return 0;
   let octets = 0;
-  for (let n = length; n >= (octets === 0 ? 0x80 : 1); n = Math.floor(n / 256)) octets++;
+  for (let n = length; n > 0; n = Math.floor(n / 256)) octets++;
   return octets;
 }
 
