@@ -96,8 +96,9 @@ export function writeCertificateFiles(
 
 /** The files for a device ID's stem: `<stem>.pem` / `.der`, or with `~N` when the plain name is taken. */
 export function certificateFileNames(outDir: string, stem: string, n = 1): { pem: string; der: string } {
-  const name = `${stem}${n === 1 ? '' : `~${n}`}`;
-  return { pem: path.join(outDir, `${name}.pem`), der: path.join(outDir, `${name}.der`) };
+  // One join for both names (a stem has no separator): a bulk run names two files per certificate.
+  const base = path.join(outDir, `${stem}${n === 1 ? '' : `~${n}`}`);
+  return { pem: `${base}.pem`, der: `${base}.der` };
 }
 
 /** The PEM file's text: the leaf, then its issuing chain. */
