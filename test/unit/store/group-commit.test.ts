@@ -1,11 +1,12 @@
 // Group commit (bulk enrollment): many jobs' steps share one commit. Every job that asks waits for a
 // commit that began after its steps; jobs ready at the same moment share one; nothing of a group is
-// visible on disk before its commit; the files are flushed after the database and before anyone is
-// told; a step that fails rolls back alone; a group SQLite dropped fails every later barrier.
+// visible on disk before its commit; the commit is synced off the main thread and the files
+// flushed beside it, both before anyone is told; a step that fails rolls back alone; a group
+// SQLite dropped fails every later barrier.
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../main/store/database';
+import { assertDurable, openDatabase } from '../../../main/store/database';
 import { GroupCommit } from '../../../main/store/group-commit';
 import { SettingsStore } from '../../../main/store/settings-store';
 import { tempDir } from '../../helpers/station';
@@ -34,6 +35,19 @@ describe('GroupCommit', () => {
     expect(every()).toBe(8192);
     await group.end();
     expect(every()).toBe(1000);
+  });
+
+  it('syncs each commit off the main thread while it runs, and every commit again once it ends', async () => {
+    const { db, settings } = station();
+    const synchronous = () => db.pragma('synchronous', { simple: true });
+    const group = new GroupCommit(db);
+    expect(synchronous(), 'a commit does not fsync on the main thread').toBe(1); // NORMAL
+    settings.put('step', 1);
+    await group.durable(); // one fdatasync of the WAL (store/wal-sync.ts) before the barrier passes
+    await group.end();
+    expect(synchronous()).toBe(2); // FULL
+    expect(() => assertDurable(db)).not.toThrow();
+    db.close();
   });
 
   it('serves many jobs with one commit, on disk only at the barrier, files after the database', async () => {
