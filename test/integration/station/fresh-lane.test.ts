@@ -177,6 +177,15 @@ describe('the fast lane of a bulk run', () => {
       const csr = new x509.Pkcs10CertificateRequest(fs.readFileSync(path.join(csrDir, `a-${i}.der`)));
       expect(Buffer.from(leaf!.publicKey.rawData).equals(Buffer.from(csr.publicKey.rawData))).toBe(true);
       expect(leaf!.subject).toBe(`CN=lane-${i}`);
+      // The very bytes on the ledger and on the job: the certificate written, the request read.
+      const [row] = st.query<{ ledger: Uint8Array; job: Uint8Array; request: Uint8Array }>(
+        `SELECT c.der AS ledger, j.cert_der AS job, j.csr_der AS request FROM certificates c
+           JOIN jobs j ON j.device_id = c.device_id WHERE c.device_id = ?`,
+        `lane-${i}`,
+      );
+      expect(Buffer.from(row!.ledger).equals(Buffer.from(leaf!.rawData))).toBe(true);
+      expect(Buffer.from(row!.job).equals(Buffer.from(leaf!.rawData))).toBe(true);
+      expect(Buffer.from(row!.request).equals(fs.readFileSync(path.join(csrDir, `a-${i}.der`)))).toBe(true);
     }
     expect((await runEnroller(st.dir, 'audit', 'verify')).code).toBe(0);
   });
