@@ -9,7 +9,7 @@
 // group's files' flush instead of before it. So nothing leaves the station — a file, a report
 // line — before the ledger rows it depends on are on disk, exactly as with one fsync per commit;
 // only the number of commits changes. A kill before the barrier loses the group's steps, never a
-// reported one.
+// reported one. A WAL that would not sync once fails every later barrier (wal-sync.ts says why).
 // Only for a connection this process alone drives: another writer on it would join the group.
 import { EnrollerError } from '../../shared/errors';
 import type { Db } from './database';

@@ -26,6 +26,12 @@ export class WalSync {
   #synced: number;
   #syncs = 0;
   #ended = false;
+  /**
+   * The first sync that failed. Every later one fails with it: after a failed fsync Linux may mark
+   * the unwritten pages clean, so a later sync can succeed over a hole in the WAL — and SQLite's
+   * recovery stops at the first frame it cannot read, taking every later commit with it.
+   */
+  #failed: unknown;
 
   private constructor(db: Db) {
     this.#db = db;
@@ -50,6 +56,7 @@ export class WalSync {
   /** Resolves once every commit made before the call is on disk. */
   durable(): Promise<void> {
     if (this.#ended) return Promise.resolve();
+    if (this.#failed !== undefined) return Promise.reject(this.#failed);
     const changes = this.#changes();
     if (changes === this.#synced) return Promise.resolve();
     const running = this.#running;
@@ -88,6 +95,7 @@ export class WalSync {
   }
 
   async #sync(at: number): Promise<void> {
+    if (this.#failed !== undefined) throw this.#failed;
     try {
       this.#wal ??= fs.open(`${this.#db.name}-wal`, 'r+').catch((error: unknown) => {
         this.#wal = undefined;
@@ -95,7 +103,7 @@ export class WalSync {
       });
       await (await this.#wal).datasync();
     } catch (error) {
-      throw this.#lost(error);
+      throw (this.#failed ??= this.#lost(error));
     }
     this.#syncs++;
     if (at > this.#synced) this.#synced = at;

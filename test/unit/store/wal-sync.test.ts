@@ -66,4 +66,23 @@ describe('WalSync', () => {
     await expect(sync.durable()).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' });
     on.pragma('synchronous = FULL');
   });
+
+  it('once a sync failed, no later one passes, even when the log could be synced again', async () => {
+    const on = scratch();
+    const sync = WalSync.begin(on);
+    insert(on, 1);
+    // The log's name taken by a folder for a moment: the sync cannot open it (EISDIR).
+    const wal = `${on.name}-wal`;
+    fs.renameSync(wal, `${wal}.aside`);
+    fs.mkdirSync(wal);
+    await expect(sync.durable()).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' });
+    fs.rmdirSync(wal);
+    fs.renameSync(`${wal}.aside`, wal);
+    insert(on, 2);
+    // The failed sync may have left a hole in the log that a later fsync would not see: nothing after it is trusted.
+    await expect(sync.durable()).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' });
+    expect(sync.syncs).toBe(0);
+    await expect(sync.end()).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' });
+    expect(on.pragma('synchronous', { simple: true })).toBe(2); // FULL again, as it ends
+  });
 });
