@@ -80,9 +80,17 @@ export class GroupCommit {
       await this.durable();
     } finally {
       this.#open = false;
-      if (this.#db.inTransaction) this.#db.exec(this.#lost ? 'ROLLBACK' : 'COMMIT');
-      this.#db.pragma(`wal_autocheckpoint = ${this.#checkpointEvery}`);
-      await this.#wal.end();
+      try {
+        if (this.#db.inTransaction) this.#db.exec(this.#lost ? 'ROLLBACK' : 'COMMIT');
+      } catch (error) {
+        // A last group that cannot commit is given up whole: no step of it was reported, each resumes.
+        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+        throw error;
+      } finally {
+        // The connection as it was, even after a failed disk: its own checkpoints, an fsync per commit.
+        this.#db.pragma(`wal_autocheckpoint = ${this.#checkpointEvery}`);
+        await this.#wal.end();
+      }
     }
   }
 

@@ -2,7 +2,8 @@
 // commit that began after its steps; jobs ready at the same moment share one; nothing of a group is
 // visible on disk before its commit; the commit is synced off the main thread and the files
 // flushed beside it, both before anyone is told; a step that fails rolls back alone; a group
-// SQLite dropped fails every later barrier.
+// SQLite dropped fails every later barrier; a last group that cannot commit is given up, and the
+// connection is handed back as it was.
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -78,6 +79,21 @@ describe('GroupCommit', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL, as openDatabase left it
     settings.put('after', 1); // each step commits on its own again
     expect(onDisk('after')).toBe('1');
+    db.close();
+  });
+
+  it('gives the connection back as it was even when its last commit fails', async () => {
+    const { db } = station();
+    // A commit that fails without a broken disk: a deferred foreign key checked only at COMMIT.
+    db.exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY);
+             CREATE TABLE child (parent INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)`);
+    const group = new GroupCommit(db);
+    db.prepare('INSERT INTO child (parent) VALUES (7)').run();
+    await expect(group.end()).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+    expect(db.inTransaction, 'the group that could not commit is given up').toBe(false);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(db.prepare('SELECT count(*) AS n FROM child').get()).toEqual({ n: 0 });
     db.close();
   });
 
