@@ -81,16 +81,24 @@ export class GroupCommit {
     } finally {
       this.#open = false;
       try {
-        if (this.#db.inTransaction) this.#db.exec(this.#lost ? 'ROLLBACK' : 'COMMIT');
-      } catch (error) {
-        // A last group that cannot commit is given up whole: no step of it was reported, each resumes.
-        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-        throw error;
+        this.#closeLastGroup();
       } finally {
         // The connection as it was, even after a failed disk: its own checkpoints, an fsync per commit.
         this.#db.pragma(`wal_autocheckpoint = ${this.#checkpointEvery}`);
         await this.#wal.end();
       }
+    }
+  }
+
+  /** Commits the group still open, or gives it up whole when it is lost or cannot commit. */
+  #closeLastGroup(): void {
+    if (!this.#db.inTransaction) return;
+    try {
+      this.#db.exec(this.#lost ? 'ROLLBACK' : 'COMMIT');
+    } catch (error) {
+      // No step of it was reported: each resumes from its last step on disk.
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw error;
     }
   }
 

@@ -51,7 +51,7 @@ describe('GroupCommit', () => {
     db.close();
   });
 
-  it('serves many jobs with one commit, on disk only at the barrier, files after the database', async () => {
+  it('serves many jobs with one commit, on disk only at the barrier, files flushed after the commit', async () => {
     const { db, settings, onDisk } = station();
     const events: string[] = [];
     const group = new GroupCommit(db, () => void events.push(`files flushed, job-7 on disk: ${onDisk('job-7')}`));
