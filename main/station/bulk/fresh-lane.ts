@@ -35,6 +35,7 @@ import { nameTakenWords, type CsrFileOutcome } from '../pipeline/adapters/csr-fi
 import { certificatePublicKey, sameKey } from '../../pki/public-key-of';
 import { chainFrom } from '../pipeline/issuing-chain';
 import { checkPlanned } from '../pipeline/preflight-step';
+import { TakenNames } from './taken-names';
 
 export interface FreshLaneInput {
   readonly authority: LocalAuthority;
@@ -64,7 +65,7 @@ export class FreshLane {
   #closed = false;
   /** Names being written now: a second file for one waits for it before it looks at the name. */
   readonly #writing = new Map<string, Promise<void>>();
-  #taken: Set<string> | undefined;
+  #taken: TakenNames | undefined;
   /** Requests taken in ahead of their turn (`ahead`), by file: proved while earlier ones are recorded. */
   readonly #accepting = new Map<string, Promise<AcceptedCsr | undefined>>();
 
@@ -179,7 +180,7 @@ export class FreshLane {
     const taken = this.#takenNames();
     const pem = pemBlock('CERTIFICATE', der);
     let written: Written;
-    if (!taken.has(name)) {
+    if (!taken.mightHave(name)) {
       taken.add(name);
       const files = certificateFileNames(outDir, stem);
       const writing = writer.write([
@@ -211,14 +212,14 @@ export class FreshLane {
 
   /**
    * The names in the out folder, read once (folded as a case-insensitive file system would), and
-   * every name this run takes since: one look in a set per certificate instead of two lookups on disk.
+   * every name this run takes since: one look in memory per certificate instead of two on disk.
    */
-  #takenNames(): Set<string> {
+  #takenNames(): TakenNames {
     if (!this.#taken) {
       const { outDir } = this.#input;
       fs.mkdirSync(outDir, { recursive: true });
       const names = fs.readdirSync(outDir).filter((f) => /\.(pem|der)$/i.test(f));
-      this.#taken = new Set(names.map((f) => f.slice(0, -4).toLowerCase()));
+      this.#taken = new TakenNames(names.map((f) => f.slice(0, -4).toLowerCase()));
     }
     return this.#taken;
   }
