@@ -12,10 +12,7 @@ const EC_HEADERS = [
 
 /** An uncompressed P-256 / P-384 key under its named curve, told from its fixed header alone. */
 export function isNamedCurveSpki(spki: Uint8Array): boolean {
-  const der = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength);
-  return EC_HEADERS.some(
-    ({ header, size }) => der.length === header.length + 2 * size && der.subarray(0, header.length).equals(header),
-  );
+  return namedCurvePoint(spki) !== undefined;
 }
 
 export function publicKeyFromSpki(spki: Uint8Array): crypto.KeyObject {
@@ -24,12 +21,23 @@ export function publicKeyFromSpki(spki: Uint8Array): crypto.KeyObject {
 
 /** What `crypto.createPublicKey` takes for this key, the quick way: plain data, so a worker can take it too. */
 export function publicKeyInput(spki: Uint8Array): crypto.JsonWebKeyInput | crypto.PublicKeyInput {
+  const ec = namedCurvePoint(spki);
+  if (!ec) return { key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' };
+  const size = (ec.point.length - 1) / 2;
+  const x = Buffer.from(ec.point.subarray(1, 1 + size)).toString('base64url');
+  const y = Buffer.from(ec.point.subarray(1 + size)).toString('base64url');
+  return { key: { kty: 'EC', crv: ec.namedCurve, x, y }, format: 'jwk' };
+}
+
+/**
+ * An uncompressed P-256 / P-384 key's point (from its 0x04 marker) and curve, as WebCrypto's raw
+ * import takes them; undefined for any other key.
+ */
+export function namedCurvePoint(spki: Uint8Array): { namedCurve: 'P-256' | 'P-384'; point: Uint8Array } | undefined {
   const der = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength);
   for (const { crv, header, size } of EC_HEADERS) {
     if (der.length !== header.length + 2 * size || !der.subarray(0, header.length).equals(header)) continue;
-    const x = der.subarray(header.length, header.length + size).toString('base64url');
-    const y = der.subarray(header.length + size).toString('base64url');
-    return { key: { kty: 'EC', crv, x, y }, format: 'jwk' };
+    return { namedCurve: crv, point: der.subarray(header.length - 1) };
   }
-  return { key: der, format: 'der', type: 'spki' };
+  return undefined;
 }

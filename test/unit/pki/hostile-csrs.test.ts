@@ -37,6 +37,18 @@ const corpus: Case[] = [
   // proof of possession
   { name: 'bad signature (one bit flipped)', code: 'CSR_BAD_SIGNATURE', csr: async () => flip(valid, 3) },
   {
+    // Its point's last bit flipped: (x, y ^ 1) is not on P-256, and the key's import refuses it.
+    name: 'public key off its curve',
+    code: 'CSR_KEY_TYPE_NOT_ALLOWED',
+    csr: async () => {
+      const copy = Buffer.from(valid);
+      const at = copy.indexOf(Buffer.from('06082a8648ce3d03010703420004', 'hex'));
+      expect(at).toBeGreaterThan(0);
+      copy[at + 14 + 63]! ^= 0x01;
+      return new Uint8Array(copy);
+    },
+  },
+  {
     name: 'swapped key (signed by another key)',
     code: 'CSR_BAD_SIGNATURE',
     csr: async () => {
