@@ -1,7 +1,8 @@
 // A public key from its SubjectPublicKeyInfo, the quick way where there is one. OpenSSL 3 decodes
 // DER through its generic decoder framework (about 0.3 ms a key here); an EC point given as JWK
 // coordinates skips it (about half that), and the station proves a CSR's key for every device.
-// The point is still checked to lie on its curve by the import.
+// The point is still checked to lie on its curve by the import. The proof workers, which can wait
+// for a promise, hand the point to WebCrypto's raw import instead (namedCurvePoint; crypto-workers.ts).
 import crypto from 'node:crypto';
 
 /** The fixed DER header of an uncompressed P-256 / P-384 SPKI, up to the 0x04 point marker. */
