@@ -24,9 +24,10 @@ export function publicKeyFromSpki(spki: Uint8Array): crypto.KeyObject {
 export function publicKeyInput(spki: Uint8Array): crypto.JsonWebKeyInput | crypto.PublicKeyInput {
   const ec = namedCurvePoint(spki);
   if (!ec) return { key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' };
-  const size = (ec.point.length - 1) / 2;
-  const x = Buffer.from(ec.point.subarray(1, 1 + size)).toString('base64url');
-  const y = Buffer.from(ec.point.subarray(1 + size)).toString('base64url');
+  const { buffer, byteOffset, length } = ec.point;
+  const size = (length - 1) / 2;
+  const x = Buffer.from(buffer, byteOffset + 1, size).toString('base64url');
+  const y = Buffer.from(buffer, byteOffset + 1 + size, size).toString('base64url');
   return { key: { kty: 'EC', crv: ec.namedCurve, x, y }, format: 'jwk' };
 }
 
