@@ -1,9 +1,8 @@
 // Worker threads fed in batches, for a bulk run's heavy lifting (#18: proofs of possession, file
 // creation): many requests ride one message, so a message's cost stays small beside the work it
 // carries, and the main thread goes on parsing, signing and recording meanwhile. A worker's code
-// is a few lines of Node's own API given as a string defining `answer(request)`, which may return a
-// promise: nothing to bundle, the same in the CLI bundle, under tsx and in tests. Sits below every
-// layer.
+// is a few lines of Node's own API given as a string defining `answer(request)`: nothing to
+// bundle, the same in the CLI bundle, under tsx and in tests. Sits below every layer.
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -36,9 +35,7 @@ export class WorkerBatches<Request, Answer> {
     const source = `
       const { parentPort } = require('node:worker_threads');
       ${answer}
-      parentPort.on('message', async ({ id, requests }) =>
-        parentPort.postMessage({ id, answers: await Promise.all(requests.map(answer)) }),
-      );
+      parentPort.on('message', ({ id, requests }) => parentPort.postMessage({ id, answers: requests.map(answer) }));
     `;
     this.#workers = Array.from({ length: workers }, () => this.#start(source, workerData));
   }

@@ -4,16 +4,16 @@
 // each one to Node's thread pool costs the main thread nearly as much again. With thousands of
 // files that is the main thread's largest share; here it runs on workers, in batches (one message
 // carries many requests), while the main thread parses, builds and records. A worker gets plain
-// data — an EC key's point (or spki-key.ts's key input), the signed bytes, the hash; the
-// to-be-signed bytes — and sends back whether it verified and what the key policy needs to know of
-// the key; or the signature. The CA's key (a KeyObject of this process) is handed once, as it
-// starts, to the one worker that signs: keys never leave the process, as ever.
+// data — spki-key.ts's key input, the signed bytes, the hash; the to-be-signed bytes — and sends
+// back whether it verified and what the key policy needs to know of the key; or the signature. The
+// CA's key (a KeyObject of this process) is handed once, as it starts, to the one worker that
+// signs: keys never leave the process, as ever.
 import type crypto from 'node:crypto';
 import os from 'node:os';
 import { ownBytes, WorkerBatches } from '../worker-batches';
 import type { CaSigningKey } from './authority/signing-key';
 import type { KeyFacts } from './key-policy';
-import { namedCurvePoint, publicKeyInput } from './spki-key';
+import { publicKeyInput } from './spki-key';
 
 export interface Proof {
   readonly verified: boolean;
@@ -23,8 +23,7 @@ export interface Proof {
 
 type Request =
   | {
-      /** A P-256 / P-384 point for WebCrypto's raw import; any other key as `createPublicKey` takes it. */
-      readonly key: ReturnType<typeof namedCurvePoint> | { readonly input: ReturnType<typeof publicKeyInput> };
+      readonly input: ReturnType<typeof publicKeyInput>;
       readonly hash: string | null;
       readonly data: Uint8Array;
       readonly signature: Uint8Array;
@@ -41,22 +40,14 @@ interface Answer {
 const ANSWER = `
 const crypto = require('node:crypto');
 const { workerData } = require('node:worker_threads');
-// A P-256 / P-384 point through WebCrypto's raw import, which checks that it lies on its curve, as
-// the JWK import does, but not again by multiplying it by the group order: on these curves
-// (cofactor 1) that proves nothing more, and it was nearly half the import (perf).
-async function publicKey(key) {
-  if (!key.point) return crypto.createPublicKey(key.input);
-  const algorithm = { name: 'ECDSA', namedCurve: key.namedCurve };
-  return crypto.KeyObject.from(await crypto.webcrypto.subtle.importKey('raw', key.point, algorithm, false, ['verify']));
-}
-async function answer(request) {
+function answer(request) {
   if (request.sign) {
     return { signature: crypto.sign('sha256', request.sign, { key: workerData.key, dsaEncoding: 'der' }) };
   }
-  const { hash, data, signature } = request;
+  const { input, hash, data, signature } = request;
   let key;
   try {
-    key = await publicKey(request.key);
+    key = crypto.createPublicKey(input);
   } catch {
     return { verified: false };
   }
@@ -89,9 +80,7 @@ export class CryptoWorkers {
 
   /** Whether `signature` over `data` was made by the key in `spki`, checked on a worker. */
   async prove(spki: Uint8Array, hash: string | null, data: Uint8Array, signature: Uint8Array): Promise<Proof> {
-    const point = namedCurvePoint(spki);
-    const key = point ? { ...point, point: ownBytes(point.point) } : { input: publicKeyInput(spki) };
-    const request = { key, hash, data: ownBytes(data), signature: ownBytes(signature) };
+    const request = { input: publicKeyInput(spki), hash, data: ownBytes(data), signature: ownBytes(signature) };
     const answer = await this.#workers.run(request);
     if (!answer.type) return { verified: false, key: undefined };
     return {

@@ -1,8 +1,7 @@
 // A public key from its SubjectPublicKeyInfo, the quick way where there is one. OpenSSL 3 decodes
 // DER through its generic decoder framework (about 0.3 ms a key here); an EC point given as JWK
 // coordinates skips it (about half that), and the station proves a CSR's key for every device.
-// The point is still checked to lie on its curve by the import. The proof workers, which can wait
-// for a promise, hand the point to WebCrypto's raw import instead (namedCurvePoint; crypto-workers.ts).
+// The point is still checked to lie on its curve by the import.
 import crypto from 'node:crypto';
 
 /** The fixed DER header of an uncompressed P-256 / P-384 SPKI, up to the 0x04 point marker. */
@@ -13,7 +12,10 @@ const EC_HEADERS = [
 
 /** An uncompressed P-256 / P-384 key under its named curve, told from its fixed header alone. */
 export function isNamedCurveSpki(spki: Uint8Array): boolean {
-  return namedCurvePoint(spki) !== undefined;
+  const der = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength);
+  return EC_HEADERS.some(
+    ({ header, size }) => der.length === header.length + 2 * size && der.subarray(0, header.length).equals(header),
+  );
 }
 
 export function publicKeyFromSpki(spki: Uint8Array): crypto.KeyObject {
@@ -22,24 +24,12 @@ export function publicKeyFromSpki(spki: Uint8Array): crypto.KeyObject {
 
 /** What `crypto.createPublicKey` takes for this key, the quick way: plain data, so a worker can take it too. */
 export function publicKeyInput(spki: Uint8Array): crypto.JsonWebKeyInput | crypto.PublicKeyInput {
-  const ec = namedCurvePoint(spki);
-  if (!ec) return { key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' };
-  const { buffer, byteOffset, length } = ec.point;
-  const size = (length - 1) / 2;
-  const x = Buffer.from(buffer, byteOffset + 1, size).toString('base64url');
-  const y = Buffer.from(buffer, byteOffset + 1 + size, size).toString('base64url');
-  return { key: { kty: 'EC', crv: ec.namedCurve, x, y }, format: 'jwk' };
-}
-
-/**
- * An uncompressed P-256 / P-384 key's point (from its 0x04 marker) and curve, as WebCrypto's raw
- * import takes them; undefined for any other key.
- */
-export function namedCurvePoint(spki: Uint8Array): { namedCurve: 'P-256' | 'P-384'; point: Uint8Array } | undefined {
   const der = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength);
   for (const { crv, header, size } of EC_HEADERS) {
     if (der.length !== header.length + 2 * size || !der.subarray(0, header.length).equals(header)) continue;
-    return { namedCurve: crv, point: der.subarray(header.length - 1) };
+    const x = der.subarray(header.length, header.length + size).toString('base64url');
+    const y = der.subarray(header.length + size).toString('base64url');
+    return { key: { kty: 'EC', crv, x, y }, format: 'jwk' };
   }
-  return undefined;
+  return { key: der, format: 'der', type: 'spki' };
 }
