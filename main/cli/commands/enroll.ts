@@ -98,8 +98,8 @@ function human(o: CsrFileOutcome): string {
 
 /**
  * Each file through the pipeline, `concurrency` at a time; each outcome reported as it finishes.
- * Keeps counts, not outcomes, and the paths packed (cli/path-list.ts): what stays alive for each
- * file is its bytes, so a run of 100,000 files peaks near the memory of one of 10,000.
+ * Keeps counts, not outcomes, and the paths packed (cli/path-list.ts): what the run holds for each
+ * file is its path's bytes, not an outcome or a string.
  */
 async function enrollFiles(
   station: Station,
