@@ -26,35 +26,31 @@ export class TakenNames {
   /** False: no name added is this one. True: it was added, or shares a hash with one that was. */
   mightHave(name: string): boolean {
     const hash = nameHash(name, this.#seed);
-    for (let at = hash & (this.#slots.length - 1); ; at = (at + 1) & (this.#slots.length - 1)) {
-      const slot = this.#slots[at];
-      if (slot === EMPTY) return false;
-      if (slot === hash) return true;
-    }
+    return this.#slots[slotFor(this.#slots, hash)] === hash;
   }
 
   add(name: string): void {
-    if (!this.#place(this.#slots, nameHash(name, this.#seed))) return;
+    const hash = nameHash(name, this.#seed);
+    const at = slotFor(this.#slots, hash);
+    if (this.#slots[at] === hash) return;
+    this.#slots[at] = hash;
     // At most half full, so a look ends at an empty slot after a probe or two.
     if (++this.#count * 2 > this.#slots.length) this.#grow();
   }
 
-  /** Puts the hash in its slot (or the next free one); false when it was there already. */
-  #place(slots: Uint32Array, hash: number): boolean {
-    for (let at = hash & (slots.length - 1); ; at = (at + 1) & (slots.length - 1)) {
-      if (slots[at] === hash) return false;
-      if (slots[at] === EMPTY) {
-        slots[at] = hash;
-        return true;
-      }
-    }
-  }
-
   #grow(): void {
     const slots = new Uint32Array(this.#slots.length * 2);
-    for (const hash of this.#slots) if (hash !== EMPTY) this.#place(slots, hash);
+    for (const hash of this.#slots) if (hash !== EMPTY) slots[slotFor(slots, hash)] = hash;
     this.#slots = slots;
   }
+}
+
+/** Where `hash` is in `slots`, or else the empty slot where it goes: the next free one from its own. */
+function slotFor(slots: Uint32Array, hash: number): number {
+  const last = slots.length - 1;
+  let at = hash & last;
+  while (slots[at] !== EMPTY && slots[at] !== hash) at = (at + 1) & last;
+  return at;
 }
 
 /** FNV-1a over the UTF-16 code units from a seeded start, then MurmurHash3's finaliser; never 0 (EMPTY). */

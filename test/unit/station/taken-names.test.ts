@@ -34,9 +34,10 @@ describe('TakenNames', () => {
     let pair: [string, string] | undefined;
     for (let i = 0; !pair; i++) {
       const name = `n-${i}`;
-      const other = seen.get(nameHash(name, seed));
+      const hash = nameHash(name, seed);
+      const other = seen.get(hash);
       if (other !== undefined) pair = [other, name];
-      else seen.set(nameHash(name, seed), name);
+      else seen.set(hash, name);
     }
     const taken = new TakenNames([pair[0]], seed);
     expect(taken.mightHave(pair[1])).toBe(true);
