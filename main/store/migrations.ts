@@ -454,6 +454,41 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX audit_log_subject ON audit_log(subject);
     `,
   },
+  {
+    version: 18,
+    name: 'certificates keyed by serial, then issuer',
+    sql: `
+      -- The ledger's key led with the issuer, so finding a certificate by its serial alone (complete,
+      -- revoke, a job's certificate) needed an index of its own on the serial. With the serial first,
+      -- the key serves both, and each certificate issued updates one index on a random key fewer (#18:
+      -- a bulk group rewrote nearly every page of each). The issuer's revoked certificates (a CRL) get a
+      -- small index of their own. SQLite changes a primary key by rebuilding the table.
+      CREATE TABLE certificates_v18 (
+        serial             TEXT NOT NULL,
+        issuer_fingerprint TEXT NOT NULL,
+        device_id          TEXT NOT NULL,
+        csr_sha256         TEXT NOT NULL,
+        key_fingerprint    TEXT NOT NULL,
+        kind               TEXT NOT NULL CHECK (kind IN ('birth', 'operational', 'verification', 'ocsp-signing')),
+        status             TEXT NOT NULL CHECK (status IN ('reserved', 'issued', 'revoked')),
+        der                BLOB,
+        not_before         TEXT,
+        not_after          TEXT,
+        revoked_at         TEXT,
+        revocation_reason  INTEGER,
+        created_at         TEXT NOT NULL,
+        PRIMARY KEY (serial, issuer_fingerprint)
+      ) STRICT;
+      INSERT INTO certificates_v18 SELECT * FROM certificates;
+      DROP TABLE certificates;
+      ALTER TABLE certificates_v18 RENAME TO certificates;
+      CREATE UNIQUE INDEX certificates_one_per_csr ON certificates(issuer_fingerprint, csr_sha256)
+        WHERE kind != 'verification';
+      CREATE INDEX certificates_device ON certificates(device_id);
+      CREATE INDEX certificates_not_after ON certificates(not_after) WHERE status = 'issued';
+      CREATE INDEX certificates_revoked ON certificates(issuer_fingerprint, revoked_at) WHERE status = 'revoked';
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

@@ -18,7 +18,7 @@ describe('migration 17: audit rows without an index on their hash', () => {
     const rows = audit.entries();
     before.close();
 
-    const after = openDatabase(file);
+    const after = openDatabase(file, { migrations: migrations.filter((m) => m.version <= 17) });
     expect(schemaVersion(after)).toBe(17);
     expect(new AuditLog(after).entries()).toEqual(rows);
     expect(verifyAuditChain(after)).toMatchObject({ ok: true, rows: 50 });
