@@ -8,6 +8,13 @@ import { immediately } from './immediately';
 export const GENESIS_HASH = '0'.repeat(64);
 const HEAD_KEY = 'audit.head';
 
+/**
+ * Connections whose group commit (store/group-commit.ts) writes the head's anchor once, just before
+ * each commit, instead of every append writing it: a bulk certificate appends twice, and the anchor
+ * only has to match the chain in what is committed.
+ */
+const anchoredAtCommit = new WeakSet<Db>();
+
 export interface AuditEntry {
   readonly seq: number;
   readonly at: string;
@@ -40,8 +47,8 @@ export class AuditLog {
 
   constructor(db: Db) {
     this.#db = db;
-    this.#last = db.prepare<[], { seq: number; hash: string }>(
-      'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
+    this.#last = db.prepare<[], { seq: number; hash: string; at: string }>(
+      'SELECT seq, hash, at FROM audit_log ORDER BY seq DESC LIMIT 1',
     );
     this.#insert = db.prepare(
       'INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ' +
@@ -88,9 +95,31 @@ export class AuditLog {
       });
       // The head, kept beside the chain in the same commit: a truncated tail no longer reaches it.
       const head = appended.at(-1);
-      if (head) this.#anchor.run(JSON.stringify({ seq: head.seq, hash: head.hash }), head.at);
+      if (head && !anchoredAtCommit.has(this.#db)) this.#writeAnchor(head);
       return appended;
     });
+  }
+
+  /**
+   * From now on the caller anchors the head itself, with `anchorHead()` before each commit, until
+   * `anchorEachAppend()`. For a connection one group commit owns: nothing else commits on it.
+   */
+  anchorAtCommit(): void {
+    anchoredAtCommit.add(this.#db);
+  }
+
+  anchorEachAppend(): void {
+    anchoredAtCommit.delete(this.#db);
+  }
+
+  /** Writes the newest row as the head's anchor, inside the caller's transaction. */
+  anchorHead(): void {
+    const head = this.#last.get();
+    if (head) this.#writeAnchor(head);
+  }
+
+  #writeAnchor(head: { seq: number; hash: string; at: string }): void {
+    this.#anchor.run(JSON.stringify({ seq: head.seq, hash: head.hash }), head.at);
   }
 
   entries(): AuditEntry[] {

@@ -12,6 +12,7 @@
 // reported one. A WAL that would not sync once fails every later barrier (wal-sync.ts says why).
 // Only for a connection this process alone drives: another writer on it would join the group.
 import { EnrollerError } from '../../shared/errors';
+import { AuditLog } from './audit-log';
 import type { Db } from './database';
 import { WalSync } from './wal-sync';
 
@@ -37,6 +38,8 @@ export class GroupCommit {
   readonly #wal: WalSync;
   /** Set once SQLite dropped a group: every later barrier fails with it, none passes on a lost step. */
   #lost: EnrollerError | undefined;
+  /** Its head's anchor is written once a commit, here, not with each append (audit-log.ts). */
+  readonly #audit: AuditLog;
 
   /**
    * `flushFiles` makes the files the group wrote durable too (beside the commit's own sync).
@@ -51,6 +54,8 @@ export class GroupCommit {
     this.#checkpointEvery = Number(db.pragma('wal_autocheckpoint', { simple: true }));
     db.pragma(`wal_autocheckpoint = ${GROUP_CHECKPOINT_PAGES}`);
     this.#wal = WalSync.begin(db);
+    this.#audit = new AuditLog(db);
+    this.#audit.anchorAtCommit();
     this.#begin();
   }
 
@@ -83,7 +88,9 @@ export class GroupCommit {
       try {
         this.#closeLastGroup();
       } finally {
-        // The connection as it was, even after a failed disk: its own checkpoints, an fsync per commit.
+        // The connection as it was, even after a failed disk: its own checkpoints, an fsync per commit,
+        // an anchor with each append.
+        this.#audit.anchorEachAppend();
         this.#db.pragma(`wal_autocheckpoint = ${this.#checkpointEvery}`);
         await this.#wal.end();
       }
@@ -94,7 +101,8 @@ export class GroupCommit {
   #closeLastGroup(): void {
     if (!this.#db.inTransaction) return;
     try {
-      this.#db.exec(this.#lost ? 'ROLLBACK' : 'COMMIT');
+      if (this.#lost) this.#db.exec('ROLLBACK');
+      else this.#commitGroup();
     } catch (error) {
       // No step of it was reported: each resumes from its last step on disk.
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
@@ -136,7 +144,13 @@ export class GroupCommit {
           'was kept. Run the command again once the disk is healthy: every device resumes from its last step on disk.',
       ));
     }
-    this.#db.exec('COMMIT');
+    this.#commitGroup();
     this.#commits++;
+  }
+
+  /** The group's rows, then the audit head's anchor beside them, in one commit. */
+  #commitGroup(): void {
+    this.#audit.anchorHead();
+    this.#db.exec('COMMIT');
   }
 }

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { AuditLog, verifyAuditChain } from '../../../main/store/audit-log';
 import { assertDurable, openDatabase } from '../../../main/store/database';
 import { GroupCommit } from '../../../main/store/group-commit';
 import { SettingsStore } from '../../../main/store/settings-store';
@@ -14,6 +15,15 @@ import { tempDir } from '../../helpers/station';
 
 function station() {
   const file = path.join(tempDir(), 'station.sqlite');
+  // The chain as a process opening the file after a kill -9 would judge it.
+  const auditOnDisk = () => {
+    const reader = new Database(file, { readonly: true });
+    try {
+      return verifyAuditChain(reader);
+    } finally {
+      reader.close();
+    }
+  };
   const db = openDatabase(file);
   // What a process opening the file after a kill -9 would find.
   const onDisk = (key: string) => {
@@ -24,7 +34,7 @@ function station() {
       reader.close();
     }
   };
-  return { db, settings: new SettingsStore(db), onDisk };
+  return { db, settings: new SettingsStore(db), onDisk, auditOnDisk };
 }
 
 describe('GroupCommit', () => {
@@ -156,6 +166,29 @@ describe('GroupCommit', () => {
     });
     await expect(group.end()).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' });
     expect(onDisk('lost')).toBeUndefined();
+    db.close();
+  });
+
+  it('anchors the audit head once a commit, so each commit on disk is a whole chain, and each append after', async () => {
+    const { db, auditOnDisk } = station();
+    const audit = new AuditLog(db);
+    audit.append('station.started', 'station');
+    const anchor = () => db.prepare("SELECT value FROM settings WHERE key = 'audit.head'").pluck().get();
+    const group = new GroupCommit(db);
+    for (let i = 0; i < 3; i++)
+      audit.appendAll([
+        { action: 'certificate.issued', subject: `dev-${i}` },
+        { action: 'device.provisioned', subject: `dev-${i}` },
+      ]);
+    expect(JSON.parse(anchor() as string), 'not moved by each append').toMatchObject({ seq: 1 });
+    await group.durable();
+    expect(auditOnDisk()).toMatchObject({ ok: true, rows: 7, head: { seq: 7 } });
+    audit.append('certificate.issued', 'dev-3');
+    await group.end();
+    expect(auditOnDisk()).toMatchObject({ ok: true, rows: 8, head: { seq: 8 } });
+    audit.append('station.stopped', 'station');
+    expect(JSON.parse(anchor() as string), 'each append anchors itself once the run ends').toMatchObject({ seq: 9 });
+    expect(auditOnDisk()).toMatchObject({ ok: true, rows: 9 });
     db.close();
   });
 });
