@@ -169,7 +169,7 @@ describe('GroupCommit', () => {
     db.close();
   });
 
-  it('anchors the audit head once a commit, each commit on disk a whole chain, and each append after the run', async () => {
+  it('anchors the audit head once a commit: each commit on disk a whole chain; each append after the run', async () => {
     const { db, auditOnDisk } = station();
     const audit = new AuditLog(db);
     audit.append('station.started', 'station');
