@@ -26,6 +26,13 @@ export interface AuditEntry {
   readonly hash: string;
 }
 
+export interface AuditRow {
+  readonly action: string;
+  readonly subject: string;
+  readonly details?: Record<string, unknown>;
+  readonly actor?: string;
+}
+
 export function auditHash(entry: Omit<AuditEntry, 'hash'>): string {
   const canonical = JSON.stringify([
     entry.seq,
@@ -74,30 +81,32 @@ export class AuditLog {
     return this.appendAll([{ action, subject, details, actor }], at)[0]!;
   }
 
+  /** Appends rows in order, chained, with one read of the head and one move of its anchor. Same rules as `append`. */
+  appendAll(rows: readonly AuditRow[], at = new Date()): AuditEntry[] {
+    return immediately(this.#db, () => this.appendWithin(rows, at));
+  }
+
   /**
-   * Appends rows in order, chained, with one read of the head and one move of its anchor: what a
-   * bulk run records of one device at a time (store/fresh-records.ts). Same rules as `append`.
+   * `appendAll` inside the caller's own transaction or savepoint, which must roll back with it if
+   * anything after fails: what a bulk run records of one device at a time (store/fresh-records.ts),
+   * without a savepoint of its own inside the caller's (two per certificate).
    */
-  appendAll(
-    rows: ReadonlyArray<{ action: string; subject: string; details?: Record<string, unknown>; actor?: string }>,
-    at = new Date(),
-  ): AuditEntry[] {
-    return immediately(this.#db, () => {
-      const last = this.#last.get();
-      let seq = last?.seq ?? 0;
-      let prevHash = last?.hash ?? GENESIS_HASH;
-      const when = at.toISOString();
-      const appended = rows.map(({ action, subject, details = {}, actor = 'station' }) => {
-        const entry = { seq: ++seq, at: when, actor, action, subject, details: JSON.stringify(details), prevHash };
-        const hash = (prevHash = auditHash(entry));
-        this.#insert.run(entry.seq, entry.at, actor, action, subject, entry.details, entry.prevHash, hash);
-        return { ...entry, hash };
-      });
-      // The head, kept beside the chain in the same commit: a truncated tail no longer reaches it.
-      const head = appended.at(-1);
-      if (head && !anchoredAtCommit.has(this.#db)) this.#writeAnchor(head);
-      return appended;
+  appendWithin(rows: readonly AuditRow[], at = new Date()): AuditEntry[] {
+    if (!this.#db.inTransaction) throw new Error("AuditLog.appendWithin needs the caller's transaction.");
+    const last = this.#last.get();
+    let seq = last?.seq ?? 0;
+    let prevHash = last?.hash ?? GENESIS_HASH;
+    const when = at.toISOString();
+    const appended = rows.map(({ action, subject, details = {}, actor = 'station' }) => {
+      const entry = { seq: ++seq, at: when, actor, action, subject, details: JSON.stringify(details), prevHash };
+      const hash = (prevHash = auditHash(entry));
+      this.#insert.run(entry.seq, entry.at, actor, action, subject, entry.details, entry.prevHash, hash);
+      return { ...entry, hash };
     });
+    // The head, kept beside the chain in the same commit: a truncated tail no longer reaches it.
+    const head = appended.at(-1);
+    if (head && !anchoredAtCommit.has(this.#db)) this.#writeAnchor(head);
+    return appended;
   }
 
   /**

@@ -98,7 +98,7 @@ export class FreshRecords {
         const { file } = enrollment;
         const { serial, kind, csrSha256 } = certificate;
         const notAfter = certificate.notAfter.toISOString();
-        this.#audit.appendAll([
+        this.#audit.appendWithin([
           { action: 'device.approved', subject: deviceId, details: { csrFile: file }, actor },
           { action: 'csr.received', subject: deviceId, details: { file, key: keyFingerprint }, actor },
           { action: 'certificate.issued', subject: deviceId, details: { serial, kind, csrSha256, notAfter }, actor },
@@ -129,7 +129,7 @@ export class FreshRecords {
       this.#claims.release(jobId);
       this.#deviceMode.run(certificate.kind === 'birth' ? 'FACTORY' : 'OPERATIONAL', now, deviceId);
       const port = `file:${enrollment.file}`;
-      this.#audit.appendAll([
+      this.#audit.appendWithin([
         { action: 'credentials.written', subject: deviceId, details: { written }, actor },
         { action: 'device.provisioned', subject: deviceId, details: { serial, port }, actor },
       ]);
