@@ -20,11 +20,13 @@ function derOfBlock(block: string): Uint8Array {
   return new Uint8Array(Buffer.from(block.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64'));
 }
 
-/** DER as one PEM block: base64 in 64-column lines between its BEGIN and END armour. */
+/**
+ * DER as one PEM block: base64 in 64-column lines between its BEGIN and END armour. Encoded from
+ * the bytes where they lie and cut by slicing (a bulk run makes one per certificate).
+ */
 export function pemBlock(label: string, der: Uint8Array): string {
-  const lines =
-    Buffer.from(der)
-      .toString('base64')
-      .match(/.{1,64}/g) ?? [];
+  const base64 = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
+  const lines: string[] = [];
+  for (let at = 0; at < base64.length; at += 64) lines.push(base64.slice(at, at + 64));
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
