@@ -214,7 +214,7 @@ function freshLane(
   const proofs = new CryptoWorkers({ caKey: enroller.authority.fileKey() });
   const signing = proofs.signingKey();
   const authority = signing ? enroller.authority.signingWith(signing) : enroller.authority;
-  const writer = new FileWriter();
+  const writer = new FileWriter(chainPem);
   const lane = { ...input, authority, records, proofs, writer, actor: 'cli', commit, durability };
   return { lane: new FreshLane(lane), close: async () => void (await Promise.all([proofs.close(), writer.close()])) };
 }

@@ -11,13 +11,7 @@
 import fs from 'node:fs';
 import type { DeviceTypeDocument } from '../../../shared/device-type';
 import { EnrollerError, isEnrollerError } from '../../../shared/errors';
-import {
-  certificateFileNames,
-  certificatePem,
-  readCsrFile,
-  safeFileStem,
-  writeCertificateFiles,
-} from '../../devices/files/csr-files';
+import { certificateFileNames, readCsrFile, safeFileStem, writeCertificateFiles } from '../../devices/files/csr-files';
 import type { FileWriter } from '../../devices/files/file-writer';
 import path from 'node:path';
 import type { DeferredFileSync } from '../../devices/files/file-durability';
@@ -169,9 +163,10 @@ export class FreshLane {
   }
 
   /**
-   * `<device ID>.pem` (with the chain) and `.der` on the writer thread, then read back as the very
-   * certificate. A name already in the folder, or taken by another file of this run, goes the
-   * one-at-a-time way (writeCertificateFiles), which never overwrites another key's certificate.
+   * `<device ID>.pem` (with the chain) and `.der` on the writer thread, which reads each back as
+   * written; the certificate is checked to carry the request's key. A name already in the folder,
+   * or taken by another file of this run, goes the one-at-a-time way (writeCertificateFiles), which
+   * never overwrites another key's certificate, and is read back here.
    */
   async #write(deviceId: string, der: Uint8Array, csr: AcceptedCsr): Promise<Written> {
     const { outDir, chainPem, durability, writer } = this.#input;
@@ -183,8 +178,9 @@ export class FreshLane {
     if (!taken.mightHave(name)) {
       taken.add(name);
       const files = certificateFileNames(outDir, stem);
+      // The leaf's PEM (the writer adds the chain) and DER, each read back by the writer as written.
       const writing = writer.write([
-        { file: files.pem, data: Buffer.from(certificatePem(pem, chainPem)) },
+        { file: files.pem, data: Buffer.from(pem), chained: true },
         { file: files.der, data: der },
       ]);
       this.#writing.set(name, writing);
@@ -200,14 +196,17 @@ export class FreshLane {
       await this.#writing.get(name)?.catch(() => undefined);
       written = await writeCertificateFiles(outDir, deviceId, der, pem, chainPem, durability);
       taken.add(path.basename(written.pem, '.pem').toLowerCase());
+      if (!fs.readFileSync(written.der).equals(der)) throw this.#readBackMismatch(deviceId);
     }
-    if (!fs.readFileSync(written.der).equals(der) || !sameKey(certificatePublicKey(der), csr.publicKeySpki)) {
-      throw new EnrollerError(
-        'MODEM_READBACK_MISMATCH',
-        `The certificate file for ${deviceId} does not read back as written.`,
-      );
-    }
+    if (!sameKey(certificatePublicKey(der), csr.publicKeySpki)) throw this.#readBackMismatch(deviceId);
     return written;
+  }
+
+  #readBackMismatch(deviceId: string): EnrollerError {
+    return new EnrollerError(
+      'MODEM_READBACK_MISMATCH',
+      `The certificate file for ${deviceId} does not read back as written.`,
+    );
   }
 
   /**

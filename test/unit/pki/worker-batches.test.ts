@@ -5,7 +5,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { certificatePem } from '../../../main/devices/files/csr-files';
 import { FileWriter } from '../../../main/devices/files/file-writer';
+import { pemBlock } from '../../../main/pki/pem';
 import { CryptoWorkers } from '../../../main/pki/crypto-workers';
 import { WorkerBatches } from '../../../main/worker-batches';
 import { tempDir } from '../../helpers/station';
@@ -67,6 +69,25 @@ describe('certificate files on a worker', () => {
     for (const { file, data } of files) expect(fs.readFileSync(file).equals(data)).toBe(true);
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(fs.statSync(files[0]!.file).mode & 0o777).toBe(0o644);
+  });
+
+  it("follows a certificate's PEM with the chain given once, byte for byte as certificatePem makes it", async () => {
+    const chainPem = '\n-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n\n';
+    const chained = new FileWriter(chainPem);
+    try {
+      const dir = tempDir();
+      const leafPem = pemBlock('CERTIFICATE', crypto.randomBytes(300));
+      const der = crypto.randomBytes(300);
+      const pem = path.join(dir, 'd.pem');
+      await chained.write([
+        { file: pem, data: Buffer.from(leafPem), chained: true },
+        { file: path.join(dir, 'd.der'), data: der },
+      ]);
+      expect(fs.readFileSync(pem, 'utf8')).toBe(certificatePem(leafPem, chainPem));
+      expect(fs.readFileSync(path.join(dir, 'd.der')).equals(der), 'a file not chained is only its data').toBe(true);
+    } finally {
+      await chained.close();
+    }
   });
 
   it('names what went wrong with its code', async () => {
