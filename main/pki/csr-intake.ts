@@ -34,6 +34,12 @@ export interface CsrIntakeOptions {
   readonly allowRequestedSans?: boolean;
   /** Workers that check the proof of possession (a bulk run); by default it is checked here. */
   readonly proofs?: CryptoWorkers | undefined;
+  /**
+   * Keep the accepted request for the next intake of the same bytes (on by default: a job takes its
+   * CSR in at the device and again at the enroller). A bulk run takes each file in once; kept, every
+   * request would outlive a few hundred after it and only be collected as old garbage.
+   */
+  readonly remember?: boolean;
 }
 
 export interface AcceptedCsr {
@@ -102,8 +108,8 @@ export async function intakeCsr(input: Uint8Array | string, options: CsrIntakeOp
   const der = normalizeCsrDer(raw);
   const parts = splitCsr(der);
   if (!parts) throw malformed('it is not a PKCS#10 CertificationRequest');
-  const rules = JSON.stringify([options.keyPolicy ?? DEFAULT_KEY_POLICY, options.allowRequestedSans ?? false]);
-  const key = `${Buffer.from(der).toString('base64')} ${rules}`;
+  if (options.remember === false) return accept(der, parts, options);
+  const key = rememberedAs(der, options);
   let accepted = acceptedLately.get(key);
   if (!accepted) {
     accepted = await accept(der, parts, options);
@@ -118,6 +124,16 @@ export async function intakeCsr(input: Uint8Array | string, options: CsrIntakeOp
  * of what a certificate costs the station CA (#18). Only accepted ones: a refusal is checked again.
  */
 const acceptedLately = new Recent<AcceptedCsr>();
+
+function rememberedAs(der: Uint8Array, options: CsrIntakeOptions): string {
+  const rules = JSON.stringify([options.keyPolicy ?? DEFAULT_KEY_POLICY, options.allowRequestedSans ?? false]);
+  return `${Buffer.from(der).toString('base64')} ${rules}`;
+}
+
+/** Keeps a request taken in with `remember: false` after all: it is about to be taken in again. */
+export function rememberAccepted(csr: AcceptedCsr, options: CsrIntakeOptions): void {
+  acceptedLately.keep(rememberedAs(csr.der, options), csr);
+}
 
 async function accept(der: Uint8Array, parts: CsrParts, options: CsrIntakeOptions): Promise<AcceptedCsr> {
   const info = readRequestInfo(parts.info);

@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { DeferredFileSync } from '../../devices/files/file-durability';
 import type { LocalAuthority } from '../../pki/authority/local-authority';
 import type { SignedCertificate } from '../../pki/authority/ledger';
-import { intakeCsr, type AcceptedCsr } from '../../pki/csr-intake';
+import { intakeCsr, rememberAccepted, type AcceptedCsr, type CsrIntakeOptions } from '../../pki/csr-intake';
 import { keyPolicyOf } from '../../pki/key-policy';
 import { certificateOf } from '../../pki/parsed-der';
 import { pemBlock } from '../../pki/pem';
@@ -52,7 +52,8 @@ export interface FreshLaneInput {
 
 export class FreshLane {
   readonly #input: FreshLaneInput;
-  readonly #keyPolicy;
+  /** How the lane takes a request in: the device type's key policy, the proofs on the workers. */
+  readonly #intake: CsrIntakeOptions;
   /** The chain checked once (preflight) on the lane's first certificate: the rest hang from the same CA. */
   #chainChecked: Promise<void> | undefined;
   /** Set when that check failed: every file goes to the pipeline, which says why for each. */
@@ -70,7 +71,9 @@ export class FreshLane {
 
   constructor(input: FreshLaneInput) {
     this.#input = input;
-    this.#keyPolicy = keyPolicyOf(input.deviceType);
+    // Each file is taken in here once, so not remembered unless it goes to the pipeline (`enroll`).
+    const keyPolicy = keyPolicyOf(input.deviceType);
+    this.#intake = { keyPolicy, allowRequestedSans: false, proofs: input.proofs, remember: false };
   }
 
   /**
@@ -87,10 +90,19 @@ export class FreshLane {
     const accepting = this.#accepting.get(file);
     this.#accepting.delete(file);
     if (this.#closed) return undefined;
-    const { records, actor } = this.#input;
     const csr = await (accepting ?? this.#accepted(file));
-    const deviceId = csr?.subjectFields.CN ?? csr?.subjectFields.serialNumber;
-    if (!csr || !deviceId || !records.neverSeen(deviceId, csr.keyFingerprint)) return undefined;
+    if (!csr) return undefined;
+    const outcome = await this.#enrollAccepted(file, csr);
+    // The pipeline takes the file next, and finds its request taken in already.
+    if (!outcome) rememberAccepted(csr, this.#intake);
+    return outcome;
+  }
+
+  /** A request taken in: issued, written and recorded here, or undefined for the pipeline to take. */
+  async #enrollAccepted(file: string, csr: AcceptedCsr): Promise<CsrFileOutcome | undefined> {
+    const { records, actor } = this.#input;
+    const deviceId = csr.subjectFields.CN ?? csr.subjectFields.serialNumber;
+    if (!deviceId || !records.neverSeen(deviceId, csr.keyFingerprint)) return undefined;
     const { deviceType, profile, batchId } = this.#input;
     const { keyFingerprint } = csr;
     const fresh = {
@@ -138,9 +150,8 @@ export class FreshLane {
 
   /** The request as the intake takes it in; a refusal is the pipeline's to word. */
   async #accepted(file: string): Promise<AcceptedCsr | undefined> {
-    const options = { keyPolicy: this.#keyPolicy, allowRequestedSans: false, proofs: this.#input.proofs };
     try {
-      return await intakeCsr(readCsrFile(file), options);
+      return await intakeCsr(readCsrFile(file), this.#intake);
     } catch {
       // Refused, unreadable, or the proof workers gone: the pipeline takes the file and words why.
       return undefined;
