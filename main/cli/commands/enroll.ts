@@ -76,7 +76,7 @@ export function enrollCommand(): Command {
       'csr-file-default',
     )
     .option('--passphrase-file <file>', 'station passphrase (the CA and sealed profile secrets)')
-    .option('--concurrency <n>', 'CSRs in flight at once (default: 4 to a service, 1024 on the station CA)', (v) =>
+    .option('--concurrency <n>', 'CSRs in flight at once (default: 4 to a service, 512 on the station CA)', (v) =>
       parseCount(v, 1),
     )
     .option('--force', 'enroll again a device already enrolled with another key', false)
@@ -161,12 +161,15 @@ async function enrollFiles(
 
 /** CSRs in flight against a service: what it is polite to ask of one at once. */
 const SERVICE_CONCURRENCY = 4;
-/** CSRs in flight on the station CA: enough for each flush to serve many certificates. */
-const GROUP_CONCURRENCY = 1024;
+/**
+ * CSRs in flight on the station CA: enough for each flush to serve many certificates. 512 ran as
+ * fast as 1,024 (10,000 and 100,000 CSRs, alternating runs) with 10–20 MB less peak RSS.
+ */
+const GROUP_CONCURRENCY = 512;
 /**
  * How many files ahead of the next one the fast lane takes in (FreshLane.ahead): the proof worker
- * does a few hundred in the time the main thread records them. Further ahead, a whole round of
- * 1,024, only kept more requests alive at once for the young-generation collector to copy.
+ * does a few hundred in the time the main thread records them. Further ahead (a whole round in
+ * flight, 1,024 when measured) only kept more requests alive for the young-generation collector.
  */
 const LOOK_AHEAD = 256;
 /** How long a group gathers steps before it commits (store/group-commit.ts; 30,000 CSRs: 12 % faster). */
