@@ -103,7 +103,13 @@ export function certificateFileNames(outDir: string, stem: string, n = 1): { pem
 
 /** The PEM file's text: the leaf, then its issuing chain. */
 export function certificatePem(leafPem: string, chainPem: string): string {
-  return `${leafPem.trim()}\n${chainPem.trim() ? `${chainPem.trim()}\n` : ''}`;
+  return `${leafPem.trim()}\n${chainAfterLeaf(chainPem)}`;
+}
+
+/** What follows the leaf's line in a certificate's PEM file: the issuing chain and a newline, or nothing. */
+export function chainAfterLeaf(chainPem: string): string {
+  const chain = chainPem.trim();
+  return chain ? `${chain}\n` : '';
 }
 
 /** Work on one name, one at a time (names compared as a case-insensitive file system would). */

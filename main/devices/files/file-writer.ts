@@ -8,12 +8,12 @@
 // certificate's PEM is handed to the worker once, not with each file.
 import { EnrollerError } from '../../../shared/errors';
 import { ownBytes, WorkerBatches } from '../../worker-batches';
-import { temporaryName } from './csr-files';
+import { chainAfterLeaf, temporaryName } from './csr-files';
 
 export interface FileToWrite {
   readonly file: string;
   readonly data: Uint8Array;
-  /** The data is a certificate's PEM, and the writer's chain follows it in the file. */
+  /** The data is a certificate's PEM (one block, ending in a newline), and the writer's chain follows it. */
   readonly chained?: boolean;
 }
 
@@ -43,10 +43,10 @@ function answer({ file, data, temp, chained }) {
 export class FileWriter {
   readonly #workers;
 
-  /** `chainPem`: what follows a certificate's PEM in its file (csr-files.ts `certificatePem`). */
+  /** `chainPem`: the issuing chain, laid after each chained PEM as `certificatePem` lays it. */
   constructor(chainPem = '') {
-    const chain = chainPem.trim() ? `${chainPem.trim()}\n` : '';
-    this.#workers = new WorkerBatches<FileToWrite & { temp: string }, Failure>(ANSWER, 1, Buffer.from(chain));
+    const chain = Buffer.from(chainAfterLeaf(chainPem));
+    this.#workers = new WorkerBatches<FileToWrite & { temp: string }, Failure>(ANSWER, 1, chain);
   }
 
   /** Resolves once the files are in place and read back (not yet synced); rejects with the first file's error. */
