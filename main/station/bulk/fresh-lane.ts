@@ -10,7 +10,7 @@
 // pipeline's judgement and its words. Nothing is reported before its commit.
 import fs from 'node:fs';
 import type { DeviceTypeDocument } from '../../../shared/device-type';
-import { EnrollerError, isEnrollerError } from '../../../shared/errors';
+import { isEnrollerError } from '../../../shared/errors';
 import { certificateFileNames, readCsrFile, safeFileStem, writeCertificateFiles } from '../../devices/files/csr-files';
 import type { FileWriter } from '../../devices/files/file-writer';
 import path from 'node:path';
@@ -25,7 +25,7 @@ import type { FreshRecords } from '../../store/fresh-records';
 import type { CryptoWorkers } from '../../pki/crypto-workers';
 import type { GroupCommit } from '../../store/group-commit';
 import type { JobStore, Step } from '../../store/job-store';
-import { nameTakenWords, type CsrFileOutcome } from '../pipeline/adapters/csr-file-adapter';
+import { fileReadBackMismatch, nameTakenWords, type CsrFileOutcome } from '../pipeline/adapters/csr-file-adapter';
 import { certificatePublicKey, sameKey } from '../../pki/public-key-of';
 import { chainFrom } from '../pipeline/issuing-chain';
 import { checkPlanned } from '../pipeline/preflight-step';
@@ -207,17 +207,10 @@ export class FreshLane {
       await this.#writing.get(name)?.catch(() => undefined);
       written = await writeCertificateFiles(outDir, deviceId, der, pem, chainPem, durability);
       taken.add(path.basename(written.pem, '.pem').toLowerCase());
-      if (!fs.readFileSync(written.der).equals(der)) throw this.#readBackMismatch(deviceId);
+      if (!fs.readFileSync(written.der).equals(der)) throw fileReadBackMismatch(deviceId);
     }
-    if (!sameKey(certificatePublicKey(der), csr.publicKeySpki)) throw this.#readBackMismatch(deviceId);
+    if (!sameKey(certificatePublicKey(der), csr.publicKeySpki)) throw fileReadBackMismatch(deviceId);
     return written;
-  }
-
-  #readBackMismatch(deviceId: string): EnrollerError {
-    return new EnrollerError(
-      'MODEM_READBACK_MISMATCH',
-      `The certificate file for ${deviceId} does not read back as written.`,
-    );
   }
 
   /**

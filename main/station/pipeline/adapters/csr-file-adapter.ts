@@ -138,12 +138,7 @@ export class CsrFileAdapter implements DeviceAdapter {
   async verify(job: JobRow, leaf: x509.X509Certificate, written: Record<string, string>): Promise<void> {
     // The very bytes of the certificate: nothing to parse to compare them.
     const readBack = await fsp.readFile(written.der!);
-    if (!readBack.equals(Buffer.from(leaf.rawData)) || !this.#sameKey(job)) {
-      throw new EnrollerError(
-        'MODEM_READBACK_MISMATCH',
-        `The certificate file for ${job.deviceId} does not read back as written.`,
-      );
-    }
+    if (!readBack.equals(Buffer.from(leaf.rawData)) || !this.#sameKey(job)) throw fileReadBackMismatch(job.deviceId);
   }
 
   waitWords(reason: WaitReason): WaitWords {
@@ -172,6 +167,14 @@ export class CsrFileAdapter implements DeviceAdapter {
   #sameKey(job: JobRow): boolean {
     return job.csrDer !== null && sameKey(csrPublicKey(job.csrDer), this.#csr!.publicKeySpki);
   }
+}
+
+/** A device's certificate file that does not read back as the certificate for its key: here and in the bulk lane. */
+export function fileReadBackMismatch(deviceId: string | null): EnrollerError {
+  return new EnrollerError(
+    'MODEM_READBACK_MISMATCH',
+    `The certificate file for ${deviceId} does not read back as written.`,
+  );
 }
 
 /** A certificate file written under the next free name, because its own held another key's. */
