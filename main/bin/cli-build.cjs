@@ -130,8 +130,13 @@ async function bundle(root, outdir) {
         // The sources are ES modules; in the bundle their folder is the bundle's.
         define: { 'import.meta.dirname': '__dirname' },
         mainFields: ['module', 'main'],
-        // Comments out and ASCII only: less to read at every start, and one byte per character.
+        // Minified and ASCII only: less to read and compile at every start (2.5 MB → 1.8 MB; `info`
+        // ~10 ms sooner here), one byte per character. Names are kept: stack traces and errors read
+        // as in the sources, and code that looks at a class's name sees the same one.
         minifyWhitespace: true,
+        minifySyntax: true,
+        minifyIdentifiers: true,
+        keepNames: true,
         charset: 'ascii',
         logLevel: 'warning',
       }),

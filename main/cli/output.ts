@@ -8,15 +8,21 @@ export interface Output {
   readonly json: boolean;
   /** A result record: JSON line, or the human text. */
   record(value: Record<string, unknown>, human: string): void;
+  /** Many result records in one write, in order: as `record` for each, for one system call. */
+  records(records: ReadonlyArray<readonly [value: Record<string, unknown>, human: string]>): void;
   /** A failure: `{status, code, message}` as JSON, or "error CODE: message" on stderr. */
   fail(code: string, message: string, details?: Record<string, unknown>): void;
 }
 
 export function createOutput(json: boolean): Output {
+  const line = (value: Record<string, unknown>, human: string) => (json ? `${JSON.stringify(value)}\n` : `${human}\n`);
   return {
     json,
     record(value, human) {
-      invocation().stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
+      invocation().stdout.write(line(value, human));
+    },
+    records(records) {
+      if (records.length > 0) invocation().stdout.write(records.map(([value, human]) => line(value, human)).join(''));
     },
     fail(code, message, details) {
       if (json)

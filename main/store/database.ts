@@ -1,5 +1,7 @@
 // Opens the station's SQLite file the one safe way: WAL, synchronous=FULL, foreign keys on,
 // and every pending migration applied. Anything less could lose a committed step on power loss.
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { EnrollerError } from '../../shared/errors';
 import { migrations as defaultMigrations, type Migration } from './migrations';
@@ -14,8 +16,27 @@ export interface OpenOptions {
   readonly readonly?: boolean;
 }
 
+/**
+ * better-sqlite3's compiled addon, named to it directly. Left to find it itself, it asks the
+ * `bindings` package, which reads a stack trace and tries a dozen folders: ~4 ms of every CLI
+ * start here (#18). Undefined where it is not at the usual place (it then looks as before).
+ */
+export const sqliteAddon = ((): string | undefined => {
+  try {
+    return createRequire(path.join(import.meta.dirname, 'index.js')).resolve(
+      'better-sqlite3/build/Release/better_sqlite3.node',
+    );
+  } catch {
+    return undefined;
+  }
+})();
+
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
-  const db = new Database(file, { readonly: options.readonly ?? false, timeout: 5000 });
+  const db = new Database(file, {
+    readonly: options.readonly ?? false,
+    timeout: 5000,
+    ...(sqliteAddon ? { nativeBinding: sqliteAddon } : {}),
+  });
   try {
     if (!options.readonly) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { assertDurable, openDatabase, schemaVersion } from '../../../main/store/database';
+import { assertDurable, openDatabase, schemaVersion, sqliteAddon } from '../../../main/store/database';
 import { latestSchemaVersion, type Migration } from '../../../main/store/migrations';
 import { tempDir } from '../../helpers/station';
 
@@ -20,6 +20,12 @@ describe('station database', () => {
       db.close();
     }
     expect(fs.existsSync(`${file}-wal`) || fs.existsSync(file)).toBe(true);
+  });
+
+  it('names better-sqlite3 its compiled addon, so it never searches for it', () => {
+    // Undefined would mean every start pays the `bindings` package's search again (#18).
+    expect(sqliteAddon).toMatch(/better_sqlite3\.node$/);
+    expect(fs.statSync(sqliteAddon!).isFile()).toBe(true);
   });
 
   it('refuses a connection whose synchronous mode is anything but FULL', () => {
