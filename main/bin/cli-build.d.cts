@@ -4,3 +4,9 @@
 export declare const EXTERNAL: readonly string[];
 /** The entry file of an up-to-date bundle, built first when there is none for these sources. */
 export declare function ensureCliBuilt(root: string): Promise<string>;
+/** Commands with a bundle of their own, by name: the entry each bundle is built from. */
+export declare const COMMAND_BUNDLES: Readonly<Record<string, string>>;
+/** The bundle file that runs `command` (undefined: help, a typo), in a build's folder. */
+export declare function bundleFor(command: string | undefined): string;
+/** esbuild's options for one bundle file (esbuild's BuildOptions). */
+export declare function bundleOptions(root: string, entry: string, outfile: string): Record<string, unknown>;

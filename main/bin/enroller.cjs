@@ -5,7 +5,7 @@
 // no CA to unlock); otherwise it runs here. CommonJS: Node starts it ~10 ms sooner than a module.
 'use strict';
 const path = require('node:path');
-const { ensureCliBuilt } = require('./cli-build.cjs');
+const { bundleFor, ensureCliBuilt } = require('./cli-build.cjs');
 const { requireCached } = require('./cached-script.cjs');
 
 async function main(args) {
@@ -23,8 +23,9 @@ async function main(args) {
   }
   const { attachOrNull, commandNamed } = requireCached(path.join(bundle, 'attach.cjs'), 'attach');
   const attached = await attachOrNull(args);
-  if (attached !== null) process.exitCode = attached;
-  else await requireCached(path.join(bundle, 'enroller.cjs'), commandNamed(args) ?? 'help').startCli(args);
+  if (attached !== null) return void (process.exitCode = attached);
+  const command = commandNamed(args);
+  await requireCached(path.join(bundle, bundleFor(command)), command ?? 'help').startCli(args);
 }
 
 main(process.argv.slice(2)).catch((error) => {

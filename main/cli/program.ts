@@ -2,17 +2,12 @@
 // a contract (DESIGN.md); extend, never rename. Each command's module is loaded only when that
 // command runs (start-up time, #18): `enroller info` never loads the CA, the enrollers or the
 // device drivers; help loads them all. A running station runs attached commands through runCli too.
-import { Command, CommanderError, Option } from 'commander';
-import { absolutePaths } from './attach/path-arguments';
-import { COMMAND_NAMES, commandNamed, type CommandName } from './command-names';
-import { appVersion } from './context';
-import { invocation } from './invocation';
-import { createOutput, describeError } from './output';
-
-type CommandLoader = () => Promise<Command>;
+import type { Command } from 'commander';
+import type { CommandName } from './command-names';
+import { buildProgramOf, runProgramOf } from './program-runner';
 
 /** How to load each top-level command (command-names.ts has the names and their order). */
-const COMMANDS: Readonly<Record<CommandName, CommandLoader>> = {
+const COMMANDS: Readonly<Record<CommandName, () => Promise<Command>>> = {
   info: async () => (await import('./commands/info')).infoCommand(),
   ca: async () => (await import('./commands/ca')).caCommand(),
   'device-type': async () => (await import('./commands/device-type')).deviceTypeCommand(),
@@ -38,54 +33,14 @@ const COMMANDS: Readonly<Record<CommandName, CommandLoader>> = {
 };
 
 /** The program with the named command only, or with all of them when none is named. */
-export async function buildProgram(args: readonly string[]): Promise<Command> {
-  const program = new Command()
-    .name('enroller')
-    .description('Floor Enroller: enroll devices with device-born keys and verified certificates.')
-    .version(appVersion)
-    .option('--data-dir <dir>', 'station data folder (default: $ENROLLER_DATA_DIR, else the OS app-data folder)')
-    .option('--json', 'one JSON object per line on stdout', false)
-    .option('--pin-file <file>', 'your PIN, once the station has a supervisor (never on the command line)')
-    .option('--no-attach', 'run here even when a station is running on the data folder')
-    .addOption(
-      new Option('--log-level <level>', 'log level on stderr')
-        .choices(['silent', 'error', 'warn', 'info', 'debug'])
-        .default('warn'),
-    )
-    .showHelpAfterError();
-  const named = commandNamed(args);
-  const loaders = named ? [COMMANDS[named]] : COMMAND_NAMES.map((name) => COMMANDS[name]);
-  for (const command of await Promise.all(loaders.map((load) => load()))) program.addCommand(command);
-  return program;
+export function buildProgram(args: readonly string[]): Promise<Command> {
+  return buildProgramOf(COMMANDS, args);
 }
 
 /**
  * Parses and runs one command line (the words after `enroller`); failures become output. `cwd`:
  * the person's folder, when the command runs in another process (attached), for relative paths.
  */
-export async function runCli(args: readonly string[], options: { cwd?: string } = {}): Promise<void> {
-  try {
-    const program = await buildProgram(args);
-    speakThroughInvocation(program);
-    const words = options.cwd ? absolutePaths(program, args, options.cwd) : [...args];
-    await program.parseAsync(words, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) return void invocation().setExitCode(error.exitCode);
-    const { code, message, details } = describeError(error);
-    createOutput(args.includes('--json')).fail(code, message, details);
-    invocation().setExitCode(1);
-  }
-}
-
-/**
- * Help, version and usage errors go to the invocation and end it, not the process: the same
- * program runs inside a station serving several attached commands. (addCommand does not pass
- * these settings down, so each command gets them.)
- */
-function speakThroughInvocation(command: Command): void {
-  command.exitOverride().configureOutput({
-    writeOut: (text) => invocation().stdout.write(text),
-    writeErr: (text) => invocation().stderr.write(text),
-  });
-  for (const sub of command.commands) speakThroughInvocation(sub);
+export function runCli(args: readonly string[], options: { cwd?: string } = {}): Promise<void> {
+  return runProgramOf(COMMANDS, args, options);
 }

@@ -1,7 +1,7 @@
 // `enroller approvals sink|list`: where each enrollee's ID and pet name are forwarded.
 import { Command } from 'commander';
 import { EnrollerError } from '../../../shared/errors';
-import { withStation } from '../context';
+import { withStation } from '../with-station';
 import { parseCount } from '../numbers';
 
 export function approvalsCommand(): Command {

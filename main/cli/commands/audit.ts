@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { Command } from 'commander';
 import { EnrollerError } from '../../../shared/errors';
 import { verifyAuditChain } from '../../store/audit-log';
-import { withStation } from '../context';
+import { withStation } from '../with-station';
 import { invocation } from '../invocation';
 
 function parseHead(value: string): { seq: number; hash: string } {

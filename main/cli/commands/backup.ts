@@ -12,7 +12,8 @@ import { knownBackups, rememberBackup } from '../../station/backup-record';
 import { restoreStation } from '../../station/restore';
 import { DATABASE_FILE } from '../../station/station-info';
 import { connectTo, socketPath } from '../attach/protocol';
-import { context, withStation } from '../context';
+import { context } from '../context';
+import { withStation } from '../with-station';
 import { invocation } from '../invocation';
 import { readSecret } from '../secrets';
 

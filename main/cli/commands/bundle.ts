@@ -2,7 +2,7 @@
 // usage ledger of their one-time credentials.
 import fs from 'node:fs';
 import { Command } from 'commander';
-import { withStation } from '../context';
+import { withStation } from '../with-station';
 import { stationPassphrase } from '../secrets';
 
 export function bundleCommand(): Command {

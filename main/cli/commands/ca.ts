@@ -13,7 +13,7 @@ import { OfflineRoot } from '../../station/offline-root';
 import { unlockedAuthority } from '../authority';
 import { parseCount } from '../numbers';
 import { readSecret } from '../secrets';
-import { withStation } from '../context';
+import { withStation } from '../with-station';
 import { invocation } from '../invocation';
 
 export function caCommand(): Command {

@@ -5,7 +5,7 @@ import { type ChosenReason } from '../../../shared/revocation';
 import { DeviceLifecycle } from '../../station/lifecycle/device-lifecycle';
 import { DEVICE_MODES, DeviceRecords, type DeviceMode, type DeviceRecord } from '../../store/device-records';
 import { EnrollerError } from '../../../shared/errors';
-import { withStation } from '../context';
+import { withStation } from '../with-station';
 import { reasonOption } from '../reason-option';
 
 export function deviceCommand(): Command {

@@ -21,7 +21,7 @@ import { FileWriter } from '../../devices/files/file-writer';
 import type { DeviceTypeDocument } from '../../../shared/device-type';
 import type { ActiveProfile } from '../../station/profiles';
 import type { Station } from '../../station/station';
-import { withStation } from '../context';
+import { withStation } from '../with-station';
 import type { Output } from '../output';
 import { invocation } from '../invocation';
 import { parseCount } from '../numbers';

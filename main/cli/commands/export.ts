@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { formatExport, provisionedDevices, type ExportFormat } from '../../station/exports';
-import { withStation } from '../context';
+import { withStation } from '../with-station';
 import { invocation } from '../invocation';
 import { parseCount } from '../numbers';
 import {

@@ -6,7 +6,7 @@ import { leaseCredentials, publishBundle } from '../../station/fleet/fleet-crede
 import { publishConfig, pullConfig } from '../../station/fleet/fleet-config';
 import { withFleet } from '../../station/fleet/fleet-link';
 import { parseCount } from '../numbers';
-import { withStation } from '../context';
+import { withStation } from '../with-station';
 import { readSecret, stationPassphrase } from '../secrets';
 
 export function publishBundleCommand(): Command {

@@ -7,7 +7,7 @@ import { pendingCount } from '../../station/fleet/fleet-outbox';
 import { fleetSeenBy } from '../../station/fleet/fleet-report';
 import { whoAmI } from '../../station/fleet/fleet-sync';
 import type { Station } from '../../station/station';
-import { withStation } from '../context';
+import { withStation } from '../with-station';
 
 export function fleetStatus(): Command {
   return new Command('status')

@@ -15,7 +15,8 @@ import {
 import { startOutbox, pendingCount } from '../../station/fleet/fleet-outbox';
 import { syncToFleet, whoAmI } from '../../station/fleet/fleet-sync';
 import { EnrollerError } from '../../../shared/errors';
-import { withStation, context } from '../context';
+import { context } from '../context';
+import { withStation } from '../with-station';
 import { readSecret } from '../secrets';
 import { fleetStatus } from './fleet-status';
 import { leaseCommand, publishBundleCommand, publishCommand, pullCommand } from './fleet-shared';

@@ -8,7 +8,7 @@ import { serveOcsp } from '../../pki/ocsp/ocsp-http';
 import { OcspResponder } from '../../pki/ocsp/ocsp-responder';
 import { Revocations } from '../../store/revocations';
 import { unlockedAuthority } from '../authority';
-import { withStation } from '../context';
+import { withStation } from '../with-station';
 import { invocation } from '../invocation';
 import { parsePort } from '../numbers';
 

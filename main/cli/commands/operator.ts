@@ -2,7 +2,7 @@
 // from then on every command asks for a PIN (`--pin-file`).
 import { Command, Option } from 'commander';
 import { EnrollerError } from '../../../shared/errors';
-import { withStation } from '../context';
+import { withStation } from '../with-station';
 import { readSecret } from '../secrets';
 
 export function operatorCommand(): Command {

@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { EnrollerError } from '../../../shared/errors';
 import type { ProfileSecrets } from '../../../shared/profile';
 import type { ProfileTestReport } from '../../station/profile-test';
-import { withStation } from '../context';
+import { withStation } from '../with-station';
 import { invocation } from '../invocation';
 import { parseCount } from '../numbers';
 import { readSecret } from '../secrets';

@@ -11,7 +11,7 @@ import { Bench, type BenchEvents } from '../../station/bench';
 import type { Station } from '../../station/station';
 import type { JobOutcome } from '../../station/pipeline/job-outcome';
 import { serialSlots, tpmSlots } from '../../station/slot-sources';
-import { withStation } from '../context';
+import { withStation } from '../with-station';
 import { invocation } from '../invocation';
 import { parseCount } from '../numbers';
 import type { Output } from '../output';

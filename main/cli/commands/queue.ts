@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { syncQueue } from '../../station/sync/queue-sync';
 import { QueueStore } from '../../store/queue-store';
-import { withStation } from '../context';
+import { withStation } from '../with-station';
 import { invocation } from '../invocation';
 import { parseCount } from '../numbers';
 import { stationPassphrase } from '../secrets';

@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import { REVOCATION_REASONS, type ChosenReason } from '../../../shared/revocation';
 import { Revocations } from '../../store/revocations';
-import { withStation } from '../context';
+import { withStation } from '../with-station';
 import { reasonOption } from '../reason-option';
 
 export function revokeCommand(): Command {

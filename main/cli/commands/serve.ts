@@ -14,6 +14,7 @@ import type { Station } from '../../station/station';
 import type { Logger } from '../../log';
 import { serialSlots, simulatedSlots, tpmSlots } from '../../station/slot-sources';
 import { context, packageRoot } from '../context';
+import { openStation } from '../with-station';
 import { parseCount, parsePort } from '../numbers';
 import type { RunCli } from '../invocation';
 import { readSecret } from '../secrets';
@@ -115,10 +116,11 @@ export function serveCommand(runCli: RunCli): Command {
     .option('--backup-keep <n>', 'how many scheduled backups to keep', (v) => parseCount(v, 1), 7)
     .action(async (options: ServeOptions, command: Command) => {
       refuseUnsealableBackups(options);
-      const { out, log, openStation } = context(command);
+      const ctx = context(command);
+      const { out, log } = ctx;
       // A fresh checkout has no built UI yet, an edited one a stale one: built (to stderr) first.
       const rendererDir = ensureRendererBuilt(packageRoot);
-      const station = await openStation('browser');
+      const station = await openStation(ctx, 'browser');
       const hub = new EventHub();
       const bench = benchFor(station, options, benchEventsTo(hub), log);
       if (options.passphraseFile)

@@ -1,0 +1,61 @@
+// The CLI's bundles (main/bin/cli-build.cjs): `enroller info` runs from a bundle of its own, which
+// must stay small — one import of the station from a module info uses would pull the CA, the
+// enrollers and the device drivers back in, and with them ~35 ms of every `info` (#18).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { COMMAND_BUNDLES, bundleFor, bundleOptions, ensureCliBuilt } from '../../../main/bin/cli-build.cjs';
+import { commandNamed } from '../../../main/cli/command-names';
+
+const root = path.resolve(import.meta.dirname, '../../..');
+const launcher = path.join(root, 'main/bin/enroller.cjs');
+
+/** The files esbuild puts into one bundle, as the build would make it (nothing written). */
+async function inputsOf(entry: string): Promise<string[]> {
+  const options = bundleOptions(root, entry, path.join(os.tmpdir(), 'unwritten.cjs')) as BuildOptions;
+  const { metafile } = await build({ ...options, metafile: true, write: false });
+  return Object.keys((metafile as Metafile).inputs);
+}
+
+describe('the CLI bundles', () => {
+  it("info's bundle holds info and the database, not the station, CA, enrollers, drivers or X.509 code", async () => {
+    const [info, whole] = await Promise.all([inputsOf(COMMAND_BUNDLES.info!), inputsOf('main/cli/start.ts')]);
+    expect(info).toContain('main/cli/commands/info.ts');
+    expect(info).toContain('main/store/database.ts');
+    const heavy = (file: string) =>
+      /^main\/(pki|enroll|devices|labels|api)\//.test(file) ||
+      file === 'main/station/station.ts' ||
+      /node_modules\/(@peculiar|pkijs|asn1js|zod|reflect-metadata)\//.test(file);
+    expect(info.filter(heavy)).toEqual([]);
+    // The same test on the whole CLI's bundle finds them: the pattern is not one that matches nothing.
+    expect(whole.filter(heavy).length).toBeGreaterThan(100);
+    expect(info.length * 4).toBeLessThan(whole.length);
+  });
+
+  it('runs info from its own bundle whatever the global options, and everything else from the whole CLI', () => {
+    expect(bundleFor(commandNamed(['--data-dir', 'info', '--json', 'info']))).toBe('info.cjs');
+    expect(bundleFor(commandNamed(['--log-level=silent', 'info', '--help']))).toBe('info.cjs');
+    expect(bundleFor(commandNamed(['ca', 'info']))).toBe('enroller.cjs');
+    expect(bundleFor(commandNamed(['--version']))).toBe('enroller.cjs');
+    expect(bundleFor(commandNamed(['infoo']))).toBe('enroller.cjs');
+  });
+
+  it('`enroller info` answers from info.cjs: its code cache is written, the whole CLI never loads', async () => {
+    const build = path.dirname(await ensureCliBuilt(root));
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'enroller-info-bundle-'));
+    try {
+      const run = spawnSync(process.execPath, [launcher, '--data-dir', dataDir, '--no-attach', '--json', 'info'], {
+        encoding: 'utf8',
+      });
+      expect(run.stderr).toBe('');
+      expect(JSON.parse(run.stdout)).toMatchObject({ dataDir, schemaVersion: expect.any(Number) });
+      expect(fs.existsSync(path.join(build, 'info.cjs.info.cache'))).toBe(true);
+      expect(fs.existsSync(path.join(build, 'enroller.cjs.info.cache'))).toBe(false);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
