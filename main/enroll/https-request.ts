@@ -2,11 +2,11 @@
 // default), TLS 1.2 or newer, the hostname checked, an optional pinned fingerprint, a deadline,
 // a cancel path, a size cap — and every failure mapped to a stable code.
 import crypto from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RequestOptions } from 'node:https';
 import type { PeerCertificate } from 'node:tls';
-import tls from 'node:tls';
 import { EnrollerError } from '../../shared/errors';
+import { networkModules } from './network-modules';
 
 export interface TlsTrust {
   /** PEM trust anchors for the server's certificate. */
@@ -34,7 +34,7 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
+  readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
 }
 
@@ -84,18 +84,20 @@ const TLS_CODES: Record<
   },
 };
 
-export function httpsRequest(request: HttpRequest): Promise<HttpResponse> {
+export async function httpsRequest(request: HttpRequest): Promise<HttpResponse> {
   const maxBytes = request.maxBytes ?? 1024 * 1024;
+  const { http, https } = await networkModules();
+  const tlsSettings = request.url.protocol === 'https:' ? await tlsOptions(request.trust, request.clientIdentity) : {};
   return new Promise((resolve, reject) => {
     if (request.signal?.aborted) return reject(new EnrollerError('ENROLL_ABORTED', 'The request was cancelled.'));
     // Always framed by Content-Length, never chunked: EST servers on the common C library read the
     // body by its length and answer a chunked one with `400 Content-Length is negative`.
     const body = request.body === undefined ? undefined : Buffer.from(request.body);
-    const options: https.RequestOptions = {
+    const options: RequestOptions = {
       method: request.method,
       headers: { ...request.headers, ...(body ? { 'Content-Length': String(body.length) } : {}) },
       timeout: request.timeoutMs,
-      ...(request.url.protocol === 'https:' ? tlsOptions(request.trust, request.clientIdentity) : {}),
+      ...tlsSettings,
     };
     const client = request.url.protocol === 'https:' ? https : http;
     const req = client.request(request.url, options, (res) => {
@@ -122,7 +124,11 @@ export function httpsRequest(request: HttpRequest): Promise<HttpResponse> {
 }
 
 /** TLS 1.2+, the profile's own trust anchors, the host name checked, and a pinned fingerprint where given. */
-export function tlsOptions(trust: TlsTrust | undefined, identity: ClientIdentity | undefined): https.RequestOptions {
+export async function tlsOptions(
+  trust: TlsTrust | undefined,
+  identity: ClientIdentity | undefined,
+): Promise<RequestOptions> {
+  const { tls } = await networkModules();
   const pin = trust?.fingerprintSha256?.replace(/:/g, '').toLowerCase();
   return {
     minVersion: 'TLSv1.2',

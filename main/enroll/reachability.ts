@@ -2,11 +2,11 @@
 // handshake — so a failed connection test says which layer failed, in one sentence: a wrong host
 // name is DNS, a firewall is TCP, an untrusted or misnamed server certificate is TLS.
 import crypto from 'node:crypto';
-import dns from 'node:dns/promises';
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { isEnrollerError } from '../../shared/errors';
 import { connectionError, tlsOptions, type ClientIdentity, type TlsTrust } from './https-request';
+import { networkModules } from './network-modules';
 
 export interface Probe<T = undefined> {
   readonly ok: boolean;
@@ -30,6 +30,7 @@ export async function resolveName(url: URL): Promise<Probe<string[]>> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (net.isIP(host)) return { ok: true, message: `${host} is an address; no name to look up.`, found: [host] };
   try {
+    const { dns } = await networkModules();
     const addresses = (await dns.lookup(host, { all: true })).map((a) => a.address);
     return { ok: true, message: `${host} is ${addresses.join(', ')}.`, found: addresses };
   } catch (error) {
@@ -61,14 +62,15 @@ export function connectTcp(url: URL, timeoutMs: number): Promise<Probe> {
 }
 
 /** The TLS handshake with the profile's own trust: the server's chain, or why it is not trusted. */
-export function handshakeTls(
+export async function handshakeTls(
   url: URL,
   trust: TlsTrust | undefined,
   identity: ClientIdentity | undefined,
   timeoutMs: number,
 ): Promise<Probe<ServerCertificate[]>> {
+  const { tls } = await networkModules();
+  const options = (await tlsOptions(trust, identity)) as tls.ConnectionOptions;
   return new Promise((resolve) => {
-    const options = tlsOptions(trust, identity) as tls.ConnectionOptions;
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const socket = tls.connect({
       ...options,

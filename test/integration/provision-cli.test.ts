@@ -1,12 +1,14 @@
 // `enroller provision` end to end on simulated modems behind real PTYs, with the local CA:
 // every device verified, certificates chain to the exported CA (openssl verify), the client
 // certificate the modem holds carries the key it generated, and a rerun does not enroll again.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { x509 } from '../../main/pki/crypto';
 import type { PtySimulator } from '../../main/devices/nrf91-sim/pty-host';
-import { runEnroller } from '../helpers/cli';
+import { enrollerBin, runEnroller } from '../helpers/cli';
 import { openssl } from '../helpers/openssl';
 import { ptyModems } from '../helpers/pty';
 import { tempDir } from '../helpers/station';
@@ -17,6 +19,7 @@ afterAll(async () => {
 });
 
 const enroller = runEnroller;
+const run = promisify(execFile);
 
 describe('enroller provision', () => {
   it('provisions 8 modems in parallel with the local CA, and recognises them on a rerun', async () => {
@@ -162,5 +165,33 @@ describe('enroller provision', () => {
     const done = await enroller(dir, ...args, pass);
     expect(done.code, done.stderr).toBe(0);
     expect(done.lines.map((l) => l.status)).toEqual(['verified', 'verified', 'verified']);
+  });
+
+  it('with the local CA, loads none of HTTP, TLS or DNS: those are for services (#18)', async () => {
+    const dir = tempDir();
+    const pass = path.join(dir, 'pass');
+    fs.writeFileSync(pass, 'provision passphrase');
+    expect((await enroller(dir, 'ca', 'init', '--passphrase-file', pass)).code).toBe(0);
+    const [modem] = await ptyModems(1, { baudRate: 115200, keygenDelayMs: 50 });
+    sims.push(modem!);
+    const loaded = path.join(dir, 'modules.txt');
+    const preload = path.join(dir, 'list-modules.cjs');
+    const list = `require('node:fs').writeFileSync(${JSON.stringify(loaded)}, process.moduleLoadList.join('\\n'))`;
+    fs.writeFileSync(preload, `process.on('exit', () => ${list});`);
+    const args = [
+      '--data-dir',
+      dir,
+      '--json',
+      'provision',
+      '--port',
+      modem!.hostPath,
+      '--device-type',
+      'nrf91-default',
+    ];
+    const { stdout } = await run(process.execPath, ['-r', preload, enrollerBin, ...args, '--passphrase-file', pass]);
+    expect(stdout).toContain('"status":"verified"');
+    const modules = fs.readFileSync(loaded, 'utf8').split('\n');
+    expect(modules).toContain('NativeModule crypto');
+    expect(modules.filter((m) => /^NativeModule (https?|tls|dns\/promises)$/.test(m))).toEqual([]);
   });
 });

@@ -13,11 +13,15 @@ import { commandNamed } from '../../../main/cli/command-names';
 const root = path.resolve(import.meta.dirname, '../../..');
 const launcher = path.join(root, 'main/bin/enroller.cjs');
 
-/** The files esbuild puts into one bundle, as the build would make it (nothing written). */
-async function inputsOf(entry: string): Promise<string[]> {
+/** One bundle as the build would make it (nothing written): its text and the files it holds. */
+async function bundled(entry: string): Promise<{ text: string; inputs: string[] }> {
   const options = bundleOptions(root, entry, path.join(os.tmpdir(), 'unwritten.cjs')) as BuildOptions;
-  const { metafile } = await build({ ...options, metafile: true, write: false });
-  return Object.keys((metafile as Metafile).inputs);
+  const { metafile, outputFiles } = await build({ ...options, metafile: true, write: false });
+  return { text: outputFiles![0]!.text, inputs: Object.keys((metafile as Metafile).inputs) };
+}
+
+async function inputsOf(entry: string): Promise<string[]> {
+  return (await bundled(entry)).inputs;
 }
 
 describe('the CLI bundles', () => {
@@ -33,6 +37,13 @@ describe('the CLI bundles', () => {
     // The same test on the whole CLI's bundle finds them: the pattern is not one that matches nothing.
     expect(whole.filter(heavy).length).toBeGreaterThan(100);
     expect(info.length * 4).toBeLessThan(whole.length);
+  });
+
+  it("wraps each of Node's modules once, however many sources import it", async () => {
+    const { text } = await bundled('main/cli/start.ts');
+    const requires = (name: string) => text.split(`require("${name}")`).length - 1;
+    // Imported by dozens of files each (crypto by ~50): one module of the bundle, and a package's own require.
+    for (const name of ['node:crypto', 'node:fs', 'node:path']) expect(requires(name)).toBeLessThanOrEqual(4);
   });
 
   it('runs info from its own bundle whatever the global options, and everything else from the whole CLI', () => {
