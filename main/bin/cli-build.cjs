@@ -14,6 +14,9 @@ const path = require('node:path');
 /** What the CLI bundle is made from: a change to any of these makes a new stamp. */
 const SOURCES = ['main', 'shared', 'package.json'];
 const SOURCE_FILE = /\.(ts|tsx|mts|cts|mjs|cjs|js|json)$/;
+/** Native packages whose JavaScript is bundled all the same: their addon is required by its path. */
+const ADDONS_BY_PATH = ['@serialport/bindings-cpp'];
+
 /** Native or build-time packages stay in node_modules; everything else is inlined. */
 const EXTERNAL = [
   'better-sqlite3',
@@ -22,7 +25,6 @@ const EXTERNAL = [
   'graphene-pk11',
   'pkcs11js',
   'serialport',
-  '@serialport/*',
   'electron',
   'bufferutil',
   'utf-8-validate',
@@ -158,8 +160,35 @@ function bundleOptions(root, entry, outfile) {
     minifyIdentifiers: true,
     keepNames: true,
     charset: 'ascii',
-    plugins: [builtinsOnce(root)],
+    plugins: [builtinsOnce(root), serialAddonByPath(path.dirname(outfile))],
     logLevel: 'warning',
+  };
+}
+
+/**
+ * node-serialport's JavaScript in the bundle (compiled with the command's code cache, no module
+ * lookups), its compiled addon required by the path node-gyp-build finds for it at build time, on
+ * this machine: left in node_modules, loading it took ~20 ms of every command that opens a port
+ * (#18). Where no addon is found, node-gyp-build looks again when a port is first used, as before.
+ */
+function serialAddonByPath(outdir) {
+  const fromBundle = (file) => JSON.stringify(path.relative(outdir, file).split(path.sep).join('/'));
+  return {
+    name: 'serial-addon-by-path',
+    setup(build) {
+      const loader = /[\\/]@serialport[\\/]bindings-cpp[\\/]dist[\\/]serialport-bindings\.js$/;
+      build.onLoad({ filter: loader }, (args) => {
+        const pkg = path.join(path.dirname(args.path), '..');
+        const join = `require('node:path').join(__dirname, `;
+        let addon;
+        try {
+          addon = require('node-gyp-build').resolve(pkg);
+        } catch {
+          return { contents: `exports.binding = require('node-gyp-build')(${join}${fromBundle(pkg)}));`, loader: 'js' };
+        }
+        return { contents: `exports.binding = require(${join}${fromBundle(addon)}));`, loader: 'js' };
+      });
+    },
   };
 }
 
@@ -199,7 +228,7 @@ function removeOldBuilds(builds, current) {
   }
 }
 
-module.exports = { COMMAND_BUNDLES, EXTERNAL, bundleFor, bundleOptions, ensureCliBuilt };
+module.exports = { ADDONS_BY_PATH, COMMAND_BUNDLES, EXTERNAL, bundleFor, bundleOptions, ensureCliBuilt };
 
 // `npm run build:cli` (and `npm test`'s build stage): the bundle, built now rather than by the
 // first command, so commands started together after a change do not each build it.

@@ -10,3 +10,5 @@ export declare const COMMAND_BUNDLES: Readonly<Record<string, string>>;
 export declare function bundleFor(command: string | undefined): string;
 /** esbuild's options for one bundle file (esbuild's BuildOptions). */
 export declare function bundleOptions(root: string, entry: string, outfile: string): Record<string, unknown>;
+/** Native packages whose JavaScript is bundled all the same: their addon is required by its path. */
+export declare const ADDONS_BY_PATH: readonly string[];

@@ -3,6 +3,7 @@
 // enrollers and the device drivers back in, and with them ~35 ms of every `info` (#18).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
@@ -42,8 +43,19 @@ describe('the CLI bundles', () => {
   it("wraps each of Node's modules once, however many sources import it", async () => {
     const { text } = await bundled('main/cli/start.ts');
     const requires = (name: string) => text.split(`require("${name}")`).length - 1;
-    // Imported by dozens of files each (crypto by ~50): one module of the bundle, and a package's own require.
-    for (const name of ['node:crypto', 'node:fs', 'node:path']) expect(requires(name)).toBeLessThanOrEqual(4);
+    // Imported by dozens of files each (crypto by ~50): one module of the bundle, and a few packages' own require.
+    for (const name of ['node:crypto', 'node:fs', 'node:path']) expect(requires(name)).toBeLessThanOrEqual(8);
+  });
+
+  it("requires serialport's addon by a path that holds it, found at build time, and loads it", async () => {
+    const build = path.dirname(await ensureCliBuilt(root));
+    const text = fs.readFileSync(path.join(build, 'enroller.cjs'), 'latin1');
+    const [relative, ...others] = [...text.matchAll(/join\(__dirname,"([^"]+\.node)"\)/g)].map((m) => m[1]!);
+    expect(others).toEqual([]);
+    const addon = path.join(build, relative!);
+    expect(addon).toContain(`${path.sep}@serialport${path.sep}bindings-cpp${path.sep}`);
+    const binding = createRequire(import.meta.url)(addon) as Record<string, unknown>;
+    expect(typeof binding.open).toBe('function');
   });
 
   it('runs info from its own bundle whatever the global options, and everything else from the whole CLI', () => {
