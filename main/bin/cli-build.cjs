@@ -15,11 +15,10 @@ const path = require('node:path');
 const SOURCES = ['main', 'shared', 'package.json'];
 const SOURCE_FILE = /\.(ts|tsx|mts|cts|mjs|cjs|js|json)$/;
 /** Native packages whose JavaScript is bundled all the same: their addon is required by its path. */
-const ADDONS_BY_PATH = ['@serialport/bindings-cpp'];
+const ADDONS_BY_PATH = ['@serialport/bindings-cpp', 'better-sqlite3'];
 
 /** Native or build-time packages stay in node_modules; everything else is inlined. */
 const EXTERNAL = [
-  'better-sqlite3',
   // PKCS#11 (#20): a native addon and the libraries that load it, required where they are installed.
   'node-webcrypto-p11',
   'graphene-pk11',

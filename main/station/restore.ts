@@ -4,11 +4,10 @@
 // the person says --force, with the count of what would be forgotten.
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { EnrollerError } from '../../shared/errors';
 import { openBackup, type BackupManifest } from '../store/backup';
 import { AuditLog } from '../store/audit-log';
-import { openDatabase } from '../store/database';
+import { openDatabase, sqliteConnection, type Db } from '../store/database';
 import { RESTORED_FROM_KEY } from '../store/recovered-certificates';
 import { SettingsStore } from '../store/settings-store';
 import { DATABASE_FILE } from './station-info';
@@ -95,9 +94,9 @@ export function restoreStation(
  * that cannot be read at all (what a restore is often for) has nothing to lose here.
  */
 function newerThan(file: string, manifest: BackupManifest): Forgotten | undefined {
-  let db: Database.Database | undefined;
+  let db: Db | undefined;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
+    db = sqliteConnection(file, { readonly: true, fileMustExist: true });
     const since = manifest.createdAt;
     const count = (sql: string) => (db!.prepare(sql).get(since) as { n: number }).n;
     const head = db.prepare('SELECT max(seq) AS seq FROM audit_log').get() as { seq: number | null };

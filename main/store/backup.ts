@@ -6,11 +6,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { EnrollerError } from '../../shared/errors';
 import { open, seal } from '../pki/secret-box';
 import { verifyAuditChain } from './audit-log';
-import { schemaVersion, type Db } from './database';
+import { schemaVersion, sqliteConnection, type Db } from './database';
 import { latestSchemaVersion } from './migrations';
 
 export const BACKUP_FORMAT = 'floor-enroller-backup';
@@ -47,7 +46,7 @@ export async function writeBackup(db: Db, out: string, passphrase: string, now =
     const snapshot = path.join(work, 'station.sqlite');
     await db.backup(snapshot);
     const bytes = fs.readFileSync(snapshot);
-    const copy = new Database(snapshot, { readonly: true });
+    const copy = sqliteConnection(snapshot, { readonly: true });
     let manifest: BackupManifest;
     try {
       manifest = {
@@ -104,7 +103,7 @@ export function openBackup(file: string, passphrase: string, target: string): Ba
     );
   fs.writeFileSync(target, bytes, { mode: 0o600 });
   // Read-write, so that closing it leaves no -wal or -shm beside the file that is renamed into place.
-  const copy = new Database(target);
+  const copy = sqliteConnection(target);
   try {
     const integrity = copy.pragma('integrity_check', { simple: true });
     if (integrity !== 'ok')

@@ -19,7 +19,9 @@ export interface OpenOptions {
 /**
  * better-sqlite3's compiled addon, named to it directly. Left to find it itself, it asks the
  * `bindings` package, which reads a stack trace and tries a dozen folders: ~4 ms of every CLI
- * start here (#18). Undefined where it is not at the usual place (it then looks as before).
+ * start here (#18). The CLI bundle holds better-sqlite3's JavaScript (main/bin/cli-build.cjs), so
+ * from there this is the only way to the addon. Undefined where it is not at the usual place (a
+ * source run then lets the library look, as before).
  */
 export const sqliteAddon = ((): string | undefined => {
   try {
@@ -31,12 +33,13 @@ export const sqliteAddon = ((): string | undefined => {
   }
 })();
 
+/** A plain connection to an SQLite file, given its addon: every connection the station makes starts here. */
+export function sqliteConnection(file: string, options: Database.Options = {}): Db {
+  return new Database(file, { ...options, ...(sqliteAddon ? { nativeBinding: sqliteAddon } : {}) });
+}
+
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
-  const db = new Database(file, {
-    readonly: options.readonly ?? false,
-    timeout: 5000,
-    ...(sqliteAddon ? { nativeBinding: sqliteAddon } : {}),
-  });
+  const db = sqliteConnection(file, { readonly: options.readonly ?? false, timeout: 5000 });
   try {
     if (!options.readonly) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');

@@ -1,6 +1,6 @@
 // Every native addon the station loads (better-sqlite3, serialport's bindings, pkcs11js for CA keys
 // in a token) must survive packaging: its install script allowed, left out of the CLI bundle (or,
-// for serialport's, its addon required by path from the bundle: cli-bundles.test.ts), rebuilt
+// for serialport's and better-sqlite3's, bundled with the addon required by path), rebuilt
 // for Electron by electron-builder (npmRebuild) and unpacked from the asar, where a .node file cannot
 // be loaded. Found by walking the production dependency tree, so a new addon cannot slip past.
 // (The rebuild itself needs Electron's headers, which this machine cannot fetch: TOOLCHAIN.md §2.)

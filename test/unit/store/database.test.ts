@@ -28,6 +28,16 @@ describe('station database', () => {
     expect(fs.statSync(sqliteAddon!).isFile()).toBe(true);
   });
 
+  it('is the only place that makes a connection: the CLI bundle has no other way to the addon', () => {
+    const main = path.resolve(import.meta.dirname, '../../../main');
+    const sources = fs.readdirSync(main, { recursive: true, encoding: 'utf8' }).filter((f) => /\.tsx?$/.test(f));
+    const connecting = sources.filter((file) => {
+      const text = fs.readFileSync(path.join(main, file), 'utf8');
+      return /^import (?!type )[^;]*from 'better-sqlite3'/m.test(text);
+    });
+    expect(connecting).toEqual([path.join('store', 'database.ts')]);
+  });
+
   it('refuses a connection whose synchronous mode is anything but FULL', () => {
     const db = new Database(path.join(tempDir(), 'x.sqlite'));
     db.pragma('journal_mode = WAL');
