@@ -1,10 +1,8 @@
-// What every CLI command gets: output in the chosen form, a logger on stderr and the data folder.
-// The station itself comes from with-station.ts, which only commands that use it import: `info`
-// is bundled without it (main/bin/cli-build.cjs), so it never loads the CA, enrollers or drivers.
+// What every CLI command gets: output in the chosen form and the data folder. The station and a
+// logger come from with-station.ts, which only commands that use them import: `info` is bundled
+// without it (main/bin/cli-build.cjs), so it never loads the CA, the enrollers, the drivers or pino.
 import type { Command } from 'commander';
-import { createLogger, type Logger } from '../log';
 import { resolveDataDir } from '../station/data-dir';
-import { invocation } from './invocation';
 import { findPackage } from './package-root';
 import { createOutput, type Output } from './output';
 
@@ -18,23 +16,10 @@ export interface GlobalOptions {
 
 export interface CommandContext {
   readonly out: Output;
-  readonly log: Logger;
   readonly dataDir: string;
 }
 
 export function context(command: Command): CommandContext {
   const options = command.optsWithGlobals<GlobalOptions>();
-  const dataDir = resolveDataDir({ flag: options.dataDir });
-  let log: Logger | undefined;
-  // An attached command logs to its own person's terminal, not the station's.
-  const sink = invocation().running ? invocation().stderr : undefined;
-  const logger = () => (log ??= createLogger({ level: options.logLevel as 'info', ...(sink ? { sink } : {}) }));
-  return {
-    out: createOutput(options.json),
-    // Made on first use: `info` never logs, and never pays for setting up the logger.
-    get log() {
-      return logger();
-    },
-    dataDir,
-  };
+  return { out: createOutput(options.json), dataDir: resolveDataDir({ flag: options.dataDir }) };
 }

@@ -1,22 +1,42 @@
 // The station for a CLI command: opened here and closed afterwards, or the running station's when
-// the command came in over its socket (attach/), with the command's access checked first.
+// the command came in over its socket (attach/), with the command's access checked first; and the
+// logger the station's work writes to.
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Access } from '../../shared/contract/define';
 import { EnrollerError } from '../../shared/errors';
 import { DATABASE_FILE, storeError } from '../station/station-info';
 import type { Station, StationMode } from '../station/station';
-import { appVersion, context, type CommandContext } from './context';
+import { createLogger, type Logger } from '../log';
+import { appVersion, context, type CommandContext, type GlobalOptions } from './context';
 import { invocation } from './invocation';
 import { readSecret } from './secrets';
 
+/** A command's context with a logger on stderr (an attached command's: its own person's terminal). */
+export interface LoggedContext extends CommandContext {
+  readonly log: Logger;
+}
+
 /** Inside withStation: who runs the command, for the audit record (the signed-in name, else 'cli'). */
-export interface StationContext extends CommandContext {
+export interface StationContext extends LoggedContext {
   readonly actor: string;
 }
 
+export function loggedContext(command: Command): LoggedContext {
+  const { logLevel } = command.optsWithGlobals<GlobalOptions>();
+  const sink = invocation().running ? invocation().stderr : undefined;
+  let log: Logger | undefined;
+  return {
+    ...context(command),
+    // Made on first use: a command that never logs never sets up the logger.
+    get log() {
+      return (log ??= createLogger({ level: logLevel as 'info', ...(sink ? { sink } : {}) }));
+    },
+  };
+}
+
 /** The station on the command's data folder, opened in this process (loaded on first use). */
-export async function openStation(ctx: CommandContext, mode: StationMode = 'cli'): Promise<Station> {
+export async function openStation(ctx: LoggedContext, mode: StationMode = 'cli'): Promise<Station> {
   const { Station } = await import('../station/station');
   return Station.open({ dataDir: ctx.dataDir, appVersion, mode, log: ctx.log });
 }
@@ -31,7 +51,7 @@ export async function withStation<T>(
   access: Access,
   work: (station: Station, ctx: StationContext) => Promise<T>,
 ): Promise<T> {
-  const ctx = context(command);
+  const ctx = loggedContext(command);
   try {
     return await stationWork(command, ctx, access, work);
   } catch (error) {
@@ -42,7 +62,7 @@ export async function withStation<T>(
 
 async function stationWork<T>(
   command: Command,
-  ctx: CommandContext,
+  ctx: LoggedContext,
   access: Access,
   work: (station: Station, ctx: StationContext) => Promise<T>,
 ): Promise<T> {

@@ -13,8 +13,8 @@ import { Bench, type BenchEvents } from '../../station/bench';
 import type { Station } from '../../station/station';
 import type { Logger } from '../../log';
 import { serialSlots, simulatedSlots, tpmSlots } from '../../station/slot-sources';
-import { context, packageRoot } from '../context';
-import { openStation } from '../with-station';
+import { packageRoot } from '../context';
+import { loggedContext, openStation } from '../with-station';
 import { parseCount, parsePort } from '../numbers';
 import type { RunCli } from '../invocation';
 import { readSecret } from '../secrets';
@@ -116,7 +116,7 @@ export function serveCommand(runCli: RunCli): Command {
     .option('--backup-keep <n>', 'how many scheduled backups to keep', (v) => parseCount(v, 1), 7)
     .action(async (options: ServeOptions, command: Command) => {
       refuseUnsealableBackups(options);
-      const ctx = context(command);
+      const ctx = loggedContext(command);
       const { out, log } = ctx;
       // A fresh checkout has no built UI yet, an edited one a stale one: built (to stderr) first.
       const rendererDir = ensureRendererBuilt(packageRoot);
