@@ -1,8 +1,8 @@
 // The CLI as plain JavaScript: bundled by esbuild the first time `enroller` runs from a checkout,
 // and again whenever a source changed, so no TypeScript is compiled at each start (#18). Three
 // CommonJS files: attach.cjs (is a station running? Node's own modules only), enroller.cjs (the
-// CLI) and info.cjs (`info` alone: a quarter of the size, so it reads, compiles and initialises in
-// half the time). Each command's modules run only when that command runs (esbuild wraps what is
+// CLI) and info.cjs (`info` alone, a twentieth of the size: it reads, compiles and sets up in a
+// fraction of the time). Each command's modules run only when that command runs (esbuild wraps what is
 // imported dynamically), and cached-script.cjs compiles the file with V8's code cache of that command.
 // Each build lives in a folder named after a stamp of its sources and appears by one rename, so
 // two commands started at once never run a half-written bundle.
@@ -14,7 +14,11 @@ const path = require('node:path');
 /** What the CLI bundle is made from: a change to any of these makes a new stamp. */
 const SOURCES = ['main', 'shared', 'package.json'];
 const SOURCE_FILE = /\.(ts|tsx|mts|cts|mjs|cjs|js|json)$/;
-/** Native packages whose JavaScript is bundled all the same: their addon is required by its path. */
+/**
+ * Native packages whose JavaScript is bundled all the same, their addon required by its path:
+ * serialport's by the path found at build time (serialAddonByPath), better-sqlite3's by the path
+ * store/database.ts gives it (the library's own search would start from the bundle's folder).
+ */
 const ADDONS_BY_PATH = ['@serialport/bindings-cpp', 'better-sqlite3'];
 
 /** Native or build-time packages stay in node_modules; everything else is inlined. */
