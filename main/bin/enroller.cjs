@@ -23,7 +23,10 @@ async function main(args) {
   }
   const { attachOrNull, commandNamed } = requireCached(path.join(bundle, 'attach.cjs'), 'attach');
   const attached = await attachOrNull(args);
-  if (attached !== null) return void (process.exitCode = attached);
+  if (attached !== null) {
+    process.exitCode = attached;
+    return;
+  }
   const command = commandNamed(args);
   await requireCached(path.join(bundle, bundleFor(command)), command ?? 'help').startCli(args);
 }

@@ -9,7 +9,10 @@ import { invocation } from './invocation';
 import { createOutput, describeError } from './output';
 
 /** How to load a top-level command: its module is imported only when the command runs. */
-export type CommandLoaders = Partial<Readonly<Record<CommandName, () => Promise<Command>>>>;
+export type CommandLoader = () => Promise<Command>;
+
+/** The commands a program holds, by name. */
+export type CommandLoaders = Partial<Readonly<Record<CommandName, CommandLoader>>>;
 
 /** The program with the named command only, or with all it holds when none is named. */
 export async function buildProgramOf(commands: CommandLoaders, args: readonly string[]): Promise<Command> {

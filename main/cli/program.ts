@@ -4,10 +4,10 @@
 // device drivers; help loads them all. A running station runs attached commands through runCli too.
 import type { Command } from 'commander';
 import type { CommandName } from './command-names';
-import { buildProgramOf, runProgramOf } from './program-runner';
+import { buildProgramOf, runProgramOf, type CommandLoader } from './program-runner';
 
 /** How to load each top-level command (command-names.ts has the names and their order). */
-const COMMANDS: Readonly<Record<CommandName, () => Promise<Command>>> = {
+const COMMANDS: Readonly<Record<CommandName, CommandLoader>> = {
   info: async () => (await import('./commands/info')).infoCommand(),
   ca: async () => (await import('./commands/ca')).caCommand(),
   'device-type': async () => (await import('./commands/device-type')).deviceTypeCommand(),

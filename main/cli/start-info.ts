@@ -1,6 +1,6 @@
 // `enroller info` as a bundle of its own (main/bin/cli-build.cjs): the command that must answer as
-// fast as Node starts (#18) loads the database and nothing else — a quarter of the code the whole
-// CLI's bundle reads, compiles and initialises (no station, CA, enrollers or device drivers).
+// fast as Node starts (#18) loads the database and nothing else — a twentieth of the code the
+// whole CLI's bundle reads, compiles and sets up (no station, CA, enrollers, drivers or logger).
 import { asCliProcess } from './cli-process';
 import { infoCommand } from './commands/info';
 import { runProgramOf } from './program-runner';
