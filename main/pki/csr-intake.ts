@@ -3,9 +3,6 @@
 // (proof of possession) before policy, then key policy, requested extensions and subject.
 // Every refusal is a stable code and a sentence; nothing in a hostile CSR can crash the station.
 import crypto from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import * as asn1X509 from '@peculiar/asn1-x509';
-import * as asn1js from 'asn1js';
 import { EnrollerError } from '../../shared/errors';
 import { x509 } from './crypto';
 import { normalizeCsrDer, readRequestInfo, splitCsr, type CsrParts } from './csr-der';
@@ -13,6 +10,12 @@ import { publicKeyFromSpki } from './spki-key';
 import { SIGNATURE_HASHES, signatureBits, signatureVerifies } from './signed-der';
 import type { Proof, CryptoWorkers } from './crypto-workers';
 import { Recent } from './recent';
+import {
+  asksForCa,
+  asksToSignCertificates,
+  readRequestAttributes,
+  type RequestedExtension,
+} from './request-attributes';
 import { scanDer } from './der-scan';
 import { nameEntriesOf, type NameEntries } from './name-der';
 import {
@@ -224,43 +227,29 @@ function checkSubject(entries: NameEntries): Record<string, string> {
 }
 
 function checkAttributes(der: Uint8Array | undefined, allowSans: boolean) {
-  let challengePassword: string | undefined;
   const requestedSans: Array<{ type: string; value: string }> = [];
-  if (!der) return { challengePassword, requestedSans };
-  const block = asn1js.fromBER(der).result;
-  const attributes = (block as asn1js.Constructed).valueBlock?.value ?? [];
-  for (const attribute of attributes) {
-    const [oid, values] = (attribute as asn1js.Sequence).valueBlock?.value ?? [];
-    const type = oid instanceof asn1js.ObjectIdentifier ? oid.valueBlock.toString() : '';
-    const first = (values as asn1js.Set | undefined)?.valueBlock?.value?.[0];
-    if (type === OID.challengePassword) {
-      challengePassword = (first as asn1js.Utf8String | undefined)?.valueBlock?.value;
-    } else if (type === OID.extensionRequest && first) {
-      const extensions = AsnConvert.parse(new Uint8Array(first.valueBeforeDecodeView), asn1X509.Extensions);
-      for (const extension of extensions)
-        checkRequestedExtension(new x509.Extension(AsnConvert.serialize(extension)), allowSans, requestedSans);
-    }
-  }
-  return { challengePassword, requestedSans };
+  if (!der) return { challengePassword: undefined, requestedSans };
+  const attributes = readRequestAttributes(der);
+  if (!attributes) throw malformed('its attributes are not of the form PKCS#10 gives them');
+  for (const extension of attributes.extensions) checkRequestedExtension(extension, allowSans, requestedSans);
+  return { challengePassword: attributes.challengePassword, requestedSans };
 }
 
 function checkRequestedExtension(
-  extension: x509.Extension,
+  extension: RequestedExtension,
   allowSans: boolean,
   sans: Array<{ type: string; value: string }>,
 ): void {
   switch (extension.type) {
     case OID.basicConstraints:
-      if (new x509.BasicConstraintsExtension(extension.rawData).ca) throw requestsCa('CA:TRUE');
+      if (readOrMalformed(asksForCa(extension.value), 'basicConstraints')) throw requestsCa('CA:TRUE');
       return;
-    case OID.keyUsage: {
-      const usages = new x509.KeyUsagesExtension(extension.rawData).usages;
-      if (usages & (x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign))
+    case OID.keyUsage:
+      if (readOrMalformed(asksToSignCertificates(extension.value), 'keyUsage'))
         throw requestsCa('keyCertSign or cRLSign');
       return;
-    }
     case OID.extKeyUsage: {
-      const extra = new x509.ExtendedKeyUsageExtension(extension.rawData).usages
+      const extra = new x509.ExtendedKeyUsageExtension(extension.der).usages
         .map(String)
         .filter((u) => u !== OID.clientAuth);
       if (extra.length > 0) {
@@ -274,7 +263,7 @@ function checkRequestedExtension(
       return;
     }
     case OID.subjectAltName: {
-      const names = new x509.SubjectAlternativeNameExtension(extension.rawData).names.toJSON();
+      const names = new x509.SubjectAlternativeNameExtension(extension.der).names.toJSON();
       if (!allowSans) {
         throw new EnrollerError(
           'CSR_EXTRA_SAN',
@@ -299,6 +288,11 @@ function checkRequestedExtension(
         );
       }
   }
+}
+
+function readOrMalformed(asks: boolean | undefined, extension: string): boolean {
+  if (asks === undefined) throw malformed(`its ${extension} extension cannot be read`);
+  return asks;
 }
 
 function requestsCa(what: string): EnrollerError {

@@ -1,4 +1,6 @@
-// Minimal DER framing helpers for byte-exact surgery where re-encoding would be unsafe.
+// Minimal DER framing helpers for byte-exact surgery where re-encoding would be unsafe, and for
+// reading the few fields a hot path needs without the ASN.1 libraries' object trees (#18).
+import * as asn1js from 'asn1js';
 
 /** How many octets a DER long-form length takes (0 for the short form, under 128). */
 function longLengthOctets(length: number): number {
@@ -46,6 +48,7 @@ export function derTlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
 
 export const DER_SEQUENCE = 0x30;
 export const DER_NULL = Uint8Array.of(0x05, 0x00);
+export const DER_OID = 0x06;
 
 export interface Tlv {
   readonly tag: number;
@@ -87,4 +90,17 @@ export function childrenOf(bytes: Uint8Array, parent: Tlv): Tlv[] | undefined {
     at = child.end;
   }
   return children;
+}
+
+/** A handful of OIDs name everything a station reads on its hot paths: each is decoded once. */
+const oidTexts = new Map<string, string | undefined>();
+
+/** An OBJECT IDENTIFIER's TLV (tag, length, contents) as dotted text; undefined if it is not one. */
+export function oidTextOf(oidBytes: Uint8Array): string | undefined {
+  const key = Buffer.from(oidBytes.buffer, oidBytes.byteOffset, oidBytes.byteLength).toString('hex');
+  if (oidTexts.has(key)) return oidTexts.get(key);
+  const decoded = asn1js.fromBER(oidBytes).result;
+  const text = decoded instanceof asn1js.ObjectIdentifier ? decoded.valueBlock.toString() : undefined;
+  if (oidTexts.size < 256) oidTexts.set(key, text);
+  return text;
 }

@@ -3,11 +3,9 @@
 // intake proves a device's key with it; the preflight checks each certificate of a chain with it.
 // Framing and OpenSSL only: the ASN.1 library would re-encode the structure to check it (#18).
 import crypto from 'node:crypto';
-import * as asn1js from 'asn1js';
-import { childrenOf, DER_SEQUENCE, readTlv, type Tlv } from './der';
+import { childrenOf, DER_OID, DER_SEQUENCE, oidTextOf, readTlv, type Tlv } from './der';
 
 const DER_BIT_STRING = 0x03;
-const DER_OID = 0x06;
 
 export interface SignedParts {
   /** The to-be-signed bytes (certificationRequestInfo, tbsCertificate). */
@@ -51,18 +49,6 @@ export function splitSigned(der: Uint8Array): SignedParts | undefined {
     hasParameters: algorithmParts!.length > 1,
     signature: der.slice(signature.start, signature.end),
   };
-}
-
-/** A handful of algorithms sign everything a station sees: each OID is decoded once. */
-const oidTexts = new Map<string, string | undefined>();
-
-function oidTextOf(oidBytes: Uint8Array): string | undefined {
-  const key = Buffer.from(oidBytes).toString('hex');
-  if (oidTexts.has(key)) return oidTexts.get(key);
-  const decoded = asn1js.fromBER(oidBytes).result;
-  const text = decoded instanceof asn1js.ObjectIdentifier ? decoded.valueBlock.toString() : undefined;
-  if (oidTexts.size < 256) oidTexts.set(key, text);
-  return text;
 }
 
 /**

@@ -225,6 +225,16 @@ const corpus: Case[] = [
       }),
   },
   {
+    name: 'keyUsage that is not a BIT STRING',
+    code: 'CSR_MALFORMED',
+    csr: () => makeCsr({ extensions: [new x509.Extension('2.5.29.15', true, Uint8Array.of(0x05, 0x00))] }),
+  },
+  {
+    name: 'basicConstraints that is not a SEQUENCE',
+    code: 'CSR_MALFORMED',
+    csr: () => makeCsr({ extensions: [new x509.Extension('2.5.29.19', true, Uint8Array.of(0x01, 0x01, 0xff))] }),
+  },
+  {
     name: 'unknown critical extension',
     code: 'CSR_UNKNOWN_CRITICAL_EXTENSION',
     csr: () => makeCsr({ extensions: [new x509.Extension('1.2.3.4.5', true, Uint8Array.of(0x05, 0x00))] }),
@@ -317,6 +327,16 @@ describe('acceptable CSRs', () => {
             ],
           }),
         ),
+    ],
+    [
+      'CA:FALSE and keyUsage in two octets (decipherOnly)',
+      () =>
+        makeCsr({
+          extensions: [
+            new x509.BasicConstraintsExtension(false, undefined, true),
+            new x509.KeyUsagesExtension(KU.keyAgreement | KU.decipherOnly, true),
+          ],
+        }),
     ],
     ['PEM text', async () => new x509.Pkcs10CertificateRequest(await makeCsr()).toString('pem')],
     ['base64url text', async () => Buffer.from(await makeCsr()).toString('base64url')],
