@@ -30,3 +30,12 @@ export function pemBlock(label: string, der: Uint8Array): string {
   for (let at = 0; at < base64.length; at += 64) lines.push(base64.slice(at, at + 64));
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
+
+/**
+ * A certificate's PEM exactly as the X.509 library writes it (`toString('pem')`: no newline after
+ * the END line), from its bytes: the library's base64 goes a character at a time, and a station
+ * writes one for every device (#18).
+ */
+export function certificatePem(certificate: x509.X509Certificate): string {
+  return pemBlock('CERTIFICATE', new Uint8Array(certificate.rawData)).slice(0, -1);
+}

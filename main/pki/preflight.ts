@@ -7,6 +7,7 @@ import { CLOUD_RULES, type CloudRules } from './cloud-rules';
 import { describeKey, keyShapeOf } from './key-shape';
 import { x509 } from './crypto';
 import { signedBy } from './signed-by';
+import { certificatePem } from './pem';
 
 export type PreflightCode =
   | 'CHAIN_EMPTY'
@@ -149,7 +150,7 @@ function checkLeaf(chain: x509.X509Certificate[], input: PreflightInput, add: Ad
     );
   }
   if (input.maxPemBytes !== undefined) {
-    const chainPem = chain.map((c) => c.toString('pem')).join('\n');
+    const chainPem = chain.map(certificatePem).join('\n');
     if (Buffer.byteLength(chainPem) > input.maxPemBytes) {
       add(
         'TOO_LONG_FOR_DEVICE',

@@ -81,13 +81,15 @@ class SerialTransport implements Transport {
     return this.#events.closed;
   }
 
+  /**
+   * Resolves once the bytes are with the operating system. Not drained (tcdrain) as well: nothing
+   * waits for the wire itself (the modem's answer is what counts), and a drain per command was one
+   * more trip through Node's thread pool for each of sixteen ports at once (#18).
+   */
   write(bytes: Uint8Array): Promise<void> {
     if (this.closed) return Promise.reject(new EnrollerError('DEVICE_DISCONNECTED', `${this.label} is closed.`));
     return new Promise((resolve, reject) => {
-      this.#port.write(Buffer.from(bytes), (error) => {
-        if (error) return reject(error);
-        this.#port.drain((drainError) => (drainError ? reject(drainError) : resolve()));
-      });
+      this.#port.write(Buffer.from(bytes), (error) => (error ? reject(error) : resolve()));
     });
   }
 

@@ -9,10 +9,9 @@ import { CredentialType, type Nrf91Modem } from '../../../devices/nrf91/modem';
 import { atLeast, type FirmwareVersion } from '../../../devices/nrf91/parsers/identity';
 import { x509 } from '../../../pki/crypto';
 import { deviceIdFor } from '../../../pki/device-type/naming';
-import { pemCertificateBlocks } from '../../../pki/pem';
 import type { JobRow } from '../../../store/job-store';
 import { withSignal, type CsrOptions, type DeviceAdapter, type Identity, type MadeCsr } from '../device-adapter';
-import { certificatesIn } from '../../../pki/pem';
+import { certificatePem, certificatesIn, pemCertificateBlocks } from '../../../pki/pem';
 import { issuingChainFor, type PlannedChain } from '../issuing-chain';
 
 export interface Nrf91Slot {
@@ -141,7 +140,7 @@ export class Nrf91Adapter implements DeviceAdapter {
 
   /** The client certificate (with its issuer) and each CA sec tag's certificates, in writing order. */
   #credentials(leaf: x509.X509Certificate): Array<{ secTag: number; type: number; content: string }> {
-    const clientPem = [leaf.toString('pem'), ...pemCertificateBlocks(this.#issuingChain(leaf)).slice(0, 1)].join('\n');
+    const clientPem = [certificatePem(leaf), ...pemCertificateBlocks(this.#issuingChain(leaf)).slice(0, 1)].join('\n');
     return [
       { secTag: this.#secTags.client, type: CredentialType.clientCert, content: clientPem },
       ...this.#secTags.caCerts.map((slot) => ({
