@@ -14,14 +14,22 @@ class ParsedByDer<T> {
   }
 
   get(der: Uint8Array): T {
-    const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
-    let parsed = this.#kept.get(key);
+    let parsed = this.#kept.get(keyOf(der));
     if (parsed === undefined) {
       parsed = this.#parse(der.slice());
-      this.#kept.keep(key, parsed);
+      this.keep(der, parsed);
     }
     return parsed;
   }
+
+  /** An object for these bytes made another way (by the one who signed them), kept as if parsed. */
+  keep(der: Uint8Array, parsed: T): void {
+    this.#kept.keep(keyOf(der), parsed);
+  }
+}
+
+function keyOf(der: Uint8Array): string {
+  return Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
 }
 
 const certificates = new ParsedByDer((der) => new x509.X509Certificate(der));
@@ -29,6 +37,11 @@ const requests = new ParsedByDer((der) => new x509.Pkcs10CertificateRequest(der)
 
 export function certificateOf(der: Uint8Array): x509.X509Certificate {
   return certificates.get(der);
+}
+
+/** The station CA's own certificate, put together as it was signed: the next `certificateOf` of its bytes finds it. */
+export function keepCertificate(der: Uint8Array, certificate: x509.X509Certificate): void {
+  certificates.keep(der, certificate);
 }
 
 export function csrOf(der: Uint8Array): x509.Pkcs10CertificateRequest {

@@ -7,7 +7,7 @@ import { EnrollerError } from '../../../shared/errors';
 import type { DeviceAttributes, DeviceTypeDocument } from '../../../shared/device-type';
 import { x509, type CryptoKey, type SigningAlgorithm } from '../crypto';
 import type { AcceptedCsr } from '../csr-intake';
-import { certificateOf } from '../parsed-der';
+import { certificateOf, keepCertificate } from '../parsed-der';
 import { nameDer } from '../name-der';
 import type * as asn1X509 from '@peculiar/asn1-x509';
 import { CertificateSigner } from './certificate-signer';
@@ -143,12 +143,17 @@ export class LocalAuthority {
   }
 
   async issue(request: IssueRequest): Promise<Issued> {
-    const { der, serial, alreadyIssued } = await this.issueDer(request);
+    const { der, serial, alreadyIssued } = await this.#issue(request, 'object');
     return { certificate: certificateOf(der), serial, alreadyIssued };
   }
 
   /** As `issue`, the certificate as DER: a bulk run writes it out and never needs it as an object. */
-  async issueDer(request: IssueRequest): Promise<IssuedDer> {
+  issueDer(request: IssueRequest): Promise<IssuedDer> {
+    return this.#issue(request, 'der');
+  }
+
+  /** Reserve → sign → store; `object`: the certificate object is made as it is signed (certificateOf finds it). */
+  async #issue(request: IssueRequest, wanted: 'der' | 'object'): Promise<IssuedDer> {
     const csrSha256 = crypto.hash('sha256', request.csr.der, 'hex');
     const kind = request.kind ?? request.deviceType.certificate.kind;
     const existing = this.#ledger.findByCsr(this.fingerprint, csrSha256);
@@ -172,7 +177,7 @@ export class LocalAuthority {
         keyFingerprint: request.csr.keyFingerprint,
         kind,
       });
-    const { der, notBefore, notAfter } = await this.#sign(request, serial, kind);
+    const { der, notBefore, notAfter } = await this.#sign(request, serial, kind, wanted);
     this.#ledger.complete(serial, der, notBefore, notAfter);
     return { der, serial, alreadyIssued: false };
   }
@@ -247,6 +252,7 @@ export class LocalAuthority {
     request: IssueRequest,
     serial: string,
     kind: CertificateKind,
+    wanted: 'der' | 'object' = 'der',
   ): Promise<{ der: Uint8Array; notBefore: Date; notAfter: Date }> {
     const now = request.now ?? new Date();
     const { subject, sans } = resolveName(
@@ -271,7 +277,7 @@ export class LocalAuthority {
       extensions.push(CertificateSigner.extension(san));
     }
     extensions.push(...this.#revocationPointers(request.deviceType.certificate));
-    const der = await this.#signer.signDer({
+    const contents = {
       serial,
       subject:
         nameDer(subject) ?? new x509.Name(subject.map(([attribute, value]) => ({ [x509NameKey(attribute)]: [value] }))),
@@ -279,7 +285,10 @@ export class LocalAuthority {
       notAfter,
       spki: request.csr.publicKeySpki,
       extensions,
-    });
+    };
+    if (wanted === 'der') return { der: await this.#signer.signDer(contents), notBefore, notAfter };
+    const { der, certificate } = await this.#signer.signed(contents);
+    keepCertificate(der, certificate);
     return { der, notBefore, notAfter };
   }
 

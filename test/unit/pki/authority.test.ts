@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { x509 } from '../../../main/pki/crypto';
 import { intakeCsr } from '../../../main/pki/csr-intake';
+import { certificateOf } from '../../../main/pki/parsed-der';
 import { decryptPrivateKey, toSigningKey } from '../../../main/pki/authority/key-vault';
 import type { Station } from '../../../main/station/station';
 import { keyPair, makeCsr, P256, RSA2048 } from '../../helpers/csr';
@@ -58,6 +59,10 @@ describe('local authority', () => {
     expect([usage.usages, usage.critical]).toEqual([x509.KeyUsageFlags.digitalSignature, true]);
     expect(certificate.getExtension(x509.ExtendedKeyUsageExtension)!.usages).toEqual(['1.3.6.1.5.5.7.3.2']);
     expect(Buffer.from(certificate.publicKey.rawData).equals(Buffer.from(csr.publicKeySpki))).toBe(true);
+    // The object made as it was signed is what the ledger's DER reads as, and what reading it finds.
+    const recorded = station.db.prepare('SELECT der FROM certificates').pluck().get() as Uint8Array;
+    expect(Buffer.from(certificate.rawData).equals(Buffer.from(recorded))).toBe(true);
+    expect(certificateOf(new Uint8Array(recorded))).toBe(certificate);
     await expect(verifyWithOpenssl(certificate.toString('pem'), station.ca.chainPem())).resolves.toMatchObject({
       stdout: expect.stringContaining(': OK'),
     });

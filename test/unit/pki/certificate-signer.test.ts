@@ -1,6 +1,8 @@
 // The station CA's own signer makes what the X.509 library's generator makes: the same
 // TBSCertificate byte for byte (EC and RSA CAs, with and without SANs), a signature that verifies
-// under the issuing key, and a certificate object whose DER parses back to the same certificate.
+// under the issuing key, and a certificate object, put together from its parts rather than parsed,
+// that answers every question as its DER parsed back does, and whose structure encodes to that DER.
+import { AsnConvert } from '@peculiar/asn1-schema';
 import { describe, expect, it } from 'vitest';
 import { CertificateSigner } from '../../../main/pki/authority/certificate-signer';
 import { keyIdentifier } from '../../../main/pki/authority/local-authority';
@@ -32,6 +34,21 @@ function tbsOf(der: ArrayBuffer): Buffer {
   return Buffer.from(bytes.subarray(tbs.start, tbs.end));
 }
 
+function expectSameCertificate(made: x509.X509Certificate, parsed: x509.X509Certificate): void {
+  expect(Buffer.from(AsnConvert.serialize(made.asn)).equals(Buffer.from(parsed.rawData))).toBe(true);
+  expect(Buffer.from(made.tbs).equals(Buffer.from(parsed.tbs))).toBe(true);
+  for (const field of ['serialNumber', 'subject', 'issuer'] as const) expect(made[field]).toBe(parsed[field]);
+  expect(made.notBefore.getTime()).toBe(parsed.notBefore.getTime());
+  expect(made.notAfter.getTime()).toBe(parsed.notAfter.getTime());
+  expect(made.signatureAlgorithm).toEqual(parsed.signatureAlgorithm);
+  expect(Buffer.from(made.signature).equals(Buffer.from(parsed.signature))).toBe(true);
+  expect(Buffer.from(made.publicKey.rawData).equals(Buffer.from(parsed.publicKey.rawData))).toBe(true);
+  const extensions = (c: x509.X509Certificate) =>
+    c.extensions.map((e) => [e.type, e.critical, Buffer.from(e.rawData).toString('hex')]);
+  expect(extensions(made)).toEqual(extensions(parsed));
+  expect(made.equal(parsed)).toBe(true);
+}
+
 describe('CertificateSigner', () => {
   for (const kind of ['ec', 'rsa'] as const) {
     for (const withSan of [false, true]) {
@@ -40,8 +57,9 @@ describe('CertificateSigner', () => {
         const device = await webcrypto.subtle.generateKey(ALGORITHMS.ec, true, ['sign', 'verify']);
         const spki = new Uint8Array(await webcrypto.subtle.exportKey('spki', device.publicKey));
         const name = [{ CN: ['nrf-352656100000001'] }, { O: ['Acme'] }];
-        const notBefore = new Date('2026-11-29T10:00:00Z');
-        const notAfter = new Date('2036-11-29T10:00:00Z');
+        // Milliseconds, as a clock gives them: a certificate holds whole seconds.
+        const notBefore = new Date('2026-11-29T10:00:00.750Z');
+        const notAfter = new Date('2036-11-29T10:00:00.250Z');
         const authorityKeyId = await x509.AuthorityKeyIdentifierExtension.create(ca.certificate);
         const fixed = [
           new x509.BasicConstraintsExtension(false, undefined, true),
@@ -87,10 +105,7 @@ describe('CertificateSigner', () => {
         const parsed = new x509.X509Certificate(made.rawData);
         expect(parsed.serialNumber).toBe(serial);
         // The object handed back answers from its structure what its DER says.
-        expect(made.serialNumber).toBe(parsed.serialNumber);
-        expect(made.subject).toBe(parsed.subject);
-        expect(made.notAfter.getTime()).toBe(parsed.notAfter.getTime());
-        expect(made.getExtension('2.5.29.14')?.rawData).toEqual(parsed.getExtension('2.5.29.14')?.rawData);
+        expectSameCertificate(made, parsed);
         expect(parsed.subject).toBe(expected.subject);
         expect(parsed.issuer).toBe(ca.certificate.subject);
         expect(made.toString('pem')).toBe(parsed.toString('pem'));
@@ -116,6 +131,7 @@ describe('CertificateSigner', () => {
     });
     const parsed = new x509.X509Certificate(made.rawData);
     expect(await parsed.verify({ publicKey: ca.certificate.publicKey, signatureOnly: true })).toBe(true);
+    expectSameCertificate(made, parsed);
   });
 
   it('encodes r‖s as DER INTEGERs: leading zeros dropped, a 00 added before a high bit', () => {
