@@ -3,6 +3,7 @@
 // coordinates skips it (about half that), and the station proves a CSR's key for every device.
 // The point is still checked to lie on its curve by the import.
 import crypto from 'node:crypto';
+import { Recent } from './recent';
 
 /** The fixed DER header of an uncompressed P-256 / P-384 SPKI, up to the 0x04 point marker. */
 const EC_HEADERS = [
@@ -18,8 +19,20 @@ export function isNamedCurveSpki(spki: Uint8Array): boolean {
   );
 }
 
+/**
+ * A device's key is made into a KeyObject where the modem's CSR is checked and again where the CA
+ * takes the request in: the second time it is the same immutable object, from the last few hundred.
+ */
+const madeLately = new Recent<crypto.KeyObject>();
+
 export function publicKeyFromSpki(spki: Uint8Array): crypto.KeyObject {
-  return crypto.createPublicKey(publicKeyInput(spki));
+  const key = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength).toString('base64');
+  let made = madeLately.get(key);
+  if (!made) {
+    made = crypto.createPublicKey(publicKeyInput(spki));
+    madeLately.keep(key, made);
+  }
+  return made;
 }
 
 /** What `crypto.createPublicKey` takes for this key, the quick way: plain data, so a worker can take it too. */
