@@ -5,7 +5,8 @@
 // signature algorithm, the fixed extensions) are encoded once, and each certificate's DER is those
 // encodings framed together with its own (serial, validity, subject, key, key identifier): nothing
 // is encoded twice and nothing is parsed. The signature runs on Node's thread pool. Its
-// TBSCertificate is byte for byte what the generator makes (certificate-signer.test.ts).
+// TBSCertificate is byte for byte what the generator makes (certificate-signer.test.ts). Where the
+// caller wants the library's object too (`signed`), it is put together from the same parts.
 import crypto from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
@@ -46,11 +47,6 @@ interface CertificateParts {
   readonly subject: Uint8Array;
   /** Each extension's DER, in order. */
   readonly extensions: Uint8Array[];
-}
-
-export interface SignedCertificate {
-  readonly der: Uint8Array;
-  readonly certificate: x509.X509Certificate;
 }
 
 export class CertificateSigner {
@@ -95,7 +91,7 @@ export class CertificateSigner {
    * whole certificate back took a cold station over a millisecond, for each of sixteen devices at
    * once (#18). Its `rawData` is the DER that was signed, never a re-encoding of the parts.
    */
-  async signed(contents: CertificateContents): Promise<SignedCertificate> {
+  async signed(contents: CertificateContents): Promise<{ der: Uint8Array; certificate: x509.X509Certificate }> {
     const parts = this.#parts(contents);
     const { tbs, signature } = await this.#signParts(parts);
     const der = this.#certificateDer(tbs, signature);
