@@ -34,8 +34,9 @@ export function readRequestAttributes(der: Uint8Array): RequestAttributes | unde
   const extensions: RequestedExtension[] = [];
   for (const attribute of attributes) {
     const [oid, values] = (attribute.tag === DER_SEQUENCE && childrenOf(der, attribute)) || [];
-    if (oid?.tag !== DER_OID || values?.tag !== DER_SET) return undefined;
-    const first = childrenOf(der, values)?.[0];
+    const listed = values?.tag === DER_SET ? childrenOf(der, values) : undefined;
+    if (oid?.tag !== DER_OID || !listed) return undefined;
+    const first = listed[0];
     const type = oidTextOf(der.subarray(oid.start, oid.end));
     if (type === CHALLENGE_PASSWORD && first) challengePassword = directoryString(der, first);
     if (type === EXTENSION_REQUEST && first) {
@@ -49,8 +50,10 @@ export function readRequestAttributes(der: Uint8Array): RequestAttributes | unde
 
 /** Extensions ::= SEQUENCE OF SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING } */
 function extensionsIn(der: Uint8Array, sequence: Tlv): RequestedExtension[] | undefined {
+  const listed = sequence.tag === DER_SEQUENCE ? childrenOf(der, sequence) : undefined;
+  if (!listed) return undefined;
   const extensions: RequestedExtension[] = [];
-  for (const extension of (sequence.tag === DER_SEQUENCE && childrenOf(der, sequence)) || []) {
+  for (const extension of listed) {
     const fields = extension.tag === DER_SEQUENCE ? childrenOf(der, extension) : undefined;
     if (!fields || fields.length < 2 || fields.length > 3) return undefined;
     const [oid, flag, value] = fields.length === 2 ? [fields[0], undefined, fields[1]] : fields;
@@ -64,7 +67,7 @@ function extensionsIn(der: Uint8Array, sequence: Tlv): RequestedExtension[] | un
       value: der.subarray(value.contentStart, value.end),
     });
   }
-  return sequence.tag === DER_SEQUENCE ? extensions : undefined;
+  return extensions;
 }
 
 /** The strings a challengePassword may be (PKCS#9's DirectoryString); another kind reads as none. */
