@@ -9,7 +9,7 @@ import { normalizeCsrDer, readRequestInfo, splitCsr, type CsrParts } from './csr
 import { publicKeyFromSpki } from './spki-key';
 import { SIGNATURE_HASHES, signatureBits, signatureVerifies } from './signed-der';
 import type { Proof, CryptoWorkers } from './crypto-workers';
-import { Recent } from './recent';
+import { keyOfBytes, Recent } from './recent';
 import {
   asksForCa,
   asksToSignCertificates,
@@ -130,7 +130,7 @@ const acceptedLately = new Recent<AcceptedCsr>();
 
 function rememberedAs(der: Uint8Array, options: CsrIntakeOptions): string {
   const rules = JSON.stringify([options.keyPolicy ?? DEFAULT_KEY_POLICY, options.allowRequestedSans ?? false]);
-  return `${Buffer.from(der).toString('base64')} ${rules}`;
+  return `${keyOfBytes(der)} ${rules}`;
 }
 
 /** Keeps a request taken in with `remember: false` after all: it is about to be taken in again. */

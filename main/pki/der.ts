@@ -46,9 +46,15 @@ export function derTlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
   return out;
 }
 
-export const DER_SEQUENCE = 0x30;
-export const DER_NULL = Uint8Array.of(0x05, 0x00);
+/** The universal tags the framing readers and writers meet (X.680 §8; SEQUENCE and SET with the constructed bit). */
+export const DER_BOOLEAN = 0x01;
+export const DER_INTEGER = 0x02;
+export const DER_BIT_STRING = 0x03;
+export const DER_OCTET_STRING = 0x04;
 export const DER_OID = 0x06;
+export const DER_SEQUENCE = 0x30;
+export const DER_SET = 0x31;
+export const DER_NULL = Uint8Array.of(0x05, 0x00);
 
 export interface Tlv {
   readonly tag: number;

@@ -6,10 +6,9 @@
 // judges the name as before. What is written is byte for byte what @peculiar/x509's Name writes
 // (name-der.test.ts holds the two side by side).
 import * as asn1js from 'asn1js';
-import { childrenOf, DER_OID, DER_SEQUENCE, derTlv, readTlv } from './der';
+import { childrenOf, DER_OID, DER_SEQUENCE, DER_SET, derTlv, readTlv } from './der';
 import { SUBJECT_ATTRIBUTE_OIDS } from './subject-attributes';
 
-const DER_SET = 0x31;
 const UTF8_STRING = 0x0c;
 const PRINTABLE_STRING = 0x13;
 const IA5_STRING = 0x16;

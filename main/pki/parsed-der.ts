@@ -3,7 +3,7 @@
 // millisecond to parse one; in a bulk run that was most of the station's time per certificate
 // (#18). The last few hundred parsed objects are kept by their exact bytes; they are read-only.
 import { x509 } from './crypto';
-import { Recent } from './recent';
+import { keyOfBytes, Recent } from './recent';
 
 class ParsedByDer<T> {
   readonly #parse: (der: Uint8Array) => T;
@@ -14,7 +14,7 @@ class ParsedByDer<T> {
   }
 
   get(der: Uint8Array): T {
-    let parsed = this.#kept.get(keyOf(der));
+    let parsed = this.#kept.get(keyOfBytes(der));
     if (parsed === undefined) {
       parsed = this.#parse(der.slice());
       this.keep(der, parsed);
@@ -24,12 +24,8 @@ class ParsedByDer<T> {
 
   /** An object for these bytes made another way (by the one who signed them), kept as if parsed. */
   keep(der: Uint8Array, parsed: T): void {
-    this.#kept.keep(keyOf(der), parsed);
+    this.#kept.keep(keyOfBytes(der), parsed);
   }
-}
-
-function keyOf(der: Uint8Array): string {
-  return Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
 }
 
 const certificates = new ParsedByDer((der) => new x509.X509Certificate(der));

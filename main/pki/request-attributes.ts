@@ -3,12 +3,19 @@
 // for the intake to judge. Every nRF91 request asks for a keyUsage (nrf91-at.md); read through the
 // ASN.1 libraries' object trees, that took a cold station about a millisecond per request, once for
 // each of sixteen devices at the same moment (#18). The framing was checked by scanDer already.
-import { childrenOf, DER_OID, DER_SEQUENCE, oidTextOf, readTlv, type Tlv } from './der';
+import {
+  childrenOf,
+  DER_BIT_STRING,
+  DER_BOOLEAN,
+  DER_OCTET_STRING,
+  DER_OID,
+  DER_SEQUENCE,
+  DER_SET,
+  oidTextOf,
+  readTlv,
+  type Tlv,
+} from './der';
 
-const DER_BOOLEAN = 0x01;
-const DER_BIT_STRING = 0x03;
-const DER_OCTET_STRING = 0x04;
-const DER_SET = 0x31;
 const CHALLENGE_PASSWORD = '1.2.840.113549.1.9.7';
 const EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
 

@@ -3,9 +3,7 @@
 // intake proves a device's key with it; the preflight checks each certificate of a chain with it.
 // Framing and OpenSSL only: the ASN.1 library would re-encode the structure to check it (#18).
 import crypto from 'node:crypto';
-import { childrenOf, DER_OID, DER_SEQUENCE, oidTextOf, readTlv, type Tlv } from './der';
-
-const DER_BIT_STRING = 0x03;
+import { childrenOf, DER_BIT_STRING, DER_OID, DER_SEQUENCE, oidTextOf, readTlv, type Tlv } from './der';
 
 export interface SignedParts {
   /** The to-be-signed bytes (certificationRequestInfo, tbsCertificate). */

@@ -3,7 +3,7 @@
 // coordinates skips it (about half that), and the station proves a CSR's key for every device.
 // The point is still checked to lie on its curve by the import.
 import crypto from 'node:crypto';
-import { Recent } from './recent';
+import { keyOfBytes, Recent } from './recent';
 
 /** The fixed DER header of an uncompressed P-256 / P-384 SPKI, up to the 0x04 point marker. */
 const EC_HEADERS = [
@@ -26,7 +26,7 @@ export function isNamedCurveSpki(spki: Uint8Array): boolean {
 const madeLately = new Recent<crypto.KeyObject>();
 
 export function publicKeyFromSpki(spki: Uint8Array): crypto.KeyObject {
-  const key = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength).toString('base64');
+  const key = keyOfBytes(spki);
   let made = madeLately.get(key);
   if (!made) {
     made = crypto.createPublicKey(publicKeyInput(spki));

@@ -12,7 +12,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 import { x509 } from '../crypto';
 import type { CaSigningKey } from './signing-key';
-import { childrenOf, DER_SEQUENCE, derTlv, readTlv } from '../der';
+import { childrenOf, DER_BIT_STRING, DER_INTEGER, DER_OCTET_STRING, DER_SEQUENCE, derTlv, readTlv } from '../der';
 import { validityDer } from '../name-der';
 import { serialOctets } from './serial';
 
@@ -21,9 +21,6 @@ const SHA256_WITH_RSA = '1.2.840.113549.1.1.11';
 const DER_NULL = new Uint8Array([0x05, 0x00]).buffer;
 /** OBJECT IDENTIFIER 2.5.29.14 (subjectKeyIdentifier). */
 const SKI_OID = Uint8Array.of(0x06, 0x03, 0x55, 0x1d, 0x0e);
-const DER_INTEGER = 0x02;
-const DER_BIT_STRING = 0x03;
-const DER_OCTET_STRING = 0x04;
 /** [0] EXPLICIT Version v3, and [3] EXPLICIT Extensions (RFC 5280 §4.1). */
 const VERSION_V3 = Uint8Array.of(0xa0, 0x03, 0x02, 0x01, 0x02);
 const EXTENSIONS_TAG = 0xa3;
