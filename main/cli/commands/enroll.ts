@@ -15,6 +15,7 @@ import { GroupCommit } from '../../store/group-commit';
 import { DeferredFileSync } from '../../devices/files/file-durability';
 import { LocalEnroller } from '../../enroll/local/local-enroller';
 import { FreshLane } from '../../station/bulk/fresh-lane';
+import { boundHeapGrowth } from '../../station/bulk/heap-growth';
 import { FreshRecords } from '../../store/fresh-records';
 import { CryptoWorkers } from '../../pki/crypto-workers';
 import { FileWriter } from '../../devices/files/file-writer';
@@ -82,6 +83,8 @@ export function enrollCommand(): Command {
     )
     .option('--force', 'enroll again a device already enrolled with another key', false)
     .action(async (options: EnrollOptions, command: Command) => {
+      // Before the run allocates anything worth collecting, and before its workers start (heap-growth.ts).
+      boundHeapGrowth();
       await withStation(command, 'operate', async (station, { out }) => {
         const files = new PathList(expandCsrArguments(options.csr, { outDir: options.outDir }));
         const report = new TurnReport(out);
