@@ -84,7 +84,8 @@ export function enrollCommand(): Command {
     .option('--force', 'enroll again a device already enrolled with another key', false)
     .action(async (options: EnrollOptions, command: Command) => {
       // Before the run allocates anything worth collecting, and before its workers start (heap-growth.ts).
-      boundHeapGrowth();
+      // Only in a process of its own: attached, the command runs inside the station, whose heap is not the run's.
+      if (!invocation().running) boundHeapGrowth();
       await withStation(command, 'operate', async (station, { out }) => {
         const files = new PathList(expandCsrArguments(options.csr, { outDir: options.outDir }));
         const report = new TurnReport(out);
