@@ -442,24 +442,33 @@ export class Nrf91Simulator {
   }
 
   /**
-   * Queues bytes out at the UART rate, in order; `beforeLast` runs just before the last chunk goes.
-   * `chunkSize` small splits the reply into many reads (lines arrive in pieces), with pauses.
+   * Queues bytes out at the UART rate, in order. `chunkSize` small splits the reply into many reads
+   * (lines arrive in pieces), with pauses. `onFinalResult` runs just before the chunk that holds
+   * the first byte of the reply's final result (its last OK, ERROR or +CME ERROR line): where
+   * at_host re-enables RX. Not before the last chunk: a reply split two bytes at a time can end
+   * "…K\r" + "\n", and a host that takes the CR as the end of the OK line answers before the LF
+   * leaves. at_host hears that answer, so the simulator must too (a fault-matrix run once lost it).
    */
-  #send(text: string | Uint8Array, beforeLast?: () => void, chunkSize = 256): Promise<void> {
+  #send(text: string | Uint8Array, onFinalResult?: () => void, chunkSize = 256): Promise<void> {
     const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text);
     const transport = this.#transport;
+    const rxAt = onFinalResult ? finalResultAt(bytes) : 0;
     this.#out = this.#out.then(async () => {
+      let reenable = onFinalResult;
       for (let offset = 0; offset < bytes.length; offset += chunkSize) {
         const chunk = bytes.subarray(offset, offset + chunkSize);
         await this.#lineDelay(chunk.length);
         if (chunkSize < 16) await delay(2);
         if (transport.closed || transport !== this.#transport) return;
         this.bytesOut += chunk.length;
-        if (offset + chunkSize >= bytes.length) beforeLast?.();
+        if (reenable && offset + chunk.length > rxAt) {
+          reenable();
+          reenable = undefined;
+        }
         await transport.write(chunk).catch(() => undefined);
         this.lastByteOutAt = Date.now();
       }
-      if (bytes.length === 0) beforeLast?.();
+      reenable?.();
     });
     return this.#out;
   }
@@ -467,6 +476,13 @@ export class Nrf91Simulator {
   async #lineDelay(bytes: number): Promise<void> {
     if (this.#options.baudRate > 0) await delay((bytes * 10 * 1000) / this.#options.baudRate);
   }
+}
+
+/** Where the last final-result line (OK, ERROR, +CME ERROR: n) of a reply starts; else its last byte. */
+function finalResultAt(bytes: Buffer): number {
+  // latin1 keeps one character per byte, so a match's index is a byte offset.
+  const matches = [...bytes.toString('latin1').matchAll(/(?<=^|[\r\n])(?:OK|ERROR|\+CME ERROR: \d+)(?=[\r\n]|$)/g)];
+  return matches.at(-1)?.index ?? Math.max(0, bytes.length - 1);
 }
 
 class CmeError extends Error {
