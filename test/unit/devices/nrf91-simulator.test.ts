@@ -31,13 +31,17 @@ function listen(host: Transport): { text: () => string; once: (pattern: RegExp) 
   };
 }
 
+/** A simulated modem on an in-memory link, and what its host reads. */
+function simulatedModem(seed: string) {
+  const [host, device] = createMemoryPair(seed);
+  return { host, sim: new Nrf91Simulator(device, { seed }), heard: listen(host) };
+}
+
 const count = (text: string, line: RegExp) => text.split(/[\r\n]+/).filter((l) => line.test(l)).length;
 
 describe('the simulated nRF91 UART', () => {
   it("hears a command sent as soon as a split reply's OK ends in CR, before its LF", async () => {
-    const [host, device] = createMemoryPair('sim-rx');
-    const sim = new Nrf91Simulator(device, { seed: 'rx-1' });
-    const heard = listen(host);
+    const { host, sim, heard } = simulatedModem('rx-1');
     // 15 IMEI digits, CRLF, OK, CRLF: 21 bytes, so sent two at a time the last two go as "K\r" and "\n".
     sim.inject('split', /^AT\+CGSN/);
     await host.write(Buffer.from('AT+CGSN\r'));
@@ -50,9 +54,7 @@ describe('the simulated nRF91 UART', () => {
   });
 
   it('still drops what arrives while a command runs, before its final result', async () => {
-    const [host, device] = createMemoryPair('sim-busy');
-    const sim = new Nrf91Simulator(device, { seed: 'rx-2' });
-    const heard = listen(host);
+    const { host, sim, heard } = simulatedModem('rx-2');
     // The reply is held 1.5 s: a command sent meanwhile meets RX off and is lost, as on at_host.
     sim.inject('slow', /^AT\+CGMR/);
     await host.write(Buffer.from('AT+CGMR\r'));
