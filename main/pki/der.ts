@@ -56,6 +56,13 @@ export const DER_SEQUENCE = 0x30;
 export const DER_SET = 0x31;
 export const DER_NULL = Uint8Array.of(0x05, 0x00);
 
+/** The string types names and PKCS#9 attributes are written in (X.680 §41; X.520's DirectoryString). */
+export const DER_UTF8_STRING = 0x0c;
+export const DER_PRINTABLE_STRING = 0x13;
+export const DER_TELETEX_STRING = 0x14;
+export const DER_IA5_STRING = 0x16;
+export const DER_BMP_STRING = 0x1e;
+
 export interface Tlv {
   readonly tag: number;
   /** Offset of the tag byte. */
@@ -96,6 +103,32 @@ export function childrenOf(bytes: Uint8Array, parent: Tlv): Tlv[] | undefined {
     at = child.end;
   }
   return children;
+}
+
+/** The characters a PrintableString may hold (X.680 §41.4): where a writer can choose it over UTF8String. */
+const PRINTABLE_CHARACTERS = /^[A-Za-z0-9 '()+,./:=?-]*$/;
+
+export function isPrintableString(value: string): boolean {
+  return PRINTABLE_CHARACTERS.test(value);
+}
+
+/**
+ * The text of a string TLV of one of the DirectoryString types (and IA5String); undefined for any
+ * other tag, or a BMPString of an odd length. TeletexString is read as Latin-1, as most writers mean it.
+ */
+export function stringValueOf(bytes: Uint8Array, value: Tlv): string | undefined {
+  const contents = Buffer.from(bytes.buffer, bytes.byteOffset + value.contentStart, value.end - value.contentStart);
+  switch (value.tag) {
+    case DER_UTF8_STRING:
+      return contents.toString('utf8');
+    case DER_PRINTABLE_STRING:
+    case DER_TELETEX_STRING:
+    case DER_IA5_STRING:
+      return contents.toString('latin1');
+    case DER_BMP_STRING: // UTF-16 big-endian
+      return contents.length % 2 === 0 ? Buffer.from(contents).swap16().toString('utf16le') : undefined;
+  }
+  return undefined;
 }
 
 /** A handful of OIDs name everything a station reads on its hot paths: each is decoded once. */

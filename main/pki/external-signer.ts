@@ -20,7 +20,7 @@ import {
 } from '@peculiar/asn1-x509';
 import { randomSerial, serialOctets } from './authority/serial';
 import { x509 } from './crypto';
-import { derTlv, DER_NULL } from './der';
+import { derTlv, DER_NULL, DER_PRINTABLE_STRING, DER_UTF8_STRING, isPrintableString } from './der';
 import { SUBJECT_ATTRIBUTE_OIDS } from './subject-attributes';
 
 export interface ExternalSigner {
@@ -39,15 +39,13 @@ const OID = {
   sha256WithRsa: '1.2.840.113549.1.1.11',
 } as const;
 
-const PRINTABLE = /^[A-Za-z0-9 '()+,./:=?-]*$/;
-
 /** A Name from ordered (attribute, value) pairs; country and serialNumber as PrintableString (X.520). */
 export function nameOf(subject: ReadonlyArray<readonly [string, string]>): Name {
   return new Name(
     subject.map(([attribute, value]) => {
       const type = SUBJECT_ATTRIBUTE_OIDS[attribute];
       if (!type) throw new Error(`unknown subject attribute ${attribute}`);
-      const printable = (attribute === 'C' || attribute === 'serialNumber') && PRINTABLE.test(value);
+      const printable = (attribute === 'C' || attribute === 'serialNumber') && isPrintableString(value);
       return new RelativeDistinguishedName([
         new AttributeTypeAndValue({
           type,
@@ -66,7 +64,8 @@ function signatureAlgorithm(signer: ExternalSigner): AlgorithmIdentifier {
 
 /** DER string for a challenge password: PrintableString when it can be, else UTF8String. */
 function directoryString(value: string): ArrayBuffer {
-  return derTlv(PRINTABLE.test(value) ? 0x13 : 0x0c, Buffer.from(value, 'utf8')).slice().buffer;
+  const tag = isPrintableString(value) ? DER_PRINTABLE_STRING : DER_UTF8_STRING;
+  return derTlv(tag, Buffer.from(value, 'utf8')).slice().buffer;
 }
 
 export interface CsrRequest {

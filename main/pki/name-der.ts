@@ -6,12 +6,21 @@
 // judges the name as before. What is written is byte for byte what @peculiar/x509's Name writes
 // (name-der.test.ts holds the two side by side).
 import * as asn1js from 'asn1js';
-import { childrenOf, DER_OID, DER_SEQUENCE, DER_SET, derTlv, readTlv } from './der';
+import {
+  childrenOf,
+  DER_IA5_STRING,
+  DER_OID,
+  DER_PRINTABLE_STRING,
+  DER_SEQUENCE,
+  DER_SET,
+  DER_UTF8_STRING,
+  derTlv,
+  isPrintableString,
+  readTlv,
+  stringValueOf,
+} from './der';
 import { SUBJECT_ATTRIBUTE_OIDS } from './subject-attributes';
 
-const UTF8_STRING = 0x0c;
-const PRINTABLE_STRING = 0x13;
-const IA5_STRING = 0x16;
 const UTC_TIME = 0x17;
 const GENERALIZED_TIME = 0x18;
 
@@ -24,8 +33,6 @@ const OID_DER = new Map(
 );
 const NAME_OF_OID_HEX = new Map([...OID_DER].map(([name, der]) => [Buffer.from(der).toString('hex'), name]));
 
-/** As @peculiar/x509 tells a PrintableString from a UTF8String. */
-const PRINTABLE = /^[A-Za-z0-9 '()+,-./:=?]*$/;
 /** Values the library would read as quoted, escaped or hex (`#…`): left to the library. */
 const LIBRARY_SYNTAX = /["\\]|^#/;
 
@@ -42,9 +49,8 @@ export function nameEntriesOf(der: Uint8Array): NameEntries | undefined {
     if (!pair || pair.length !== 2 || pair[0]!.tag !== DER_OID) return undefined;
     const [oid, value] = pair as [NonNullable<typeof rdn>, NonNullable<typeof rdn>];
     const attribute = NAME_OF_OID_HEX.get(Buffer.from(der.subarray(oid.start, oid.end)).toString('hex'));
-    if (!attribute || ![UTF8_STRING, PRINTABLE_STRING, IA5_STRING].includes(value.tag)) return undefined;
-    const bytes = Buffer.from(der.buffer, der.byteOffset + value.contentStart, value.end - value.contentStart);
-    entries.push([attribute, bytes.toString(value.tag === UTF8_STRING ? 'utf8' : 'latin1')]);
+    if (!attribute || ![DER_UTF8_STRING, DER_PRINTABLE_STRING, DER_IA5_STRING].includes(value.tag)) return undefined;
+    entries.push([attribute, stringValueOf(der, value)!]);
   }
   return entries;
 }
@@ -55,8 +61,13 @@ export function nameDer(entries: ReadonlyArray<readonly [string, string]>): Uint
   for (const [attribute, value] of entries) {
     const oid = OID_DER.get(attribute);
     if (!oid || LIBRARY_SYNTAX.test(value)) return undefined;
+    // As @peculiar/x509 tells a PrintableString from a UTF8String.
     const tag =
-      attribute === 'E' || attribute === 'DC' ? IA5_STRING : PRINTABLE.test(value) ? PRINTABLE_STRING : UTF8_STRING;
+      attribute === 'E' || attribute === 'DC'
+        ? DER_IA5_STRING
+        : isPrintableString(value)
+          ? DER_PRINTABLE_STRING
+          : DER_UTF8_STRING;
     rdns.push(derTlv(DER_SET, derTlv(DER_SEQUENCE, oid, derTlv(tag, Buffer.from(value, 'utf8')))));
   }
   return derTlv(DER_SEQUENCE, ...rdns);

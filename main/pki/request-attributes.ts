@@ -13,6 +13,7 @@ import {
   DER_SET,
   oidTextOf,
   readTlv,
+  stringValueOf,
   type Tlv,
 } from './der';
 
@@ -45,7 +46,8 @@ export function readRequestAttributes(der: Uint8Array): RequestAttributes | unde
     if (oid?.tag !== DER_OID || !listed) return undefined;
     const first = listed[0];
     const type = oidTextOf(der.subarray(oid.start, oid.end));
-    if (type === CHALLENGE_PASSWORD && first) challengePassword = directoryString(der, first);
+    // A challengePassword is a DirectoryString (PKCS#9); another kind reads as none.
+    if (type === CHALLENGE_PASSWORD && first) challengePassword = stringValueOf(der, first);
     if (type === EXTENSION_REQUEST && first) {
       const requested = extensionsIn(der, first);
       if (!requested) return undefined;
@@ -75,22 +77,6 @@ function extensionsIn(der: Uint8Array, sequence: Tlv): RequestedExtension[] | un
     });
   }
   return extensions;
-}
-
-/** The strings a challengePassword may be (PKCS#9's DirectoryString); another kind reads as none. */
-function directoryString(der: Uint8Array, value: Tlv): string | undefined {
-  const contents = Buffer.from(der.buffer, der.byteOffset + value.contentStart, value.end - value.contentStart);
-  switch (value.tag) {
-    case 0x0c: // UTF8String
-      return contents.toString('utf8');
-    case 0x13: // PrintableString
-    case 0x14: // TeletexString
-    case 0x16: // IA5String
-      return contents.toString('latin1');
-    case 0x1e: // BMPString, UTF-16 big-endian
-      return contents.length % 2 === 0 ? Buffer.from(contents).swap16().toString('utf16le') : undefined;
-  }
-  return undefined;
 }
 
 /** basicConstraints' value: whether it asks for cA TRUE. Undefined when it is not a BasicConstraints. */
