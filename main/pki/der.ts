@@ -1,6 +1,7 @@
 // Minimal DER framing helpers for byte-exact surgery where re-encoding would be unsafe, and for
 // reading the few fields a hot path needs without the ASN.1 libraries' object trees (#18).
 import * as asn1js from 'asn1js';
+import { keyOfBytes } from './recent';
 
 /** How many octets a DER long-form length takes (0 for the short form, under 128). */
 function longLengthOctets(length: number): number {
@@ -136,7 +137,7 @@ const oidTexts = new Map<string, string | undefined>();
 
 /** An OBJECT IDENTIFIER's TLV (tag, length, contents) as dotted text; undefined if it is not one. */
 export function oidTextOf(oidBytes: Uint8Array): string | undefined {
-  const key = Buffer.from(oidBytes.buffer, oidBytes.byteOffset, oidBytes.byteLength).toString('hex');
+  const key = keyOfBytes(oidBytes);
   if (oidTexts.has(key)) return oidTexts.get(key);
   const decoded = asn1js.fromBER(oidBytes).result;
   const text = decoded instanceof asn1js.ObjectIdentifier ? decoded.valueBlock.toString() : undefined;

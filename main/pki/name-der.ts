@@ -19,6 +19,7 @@ import {
   readTlv,
   stringValueOf,
 } from './der';
+import { keyOfBytes } from './recent';
 import { SUBJECT_ATTRIBUTE_OIDS } from './subject-attributes';
 
 const UTC_TIME = 0x17;
@@ -31,7 +32,7 @@ const OID_DER = new Map(
     new Uint8Array(new asn1js.ObjectIdentifier({ value: oid }).toBER()),
   ]),
 );
-const NAME_OF_OID_HEX = new Map([...OID_DER].map(([name, der]) => [Buffer.from(der).toString('hex'), name]));
+const NAME_OF_OID = new Map([...OID_DER].map(([name, der]) => [keyOfBytes(der), name]));
 
 /** Values the library would read as quoted, escaped or hex (`#…`): left to the library. */
 const LIBRARY_SYNTAX = /["\\]|^#/;
@@ -48,7 +49,7 @@ export function nameEntriesOf(der: Uint8Array): NameEntries | undefined {
     const pair = set?.length === 1 && set[0]!.tag === DER_SEQUENCE ? childrenOf(der, set[0]!) : undefined;
     if (!pair || pair.length !== 2 || pair[0]!.tag !== DER_OID) return undefined;
     const [oid, value] = pair as [NonNullable<typeof rdn>, NonNullable<typeof rdn>];
-    const attribute = NAME_OF_OID_HEX.get(Buffer.from(der.subarray(oid.start, oid.end)).toString('hex'));
+    const attribute = NAME_OF_OID.get(keyOfBytes(der.subarray(oid.start, oid.end)));
     if (!attribute || ![DER_UTF8_STRING, DER_PRINTABLE_STRING, DER_IA5_STRING].includes(value.tag)) return undefined;
     entries.push([attribute, stringValueOf(der, value)!]);
   }

@@ -12,13 +12,21 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 import { x509 } from '../crypto';
 import type { CaSigningKey } from './signing-key';
-import { childrenOf, DER_BIT_STRING, DER_INTEGER, DER_OCTET_STRING, DER_SEQUENCE, derTlv, readTlv } from '../der';
+import {
+  childrenOf,
+  DER_BIT_STRING,
+  DER_INTEGER,
+  DER_NULL,
+  DER_OCTET_STRING,
+  DER_SEQUENCE,
+  derTlv,
+  readTlv,
+} from '../der';
 import { validityDer } from '../name-der';
 import { serialOctets } from './serial';
 
 const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
 const SHA256_WITH_RSA = '1.2.840.113549.1.1.11';
-const DER_NULL = new Uint8Array([0x05, 0x00]).buffer;
 /** OBJECT IDENTIFIER 2.5.29.14 (subjectKeyIdentifier). */
 const SKI_OID = Uint8Array.of(0x06, 0x03, 0x55, 0x1d, 0x0e);
 /** [0] EXPLICIT Version v3, and [3] EXPLICIT Extensions (RFC 5280 §4.1). */
@@ -62,7 +70,7 @@ export class CertificateSigner {
     this.#key = key;
     const rsa = key.kind === 'rsa';
     this.#algorithm = new asn1X509.AlgorithmIdentifier(
-      rsa ? { algorithm: SHA256_WITH_RSA, parameters: DER_NULL } : { algorithm: ECDSA_WITH_SHA256 },
+      rsa ? { algorithm: SHA256_WITH_RSA, parameters: DER_NULL.slice().buffer } : { algorithm: ECDSA_WITH_SHA256 },
     );
     this.#algorithmDer = new Uint8Array(AsnConvert.serialize(this.#algorithm));
   }
