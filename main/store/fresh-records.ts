@@ -75,7 +75,7 @@ export class FreshRecords {
    * The station has never met this device ID nor this key: no device row, job, claim or queue item
    * names the ID, and no device holds the key — nothing to resume, refuse or recognise.
    */
-  neverSeen(deviceId: string, keyFingerprint: string): boolean {
+  #neverSeen(deviceId: string, keyFingerprint: string): boolean {
     return this.#seen.get({ id: deviceId, key: keyFingerprint })!.seen === 0;
   }
 
@@ -86,7 +86,7 @@ export class FreshRecords {
    */
   enrolled(enrollment: FreshEnrollment, certificate: SignedCertificate): number | undefined {
     const { deviceId, keyFingerprint, actor } = enrollment;
-    if (!this.neverSeen(deviceId, keyFingerprint)) return undefined;
+    if (!this.#neverSeen(deviceId, keyFingerprint)) return undefined;
     const now = new Date().toISOString();
     try {
       return immediately(this.#db, () => {

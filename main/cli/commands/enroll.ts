@@ -18,6 +18,7 @@ import { FreshLane } from '../../station/bulk/fresh-lane';
 import { boundHeapGrowth } from '../../station/bulk/heap-growth';
 import { FreshRecords } from '../../store/fresh-records';
 import { CryptoWorkers } from '../../pki/crypto-workers';
+import { CsrReadAhead } from '../../devices/files/csr-read-ahead';
 import { FileWriter } from '../../devices/files/file-writer';
 import type { DeviceTypeDocument } from '../../../shared/device-type';
 import type { ActiveProfile } from '../../station/profiles';
@@ -253,8 +254,10 @@ function freshLane(
   const signing = proofs.signingKey();
   const authority = signing ? enroller.authority.signingWith(signing) : enroller.authority;
   const writer = new FileWriter(chainPem);
-  const lane = { ...input, authority, records, proofs, writer, actor: 'cli', commit, durability };
-  return { lane: new FreshLane(lane), close: async () => void (await Promise.all([proofs.close(), writer.close()])) };
+  const reader = new CsrReadAhead();
+  const lane = { ...input, authority, records, proofs, writer, reader, actor: 'cli', commit, durability };
+  const close = async () => void (await Promise.all([proofs.close(), writer.close(), reader.close()]));
+  return { lane: new FreshLane(lane), close };
 }
 
 /** The profile, unlocked where it needs the passphrase — or as the running station has it unlocked. */

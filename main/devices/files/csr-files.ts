@@ -9,11 +9,33 @@ import { decodeCsrInput, DEFAULT_MAX_CSR_BYTES } from '../../pki/csr-intake';
 import { fsyncEach, type FileDurability } from './file-durability';
 import { certificatePublicKey, sameKey } from '../../pki/public-key-of';
 
+/** Non-blocking, so a FIFO in the folder is refused (readCsrFile) instead of waiting for a writer. */
+export const CSR_READ_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
+/** Linux's flag for a read that leaves the file's access time alone; 0 where there is none. */
+export const NO_ATIME = fs.constants.O_NOATIME ?? 0;
+/** The largest file read as a CSR: PEM's base64 and headers around the largest DER accepted. */
+export const MAX_CSR_FILE_BYTES = DEFAULT_MAX_CSR_BYTES * 2;
+
+/**
+ * Opens a CSR file to read it without touching its access time. A file written since it was last
+ * read (every CSR a line has just made) gets a new access time at its first read, on ext4 an inode
+ * update through the journal; while a bulk run creates certificate files and syncs, those reads
+ * waited for the journal: 66 µs a read over 100,000 fresh CSRs, 15 % of the main thread (#18).
+ * The flag is the owner's only (EPERM otherwise): a file of another user is read the usual way.
+ */
+function openToRead(file: string): number {
+  try {
+    return fs.openSync(file, CSR_READ_FLAGS | NO_ATIME);
+  } catch (error) {
+    if (NO_ATIME === 0 || (error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+    return fs.openSync(file, CSR_READ_FLAGS);
+  }
+}
+
 export function readCsrFile(file: string): Uint8Array {
   let fd: number;
   try {
-    // Non-blocking, so a FIFO in the folder is refused below instead of waiting for a writer.
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    fd = openToRead(file);
   } catch (error) {
     throw cannotRead(file, error);
   }
@@ -22,7 +44,7 @@ export function readCsrFile(file: string): Uint8Array {
     // file can be gigabytes. One stat of what is read, not a lookup of the name before it.
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) throw new EnrollerError('CSR_MALFORMED', `${file} is not a file.`);
-    if (stat.size > DEFAULT_MAX_CSR_BYTES * 2)
+    if (stat.size > MAX_CSR_FILE_BYTES)
       throw new EnrollerError(
         'CSR_TOO_LARGE',
         `${file} is ${stat.size} bytes; a CSR is at most ${DEFAULT_MAX_CSR_BYTES}.`,

@@ -11,7 +11,8 @@
 import fs from 'node:fs';
 import type { DeviceTypeDocument } from '../../../shared/device-type';
 import { isEnrollerError } from '../../../shared/errors';
-import { certificateFileNames, readCsrFile, safeFileStem, writeCertificateFiles } from '../../devices/files/csr-files';
+import { certificateFileNames, safeFileStem, writeCertificateFiles } from '../../devices/files/csr-files';
+import type { CsrReadAhead } from '../../devices/files/csr-read-ahead';
 import type { FileWriter } from '../../devices/files/file-writer';
 import path from 'node:path';
 import type { DeferredFileSync } from '../../devices/files/file-durability';
@@ -48,6 +49,8 @@ export interface FreshLaneInput {
   readonly durability: DeferredFileSync;
   /** Creates the certificate files off the main thread. */
   readonly writer: FileWriter;
+  /** Reads the CSR files off the main thread. */
+  readonly reader: CsrReadAhead;
 }
 
 export class FreshLane {
@@ -102,7 +105,10 @@ export class FreshLane {
   async #enrollAccepted(file: string, csr: AcceptedCsr): Promise<CsrFileOutcome | undefined> {
     const { records, actor } = this.#input;
     const deviceId = csr.subjectFields.CN ?? csr.subjectFields.serialNumber;
-    if (!deviceId || !records.neverSeen(deviceId, csr.keyFingerprint)) return undefined;
+    // Whether the station has met the device or its key is asked once, as the certificate is
+    // recorded (FreshRecords.enrolled): a file the pipeline is to take then costs a signature that
+    // is never recorded nor leaves, and each new device (nearly every file) one look instead of two.
+    if (!deviceId) return undefined;
     const { deviceType, profile, batchId } = this.#input;
     const { keyFingerprint } = csr;
     const fresh = {
@@ -148,10 +154,11 @@ export class FreshLane {
     }
   }
 
-  /** The request as the intake takes it in; a refusal is the pipeline's to word. */
+  /** The request as the intake takes it in; a refusal, or a file not plainly read, is the pipeline's to word. */
   async #accepted(file: string): Promise<AcceptedCsr | undefined> {
     try {
-      return await intakeCsr(readCsrFile(file), this.#intake);
+      const bytes = await this.#input.reader.read(file);
+      return bytes && (await intakeCsr(bytes, this.#intake));
     } catch {
       // Refused, unreadable, or the proof workers gone: the pipeline takes the file and words why.
       return undefined;

@@ -1,12 +1,16 @@
 // Reading one CSR file (readCsrFile): the file's own size is checked on the open file before a byte
 // is read, and anything that is not a readable regular file is refused with a code — including a
-// FIFO, which must not hang the run waiting for a writer.
+// FIFO, which must not hang the run waiting for a writer. Reading leaves the file's access time
+// alone (no journal write per CSR), and a file of another user, which Linux will not read that
+// way, is read all the same.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCsrFile } from '../../../../main/devices/files/csr-files';
+import { accessTimeKept } from './access-time';
+import { printedAsNobody, SYSTEM_FILE } from './as-another-user';
 import { DEFAULT_MAX_CSR_BYTES } from '../../../../main/pki/csr-intake';
 import { makeCsr } from '../../../helpers/csr';
 
@@ -53,5 +57,24 @@ describe('reading a CSR file', () => {
     }
     fs.writeFileSync(path.join(dir, 'locked.der'), 'x', { mode: 0o000 });
     expect(() => readCsrFile(path.join(dir, 'locked.der'))).toThrow(/EACCES/);
+  });
+
+  it('leaves the access time of the file it reads as it was', async () => {
+    const file = path.join(dir, 'atime.der');
+    fs.writeFileSync(file, await makeCsr({ name: 'CN=atime-1' }));
+    expect(await accessTimeKept(file, () => readCsrFile(file))).toBe(true);
+  });
+
+  it("reads a file another user owns (the flag that keeps its access time is the owner's only)", () => {
+    const module = JSON.stringify(path.resolve('main/devices/files/csr-files.ts'));
+    const out = printedAsNobody(
+      '<not a request>\n',
+      (file) => `import { readCsrFile } from ${module};
+        try { readCsrFile(${JSON.stringify(file)}); } catch (e) { console.log(e.message); }`,
+    );
+    // Read, and refused only as what it is: not a request (EPERM had it not been read).
+    const refusal = /neither DER, PEM nor base64/;
+    if (out === undefined) expect(() => readCsrFile(SYSTEM_FILE)).toThrow(refusal);
+    else expect(out).toMatch(refusal);
   });
 });
