@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCsrFile } from '../../../../main/devices/files/csr-files';
 import { accessTimeKept } from './access-time';
-import { printedAsNobody, SYSTEM_FILE } from './as-another-user';
+import { printedForAnotherUsersFile, SYSTEM_FILE } from './as-another-user';
 import { DEFAULT_MAX_CSR_BYTES } from '../../../../main/pki/csr-intake';
 import { makeCsr } from '../../../helpers/csr';
 
@@ -67,7 +67,7 @@ describe('reading a CSR file', () => {
 
   it("reads a file another user owns (the flag that keeps its access time is the owner's only)", () => {
     const module = JSON.stringify(path.resolve('main/devices/files/csr-files.ts'));
-    const out = printedAsNobody(
+    const out = printedForAnotherUsersFile(
       '<not a request>\n',
       (file) => `import { readCsrFile } from ${module};
         try { readCsrFile(${JSON.stringify(file)}); } catch (e) { console.log(e.message); }`,

@@ -11,7 +11,7 @@ import { CsrReadAhead } from '../../../../main/devices/files/csr-read-ahead';
 import { DEFAULT_MAX_CSR_BYTES } from '../../../../main/pki/csr-intake';
 import { makeCsr } from '../../../helpers/csr';
 import { accessTimeKept } from './access-time';
-import { printedAsNobody, SYSTEM_FILE } from './as-another-user';
+import { printedForAnotherUsersFile, SYSTEM_FILE } from './as-another-user';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csr-read-ahead-'));
 const reader = new CsrReadAhead();
@@ -54,8 +54,8 @@ describe('CsrReadAhead', () => {
 
   it('reads a file another user owns', async () => {
     const module = JSON.stringify(path.resolve('main/devices/files/csr-read-ahead.ts'));
-    const out = printedAsNobody(
-      'owned by root\n',
+    const out = printedForAnotherUsersFile(
+      'owned by nobody\n',
       (file) => `import { CsrReadAhead } from ${module};
         const reader = new CsrReadAhead();
         const bytes = await reader.read(${JSON.stringify(file)});
@@ -63,6 +63,6 @@ describe('CsrReadAhead', () => {
         await reader.close();`,
     );
     if (out === undefined) expect(await reader.read(SYSTEM_FILE)).toBeDefined();
-    else expect(out).toBe('owned by root\n\n');
+    else expect(out).toBe('owned by nobody\n\n');
   });
 });
