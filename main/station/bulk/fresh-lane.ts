@@ -123,7 +123,7 @@ export class FreshLane {
     };
     let jobId: number | undefined;
     const request = { csr, deviceType, deviceId, attributes: { deviceId } };
-    // Checked again as it is recorded, with no await between: another file of this run may have named the ID since.
+    // The look and the commit with no await between: another file of this run may have named the ID meanwhile.
     const record = (signed: SignedCertificate) => (jobId = records.enrolled(fresh, signed)) !== undefined;
     // A CA that cannot sign (a token pulled) has recorded nothing: the pipeline meets it and words it.
     const issued = await this.#input.authority.issueFresh(request, record).catch(() => undefined);
