@@ -21,6 +21,7 @@ import { Tpm } from '../devices/tpm/tpm';
 import { TpmTools } from '../devices/tpm/tpm-tools';
 import { isTcti, parseTcti } from '../devices/tpm/tcti';
 import { deferredProfile } from './deferred-profile';
+import { durableDoors, type Durability } from './pipeline/durable-doors';
 import type { ActiveProfile } from './profiles';
 import type { Station } from './station';
 
@@ -32,11 +33,6 @@ type ChainPems = { readonly root: string; readonly issuingChain: string; readonl
 export interface SlotSource {
   ports(): Promise<string[]>;
   open(port: string): Promise<Transport>;
-}
-
-/** Makes every commit before the call durable (store/wal-sync.ts). */
-export interface Durability {
-  durable(): Promise<void>;
 }
 
 export interface BenchEvents {
@@ -305,19 +301,9 @@ export class Bench {
     return this.#labelled(outcome, deviceType, request.actor ?? 'station');
   }
 
-  /**
-   * With grouped durability, each step's door first waits until every commit before it is on disk:
-   * a step's side effects (a device written, a service asked) never run ahead of what they follow.
-   */
+  /** With grouped durability, the doors of steps that act outside wait for the disk (durable-doors.ts). */
   #durableDoors(checkpoint: JobInput['checkpoint']): Pick<JobInput, 'checkpoint'> {
-    const durability = this.#durability;
-    if (!durability) return {};
-    return {
-      checkpoint: async (step) => {
-        await durability.durable();
-        await checkpoint?.(step);
-      },
-    };
+    return this.#durability ? { checkpoint: durableDoors(this.#durability, checkpoint) } : {};
   }
 
   /** A device enrolled now (not one found done) gets its label, when its type has one and a printer is set. */

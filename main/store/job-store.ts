@@ -14,6 +14,14 @@ import { immediately } from './immediately';
 export const STEPS = ['detected', 'identified', 'approved', 'csr', 'enrolled', 'written', 'verified', 'done'] as const;
 export type Step = (typeof STEPS)[number];
 
+/**
+ * The steps whose side effect reaches past the station: the device replaces its key (csr), a
+ * service or the fleet is asked (enrolled), the device is written (written). Every commit before one
+ * of them must be on disk before it runs. The others only read a device (identified, verified) or
+ * only commit (approved): a power cut before them loses nothing anyone outside has seen.
+ */
+export const ACTS_OUTSIDE: ReadonlySet<Step> = new Set<Step>(['csr', 'enrolled', 'written']);
+
 export interface JobRow {
   readonly id: number;
   readonly deviceId: string | null;
