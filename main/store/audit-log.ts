@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import type { Db } from './database';
 import { immediately } from './immediately';
+import { prepared } from './prepared';
 
 export const GENESIS_HASH = '0'.repeat(64);
 const HEAD_KEY = 'audit.head';
@@ -54,14 +55,17 @@ export class AuditLog {
 
   constructor(db: Db) {
     this.#db = db;
-    this.#last = db.prepare<[], { seq: number; hash: string; at: string }>(
+    this.#last = prepared<[], { seq: number; hash: string; at: string }>(
+      db,
       'SELECT seq, hash, at FROM audit_log ORDER BY seq DESC LIMIT 1',
     );
-    this.#insert = db.prepare(
+    this.#insert = prepared(
+      db,
       'INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ' +
         '?, ?)',
     );
-    this.#anchor = db.prepare(
+    this.#anchor = prepared(
+      db,
       `INSERT INTO settings (key, value, updated_at) VALUES ('${HEAD_KEY}', ?, ?)
        ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
     );

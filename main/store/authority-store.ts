@@ -1,5 +1,6 @@
 // The embedded CA's certificates and encrypted keys, one active root and one active issuing CA.
 import type { Db } from './database';
+import { prepared } from './prepared';
 
 export type AuthorityRole = 'root' | 'issuing';
 
@@ -21,22 +22,21 @@ export class AuthorityStore {
   }
 
   active(role: AuthorityRole): StoredAuthority | undefined {
-    const row = this.#db
-      .prepare<
-        [string],
-        {
-          role: AuthorityRole;
-          fingerprint: string;
-          subject: string;
-          certificate: Buffer;
-          encrypted_key: Buffer | null;
-          key_location: string | null;
-        }
-      >(
-        'SELECT role, fingerprint, subject, certificate, encrypted_key, key_location FROM authorities ' +
-          'WHERE role = ? AND active = 1',
-      )
-      .get(role);
+    const row = prepared<
+      [string],
+      {
+        role: AuthorityRole;
+        fingerprint: string;
+        subject: string;
+        certificate: Buffer;
+        encrypted_key: Buffer | null;
+        key_location: string | null;
+      }
+    >(
+      this.#db,
+      'SELECT role, fingerprint, subject, certificate, encrypted_key, key_location FROM authorities ' +
+        'WHERE role = ? AND active = 1',
+    ).get(role);
     return row
       ? {
           role: row.role,

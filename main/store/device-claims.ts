@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { EnrollerError } from '../../shared/errors';
 import type { Db } from './database';
+import { prepared } from './prepared';
 
 /** This process, as a claim holder: host, pid and start time (a pid alone can be reused). */
 const self = { host: os.hostname(), pid: process.pid, startedMs: Math.round(performance.timeOrigin) };
@@ -35,16 +36,18 @@ export class DeviceClaims {
 
   // Prepared once: a claim is taken and given up in every job's commits.
   constructor(db: Db) {
-    this.#insert = db.prepare(
+    this.#insert = prepared(
+      db,
       `INSERT INTO device_claims (device_id, job_id, input, holder, claimed_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(device_id) DO NOTHING`,
     );
-    this.#held = db.prepare<[string], ClaimRow>('SELECT * FROM device_claims WHERE device_id = ?');
-    this.#takeOver = db.prepare(
+    this.#held = prepared<[string], ClaimRow>(db, 'SELECT * FROM device_claims WHERE device_id = ?');
+    this.#takeOver = prepared(
+      db,
       'UPDATE device_claims SET job_id = ?, input = ?, holder = ?, claimed_at = ? WHERE device_id = ?',
     );
-    this.#release = db.prepare('DELETE FROM device_claims WHERE job_id = ?');
-    this.#jobStatus = db.prepare<[number], { status: string }>('SELECT status FROM jobs WHERE id = ?');
+    this.#release = prepared(db, 'DELETE FROM device_claims WHERE job_id = ?');
+    this.#jobStatus = prepared<[number], { status: string }>(db, 'SELECT status FROM jobs WHERE id = ?');
   }
 
   /**

@@ -8,6 +8,7 @@ import type { Db } from './database';
 import { immediately } from './immediately';
 import { Revocations } from './revocations';
 import { DeviceRecords, disabled } from './device-records';
+import { prepared } from './prepared';
 
 interface Row {
   serial: string;
@@ -37,23 +38,28 @@ export class SqliteIssuanceLedger implements IssuanceLedger {
     this.#db = db;
     this.#audit = audit;
     this.#devices = new DeviceRecords(db);
-    this.#byCsr = db.prepare<[string, string], Row>(
+    this.#byCsr = prepared<[string, string], Row>(
+      db,
       "SELECT * FROM certificates WHERE issuer_fingerprint = ? AND csr_sha256 = ? AND kind != 'verification'",
     );
-    this.#serialTaken = db.prepare<[string, string], { 1: number }>(
+    this.#serialTaken = prepared<[string, string], { 1: number }>(
+      db,
       'SELECT 1 FROM certificates WHERE issuer_fingerprint = ? AND serial = ?',
     );
-    this.#keyOwner = db.prepare<[string], { device_id: string }>(
+    this.#keyOwner = prepared<[string], { device_id: string }>(
+      db,
       'SELECT device_id FROM device_keys WHERE key_fingerprint = ?',
     );
-    this.#bindKey = db.prepare('INSERT INTO device_keys (key_fingerprint, device_id, first_seen) VALUES (?, ?, ?)');
-    this.#insertReservation = db.prepare(
+    this.#bindKey = prepared(db, 'INSERT INTO device_keys (key_fingerprint, device_id, first_seen) VALUES (?, ?, ?)');
+    this.#insertReservation = prepared(
+      db,
       `INSERT INTO certificates (serial, issuer_fingerprint, device_id, csr_sha256, key_fingerprint, kind, status,
          created_at)
        VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?)`,
     );
-    this.#reserved = db.prepare<[string], Row>("SELECT * FROM certificates WHERE serial = ? AND status = 'reserved'");
-    this.#store = db.prepare(
+    this.#reserved = prepared<[string], Row>(db, "SELECT * FROM certificates WHERE serial = ? AND status = 'reserved'");
+    this.#store = prepared(
+      db,
       "UPDATE certificates SET der = ?, not_before = ?, not_after = ?, status = 'issued' WHERE serial = ? AND " +
         'issuer_fingerprint = ?',
     );

@@ -130,23 +130,27 @@ export class JobStore {
     this.devices = new DeviceRecords(db);
     this.revocations = new Revocations(db, new AuditLog(db));
     this.recovered = new RecoveredCertificates(db);
-    this.#insert = db.prepare(
+    this.#insert = prepared(
+      db,
       `INSERT INTO jobs (port, device_type, profile, batch_id, device_id, step, status, step_times, started_at,
          updated_at)
        VALUES (?, ?, ?, ?, ?, 'detected', 'running', ?, ?, ?)`,
     );
-    this.#byId = db.prepare<[number], RawJob>('SELECT * FROM jobs WHERE id = ?');
+    this.#byId = prepared<[number], RawJob>(db, 'SELECT * FROM jobs WHERE id = ?');
     // A job that failed before it opened (never past detection) holds nothing to resume or to prove done.
-    this.#latest = db.prepare<[string], RawJob>(
+    this.#latest = prepared<[string], RawJob>(
+      db,
       "SELECT * FROM jobs WHERE device_id = ? AND step != 'detected' ORDER BY id DESC LIMIT 1",
     );
-    this.#holding = db.prepare<[string], RawJob>(
+    this.#holding = prepared<[string], RawJob>(
+      db,
       `SELECT * FROM jobs WHERE device_id = ? AND csr_der IS NOT NULL AND (status != 'failed' OR cert_der IS NOT NULL)
        ORDER BY id DESC LIMIT 1`,
     );
-    this.#wait = db.prepare("UPDATE jobs SET status = 'waiting', error_message = ?, updated_at = ? WHERE id = ?");
-    this.#times = db.prepare<[number], { step_times: string }>('SELECT step_times FROM jobs WHERE id = ?');
-    this.#update = db.prepare(
+    this.#wait = prepared(db, "UPDATE jobs SET status = 'waiting', error_message = ?, updated_at = ? WHERE id = ?");
+    this.#times = prepared<[number], { step_times: string }>(db, 'SELECT step_times FROM jobs WHERE id = ?');
+    this.#update = prepared(
+      db,
       `UPDATE jobs SET step = ?, status = ?, updated_at = ?, step_times = ?,
          device_id = coalesce(?, device_id), csr_der = coalesce(?, csr_der), key_evidence = coalesce(?, key_evidence),
          cert_serial = coalesce(?, cert_serial), cert_issuer = coalesce(?, cert_issuer), cert_der = coalesce(?,
@@ -155,11 +159,13 @@ export class JobStore {
            error_message = NULL
        WHERE id = ?`,
     );
-    this.#inheritRow = db.prepare(
+    this.#inheritRow = prepared(
+      db,
       'UPDATE jobs SET csr_der = ?, key_evidence = ?, key_sha256 = ?, cert_serial = ?, cert_issuer = ?, cert_der = ' +
         '?, updated_at = ? WHERE id = ?',
     );
-    this.#fail = db.prepare(
+    this.#fail = prepared(
+      db,
       "UPDATE jobs SET status = 'failed', error_step = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id " +
         '= ?',
     );

@@ -1,5 +1,6 @@
 // The people registered at the station and their roles.
 import type { Db } from './database';
+import { prepared } from './prepared';
 
 export type Role = 'operator' | 'supervisor' | 'auditor';
 
@@ -17,11 +18,11 @@ export class OperatorStore {
   }
 
   count(): number {
-    return (this.#db.prepare('SELECT count(*) AS n FROM operators').get() as { n: number }).n;
+    return (prepared(this.#db, 'SELECT count(*) AS n FROM operators').get() as { n: number }).n;
   }
 
   hasSupervisor(): boolean {
-    return this.#db.prepare("SELECT 1 FROM operators WHERE role = 'supervisor' LIMIT 1").get() !== undefined;
+    return prepared(this.#db, "SELECT 1 FROM operators WHERE role = 'supervisor' LIMIT 1").get() !== undefined;
   }
 
   list(): OperatorRow[] {

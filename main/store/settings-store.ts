@@ -1,6 +1,7 @@
 // The station's own settings (factory mode, the label printer, sign-in hold): one row per key,
 // JSON values, each write stamped.
 import type { Db } from './database';
+import { prepared } from './prepared';
 
 export class SettingsStore {
   readonly #db: Db;
@@ -22,7 +23,7 @@ export class SettingsStore {
 
   /** A value stored as plain text (older keys, like factory mode). */
   text(key: string): string | undefined {
-    return this.#db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(key)?.value;
+    return prepared<[string], { value: string }>(this.#db, 'SELECT value FROM settings WHERE key = ?').get(key)?.value;
   }
 
   putText(key: string, value: string): void {

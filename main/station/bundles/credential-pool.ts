@@ -10,6 +10,7 @@ import { open, seal } from '../../pki/secret-box';
 import type { AuditLog } from '../../store/audit-log';
 import type { Db } from '../../store/database';
 import { ProfileStore } from '../../store/profile-store';
+import { prepared } from '../../store/prepared';
 
 export interface Reservation {
   readonly id: number;
@@ -125,7 +126,7 @@ export class CredentialPool {
 
   /** Whether a profile draws its enrollment credentials from bundles. */
   hasBundles(profile: string): boolean {
-    return this.#db.prepare('SELECT 1 FROM bundles WHERE profile = ? LIMIT 1').get(profile) !== undefined;
+    return prepared(this.#db, 'SELECT 1 FROM bundles WHERE profile = ? LIMIT 1').get(profile) !== undefined;
   }
 
   /** The device's reservation (the same one again on a retry), or a new one. */
