@@ -1,7 +1,7 @@
 // Device jobs: the durable record of where each device is in the flow. Every step's result is
-// committed, and on disk, before the pipeline starts the next side effect: each commit fsynced
-// (synchronous=FULL), or in a provision run of its own, the commits before a step's door made
-// durable together (wal-sync.ts).
+// committed, and on disk, before the pipeline starts the next side effect outside the station: each
+// commit fsynced (synchronous=FULL), or in a provision run of its own, the commits before the door
+// of a step that acts outside (ACTS_OUTSIDE) made durable together (wal-sync.ts, durable-doors.ts).
 import type { Db } from './database';
 import { AuditLog } from './audit-log';
 import { DeviceClaims } from './device-claims';
