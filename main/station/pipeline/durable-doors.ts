@@ -11,7 +11,10 @@ export interface Durability {
 }
 
 /** The batch's door for each step, behind a wait for the disk where the step acts outside. */
-export function durableDoors(durability: Durability, checkpoint: JobInput['checkpoint']): JobInput['checkpoint'] {
+export function durableDoors(
+  durability: Durability,
+  checkpoint: JobInput['checkpoint'],
+): (step: Step) => Promise<void> {
   return async (step: Step) => {
     if (ACTS_OUTSIDE.has(step)) await durability.durable();
     await checkpoint?.(step);

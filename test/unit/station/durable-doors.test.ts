@@ -22,7 +22,7 @@ describe('durableDoors', () => {
     db.exec('CREATE TABLE scratch (step TEXT)');
     const sync = WalSync.begin(db);
     const entered: Step[] = [];
-    const door = durableDoors(sync, (step) => void entered.push(step))!;
+    const door = durableDoors(sync, (step) => void entered.push(step));
     const doors = STEPS.filter((s) => s !== 'detected' && s !== 'done');
 
     const synced: Step[] = [];
@@ -41,7 +41,7 @@ describe('durableDoors', () => {
   it('a door that acts outside waits for the sync: a failed one stops the step before its side effect', async () => {
     const failing = { durable: () => Promise.reject(new Error('EIO')) };
     const entered: Step[] = [];
-    const door = durableDoors(failing, (step) => void entered.push(step))!;
+    const door = durableDoors(failing, (step) => void entered.push(step));
     await expect(door('approved')).resolves.toBeUndefined();
     await expect(door('written')).rejects.toThrow('EIO');
     expect(entered).toEqual(['approved']);
