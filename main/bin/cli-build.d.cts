@@ -12,3 +12,5 @@ export declare function bundleFor(command: string | undefined): string;
 export declare function bundleOptions(root: string, entry: string, outfile: string): Record<string, unknown>;
 /** Native packages whose JavaScript is bundled all the same: their addon is required by its path. */
 export declare const ADDONS_BY_PATH: readonly string[];
+/** The stamp of a checkout's CLI sources (main/, shared/, package.json) as they are now: a build's folder name. */
+export declare function sourceStamp(root: string): string;

@@ -3,8 +3,6 @@
 // (attach/) it is one client on the station's socket, several of which may run at once — so
 // commands never touch process.stdout or process.exitCode themselves, they ask for the invocation.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import readline from 'node:readline';
-import { Writable } from 'node:stream';
 import type { Bench } from '../station/bench';
 import type { Station } from '../station/station';
 
@@ -67,6 +65,8 @@ const processInvocation: Invocation = {
 
 /** Reads a line from the terminal with echo off; the question goes to stderr. */
 export async function promptOnTerminal(question: string): Promise<string> {
+  // Loaded here, not with the CLI: only a command that asks needs them (#18: every start pays for a module).
+  const [readline, { Writable }] = await Promise.all([import('node:readline'), import('node:stream')]);
   const muted = new Writable({ write: (_chunk, _enc, done) => done() });
   const rl = readline.createInterface({ input: process.stdin, output: muted, terminal: true });
   process.stderr.write(`${question}: `);

@@ -3,7 +3,7 @@
 // only (0600, in a 0700 folder), and the first message must carry the key the station wrote to an
 // owner-only file beside it, so a client proves it runs as the station's own user before anything
 // is run (Node exposes no SO_PEERCRED; reading that file is the same proof).
-import net from 'node:net';
+import type net from 'node:net';
 import path from 'node:path';
 
 export const SOCKET_FILE = 'station.sock';
@@ -62,9 +62,12 @@ export function encode(message: ClientMessage | StationMessage): string {
 }
 
 /** A connection to the station's socket, or undefined when nothing listens (a dead station leaves its file). */
-export function connectTo(file: string): Promise<net.Socket | undefined> {
+export async function connectTo(file: string): Promise<net.Socket | undefined> {
+  // Loaded only when there is a station to ask (its key file is there): a command with none to
+  // attach to never pays for Node's socket modules (#18).
+  const { connect } = await import('node:net');
   return new Promise((resolve) => {
-    const socket = net.connect(file);
+    const socket = connect(file);
     socket.once('connect', () => resolve(socket));
     socket.once('error', () => resolve(undefined));
   });

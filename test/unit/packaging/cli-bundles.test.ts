@@ -81,4 +81,31 @@ describe('the CLI bundles', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it("`enroller info` loads none of Node's modules it never calls: sockets, child processes, readline", async () => {
+    await ensureCliBuilt(root);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'enroller-info-modules-'));
+    try {
+      // Node's own list of the modules it loaded, written as the process ends.
+      const report = path.join(dir, 'loaded.json');
+      const preload = path.join(dir, 'report.cjs');
+      fs.writeFileSync(
+        preload,
+        `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, ` +
+          'JSON.stringify(process.moduleLoadList)));',
+      );
+      const args = ['--require', preload, launcher, '--data-dir', path.join(dir, 'data'), '--no-attach', 'info'];
+      // Output to a file: a stdout that is a pipe is a socket, and loads net for that alone.
+      const out = fs.openSync(path.join(dir, 'out.txt'), 'w');
+      const run = spawnSync(process.execPath, args, { stdio: ['ignore', out, out] });
+      fs.closeSync(out);
+      expect(run.status, fs.readFileSync(path.join(dir, 'out.txt'), 'utf8')).toBe(0);
+      const loaded = JSON.parse(fs.readFileSync(report, 'utf8')) as string[];
+      expect(loaded).toContain('NativeModule fs');
+      for (const module of ['net', 'child_process', 'dgram', 'readline'])
+        expect(loaded).not.toContain(`NativeModule ${module}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
