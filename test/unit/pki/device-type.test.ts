@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { builtinDeviceTypes, DeviceTypeDocument, type DeviceTypeInput } from '../../../shared/device-type';
 import { deviceIdFor, resolveName } from '../../../main/pki/device-type/naming';
+import { openDatabase } from '../../../main/store/database';
 import { DeviceTypeStore } from '../../../main/store/device-type-store';
 import { openTestStation } from '../../helpers/station';
 
@@ -24,6 +25,37 @@ describe('device type documents', () => {
       profile: 'local',
     });
     station.close();
+  });
+
+  it('seeds a built-in the data folder lacks on the next open, and leaves the ones it holds as they are', () => {
+    const station = openTestStation();
+    const { db } = station;
+    const updatedAt = () => db.prepare('SELECT name, updated_at FROM device_types ORDER BY name').all();
+    db.prepare("UPDATE device_types SET updated_at = 'kept' WHERE name != 'tpm-default'").run();
+    db.prepare("DELETE FROM device_types WHERE name = 'tpm-default'").run();
+    new DeviceTypeStore(db);
+    const rows = updatedAt() as Array<{ name: string; updated_at: string }>;
+    expect(rows.map((r) => r.name)).toEqual(['csr-file-default', 'nrf91-default', 'tpm-default']);
+    expect(rows.filter((r) => r.updated_at === 'kept').map((r) => r.name)).toEqual([
+      'csr-file-default',
+      'nrf91-default',
+    ]);
+    expect(station.deviceTypes.get('tpm-default')).toMatchObject({ device: 'tpm' });
+    station.close();
+  });
+
+  it('opens beside another connection that holds the write lock, when every built-in is there', () => {
+    const station = openTestStation();
+    const other = openDatabase(station.db.name);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      // Nothing to seed: no write, so no wait for the lock (nor SQLITE_BUSY after the busy timeout).
+      expect(new DeviceTypeStore(station.db).list()).toHaveLength(builtinDeviceTypes.length);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+      station.close();
+    }
   });
 
   it('csr-file-default copies the subject from the CSR, in DN order, requiring nothing the CSR lacks', () => {
