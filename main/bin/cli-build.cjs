@@ -201,6 +201,11 @@ function serialAddonByPath(outdir) {
   };
 }
 
+/** The folders of the project's own sources (what the plugins below treat as ours, not a package's). */
+function sourceFolders(root) {
+  return [path.join(root, 'main') + path.sep, path.join(root, 'shared') + path.sep];
+}
+
 /**
  * Each of Node's modules that the sources import (`import fs from 'node:fs'`) as one module of the
  * bundle, which every importer shares. Left to itself, esbuild wraps the module again for each
@@ -209,7 +214,7 @@ function serialAddonByPath(outdir) {
  * as they are: they get Node's module itself, which some of them patch.
  */
 function builtinsOnce(root) {
-  const ours = [path.join(root, 'main') + path.sep, path.join(root, 'shared') + path.sep];
+  const ours = sourceFolders(root);
   return {
     name: 'builtins-once',
     setup(build) {
@@ -237,7 +242,7 @@ function builtinsOnce(root) {
 const LOADED_ON_FIRST_USE = /^(node:)?child_process$/;
 
 function loadedOnFirstUse(root) {
-  const ours = [path.join(root, 'main') + path.sep, path.join(root, 'shared') + path.sep];
+  const ours = sourceFolders(root);
   return {
     name: 'loaded-on-first-use',
     setup(build) {

@@ -18,7 +18,8 @@ export class DeviceTypeStore {
    * validates them again nor takes the write lock (#18: about 5 ms of every command's start).
    */
   #seedMissingBuiltins(): void {
-    // Any row by a built-in's name keeps it out, as INSERT OR IGNORE always did.
+    // Any row by a built-in's name keeps it out, as INSERT OR IGNORE always did; OR IGNORE still
+    // settles two processes that open a new data folder at once.
     const held = new Set(this.#db.prepare<[], string>('SELECT name FROM device_types').pluck().all());
     const missing = builtinDeviceTypes.filter((builtin) => !held.has(builtin.name));
     if (missing.length === 0) return;

@@ -54,7 +54,7 @@ describe('the CLI sources stamp', () => {
     expect(stamps.size).toBe(5);
   });
 
-  it('does not change for files that are not sources', async () => {
+  it('follows the entries of a folder, not what a file that is not a source holds', async () => {
     const before = sourceStamp(root);
     await tick();
     // A file in an existing folder changes that folder's time: this one's folder is made first.
