@@ -17,6 +17,7 @@ import { TpmAdapter } from './pipeline/adapters/tpm-adapter';
 import type { JobInput } from './pipeline/device-adapter';
 import type { JobOutcome } from './pipeline/job-outcome';
 import { runDeviceJob } from './pipeline/run-device-job';
+import { UnlockStart } from './unlock-start';
 import { Tpm } from '../devices/tpm/tpm';
 import { TpmTools } from '../devices/tpm/tpm-tools';
 import { isTcti, parseTcti } from '../devices/tpm/tcti';
@@ -72,6 +73,8 @@ export class Bench {
   #profiles = new Map<string, ActiveProfile>();
   /** An unlock in progress: the station CA's profile is handed out deferred until it settles. */
   #unlocking: Promise<Map<string, ActiveProfile>> | undefined;
+  /** For an unlock that waits for the batch's devices to be making their keys (unlock-start.ts). */
+  #unlockStart: UnlockStart | undefined;
   #batch: Batch | undefined;
   /** Scanned labels by port: the IMEI the device must report, the pet name it gets. */
   readonly #labels = new Map<string, { imei?: string; serial?: string; petName?: string }>();
@@ -111,19 +114,33 @@ export class Bench {
    * Checks the passphrase against the CA and keeps it for this session only (memory). A batch
    * started before this settles runs meanwhile (deferred-profile.ts): only enrolling waits for it.
    */
-  async unlock(passphrase: string, actor = 'station'): Promise<CaStatus> {
-    const unlocking = this.#unlockProfiles(passphrase, actor);
+  async unlock(
+    passphrase: string,
+    actor = 'station',
+    options: { start?: 'now' | 'once-keys-are-made' } = {},
+  ): Promise<CaStatus> {
+    const start = options.start === 'once-keys-are-made' ? new UnlockStart() : undefined;
+    const unlocking = this.#unlockProfiles(passphrase, actor, start);
     this.#unlocking = unlocking;
+    this.#unlockStart = start;
     try {
       this.#profiles = await unlocking;
       this.#passphrase = passphrase;
       return this.caStatus();
     } finally {
-      if (this.#unlocking === unlocking) this.#unlocking = undefined;
+      if (this.#unlocking === unlocking) {
+        this.#unlocking = undefined;
+        this.#unlockStart = undefined;
+      }
     }
   }
 
-  async #unlockProfiles(passphrase: string, actor: string): Promise<Map<string, ActiveProfile>> {
+  async #unlockProfiles(
+    passphrase: string,
+    actor: string,
+    start: UnlockStart | undefined,
+  ): Promise<Map<string, ActiveProfile>> {
+    await start?.given;
     const profiles = new Map<string, ActiveProfile>();
     if (this.#station.ca.status().initialized)
       profiles.set('local', await this.#station.profiles.activate('local', passphrase, actor));
@@ -248,7 +265,10 @@ export class Bench {
       profile: profile.name,
       ports,
       deviceDeadlineMs: this.#deadlineMs,
-      onDevice: (slot) => this.#events.deviceChanged(this.#withLabel(slot)),
+      onDevice: (slot) => {
+        this.#events.deviceChanged(this.#withLabel(slot));
+        this.#unlockStart?.batchChanged(batch.slots());
+      },
       onProgress: (state) => this.#events.batchProgress(state),
       runDevice: (port, run) => this.#runDevice({ port, run, request, deviceType, profile, pems, batchId }),
     });
@@ -416,10 +436,12 @@ export class Bench {
     if (cached) return cached;
     const unlocking = this.#unlocking;
     if (unlocking) {
+      const start = this.#unlockStart;
       if (name === 'local') {
         const active = unlocking.then((profiles) => profiles.get('local')!);
-        return deferredProfile(this.#station.profiles.get('local'), active);
+        return deferredProfile(this.#station.profiles.get('local'), active, () => start?.now());
       }
+      start?.now();
       await unlocking.catch(() => undefined);
       return this.#activate(name, actor);
     }

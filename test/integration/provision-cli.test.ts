@@ -147,7 +147,7 @@ describe('enroller provision', () => {
     }
   });
 
-  it('unlocks the CA while the devices start; a wrong passphrase stops the batch and costs no device', async () => {
+  it('unlocks the CA while devices make their keys; a wrong passphrase stops the batch, costs no device', async () => {
     const dir = tempDir();
     const pass = path.join(dir, 'pass');
     const wrong = path.join(dir, 'wrong');

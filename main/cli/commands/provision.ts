@@ -84,10 +84,13 @@ async function provisionOn(
   run: { station: Station; options: ProvisionOptions; profile: string; ports: string[] },
 ): Promise<void> {
   const { station, options, profile, ports } = run;
-  // The CA's key is decrypted (PBKDF2 on the thread pool) while the devices are identified and
-  // make their keys; only enrolling waits for it. A wrong passphrase stops the batch.
+  // The CA's key is decrypted (PBKDF2 on the thread pool) alongside the devices; only enrolling
+  // waits for it. Modems: while they make their keys (~1.5 s), not while they are identified
+  // (station/unlock-start.ts). A TPM makes its key in tens of milliseconds: at once. A wrong
+  // passphrase stops the batch; each device resumes from its last step on the next run.
+  const start = options.tpm?.length ? 'now' : 'once-keys-are-made';
   const unlocked = bench.needsPassphrase(profile)
-    ? bench.unlock(await stationPassphrase(options.passphraseFile), 'cli')
+    ? bench.unlock(await stationPassphrase(options.passphraseFile), 'cli', { start })
     : undefined;
   unlocked?.catch((error: unknown) => stopBatch(bench, diskError(error, station.db.name)));
   // Ctrl-C / SIGTERM cancel: every device stops at once and resumes from its last step next time.
