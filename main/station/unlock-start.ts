@@ -5,16 +5,12 @@
 // AT%KEYGEN takes ~1.5 s with nothing for the station to do — it costs the batch nothing. Anything
 // that needs the CA before then (a device whose CSR was stored on an earlier run) starts it at once,
 // so nothing ever waits for a start that would not come.
-import type { SlotState } from '../../shared/contract/batch';
+import { JobStep, SLOT_ENDED, type SlotState } from '../../shared/contract/batch';
 
-const MAKING_ITS_KEY_OR_LATER: ReadonlySet<SlotState['step']> = new Set([
-  'csr',
-  'enrolled',
-  'written',
-  'verified',
-  'done',
-]);
-const ENDED: ReadonlySet<SlotState['status']> = new Set(['verified', 'waiting', 'failed', 'cancelled']);
+/** The key step and every step after it, in the flow's order. */
+const MAKING_ITS_KEY_OR_LATER: ReadonlySet<SlotState['step']> = new Set(
+  JobStep.options.slice(JobStep.options.indexOf('csr')),
+);
 
 export class UnlockStart {
   #go!: () => void;
@@ -28,6 +24,6 @@ export class UnlockStart {
 
   /** Starts it once every device of the batch is making its key or has ended. */
   batchChanged(slots: readonly Pick<SlotState, 'status' | 'step'>[]): void {
-    if (slots.every((slot) => ENDED.has(slot.status) || MAKING_ITS_KEY_OR_LATER.has(slot.step))) this.now();
+    if (slots.every((slot) => SLOT_ENDED.has(slot.status) || MAKING_ITS_KEY_OR_LATER.has(slot.step))) this.now();
   }
 }

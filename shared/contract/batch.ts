@@ -32,6 +32,9 @@ export const SlotState = z.object({
 });
 export type SlotState = z.infer<typeof SlotState>;
 
+/** A slot's statuses once its device has ended this run (a retry starts it again). */
+export const SLOT_ENDED: ReadonlySet<SlotState['status']> = new Set(['verified', 'waiting', 'failed', 'cancelled']);
+
 const Counts = z.object({
   queued: z.number().int(),
   running: z.number().int(),

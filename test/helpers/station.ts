@@ -19,3 +19,12 @@ export function openTestStation(dataDir = tempDir()): Station {
   const { log } = fileLogger(dataDir);
   return Station.open({ dataDir, appVersion: '0.0.0-test', mode: 'cli', log });
 }
+
+/** Waits, polling every 20 ms, until `check` holds; fails after `ms`. */
+export async function until(check: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -3,7 +3,7 @@
 // per device on a terminal; one JSON object
 // per device (as each finishes) with --json. Exit 0 only when every device verified.
 import { Command } from 'commander';
-import type { SlotState } from '../../../shared/contract/batch';
+import { SLOT_ENDED, type SlotState } from '../../../shared/contract/batch';
 import { EnrollerError, isEnrollerError } from '../../../shared/errors';
 import { diskError } from '../../store/disk-errors';
 import { WalSync } from '../../store/wal-sync';
@@ -139,8 +139,6 @@ function petNamesOf(pairs: readonly string[]): Record<string, string> {
   );
 }
 
-const ENDED = new Set(['verified', 'failed', 'waiting', 'cancelled']);
-
 /** The bench's events as the CLI shows them: a live line per step on a terminal, one record per device as it ends. */
 function reporter(out: Output): BenchEvents {
   const live = !out.json && invocation().stderr.isTTY;
@@ -156,7 +154,7 @@ function reporter(out: Output): BenchEvents {
       if (live && (slot.status === 'running' || slot.status === 'paused')) {
         invocation().stderr.write(`  ${slot.port}  ${slot.deviceId ?? ''}  ${slot.step}\n`);
       }
-      if (!ENDED.has(slot.status)) return;
+      if (!SLOT_ENDED.has(slot.status)) return;
       const { port, deviceId, petName, certSerial, issuer, code, message } = slot;
       const status = slot.status === 'cancelled' ? 'failed' : (slot.status as JobOutcome['status']);
       report({ port, deviceId, petName, status, certSerial, issuer, code, message });

@@ -11,7 +11,7 @@ import { inProcessModems, type InProcessModem } from '../../../main/devices/nrf9
 import { Bench } from '../../../main/station/bench';
 import { simulatedSlots } from '../../../main/station/slot-sources';
 import type { Station } from '../../../main/station/station';
-import { fileLogger, openTestStation, tempDir } from '../../helpers/station';
+import { fileLogger, openTestStation, tempDir, until } from '../../helpers/station';
 
 const PASS = 'batch test passphrase';
 const caller = { transport: 'websocket', session: 'batch-test' } as const;
@@ -53,13 +53,6 @@ const auditCount = (action: string, subject: string) =>
   station!.db
     .prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM audit_log WHERE action = ? AND subject = ?')
     .get(action, subject)!.n;
-const until = async (check: () => boolean, ms = 15_000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('batches on the bench', () => {
   it('runs every slot at once; a failing device stops nothing else; retry finishes it', async () => {

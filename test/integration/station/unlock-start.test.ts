@@ -9,7 +9,7 @@ import { inProcessModems } from '../../../main/devices/nrf91-sim/memory-host';
 import { Bench } from '../../../main/station/bench';
 import { simulatedSlots } from '../../../main/station/slot-sources';
 import type { Station } from '../../../main/station/station';
-import { fileLogger, openTestStation, tempDir } from '../../helpers/station';
+import { fileLogger, openTestStation, tempDir, until } from '../../helpers/station';
 
 const PASS = 'unlock start passphrase';
 let station: Station | undefined;
@@ -30,11 +30,6 @@ async function lockedBench(count: number) {
 const unlockedRecords = () =>
   station!.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM audit_log WHERE action = 'ca.unlocked'").get()!.n;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(check: () => boolean, ms = 15_000): Promise<void> {
-  for (const end = Date.now() + ms; !check(); await sleep(10)) {
-    if (Date.now() > end) throw new Error('condition not reached');
-  }
-}
 
 describe('unlocking the CA during a CLI batch', () => {
   it('starts once the devices are making their keys, not while one is still identified', async () => {
