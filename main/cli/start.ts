@@ -2,8 +2,14 @@
 // bundle (main/bin/enroller.cjs), which loads the bundle as one CommonJS script with V8's code cache.
 // First: the X.509 library's dependency injection needs the Reflect polyfill before any of it loads.
 import 'reflect-metadata';
+import { z } from 'zod';
 import { asCliProcess } from './cli-process';
 import { runCli } from './program';
+
+// Zod compiles each object schema's parser with `new Function` on its first parse: 3–5 ms each
+// here, which V8's code cache cannot keep, for a command that parses each schema a handful of
+// times. Interpreted, a first parse costs a fraction of that (#18).
+z.config({ jitless: true });
 
 /** Runs one command line in this process. */
 export function startCli(args: readonly string[]): Promise<void> {

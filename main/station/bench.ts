@@ -251,7 +251,18 @@ export class Bench {
     const deviceType = this.#station.deviceTypes.get(request.deviceType);
     const profile = await this.#activate(request.profile ?? deviceType.profile, request.actor);
     const ports = await this.#portsFor(request, deviceType);
-    const pems = { ...(await this.#station.profiles.chainOf(profile)), stationChain: this.#stationChain(profile.name) };
+    const chain = await this.#station.profiles.chainOf(profile);
+    const stationChain = this.#stationChain(profile.name);
+    // Read by each device as it is written (the station CA's are made into PEM only then).
+    const pems: ChainPems = {
+      get root() {
+        return chain.root;
+      },
+      get issuingChain() {
+        return chain.issuingChain;
+      },
+      stationChain,
+    };
     const batchId = crypto.randomUUID();
     this.#station.audit.append(
       'batch.started',

@@ -197,7 +197,7 @@ export class StationProfiles {
     active: ActiveProfile,
     options: { signal?: AbortSignal; timeoutMs?: number } = {},
   ): Promise<{ root: string; issuingChain: string }> {
-    if (active.settings.protocol === 'local') return { root: this.#ca.rootPem(), issuingChain: this.#ca.chainPem() };
+    if (active.settings.protocol === 'local') return this.#ca.chainWhenRead();
     let certificates;
     try {
       certificates = await active.enroller.caCerts({

@@ -11,6 +11,7 @@ import type { Station } from '../../../main/station/station';
 import { keyPair, makeCsr, P256, RSA2048 } from '../../helpers/csr';
 import { openssl } from '../../helpers/openssl';
 import { PASSPHRASE, pemFile, stationWithCa } from '../../helpers/authority';
+import { openTestStation } from '../../helpers/station';
 
 let station: Station | undefined;
 afterEach(() => station?.close());
@@ -86,6 +87,21 @@ describe('local authority', () => {
       }
     },
   );
+
+  it('gives a batch the chain when it is read, and says at once when there is no CA to give', async () => {
+    const bare = openTestStation();
+    try {
+      expect(() => bare.ca.chainWhenRead()).toThrow(expect.objectContaining({ code: 'CA_NOT_INITIALIZED' }));
+    } finally {
+      bare.close();
+    }
+    ({ station } = await stationWithCa());
+    const asked = station.ca.chainWhenRead();
+    // Made into PEM when read: the same text as asking for each on its own.
+    expect(asked.root).toBe(station.ca.rootPem());
+    expect(asked.issuingChain).toBe(station.ca.chainPem());
+    expect(asked.issuingChain.endsWith(asked.root)).toBe(true);
+  });
 
   it('never issues twice for the same CSR, and finishes a reservation a crash left behind', async () => {
     const setup = await stationWithCa();
