@@ -1,8 +1,6 @@
 // Line automation that stops reading (`enroller enroll … --json | head -1`): the CLI stops quietly —
 // no stack trace, exit 141 as after a SIGPIPE — and nothing it committed is lost or issued twice:
-// a rerun finishes the folder with one certificate per request. One that reads slowly gets every
-// line: the CLI ends its process as soon as nothing is left to run (main/bin/enroller.cjs), and a
-// line still waiting for the pipe is something left to run.
+// a rerun finishes the folder with one certificate per request.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,29 +24,11 @@ describe('a reader that goes away', () => {
     const serials = new Set(rerun.lines.map((l) => l.certSerial));
     expect(serials.size).toBe(COUNT);
   });
-
-  it('gives a reader that falls behind every line before the CLI ends', async () => {
-    const { child, stderr } = await enrollFolder();
-    // Nothing read for a second: the lines (well over a pipe's 64 KiB) wait in the CLI meanwhile.
-    child.stdout.pause();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stdout.resume();
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    expect(code, stderr()).toBe(0);
-    expect(stdout.length).toBeGreaterThan(64 * 1024);
-    const lines = stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { status?: string; certSerial?: string });
-    expect(lines.filter((l) => l.status === 'issued')).toHaveLength(COUNT);
-  });
 });
 
 const COUNT = 400;
 
-/** `enroll --csr` of COUNT requests on a new station CA, its output on a pipe this test reads (or not). */
+/** `enroll --csr` of COUNT requests on a new station CA, its output on a pipe this test reads as it likes. */
 async function enrollFolder() {
   const dir = tempDir();
   const csrs = tempDir();
