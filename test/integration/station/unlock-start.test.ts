@@ -27,17 +27,25 @@ async function lockedBench(count: number) {
   return { bench, modems, stepOf };
 }
 
+/**
+ * A CLI batch on `count` modems, the CA to be unlocked once their keys are being made. Modem `slow`
+ * takes 1.5 s to give its firmware version: its device is being identified all that time.
+ */
+async function startedWithSlowModem(count: number, slow: number) {
+  const locked = await lockedBench(count);
+  locked.modems[slow]!.inject('slow', /^AT\+CGMR/);
+  const unlocked = locked.bench.unlock(PASS, 'cli', { start: 'once-keys-are-made' });
+  await locked.bench.start({ deviceType: 'nrf91-default', profile: 'local' });
+  return { ...locked, unlocked };
+}
+
 const unlockedRecords = () =>
   station!.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM audit_log WHERE action = 'ca.unlocked'").get()!.n;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('unlocking the CA during a CLI batch', () => {
   it('starts once the devices are making their keys, not while one is still identified', async () => {
-    const { bench, modems, stepOf } = await lockedBench(1);
-    // The modem takes 1.5 s to give its firmware version: the device is being identified all that time.
-    modems[0]!.inject('slow', /^AT\+CGMR/);
-    const unlocked = bench.unlock(PASS, 'cli', { start: 'once-keys-are-made' });
-    await bench.start({ deviceType: 'nrf91-default', profile: 'local' });
+    const { bench, stepOf, unlocked } = await startedWithSlowModem(1, 0);
     await until(() => stepOf('sim-1') === 'identified');
     // Long enough for PBKDF2 to have finished, had it started with the batch.
     await sleep(900);
@@ -50,10 +58,7 @@ describe('unlocking the CA during a CLI batch', () => {
   });
 
   it('starts at once for a device that needs the CA while another is still identified', async () => {
-    const { bench, modems, stepOf } = await lockedBench(2);
-    modems[1]!.inject('slow', /^AT\+CGMR/);
-    const unlocked = bench.unlock(PASS, 'cli', { start: 'once-keys-are-made' });
-    await bench.start({ deviceType: 'nrf91-default', profile: 'local' });
+    const { bench, stepOf, unlocked } = await startedWithSlowModem(2, 1);
     await until(() => stepOf('sim-1') === 'done');
     expect(stepOf('sim-2')).toBe('identified');
     expect((await bench.finished()).map((o) => o.status)).toEqual(['verified', 'verified']);
